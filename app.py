@@ -1,0 +1,26 @@
+"""Minsheng's Chalice app: registers the blueprints and middleware, decides nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Chalice
+
+from chalicelib.handlers.http import citizen, meta
+from chalicelib.handlers.http.base import as_problem
+from chalicelib.handlers.schedules import sla
+from chalicelib.handlers.streams import appeals as appeal_stream
+from chalicelib.observability import flush_metrics
+
+app = Chalice(app_name="minsheng")
+
+for blueprint in (meta.bp, citizen.bp, appeal_stream.bp, sla.bp):
+    app.register_blueprint(blueprint)
+
+
+@app.middleware("http")
+def http_envelope(event: Any, get_response: Any) -> Any:
+    try:
+        return as_problem(get_response(event))
+    finally:
+        flush_metrics()

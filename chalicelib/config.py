@@ -1,0 +1,111 @@
+"""One typed settings object, read from the environment once.
+
+Tests and the local stack set the environment before the app is imported; PynamoDB's
+``Meta`` classes read table names and the endpoint from here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+LOCAL_STAGES = frozenset({"local", "test"})
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a usable deployment."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    appeals_table: str
+    departments_table: str
+    categories_table: str
+    idempotency_table: str
+    media_bucket: str
+    user_pool_id: str
+    user_pool_client_id: str
+    aws_endpoint: str | None
+    jwks_url: str
+    appeals_stream_arn: str
+    upload_max_bytes: int
+    upload_url_seconds: int
+    idempotency_seconds: int
+    due_index_shards: int
+    public_base_url: str | None
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage in LOCAL_STAGES
+
+    @property
+    def token_issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def load_settings() -> Settings:
+    env = os.environ
+    stage = env.get("MINSHENG_STAGE", "local")
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+    prefix = env.get("MINSHENG_TABLE_PREFIX", f"minsheng-{stage}")
+    pool_id = env.get("MINSHENG_USER_POOL_ID", "")
+    endpoint = env.get("MINSHENG_AWS_ENDPOINT") or None
+    jwks_override = env.get("MINSHENG_JWKS_URL") or None
+    if stage not in LOCAL_STAGES:
+        # Never trust a key set other than the real pool's outside local stages: moto's
+        # signing key is public.
+        if jwks_override or endpoint:
+            raise ConfigError(
+                f"stage {stage!r} may not set MINSHENG_JWKS_URL or MINSHENG_AWS_ENDPOINT"
+            )
+        if not pool_id:
+            raise ConfigError("MINSHENG_USER_POOL_ID is required outside local stages")
+    if jwks_override:
+        jwks_url = jwks_override
+    elif endpoint:
+        jwks_url = f"{endpoint.rstrip('/')}/{pool_id}/.well-known/jwks.json"
+    else:
+        jwks_url = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json"
+    return Settings(
+        stage=stage,
+        region=region,
+        appeals_table=env.get("MINSHENG_APPEALS_TABLE", f"{prefix}-appeals"),
+        departments_table=env.get("MINSHENG_DEPARTMENTS_TABLE", f"{prefix}-departments"),
+        categories_table=env.get("MINSHENG_CATEGORIES_TABLE", f"{prefix}-categories"),
+        idempotency_table=env.get("MINSHENG_IDEMPOTENCY_TABLE", f"{prefix}-idempotency"),
+        media_bucket=env.get("MINSHENG_MEDIA_BUCKET", f"{prefix}-media"),
+        user_pool_id=pool_id,
+        user_pool_client_id=env.get("MINSHENG_USER_POOL_CLIENT_ID", ""),
+        aws_endpoint=endpoint,
+        jwks_url=jwks_url,
+        appeals_stream_arn=env.get(
+            "MINSHENG_APPEALS_STREAM_ARN",
+            f"arn:aws:dynamodb:{region}:000000000000:table/{prefix}-appeals/stream/local",
+        ),
+        upload_max_bytes=_int("MINSHENG_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, 1024, 50 << 20),
+        upload_url_seconds=_int("MINSHENG_UPLOAD_URL_SECONDS", 900, 60, 3600),
+        idempotency_seconds=_int("MINSHENG_IDEMPOTENCY_SECONDS", 86400, 60, 7 * 86400),
+        due_index_shards=_int("MINSHENG_DUE_INDEX_SHARDS", 8, 1, 64),
+        public_base_url=env.get("MINSHENG_PUBLIC_BASE_URL") or None,
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load_settings()

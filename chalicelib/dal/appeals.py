@@ -1,0 +1,218 @@
+"""The appeals repository: domain objects in, domain objects out, DynamoDB errors turned
+into domain errors. The index keys are derived here, on every write, from the fields."""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError, QueryError
+
+from chalicelib.config import settings
+from chalicelib.dal.models import AppealModel, ContactMap, DeadlinesMap, EventMap, LocationMap
+from chalicelib.domain.appeal import PUBLIC_STATES, Appeal, Channel, Event, Kind, State
+from chalicelib.domain.sla import next_open_deadline
+from chalicelib.errors import Conflict, ServiceUnavailable, ValidationFailed
+
+
+class AppealIdTaken(Conflict):
+    """The generated id exists already (retry with another)."""
+
+
+def _shard(appeal_id: str) -> str:
+    return str(zlib.crc32(appeal_id.encode()) % settings().due_index_shards)
+
+
+def _to_model(appeal: Appeal) -> AppealModel:
+    item = AppealModel(
+        appeal.id,
+        state=appeal.state.value,
+        kind=appeal.kind.value,
+        channel=appeal.channel.value,
+        category=appeal.category,
+        title=appeal.title,
+        content=appeal.content,
+        citizen_id=appeal.citizen_id,
+        is_public=appeal.is_public,
+        media=list(appeal.media) or None,
+        department_id=appeal.department_id,
+        co_department_ids=list(appeal.co_department_ids) or None,
+        deadlines=DeadlinesMap(**appeal.deadlines) if appeal.deadlines else None,
+        overdue=list(appeal.overdue) or None,
+        escalation=appeal.escalation,
+        rating=appeal.rating,
+        timeline=[
+            EventMap(type=e.type, at=e.at, actor=e.actor, note=e.note, data=e.data or None)
+            for e in appeal.timeline
+        ],
+        created_at=appeal.created_at,
+        updated_at=appeal.updated_at,
+    )
+    if appeal.location:
+        item.location = LocationMap(**appeal.location)
+    if appeal.contact:
+        item.contact = ContactMap(**appeal.contact)
+    if appeal.version:
+        item.version = appeal.version
+    _derive_keys(item, appeal)
+    return item
+
+
+def _derive_keys(item: AppealModel, appeal: Appeal) -> None:
+    item.dept_state = (
+        f"{appeal.department_id}#{appeal.state.value}" if appeal.department_id else None
+    )
+    due = next_open_deadline(appeal)
+    item.due_shard = _shard(appeal.id) if due else None
+    item.next_due = due[1] if due else None
+    visible = appeal.is_public and appeal.state in PUBLIC_STATES
+    item.feed_month = appeal.created_at[:7] if visible else None
+
+
+def _plain(value: Any) -> Any:
+    """PynamoDB maps and lists to plain Python."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "as_dict"):
+        return _plain(value.as_dict())
+    return value
+
+
+def _from_model(item: AppealModel) -> Appeal:
+    return Appeal(
+        id=item.id,
+        state=State(item.state),
+        kind=Kind(item.kind),
+        channel=Channel(item.channel),
+        title=item.title,
+        content=item.content or "",
+        citizen_id=item.citizen_id,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        category=item.category,
+        location=_plain(item.location) if item.location else None,
+        contact=_plain(item.contact) if item.contact else None,
+        is_public=bool(item.is_public),
+        media=list(item.media or []),
+        department_id=item.department_id,
+        co_department_ids=list(item.co_department_ids or []),
+        deadlines={k: v for k, v in _plain(item.deadlines or {}).items() if v},
+        overdue=list(item.overdue or []),
+        escalation=_plain(item.escalation) if item.escalation else None,
+        rating=_plain(item.rating) if item.rating else None,
+        timeline=[
+            Event(
+                type=e.type,
+                at=e.at,
+                actor=_plain(e.actor),
+                note=e.note,
+                data=_plain(e.data) if e.data else {},
+            )
+            for e in (item.timeline or [])
+        ],
+        version=int(item.version or 0),
+    )
+
+
+def create(appeal: Appeal) -> Appeal:
+    """Store a new appeal; the id must be new (AppealIdTaken otherwise)."""
+    item = _to_model(appeal)
+    try:
+        item.save(condition=AppealModel.id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise AppealIdTaken(f"appeal id {appeal.id} exists") from exc
+        raise ServiceUnavailable("the appeal store did not accept the write") from exc
+    except PynamoDBConnectionError as exc:
+        raise ServiceUnavailable("the appeal store is unreachable") from exc
+    return _from_model(item)
+
+
+def get(appeal_id: str) -> Appeal | None:
+    try:
+        return _from_model(AppealModel.get(appeal_id))
+    except DoesNotExist:
+        return None
+    except PynamoDBConnectionError as exc:
+        raise ServiceUnavailable("the appeal store is unreachable") from exc
+
+
+# --- cursors -----------------------------------------------------------------------------
+
+
+def encode_cursor(key: dict[str, str]) -> str:
+    raw = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, expected: dict[str, str]) -> dict[str, str]:
+    """The start key a cursor names; it must belong to the same partition (``expected``),
+    so a forged cursor cannot page into another citizen's or department's list."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed.one("cursor", "is not a cursor this list issued") from exc
+    if (
+        not isinstance(key, dict)
+        or not all(isinstance(v, str) for v in key.values())
+        or any(key.get(k) != v for k, v in expected.items())
+    ):
+        raise ValidationFailed.one("cursor", "is not a cursor this list issued")
+    return key
+
+
+def list_by_citizen(
+    citizen_id: str, limit: int, cursor: str | None
+) -> tuple[list[Appeal], str | None]:
+    """Newest first. Reads ``limit + 1`` items to know whether another page exists."""
+    start = None
+    if cursor:
+        key = decode_cursor(cursor, {"citizen_id": citizen_id})
+        if set(key) != {"id", "citizen_id", "created_at"}:
+            raise ValidationFailed.one("cursor", "is not a cursor this list issued")
+        start = {name: {"S": value} for name, value in key.items()}
+    try:
+        results = AppealModel.by_citizen.query(
+            citizen_id,
+            scan_index_forward=False,
+            limit=limit + 1,
+            last_evaluated_key=start,
+        )
+        items = [_summary_from_model(i) for i in results]
+    except QueryError as exc:
+        if "ValidationException" in str(exc.cause_response_code):
+            raise ValidationFailed.one("cursor", "is not a cursor this list issued") from exc
+        raise ServiceUnavailable("the appeal store is unreachable") from exc
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor(
+            {"id": last.id, "citizen_id": citizen_id, "created_at": last.created_at}
+        )
+    return items, next_cursor
+
+
+def _summary_from_model(item: AppealModel) -> Appeal:
+    """An index item carries the summary attributes only; content and timeline stay empty."""
+    item.content = item.content or ""
+    item.timeline = item.timeline or []
+    return _from_model(item)
+
+
+def due_by(horizon: str) -> list[tuple[str, str]]:
+    """(appeal id, next due) of every open deadline at or before ``horizon``: one query per
+    shard of the sparse index, so the cost follows the number due, not the table."""
+    found: list[tuple[str, str]] = []
+    try:
+        for shard in range(settings().due_index_shards):
+            for item in AppealModel.by_next_due.query(str(shard), AppealModel.next_due <= horizon):
+                found.append((item.id, item.next_due or ""))
+    except QueryError as exc:
+        raise ServiceUnavailable("the appeal store is unreachable") from exc
+    return found

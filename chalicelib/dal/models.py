@@ -1,0 +1,210 @@
+"""PynamoDB models: the one definition of every table.
+
+The local stack, the tests and ``infra/`` all create tables from these classes (see
+``dal/tables.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STREAM_NEW_AND_OLD_IMAGE
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+
+_S = settings()
+
+# What list views need; projected into the list indexes instead of the whole item (the
+# timeline and content stay out, so a transition costs little index write capacity).
+SUMMARY_ATTRIBUTES = [
+    "state",
+    "kind",
+    "category",
+    "channel",
+    "title",
+    "is_public",
+    "department_id",
+    "deadlines",
+    "overdue",
+    "escalation",
+    "updated_at",
+    "citizen_id",
+]
+
+
+class _Meta:
+    region = _S.region
+    host = _S.aws_endpoint
+    billing_mode = PAY_PER_REQUEST_BILLING_MODE
+
+
+class LocationMap(MapAttribute[str, Any]):
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    address = UnicodeAttribute(null=True)
+
+
+class ContactMap(MapAttribute[str, Any]):
+    name = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+
+
+class ActorMap(MapAttribute[str, Any]):
+    role = UnicodeAttribute()
+    id = UnicodeAttribute()
+
+
+class EventMap(MapAttribute[str, Any]):
+    type = UnicodeAttribute()
+    at = UnicodeAttribute()
+    actor = ActorMap()
+    note = UnicodeAttribute(null=True)
+    data = MapAttribute[str, Any](null=True)
+
+
+class DeadlinesMap(MapAttribute[str, Any]):
+    sign_due = UnicodeAttribute(null=True)
+    contact_due = UnicodeAttribute(null=True)
+    reply_due = UnicodeAttribute(null=True)
+
+
+class CitizenIndex(GlobalSecondaryIndex["AppealModel"]):
+    """A citizen's appeals, newest first."""
+
+    class Meta:
+        index_name = "by-citizen"
+        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+
+    citizen_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class DepartmentStateIndex(GlobalSecondaryIndex["AppealModel"]):
+    """A department's work orders in one state (``{department_id}#{state}``)."""
+
+    class Meta:
+        index_name = "by-department-state"
+        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+
+    dept_state = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class DueIndex(GlobalSecondaryIndex["AppealModel"]):
+    """Sparse and sharded: only work orders with an open deadline carry ``due_shard``, so
+    the SLA sweep reads what is due and never the closed bulk of the table."""
+
+    class Meta:
+        index_name = "by-next-due"
+        projection = KeysOnlyProjection()
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    next_due = UnicodeAttribute(range_key=True)
+
+
+class PublicFeedIndex(GlobalSecondaryIndex["AppealModel"]):
+    """Sparse: public appeals the center has vetted, partitioned by month of submission."""
+
+    class Meta:
+        index_name = "public-feed"
+        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+
+    feed_month = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class AppealModel(Model):
+    class Meta(_Meta):
+        table_name = _S.appeals_table
+        stream_view_type = STREAM_NEW_AND_OLD_IMAGE
+
+    id = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    category = UnicodeAttribute(null=True)
+    title = UnicodeAttribute()
+    content = UnicodeAttribute()
+    citizen_id = UnicodeAttribute()
+    location = LocationMap(null=True)
+    contact = ContactMap(null=True)
+    is_public = BooleanAttribute(default=False)
+    media = ListAttribute(of=UnicodeAttribute, null=True)
+    department_id = UnicodeAttribute(null=True)
+    co_department_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    deadlines = DeadlinesMap(null=True)
+    overdue = ListAttribute(of=UnicodeAttribute, null=True)
+    escalation = MapAttribute[str, Any](null=True)
+    rating = MapAttribute[str, Any](null=True)
+    timeline = ListAttribute(of=EventMap)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+    # Index keys, derived from the fields above on every write (dal/appeals.py).
+    dept_state = UnicodeAttribute(null=True)
+    due_shard = UnicodeAttribute(null=True)
+    next_due = UnicodeAttribute(null=True)
+    feed_month = UnicodeAttribute(null=True)
+
+    by_citizen = CitizenIndex()
+    by_department_state = DepartmentStateIndex()
+    by_next_due = DueIndex()
+    public_feed = PublicFeedIndex()
+
+
+class DepartmentModel(Model):
+    class Meta(_Meta):
+        table_name = _S.departments_table
+
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute(default="department")  # department, town, street, utility
+    active = BooleanAttribute(default=True)
+    webhook_url = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class CategoryModel(Model):
+    class Meta(_Meta):
+        table_name = _S.categories_table
+
+    code = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    group = UnicodeAttribute(null=True)
+    default_department = UnicodeAttribute(null=True)
+    keywords = ListAttribute(of=UnicodeAttribute, null=True)
+    reply_working_days = MapAttribute[str, Any](null=True)  # per kind overrides
+    active = BooleanAttribute(default=True)
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class IdempotencyModel(Model):
+    """The table Powertools idempotency writes to (its default attribute names)."""
+
+    class Meta(_Meta):
+        table_name = _S.idempotency_table
+
+    id = UnicodeAttribute(hash_key=True)
+    expiration = TTLAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    AppealModel,
+    DepartmentModel,
+    CategoryModel,
+    IdempotencyModel,
+)

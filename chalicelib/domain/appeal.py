@@ -1,0 +1,180 @@
+"""The appeal as the domain sees it, and how it is shown to each viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.domain.masking import mask_name, mask_phone
+from chalicelib.domain.principal import Principal, Role
+
+
+class Kind(StrEnum):
+    CONSULTATION = "consultation"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+    HELP = "help"
+
+
+class Channel(StrEnum):
+    APP = "app"
+    WECHAT = "wechat"
+    WEB = "web"
+    HOTLINE = "hotline"
+    MAILBOX = "mailbox"
+    DEPUTY = "deputy"
+
+
+# Channels a citizen's own client may name; the rest are entered by the platform center.
+CITIZEN_CHANNELS = (Channel.APP, Channel.WECHAT, Channel.WEB)
+
+
+class State(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    DISPATCHED = "dispatched"
+    SIGNED = "signed"
+    CONTACTED = "contacted"
+    REPLIED = "replied"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    MERGED = "merged"
+    RETURNED = "returned"
+
+
+TERMINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED})
+# States in which an appeal flagged public may be shown to the public: vetted by the center
+# and not thrown out.
+PUBLIC_STATES = frozenset(
+    {
+        State.ACCEPTED,
+        State.DISPATCHED,
+        State.SIGNED,
+        State.CONTACTED,
+        State.REPLIED,
+        State.CLOSED,
+        State.RETURNED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    at: str
+    actor: dict[str, str]
+    note: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "at": self.at,
+            "actor": dict(self.actor),
+            "note": self.note,
+            "data": dict(self.data),
+        }
+
+
+@dataclass
+class Appeal:
+    id: str
+    state: State
+    kind: Kind
+    channel: Channel
+    title: str
+    content: str
+    citizen_id: str
+    created_at: str
+    updated_at: str
+    category: str | None = None
+    location: dict[str, Any] | None = None
+    contact: dict[str, str] | None = None
+    is_public: bool = False
+    media: list[str] = field(default_factory=list)
+    department_id: str | None = None
+    co_department_ids: list[str] = field(default_factory=list)
+    deadlines: dict[str, str] = field(default_factory=dict)
+    overdue: list[str] = field(default_factory=list)
+    escalation: dict[str, Any] | None = None
+    rating: dict[str, Any] | None = None
+    timeline: list[Event] = field(default_factory=list)
+    version: int = 0
+
+    def is_visible_to(self, viewer: Principal) -> bool:
+        """Whether ``viewer`` may learn this appeal exists (else: 404, never 403)."""
+        if viewer.role in (Role.OPERATOR, Role.LEADER, Role.ADMIN, Role.SYSTEM):
+            return True
+        if viewer.role is Role.DEPARTMENT:
+            return viewer.department_id is not None and viewer.department_id in (
+                [self.department_id, *self.co_department_ids]
+            )
+        if viewer.id == self.citizen_id:
+            return True
+        return self.is_public and self.state in PUBLIC_STATES
+
+    def view(self, viewer: Principal, *, with_timeline: bool = True) -> dict[str, Any]:
+        """The appeal as ``viewer`` may see it; personal data is masked unless needed."""
+        sees_personal = (
+            viewer.role
+            in (
+                Role.OPERATOR,
+                Role.DEPARTMENT,
+                Role.ADMIN,
+                Role.SYSTEM,
+            )
+            or viewer.id == self.citizen_id
+        )
+        contact = None
+        if self.contact is not None:
+            contact = dict(self.contact)
+            if not sees_personal:
+                masked = {
+                    "name": mask_name(contact.get("name")),
+                    "phone": mask_phone(contact.get("phone")),
+                }
+                contact = {k: v for k, v in masked.items() if v is not None}
+        body: dict[str, Any] = {
+            "id": self.id,
+            "state": self.state.value,
+            "kind": self.kind.value,
+            "category": self.category,
+            "channel": self.channel.value,
+            "title": self.title,
+            "content": self.content,
+            "is_public": self.is_public,
+            "location": self.location,
+            "contact": contact,
+            "media": list(self.media) if sees_personal else [],
+            "department_id": self.department_id,
+            "co_department_ids": list(self.co_department_ids),
+            "deadlines": dict(self.deadlines),
+            "overdue": list(self.overdue),
+            "escalation": self.escalation,
+            "rating": self.rating,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "version": self.version,
+        }
+        if with_timeline:
+            body["timeline"] = [e.to_dict() for e in self.timeline]
+        return body
+
+    def summary(self) -> dict[str, Any]:
+        """The fields list views carry (what the indexes project)."""
+        return {
+            "id": self.id,
+            "state": self.state.value,
+            "kind": self.kind.value,
+            "category": self.category,
+            "channel": self.channel.value,
+            "title": self.title,
+            "is_public": self.is_public,
+            "department_id": self.department_id,
+            "deadlines": dict(self.deadlines),
+            "overdue": list(self.overdue),
+            "escalation": self.escalation,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }

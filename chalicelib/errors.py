@@ -1,0 +1,81 @@
+"""Domain exceptions. No web framework here: handlers map these to problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a caller can be told about."""
+
+    status = 500
+    title = "Internal error"
+    type_slug = "internal"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class ValidationFailed(DomainError):
+    status = 400
+    title = "Invalid request"
+    type_slug = "validation"
+
+    def __init__(self, errors: list[dict[str, str]], detail: str | None = None) -> None:
+        fields = ", ".join(e["field"] for e in errors)
+        super().__init__(detail or f"Invalid field(s): {fields}")
+        self.errors = errors
+
+    @classmethod
+    def one(cls, field: str, message: str) -> ValidationFailed:
+        return cls([{"field": field, "message": message}])
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    title = "Unauthenticated"
+    type_slug = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+    type_slug = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+    type_slug = "not-found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+    type_slug = "conflict"
+
+
+class IdempotencyMismatch(DomainError):
+    status = 422
+    title = "Idempotency key reused with a different request"
+    type_slug = "idempotency-mismatch"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Payload too large"
+    type_slug = "payload-too-large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    title = "Unsupported media type"
+    type_slug = "unsupported-media-type"
+
+
+class ServiceUnavailable(DomainError):
+    status = 503
+    title = "Service unavailable"
+    type_slug = "unavailable"

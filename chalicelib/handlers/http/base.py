@@ -1,0 +1,186 @@
+"""What every HTTP handler shares: authentication, JSON in, JSON or problem+json out, and
+the route registry the OpenAPI document is built from."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
+from chalicelib.observability import logger
+
+PROBLEM_TYPE_BASE = "https://minsheng.dev/problems/"
+MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass
+class RouteDoc:
+    path: str
+    method: str
+    summary: str
+    roles: tuple[Role, ...] | None  # None: public
+    request: dict[str, Any] | None = None
+    responses: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    query: tuple[dict[str, Any], ...] = ()
+    headers: tuple[dict[str, Any], ...] = ()
+    tag: str = ""
+    content_type: str = "application/json"
+
+
+ROUTES: list[RouteDoc] = []
+
+LIMIT_PARAM = {
+    "name": "limit",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+}
+CURSOR_PARAM = {"name": "cursor", "in": "query", "schema": {"type": "string"}}
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "schema": {"type": "string", "maxLength": 128},
+    "description": "A repeat with the same key returns the first response and has no effect.",
+}
+
+
+def problem(error: DomainError) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + error.type_slug,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+    }
+    if isinstance(error, ValidationFailed):
+        body["errors"] = error.errors
+    body.update({k: v for k, v in error.extra.items() if k not in body})
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/problem+json"}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="minsheng"'
+    return Response(
+        body=json.dumps(body, ensure_ascii=False), status_code=error.status, headers=headers
+    )
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def authenticate(request: Request) -> Principal:
+    from chalicelib.integrations.tokens import verify_id_token
+
+    header = str(request.headers.get("authorization") or "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("an Authorization: Bearer <ID token> header is required")
+    return Principal.from_claims(verify_id_token(token.strip()))
+
+
+def read_json(request: Request) -> Any:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise ValidationFailed.one("body", f"must be at most {MAX_BODY_BYTES} bytes")
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed.one("body", "is not valid JSON") from exc
+
+
+def page_params(request: Request) -> tuple[int, str | None]:
+    params: dict[str, str] = dict(request.query_params or {})
+    raw = params.get("limit", "20")
+    try:
+        limit = int(raw)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 100:
+        raise ValidationFailed.one("limit", "must be an integer from 1 to 100")
+    cursor = params.get("cursor") or None
+    return limit, cursor
+
+
+def api(
+    bp: Blueprint,
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    roles: tuple[Role, ...] | None,
+    tag: str,
+    request: dict[str, Any] | None = None,
+    responses: dict[int, dict[str, Any] | None] | None = None,
+    query: tuple[dict[str, Any], ...] = (),
+    headers: tuple[dict[str, Any], ...] = (),
+    content_type: str = "application/json",
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Register a route with its documentation. The view receives the verified principal
+    (None on public routes) and its URL parameters; domain errors become problem+json."""
+    ROUTES.append(
+        RouteDoc(
+            path,
+            method,
+            summary,
+            roles,
+            request,
+            responses or {},
+            query,
+            headers,
+            tag,
+            content_type,
+        )
+    )
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def run(**params: Any) -> Response:
+            try:
+                principal = None
+                if roles is not None:
+                    principal = authenticate(bp.current_request)
+                    if principal.role not in roles:
+                        raise Forbidden(f"this call is not open to the {principal.role.value} role")
+                return view(principal, **params)
+            except DomainError as error:
+                if error.status >= 500:
+                    logger.exception("request failed", extra={"path": path})
+                return problem(error)
+            except Exception:
+                logger.exception("unhandled error", extra={"path": path})
+                return problem(DomainError("The request could not be completed."))
+
+        bp.route(path, methods=[method], content_types=["application/json", "text/plain"])(run)
+        return run
+
+    return decorate
+
+
+_CHALICE_SLUGS = {405: "method-not-allowed", 415: "unsupported-media-type"}
+
+
+def as_problem(response: Response) -> Response:
+    """Chalice answers some bad requests itself (wrong method, media type, its own errors)
+    with ``{"Code", "Message"}``; callers get problem+json from every route instead."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
+        return response
+    status = response.status_code
+    problem_body = {
+        "type": PROBLEM_TYPE_BASE + _CHALICE_SLUGS.get(status, "request"),
+        "title": str(body["Code"]),
+        "status": status,
+        "detail": str(body["Message"]),
+    }
+    headers = {k: v for k, v in (response.headers or {}).items() if k.lower() != "content-type"}
+    headers["Content-Type"] = "application/problem+json"
+    return Response(body=json.dumps(problem_body), status_code=status, headers=headers)

@@ -1,0 +1,45 @@
+"""Citizens' photos in S3: presigned POST policies and existence checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.config import settings
+from chalicelib.errors import ServiceUnavailable
+from chalicelib.integrations.aws import client
+
+
+def presign_upload(key: str, content_type: str, max_bytes: int, seconds: int) -> dict[str, Any]:
+    """A POST form S3 itself enforces: exact key, exact content type, size range."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return dict(
+            client("s3").generate_presigned_post(
+                Bucket=settings().media_bucket,
+                Key=key,
+                Fields={"Content-Type": content_type},
+                Conditions=[
+                    {"Content-Type": content_type},
+                    ["content-length-range", 1, max_bytes],
+                ],
+                ExpiresIn=seconds,
+            )
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise ServiceUnavailable("uploads are unavailable") from exc
+
+
+def object_exists(key: str) -> bool:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client("s3").head_object(Bucket=settings().media_bucket, Key=key)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise ServiceUnavailable("the media store is unavailable") from exc
+    except BotoCoreError as exc:
+        raise ServiceUnavailable("the media store is unreachable") from exc
+    return True

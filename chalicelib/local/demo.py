@@ -1,0 +1,87 @@
+"""Demo data for the reference district: departments, categories and users of every role."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from dataclasses import asdict, dataclass
+from importlib import resources
+from typing import Any
+
+from chalicelib.local.provision import create_user
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    role: str
+    department_id: str | None
+
+
+def district() -> dict[str, Any]:
+    text = resources.files("chalicelib.data").joinpath("district.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def new_password() -> str:
+    """Random per start: the local pool's passwords are printed, never committed."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        body = "".join(secrets.choice(alphabet) for _ in range(14))
+        if (
+            any(c.isupper() for c in body)
+            and any(c.islower() for c in body)
+            and any(c.isdigit() for c in body)
+        ):
+            return body
+
+
+def load_reference_data(at: str) -> tuple[int, int]:
+    """Departments (towns and streets included: they handle local affairs) and categories."""
+    from chalicelib.dal import reference
+
+    data = district()
+    departments = 0
+    for town in data["towns_and_streets"]:
+        reference.put_department(town["id"], town["name"], town["kind"], at)
+        departments += 1
+    for department in data["departments"]:
+        kind = "utility" if department["id"].endswith("-company") else "department"
+        reference.put_department(department["id"], department["name"], kind, at)
+        departments += 1
+    for category in data["categories"]:
+        reference.put_category(
+            category["code"],
+            name=category["name"],
+            group=category.get("group"),
+            default_department=category.get("default_department"),
+            keywords=list(category.get("keywords", [])),
+            updated_at=at,
+        )
+    return departments, len(data["categories"])
+
+
+def demo_users() -> list[DemoUser]:
+    data = district()
+    users = [
+        DemoUser("citizen1", new_password(), "citizen", None),
+        DemoUser("citizen2", new_password(), "citizen", None),
+        DemoUser("operator1", new_password(), "operator", None),
+        DemoUser("leader1", new_password(), "leader", None),
+        DemoUser("admin1", new_password(), "admin", None),
+    ]
+    for unit in [*data["towns_and_streets"], *data["departments"]]:
+        users.append(DemoUser(f"staff-{unit['id']}", new_password(), "department", unit["id"]))
+    return users
+
+
+def create_demo_users(cognito: Any, pool_id: str) -> list[dict[str, Any]]:
+    created = []
+    for user in demo_users():
+        group = None if user.role == "citizen" else user.role
+        create_user(cognito, pool_id, user.username, user.password, group, user.department_id)
+        created.append(asdict(user))
+    return created

@@ -1,0 +1,129 @@
+"""Create every resource the app needs in an AWS-compatible endpoint (moto), tables from the
+same PynamoDB definitions the app and ``infra/`` use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+GROUPS = ("operator", "department", "leader", "admin")
+CLIENT_READ_ATTRIBUTES = ["email", "name", "custom:department_id"]
+# Users must never write their own department: only the admin API sets it.
+CLIENT_WRITE_ATTRIBUTES = ["email", "name"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_pool_id: str
+    user_pool_client_id: str
+
+
+def create_user_pool(cognito: Any, name: str) -> Identity:
+    pool = cognito.create_user_pool(
+        PoolName=name,
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 12,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": False,
+            }
+        },
+        Schema=[
+            {
+                "Name": "department_id",
+                "AttributeDataType": "String",
+                "Mutable": True,
+                "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"},
+            }
+        ],
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": False},
+    )["UserPool"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName=f"{name}-app",
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ReadAttributes=CLIENT_READ_ATTRIBUTES,
+        WriteAttributes=CLIENT_WRITE_ATTRIBUTES,
+        IdTokenValidity=60,
+        TokenValidityUnits={"IdToken": "minutes"},
+    )["UserPoolClient"]
+    for group in GROUPS:
+        cognito.create_group(GroupName=group, UserPoolId=pool["Id"])
+    return Identity(pool["Id"], client["ClientId"])
+
+
+def create_user(
+    cognito: Any,
+    pool_id: str,
+    username: str,
+    password: str,
+    group: str | None,
+    department_id: str | None,
+) -> None:
+    attributes = [{"Name": "name", "Value": username}]
+    if department_id:
+        attributes.append({"Name": "custom:department_id", "Value": department_id})
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=attributes,
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=pool_id, Username=username, Password=password, Permanent=True
+    )
+    if group:
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
+
+
+def create_tables(dynamodb: Any) -> dict[str, str]:
+    """Create every table; returns table name -> stream ARN (for tables with a stream)."""
+    from chalicelib.dal.models import ALL_MODELS
+    from chalicelib.dal.tables import create_table_request, ttl_attribute
+
+    streams: dict[str, str] = {}
+    for model in ALL_MODELS:
+        request = create_table_request(model)
+        description = dynamodb.create_table(**request)["TableDescription"]
+        ttl = ttl_attribute(model)
+        if ttl:
+            dynamodb.update_time_to_live(
+                TableName=request["TableName"],
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl},
+            )
+        if description.get("LatestStreamArn"):
+            streams[request["TableName"]] = description["LatestStreamArn"]
+    return streams
+
+
+def create_media_bucket(s3: Any, bucket: str, region: str) -> None:
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    # Photos never attached to an appeal are not kept.
+                    "ID": "expire-unattached-uploads",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": "uploads/"},
+                    "Expiration": {"Days": 30},
+                }
+            ]
+        },
+    )

@@ -1,0 +1,170 @@
+"""``make run``: moto as AWS, every resource, demo data, the API, the event pump and the
+schedules, in one process on loopback. Writes what it started to ``.local/stack.json``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+LOOPBACK = "127.0.0.1"
+REGION = "us-east-1"
+PREFIX = "minsheng-local"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.local", description=__doc__)
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", 8000)))
+    parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", 5000)))
+    parser.add_argument("--state-dir", default=os.environ.get("STATE_DIR", ".local"))
+    parser.add_argument(
+        "--schedule-scale",
+        type=float,
+        default=1.0,
+        help="multiply schedule rates by this (0.05 turns a minute into 3 s, for tests)",
+    )
+    return parser.parse_args(argv)
+
+
+def _aws_environment(endpoint: str) -> None:
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
+        MINSHENG_STAGE="local",
+        MINSHENG_TABLE_PREFIX=PREFIX,
+        MINSHENG_AWS_ENDPOINT=endpoint,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    state = Path(args.state_dir).resolve()
+    state.mkdir(parents=True, exist_ok=True)
+    outbox = state / "outbox"
+    outbox.mkdir(exist_ok=True)
+    for stale in ("stack.json", "events.jsonl"):
+        (state / stale).unlink(missing_ok=True)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    from moto.server import ThreadedMotoServer
+
+    moto_server = ThreadedMotoServer(ip_address=LOOPBACK, port=args.aws_port, verbose=False)
+    moto_server.start()
+    host, port = moto_server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    _aws_environment(endpoint)
+
+    import boto3
+    from botocore.config import Config
+
+    cfg = Config(account_id_endpoint_mode="disabled")
+
+    def aws(service: str) -> Any:
+        return boto3.client(service, endpoint_url=endpoint, region_name=REGION, config=cfg)
+
+    from chalicelib.local import demo, provision
+
+    identity = provision.create_user_pool(aws("cognito-idp"), PREFIX)
+    os.environ["MINSHENG_USER_POOL_ID"] = identity.user_pool_id
+    os.environ["MINSHENG_USER_POOL_CLIENT_ID"] = identity.user_pool_client_id
+
+    from chalicelib.config import settings
+
+    settings.cache_clear()
+    streams = provision.create_tables(aws("dynamodb"))
+    os.environ["MINSHENG_APPEALS_STREAM_ARN"] = streams[settings().appeals_table]
+    settings.cache_clear()
+    provision.create_media_bucket(aws("s3"), settings().media_bucket, REGION)
+
+    from chalicelib.domain import clock
+
+    departments, categories = demo.load_reference_data(clock.iso(clock.now()))
+    users = demo.create_demo_users(aws("cognito-idp"), identity.user_pool_id)
+
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import create_local_server
+
+    project_dir = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(project_dir))
+    from app import app as chalice_app
+
+    factory = CLIFactory(project_dir=str(project_dir), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name="local")
+    server = create_local_server(chalice_app, config, LOOPBACK, args.api_port)
+    api_port = server.server.server_address[1]
+    api_url = f"http://{LOOPBACK}:{api_port}"
+    threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
+
+    from chalicelib.local.pump import EventLog, StreamPump
+    from chalicelib.local.scheduler import Scheduler
+
+    log = EventLog(state / "events.jsonl")
+    pump = StreamPump(chalice_app, aws("dynamodbstreams"), aws("dynamodb"), log)
+    pump.start()
+    scheduler = Scheduler(chalice_app, REGION, log, scale=args.schedule_scale)
+    scheduler.start()
+
+    info = {
+        "api_url": api_url,
+        "aws_endpoint": endpoint,
+        "region": REGION,
+        "user_pool_id": identity.user_pool_id,
+        "user_pool_client_id": identity.user_pool_client_id,
+        "users": users,
+        "outbox_dir": str(outbox),
+        "events_log": str(state / "events.jsonl"),
+        "openapi_url": f"{api_url}/openapi.json",
+        "pid": os.getpid(),
+    }
+    (state / "stack.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    _print_banner(info, departments, categories)
+
+    stopped = threading.Event()
+
+    def stop(_signum: int, _frame: Any) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    stopped.wait()
+    print("\nStopping the local stack ...", flush=True)
+    scheduler.stop()
+    pump.stop()
+    server.server.shutdown()
+    moto_server.stop()
+    (state / "stack.json").unlink(missing_ok=True)
+    print("Stopped.", flush=True)
+    return 0
+
+
+def _print_banner(info: dict[str, Any], departments: int, categories: int) -> None:
+    users = info["users"]
+    shown = [u for u in users if u["role"] != "department"][:5]
+    staff = [u for u in users if u["role"] == "department"]
+    lines = [
+        "",
+        "Minsheng local stack is up (loopback only).",
+        f"  API            {info['api_url']}",
+        f"  OpenAPI        {info['openapi_url']}",
+        f"  AWS (moto)     {info['aws_endpoint']}   region {info['region']}",
+        f"  User pool      {info['user_pool_id']}   app client {info['user_pool_client_id']}",
+        f"  Demo data      {departments} departments, towns and streets; {categories} categories",
+        f"  Event log      {info['events_log']}",
+        f"  Outbox         {info['outbox_dir']}",
+        "  Demo logins (passwords are new at every start):",
+        *[f"    {u['role']:<10} {u['username']:<12} {u['password']}" for u in shown],
+        f"    department staff: {len(staff)} users, e.g. {staff[0]['username']} "
+        f"{staff[0]['password']}",
+        "  All logins, machine-readable: .local/stack.json. Ctrl-C stops everything.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)

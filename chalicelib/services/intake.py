@@ -1,0 +1,116 @@
+"""Citizen intake: submit an appeal, read it back, list one's own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.dal import appeals as appeal_store
+from chalicelib.dal import reference
+from chalicelib.domain import clock
+from chalicelib.domain.appeal import Appeal, Channel, Event, Kind, State
+from chalicelib.domain.ids import is_appeal_id, new_appeal_id
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.schemas import APPEAL_CREATE
+from chalicelib.domain.validation import validate
+from chalicelib.errors import Forbidden, NotFound, ValidationFailed
+from chalicelib.integrations import media
+from chalicelib.observability import logger, metrics
+from chalicelib.services import idempotency
+from chalicelib.services.uploads import upload_prefix
+
+_ID_ATTEMPTS = 3
+
+
+def submit_appeal(
+    principal: Principal, body: Any, idempotency_key: str | None, lambda_context: Any = None
+) -> tuple[dict[str, Any], bool]:
+    """Store a new appeal. Returns (the appeal as its author sees it, replayed?)."""
+    if principal.role is not Role.CITIZEN:
+        raise Forbidden("appeals are submitted by citizens through this call")
+    request = validate(APPEAL_CREATE, body)
+    key = idempotency.check_key(idempotency_key)
+    if key is None:
+        return _submit(principal, request), False
+    result = idempotency.run_once(
+        "submit_appeal",
+        lambda r: _submit(principal, r["payload"]),
+        {"owner": principal.id, "key": key, "payload": request},
+        lambda_context,
+    )
+    replayed = bool(result.pop(idempotency.REPLAYED, False))
+    return result, replayed
+
+
+def _check_references(principal: Principal, request: dict[str, Any]) -> None:
+    errors: list[dict[str, str]] = []
+    code = request.get("category")
+    if code is not None:
+        category = reference.get_category(code)
+        if category is None or not category.active:
+            errors.append({"field": "category", "message": "is not a known category"})
+    prefix = upload_prefix(principal)
+    for index, key in enumerate(request.get("media", [])):
+        if not key.startswith(prefix) or ".." in key:
+            errors.append({"field": f"media[{index}]", "message": "is not an upload of yours"})
+        elif not media.object_exists(key):
+            errors.append({"field": f"media[{index}]", "message": "was not uploaded"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _submit(principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
+    _check_references(principal, request)
+    at = clock.iso(clock.now())
+    channel = Channel(request.get("channel", Channel.APP.value))
+    appeal = Appeal(
+        id="",
+        state=State.SUBMITTED,
+        kind=Kind(request["kind"]),
+        channel=channel,
+        title=request["title"].strip(),
+        content=request["content"].strip(),
+        citizen_id=principal.id,
+        created_at=at,
+        updated_at=at,
+        category=request.get("category"),
+        location=request.get("location"),
+        contact=request.get("contact") or None,
+        is_public=bool(request.get("is_public", False)),
+        media=list(request.get("media", [])),
+        timeline=[
+            Event(type="submitted", at=at, actor=principal.actor(), data={"channel": channel.value})
+        ],
+    )
+    for attempt in range(_ID_ATTEMPTS):
+        appeal.id = new_appeal_id(clock.now())
+        try:
+            stored = appeal_store.create(appeal)
+            break
+        except appeal_store.AppealIdTaken:
+            if attempt == _ID_ATTEMPTS - 1:
+                raise
+            logger.warning("appeal id collision, retrying", extra={"appeal_id": appeal.id})
+    logger.info(
+        "appeal submitted",
+        extra={"appeal_id": stored.id, "kind": stored.kind.value, "channel": channel.value},
+    )
+    metrics.add_metric(name="AppealsSubmitted", unit="Count", value=1)
+    return stored.view(principal)
+
+
+def get_appeal(principal: Principal, appeal_id: str) -> dict[str, Any]:
+    """The appeal with its timeline, if ``principal`` may know it exists (404 otherwise)."""
+    appeal = _visible(principal, appeal_id)
+    return appeal.view(principal)
+
+
+def _visible(principal: Principal, appeal_id: str) -> Appeal:
+    appeal = appeal_store.get(appeal_id) if is_appeal_id(appeal_id) else None
+    if appeal is None or not appeal.is_visible_to(principal):
+        raise NotFound(f"no appeal {appeal_id}")
+    return appeal
+
+
+def list_my_appeals(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+    items, next_cursor = appeal_store.list_by_citizen(principal.id, limit, cursor)
+    return {"items": [a.summary() for a in items], "next_cursor": next_cursor}

@@ -1,0 +1,40 @@
+"""Upload tickets for appeal photos."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.config import settings
+from chalicelib.domain import clock
+from chalicelib.domain.principal import Principal
+from chalicelib.domain.schemas import UPLOAD_CREATE
+from chalicelib.domain.validation import validate
+from chalicelib.errors import ValidationFailed
+from chalicelib.integrations import media
+
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
+
+
+def upload_prefix(principal: Principal) -> str:
+    return f"uploads/{principal.id}/"
+
+
+def create_upload_ticket(principal: Principal, body: Any) -> dict[str, Any]:
+    request = validate(UPLOAD_CREATE, body)
+    cfg = settings()
+    size = request.get("size")
+    if size is not None and size > cfg.upload_max_bytes:
+        raise ValidationFailed.one("size", f"must be at most {cfg.upload_max_bytes} bytes")
+    content_type = request["content_type"]
+    key = f"{upload_prefix(principal)}{uuid.uuid4().hex}.{_EXTENSIONS[content_type]}"
+    form = media.presign_upload(key, content_type, cfg.upload_max_bytes, cfg.upload_url_seconds)
+    expires = clock.now() + timedelta(seconds=cfg.upload_url_seconds)
+    return {
+        "key": key,
+        "url": form["url"],
+        "fields": form["fields"],
+        "expires_at": clock.iso(expires),
+        "max_bytes": cfg.upload_max_bytes,
+    }

@@ -1,0 +1,102 @@
+"""Integration fixtures: the real app and handlers against in-process moto."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from moto import mock_aws
+
+REGION = "us-east-1"
+
+
+@dataclass
+class Stack:
+    """The AWS side of one test: a user pool, the tables and the media bucket."""
+
+    pool_id: str
+    client_id: str
+    cognito: Any
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    def user(self, role: str = "citizen", department_id: str | None = None) -> tuple[str, str]:
+        """A new user of ``role``: returns (username, password)."""
+        from chalicelib.local.provision import create_user
+
+        username = f"{role}-{uuid.uuid4().hex[:8]}"
+        password = "Test-" + uuid.uuid4().hex[:12] + "A1"
+        group = None if role == "citizen" else role
+        create_user(self.cognito, self.pool_id, username, password, group, department_id)
+        return username, password
+
+    def sign_in(self, username: str, password: str) -> str:
+        result = self.cognito.initiate_auth(
+            ClientId=self.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+        return str(result["AuthenticationResult"]["IdToken"])
+
+    def token(self, role: str = "citizen", department_id: str | None = None) -> str:
+        return self.sign_in(*self.user(role, department_id))
+
+    def headers(self, token: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **extra}
+
+    def moto_pool(self) -> Any:
+        from moto.cognitoidp.models import cognitoidp_backends
+
+        return cognitoidp_backends["123456789012"][REGION].user_pools[self.pool_id]
+
+    def items(self, table: str) -> list[dict[str, Any]]:
+        client = boto3.client("dynamodb", region_name=REGION)
+        return list(client.scan(TableName=table)["Items"])
+
+
+@pytest.fixture
+def stack() -> Iterator[Stack]:
+    from chalicelib.config import settings
+    from chalicelib.integrations.aws import reset_clients
+    from chalicelib.integrations.tokens import clear_key_cache
+    from chalicelib.local import provision
+
+    with mock_aws():
+        cfg = Config(account_id_endpoint_mode="disabled")
+        cognito = boto3.client("cognito-idp", region_name=REGION)
+        identity = provision.create_user_pool(cognito, "minsheng-test")
+        os.environ["MINSHENG_USER_POOL_ID"] = identity.user_pool_id
+        os.environ["MINSHENG_USER_POOL_CLIENT_ID"] = identity.user_pool_client_id
+        settings.cache_clear()
+        reset_clients()
+        clear_key_cache()
+        provision.create_tables(boto3.client("dynamodb", region_name=REGION, config=cfg))
+        provision.create_media_bucket(
+            boto3.client("s3", region_name=REGION), settings().media_bucket, REGION
+        )
+        from chalicelib.local.demo import load_reference_data
+
+        load_reference_data("2026-11-26T09:00:00.000+08:00")
+        yield Stack(identity.user_pool_id, identity.user_pool_client_id, cognito)
+
+
+@pytest.fixture
+def client(stack: Stack) -> Iterator[Any]:
+    from chalice.test import Client
+
+    from app import app
+
+    project = Path(__file__).resolve().parents[2]
+    with Client(app, stage_name="local", project_dir=str(project)) as test_client:
+        yield test_client
+
+
+def body(response: Any) -> Any:
+    return json.loads(response.body)
