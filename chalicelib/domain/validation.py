@@ -80,7 +80,8 @@ def validate(schema: dict[str, Any], body: Any) -> dict[str, Any]:
     found = list(validator.iter_errors(body))
     for error in sorted(found, key=lambda e: [str(p) for p in e.path]):
         for item in _describe(error):
-            if item not in errors:
+            # One message per field: the first rule it breaks.
+            if all(e["field"] != item["field"] for e in errors):
                 errors.append(item)
     if errors:
         raise ValidationFailed(errors)

@@ -10,6 +10,37 @@ GROUPS = ("operator", "department", "leader", "admin")
 CLIENT_READ_ATTRIBUTES = ["email", "name", "custom:department_id"]
 # Users must never write their own department: only the admin API sets it.
 CLIENT_WRITE_ATTRIBUTES = ["email", "name"]
+PASSWORD_POLICY = {
+    "MinimumLength": 12,
+    "RequireUppercase": True,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": False,
+}
+POOL_SCHEMA = [
+    {
+        "Name": "department_id",
+        "AttributeDataType": "String",
+        "Mutable": True,
+        "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"},
+    }
+]
+APP_CLIENT = {
+    "GenerateSecret": False,
+    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "ReadAttributes": CLIENT_READ_ATTRIBUTES,
+    "WriteAttributes": CLIENT_WRITE_ATTRIBUTES,
+    "IdTokenValidity": 60,
+    "TokenValidityUnits": {"IdToken": "minutes"},
+}
+PUBLIC_ACCESS_BLOCK = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+# Photos never attached to an appeal are not kept.
+UNATTACHED_UPLOAD_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -21,34 +52,14 @@ class Identity:
 def create_user_pool(cognito: Any, name: str) -> Identity:
     pool = cognito.create_user_pool(
         PoolName=name,
-        Policies={
-            "PasswordPolicy": {
-                "MinimumLength": 12,
-                "RequireUppercase": True,
-                "RequireLowercase": True,
-                "RequireNumbers": True,
-                "RequireSymbols": False,
-            }
-        },
-        Schema=[
-            {
-                "Name": "department_id",
-                "AttributeDataType": "String",
-                "Mutable": True,
-                "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "64"},
-            }
-        ],
+        Policies={"PasswordPolicy": PASSWORD_POLICY},
+        Schema=POOL_SCHEMA,
         AdminCreateUserConfig={"AllowAdminCreateUserOnly": False},
     )["UserPool"]
     client = cognito.create_user_pool_client(
         UserPoolId=pool["Id"],
         ClientName=f"{name}-app",
-        GenerateSecret=False,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        ReadAttributes=CLIENT_READ_ATTRIBUTES,
-        WriteAttributes=CLIENT_WRITE_ATTRIBUTES,
-        IdTokenValidity=60,
-        TokenValidityUnits={"IdToken": "minutes"},
+        **APP_CLIENT,
     )["UserPoolClient"]
     for group in GROUPS:
         cognito.create_group(GroupName=group, UserPoolId=pool["Id"])
@@ -106,23 +117,17 @@ def create_media_bucket(s3: Any, bucket: str, region: str) -> None:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     s3.put_public_access_block(
         Bucket=bucket,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
+        PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK,
     )
     s3.put_bucket_lifecycle_configuration(
         Bucket=bucket,
         LifecycleConfiguration={
             "Rules": [
                 {
-                    # Photos never attached to an appeal are not kept.
                     "ID": "expire-unattached-uploads",
                     "Status": "Enabled",
                     "Filter": {"Prefix": "uploads/"},
-                    "Expiration": {"Days": 30},
+                    "Expiration": {"Days": UNATTACHED_UPLOAD_DAYS},
                 }
             ]
         },

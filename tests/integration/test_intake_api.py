@@ -80,9 +80,7 @@ def test_expired_token_is_refused(client: Any, stack: Stack) -> None:
 def test_token_for_another_app_client_is_refused(client: Any, stack: Stack) -> None:
     username, _password = stack.user("citizen")
     other = stack.cognito.create_user_pool_client(UserPoolId=stack.pool_id, ClientName="other")
-    token, _ = stack.moto_pool().create_jwt(
-        other["UserPoolClient"]["ClientId"], username, "id"
-    )
+    token, _ = stack.moto_pool().create_jwt(other["UserPoolClient"]["ClientId"], username, "id")
     assert post(client, stack, token, APPEAL).status_code == 401
 
 
@@ -119,7 +117,9 @@ def test_private_appeal_is_404_for_another_citizen(client: Any, stack: Stack) ->
     assert body(theirs)["title"] == body(unknown)["title"]
     # And a department that it was never dispatched to cannot see it either
     staff = stack.token("department", "transport-bureau")
-    assert client.http.get(f"/appeals/{appeal['id']}", headers=stack.headers(staff)).status_code == 404
+    assert (
+        client.http.get(f"/appeals/{appeal['id']}", headers=stack.headers(staff)).status_code == 404
+    )
     # While the platform center operator can
     operator = stack.token("operator")
     seen = client.http.get(f"/appeals/{appeal['id']}", headers=stack.headers(operator))
@@ -207,7 +207,9 @@ def test_idempotency_key_repeat_returns_first_response_and_stores_one(
 def test_idempotency_key_with_another_body_is_refused(client: Any, stack: Stack) -> None:
     token = stack.token("citizen")
     post(client, stack, token, APPEAL, **{"Idempotency-Key": "k-1"})
-    other = post(client, stack, token, {**APPEAL, "title": "另一件事"}, **{"Idempotency-Key": "k-1"})
+    other = post(
+        client, stack, token, {**APPEAL, "title": "另一件事"}, **{"Idempotency-Key": "k-1"}
+    )
     assert other.status_code == 422
     assert appeal_count(stack) == 1
 
@@ -222,8 +224,13 @@ def test_failed_validation_does_not_burn_the_idempotency_key(client: Any, stack:
     token = stack.token("citizen")
     bad = post(client, stack, token, {**APPEAL, "category": "nope"}, **{"Idempotency-Key": "k"})
     assert bad.status_code == 400
-    good = post(client, stack, token, {**APPEAL, "category": "nope"} | {"category": "heating"},
-                **{"Idempotency-Key": "k"})
+    good = post(
+        client,
+        stack,
+        token,
+        {**APPEAL, "category": "nope"} | {"category": "heating"},
+        **{"Idempotency-Key": "k"},
+    )
     assert good.status_code == 201
 
 

@@ -49,7 +49,9 @@ def test_appeal_attaches_own_uploaded_photo_only(client: Any, stack: Stack) -> N
         s3.put_object(Bucket=settings().media_bucket, Key=issued["key"], Body=b"\x89PNG....")
     never_uploaded = body(ticket(client, stack, token, {"content_type": "image/png"}))
 
-    rejected = post(client, stack, token, {**APPEAL, "media": [theirs["key"], never_uploaded["key"]]})
+    rejected = post(
+        client, stack, token, {**APPEAL, "media": [theirs["key"], never_uploaded["key"]]}
+    )
     assert rejected.status_code == 400
     assert [e["field"] for e in body(rejected)["errors"]] == ["media[0]", "media[1]"]
 

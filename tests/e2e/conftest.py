@@ -1,0 +1,120 @@
+"""The local stack, started once for the e2e tests, as ``make run`` starts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class RunningStack:
+    info: dict[str, Any]
+    state_dir: Path
+    process: subprocess.Popen[str]
+
+    @property
+    def api(self) -> str:
+        return str(self.info["api_url"])
+
+    def password(self, username: str) -> str:
+        return next(u["password"] for u in self.info["users"] if u["username"] == username)
+
+    def sign_in(self, username: str) -> str:
+        """InitiateAuth against the stack's Cognito endpoint, as the mobile app does."""
+        response = requests.post(
+            self.info["aws_endpoint"] + "/",
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
+            },
+            data=json.dumps(
+                {
+                    "AuthFlow": "USER_PASSWORD_AUTH",
+                    "ClientId": self.info["user_pool_client_id"],
+                    "AuthParameters": {"USERNAME": username, "PASSWORD": self.password(username)},
+                }
+            ),
+            timeout=10,
+        )
+        response.raise_for_status()
+        return str(response.json()["AuthenticationResult"]["IdToken"])
+
+    def events(self) -> list[dict[str, Any]]:
+        path = Path(self.info["events_log"])
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+
+    def wait_for_event(self, match: Any, timeout: float = 20) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for entry in self.events():
+                if match(entry):
+                    return entry
+            time.sleep(0.2)
+        raise AssertionError(f"no matching event within {timeout}s: {self.events()[-5:]}")
+
+
+def start_stack(state_dir: Path, scale: float = 0.02) -> RunningStack:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "AWS_"))}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chalicelib.local",
+            "--api-port",
+            "0",
+            "--aws-port",
+            "0",
+            "--state-dir",
+            str(state_dir),
+            "--schedule-scale",
+            str(scale),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    stack_file = state_dir / "stack.json"
+    deadline = time.monotonic() + 90
+    while not stack_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            output = process.stdout.read() if process.stdout else ""
+            raise RuntimeError(f"the local stack did not start:\n{output}")
+        time.sleep(0.2)
+    return RunningStack(json.loads(stack_file.read_text("utf-8")), state_dir, process)
+
+
+def stop_stack(stack: RunningStack) -> int:
+    stack.process.send_signal(signal.SIGINT)
+    try:
+        return stack.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        stack.process.kill()
+        raise
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    stack = start_stack(tmp_path_factory.mktemp("stack") / ".local")
+    try:
+        yield stack
+    finally:
+        if stack.process.poll() is None:
+            stop_stack(stack)

@@ -1,0 +1,126 @@
+"""The running local stack over real HTTP: sign-in, intake, the event pump, schedules."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.conftest import ROOT, RunningStack, start_stack, stop_stack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
+
+
+def test_stack_json_describes_the_stack(local_stack: RunningStack) -> None:
+    info = local_stack.info
+    for key in (
+        "api_url",
+        "aws_endpoint",
+        "region",
+        "user_pool_id",
+        "user_pool_client_id",
+        "users",
+        "outbox_dir",
+    ):
+        assert info[key], key
+    assert info["api_url"].startswith("http://127.0.0.1:")
+    assert info["aws_endpoint"].startswith("http://127.0.0.1:")
+    roles = {u["role"] for u in info["users"]}
+    assert roles == {"citizen", "operator", "leader", "admin", "department"}
+    staff = {u["department_id"] for u in info["users"] if u["role"] == "department"}
+    assert len(staff) == 35  # 13 towns and streets, 22 departments: one staff user each
+    assert all(u["department_id"] is None for u in info["users"] if u["role"] != "department")
+    assert Path(info["outbox_dir"]).is_dir()
+
+
+def test_submitted_appeal_reaches_the_stream_handler(local_stack: RunningStack) -> None:
+    # Given citizen1 signed in through the stack's Cognito
+    token = local_stack.sign_in("citizen1")
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "e2e-1"}
+    # When they submit an appeal over HTTP
+    created = requests.post(
+        local_stack.api + "/appeals",
+        headers=headers,
+        json={
+            "kind": "consultation",
+            "title": "孩子入学划片咨询",
+            "content": "请问松龄路街道的学区划片范围？",
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    appeal_id = created.json()["id"]
+    # Then the event pump delivers its stream record to the app's stream handler
+    entry = local_stack.wait_for_event(
+        lambda e: e.get("kind") == "stream" and {"id": {"S": appeal_id}} in e.get("keys", [])
+    )
+    assert entry["handler"] == "appeal_activity"
+    assert entry["failures"] == [] and entry["error"] is None
+    # And it reads back with its timeline
+    read = requests.get(f"{local_stack.api}/appeals/{appeal_id}", headers=headers, timeout=10)
+    assert [e["type"] for e in read.json()["timeline"]] == ["submitted"]
+
+
+def test_declared_schedule_fires(local_stack: RunningStack) -> None:
+    entry = local_stack.wait_for_event(
+        lambda e: e.get("kind") == "schedule" and e.get("handler") == "sla_sweep"
+    )
+    assert entry["error"] is None
+    assert entry["expression"] == "rate(1 minute)"
+    assert set(entry["result"]) == {"due", "overdue"}
+
+
+def test_other_citizen_gets_404_over_http(local_stack: RunningStack) -> None:
+    mine = {"Authorization": f"Bearer {local_stack.sign_in('citizen1')}"}
+    theirs = {"Authorization": f"Bearer {local_stack.sign_in('citizen2')}"}
+    created = requests.post(
+        local_stack.api + "/appeals",
+        headers=mine,
+        json={"kind": "help", "title": "独居老人求助", "content": "楼下独居老人需要帮助"},
+        timeout=10,
+    ).json()
+    response = requests.get(
+        f"{local_stack.api}/appeals/{created['id']}", headers=theirs, timeout=10
+    )
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def readme_walkthrough() -> str:
+    text = (ROOT / "README.md").read_text("utf-8")
+    match = re.search(r"<!-- walkthrough -->\s*```sh\n(.*?)```", text, re.S)
+    assert match, "README.md has no walkthrough block"
+    return match.group(1)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the walkthrough uses curl")
+def test_readme_walkthrough_works_as_written(local_stack: RunningStack, tmp_path: Path) -> None:
+    # The walkthrough reads .local/stack.json from the project root, as after `make run`
+    (tmp_path / ".local").symlink_to(local_stack.state_dir)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", readme_walkthrough()],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    documents = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    submitted, read_back = documents[0], documents[1]
+    assert submitted["state"] == "submitted"
+    assert read_back["id"] == submitted["id"]
+    assert [e["type"] for e in read_back["timeline"]] == ["submitted"]
+
+
+def test_ctrl_c_stops_the_stack_cleanly(tmp_path: Path) -> None:
+    stack = start_stack(tmp_path / ".local")
+    assert requests.get(stack.api + "/openapi.json", timeout=10).status_code == 200
+    assert stop_stack(stack) == 0
+    assert not (tmp_path / ".local" / "stack.json").exists()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(stack.api + "/openapi.json", timeout=2)

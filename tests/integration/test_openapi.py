@@ -1,0 +1,35 @@
+"""The published OpenAPI document covers every route the app serves, and is valid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.conftest import body
+
+
+def test_every_route_is_documented(client: Any) -> None:
+    from app import app
+
+    document = body(client.http.get("/openapi.json"))
+    served = {(path, method.lower()) for path, methods in app.routes.items() for method in methods}
+    documented = {
+        (path, method) for path, operations in document["paths"].items() for method in operations
+    }
+    assert served - documented == set(), "routes missing from /openapi.json"
+    assert documented - served == set(), "documented routes the app does not serve"
+
+
+def test_document_is_valid_openapi_3_1(client: Any) -> None:
+    from openapi_spec_validator import validate
+
+    document = body(client.http.get("/openapi.json"))
+    validate(document)
+    submit = document["paths"]["/appeals"]["post"]
+    assert (
+        submit["requestBody"]["content"]["application/json"]["schema"]["properties"]["content"][
+            "maxLength"
+        ]
+        == 4000
+    )
+    assert {"201", "400", "401", "403"} <= set(submit["responses"])
+    assert any(p["name"] == "Idempotency-Key" for p in submit["parameters"])

@@ -1,0 +1,62 @@
+"""Settings guards and the signing-key cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib import config
+from chalicelib.errors import Unauthenticated
+from chalicelib.integrations import tokens
+
+
+def test_deployed_stage_refuses_a_jwks_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINSHENG_STAGE", "prod")
+    monkeypatch.setenv("MINSHENG_USER_POOL_ID", "us-east-1_abc")
+    monkeypatch.setenv("MINSHENG_JWKS_URL", "http://127.0.0.1:5000/keys")
+    with pytest.raises(config.ConfigError):
+        config.load_settings()
+
+
+def test_deployed_stage_uses_the_real_pool_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINSHENG_STAGE", "prod")
+    monkeypatch.setenv("MINSHENG_USER_POOL_ID", "ap-east-1_abc")
+    monkeypatch.setenv("AWS_REGION", "ap-east-1")
+    monkeypatch.delenv("MINSHENG_JWKS_URL", raising=False)
+    monkeypatch.delenv("MINSHENG_AWS_ENDPOINT", raising=False)
+    cfg = config.load_settings()
+    assert cfg.jwks_url == (
+        "https://cognito-idp.ap-east-1.amazonaws.com/ap-east-1_abc/.well-known/jwks.json"
+    )
+    assert cfg.token_issuer == "https://cognito-idp.ap-east-1.amazonaws.com/ap-east-1_abc"
+
+
+def test_bad_numbers_in_settings_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINSHENG_DUE_INDEX_SHARDS", "0")
+    with pytest.raises(config.ConfigError, match="MINSHENG_DUE_INDEX_SHARDS"):
+        config.load_settings()
+
+
+def test_key_cache_fetches_once_and_refetches_for_a_new_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fetched: list[str] = []
+    keysets = [{"k1": "key-1"}, {"k1": "key-1", "k2": "key-2"}]
+
+    def fetch(url: str) -> dict[str, Any]:
+        fetched.append(url)
+        return keysets[min(len(fetched) - 1, 1)]
+
+    monkeypatch.setattr(tokens, "_fetch", fetch)
+    cache = tokens._KeyCache()
+    assert cache.key("u", "k1") == "key-1"
+    assert cache.key("u", "k1") == "key-1"
+    assert len(fetched) == 1
+    # A token with an unknown kid right after a fetch does not hammer the key endpoint
+    with pytest.raises(Unauthenticated):
+        cache.key("u", "k2")
+    assert len(fetched) == 1
+    monkeypatch.setattr(tokens, "JWKS_MIN_REFETCH_SECONDS", 0)
+    assert cache.key("u", "k2") == "key-2"
+    assert len(fetched) == 2

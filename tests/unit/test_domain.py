@@ -1,0 +1,140 @@
+"""Pure domain rules: masking, principals, ids, SLA stages, validation messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.appeal import Appeal, Channel, Kind, State
+from chalicelib.domain.ids import is_appeal_id, new_appeal_id
+from chalicelib.domain.masking import mask_name, mask_phone
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.schemas import APPEAL_CREATE
+from chalicelib.domain.sla import next_open_deadline
+from chalicelib.domain.validation import validate
+from chalicelib.errors import ValidationFailed
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13812341234", "138****1234"),
+        ("+86 138-1234-1234", "861******1234"),
+        ("0533-5181234", "053****1234"),
+        ("1234", "****"),
+        ("", ""),
+        (None, None),
+    ],
+)
+def test_mask_phone(phone: str | None, masked: str | None) -> None:
+    assert mask_phone(phone) == masked
+
+
+def test_mask_name_keeps_family_name_only() -> None:
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳娜娜") == "欧***"
+    assert mask_name("李") == "李*"
+
+
+@pytest.mark.parametrize(
+    ("groups", "department", "role", "department_id"),
+    [
+        ([], None, Role.CITIZEN, None),
+        (["operator"], None, Role.OPERATOR, None),
+        (["department"], "transport-bureau", Role.DEPARTMENT, "transport-bureau"),
+        (["department"], None, Role.CITIZEN, None),  # staff without a department act for none
+        (["department", "admin"], "x", Role.ADMIN, None),
+        (["leader", "operator"], None, Role.LEADER, None),
+        (["unknown-group"], None, Role.CITIZEN, None),
+    ],
+)
+def test_principal_role_from_claims(
+    groups: list[str], department: str | None, role: Role, department_id: str | None
+) -> None:
+    claims: dict[str, object] = {"sub": "u-1", "cognito:groups": groups}
+    if department:
+        claims["custom:department_id"] = department
+    principal = Principal.from_claims(claims)
+    assert (principal.role, principal.department_id) == (role, department_id)
+
+
+def test_appeal_ids_are_dated_and_readable() -> None:
+    from datetime import datetime
+
+    from chalicelib.domain.clock import TZ
+
+    ids = {new_appeal_id(datetime(2026, 11, 26, 23, 0, tzinfo=TZ)) for _ in range(200)}
+    assert len(ids) == 200
+    assert all(i.startswith("20261126-") and is_appeal_id(i) for i in ids)
+    assert not is_appeal_id("20261126-ILOU0000")  # ambiguous letters are not used
+    assert not is_appeal_id("../../etc")
+
+
+def _appeal(state: State, **deadlines: str) -> Appeal:
+    return Appeal(
+        id="20261126-AAAAAAAA",
+        state=state,
+        kind=Kind.COMPLAINT,
+        channel=Channel.APP,
+        title="t",
+        content="c",
+        citizen_id="u",
+        created_at="x",
+        updated_at="x",
+        deadlines=dict(deadlines),
+    )
+
+
+def test_next_open_deadline_follows_the_state() -> None:
+    due = {
+        "sign_due": "2026-11-26T09:15:00.000+08:00",
+        "contact_due": "2026-11-26T09:30:00.000+08:00",
+        "reply_due": "2026-11-30T09:00:00.000+08:00",
+    }
+    assert next_open_deadline(_appeal(State.DISPATCHED, **due)) == ("sign_due", due["sign_due"])
+    assert next_open_deadline(_appeal(State.SIGNED, **due)) == ("contact_due", due["contact_due"])
+    assert next_open_deadline(_appeal(State.CONTACTED, **due)) == ("reply_due", due["reply_due"])
+    assert next_open_deadline(_appeal(State.REPLIED, **due)) is None
+    assert next_open_deadline(_appeal(State.SUBMITTED)) is None
+    overdue_sign = _appeal(State.DISPATCHED, **due)
+    overdue_sign.overdue = ["sign"]
+    assert next_open_deadline(overdue_sign) == ("contact_due", due["contact_due"])
+
+
+def test_validation_reports_every_field_at_once() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        validate(APPEAL_CREATE, {"kind": "x", "title": "", "location": {"lat": "n"}, "z": 1})
+    fields = {e["field"]: e["message"] for e in caught.value.errors}
+    assert fields == {
+        "content": "is required",
+        "kind": "must be one of: consultation, complaint, suggestion, help",
+        "title": "must have at least 1 character(s)",
+        "location.lat": "must be of type number",
+        "location.lng": "is required",
+        "z": "is not a known field",
+    }
+
+
+def test_validation_refuses_booleans_as_numbers() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        validate(
+            APPEAL_CREATE,
+            {"kind": "help", "title": "t", "content": "c", "location": {"lat": True, "lng": 1}},
+        )
+    assert [e["field"] for e in caught.value.errors] == ["location.lat"]
+
+
+def test_visibility_rules() -> None:
+    appeal = _appeal(State.SUBMITTED)
+    appeal.citizen_id = "owner"
+    owner = Principal("owner", Role.CITIZEN)
+    stranger = Principal("other", Role.CITIZEN)
+    staff = Principal("s", Role.DEPARTMENT, department_id="transport-bureau")
+    assert appeal.is_visible_to(owner) and not appeal.is_visible_to(stranger)
+    assert not appeal.is_visible_to(staff)
+    appeal.department_id = "transport-bureau"
+    assert appeal.is_visible_to(staff)
+    appeal.is_public = True
+    assert not appeal.is_visible_to(stranger)  # public only once the center has vetted it
+    appeal.state = State.ACCEPTED
+    assert appeal.is_visible_to(stranger)
+    assert appeal.view(stranger)["media"] == []
