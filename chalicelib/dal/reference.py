@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBConnectionError
 
@@ -30,13 +30,22 @@ class Category:
     active: bool
 
 
-def get_category(code: str) -> Category | None:
+M = TypeVar("M", CategoryModel, DepartmentModel)
+
+
+def _get(model: type[M], key: str) -> M | None:
     try:
-        item = CategoryModel.get(code)
+        return model.get(key)
     except DoesNotExist:
         return None
     except PynamoDBConnectionError as exc:
-        raise ServiceUnavailable("the category store is unreachable") from exc
+        raise ServiceUnavailable("the reference data store is unreachable") from exc
+
+
+def get_category(code: str) -> Category | None:
+    item = _get(CategoryModel, code)
+    if item is None:
+        return None
     return Category(
         code=item.code,
         name=item.name,
@@ -51,12 +60,9 @@ def get_category(code: str) -> Category | None:
 
 
 def get_department(department_id: str) -> Department | None:
-    try:
-        item = DepartmentModel.get(department_id)
-    except DoesNotExist:
+    item = _get(DepartmentModel, department_id)
+    if item is None:
         return None
-    except PynamoDBConnectionError as exc:
-        raise ServiceUnavailable("the department store is unreachable") from exc
     return Department(id=item.id, name=item.name, kind=item.kind, active=bool(item.active))
 
 

@@ -136,25 +136,13 @@ class Appeal:
                 }
                 contact = {k: v for k, v in masked.items() if v is not None}
         body: dict[str, Any] = {
-            "id": self.id,
-            "state": self.state.value,
-            "kind": self.kind.value,
-            "category": self.category,
-            "channel": self.channel.value,
-            "title": self.title,
+            **self.summary(),
             "content": self.content,
-            "is_public": self.is_public,
             "location": self.location,
             "contact": contact,
             "media": list(self.media) if sees_personal else [],
-            "department_id": self.department_id,
             "co_department_ids": list(self.co_department_ids),
-            "deadlines": dict(self.deadlines),
-            "overdue": list(self.overdue),
-            "escalation": self.escalation,
             "rating": self.rating,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
             "version": self.version,
         }
         if with_timeline:
