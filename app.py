@@ -6,15 +6,25 @@ from typing import Any
 
 from chalice.app import Chalice
 
-from chalicelib.handlers.http import citizen, meta
+from chalicelib.handlers.http import admin, citizen, department, leader, meta, operator
 from chalicelib.handlers.http.base import as_problem
-from chalicelib.handlers.schedules import sla
+from chalicelib.handlers.schedules import closing, sla
 from chalicelib.handlers.streams import appeals as appeal_stream
 from chalicelib.observability import flush_metrics
 
 app = Chalice(app_name="minsheng")
 
-for blueprint in (meta.bp, citizen.bp, appeal_stream.bp, sla.bp):
+for blueprint in (
+    meta.bp,
+    citizen.bp,
+    operator.bp,
+    department.bp,
+    leader.bp,
+    admin.bp,
+    appeal_stream.bp,
+    sla.bp,
+    closing.bp,
+):
     app.register_blueprint(blueprint)
 
 

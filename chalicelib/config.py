@@ -25,6 +25,10 @@ class Settings:
     departments_table: str
     categories_table: str
     idempotency_table: str
+    settings_table: str
+    follows_table: str
+    reply_days: dict[str, int]
+    reference_cache_seconds: int
     media_bucket: str
     user_pool_id: str
     user_pool_client_id: str
@@ -59,6 +63,20 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+DEFAULT_REPLY_DAYS = {"consultation": 1, "complaint": 3, "suggestion": 5, "help": 3}
+
+
+def _reply_days(raw: str) -> dict[str, int]:
+    """``complaint=3,consultation=1``: working days to reply, per kind (defaults above)."""
+    days = dict(DEFAULT_REPLY_DAYS)
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        kind, _, value = part.partition("=")
+        if kind not in days or not value.isdigit() or not 1 <= int(value) <= 30:
+            raise ConfigError(f"MINSHENG_REPLY_DAYS: bad entry {part!r}")
+        days[kind] = int(value)
+    return days
+
+
 def load_settings() -> Settings:
     env = os.environ
     stage = env.get("MINSHENG_STAGE", "local")
@@ -89,6 +107,10 @@ def load_settings() -> Settings:
         departments_table=env.get("MINSHENG_DEPARTMENTS_TABLE", f"{prefix}-departments"),
         categories_table=env.get("MINSHENG_CATEGORIES_TABLE", f"{prefix}-categories"),
         idempotency_table=env.get("MINSHENG_IDEMPOTENCY_TABLE", f"{prefix}-idempotency"),
+        settings_table=env.get("MINSHENG_SETTINGS_TABLE", f"{prefix}-settings"),
+        follows_table=env.get("MINSHENG_FOLLOWS_TABLE", f"{prefix}-follows"),
+        reply_days=_reply_days(env.get("MINSHENG_REPLY_DAYS", "")),
+        reference_cache_seconds=_int("MINSHENG_REFERENCE_CACHE_SECONDS", 60, 0, 3600),
         media_bucket=env.get("MINSHENG_MEDIA_BUCKET", f"{prefix}-media"),
         user_pool_id=pool_id,
         user_pool_client_id=env.get("MINSHENG_USER_POOL_CLIENT_ID", ""),

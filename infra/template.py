@@ -14,6 +14,8 @@ LOGICAL_IDS = {
     "AppealModel": "AppealsTable",
     "DepartmentModel": "DepartmentsTable",
     "CategoryModel": "CategoriesTable",
+    "SettingModel": "SettingsTable",
+    "FollowModel": "FollowsTable",
     "IdempotencyModel": "IdempotencyTable",
 }
 

@@ -12,7 +12,15 @@ from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError,
 
 from chalicelib.config import settings
 from chalicelib.dal.models import AppealModel, ContactMap, DeadlinesMap, EventMap, LocationMap
-from chalicelib.domain.appeal import PUBLIC_STATES, Appeal, Channel, Event, Kind, State
+from chalicelib.domain.appeal import (
+    PUBLIC_STATES,
+    TERMINAL_STATES,
+    Appeal,
+    Channel,
+    Event,
+    Kind,
+    State,
+)
 from chalicelib.domain.sla import next_open_deadline
 from chalicelib.errors import Conflict, ServiceUnavailable, ValidationFailed
 
@@ -49,6 +57,11 @@ def _to_model(appeal: Appeal) -> AppealModel:
         ],
         created_at=appeal.created_at,
         updated_at=appeal.updated_at,
+        state_at=appeal.state_at,
+        extension=appeal.extension,
+        reply=appeal.reply,
+        merged_into=appeal.merged_into,
+        rounds=appeal.rounds,
     )
     if appeal.location:
         item.location = LocationMap(**appeal.location)
@@ -69,6 +82,9 @@ def _derive_keys(item: AppealModel, appeal: Appeal) -> None:
     item.next_due = due[1] if due else None
     visible = appeal.is_public and appeal.state in PUBLIC_STATES
     item.feed_month = appeal.created_at[:7] if visible else None
+    item.created_month = appeal.created_at[:7]
+    watched = appeal.state not in TERMINAL_STATES and (appeal.escalation or appeal.overdue)
+    item.supervision = "open" if watched else None
 
 
 def _plain(value: Any) -> Any:
@@ -115,6 +131,11 @@ def _from_model(item: AppealModel) -> Appeal:
             for e in (item.timeline or [])
         ],
         version=int(item.version or 0),
+        state_at=item.state_at or item.created_at,
+        extension=_plain(item.extension) if item.extension else None,
+        reply=_plain(item.reply) if item.reply else None,
+        merged_into=item.merged_into,
+        rounds=int(item.rounds or 0),
     )
 
 
@@ -216,3 +237,86 @@ def due_by(horizon: str) -> list[tuple[str, str]]:
     except QueryError as exc:
         raise ServiceUnavailable("the appeal store is unreachable") from exc
     return found
+
+
+def save_transition(after: Appeal) -> Appeal:
+    """Write the appeal as ``after`` says, if nobody else wrote it since it was read at
+    ``after.version``: one conditional PutItem. The loser of a race gets Conflict with the
+    current state."""
+    item = _to_model(after)
+    try:
+        item.save()
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            current = get(after.id)
+            state = current.state.value if current else None
+            raise Conflict(
+                "the appeal was changed by someone else meanwhile",
+                state=state,
+                version=current.version if current else None,
+            ) from exc
+        raise ServiceUnavailable("the appeal store did not accept the write") from exc
+    except PynamoDBConnectionError as exc:
+        raise ServiceUnavailable("the appeal store is unreachable") from exc
+    return _from_model(item)
+
+
+def batch_get(ids: list[str]) -> list[Appeal]:
+    """The appeals with these ids that exist, in the order asked."""
+    try:
+        found = {item.id: _from_model(item) for item in AppealModel.batch_get(ids)}
+    except PynamoDBConnectionError as exc:
+        raise ServiceUnavailable("the appeal store is unreachable") from exc
+    return [found[i] for i in ids if i in found]
+
+
+INDEXES: dict[str, Any] = {
+    "by-citizen": AppealModel.by_citizen,
+    "by-department-state": AppealModel.by_department_state,
+    "by-department": AppealModel.by_department,
+    "by-state": AppealModel.by_state,
+    "by-month": AppealModel.by_month,
+    "supervision": AppealModel.supervision_list,
+}
+
+
+def query_index(
+    index_name: str,
+    hash_value: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    range_condition: Any = None,
+    filter_condition: Any = None,
+    newest_first: bool = True,
+) -> tuple[list[Appeal], str | None]:
+    """One page of an index partition (never a scan). Filters apply within the partition;
+    PynamoDB keeps reading pages until ``limit`` items pass them. The cursor is bound to
+    the index and partition it came from."""
+    index = INDEXES[index_name]
+    hash_name = index._hash_key_attribute().attr_name
+    start = None
+    if cursor:
+        key = decode_cursor(cursor, {"~index": index_name, hash_name: hash_value})
+        start = {k: {"S": v} for k, v in key.items() if k != "~index"}
+    try:
+        results = index.query(
+            hash_value,
+            range_key_condition=range_condition,
+            filter_condition=filter_condition,
+            scan_index_forward=not newest_first,
+            limit=limit,
+            page_size=limit if filter_condition is None else max(limit, 50),
+            last_evaluated_key=start,
+        )
+        items = [_summary_from_model(i) for i in results]
+        last = results.last_evaluated_key
+    except QueryError as exc:
+        if "ValidationException" in str(exc.cause_response_code):
+            raise ValidationFailed.one("cursor", "is not a cursor this list issued") from exc
+        raise ServiceUnavailable("the appeal store is unreachable") from exc
+    next_cursor = None
+    if last and len(items) >= limit:
+        plain = {k: v["S"] for k, v in last.items()}
+        next_cursor = encode_cursor({"~index": index_name, **plain})
+    return items, next_cursor

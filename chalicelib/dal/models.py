@@ -39,6 +39,7 @@ SUMMARY_ATTRIBUTES = [
     "overdue",
     "escalation",
     "updated_at",
+    "state_at",
     "citizen_id",
 ]
 
@@ -101,6 +102,50 @@ class DepartmentStateIndex(GlobalSecondaryIndex["AppealModel"]):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class DepartmentIndex(GlobalSecondaryIndex["AppealModel"]):
+    """A department's work orders in any state, newest first."""
+
+    class Meta:
+        index_name = "by-department"
+        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+
+    department_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class StateIndex(GlobalSecondaryIndex["AppealModel"]):
+    """Appeals in one state, by when they entered it (the center's queues, auto-close)."""
+
+    class Meta:
+        index_name = "by-state"
+        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+
+    state = UnicodeAttribute(hash_key=True)
+    state_at = UnicodeAttribute(range_key=True)
+
+
+class MonthIndex(GlobalSecondaryIndex["AppealModel"]):
+    """Every appeal by month of submission: the operator's unfiltered list."""
+
+    class Meta:
+        index_name = "by-month"
+        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+
+    created_month = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class SupervisionIndex(GlobalSecondaryIndex["AppealModel"]):
+    """Sparse: open work orders that are escalated or overdue (the leaders' list)."""
+
+    class Meta:
+        index_name = "supervision"
+        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+
+    supervision = UnicodeAttribute(hash_key=True)
+    updated_at = UnicodeAttribute(range_key=True)
+
+
 class DueIndex(GlobalSecondaryIndex["AppealModel"]):
     """Sparse and sharded: only work orders with an open deadline carry ``due_shard``, so
     the SLA sweep reads what is due and never the closed bulk of the table."""
@@ -150,6 +195,11 @@ class AppealModel(Model):
     timeline = ListAttribute(of=EventMap)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    state_at = UnicodeAttribute()
+    extension = MapAttribute[str, Any](null=True)
+    reply = MapAttribute[str, Any](null=True)
+    merged_into = UnicodeAttribute(null=True)
+    rounds = NumberAttribute(default=0)
     version = VersionAttribute()
 
     # Index keys, derived from the fields above on every write (dal/appeals.py).
@@ -157,8 +207,14 @@ class AppealModel(Model):
     due_shard = UnicodeAttribute(null=True)
     next_due = UnicodeAttribute(null=True)
     feed_month = UnicodeAttribute(null=True)
+    created_month = UnicodeAttribute()
+    supervision = UnicodeAttribute(null=True)
 
     by_citizen = CitizenIndex()
+    by_department = DepartmentIndex()
+    by_state = StateIndex()
+    by_month = MonthIndex()
+    supervision_list = SupervisionIndex()
     by_department_state = DepartmentStateIndex()
     by_next_due = DueIndex()
     public_feed = PublicFeedIndex()
@@ -185,11 +241,35 @@ class CategoryModel(Model):
     name = UnicodeAttribute()
     group = UnicodeAttribute(null=True)
     default_department = UnicodeAttribute(null=True)
+    auto_dispatch = BooleanAttribute(default=False)
     keywords = ListAttribute(of=UnicodeAttribute, null=True)
     reply_working_days = MapAttribute[str, Any](null=True)  # per kind overrides
     active = BooleanAttribute(default=True)
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
+
+
+class SettingModel(Model):
+    """Platform settings the admin changes at run time (e.g. the loaded calendar years)."""
+
+    class Meta(_Meta):
+        table_name = _S.settings_table
+
+    key = UnicodeAttribute(hash_key=True)
+    data = MapAttribute[str, Any](null=True)
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class FollowModel(Model):
+    """A leader following an appeal (跟踪关注)."""
+
+    class Meta(_Meta):
+        table_name = _S.follows_table
+
+    leader_id = UnicodeAttribute(hash_key=True)
+    appeal_id = UnicodeAttribute(range_key=True)
+    followed_at = UnicodeAttribute()
 
 
 class IdempotencyModel(Model):
@@ -206,5 +286,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AppealModel,
     DepartmentModel,
     CategoryModel,
+    SettingModel,
+    FollowModel,
     IdempotencyModel,
 )

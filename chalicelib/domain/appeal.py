@@ -101,6 +101,15 @@ class Appeal:
     rating: dict[str, Any] | None = None
     timeline: list[Event] = field(default_factory=list)
     version: int = 0
+    state_at: str = ""
+    extension: dict[str, Any] | None = None
+    reply: dict[str, Any] | None = None
+    merged_into: str | None = None
+    rounds: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.state_at:
+            self.state_at = self.created_at
 
     def is_visible_to(self, viewer: Principal) -> bool:
         """Whether ``viewer`` may learn this appeal exists (else: 404, never 403)."""
@@ -143,11 +152,25 @@ class Appeal:
             "media": list(self.media) if sees_personal else [],
             "co_department_ids": list(self.co_department_ids),
             "rating": self.rating,
+            "reply": self._reply_view(sees_personal),
+            "extension": self.extension,
+            "merged_into": self.merged_into,
             "version": self.version,
         }
         if with_timeline:
             body["timeline"] = [e.to_dict() for e in self.timeline]
         return body
+
+    def _reply_view(self, sees_personal: bool) -> dict[str, Any] | None:
+        if self.reply is None:
+            return None
+        if sees_personal:
+            return dict(self.reply)
+        return {
+            "public_reply": self.reply.get("public_reply") or self.reply.get("content"),
+            "department_id": self.reply.get("department_id"),
+            "at": self.reply.get("at"),
+        }
 
     def summary(self) -> dict[str, Any]:
         """The fields list views carry (what the indexes project)."""
@@ -163,6 +186,7 @@ class Appeal:
             "deadlines": dict(self.deadlines),
             "overdue": list(self.overdue),
             "escalation": self.escalation,
+            "state_at": self.state_at,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }

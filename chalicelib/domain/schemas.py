@@ -165,3 +165,169 @@ PROBLEM: dict[str, Any] = {
         },
     },
 }
+
+
+def _body(schema_id: str, required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "$id": schema_id,
+        "type": "object",
+        "additionalProperties": False,
+        "required": required,
+        "properties": properties,
+    }
+
+
+def _text(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": NON_BLANK}
+
+
+APPEAL_ID = {"type": "string", "pattern": r"^\d{8}-[0-9A-HJKMNP-TV-Z]{8}$"}
+UNIT_ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,63}$"}
+CATEGORY_CODE = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,63}$"}
+NOTE = {"type": "string", "maxLength": 1000}
+REASON = _text(500)
+
+ACCEPT = _body(
+    "Accept",
+    [],
+    {
+        "category": CATEGORY_CODE,
+        "kind": {"type": "string", "enum": [k.value for k in Kind]},
+        "note": NOTE,
+    },
+)
+REJECT = _body("Reject", ["reason"], {"reason": REASON})
+DISPATCH = _body(
+    "Dispatch",
+    ["department_id"],
+    {
+        "department_id": UNIT_ID,
+        "co_department_ids": {
+            "type": "array",
+            "maxItems": 5,
+            "uniqueItems": True,
+            "items": UNIT_ID,
+        },
+        "note": NOTE,
+        "category": CATEGORY_CODE,
+        "kind": {"type": "string", "enum": [k.value for k in Kind]},
+    },
+)
+MERGE = _body("Merge", ["into"], {"into": APPEAL_ID, "note": NOTE})
+ESCALATE = _body(
+    "Escalate",
+    ["level", "reason"],
+    {"level": {"type": "integer", "minimum": 1, "maximum": 3}, "reason": REASON},
+)
+EXTENSION_DECISION = _body(
+    "ExtensionDecision", ["approve"], {"approve": {"type": "boolean"}, "note": NOTE}
+)
+SIGN = _body("Sign", [], {"note": NOTE})
+CONTACT = _body(
+    "Contact",
+    ["method"],
+    {"method": {"type": "string", "enum": ["phone", "visit", "sms", "other"]}, "note": NOTE},
+)
+REPLY = _body(
+    "Reply",
+    ["content", "handler_name", "handler_phone"],
+    {
+        "content": _text(4000),
+        "handler_name": _text(50),
+        "handler_phone": {"type": "string", "pattern": PHONE},
+        "public_reply": _text(4000),
+    },
+)
+RETURN = _body("Return", ["reason"], {"reason": REASON})
+EXTENSION_REQUEST = _body(
+    "ExtensionRequest",
+    ["days", "reason"],
+    {"days": {"type": "integer", "minimum": 1, "maximum": 10}, "reason": REASON},
+)
+RATING = _body(
+    "Rating",
+    ["score", "resolved"],
+    {
+        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "resolved": {"type": "boolean"},
+        "comment": {"type": "string", "maxLength": 500},
+        "rework": {"type": "boolean"},
+    },
+)
+COMMENT = _body("Comment", ["text"], {"text": _text(2000)})
+
+REPLY_DAYS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {k.value: {"type": "integer", "minimum": 1, "maximum": 30} for k in Kind},
+}
+DEPARTMENT_FIELDS: dict[str, Any] = {
+    "name": _text(100),
+    "kind": {"type": "string", "enum": ["department", "town", "street", "utility"]},
+    "active": {"type": "boolean"},
+}
+DEPARTMENT_CREATE = _body("DepartmentCreate", ["id", "name"], {"id": UNIT_ID, **DEPARTMENT_FIELDS})
+DEPARTMENT_UPDATE = _body("DepartmentUpdate", [], DEPARTMENT_FIELDS)
+CATEGORY_FIELDS: dict[str, Any] = {
+    "name": _text(100),
+    "group": {"type": ["string", "null"], "maxLength": 100},
+    "default_department": {"anyOf": [UNIT_ID, {"type": "null"}]},
+    "auto_dispatch": {"type": "boolean"},
+    "keywords": {"type": "array", "maxItems": 50, "uniqueItems": True, "items": _text(20)},
+    "reply_working_days": REPLY_DAYS,
+    "active": {"type": "boolean"},
+}
+CATEGORY_CREATE = _body(
+    "CategoryCreate", ["code", "name"], {"code": CATEGORY_CODE, **CATEGORY_FIELDS}
+)
+CATEGORY_UPDATE = _body("CategoryUpdate", [], CATEGORY_FIELDS)
+CALENDAR_YEAR = _body(
+    "CalendarYear",
+    ["holidays", "workdays"],
+    {
+        "holidays": {
+            "type": "array",
+            "maxItems": 120,
+            "uniqueItems": True,
+            "items": {"type": "string", "format": "date"},
+        },
+        "workdays": {
+            "type": "array",
+            "maxItems": 30,
+            "uniqueItems": True,
+            "items": {"type": "string", "format": "date"},
+        },
+    },
+)
+
+DEPARTMENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "name", "kind", "active"],
+    "properties": {"id": {"type": "string"}, **DEPARTMENT_FIELDS, "updated_at": {"type": "string"}},
+}
+CATEGORY: dict[str, Any] = {
+    "type": "object",
+    "required": ["code", "name"],
+    "properties": {"code": {"type": "string"}, **CATEGORY_FIELDS, "updated_at": {"type": "string"}},
+}
+CALENDAR: dict[str, Any] = {
+    "type": "object",
+    "required": ["year", "source", "holidays", "workdays"],
+    "properties": {
+        "year": {"type": "integer"},
+        "source": {"type": "string", "enum": ["loaded", "package", "weekdays"]},
+        "holidays": {"type": "array", "items": {"type": "string", "format": "date"}},
+        "workdays": {"type": "array", "items": {"type": "string", "format": "date"}},
+    },
+}
+
+
+def listing(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    }

@@ -1,5 +1,7 @@
-"""Powertools idempotency, set up on first use: the persistence layer holds a boto3 client,
-which must not be created at import (moto first, cold start small)."""
+"""Powertools idempotency for every POST that carries an ``Idempotency-Key``. Set up on
+first use: the persistence layer holds a boto3 client, which must not be created at import
+(moto first, cold start small). One config and one persistence layer serve every caller
+(Powertools ties a persistence layer to the first config it sees)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,19 @@ def _mark_replay(response: Any, _record: Any) -> Any:
 
 
 @lru_cache(maxsize=1)
+def _config() -> Any:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(
+        event_key_jmespath="[owner, operation, key]",
+        payload_validation_jmespath="payload",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=settings().idempotency_seconds,
+        response_hook=_mark_replay,  # type: ignore[arg-type]
+    )
+
+
+@lru_cache(maxsize=1)
 def _persistence() -> Any:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
@@ -42,56 +57,68 @@ def _persistence() -> Any:
     )
 
 
-_wrapped: dict[str, Callable[..., Any]] = {}
-_configs: dict[str, Any] = {}
+_current: dict[str, Callable[[], dict[str, Any]]] = {}
+
+
+@lru_cache(maxsize=1)
+def _wrapped() -> Callable[..., dict[str, Any]]:
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+    def call(request: dict[str, Any]) -> dict[str, Any]:
+        return _current[request["token"]]()
+
+    return idempotent_function(  # type: ignore[no-any-return]
+        call,
+        data_keyword_argument="request",
+        persistence_store=_persistence(),
+        config=_config(),
+        key_prefix="minsheng",
+    )
 
 
 def run_once(
-    name: str,
-    fn: Callable[[dict[str, Any]], dict[str, Any]],
-    request: dict[str, Any],
+    operation: str,
+    owner: str,
+    key: str | None,
+    payload: Any,
+    fn: Callable[[], dict[str, Any]],
     lambda_context: Any = None,
-) -> dict[str, Any]:
-    """Run ``fn(request)`` once per ``request['owner']`` and ``request['key']``; a repeat gets
-    the first result (with ``_replayed``), a repeat with another ``request['payload']`` is
-    refused. One config for all callers (one persistence layer per config)."""
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+) -> tuple[dict[str, Any], bool]:
+    """``fn()`` once per (owner, operation, key): a repeat gets the first result, a repeat
+    with another ``payload`` is refused. Without a key, just ``fn()``. Returns (result,
+    replayed?)."""
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
         IdempotencyValidationError,
     )
 
-    wrapped = _wrapped.get(name)
-    if wrapped is None:
-        config = IdempotencyConfig(
-            event_key_jmespath="[owner, key]",
-            payload_validation_jmespath="payload",
-            raise_on_no_idempotency_key=True,
-            expires_after_seconds=settings().idempotency_seconds,
-            response_hook=_mark_replay,  # type: ignore[arg-type]
-        )
-
-        def call(request: dict[str, Any]) -> dict[str, Any]:
-            return fn(request)
-
-        wrapped = idempotent_function(
-            call,
-            data_keyword_argument="request",
-            persistence_store=_persistence(),
-            config=config,
-            key_prefix=name,
-        )
-        _wrapped[name] = wrapped
-        _configs[name] = config
+    key = check_key(key)
+    if key is None:
+        return fn(), False
     if lambda_context is not None:
         # Lets an in-progress record expire with the invocation, not after an hour.
-        _configs[name].register_lambda_context(lambda_context)
+        _config().register_lambda_context(lambda_context)
+    import uuid
+
+    token = uuid.uuid4().hex
+    _current[token] = fn
     try:
-        result: dict[str, Any] = wrapped(request=request)
+        result: dict[str, Any] = _wrapped()(
+            request={
+                "owner": owner,
+                "operation": operation,
+                "key": key,
+                "payload": payload,
+                "token": token,
+            }
+        )
     except IdempotencyValidationError as exc:
         raise IdempotencyMismatch(
             "this Idempotency-Key was used with a different request body"
         ) from exc
     except IdempotencyAlreadyInProgressError as exc:
         raise Conflict("a request with this Idempotency-Key is still in progress") from exc
-    return result
+    finally:
+        _current.pop(token, None)
+    replayed = bool(result.pop(REPLAYED, False))
+    return result, replayed

@@ -15,30 +15,17 @@ from chalicelib.domain.validation import validate
 from chalicelib.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.integrations import media
 from chalicelib.observability import logger, metrics
-from chalicelib.services import idempotency
 from chalicelib.services.uploads import upload_prefix
 
 _ID_ATTEMPTS = 3
 
 
-def submit_appeal(
-    principal: Principal, body: Any, idempotency_key: str | None, lambda_context: Any = None
-) -> tuple[dict[str, Any], bool]:
-    """Store a new appeal. Returns (the appeal as its author sees it, replayed?)."""
+def submit_appeal(principal: Principal, body: Any) -> dict[str, Any]:
+    """Store a new appeal; returns it as its author sees it."""
     if principal.role is not Role.CITIZEN:
         raise Forbidden("appeals are submitted by citizens through this call")
     request = validate(APPEAL_CREATE, body)
-    key = idempotency.check_key(idempotency_key)
-    if key is None:
-        return _submit(principal, request), False
-    result = idempotency.run_once(
-        "submit_appeal",
-        lambda r: _submit(principal, r["payload"]),
-        {"owner": principal.id, "key": key, "payload": request},
-        lambda_context,
-    )
-    replayed = bool(result.pop(idempotency.REPLAYED, False))
-    return result, replayed
+    return _submit(principal, request)
 
 
 def _check_references(principal: Principal, request: dict[str, Any]) -> None:

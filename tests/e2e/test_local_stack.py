@@ -56,11 +56,13 @@ def test_submitted_appeal_reaches_the_stream_handler(local_stack: RunningStack) 
     assert created.status_code == 201, created.text
     appeal_id = created.json()["id"]
     # Then the event pump delivers its stream record to the app's stream handler
-    entry = local_stack.wait_for_event(
-        lambda e: e.get("kind") == "stream" and {"id": {"S": appeal_id}} in e.get("keys", [])
-    )
-    assert entry["handler"] == "appeal_activity"
-    assert entry["failures"] == [] and entry["error"] is None
+    for handler in ("appeal_activity", "appeal_routing"):
+        entry = local_stack.wait_for_event(
+            lambda e, h=handler: e.get("kind") == "stream"
+            and e.get("handler") == h
+            and {"id": {"S": appeal_id}} in e.get("keys", [])
+        )
+        assert entry["failures"] == [] and entry["error"] is None
     # And it reads back with its timeline
     read = requests.get(f"{local_stack.api}/appeals/{appeal_id}", headers=headers, timeout=10)
     assert [e["type"] for e in read.json()["timeline"]] == ["submitted"]

@@ -30,8 +30,14 @@ def test_stream_record_gets_source_arn_and_epoch_seconds() -> None:
 def test_handlers_and_schedules_are_discovered_from_the_app() -> None:
     from app import app
 
-    assert [(s.name, s.batch_size) for s in subscriptions(app)] == [("appeal_activity", 100)]
-    assert [(s.name, s.rate_seconds) for s in schedules(app)] == [("sla_sweep", 60.0)]
+    assert [(s.name, s.batch_size) for s in subscriptions(app)] == [
+        ("appeal_activity", 100),
+        ("appeal_routing", 25),
+    ]
+    assert [(s.name, s.rate_seconds) for s in schedules(app)] == [
+        ("sla_sweep", 60.0),
+        ("auto_close", 3600.0),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -184,3 +184,65 @@ def as_problem(response: Response) -> Response:
     headers = {k: v for k, v in (response.headers or {}).items() if k.lower() != "content-type"}
     headers["Content-Type"] = "application/problem+json"
     return Response(body=json.dumps(problem_body), status_code=status, headers=headers)
+
+
+def idempotent(
+    bp: Blueprint,
+    principal: Principal,
+    operation: str,
+    payload: Any,
+    fn: Callable[[], dict[str, Any]],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Run ``fn`` under the request's ``Idempotency-Key`` (if any) and answer with JSON; a
+    replay carries ``Idempotent-Replayed: true``."""
+    from chalicelib.services.idempotency import run_once
+
+    key = bp.current_request.headers.get("idempotency-key")
+    result, replayed = run_once(operation, principal.id, key, payload, fn, bp.lambda_context)
+    extra = dict(headers or {})
+    if replayed:
+        extra["Idempotent-Replayed"] = "true"
+    return json_response(result, status, extra)
+
+
+def action_route(
+    bp: Blueprint,
+    path: str,
+    *,
+    action: Any,
+    service: Callable[[Principal, str, Any], Any],
+    request: dict[str, Any] | None,
+    summary: str,
+    tag: str,
+) -> None:
+    """A lifecycle action on one appeal: roles from the transition table, body validated by
+    the service, the appeal as the caller sees it in the answer."""
+    from chalicelib.domain import schemas
+    from chalicelib.domain.workflow import TRANSITIONS
+
+    roles = tuple(r for r in Role if r in TRANSITIONS[action].roles and r is not Role.SYSTEM)
+
+    def view(principal: Principal, appeal_id: str) -> Response:
+        body = read_json(bp.current_request)
+        return idempotent(
+            bp,
+            principal,
+            f"{path}",
+            {"appeal_id": appeal_id, "body": body},
+            lambda: service(principal, appeal_id, body).view(principal),
+        )
+
+    view.__name__ = view.__qualname__ = f"{tag}_{path.rsplit('/', 1)[-1].replace('-', '_')}"
+    api(
+        bp,
+        path,
+        "POST",
+        summary=summary,
+        roles=roles,
+        tag=tag,
+        request=request,
+        responses={200: schemas.APPEAL},
+        headers=(IDEMPOTENCY_HEADER,),
+    )(view)

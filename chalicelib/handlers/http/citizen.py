@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
+
 from chalice.app import Blueprint, Response
 
 from chalicelib.domain import schemas
 from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.workflow import Action
 from chalicelib.handlers.http.base import (
     CURSOR_PARAM,
     IDEMPOTENCY_HEADER,
     LIMIT_PARAM,
+    action_route,
     api,
+    idempotent,
     json_response,
     page_params,
     read_json,
 )
-from chalicelib.services import intake, uploads
+from chalicelib.services import intake, rating, uploads
 
 bp = Blueprint(__name__)
 CITIZEN = (Role.CITIZEN,)
@@ -35,12 +40,12 @@ ANYONE_SIGNED_IN = tuple(Role)
 )
 def submit(principal: Principal) -> Response:
     body = read_json(bp.current_request)
-    key = bp.current_request.headers.get("idempotency-key")
-    appeal, replayed = intake.submit_appeal(principal, body, key, bp.lambda_context)
-    headers = {"Location": f"/appeals/{appeal['id']}"}
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return json_response(appeal, 201, headers)
+    response = idempotent(
+        bp, principal, "submit_appeal", body, lambda: intake.submit_appeal(principal, body), 201
+    )
+    appeal_id = json.loads(str(response.body))["id"]
+    response.headers["Location"] = f"/appeals/{appeal_id}"
+    return response
 
 
 @api(
@@ -84,3 +89,14 @@ def read(principal: Principal, appeal_id: str) -> Response:
 def upload(principal: Principal) -> Response:
     ticket = uploads.create_upload_ticket(principal, read_json(bp.current_request))
     return json_response(ticket, 201)
+
+
+action_route(
+    bp,
+    "/appeals/{appeal_id}/rating",
+    action=Action.RATE,
+    service=rating.rate_appeal,
+    request=schemas.RATING,
+    tag="citizen",
+    summary="Rate the reply (closes the appeal), or ask for rework with a score of 2 or less",
+)

@@ -1,13 +1,16 @@
-"""The appeals table's stream: one typed function per record, partial batch failures."""
+"""The appeals table's stream: each consumer is a loop over one typed per-record function,
+with partial batch failures reported to the event source mapping."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Blueprint, DynamoDBEvent
 
 from chalicelib.config import settings
 from chalicelib.observability import flush_metrics
+from chalicelib.services import dispatch
 from chalicelib.services.activity import AppealChange, record_activity
 
 bp = Blueprint(__name__)
@@ -25,14 +28,7 @@ def to_change(record: Any) -> AppealChange:
     )
 
 
-def activity_record(record: Any) -> None:
-    record_activity(to_change(record))
-
-
-@bp.on_dynamodb_record(
-    stream_arn=settings().appeals_stream_arn, batch_size=100, starting_position="TRIM_HORIZON"
-)
-def appeal_activity(event: DynamoDBEvent) -> dict[str, Any]:
+def process(event: DynamoDBEvent, per_record: Callable[[AppealChange], Any]) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,
         EventType,
@@ -43,8 +39,27 @@ def appeal_activity(event: DynamoDBEvent) -> dict[str, Any]:
     try:
         return process_partial_response(  # type: ignore[return-value]
             event=event.to_dict(),
-            record_handler=lambda record: activity_record(record),
+            record_handler=lambda record: per_record(to_change(record)),
             processor=processor,
         )
     finally:
         flush_metrics()
+
+
+def route_new_appeal(change: AppealChange) -> None:
+    """A new appeal in a category that routes itself is dispatched at once."""
+    if change.old is None and change.new and change.new.get("state") == "submitted":
+        dispatch.auto_dispatch(change.appeal_id, change.new.get("category"))
+
+
+STREAM = settings().appeals_stream_arn
+
+
+@bp.on_dynamodb_record(stream_arn=STREAM, batch_size=100, starting_position="TRIM_HORIZON")
+def appeal_activity(event: DynamoDBEvent) -> dict[str, Any]:
+    return process(event, record_activity)
+
+
+@bp.on_dynamodb_record(stream_arn=STREAM, batch_size=25, starting_position="TRIM_HORIZON")
+def appeal_routing(event: DynamoDBEvent) -> dict[str, Any]:
+    return process(event, route_new_appeal)

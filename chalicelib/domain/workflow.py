@@ -1,0 +1,346 @@
+"""The work-order lifecycle as data: one transition table, used by every endpoint.
+
+受理 → 转办 → 签收 → 联系 → 答复 → 评价, with returns, rework, extensions, merges, escalation
+and leader comments. ``apply`` is pure: it takes the appeal, the action and what the action
+needs from outside (time, the working-day calendar, reply days) and returns the new appeal
+with exactly one new timeline event.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.domain import clock
+from chalicelib.domain.appeal import Appeal, Event, Kind, State
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.working_calendar import WorkingCalendar
+from chalicelib.errors import Conflict
+
+SIGN_MINUTES = 15
+CONTACT_MINUTES = 30
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    DISPATCH = "dispatch"
+    MERGE = "merge"
+    ESCALATE = "escalate"
+    DECIDE_EXTENSION = "decide_extension"
+    SIGN = "sign"
+    CONTACT = "contact"
+    REPLY = "reply"
+    RETURN = "return"
+    REQUEST_EXTENSION = "request_extension"
+    COMMENT = "comment"
+    RATE = "rate"
+    REWORK = "rework"
+    AUTO_CLOSE = "auto_close"
+
+
+class Deadlines(StrEnum):
+    KEEP = "keep"
+    START = "start"  # a new round: sign, contact and reply deadlines from now
+    CLEAR = "clear"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[State]
+    target: State | None  # None: the state does not change
+    roles: frozenset[Role]
+    event: str
+    deadlines: Deadlines = Deadlines.KEEP
+
+
+def _states(*states: State) -> frozenset[State]:
+    return frozenset(states)
+
+
+def _roles(*roles: Role) -> frozenset[Role]:
+    return frozenset(roles)
+
+
+S = State
+OPEN = _states(S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.SIGNED, S.CONTACTED, S.REPLIED, S.RETURNED)
+AT_CENTER = _states(S.SUBMITTED, S.ACCEPTED, S.RETURNED)
+IN_HAND = _states(S.SIGNED, S.CONTACTED)
+OPERATOR, DEPARTMENT, LEADER, CITIZEN, SYSTEM = (
+    Role.OPERATOR,
+    Role.DEPARTMENT,
+    Role.LEADER,
+    Role.CITIZEN,
+    Role.SYSTEM,
+)
+
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in (
+        Transition(Action.ACCEPT, _states(S.SUBMITTED), S.ACCEPTED, _roles(OPERATOR), "accepted"),
+        Transition(
+            Action.REJECT, AT_CENTER, S.REJECTED, _roles(OPERATOR), "rejected", Deadlines.CLEAR
+        ),
+        Transition(
+            Action.DISPATCH,
+            AT_CENTER,
+            S.DISPATCHED,
+            _roles(OPERATOR, SYSTEM),
+            "dispatched",
+            Deadlines.START,
+        ),
+        Transition(Action.MERGE, AT_CENTER, S.MERGED, _roles(OPERATOR), "merged", Deadlines.CLEAR),
+        Transition(Action.ESCALATE, OPEN, None, _roles(OPERATOR, LEADER, SYSTEM), "escalated"),
+        Transition(Action.DECIDE_EXTENSION, IN_HAND, None, _roles(OPERATOR), "extension_decided"),
+        Transition(Action.SIGN, _states(S.DISPATCHED), S.SIGNED, _roles(DEPARTMENT), "signed"),
+        Transition(Action.CONTACT, _states(S.SIGNED), S.CONTACTED, _roles(DEPARTMENT), "contacted"),
+        Transition(Action.REPLY, _states(S.CONTACTED), S.REPLIED, _roles(DEPARTMENT), "replied"),
+        Transition(
+            Action.RETURN,
+            _states(S.DISPATCHED, S.SIGNED),
+            S.RETURNED,
+            _roles(DEPARTMENT),
+            "returned",
+            Deadlines.CLEAR,
+        ),
+        Transition(
+            Action.REQUEST_EXTENSION, IN_HAND, None, _roles(DEPARTMENT), "extension_requested"
+        ),
+        Transition(Action.COMMENT, frozenset(State), None, _roles(LEADER), "commented"),
+        Transition(Action.RATE, _states(S.REPLIED), S.CLOSED, _roles(CITIZEN), "rated"),
+        Transition(
+            Action.REWORK,
+            _states(S.REPLIED),
+            S.DISPATCHED,
+            _roles(CITIZEN),
+            "rework_requested",
+            Deadlines.START,
+        ),
+        Transition(Action.AUTO_CLOSE, _states(S.REPLIED), S.CLOSED, _roles(SYSTEM), "closed"),
+    )
+}
+
+# Actions a department takes on its own work orders; a citizen's on their own appeals.
+DEPARTMENT_ACTIONS = frozenset(a for a, t in TRANSITIONS.items() if DEPARTMENT in t.roles)
+CITIZEN_ACTIONS = frozenset(a for a, t in TRANSITIONS.items() if CITIZEN in t.roles)
+
+
+@dataclass(frozen=True)
+class Outside:
+    """What a transition needs from outside the appeal."""
+
+    now: datetime
+    calendar: WorkingCalendar
+    reply_days: Callable[[Kind, str | None], int]
+
+
+def reply_due(appeal: Appeal, at: datetime, outside: Outside) -> datetime:
+    return outside.calendar.add_working_days(at, outside.reply_days(appeal.kind, appeal.category))
+
+
+def start_deadlines(appeal: Appeal, outside: Outside) -> dict[str, str]:
+    at = outside.now
+    return {
+        "sign_due": clock.iso(at + timedelta(minutes=SIGN_MINUTES)),
+        "contact_due": clock.iso(at + timedelta(minutes=CONTACT_MINUTES)),
+        "reply_due": clock.iso(reply_due(appeal, at, outside)),
+    }
+
+
+def conflict(appeal: Appeal, detail: str) -> Conflict:
+    return Conflict(detail, state=appeal.state.value, version=appeal.version)
+
+
+def check_state(appeal: Appeal, action: Action) -> Transition:
+    transition = TRANSITIONS[action]
+    if appeal.state not in transition.sources:
+        raise conflict(
+            appeal,
+            f"cannot {action.value.replace('_', ' ')} an appeal that is {appeal.state.value}",
+        )
+    return transition
+
+
+# --- effects of each action beyond state, deadlines and the event -----------------------
+
+Effect = Callable[[Appeal, dict[str, Any], Outside], tuple[str | None, dict[str, Any]]]
+
+
+def _accept(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    data: dict[str, Any] = {}
+    if p.get("kind") and p["kind"] != appeal.kind.value:
+        data["kind"] = {"from": appeal.kind.value, "to": p["kind"]}
+        appeal.kind = Kind(p["kind"])
+    if p.get("category") and p["category"] != appeal.category:
+        data["category"] = {"from": appeal.category, "to": p["category"]}
+        appeal.category = p["category"]
+    return p.get("note"), data
+
+
+def _reject(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    return p["reason"], {}
+
+
+def _dispatch(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:
+    data: dict[str, Any] = {}
+    if appeal.state is State.SUBMITTED:
+        data["accepted"] = True  # accept and dispatch in one step
+    note, reclassified = _accept(appeal, p, o)
+    data.update(reclassified)
+    appeal.department_id = p["department_id"]
+    appeal.co_department_ids = list(p.get("co_department_ids", []))
+    appeal.extension = None
+    data["department_id"] = appeal.department_id
+    if appeal.co_department_ids:
+        data["co_department_ids"] = list(appeal.co_department_ids)
+    data["round"] = appeal.rounds + 1
+    appeal.rounds += 1
+    return note, data
+
+
+def _merge(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    appeal.merged_into = p["into"]
+    return p.get("note"), {"into": p["into"]}
+
+
+def _escalate(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:
+    level = int(p["level"])
+    current = int((appeal.escalation or {}).get("level", 0))
+    if level <= current:
+        raise conflict(appeal, f"the appeal is already escalated at level {current}")
+    appeal.escalation = {"level": level, "reason": p["reason"], "at": clock.iso(o.now)}
+    return p["reason"], {"level": level}
+
+
+def _request_extension(
+    appeal: Appeal, p: dict[str, Any], o: Outside
+) -> tuple[str | None, dict[str, Any]]:
+    if appeal.extension and appeal.extension.get("status") == "pending":
+        raise conflict(appeal, "an extension request is already waiting for a decision")
+    appeal.extension = {
+        "status": "pending",
+        "days": int(p["days"]),
+        "reason": p["reason"],
+        "requested_at": clock.iso(o.now),
+    }
+    return p["reason"], {"days": int(p["days"])}
+
+
+def _decide_extension(
+    appeal: Appeal, p: dict[str, Any], o: Outside
+) -> tuple[str | None, dict[str, Any]]:
+    pending = appeal.extension if appeal.extension else {}
+    if pending.get("status") != "pending":
+        raise conflict(appeal, "there is no extension request waiting for a decision")
+    approve = bool(p["approve"])
+    data: dict[str, Any] = {"approve": approve, "days": pending["days"]}
+    if approve:
+        old = appeal.deadlines["reply_due"]
+        new = o.calendar.extend(clock.parse_iso(old), int(pending["days"]))
+        appeal.deadlines = {**appeal.deadlines, "reply_due": clock.iso(new)}
+        data["reply_due"] = {"from": old, "to": appeal.deadlines["reply_due"]}
+    appeal.extension = {
+        **pending,
+        "status": "approved" if approve else "refused",
+        "decided_at": clock.iso(o.now),
+    }
+    return p.get("note"), data
+
+
+def _contact(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    return p.get("note"), {"method": p["method"]}
+
+
+def _reply(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:
+    appeal.reply = {
+        "content": p["content"],
+        "handler_name": p["handler_name"],
+        "handler_phone": p["handler_phone"],
+        "public_reply": p.get("public_reply"),
+        "department_id": appeal.department_id,
+        "at": clock.iso(o.now),
+    }
+    on_time = clock.iso(o.now) <= appeal.deadlines.get("reply_due", clock.iso(o.now))
+    return None, {"on_time": on_time}
+
+
+def _return(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    data = {"department_id": appeal.department_id}
+    appeal.department_id = None
+    appeal.co_department_ids = []
+    appeal.extension = None
+    return p["reason"], data
+
+
+def _comment(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    return p["text"], {}
+
+
+def _rate(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:
+    score = int(p["score"])
+    appeal.rating = {
+        "score": score,
+        "resolved": bool(p["resolved"]),
+        "comment": p.get("comment"),
+        "at": clock.iso(o.now),
+        "department_id": appeal.department_id,
+    }
+    return p.get("comment"), {
+        "score": score,
+        "resolved": bool(p["resolved"]),
+        "department_id": appeal.department_id,
+    }
+
+
+def _nothing(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    return p.get("note"), {}
+
+
+EFFECTS: dict[Action, Effect] = {
+    Action.ACCEPT: _accept,
+    Action.REJECT: _reject,
+    Action.DISPATCH: _dispatch,
+    Action.MERGE: _merge,
+    Action.ESCALATE: _escalate,
+    Action.DECIDE_EXTENSION: _decide_extension,
+    Action.SIGN: _nothing,
+    Action.CONTACT: _contact,
+    Action.REPLY: _reply,
+    Action.RETURN: _return,
+    Action.REQUEST_EXTENSION: _request_extension,
+    Action.COMMENT: _comment,
+    Action.RATE: _rate,
+    Action.REWORK: _rate,
+    Action.AUTO_CLOSE: _nothing,
+}
+
+
+def apply(
+    appeal: Appeal, action: Action, actor: Principal, params: dict[str, Any], outside: Outside
+) -> Appeal:
+    """The appeal after ``action``: state, deadlines and one new event. The caller has
+    checked the role and that the actor may see the appeal; the state is checked here."""
+    transition = check_state(appeal, action)
+    after = copy.deepcopy(appeal)
+    note, data = EFFECTS[action](after, params, outside)
+    if transition.target is not None:
+        after.state = transition.target
+        after.state_at = clock.iso(outside.now)
+    if transition.deadlines is Deadlines.START:
+        after.deadlines = start_deadlines(after, outside)
+        after.overdue = []
+        data["deadlines"] = dict(after.deadlines)
+    elif transition.deadlines is Deadlines.CLEAR:
+        after.deadlines = {}
+    at = clock.iso(outside.now)
+    after.updated_at = at
+    after.timeline = [
+        *appeal.timeline,
+        Event(type=transition.event, at=at, actor=actor.actor(), note=note, data=data),
+    ]
+    return after

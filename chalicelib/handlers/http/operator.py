@@ -1,0 +1,110 @@
+"""The platform center (平台中心): intake decisions, dispatch, merges, escalation, extensions,
+and the work-order lists."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.domain import schemas
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.workflow import Action
+from chalicelib.handlers.http.base import (
+    CURSOR_PARAM,
+    LIMIT_PARAM,
+    action_route,
+    api,
+    json_response,
+    page_params,
+)
+from chalicelib.services import dispatch, work_orders
+
+bp = Blueprint(__name__)
+
+for path, action, service, request, summary in (
+    (
+        "accept",
+        Action.ACCEPT,
+        dispatch.accept_appeal,
+        schemas.ACCEPT,
+        "Accept (受理) a submitted appeal, optionally reclassifying it",
+    ),
+    (
+        "reject",
+        Action.REJECT,
+        dispatch.reject_appeal,
+        schemas.REJECT,
+        "Reject an invalid, duplicate-spam or out-of-scope appeal, with a reason",
+    ),
+    (
+        "dispatch",
+        Action.DISPATCH,
+        dispatch.dispatch_appeal,
+        schemas.DISPATCH,
+        "Dispatch (转办) to a department; from submitted it accepts and dispatches in one step",
+    ),
+    (
+        "merge",
+        Action.MERGE,
+        dispatch.merge_appeal,
+        schemas.MERGE,
+        "Merge a duplicate into another appeal",
+    ),
+    (
+        "escalate",
+        Action.ESCALATE,
+        dispatch.escalate_appeal,
+        schemas.ESCALATE,
+        "Escalate (提级督办) to a level from 1 to 3",
+    ),
+    (
+        "extension/decision",
+        Action.DECIDE_EXTENSION,
+        dispatch.decide_extension,
+        schemas.EXTENSION_DECISION,
+        "Approve or refuse a department's extension request",
+    ),
+):
+    action_route(
+        bp,
+        f"/appeals/{{appeal_id}}/{path}",
+        action=action,
+        service=service,
+        request=request,
+        summary=summary,
+        tag="operator",
+    )
+
+WORK_ORDER_FILTERS = tuple(
+    {"name": name, "in": "query", "schema": schema}
+    for name, schema in (
+        (
+            "state",
+            {
+                "type": "string",
+                "enum": [s for s in schemas.APPEAL_SUMMARY["properties"]["state"]["enum"]],
+            },
+        ),
+        ("department_id", {"type": "string"}),
+        ("overdue", {"type": "boolean"}),
+        ("escalated", {"type": "boolean"}),
+        ("channel", {"type": "string"}),
+        ("kind", {"type": "string"}),
+        ("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
+    )
+)
+
+
+@api(
+    bp,
+    "/work-orders",
+    "GET",
+    summary="Work orders (a department sees its own only), newest first, from an index",
+    roles=(Role.OPERATOR, Role.DEPARTMENT, Role.LEADER, Role.ADMIN),
+    tag="operator",
+    responses={200: schemas.APPEAL_PAGE},
+    query=(*WORK_ORDER_FILTERS, LIMIT_PARAM, CURSOR_PARAM),
+)
+def list_work_orders(principal: Principal) -> Response:
+    limit, cursor = page_params(bp.current_request)
+    query = dict(bp.current_request.query_params or {})
+    return json_response(work_orders.list_work_orders(principal, query, limit, cursor))

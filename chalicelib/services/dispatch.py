@@ -1,0 +1,120 @@
+"""The platform center's actions: accept, reject, dispatch, merge, escalate, and decide
+extensions; and dispatch by the platform itself where a category routes automatically."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.dal import appeals as appeal_store
+from chalicelib.dal import reference
+from chalicelib.domain import schemas
+from chalicelib.domain.appeal import TERMINAL_STATES, Appeal, State
+from chalicelib.domain.principal import SYSTEM, Principal
+from chalicelib.domain.workflow import Action
+from chalicelib.errors import Conflict, ValidationFailed
+from chalicelib.observability import logger
+from chalicelib.services.transitions import perform
+
+
+def _check_category(params: dict[str, Any]) -> list[dict[str, str]]:
+    code = params.get("category")
+    if code is None:
+        return []
+    category = reference.get_category(code)
+    if category is None or not category.active:
+        return [{"field": "category", "message": "is not a known category"}]
+    return []
+
+
+def _check_departments(params: dict[str, Any]) -> list[dict[str, str]]:
+    errors = []
+    lead = params["department_id"]
+    department = reference.get_department(lead)
+    if department is None or not department.active:
+        errors.append({"field": "department_id", "message": "is not an active department"})
+    for index, other in enumerate(params.get("co_department_ids", [])):
+        unit = reference.get_department(other)
+        if other == lead or unit is None or not unit.active:
+            errors.append(
+                {
+                    "field": f"co_department_ids[{index}]",
+                    "message": "is not another active department",
+                }
+            )
+    return errors
+
+
+def _refuse(errors: list[dict[str, str]]) -> None:
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def accept_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
+    return perform(
+        principal,
+        appeal_id,
+        Action.ACCEPT,
+        body,
+        schema=schemas.ACCEPT,
+        check=lambda _a, p: _refuse(_check_category(p)),
+    )
+
+
+def reject_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
+    return perform(principal, appeal_id, Action.REJECT, body, schema=schemas.REJECT)
+
+
+def dispatch_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
+    return perform(
+        principal,
+        appeal_id,
+        Action.DISPATCH,
+        body,
+        schema=schemas.DISPATCH,
+        check=lambda _a, p: _refuse(_check_category(p) + _check_departments(p)),
+    )
+
+
+def merge_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
+    def check(appeal: Appeal, params: dict[str, Any]) -> None:
+        target = appeal_store.get(params["into"])
+        if params["into"] == appeal.id:
+            raise ValidationFailed.one("into", "must be another appeal")
+        if target is None:
+            raise ValidationFailed.one("into", "is not an appeal")
+        if target.state in TERMINAL_STATES - {State.CLOSED}:
+            raise ValidationFailed.one("into", f"is {target.state.value} itself")
+
+    return perform(principal, appeal_id, Action.MERGE, body, schema=schemas.MERGE, check=check)
+
+
+def escalate_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
+    return perform(principal, appeal_id, Action.ESCALATE, body, schema=schemas.ESCALATE)
+
+
+def decide_extension(principal: Principal, appeal_id: str, body: Any) -> Appeal:
+    return perform(
+        principal, appeal_id, Action.DECIDE_EXTENSION, body, schema=schemas.EXTENSION_DECISION
+    )
+
+
+def auto_dispatch(appeal_id: str, category_code: str | None) -> bool:
+    """Dispatch a new appeal to its category's default department when the category says
+    so. Safe to repeat: once dispatched (by anyone) the table refuses a second dispatch."""
+    if not category_code:
+        return False
+    category = reference.get_category(category_code)
+    if category is None or not category.auto_dispatch or not category.default_department:
+        return False
+    try:
+        perform(
+            SYSTEM,
+            appeal_id,
+            Action.DISPATCH,
+            {"department_id": category.default_department, "note": "auto-dispatch"},
+            check=lambda _a, p: _refuse(_check_departments(p)),
+        )
+    except Conflict:
+        logger.info("auto-dispatch skipped: already handled", extra={"appeal_id": appeal_id})
+        return False
+    return True

@@ -1,0 +1,27 @@
+"""The citizen's verdict on a reply: a rating that closes the appeal, or a rework request
+that sends it back to the department."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain import schemas
+from chalicelib.domain.appeal import Appeal
+from chalicelib.domain.principal import Principal
+from chalicelib.domain.validation import validate
+from chalicelib.domain.workflow import Action
+from chalicelib.errors import ValidationFailed
+from chalicelib.services.transitions import check_role, perform
+
+REWORK_MAX_SCORE = 2
+
+
+def rate_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
+    check_role(principal, Action.RATE)
+    params = validate(schemas.RATING, body)
+    rework = bool(params.get("rework", False))
+    if rework and params["score"] > REWORK_MAX_SCORE:
+        raise ValidationFailed.one(
+            "rework", f"may be asked only with a score of {REWORK_MAX_SCORE} or less"
+        )
+    return perform(principal, appeal_id, Action.REWORK if rework else Action.RATE, params)

@@ -1,0 +1,85 @@
+"""The one path every lifecycle action takes: role (403), body (400), the appeal as the
+caller may see it (404), the transition table (409), then one conditional write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.config import settings
+from chalicelib.dal import appeals as appeal_store
+from chalicelib.dal import reference
+from chalicelib.domain import clock, workflow
+from chalicelib.domain.appeal import Appeal, Kind
+from chalicelib.domain.ids import is_appeal_id
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.validation import validate
+from chalicelib.domain.workflow import Action, Outside
+from chalicelib.errors import Forbidden, NotFound
+from chalicelib.observability import logger, metrics
+from chalicelib.services.calendar import working_calendar
+
+
+def reply_days(kind: Kind, category_code: str | None) -> int:
+    """Working days to reply: the category's own figure for the kind, else the kind's."""
+    if category_code:
+        category = reference.get_category(category_code)
+        if category and kind.value in category.reply_working_days:
+            return int(category.reply_working_days[kind.value])
+    return settings().reply_days[kind.value]
+
+
+def outside() -> Outside:
+    return Outside(now=clock.now(), calendar=working_calendar(), reply_days=reply_days)
+
+
+def check_role(principal: Principal, action: Action) -> None:
+    if principal.role not in workflow.TRANSITIONS[action].roles:
+        raise Forbidden(f"the {principal.role.value} role may not {action.value}")
+
+
+def load_for(principal: Principal, appeal_id: str, action: Action) -> Appeal:
+    """The appeal, if the caller may act on it. A department acting on another
+    department's work order, or a citizen on another's appeal, learns nothing: 404."""
+    appeal = appeal_store.get(appeal_id) if is_appeal_id(appeal_id) else None
+    if appeal is None:
+        raise NotFound(f"no appeal {appeal_id}")
+    if principal.role is Role.CITIZEN and appeal.citizen_id != principal.id:
+        raise NotFound(f"no appeal {appeal_id}")
+    if principal.role is Role.DEPARTMENT and appeal.department_id != principal.department_id:
+        if principal.department_id in appeal.co_department_ids:
+            raise Forbidden("co-handling departments follow the work order; the lead acts")
+        raise NotFound(f"no appeal {appeal_id}")
+    return appeal
+
+
+def perform(
+    principal: Principal,
+    appeal_id: str,
+    action: Action,
+    params: dict[str, Any],
+    *,
+    schema: dict[str, Any] | None = None,
+    check: Any = None,
+) -> Appeal:
+    """Run ``action``; ``check(appeal, params)`` may refuse it on facts outside the table
+    (an unknown department, a merge target). Returns the appeal as written."""
+    check_role(principal, action)
+    if schema is not None:
+        params = validate(schema, params)
+    appeal = load_for(principal, appeal_id, action)
+    workflow.check_state(appeal, action)
+    if check is not None:
+        check(appeal, params)
+    after = workflow.apply(appeal, action, principal, params, outside())
+    saved = appeal_store.save_transition(after)
+    logger.info(
+        "transition",
+        extra={
+            "appeal_id": saved.id,
+            "action": action.value,
+            "state": saved.state.value,
+            "actor": principal.actor(),
+        },
+    )
+    metrics.add_metric(name=f"Transition_{action.value}", unit="Count", value=1)
+    return saved

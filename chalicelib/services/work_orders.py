@@ -1,0 +1,95 @@
+"""Work-order lists for the platform center and the departments, always from an index."""
+
+from __future__ import annotations
+
+from functools import reduce
+from typing import Any
+
+from chalicelib.dal import appeals as appeal_store
+from chalicelib.dal.models import AppealModel
+from chalicelib.domain import clock
+from chalicelib.domain.appeal import Channel, Kind, State
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.errors import ValidationFailed
+
+FILTERS = ("state", "department_id", "overdue", "escalated", "channel", "kind", "month")
+
+
+def _parse(query: dict[str, str]) -> dict[str, Any]:
+    errors: list[dict[str, str]] = []
+    unknown = sorted(set(query) - set(FILTERS) - {"limit", "cursor"})
+    errors += [{"field": name, "message": "is not a known filter"} for name in unknown]
+    parsed: dict[str, Any] = {}
+    enums: dict[str, Any] = {"state": State, "channel": Channel, "kind": Kind}
+    for name, enum in enums.items():
+        if name in query:
+            try:
+                parsed[name] = enum(query[name]).value
+            except ValueError:
+                errors.append(
+                    {
+                        "field": name,
+                        "message": "must be one of: " + ", ".join(v.value for v in enum),
+                    }
+                )
+    for name in ("overdue", "escalated"):
+        if name in query:
+            if query[name] not in ("true", "false"):
+                errors.append({"field": name, "message": "must be true or false"})
+            else:
+                parsed[name] = query[name] == "true"
+    if "department_id" in query:
+        parsed["department_id"] = query["department_id"]
+    if "month" in query:
+        month = query["month"]
+        if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():
+            errors.append({"field": "month", "message": "must be YYYY-MM"})
+        else:
+            parsed["month"] = month
+    if errors:
+        raise ValidationFailed(errors)
+    return parsed
+
+
+def list_work_orders(
+    principal: Principal, query: dict[str, str], limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """The index follows the most selective filter given; the rest filter within it. A
+    department sees its own work orders only, whatever it asks for."""
+    f = _parse(query)
+    if principal.role is Role.DEPARTMENT:
+        if f.get("department_id", principal.department_id) != principal.department_id:
+            raise ValidationFailed.one("department_id", "must be your own department")
+        f["department_id"] = principal.department_id
+    conditions = []
+    if "department_id" in f and "state" in f:
+        index, key = "by-department-state", f"{f['department_id']}#{f['state']}"
+    elif "department_id" in f:
+        index, key = "by-department", f["department_id"]
+        if "state" in f:
+            conditions.append(AppealModel.state == f["state"])
+    elif "state" in f:
+        index, key = "by-state", f["state"]
+    elif f.get("overdue") or f.get("escalated"):
+        index, key = "supervision", "open"
+    else:
+        index, key = "by-month", f.get("month", clock.iso(clock.now())[:7])
+    if "overdue" in f:
+        present = AppealModel.overdue.exists()  # stored only when not empty
+        conditions.append(present if f["overdue"] else ~present)
+    if "escalated" in f:
+        conditions.append(
+            AppealModel.escalation.exists()
+            if f["escalated"]
+            else AppealModel.escalation.does_not_exist()
+        )
+    for name in ("channel", "kind"):
+        if name in f:
+            conditions.append(getattr(AppealModel, name) == f[name])
+    if "month" in f and index != "by-month":
+        conditions.append(AppealModel.created_at.startswith(f["month"]))
+    combined = reduce(lambda a, b: a & b, conditions) if conditions else None
+    items, next_cursor = appeal_store.query_index(
+        index, key, limit=limit, cursor=cursor, filter_condition=combined
+    )
+    return {"items": [a.summary() for a in items], "next_cursor": next_cursor}
