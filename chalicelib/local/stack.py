@@ -57,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from moto.server import ThreadedMotoServer
 
+    from chalicelib.local.moto_patches import serialise_dynamodb
+
+    serialise_dynamodb()
+
     moto_server = ThreadedMotoServer(ip_address=LOOPBACK, port=args.aws_port, verbose=False)
     moto_server.start()
     host, port = moto_server.get_host_and_port()

@@ -74,7 +74,8 @@ def load_year(principal: Principal, year_text: str, body: Any) -> dict[str, Any]
         calendar = YearCalendar.from_dict({"year": year, **request})
     except ValueError as exc:
         text = str(exc)
-        field = "workdays" if "workdays" in text else "holidays"
+        on_workdays = text.startswith(("workday", "'workdays'")) or " both " in text
+        field = "workdays" if on_workdays else "holidays"
         raise ValidationFailed.one(field, text) from exc
     data, version = reference.get_setting(reference.CALENDAR_KEY)
     data = {**data, str(year): calendar.to_dict()}

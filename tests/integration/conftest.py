@@ -68,6 +68,9 @@ def stack() -> Iterator[Stack]:
     from chalicelib.integrations.tokens import clear_key_cache
     from chalicelib.local import provision
 
+    from chalicelib.local.moto_patches import serialise_dynamodb
+
+    serialise_dynamodb()
     with mock_aws():
         cfg = Config(account_id_endpoint_mode="disabled")
         cognito = boto3.client("cognito-idp", region_name=REGION)
