@@ -95,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     users = demo.create_demo_users(aws("cognito-idp"), identity.user_pool_id)
 
     from chalice.cli.factory import CLIFactory
-    from chalice.local import create_local_server
+    from chalice.local import ThreadedHTTPServer, create_local_server
+
+    # API Gateway takes bursts of connections; the socketserver default backlog of 5 resets
+    # the sixth simultaneous client.
+    ThreadedHTTPServer.request_queue_size = 128
 
     project_dir = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(project_dir))

@@ -58,9 +58,11 @@ def test_submitted_appeal_reaches_the_stream_handler(local_stack: RunningStack) 
     # Then the event pump delivers its stream record to the app's stream handler
     for handler in ("appeal_activity", "appeal_routing"):
         entry = local_stack.wait_for_event(
-            lambda e, h=handler: e.get("kind") == "stream"
-            and e.get("handler") == h
-            and {"id": {"S": appeal_id}} in e.get("keys", [])
+            lambda e, h=handler: (
+                e.get("kind") == "stream"
+                and e.get("handler") == h
+                and {"id": {"S": appeal_id}} in e.get("keys", [])
+            )
         )
         assert entry["failures"] == [] and entry["error"] is None
     # And it reads back with its timeline

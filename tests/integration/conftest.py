@@ -67,7 +67,6 @@ def stack() -> Iterator[Stack]:
     from chalicelib.integrations.aws import reset_clients
     from chalicelib.integrations.tokens import clear_key_cache
     from chalicelib.local import provision
-
     from chalicelib.local.moto_patches import serialise_dynamodb
 
     serialise_dynamodb()

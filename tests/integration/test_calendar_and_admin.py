@@ -15,8 +15,14 @@ from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shang
 YEAR_2027 = {
     # A plausible list: New Year's Day on Friday, and Sunday 7 February worked for the
     # Spring Festival (the State Council publishes the real one each November).
-    "holidays": ["2027-01-01", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11",
-                 "2027-02-12"],
+    "holidays": [
+        "2027-01-01",
+        "2027-02-08",
+        "2027-02-09",
+        "2027-02-10",
+        "2027-02-11",
+        "2027-02-12",
+    ],
     "workdays": ["2027-02-07"],
 }
 
@@ -28,8 +34,9 @@ def people(client: Any, stack: Stack) -> Iterator[People]:
 
 
 def put(people: People, who: str, path: str, payload: Any) -> Any:
-    return people.client.http.put(path, headers=people.stack.headers(people.token(who)),
-                                  body=json.dumps(payload))
+    return people.client.http.put(
+        path, headers=people.stack.headers(people.token(who)), body=json.dumps(payload)
+    )
 
 
 def dispatch_at(people: People, moment: str, kind: str = "consultation") -> dict[str, Any]:
@@ -100,8 +107,9 @@ def test_only_the_admin_loads_a_calendar(people: People) -> None:
 
 
 def test_admin_manages_departments_and_categories(people: People) -> None:
-    created = people.post("admin", "/departments",
-                          {"id": "sports-center", "name": "区体育中心", "kind": "department"})
+    created = people.post(
+        "admin", "/departments", {"id": "sports-center", "name": "区体育中心", "kind": "department"}
+    )
     assert created.status_code == 201, created.body
     again = people.post("admin", "/departments", {"id": "sports-center", "name": "重复"})
     assert again.status_code == 409
@@ -111,18 +119,26 @@ def test_admin_manages_departments_and_categories(people: People) -> None:
     listed = body(people.get("operator", "/departments"))["items"]
     assert "sports-center" in {d["id"] for d in listed} and len(listed) == 36
 
-    category = people.post("admin", "/categories", {
-        "code": "fitness", "name": "健身设施", "default_department": "sports-center",
-        "auto_dispatch": True, "reply_working_days": {"complaint": 2},
-    })
+    category = people.post(
+        "admin",
+        "/categories",
+        {
+            "code": "fitness",
+            "name": "健身设施",
+            "default_department": "sports-center",
+            "auto_dispatch": True,
+            "reply_working_days": {"complaint": 2},
+        },
+    )
     assert category.status_code == 201, category.body
-    bad_route = people.post("admin", "/categories", {
-        "code": "ghost", "name": "x", "default_department": "no-such-unit"})
+    bad_route = people.post(
+        "admin", "/categories", {"code": "ghost", "name": "x", "default_department": "no-such-unit"}
+    )
     assert body(bad_route)["errors"][0]["field"] == "default_department"
-    no_target = people.post("admin", "/categories",
-                            {"code": "ghost", "name": "x", "auto_dispatch": True})
+    no_target = people.post(
+        "admin", "/categories", {"code": "ghost", "name": "x", "auto_dispatch": True}
+    )
     assert body(no_target)["errors"][0]["field"] == "auto_dispatch"
-    bad_days = put(people, "admin", "/categories/fitness",
-                   {"reply_working_days": {"complaint": 0}})
+    bad_days = put(people, "admin", "/categories/fitness", {"reply_working_days": {"complaint": 0}})
     assert body(bad_days)["errors"][0]["field"] == "reply_working_days.complaint"
     assert people.post("operator", "/categories", {"code": "x", "name": "x"}).status_code == 403

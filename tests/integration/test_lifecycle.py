@@ -30,8 +30,7 @@ def test_one_appeal_through_every_state(people: People) -> None:
     steps: list[tuple[str, str, str, dict[str, Any] | None, str]] = [
         # (who, action, expected event, body or None for the default, state after)
         (operator, "accept", "accepted", None, "accepted"),
-        (operator, "dispatch", "dispatched", {"department_id": "health-commission"},
-         "dispatched"),
+        (operator, "dispatch", "dispatched", {"department_id": "health-commission"}, "dispatched"),
     ]
 
     def do(who: str, action: str, event: str, payload: Any, state: str) -> dict[str, Any]:
@@ -56,8 +55,13 @@ def test_one_appeal_through_every_state(people: People) -> None:
         do(*step)
     # The wrong department returns it; the center dispatches it again, to the right one
     do("department:health-commission", "return", "returned", None, "returned")
-    dispatched = do(operator, "dispatch", "dispatched", {"department_id": DEPARTMENT,
-                                                         "note": "请交通局办理"}, "dispatched")
+    dispatched = do(
+        operator,
+        "dispatch",
+        "dispatched",
+        {"department_id": DEPARTMENT, "note": "请交通局办理"},
+        "dispatched",
+    )
     # Friday 09:12 dispatch of a complaint: sign by 09:27, contact by 09:42, reply in 3
     # working days: Wednesday 2 December 09:12
     assert dispatched["deadlines"] == {
@@ -68,33 +72,61 @@ def test_one_appeal_through_every_state(people: People) -> None:
     do(staff, "sign", "signed", None, "signed")
     do(staff, "contact", "contacted", None, "contacted")
     do(leader, "comments", "commented", None, "contacted")
-    do(staff, "extension", "extension_requested", {"days": 2, "reason": "需协调"},
-       "contacted")
-    extended = do(operator, "extension/decision", "extension_decided", {"approve": True},
-                  "contacted")
+    do(staff, "extension", "extension_requested", {"days": 2, "reason": "需协调"}, "contacted")
+    extended = do(
+        operator, "extension/decision", "extension_decided", {"approve": True}, "contacted"
+    )
     # two more working days from Wednesday: Friday 4 December, same clock time
     assert extended["deadlines"]["reply_due"] == "2026-12-04T09:12:00.000+08:00"
     assert extended["extension"]["status"] == "approved"
     do(operator, "escalate", "escalated", {"level": 2, "reason": "多次反映"}, "contacted")
     do(staff, "reply", "replied", None, "replied")
-    reworked = do(citizen, "rating", "rework_requested",
-                  {"score": 1, "resolved": False, "rework": True, "comment": "灯还是不亮"},
-                  "dispatched")
+    reworked = do(
+        citizen,
+        "rating",
+        "rework_requested",
+        {"score": 1, "resolved": False, "rework": True, "comment": "灯还是不亮"},
+        "dispatched",
+    )
     assert reworked["department_id"] == DEPARTMENT
     # a new round: new deadlines from the rework request
     assert reworked["deadlines"]["sign_due"] == clock.iso(time.at + timedelta(minutes=15))
     do(staff, "sign", "signed", None, "signed")
     do(staff, "contact", "contacted", None, "contacted")
-    do(staff, "reply", "replied", {"content": "已更换灯具", "handler_name": "王强",
-                                   "handler_phone": "13900001111",
-                                   "public_reply": "路灯已修复"}, "replied")
-    closed = do(citizen, "rating", "rated", {"score": 5, "resolved": True, "comment": "满意"},
-                "closed")
+    do(
+        staff,
+        "reply",
+        "replied",
+        {
+            "content": "已更换灯具",
+            "handler_name": "王强",
+            "handler_phone": "13900001111",
+            "public_reply": "路灯已修复",
+        },
+        "replied",
+    )
+    closed = do(
+        citizen, "rating", "rated", {"score": 5, "resolved": True, "comment": "满意"}, "closed"
+    )
     assert closed["rating"]["score"] == 5
     assert [e["type"] for e in closed["timeline"]] == [
-        "submitted", "accepted", "dispatched", "returned", "dispatched", "signed",
-        "contacted", "commented", "extension_requested", "extension_decided", "escalated",
-        "replied", "rework_requested", "signed", "contacted", "replied", "rated",
+        "submitted",
+        "accepted",
+        "dispatched",
+        "returned",
+        "dispatched",
+        "signed",
+        "contacted",
+        "commented",
+        "extension_requested",
+        "extension_decided",
+        "escalated",
+        "replied",
+        "rework_requested",
+        "signed",
+        "contacted",
+        "replied",
+        "rated",
     ]
     times = [e["at"] for e in closed["timeline"]]
     assert times == sorted(times)
@@ -106,8 +138,12 @@ def test_one_appeal_through_every_state(people: People) -> None:
 def test_accept_and_dispatch_in_one_step(people: People) -> None:
     Clock(shanghai("2026-11-28T10:00:00"))  # a Saturday
     appeal = people.submit(kind="consultation")
-    response = people.act("operator", appeal["id"], "dispatch",
-                          {"department_id": DEPARTMENT, "category": "public-transport"})
+    response = people.act(
+        "operator",
+        appeal["id"],
+        "dispatch",
+        {"department_id": DEPARTMENT, "category": "public-transport"},
+    )
     after = body(response)
     assert after["state"] == "dispatched"
     assert after["category"] == "public-transport"
@@ -120,9 +156,12 @@ def test_accept_and_dispatch_in_one_step(people: People) -> None:
 
 def test_dispatch_refuses_unknown_department(people: People) -> None:
     appeal = people.submit()
-    response = people.act("operator", appeal["id"], "dispatch",
-                          {"department_id": "no-such-bureau",
-                           "co_department_ids": [DEPARTMENT, DEPARTMENT]})
+    response = people.act(
+        "operator",
+        appeal["id"],
+        "dispatch",
+        {"department_id": "no-such-bureau", "co_department_ids": [DEPARTMENT, DEPARTMENT]},
+    )
     assert response.status_code == 400
     assert body(people.get("operator", f"/appeals/{appeal['id']}"))["state"] == "submitted"
 
@@ -132,13 +171,15 @@ def test_category_reply_days_override_the_kind(people: People, client: Any) -> N
     admin = people.token("admin")
     people.stack.headers(admin)
     changed = client.http.put(
-        "/categories/heating", headers=people.stack.headers(admin),
+        "/categories/heating",
+        headers=people.stack.headers(admin),
         body='{"reply_working_days": {"complaint": 1}}',
     )
     assert changed.status_code == 200, changed.body
     appeal = people.submit(category="heating")
-    after = body(people.act("operator", appeal["id"], "dispatch",
-                            {"department_id": "heating-company"}))
+    after = body(
+        people.act("operator", appeal["id"], "dispatch", {"department_id": "heating-company"})
+    )
     assert after["deadlines"]["reply_due"] == "2026-11-24T10:00:00.000+08:00"
 
 
@@ -154,8 +195,9 @@ def test_merge_points_to_the_other_appeal(people: People) -> None:
 
 def test_rework_needs_a_low_score(people: People) -> None:
     appeal = people.submit()
-    response = people.act("citizen", appeal["id"], "rating",
-                          {"score": 4, "resolved": True, "rework": True})
+    response = people.act(
+        "citizen", appeal["id"], "rating", {"score": 4, "resolved": True, "rework": True}
+    )
     assert response.status_code == 400
     assert body(response)["errors"][0]["field"] == "rework"
 
@@ -174,10 +216,8 @@ def test_second_extension_request_waits_for_the_first(people: People) -> None:
 def test_action_idempotency_key_replays_the_first_answer(people: People) -> None:
     appeal = people.submit()
     headers = {**people.stack.headers(people.token("operator")), "Idempotency-Key": "op-1"}
-    first = people.client.http.post(f"/appeals/{appeal['id']}/accept", headers=headers,
-                                    body="{}")
-    again = people.client.http.post(f"/appeals/{appeal['id']}/accept", headers=headers,
-                                    body="{}")
+    first = people.client.http.post(f"/appeals/{appeal['id']}/accept", headers=headers, body="{}")
+    again = people.client.http.post(f"/appeals/{appeal['id']}/accept", headers=headers, body="{}")
     assert first.status_code == again.status_code == 200
     assert body(again) == body(first)
     assert again.headers["Idempotent-Replayed"] == "true"

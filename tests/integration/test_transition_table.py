@@ -30,8 +30,10 @@ ENDPOINT = {
     Action.DECIDE_EXTENSION: ("extension/decision", {"approve": True}),
     Action.SIGN: ("sign", {}),
     Action.CONTACT: ("contact", {"method": "phone"}),
-    Action.REPLY: ("reply", {"content": "已处理", "handler_name": "王强",
-                             "handler_phone": "13900001111"}),
+    Action.REPLY: (
+        "reply",
+        {"content": "已处理", "handler_name": "王强", "handler_phone": "13900001111"},
+    ),
     Action.RETURN: ("return", {"reason": "非本单位职责"}),
     Action.REQUEST_EXTENSION: ("extension", {"days": 1, "reason": "需协调"}),
     Action.COMMENT: ("comments", {"text": "请跟进"}),
@@ -57,8 +59,15 @@ def stored_appeal(state: State, citizen_id: str, department: str = DEPARTMENT) -
     at = clock.iso(clock.now())
     due = {"sign_due": at, "contact_due": at, "reply_due": at}
     appeal = Appeal(
-        id=new_appeal_id(clock.now()), state=state, kind=Kind.COMPLAINT, channel=Channel.APP,
-        title="t", content="c", citizen_id=citizen_id, created_at=at, updated_at=at,
+        id=new_appeal_id(clock.now()),
+        state=state,
+        kind=Kind.COMPLAINT,
+        channel=Channel.APP,
+        title="t",
+        content="c",
+        citizen_id=citizen_id,
+        created_at=at,
+        updated_at=at,
         department_id=department,
         deadlines=due if state in (State.DISPATCHED, State.SIGNED, State.CONTACTED) else {},
         timeline=[Event(type="submitted", at=at, actor={"role": "citizen", "id": citizen_id})],
@@ -76,9 +85,7 @@ def citizen_id(people: People) -> str:
 
 
 @pytest.mark.parametrize("action", list(ENDPOINT), ids=lambda a: a.value)
-def test_illegal_states_answer_409_with_the_current_state(
-    people: People, action: Action
-) -> None:
+def test_illegal_states_answer_409_with_the_current_state(people: People, action: Action) -> None:
     owner = citizen_id(people)
     target = people.submit()["id"]
     path, payload = ENDPOINT[action]
@@ -112,7 +119,8 @@ def test_roles_the_table_does_not_name_answer_403(people: People, action: Action
 
 
 @pytest.mark.parametrize(
-    "action", sorted(a for a in ENDPOINT if Role.DEPARTMENT in TRANSITIONS[a].roles),
+    "action",
+    sorted(a for a in ENDPOINT if Role.DEPARTMENT in TRANSITIONS[a].roles),
     ids=lambda a: a.value,
 )
 def test_another_department_gets_404(people: People, action: Action) -> None:

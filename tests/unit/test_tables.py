@@ -40,8 +40,14 @@ def test_appeals_table_has_stream_and_its_indexes() -> None:
     }
     indexes = {i["IndexName"]: i for i in request["GlobalSecondaryIndexes"]}
     assert set(indexes) == {
-        "by-citizen", "by-department-state", "by-department", "by-state", "by-month",
-        "supervision", "by-next-due", "public-feed",
+        "by-citizen",
+        "by-department-state",
+        "by-department",
+        "by-state",
+        "by-month",
+        "supervision",
+        "by-next-due",
+        "public-feed",
     }
     due = indexes["by-next-due"]
     assert [k["AttributeName"] for k in due["KeySchema"]] == ["due_shard", "next_due"]
