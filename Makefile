@@ -32,6 +32,7 @@ check: lint types test
 
 bench: $(STAMP)
 	$(PY) bench/cold_start.py
+	$(PY) bench/lifecycle_cost.py
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

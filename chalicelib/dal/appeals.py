@@ -320,3 +320,38 @@ def query_index(
         plain = {k: v["S"] for k, v in last.items()}
         next_cursor = encode_cursor({"~index": index_name, **plain})
     return items, next_cursor
+
+
+def save_merge(after: Appeal, into: str) -> Appeal:
+    """Write the merged appeal and check, in the same transaction, that the appeal it is
+    merged into exists and is neither rejected nor merged itself (no extra read)."""
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    item = _to_model(after)
+    connection = AppealModel._get_connection().connection
+    try:
+        with TransactWrite(connection=connection) as transaction:
+            transaction.condition_check(
+                AppealModel,
+                into,
+                condition=AppealModel.id.exists()
+                & AppealModel.state.is_in(*(s.value for s in State if s not in _UNMERGEABLE)),
+            )
+            transaction.save(item)
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            raise ValidationFailed.one("into", "is not an appeal that can take a merge") from exc
+        if len(reasons) > 1 and reasons[1] is not None:
+            current = get(after.id)
+            raise Conflict(
+                "the appeal was changed by someone else meanwhile",
+                state=current.state.value if current else None,
+                version=current.version if current else None,
+            ) from exc
+        raise ServiceUnavailable("the appeal store did not accept the write") from exc
+    return _from_model(item)
+
+
+_UNMERGEABLE = frozenset({State.REJECTED, State.MERGED})

@@ -53,6 +53,7 @@ def load_reference_data(at: str) -> tuple[int, int]:
         reference.put_department(department["id"], department["name"], kind, at)
         departments += 1
     for category in data["categories"]:
+        target = category.get("default_department")
         reference.put_category(
             category["code"],
             name=category["name"],
@@ -60,6 +61,8 @@ def load_reference_data(at: str) -> tuple[int, int]:
             default_department=category.get("default_department"),
             keywords=list(category.get("keywords", [])),
             updated_at=at,
+            # Utilities take their orders directly; the rest waits for the center to accept.
+            auto_dispatch=bool(target and target.endswith("-company")),
         )
     return departments, len(data["categories"])
 

@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.dal import appeals as appeal_store
 from chalicelib.dal import reference
 from chalicelib.domain import schemas
-from chalicelib.domain.appeal import TERMINAL_STATES, Appeal, State
+from chalicelib.domain.appeal import Appeal
 from chalicelib.domain.principal import SYSTEM, Principal
 from chalicelib.domain.workflow import Action
 from chalicelib.errors import Conflict, ValidationFailed
@@ -77,15 +77,19 @@ def dispatch_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
 
 def merge_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
     def check(appeal: Appeal, params: dict[str, Any]) -> None:
-        target = appeal_store.get(params["into"])
         if params["into"] == appeal.id:
             raise ValidationFailed.one("into", "must be another appeal")
-        if target is None:
-            raise ValidationFailed.one("into", "is not an appeal")
-        if target.state in TERMINAL_STATES - {State.CLOSED}:
-            raise ValidationFailed.one("into", f"is {target.state.value} itself")
 
-    return perform(principal, appeal_id, Action.MERGE, body, schema=schemas.MERGE, check=check)
+    # The target's existence and state are checked in the write's own transaction.
+    return perform(
+        principal,
+        appeal_id,
+        Action.MERGE,
+        body,
+        schema=schemas.MERGE,
+        check=check,
+        save=lambda after: appeal_store.save_merge(after, after.merged_into or ""),
+    )
 
 
 def escalate_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:

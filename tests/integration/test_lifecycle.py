@@ -222,3 +222,14 @@ def test_action_idempotency_key_replays_the_first_answer(people: People) -> None
     assert body(again) == body(first)
     assert again.headers["Idempotent-Replayed"] == "true"
     assert len(body(people.get("operator", f"/appeals/{appeal['id']}"))["timeline"]) == 2
+
+
+def test_merge_into_a_missing_or_rejected_appeal_is_refused(people: People) -> None:
+    rejected, duplicate = people.submit(), people.submit()
+    people.act("operator", rejected["id"], "reject")
+    for target in (rejected["id"], "20260101-00000000"):
+        response = people.act("operator", duplicate["id"], "merge", {"into": target})
+        assert response.status_code == 400
+        assert body(response)["errors"][0]["field"] == "into"
+    stored = body(people.get("operator", f"/appeals/{duplicate['id']}"))
+    assert stored["state"] == "submitted" and len(stored["timeline"]) == 1

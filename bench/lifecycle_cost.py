@@ -1,0 +1,212 @@
+"""DynamoDB requests each lifecycle transition makes on the request path, counted with
+botocore event hooks (``before-call``) on every DynamoDB client the app uses, against
+in-process moto. Prints one line per call of a full walk (submit, accept, dispatch, return,
+re-dispatch, sign, contact, extension, decision, comment, escalate, reply, rework, ... rate),
+for a warm function (reference data cached) and in total for a cold one.
+
+    .venv/bin/python bench/lifecycle_cost.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.update(
+    AWS_ACCESS_KEY_ID="bench",
+    AWS_SECRET_ACCESS_KEY="bench",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+    AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
+    MINSHENG_STAGE="test",
+    MINSHENG_TABLE_PREFIX="minsheng-bench",
+    POWERTOOLS_METRICS_NAMESPACE="Minsheng",
+    POWERTOOLS_SERVICE_NAME="minsheng",
+    POWERTOOLS_LOG_LEVEL="ERROR",
+)
+
+READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+DEPARTMENT = "transport-bureau"
+
+
+class Meter:
+    """Counts every DynamoDB call of every botocore client, through its event hooks."""
+
+    def __init__(self) -> None:
+        from botocore.client import BaseClient
+
+        self.calls: Counter[str] = Counter()
+        original = BaseClient.__init__
+        meter = self
+
+        def init(client: Any, *args: Any, **kwargs: Any) -> None:
+            original(client, *args, **kwargs)
+            client.meta.events.register("before-call.dynamodb", meter.count)
+
+        BaseClient.__init__ = init  # type: ignore[method-assign]
+
+    def count(self, model: Any, **_kwargs: Any) -> None:
+        self.calls[model.name] += 1
+
+    def take(self) -> tuple[int, int, Counter[str]]:
+        calls, self.calls = self.calls, Counter()
+        reads = sum(n for op, n in calls.items() if op in READS)
+        writes = sum(n for op, n in calls.items() if op in WRITES)
+        return reads, writes, calls
+
+
+def main() -> None:
+    import boto3
+    from chalice.test import Client
+    from moto import mock_aws
+
+    meter = Meter()  # before any client exists
+    with mock_aws():
+        from chalicelib.config import settings
+        from chalicelib.local import demo, provision
+
+        cognito = boto3.client("cognito-idp")
+        identity = provision.create_user_pool(cognito, "bench")
+        os.environ["MINSHENG_USER_POOL_ID"] = identity.user_pool_id
+        os.environ["MINSHENG_USER_POOL_CLIENT_ID"] = identity.user_pool_client_id
+        settings.cache_clear()
+        provision.create_tables(boto3.client("dynamodb"))
+        demo.load_reference_data("2026-11-26T09:00:00.000+08:00")
+
+        def token(role: str, department: str | None = None) -> str:
+            name = f"{role}-{department or 'bench'}"
+            provision.create_user(
+                cognito,
+                identity.user_pool_id,
+                name,
+                "Bench-Password1",
+                None if role == "citizen" else role,
+                department,
+            )
+            result = cognito.initiate_auth(
+                ClientId=identity.user_pool_client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": name, "PASSWORD": "Bench-Password1"},
+            )
+            return str(result["AuthenticationResult"]["IdToken"])
+
+        people = {
+            "citizen": token("citizen"),
+            "operator": token("operator"),
+            "staff": token("department", DEPARTMENT),
+            "leader": token("leader"),
+            "other staff": token("department", "health-commission"),
+        }
+
+        from app import app
+        from chalicelib.dal.reference import clear_cache
+
+        with Client(app, stage_name="local", project_dir=str(ROOT)) as http:
+
+            def call(who: str, path: str, payload: Any, key: str | None = None) -> Any:
+                headers = {
+                    "Authorization": f"Bearer {people[who]}",
+                    "Content-Type": "application/json",
+                }
+                if key:
+                    headers["Idempotency-Key"] = key
+                meter.take()
+                response = http.http.post(path, headers=headers, body=json.dumps(payload))
+                assert response.status_code in (200, 201), (path, response.body)
+                return json.loads(response.body)
+
+            def walk(label: str) -> list[tuple[str, int, int, Counter[str]]]:
+                rows = []
+                appeal = call(
+                    "citizen",
+                    "/appeals",
+                    {
+                        "kind": "complaint",
+                        "title": "路灯",
+                        "content": "东门路灯不亮",
+                        "category": "road-facilities",
+                    },
+                )
+                rows.append(("submit", *meter.take()))
+                base = f"/appeals/{appeal['id']}/"
+                reply = {
+                    "content": "已修复",
+                    "handler_name": "王强",
+                    "handler_phone": "13900001111",
+                }
+                steps = [
+                    ("operator", "accept", {}),
+                    ("operator", "dispatch", {"department_id": "health-commission"}),
+                ]
+                for who, action, payload in steps:
+                    call(who, base + action, payload)
+                    rows.append((action, *meter.take()))
+                call("other staff", base + "return", {"reason": "非本单位"})
+                rows.append(("return", *meter.take()))
+                for who, action, payload in [
+                    ("operator", "dispatch", {"department_id": DEPARTMENT}),
+                    ("staff", "sign", {}),
+                    ("staff", "contact", {"method": "phone"}),
+                    ("staff", "extension", {"days": 2, "reason": "协调"}),
+                    ("operator", "extension/decision", {"approve": True}),
+                    ("leader", "comments", {"text": "请尽快"}),
+                    ("operator", "escalate", {"level": 1, "reason": "督办"}),
+                    ("staff", "reply", reply),
+                    ("citizen", "rating", {"score": 1, "resolved": False, "rework": True}),
+                    ("staff", "sign", {}),
+                    ("staff", "contact", {"method": "phone"}),
+                    ("staff", "reply", reply),
+                    ("citizen", "rating", {"score": 5, "resolved": True}),
+                ]:
+                    call(who, base + action, payload)
+                    rows.append((action, *meter.take()))
+                other = call(
+                    "citizen", "/appeals", {"kind": "help", "title": "重复", "content": "同一件事"}
+                )
+                meter.take()
+                call("operator", f"/appeals/{other['id']}/merge", {"into": appeal["id"]})
+                rows.append(("merge", *meter.take()))
+                keyed = call(
+                    "citizen",
+                    "/appeals",
+                    {"kind": "help", "title": "t", "content": "c"},
+                    key=f"{label}-k",
+                )
+                meter.take()
+                call("operator", f"/appeals/{keyed['id']}/accept", {}, key=f"{label}-a")
+                rows.append(("accept + Idempotency-Key", *meter.take()))
+                return rows
+
+            clear_cache()
+            cold = walk("cold")
+            warm = walk("warm")
+
+        print("DynamoDB requests per call on the request path (warm function)")
+        print(f"{'call':<26}{'reads':>6}{'writes':>7}   operations")
+        for name, reads, writes, ops in warm:
+            detail = ", ".join(f"{op} {n}" for op, n in sorted(ops.items()))
+            print(f"{name:<26}{reads:>6}{writes:>7}   {detail}")
+        transitions = [r for r in warm if r[0] not in ("submit", "accept + Idempotency-Key")]
+        print(
+            f"transitions: {len(transitions)}, max reads {max(r[1] for r in transitions)}, "
+            f"max writes {max(r[2] for r in transitions)} (target: 1 write, <= 1 read)"
+        )
+        print(
+            "merge writes the appeal and checks its target in one TransactWriteItems; an "
+            "Idempotency-Key adds the idempotency record's put and update"
+        )
+        print(
+            f"cold function, whole walk: {sum(r[1] for r in cold)} reads, "
+            f"{sum(r[2] for r in cold)} writes (reference data loaded on first use)"
+        )
+
+
+if __name__ == "__main__":
+    main()
