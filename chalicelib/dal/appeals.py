@@ -62,6 +62,7 @@ def _to_model(appeal: Appeal) -> AppealModel:
         reply=appeal.reply,
         merged_into=appeal.merged_into,
         rounds=appeal.rounds,
+        warned=list(appeal.warned) or None,
     )
     if appeal.location:
         item.location = LocationMap(**appeal.location)
@@ -136,6 +137,7 @@ def _from_model(item: AppealModel) -> Appeal:
         reply=_plain(item.reply) if item.reply else None,
         merged_into=item.merged_into,
         rounds=int(item.rounds or 0),
+        warned=list(item.warned or []),
     )
 
 
@@ -226,14 +228,14 @@ def _summary_from_model(item: AppealModel) -> Appeal:
     return _from_model(item)
 
 
-def due_by(horizon: str) -> list[tuple[str, str]]:
-    """(appeal id, next due) of every open deadline at or before ``horizon``: one query per
-    shard of the sparse index, so the cost follows the number due, not the table."""
-    found: list[tuple[str, str]] = []
+def due_by(moment: str) -> list[Appeal]:
+    """Work orders with a sweep action due at or before ``moment``: one query per shard of
+    the sparse index, so the cost follows the number due, not the table."""
+    found: list[Appeal] = []
     try:
         for shard in range(settings().due_index_shards):
-            for item in AppealModel.by_next_due.query(str(shard), AppealModel.next_due <= horizon):
-                found.append((item.id, item.next_due or ""))
+            query = AppealModel.by_next_due.query(str(shard), AppealModel.next_due <= moment)
+            found += [_from_model(item) for item in query]
     except QueryError as exc:
         raise ServiceUnavailable("the appeal store is unreachable") from exc
     return found

@@ -18,7 +18,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STREAM_NEW_AND_OLD_IMAGE
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.config import settings
@@ -148,11 +148,12 @@ class SupervisionIndex(GlobalSecondaryIndex["AppealModel"]):
 
 class DueIndex(GlobalSecondaryIndex["AppealModel"]):
     """Sparse and sharded: only work orders with an open deadline carry ``due_shard``, so
-    the SLA sweep reads what is due and never the closed bulk of the table."""
+    the SLA sweep reads what is due and never the closed bulk of the table. It projects the
+    whole item: the sweep writes from what it read, one item read per due work order."""
 
     class Meta:
         index_name = "by-next-due"
-        projection = KeysOnlyProjection()
+        projection = AllProjection()
 
     due_shard = UnicodeAttribute(hash_key=True)
     next_due = UnicodeAttribute(range_key=True)
@@ -200,6 +201,7 @@ class AppealModel(Model):
     reply = MapAttribute[str, Any](null=True)
     merged_into = UnicodeAttribute(null=True)
     rounds = NumberAttribute(default=0)
+    warned = ListAttribute(of=UnicodeAttribute, null=True)
     version = VersionAttribute()
 
     # Index keys, derived from the fields above on every write (dal/appeals.py).

@@ -106,6 +106,7 @@ class Appeal:
     reply: dict[str, Any] | None = None
     merged_into: str | None = None
     rounds: int = 0
+    warned: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.state_at:

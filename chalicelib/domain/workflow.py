@@ -334,6 +334,7 @@ def apply(
     if transition.deadlines is Deadlines.START:
         after.deadlines = start_deadlines(after, outside)
         after.overdue = []
+        after.warned = []
         data["deadlines"] = dict(after.deadlines)
     elif transition.deadlines is Deadlines.CLEAR:
         after.deadlines = {}

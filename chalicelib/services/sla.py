@@ -1,22 +1,39 @@
-"""The SLA sweep's read path: the sparse, sharded next-deadline index, one query per
-shard, for work orders due by now plus the warning window."""
+"""The SLA sweep, every minute: warnings before deadlines, overdue marks after them, and
+escalation of overdue replies. It reads the sparse, sharded next-due index only."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from chalicelib.dal import appeals as appeal_store
 from chalicelib.domain import clock
+from chalicelib.domain import sla as rules
+from chalicelib.errors import Conflict
 from chalicelib.observability import logger, metrics
-
-WARNING_WINDOW = timedelta(minutes=5)
 
 
 def sweep(at: datetime | None = None) -> dict[str, int]:
+    """Each action is a conditional write of the appeal at the version read, so a second
+    sweep in the same minute (or a concurrent one) finds nothing left to do, and a missed
+    run is caught up by the next one."""
     moment = at or clock.now()
-    horizon = clock.iso(moment + WARNING_WINDOW)
-    due = appeal_store.due_by(horizon)
-    overdue = sum(1 for _appeal_id, next_due in due if next_due <= clock.iso(moment))
-    metrics.add_metric(name="WorkOrdersDue", unit="Count", value=len(due))
-    logger.info("sla sweep", extra={"due": len(due), "overdue": overdue, "horizon": horizon})
-    return {"due": len(due), "overdue": overdue}
+    due = appeal_store.due_by(clock.iso(moment))
+    counts = {"due": len(due), "warnings": 0, "overdue": 0, "escalated": 0, "skipped": 0}
+    for appeal in due:
+        after = rules.sweep(appeal, moment)
+        if after is None:
+            continue
+        try:
+            appeal_store.save_transition(after)
+        except Conflict:
+            counts["skipped"] += 1  # changed meanwhile: the next sweep sees the new state
+            continue
+        for event in after.timeline[len(appeal.timeline) :]:
+            key = {"sla_warning": "warnings", "sla_overdue": "overdue", "escalated": "escalated"}[
+                event.type
+            ]
+            counts[key] += 1
+    for name in ("warnings", "overdue", "escalated"):
+        metrics.add_metric(name=f"Sla_{name}", unit="Count", value=counts[name])
+    logger.info("sla sweep", extra=counts)
+    return counts

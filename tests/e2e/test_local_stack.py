@@ -76,7 +76,7 @@ def test_declared_schedule_fires(local_stack: RunningStack) -> None:
     )
     assert entry["error"] is None
     assert entry["expression"] == "rate(1 minute)"
-    assert set(entry["result"]) == {"due", "overdue"}
+    assert set(entry["result"]) == {"due", "warnings", "overdue", "escalated", "skipped"}
 
 
 def test_other_citizen_gets_404_over_http(local_stack: RunningStack) -> None:

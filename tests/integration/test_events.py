@@ -84,4 +84,4 @@ def test_sla_schedule_reads_due_work_orders(client: Any, stack: Stack) -> None:
     )
     result = client.lambda_.invoke("sla_sweep", event).payload
     # Then it found the one due work order
-    assert result == {"due": 1, "overdue": 1}
+    assert result == {"due": 1, "warnings": 0, "overdue": 3, "escalated": 1, "skipped": 0}

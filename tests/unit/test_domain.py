@@ -84,20 +84,59 @@ def _appeal(state: State, **deadlines: str) -> Appeal:
     )
 
 
-def test_next_open_deadline_follows_the_state() -> None:
+def test_next_sweep_action_follows_the_state_and_warnings() -> None:
     due = {
         "sign_due": "2026-11-26T09:15:00.000+08:00",
         "contact_due": "2026-11-26T09:30:00.000+08:00",
         "reply_due": "2026-11-30T09:00:00.000+08:00",
     }
-    assert next_open_deadline(_appeal(State.DISPATCHED, **due)) == ("sign_due", due["sign_due"])
-    assert next_open_deadline(_appeal(State.SIGNED, **due)) == ("contact_due", due["contact_due"])
-    assert next_open_deadline(_appeal(State.CONTACTED, **due)) == ("reply_due", due["reply_due"])
+    dispatched = _appeal(State.DISPATCHED, **due)
+    # a sign warning 5 minutes before the sign deadline comes first
+    assert next_open_deadline(dispatched) == ("sign", "2026-11-26T09:10:00.000+08:00")
+    dispatched.warned = ["sign"]
+    assert next_open_deadline(dispatched) == ("sign", due["sign_due"])
+    dispatched.overdue = ["sign"]
+    assert next_open_deadline(dispatched) == ("contact", "2026-11-26T09:20:00.000+08:00")
+    assert next_open_deadline(_appeal(State.CONTACTED, **due)) == (
+        "reply",
+        "2026-11-30T05:00:00.000+08:00",
+    )
     assert next_open_deadline(_appeal(State.REPLIED, **due)) is None
     assert next_open_deadline(_appeal(State.SUBMITTED)) is None
-    overdue_sign = _appeal(State.DISPATCHED, **due)
-    overdue_sign.overdue = ["sign"]
-    assert next_open_deadline(overdue_sign) == ("contact_due", due["contact_due"])
+
+
+def test_sweep_warns_then_marks_overdue_once_and_escalates_replies() -> None:
+    from chalicelib.domain.clock import parse_iso
+    from chalicelib.domain.sla import sweep
+
+    appeal = _appeal(State.CONTACTED, reply_due="2026-11-30T09:00:00.000+08:00")
+    assert sweep(appeal, parse_iso("2026-11-30T04:59:00+08:00")) is None
+    warned = sweep(appeal, parse_iso("2026-11-30T05:00:00+08:00"))
+    assert warned is not None and [e.type for e in warned.timeline] == ["sla_warning"]
+    assert sweep(warned, parse_iso("2026-11-30T06:00:00+08:00")) is None
+    late = sweep(warned, parse_iso("2026-11-30T09:00:00+08:00"))
+    assert late is not None
+    assert [e.type for e in late.timeline] == ["sla_warning", "sla_overdue", "escalated"]
+    assert late.overdue == ["reply"] and late.escalation and late.escalation["level"] == 1
+    assert sweep(late, parse_iso("2026-12-01T09:00:00+08:00")) is None
+
+
+def test_sweep_after_a_gap_marks_overdue_without_a_late_warning() -> None:
+    from chalicelib.domain.clock import parse_iso
+    from chalicelib.domain.sla import sweep
+
+    appeal = _appeal(
+        State.DISPATCHED,
+        sign_due="2026-11-26T09:15:00.000+08:00",
+        contact_due="2026-11-26T09:30:00.000+08:00",
+        reply_due="2026-11-30T09:00:00.000+08:00",
+    )
+    after = sweep(appeal, parse_iso("2026-11-26T09:40:00+08:00"))
+    assert after is not None
+    assert [(e.type, e.data["stage"]) for e in after.timeline] == [
+        ("sla_overdue", "sign"),
+        ("sla_overdue", "contact"),
+    ]
 
 
 def test_validation_reports_every_field_at_once() -> None:
