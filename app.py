@@ -6,9 +6,17 @@ from typing import Any
 
 from chalice.app import Chalice
 
-from chalicelib.handlers.http import admin, citizen, department, leader, meta, operator
+from chalicelib.handlers.http import (
+    admin,
+    citizen,
+    department,
+    leader,
+    meta,
+    operator,
+    public,
+)
 from chalicelib.handlers.http.base import as_problem
-from chalicelib.handlers.schedules import closing, sla
+from chalicelib.handlers.schedules import closing, rankings, sla
 from chalicelib.handlers.streams import appeals as appeal_stream
 from chalicelib.observability import flush_metrics
 
@@ -21,9 +29,11 @@ for blueprint in (
     department.bp,
     leader.bp,
     admin.bp,
+    public.bp,
     appeal_stream.bp,
     sla.bp,
     closing.bp,
+    rankings.bp,
 ):
     app.register_blueprint(blueprint)
 

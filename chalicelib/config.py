@@ -27,6 +27,8 @@ class Settings:
     idempotency_table: str
     settings_table: str
     follows_table: str
+    stats_table: str
+    ranking_min_cases: int
     reply_days: dict[str, int]
     reference_cache_seconds: int
     media_bucket: str
@@ -109,6 +111,8 @@ def load_settings() -> Settings:
         idempotency_table=env.get("MINSHENG_IDEMPOTENCY_TABLE", f"{prefix}-idempotency"),
         settings_table=env.get("MINSHENG_SETTINGS_TABLE", f"{prefix}-settings"),
         follows_table=env.get("MINSHENG_FOLLOWS_TABLE", f"{prefix}-follows"),
+        stats_table=env.get("MINSHENG_STATS_TABLE", f"{prefix}-stats"),
+        ranking_min_cases=_int("MINSHENG_RANKING_MIN_CASES", 5, 1, 1000),
         reply_days=_reply_days(env.get("MINSHENG_REPLY_DAYS", "")),
         reference_cache_seconds=_int("MINSHENG_REFERENCE_CACHE_SECONDS", 60, 0, 3600),
         media_bucket=env.get("MINSHENG_MEDIA_BUCKET", f"{prefix}-media"),

@@ -16,6 +16,7 @@ LOGICAL_IDS = {
     "CategoryModel": "CategoriesTable",
     "SettingModel": "SettingsTable",
     "FollowModel": "FollowsTable",
+    "StatsModel": "StatsTable",
     "IdempotencyModel": "IdempotencyTable",
 }
 

@@ -274,6 +274,20 @@ class FollowModel(Model):
     followed_at = UnicodeAttribute()
 
 
+class StatsModel(Model):
+    """Derived data, one table: period counters (``stats#{period}`` / ``dept#{id}`` or
+    ``platform``), topic counts (``topics#{period}`` / ``{category}#{word}``), ranking
+    snapshots (``ranking#{period}`` / board) and the stream consumers' dedup markers
+    (``dedup#{consumer}`` / sequence number, expiring)."""
+
+    class Meta(_Meta):
+        table_name = _S.stats_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    expires_at = TTLAttribute(null=True)
+
+
 class IdempotencyModel(Model):
     """The table Powertools idempotency writes to (its default attribute names)."""
 
@@ -290,5 +304,6 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CategoryModel,
     SettingModel,
     FollowModel,
+    StatsModel,
     IdempotencyModel,
 )

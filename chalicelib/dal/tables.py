@@ -10,7 +10,7 @@ from typing import Any
 
 from pynamodb.models import Model
 
-TTL_ATTRIBUTES = {"IdempotencyModel": "expiration"}
+TTL_ATTRIBUTES = {"IdempotencyModel": "expiration", "StatsModel": "expires_at"}
 
 
 def _index(raw: dict[str, Any]) -> dict[str, Any]:

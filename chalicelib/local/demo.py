@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import string
 from dataclasses import asdict, dataclass
-from importlib import resources
 from typing import Any
 
+from chalicelib.data import district
 from chalicelib.local.provision import create_user
 
 
@@ -18,12 +17,6 @@ class DemoUser:
     password: str
     role: str
     department_id: str | None
-
-
-def district() -> dict[str, Any]:
-    text = resources.files("chalicelib.data").joinpath("district.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
 
 
 def new_password() -> str:

@@ -33,10 +33,13 @@ def test_handlers_and_schedules_are_discovered_from_the_app() -> None:
     assert [(s.name, s.batch_size) for s in subscriptions(app)] == [
         ("appeal_activity", 100),
         ("appeal_routing", 25),
+        ("appeal_statistics", 100),
+        ("appeal_topics", 50),
     ]
     assert [(s.name, s.rate_seconds) for s in schedules(app)] == [
         ("sla_sweep", 60.0),
         ("auto_close", 3600.0),
+        ("rankings_refresh", 900.0),
     ]
 
 

@@ -10,7 +10,7 @@ from chalice.app import Blueprint, DynamoDBEvent
 
 from chalicelib.config import settings
 from chalicelib.observability import flush_metrics
-from chalicelib.services import dispatch
+from chalicelib.services import dispatch, statistics
 from chalicelib.services.activity import AppealChange, record_activity
 
 bp = Blueprint(__name__)
@@ -63,3 +63,13 @@ def appeal_activity(event: DynamoDBEvent) -> dict[str, Any]:
 @bp.on_dynamodb_record(stream_arn=STREAM, batch_size=25, starting_position="TRIM_HORIZON")
 def appeal_routing(event: DynamoDBEvent) -> dict[str, Any]:
     return process(event, route_new_appeal)
+
+
+@bp.on_dynamodb_record(stream_arn=STREAM, batch_size=100, starting_position="TRIM_HORIZON")
+def appeal_statistics(event: DynamoDBEvent) -> dict[str, Any]:
+    return process(event, statistics.count_change)
+
+
+@bp.on_dynamodb_record(stream_arn=STREAM, batch_size=50, starting_position="TRIM_HORIZON")
+def appeal_topics(event: DynamoDBEvent) -> dict[str, Any]:
+    return process(event, statistics.count_topics)

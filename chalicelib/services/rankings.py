@@ -1,0 +1,111 @@
+"""Rankings refresh (every 15 minutes) and the public figures: boards, statistics and hot
+topics, all from the derived data, never from a scan of appeals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.config import settings
+from chalicelib.dal import reference
+from chalicelib.dal import stats as stats_store
+from chalicelib.domain import clock
+from chalicelib.domain.periods import current_and_previous, granularity, parse_period
+from chalicelib.domain.rankings import BOARDS, board, rates
+from chalicelib.domain.stats import PLATFORM, department_scope
+from chalicelib.errors import ValidationFailed
+from chalicelib.observability import logger
+
+HOT_TOPIC_MIN_APPEALS = 2  # a word in one appeal alone is not a topic (and may identify it)
+
+
+def build_boards(period: str, departments: dict[str, str]) -> dict[str, dict[str, Any]]:
+    counters = stats_store.period_counters(period)
+    by_department = {d: counters.get(department_scope(d), {}) for d in departments}
+    at = clock.iso(clock.now())
+    platform = counters.get(PLATFORM, {})
+    return {
+        name: {
+            "period": period,
+            "granularity": granularity(period).value,
+            "board": name,
+            "generated_at": at,
+            "min_cases": settings().ranking_min_cases,
+            "platform": {**platform, **rates(platform)},
+            "entries": board(name, departments, by_department, settings().ranking_min_cases),
+        }
+        for name in BOARDS
+    }
+
+
+def _departments() -> dict[str, str]:
+    return {d.id: d.name for d in reference.list_departments() if d.active}
+
+
+def refresh(at: datetime | None = None) -> dict[str, int]:
+    """Snapshots of the four boards for the current and previous day, week and month."""
+    moment = at or clock.now()
+    departments = _departments()
+    periods = current_and_previous(moment)
+    written = 0
+    for period in periods:
+        for name, snapshot in build_boards(period, departments).items():
+            stats_store.put_snapshot(period, name, snapshot, clock.iso(moment))
+            written += 1
+    logger.info("rankings refreshed", extra={"periods": periods, "snapshots": written})
+    return {"periods": len(periods), "snapshots": written}
+
+
+def public_rankings(period_text: str | None, board_name: str | None) -> dict[str, Any]:
+    period = parse_period(period_text)
+    if board_name is not None and board_name not in BOARDS:
+        raise ValidationFailed.one("board", "must be one of: " + ", ".join(BOARDS))
+    stored = stats_store.snapshots(period)
+    if not stored:
+        # A period no refresh has covered (older than the previous month, or a day long
+        # past): computed from its counters now; still never from appeals.
+        stored = build_boards(period, _departments())
+    names = [board_name] if board_name else list(BOARDS)
+    return {"period": period, "boards": [stored[name] for name in names if name in stored]}
+
+
+def public_stats(period_text: str | None) -> dict[str, Any]:
+    period = parse_period(period_text)
+    counters = stats_store.platform_counters(period)
+    return {
+        "period": period,
+        "granularity": granularity(period).value,
+        "counters": counters,
+        "rates": rates(counters),
+    }
+
+
+def hot_topics(period_text: str | None, category: str | None, limit: int) -> dict[str, Any]:
+    period = parse_period(period_text)
+    counts = stats_store.topic_counts(period)
+    if category is not None:
+        counts = {category: counts.get(category, {})}
+    totals: dict[str, int] = {}
+    for words in counts.values():
+        for word, appeals in words.items():
+            totals[word] = totals.get(word, 0) + appeals
+    top = sorted(
+        ((w, n) for w, n in totals.items() if n >= HOT_TOPIC_MIN_APPEALS),
+        key=lambda item: (-item[1], item[0]),
+    )[:limit]
+    by_category = {
+        code: sorted(
+            ((w, n) for w, n in words.items() if n >= HOT_TOPIC_MIN_APPEALS),
+            key=lambda item: (-item[1], item[0]),
+        )[:5]
+        for code, words in counts.items()
+    }
+    return {
+        "period": period,
+        "topics": [{"word": w, "appeals": n} for w, n in top],
+        "by_category": {
+            code: [{"word": w, "appeals": n} for w, n in words]
+            for code, words in sorted(by_category.items())
+            if words
+        },
+    }

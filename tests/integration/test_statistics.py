@@ -1,0 +1,114 @@
+"""Counters from the stream, exactly once: a redelivered batch changes nothing, and a batch
+with one failing record reports that record alone while the rest count once."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.dal import stats as stats_store
+from chalicelib.domain import clock
+from tests.integration.conftest import Stack, body
+from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
+from tests.integration.test_events import stream_records
+
+
+@pytest.fixture
+def people(client: Any, stack: Stack) -> Iterator[People]:
+    yield People(stack, client)
+    clock.set_clock(None)
+
+
+def walk(people: People) -> None:
+    """Two appeals through the loop on Thursday 26 November 2026, one of them late."""
+    time = Clock(shanghai("2026-11-26T09:00:00"))
+    staff = f"department:{DEPARTMENT}"
+    quick, slow = people.submit()["id"], people.submit(kind="consultation")["id"]
+    for appeal_id in (quick, slow):
+        people.act("operator", appeal_id, "dispatch")
+    time.advance(minutes=5)
+    people.act(staff, quick, "sign")
+    people.act(staff, quick, "contact")
+    time.advance(minutes=20)  # 09:25: slow signs late
+    people.act(staff, slow, "sign")
+    time.advance(minutes=30)
+    people.act(staff, quick, "reply")
+    people.act("citizen", quick, "rating", {"score": 5, "resolved": True})
+    people.act(staff, slow, "return")
+
+
+EXPECTED_DEPARTMENT = {
+    "dispatched": 2, "signed": 2, "signed_on_time": 1, "contacted": 1, "contacted_on_time": 1,
+    "replied": 1, "replied_on_time": 1, "returned": 1, "ratings": 1, "rating_sum": 5,
+    "satisfied": 1, "resolved": 1,
+}
+
+
+def counters(period: str = "2026-11-26") -> dict[str, dict[str, int]]:
+    return {
+        scope: {k: v for k, v in values.items() if k != "expires_at"}
+        for scope, values in stats_store.period_counters(period).items()
+    }
+
+
+def invoke(client: Any, records: list[dict[str, Any]]) -> Any:
+    return client.lambda_.invoke("appeal_statistics", {"Records": records}).payload
+
+
+def test_counters_per_department_platform_and_period(people: People) -> None:
+    walk(people)
+    assert invoke(people.client, stream_records()) == {"batchItemFailures": []}
+    day = counters()
+    assert day[f"dept#{DEPARTMENT}"] == EXPECTED_DEPARTMENT
+    assert day["platform"] == {**EXPECTED_DEPARTMENT, "submitted": 2}
+    assert counters("2026-W48") == day
+    assert counters("2026-11") == day
+
+
+def test_redelivered_batch_changes_nothing(people: People) -> None:
+    walk(people)
+    records = stream_records()
+    invoke(people.client, records)
+    once = counters()
+    assert invoke(people.client, records) == {"batchItemFailures": []}
+    assert counters() == once
+
+
+def test_one_failing_record_is_reported_alone_and_the_rest_count_once(
+    people: People,
+) -> None:
+    walk(people)
+    records = stream_records()
+    broken = copy.deepcopy(records)
+    failing = next(i for i, r in enumerate(records) if r["eventName"] == "MODIFY")
+    broken[failing]["dynamodb"]["NewImage"]["timeline"] = {"L": [{"M": {"at": {"Q": "x"}}}]}
+    result = invoke(people.client, broken)
+    assert result == {
+        "batchItemFailures": [{"itemIdentifier": records[failing]["dynamodb"]["SequenceNumber"]}]
+    }
+    partial = counters()
+    assert partial[f"dept#{DEPARTMENT}"] != EXPECTED_DEPARTMENT
+    # Lambda redelivers from the failed record on: this time it is whole
+    assert invoke(people.client, records[failing:]) == {"batchItemFailures": []}
+    assert counters()[f"dept#{DEPARTMENT}"] == EXPECTED_DEPARTMENT
+
+
+def test_topics_are_counted_once_per_appeal(people: People) -> None:
+    Clock(shanghai("2026-11-26T09:00:00"))
+    for title in ("暖气不热", "暖气温度太低", "小区暖气不热"):
+        people.submit(title=title, content="家里暖气温度只有十五度", category="heating")
+    people.submit(title="路灯不亮", content="东门路灯坏了")
+    records = stream_records()
+    for _ in range(2):  # redelivered: still once
+        result = people.client.lambda_.invoke("appeal_topics", {"Records": records}).payload
+        assert result == {"batchItemFailures": []}
+    topics = body(people.client.http.get("/public/hot-topics?period=2026-11-26"))
+    top = {t["word"]: t["appeals"] for t in topics["topics"]}
+    assert top["暖气"] == 3 and top["温度"] == 3
+    assert "路灯" not in top  # one appeal alone is not a topic
+    assert "的" not in top and "家里" in top
+    assert "十五" not in top  # numbers are not topics
+    assert {"word": "暖气", "appeals": 3} in topics["by_category"]["heating"]
