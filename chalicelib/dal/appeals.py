@@ -314,7 +314,7 @@ def query_index(
         items = [_summary_from_model(i) for i in results]
         last = results.last_evaluated_key
     except QueryError as exc:
-        if "ValidationException" in str(exc.cause_response_code):
+        if cursor and "ValidationException" in str(exc.cause_response_code):
             raise ValidationFailed.one("cursor", "is not a cursor this list issued") from exc
         raise ServiceUnavailable("the appeal store is unreachable") from exc
     next_cursor = None
@@ -345,6 +345,8 @@ def save_merge(after: Appeal, into: str) -> Appeal:
         reasons = exc.cancellation_reasons
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
             raise ValidationFailed.one("into", "is not an appeal that can take a merge") from exc
+        if any(r is not None and r.code == "TransactionConflict" for r in reasons):
+            raise Conflict("the appeal or its merge target is being changed: try again") from exc
         if len(reasons) > 1 and reasons[1] is not None:
             current = get(after.id)
             raise Conflict(

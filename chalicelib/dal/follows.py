@@ -6,7 +6,7 @@ from pynamodb.exceptions import DeleteError, PutError, PynamoDBConnectionError, 
 
 from chalicelib.dal.appeals import decode_cursor, encode_cursor
 from chalicelib.dal.models import FollowModel
-from chalicelib.errors import ServiceUnavailable
+from chalicelib.errors import ServiceUnavailable, ValidationFailed
 
 
 def follow(leader_id: str, appeal_id: str, at: str) -> None:
@@ -31,6 +31,8 @@ def following(leader_id: str, limit: int, cursor: str | None) -> tuple[list[str]
     start = None
     if cursor:
         key = decode_cursor(cursor, {"leader_id": leader_id})
+        if set(key) != {"leader_id", "appeal_id"}:
+            raise ValidationFailed.one("cursor", "is not a cursor this list issued")
         start = {k: {"S": v} for k, v in key.items()}
     try:
         results = FollowModel.query(

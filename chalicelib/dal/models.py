@@ -40,8 +40,14 @@ SUMMARY_ATTRIBUTES = [
     "escalation",
     "updated_at",
     "state_at",
+    "created_at",
     "citizen_id",
 ]
+
+
+def _summary(*index_keys: str) -> IncludeProjection:
+    """The summary attributes an index does not already carry as its own keys."""
+    return IncludeProjection([a for a in SUMMARY_ATTRIBUTES if a not in index_keys])
 
 
 class _Meta:
@@ -85,7 +91,7 @@ class CitizenIndex(GlobalSecondaryIndex["AppealModel"]):
 
     class Meta:
         index_name = "by-citizen"
-        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+        projection = _summary("citizen_id", "created_at")
 
     citizen_id = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
@@ -96,7 +102,7 @@ class DepartmentStateIndex(GlobalSecondaryIndex["AppealModel"]):
 
     class Meta:
         index_name = "by-department-state"
-        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+        projection = _summary("dept_state", "created_at")
 
     dept_state = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
@@ -107,7 +113,7 @@ class DepartmentIndex(GlobalSecondaryIndex["AppealModel"]):
 
     class Meta:
         index_name = "by-department"
-        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+        projection = _summary("department_id", "created_at")
 
     department_id = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
@@ -118,7 +124,7 @@ class StateIndex(GlobalSecondaryIndex["AppealModel"]):
 
     class Meta:
         index_name = "by-state"
-        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+        projection = _summary("state", "state_at")
 
     state = UnicodeAttribute(hash_key=True)
     state_at = UnicodeAttribute(range_key=True)
@@ -129,7 +135,7 @@ class MonthIndex(GlobalSecondaryIndex["AppealModel"]):
 
     class Meta:
         index_name = "by-month"
-        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+        projection = _summary("created_month", "created_at")
 
     created_month = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
@@ -140,7 +146,7 @@ class SupervisionIndex(GlobalSecondaryIndex["AppealModel"]):
 
     class Meta:
         index_name = "supervision"
-        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+        projection = _summary("supervision", "updated_at")
 
     supervision = UnicodeAttribute(hash_key=True)
     updated_at = UnicodeAttribute(range_key=True)
@@ -164,7 +170,7 @@ class PublicFeedIndex(GlobalSecondaryIndex["AppealModel"]):
 
     class Meta:
         index_name = "public-feed"
-        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+        projection = _summary("feed_month", "created_at")
 
     feed_month = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)

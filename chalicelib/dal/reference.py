@@ -176,9 +176,10 @@ def put_department(
     return _department(item)
 
 
-def department_version(department_id: str) -> int | None:
+def department_with_version(department_id: str) -> tuple[Department, int] | None:
+    """What is stored now (not the cache), with the version to write against."""
     item = _get(DepartmentModel, department_id)
-    return int(item.version) if item and item.version else None
+    return (_department(item), int(item.version or 0)) if item else None
 
 
 def put_category(
@@ -212,9 +213,9 @@ def put_category(
     return _category(item)
 
 
-def category_version(code: str) -> int | None:
+def category_with_version(code: str) -> tuple[Category, int] | None:
     item = _get(CategoryModel, code)
-    return int(item.version) if item and item.version else None
+    return (_category(item), int(item.version or 0)) if item else None
 
 
 # --- settings ------------------------------------------------------------------------------

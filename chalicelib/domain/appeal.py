@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -57,6 +58,46 @@ PUBLIC_STATES = frozenset(
         State.RETURNED,
     }
 )
+
+
+# What the public may follow of an appeal's progress: the steps, never notes or who.
+PUBLIC_EVENT_TYPES = frozenset(
+    {
+        "submitted",
+        "accepted",
+        "dispatched",
+        "signed",
+        "contacted",
+        "replied",
+        "returned",
+        "rework_requested",
+        "rated",
+        "closed",
+    }
+)
+_PHONE_RUN = re.compile(r"\+?\d[\d -]{5,}\d")
+
+
+def _mask_text(text: str | None) -> str | None:
+    if not text:
+        return text
+    return _PHONE_RUN.sub(lambda m: mask_phone(m.group(0)) or "", text)
+
+
+def _masked_event(event: Event) -> dict[str, Any]:
+    """For leaders and admins: the whole record, with phone numbers masked."""
+    data = {k: v for k, v in event.data.items() if k != "handler_phone"}
+    return {**event.to_dict(), "note": _mask_text(event.note), "data": data}
+
+
+def _public_event(event: Event) -> dict[str, Any]:
+    return {
+        "type": event.type,
+        "at": event.at,
+        "actor": {"role": event.actor.get("role")},
+        "note": None,
+        "data": {},
+    }
 
 
 @dataclass(frozen=True)
@@ -126,16 +167,13 @@ class Appeal:
 
     def view(self, viewer: Principal, *, with_timeline: bool = True) -> dict[str, Any]:
         """The appeal as ``viewer`` may see it; personal data is masked unless needed."""
+        # Names and phone numbers: the citizen, the platform center and the department
+        # handling it. Leaders and admins see them masked; the public not at all.
         sees_personal = (
-            viewer.role
-            in (
-                Role.OPERATOR,
-                Role.DEPARTMENT,
-                Role.ADMIN,
-                Role.SYSTEM,
-            )
+            viewer.role in (Role.OPERATOR, Role.DEPARTMENT, Role.SYSTEM)
             or viewer.id == self.citizen_id
         )
+        staff = viewer.role in (Role.LEADER, Role.ADMIN)
         contact = None
         if self.contact is not None:
             contact = dict(self.contact)
@@ -159,7 +197,14 @@ class Appeal:
             "version": self.version,
         }
         if with_timeline:
-            body["timeline"] = [e.to_dict() for e in self.timeline]
+            if sees_personal:
+                body["timeline"] = [e.to_dict() for e in self.timeline]
+            elif staff:
+                body["timeline"] = [_masked_event(e) for e in self.timeline]
+            else:
+                body["timeline"] = [
+                    _public_event(e) for e in self.timeline if e.type in PUBLIC_EVENT_TYPES
+                ]
         return body
 
     def _reply_view(self, sees_personal: bool) -> dict[str, Any] | None:

@@ -244,6 +244,9 @@ def _decide_extension(
         new = o.calendar.extend(clock.parse_iso(old), int(pending["days"]))
         appeal.deadlines = {**appeal.deadlines, "reply_due": clock.iso(new)}
         data["reply_due"] = {"from": old, "to": appeal.deadlines["reply_due"]}
+        # The new deadline is watched afresh; the earlier overdue mark stays in the timeline.
+        appeal.overdue = [s for s in appeal.overdue if s != "reply"]
+        appeal.warned = [s for s in appeal.warned if s != "reply"]
     appeal.extension = {
         **pending,
         "status": "approved" if approve else "refused",
@@ -266,7 +269,15 @@ def _reply(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, d
         "at": clock.iso(o.now),
     }
     on_time = clock.iso(o.now) <= appeal.deadlines.get("reply_due", clock.iso(o.now))
-    return None, {"on_time": on_time}
+    # The event keeps the answer: a reply after rework replaces ``appeal.reply``, not this.
+    return None, {
+        "on_time": on_time,
+        "content": p["content"],
+        "public_reply": p.get("public_reply"),
+        "handler_name": p["handler_name"],
+        "handler_phone": p["handler_phone"],
+        "department_id": appeal.department_id,
+    }
 
 
 def _return(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
@@ -297,6 +308,14 @@ def _rate(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, di
     }
 
 
+def _rework(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:
+    note, data = _rate(appeal, p, o)
+    appeal.extension = None
+    appeal.rounds += 1
+    data["round"] = appeal.rounds
+    return note, data
+
+
 def _nothing(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
     return p.get("note"), {}
 
@@ -315,7 +334,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.REQUEST_EXTENSION: _request_extension,
     Action.COMMENT: _comment,
     Action.RATE: _rate,
-    Action.REWORK: _rate,
+    Action.REWORK: _rework,
     Action.AUTO_CLOSE: _nothing,
 }
 

@@ -28,11 +28,10 @@ def create_department(body: Any) -> dict[str, Any]:
 
 def update_department(department_id: str, body: Any) -> dict[str, Any]:
     request = validate(schemas.DEPARTMENT_UPDATE, body)
-    reference.clear_cache()  # read what is stored now, not what this process cached
-    current = reference.get_department(department_id)
-    version = reference.department_version(department_id)
-    if current is None or version is None:
+    stored = reference.department_with_version(department_id)
+    if stored is None:
         raise NotFound(f"no department {department_id}")
+    current, version = stored
     merged = {**current.to_dict(), **request}
     return reference.put_department(
         department_id,
@@ -48,13 +47,15 @@ def list_categories() -> dict[str, Any]:
     return {"items": [c.to_dict() for c in reference.list_categories()], "next_cursor": None}
 
 
-def _check_routing(request: dict[str, Any]) -> None:
-    target = request.get("default_department")
-    if target is not None:
+def _check_routing(request: dict[str, Any], merged: dict[str, Any]) -> None:
+    """Check what the request changes: a stored department that was deactivated since must
+    not stop the admin from turning auto-dispatch off."""
+    target = merged.get("default_department")
+    if target is not None and ("default_department" in request or request.get("auto_dispatch")):
         department = reference.get_department(target)
         if department is None or not department.active:
             raise ValidationFailed.one("default_department", "is not an active department")
-    if request.get("auto_dispatch") and not target:
+    if merged.get("auto_dispatch") and not target:
         raise ValidationFailed.one("auto_dispatch", "needs a default_department")
 
 
@@ -78,17 +79,16 @@ def _save_category(
 
 def create_category(body: Any) -> dict[str, Any]:
     request = validate(schemas.CATEGORY_CREATE, body)
-    _check_routing(request)
+    _check_routing(request, request)
     return _save_category(request["code"], request, create=True, version=None)
 
 
 def update_category(code: str, body: Any) -> dict[str, Any]:
     request = validate(schemas.CATEGORY_UPDATE, body)
-    reference.clear_cache()
-    current = reference.get_category(code)
-    version = reference.category_version(code)
-    if current is None or version is None:
+    stored = reference.category_with_version(code)
+    if stored is None:
         raise NotFound(f"no category {code}")
+    current, version = stored
     merged = {**current.to_dict(), **request}
-    _check_routing(merged)
+    _check_routing(request, merged)
     return _save_category(code, merged, create=False, version=version)

@@ -8,11 +8,11 @@ from typing import Any
 from chalicelib.dal import appeals as appeal_store
 from chalicelib.dal import reference
 from chalicelib.domain import schemas
-from chalicelib.domain.appeal import Appeal
+from chalicelib.domain.appeal import Appeal, State
 from chalicelib.domain.principal import SYSTEM, Principal
 from chalicelib.domain.workflow import Action
 from chalicelib.errors import Conflict, ValidationFailed
-from chalicelib.observability import logger
+from chalicelib.observability import logger, metrics
 from chalicelib.services.transitions import perform
 
 
@@ -110,15 +110,32 @@ def auto_dispatch(appeal_id: str, category_code: str | None) -> bool:
     category = reference.get_category(category_code)
     if category is None or not category.auto_dispatch or not category.default_department:
         return False
+
+    def check(appeal: Appeal, params: dict[str, Any]) -> None:
+        # Only an appeal nobody has touched: not one the center accepted, reclassified or
+        # got back from a department (a late or redelivered record must not override them).
+        if appeal.state is not State.SUBMITTED or appeal.category != category_code:
+            raise Conflict("handled by the platform center already")
+        _refuse(_check_departments(params))
+
     try:
         perform(
             SYSTEM,
             appeal_id,
             Action.DISPATCH,
             {"department_id": category.default_department, "note": "auto-dispatch"},
-            check=lambda _a, p: _refuse(_check_departments(p)),
+            check=check,
         )
     except Conflict:
         logger.info("auto-dispatch skipped: already handled", extra={"appeal_id": appeal_id})
+        return False
+    except ValidationFailed as exc:
+        # A misconfigured category must not block the stream: the appeal waits for the
+        # center, and operations are told.
+        logger.error(
+            "auto-dispatch impossible",
+            extra={"appeal_id": appeal_id, "category": category_code, "errors": exc.errors},
+        )
+        metrics.add_metric(name="AutoDispatchFailed", unit="Count", value=1)
         return False
     return True

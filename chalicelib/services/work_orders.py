@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import reduce
 from typing import Any
 
@@ -12,6 +13,7 @@ from chalicelib.domain.appeal import Channel, Kind, State
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.errors import ValidationFailed
 
+_UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 FILTERS = ("state", "department_id", "overdue", "escalated", "channel", "kind", "month")
 
 
@@ -39,7 +41,10 @@ def _parse(query: dict[str, str]) -> dict[str, Any]:
             else:
                 parsed[name] = query[name] == "true"
     if "department_id" in query:
-        parsed["department_id"] = query["department_id"]
+        if not _UNIT_ID.match(query["department_id"]):
+            errors.append({"field": "department_id", "message": "is not a department id"})
+        else:
+            parsed["department_id"] = query["department_id"]
     if "month" in query:
         month = query["month"]
         if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():

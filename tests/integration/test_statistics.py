@@ -41,9 +41,18 @@ def walk(people: People) -> None:
 
 
 EXPECTED_DEPARTMENT = {
-    "dispatched": 2, "signed": 2, "signed_on_time": 1, "contacted": 1, "contacted_on_time": 1,
-    "replied": 1, "replied_on_time": 1, "returned": 1, "ratings": 1, "rating_sum": 5,
-    "satisfied": 1, "resolved": 1,
+    "dispatched": 2,
+    "signed": 2,
+    "signed_on_time": 1,
+    "contacted": 1,
+    "contacted_on_time": 1,
+    "replied": 1,
+    "replied_on_time": 1,
+    "returned": 1,
+    "ratings": 1,
+    "rating_sum": 5,
+    "satisfied": 1,
+    "resolved": 1,
 }
 
 

@@ -92,9 +92,33 @@ def read_json(request: Request) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        body = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed.one("body", "is not valid JSON") from exc
+    except RecursionError as exc:
+        raise ValidationFailed.one("body", "is nested too deeply") from exc
+    _check_text(body, "")
+    return body
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_text(value: Any, where: str) -> None:
+    """Strings must be real Unicode text (a lone surrogate cannot be stored or shown)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValidationFailed.one(where or "body", "is not valid Unicode text") from exc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, where or "body")
+            _check_text(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_text(item, f"{where}[{index}]")
 
 
 def page_params(request: Request) -> tuple[int, str | None]:
