@@ -24,6 +24,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", 5000)))
     parser.add_argument("--state-dir", default=os.environ.get("STATE_DIR", ".local"))
     parser.add_argument(
+        "--simulate-days",
+        type=int,
+        default=int(os.environ.get("SIMULATE_DAYS", 0)),
+        help="fill the stack with this many days of simulated traffic before serving",
+    )
+    parser.add_argument(
+        "--simulate-per-day", type=int, default=int(os.environ.get("SIMULATE_PER_DAY", 60))
+    )
+    parser.add_argument(
         "--schedule-scale",
         type=float,
         default=1.0,
@@ -57,9 +66,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from moto.server import ThreadedMotoServer
 
-    from chalicelib.local.moto_patches import serialise_dynamodb
+    from chalicelib.local import moto_patches
 
-    serialise_dynamodb()
+    moto_patches.apply_all()
 
     moto_server = ThreadedMotoServer(ip_address=LOOPBACK, port=args.aws_port, verbose=False)
     moto_server.start()
@@ -93,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
 
     departments, categories = demo.load_reference_data(clock.iso(clock.now()))
     users = demo.create_demo_users(aws("cognito-idp"), identity.user_pool_id)
+    if args.simulate_days > 0:
+        from chalicelib.local.simulate import simulate
+
+        print(f"Simulating {args.simulate_days} days of traffic ...", flush=True)
+        summary = simulate(clock.now(), args.simulate_days, args.simulate_per_day)
+        print(f"  {summary.appeals} appeals; {dict(summary.actions or {})}", flush=True)
 
     from chalice.cli.factory import CLIFactory
     from chalice.local import ThreadedHTTPServer, create_local_server

@@ -28,6 +28,12 @@ def submit_appeal(principal: Principal, body: Any) -> dict[str, Any]:
     return _submit(principal, request)
 
 
+def record_appeal(citizen: Principal, request: dict[str, Any]) -> dict[str, Any]:
+    """An appeal taken on a channel the citizen does not use themselves (hotline, mayor's
+    mailbox, deputies): the caller vouches for ``request`` and its ``channel``."""
+    return _submit(citizen, request)
+
+
 def _check_references(principal: Principal, request: dict[str, Any]) -> None:
     errors: list[dict[str, str]] = []
     code = request.get("category")

@@ -104,7 +104,7 @@ def start_stack(state_dir: Path, scale: float = 0.02) -> RunningStack:
 def stop_stack(stack: RunningStack) -> int:
     stack.process.send_signal(signal.SIGINT)
     try:
-        return stack.process.wait(timeout=20)
+        return stack.process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         stack.process.kill()
         raise

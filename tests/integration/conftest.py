@@ -66,10 +66,9 @@ def stack() -> Iterator[Stack]:
     from chalicelib.config import settings
     from chalicelib.integrations.aws import reset_clients
     from chalicelib.integrations.tokens import clear_key_cache
-    from chalicelib.local import provision
-    from chalicelib.local.moto_patches import serialise_dynamodb
+    from chalicelib.local import moto_patches, provision
 
-    serialise_dynamodb()
+    moto_patches.apply_all()
     with mock_aws():
         cfg = Config(account_id_endpoint_mode="disabled")
         cognito = boto3.client("cognito-idp", region_name=REGION)

@@ -24,9 +24,10 @@ def stream_records() -> list[dict[str, Any]]:
         iterator = streams.get_shard_iterator(
             StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
         )["ShardIterator"]
-        records += [
-            lambda_record(r, arn) for r in streams.get_records(ShardIterator=iterator)["Records"]
-        ]
+        while iterator:  # get_records returns at most 1,000 records a call
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            records += [lambda_record(r, arn) for r in page["Records"]]
+            iterator = page.get("NextShardIterator") if page["Records"] else None
     return records
 
 
