@@ -33,6 +33,8 @@ check: lint types test
 bench: $(STAMP)
 	$(PY) bench/cold_start.py
 	$(PY) bench/lifecycle_cost.py
+	$(PY) bench/sla_sweep.py
+	$(PY) bench/rankings.py
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

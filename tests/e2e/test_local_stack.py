@@ -6,7 +6,9 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -128,3 +130,41 @@ def test_ctrl_c_stops_the_stack_cleanly(tmp_path: Path) -> None:
     assert not (tmp_path / ".local" / "stack.json").exists()
     with pytest.raises(requests.ConnectionError):
         requests.get(stack.api + "/openapi.json", timeout=2)
+
+
+def test_statistics_and_rankings_flow_from_the_stream_and_schedules(
+    local_stack: RunningStack,
+) -> None:
+    token = local_stack.sign_in("citizen2")
+    created = requests.post(
+        local_stack.api + "/appeals",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+        json={"kind": "complaint", "title": "暖气不热", "content": "小区暖气温度太低"},
+    ).json()
+    day = created["created_at"][:10]
+    deadline = time.monotonic() + 30
+    stats: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        stats = requests.get(f"{local_stack.api}/public/stats?period={day}", timeout=10).json()
+        if stats["counters"].get("submitted", 0) >= 1:
+            break
+        time.sleep(0.5)
+    assert stats["counters"]["submitted"] >= 1
+    local_stack.wait_for_event(
+        lambda e: (
+            e.get("kind") == "schedule"
+            and e.get("handler") == "rankings_refresh"
+            and e.get("error") is None
+        ),
+        timeout=40,
+    )
+    boards = requests.get(f"{local_stack.api}/public/rankings?period={day}", timeout=10)
+    assert boards.status_code == 200
+    assert [b["board"] for b in boards.json()["boards"]] == [
+        "volume",
+        "overdue_rate",
+        "return_rate",
+        "satisfaction",
+    ]
+    assert len(boards.json()["boards"][0]["entries"]) == 35

@@ -1,0 +1,92 @@
+"""Items read by one rankings refresh at two appeal volumes. The counters are filled through
+the real counting path (the stream consumer's increments and exactly-once writes) from
+synthetic month-long timelines. Target: items read independent of the volume.
+
+    .venv/bin/python bench/rankings.py [--volumes 1000 4000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from datetime import datetime, timedelta
+
+from _harness import ItemsRead, provision
+
+
+def fill(volume: int, seed: int = 1) -> None:
+    from chalicelib.dal import stats as stats_store
+    from chalicelib.data import district
+    from chalicelib.domain import clock
+    from chalicelib.domain.clock import TZ
+    from chalicelib.domain.stats import increments
+
+    rng = random.Random(seed)
+    units = [u["id"] for u in [*district()["departments"], *district()["towns_and_streets"]]]
+    start = datetime(2026, 11, 1, 8, tzinfo=TZ)
+    for n in range(volume):
+        at = start + timedelta(minutes=rng.randrange(25 * 24 * 60))
+        department = rng.choice(units)
+        due = {
+            "sign_due": clock.iso(at + timedelta(minutes=15)),
+            "contact_due": clock.iso(at + timedelta(minutes=30)),
+            "reply_due": clock.iso(at + timedelta(days=3)),
+        }
+        steps = [
+            ("dispatched", 0, {"department_id": department}),
+            ("signed", 10, {}),
+            ("contacted", 25, {}),
+            ("replied", 60 * rng.choice([5, 30, 90]), {"on_time": True}),
+            (
+                "rated",
+                60 * 100,
+                {"score": rng.randint(1, 5), "resolved": True, "department_id": department},
+            ),
+        ]
+        timeline: list[dict[str, object]] = []
+        for sequence, (kind, minutes, data) in enumerate(steps):
+            old = {"timeline": list(timeline), "overdue": []}
+            timeline.append(
+                {"type": kind, "at": clock.iso(at + timedelta(minutes=minutes)), "data": data}
+            )
+            new = {"timeline": list(timeline), "department_id": department, "deadlines": due}
+            updates = [
+                (f"stats#{p}", scope, amounts)
+                for (p, scope), amounts in increments(old, new).items()
+            ]
+            stats_store.apply_once("statistics", f"{n:08d}{sequence}", updates, "x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--volumes", type=int, nargs="+", default=[1_000, 4_000])
+    args = parser.parse_args()
+    meter = ItemsRead()
+    from moto import mock_aws
+
+    from chalicelib.domain.clock import TZ
+
+    print(f"{'appeals':>9}{'items read':>12}  calls")
+    for volume in args.volumes:
+        with mock_aws():
+            provision()
+            fill(volume)
+            from chalicelib.services import rankings
+
+            meter.start()
+            result = rankings.refresh(datetime(2026, 11, 26, 12, tzinfo=TZ))
+            items, calls = meter.stop()
+            print(f"{volume:>9,}{items:>12}  {dict(calls)}  ({result['snapshots']} snapshots)")
+    from chalicelib.data import district
+
+    units = len(district()["departments"]) + len(district()["towns_and_streets"])
+    bound = units + 6 * (units + 1)
+    print(
+        f"target: items read the same at every volume; the bound is the departments list "
+        f"({units}) plus, for 6 periods, one counter item per department and the platform: "
+        f"{bound}. Below it only while some department has no case in some period."
+    )
+
+
+if __name__ == "__main__":
+    main()
