@@ -68,7 +68,19 @@ HOURS = {
     22: 1,
 }
 PLACES = ("东门", "北区", "3号楼", "路口", "菜市场旁", "幼儿园附近", "公交站", "老旧小区")
-PHRASES = ("已经持续一周", "影响居民出行", "多次反映未解决", "希望尽快处理", "老人孩子很不方便")
+PHRASES = (
+    "已经持续一周",
+    "影响出行",
+    "多次反映未解决",
+    "晚上尤其明显",
+    "老人孩子不方便",
+    "周末更严重",
+    "物业说不归他们管",
+    "打电话没人接",
+    "雨天更麻烦",
+    "邻居也有同感",
+    "",
+)
 
 
 def _weighted(rng: random.Random, weights: dict[Any, int]) -> Any:
@@ -170,9 +182,10 @@ class Simulation:
         keyword = self.rng.choice(category["keywords"])
         place = self.rng.choice(PLACES)
         title = f"{place}{keyword}问题"
+        other = self.rng.choice(category["keywords"])
         content = (
             f"{self.rng.choice(self.units_names())}{place}{keyword}的问题，"
-            f"{self.rng.choice(PHRASES)}。"
+            f"{other}也有情况，{self.rng.choice(PHRASES)}。"
         )
         citizen = self.rng.choice(self.citizens)
         request = {

@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     # API Gateway takes bursts of connections; the socketserver default backlog of 5 resets
     # the sixth simultaneous client.
     ThreadedHTTPServer.request_queue_size = 128
+    # A client holding a keep-alive connection must not keep Ctrl-C from stopping the stack.
+    ThreadedHTTPServer.daemon_threads = True
 
     project_dir = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(project_dir))
@@ -163,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     scheduler.stop()
     pump.stop()
     server.server.shutdown()
+    server.server.server_close()
     moto_server.stop()
     (state / "stack.json").unlink(missing_ok=True)
     print("Stopped.", flush=True)
