@@ -11,25 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.update(
-    AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",
-    AWS_DEFAULT_REGION="us-east-1",
-    AWS_REGION="us-east-1",
-    AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-    MINSHENG_STAGE="test",
-    MINSHENG_TABLE_PREFIX="minsheng-bench",
-    POWERTOOLS_METRICS_NAMESPACE="Minsheng",
-    POWERTOOLS_SERVICE_NAME="minsheng",
-    POWERTOOLS_LOG_LEVEL="ERROR",
-)
+from _harness import ROOT, provision
 
 READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
@@ -69,20 +54,17 @@ def main() -> None:
 
     meter = Meter()  # before any client exists
     with mock_aws():
-        from chalicelib.config import settings
-        from chalicelib.local import demo, provision
+        from chalicelib.local import provision as resources
 
         cognito = boto3.client("cognito-idp")
-        identity = provision.create_user_pool(cognito, "bench")
+        identity = resources.create_user_pool(cognito, "bench")
         os.environ["MINSHENG_USER_POOL_ID"] = identity.user_pool_id
         os.environ["MINSHENG_USER_POOL_CLIENT_ID"] = identity.user_pool_client_id
-        settings.cache_clear()
-        provision.create_tables(boto3.client("dynamodb"))
-        demo.load_reference_data("2026-11-26T09:00:00.000+08:00")
+        provision()
 
         def token(role: str, department: str | None = None) -> str:
             name = f"{role}-{department or 'bench'}"
-            provision.create_user(
+            resources.create_user(
                 cognito,
                 identity.user_pool_id,
                 name,
