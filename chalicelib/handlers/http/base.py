@@ -15,7 +15,7 @@ from chalicelib.domain.principal import Principal, Role
 from chalicelib.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
 from chalicelib.observability import logger
 
-PROBLEM_TYPE_BASE = "https://minsheng.dev/problems/"
+PROBLEM_TYPE_BASE = "urn:minsheng:problem:"
 MAX_BODY_BYTES = 64 * 1024
 
 
