@@ -17,9 +17,9 @@ class Granularity(StrEnum):
     MONTH = "month"
 
 
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z", re.ASCII)
+_WEEK = re.compile(r"\A(\d{4})-W(\d{2})\Z", re.ASCII)
+_MONTH = re.compile(r"\A(\d{4})-(\d{2})\Z", re.ASCII)
 
 
 def day_of(moment: datetime) -> str:

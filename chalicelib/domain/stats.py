@@ -53,67 +53,100 @@ def _rating(counter: Counter[str], data: dict[str, Any]) -> None:
     counter["resolved"] += bool(data.get("resolved"))
 
 
-def event_counters(
-    event: dict[str, Any], new: dict[str, Any], first_overdue: bool
-) -> tuple[str | None, Counter[str]]:
-    """(department the event counts for, what it adds). ``new`` is the appeal after the
-    write that added the event."""
-    kind = event.get("type")
+STAGE_OF = {"signed": "sign", "contacted": "contact", "replied": "reply"}
+
+
+class Round:
+    """What the counters must know of the current dispatch round, rebuilt from the timeline:
+    the department, the deadlines (extensions included) and the stages already overdue."""
+
+    def __init__(self) -> None:
+        self.department: str | None = None
+        self.due: dict[str, str] = {}
+        self.overdue: set[str] = set()
+
+    def start(self, department: Any, deadlines: Any) -> None:
+        self.department = str(department) if department else self.department
+        self.due = {k.removesuffix("_due"): str(v) for k, v in dict(deadlines or {}).items()}
+        self.overdue = set()
+
+
+def _overdue(counter: Counter[str], rnd: Round, stage: str) -> bool:
+    """Mark ``stage`` overdue in this round (once); True if it is newly so."""
+    if stage in rnd.overdue:
+        return False
+    counter["overdue_orders"] += not rnd.overdue
+    counter[f"overdue_{stage}"] += 1
+    rnd.overdue.add(stage)
+    return True
+
+
+def event_counters(event: dict[str, Any], rnd: Round) -> list[tuple[str | None, str, Counter[str]]]:
+    """(department, time whose periods it counts in, amounts) for one event, advancing the
+    round. A stage is overdue once per round: by the sweep's mark or by being done after its
+    deadline (between two sweeps), counted in the periods of that deadline."""
+    kind = str(event.get("type"))
     data = event.get("data") or {}
     at = str(event.get("at"))
-    deadlines = new.get("deadlines") or {}
-    department = new.get("department_id")
+    out: list[tuple[str | None, str, Counter[str]]] = []
     c: Counter[str] = Counter()
+    department = rnd.department
     if kind == "submitted":
         c["submitted"] += 1
         department = None
     elif kind == "dispatched":
+        rnd.start(data.get("department_id"), data.get("deadlines"))
+        department = rnd.department
         c["dispatched"] += 1
-        department = data.get("department_id", department)
-    elif kind == "signed":
-        c["signed"] += 1
-        c["signed_on_time"] += _on_time(at, deadlines.get("sign_due"))
-    elif kind == "contacted":
-        c["contacted"] += 1
-        c["contacted_on_time"] += _on_time(at, deadlines.get("contact_due"))
-    elif kind == "replied":
-        c["replied"] += 1
-        c["replied_on_time"] += bool(data.get("on_time"))
+    elif kind == "rework_requested":
+        # A new round for the same department: counted as dispatched again (and against it).
+        department = str(data.get("department_id") or rnd.department)
+        rnd.start(department, data.get("deadlines"))
+        c.update(dispatched=1, reworked=1)
+        _rating(c, data)
+    elif kind == "extension_decided" and data.get("approve") and data.get("reply_due"):
+        rnd.due["reply"] = str(data["reply_due"]["to"])
+    elif kind in STAGE_OF:
+        stage = STAGE_OF[kind]
+        due = rnd.due.get(stage)
+        c[kind] += 1
+        c[f"{kind}_on_time"] += _on_time(at, due)
+        if due and not _on_time(at, due):
+            late: Counter[str] = Counter()
+            if _overdue(late, rnd, stage):
+                out.append((department, due, late))
     elif kind == "returned":
         c["returned"] += 1
-        department = data.get("department_id")
-    elif kind == "rework_requested":
-        c["reworked"] += 1
-        _rating(c, data)
-        department = data.get("department_id", department)
+        department = data.get("department_id") or rnd.department
+        rnd.department = None
     elif kind == "rated":
         _rating(c, data)
-        department = data.get("department_id", department)
+        department = data.get("department_id") or department
     elif kind == "sla_overdue":
-        c[f"overdue_{data.get('stage')}"] += 1
-        c["overdue_orders"] += first_overdue
-        department = data.get("department_id", department)
-    return department, +c
+        late = Counter()
+        due = str(data.get("due") or at)
+        if _overdue(late, rnd, str(data.get("stage"))):
+            out.append((data.get("department_id") or department, due, late))
+    if c:
+        out.append((department, at, c))
+    return out
 
 
 def increments(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Increments:
     """Everything one stream record adds: its new events, each in its periods, for its
-    department and for the platform."""
+    department and for the platform. The earlier events are replayed only to know the
+    round they belong to."""
     if new is None:
         return {}
-    before = list((old or {}).get("timeline") or [])
-    events = list(new.get("timeline") or [])[len(before) :]
-    overdue_before = bool((old or {}).get("overdue"))
+    before = len(list((old or {}).get("timeline") or []))
     out: Increments = defaultdict(Counter)
-    for event in events:
-        first_overdue = event.get("type") == "sla_overdue" and not overdue_before
-        if first_overdue:
-            overdue_before = True
-        department, added = event_counters(event, new, first_overdue)
-        if not added:
-            continue
-        for period in periods_of_iso(str(event["at"])):
-            out[(period, PLATFORM)].update(added)
-            if department:
-                out[(period, department_scope(str(department)))].update(added)
+    rnd = Round()
+    for index, event in enumerate(list(new.get("timeline") or [])):
+        for department, when, added in event_counters(event, rnd):
+            if index < before or not +added:
+                continue
+            for period in periods_of_iso(when):
+                out[(period, PLATFORM)].update(+added)
+                if department:
+                    out[(period, department_scope(str(department)))].update(+added)
     return dict(out)

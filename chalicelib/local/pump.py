@@ -15,7 +15,11 @@ from typing import Any
 
 from chalicelib.local.lambda_context import LocalContext
 
-MAX_ATTEMPTS = 3
+# As the deployed event source mappings will be: retried with growing pauses, the shard
+# held meanwhile (order kept), then the records left are set aside (logged as discarded).
+MAX_ATTEMPTS = 10
+FIRST_PAUSE_SECONDS = 0.5
+MAX_PAUSE_SECONDS = 30.0
 
 
 @dataclass
@@ -141,9 +145,15 @@ class StreamPump:
         self, sub: StreamSubscription, handler: Callable[..., Any], records: list[dict[str, Any]]
     ) -> None:
         """Like Lambda's event source mapping with ReportBatchItemFailures: retry from the
-        first failed record; after MAX_ATTEMPTS the rest is logged as discarded."""
+        first failed record, pausing longer each time; after MAX_ATTEMPTS the rest is logged
+        as discarded (the on-failure destination)."""
         pending = records
+        pause = FIRST_PAUSE_SECONDS
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            if attempt > 1:
+                if self._stop.wait(pause):
+                    return
+                pause = min(pause * 2, MAX_PAUSE_SECONDS)
             keys = [r["dynamodb"].get("Keys", {}) for r in pending]
             try:
                 result = handler({"Records": pending}, LocalContext(sub.name))

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -162,14 +163,23 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     stopped.wait()
     print("\nStopping the local stack ...", flush=True)
-    scheduler.stop()
-    pump.stop()
-    server.server.shutdown()
-    server.server.server_close()
-    moto_server.stop()
     (state / "stack.json").unlink(missing_ok=True)
+    for stop_part in (
+        scheduler.stop,
+        pump.stop,
+        server.server.shutdown,
+        server.server.server_close,
+        moto_server.stop,
+    ):
+        began = time.monotonic()
+        stop_part()
+        if time.monotonic() - began > 2:
+            print(f"  ({stop_part.__qualname__} took {time.monotonic() - began:.1f} s)")
     print("Stopped.", flush=True)
-    return 0
+    # Whatever a handler still runs on a background thread (a schedule half done, a pump
+    # retry pause) dies with the process, as a Lambda container would.
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _print_banner(info: dict[str, Any], departments: int, categories: int) -> None:

@@ -16,7 +16,9 @@ from chalicelib.domain.stats import PLATFORM, department_scope
 from chalicelib.errors import ValidationFailed
 from chalicelib.observability import logger
 
-HOT_TOPIC_MIN_APPEALS = 2  # a word in one appeal alone is not a topic (and may identify it)
+# A word must come from this many accepted appeals before it is shown: one or two appeals
+# are no topic, and could be recognised.
+HOT_TOPIC_MIN_APPEALS = 3
 
 
 def build_boards(period: str, departments: dict[str, str]) -> dict[str, dict[str, Any]]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from chalicelib.dal import appeals as appeal_store
 from chalicelib.domain import clock
 from chalicelib.domain import sla as rules
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, DomainError
 from chalicelib.observability import logger, metrics
 
 
@@ -28,12 +28,18 @@ def sweep(at: datetime | None = None) -> dict[str, int]:
         except Conflict:
             counts["skipped"] += 1  # changed meanwhile: the next sweep sees the new state
             continue
+        except DomainError:
+            # One work order that cannot be written must not stop the others; it stays due
+            # and is tried again next minute.
+            logger.exception("sla sweep could not write", extra={"appeal_id": appeal.id})
+            counts["failed"] = counts.get("failed", 0) + 1
+            continue
         for event in after.timeline[len(appeal.timeline) :]:
             key = {"sla_warning": "warnings", "sla_overdue": "overdue", "escalated": "escalated"}[
                 event.type
             ]
             counts[key] += 1
-    for name in ("warnings", "overdue", "escalated"):
-        metrics.add_metric(name=f"Sla_{name}", unit="Count", value=counts[name])
+    for name in ("warnings", "overdue", "escalated", "failed"):
+        metrics.add_metric(name=f"Sla_{name}", unit="Count", value=counts.get(name, 0))
     logger.info("sla sweep", extra=counts)
     return counts

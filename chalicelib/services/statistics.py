@@ -55,26 +55,51 @@ def _segmenter() -> object:
     return rjieba
 
 
+# Parts of speech that can make a topic: nouns (not personal names), verbs, adjectives,
+# idioms and abbreviations. Names, numbers, measure words, letters and symbols never can.
+_TOPIC_TAGS = ("n", "v", "a", "l", "i", "j")
+_NOT_TOPIC_TAGS = ("nr",)
+
+
+def _is_cjk(word: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in word)
+
+
 def topic_words(text: str, limit: int = MAX_TOPIC_WORDS) -> list[str]:
-    """The appeal's distinct content words, most frequent first: two characters or more,
-    no stop words, no numbers or punctuation."""
+    """The appeal's distinct content words, most frequent first: two or more Chinese
+    characters, no stop words, and never a personal name, number, plate, id or address
+    in Latin letters or digits (those could single out a person)."""
     segmenter = _segmenter()
     stop = _stop_words()
     counts: Counter[str] = Counter(
-        word.strip()
-        for word in segmenter.cut(text)  # type: ignore[attr-defined]
-        if len(word.strip()) >= 2
-        and word.strip() not in stop
-        and any("\u4e00" <= ch <= "\u9fff" or ch.isalpha() for ch in word)
-        and not word.strip().isdigit()
-        and not set(word.strip()) <= _NUMERALS
+        word
+        for word, tag in segmenter.tag(text)  # type: ignore[attr-defined]
+        if len(word) >= 2
+        and _is_cjk(word)
+        and word not in stop
+        and not set(word) <= _NUMERALS
+        and tag.startswith(_TOPIC_TAGS)
+        and not tag.startswith(_NOT_TOPIC_TAGS)
     )
     return [word for word, _ in counts.most_common(limit)]
 
 
+def _vetted(change: AppealChange) -> bool:
+    """True for the one write in which the center (or auto-dispatch) first accepts the
+    appeal: rejected, merged or never-handled appeals never feed hot topics."""
+    old = list((change.old or {}).get("timeline") or [])
+    new = list((change.new or {}).get("timeline") or [])
+    return any(
+        e.get("type") == "accepted"
+        or (e.get("type") == "dispatched" and (e.get("data") or {}).get("accepted"))
+        for e in new[len(old) :]
+    )
+
+
 def count_topics(change: AppealChange) -> bool:
-    """A new appeal's words, counted once each in its category and periods."""
-    if change.old is not None or change.new is None:
+    """An accepted appeal's words, counted once each in its category and the periods of its
+    submission."""
+    if change.new is None or not _vetted(change):
         return True
     new = change.new
     words = topic_words(f"{new.get('title', '')}\n{new.get('content', '')}")

@@ -30,54 +30,61 @@ def periods(at: str) -> list[str]:
 
 
 def oracle() -> dict[str, dict[str, Counter[str]]]:
-    """period -> department -> counters, replaying each appeal's timeline by hand."""
+    """period -> department -> counters, replaying each appeal's timeline by hand. A stage
+    is overdue once per dispatch round (the sweep's mark, or done after its deadline), in
+    the periods of its deadline; a rework is a new round, dispatched again."""
     out: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+
+    def add(department: str | None, at: str, **counts: int) -> None:
+        if department:
+            for period in periods(at):
+                out[period][department].update(counts)
+
     for item in AppealModel.scan():
         appeal = store.get(item.id)
         assert appeal is not None
-        department = None
+        department: str | None = None
         due: dict[str, str] = {}
-        overdue_in_round = False
+        late: set[str] = set()
+
+        def overdue(late: set[str], stage: str, when: str, who: str | None) -> None:
+            if stage not in late:
+                add(who, when, **{f"overdue_{stage}": 1, "overdue_orders": int(not late)})
+                late.add(stage)
+
         for event in appeal.timeline:
             data, kind, at = event.data, event.type, event.at
-            counts: Counter[str] = Counter()
-            who = department
             if kind in ("dispatched", "rework_requested"):
-                due = dict(data.get("deadlines", {}))
-                overdue_in_round = False
+                due = {k.removesuffix("_due"): v for k, v in data["deadlines"].items()}
+                late = set()
             if kind == "dispatched":
-                department = who = data["department_id"]
-                counts["dispatched"] = 1
-            elif kind == "signed":
-                counts.update(signed=1, signed_on_time=int(at <= due["sign_due"]))
-            elif kind == "contacted":
-                counts.update(contacted=1, contacted_on_time=int(at <= due["contact_due"]))
+                department = data["department_id"]
+                add(department, at, dispatched=1)
+            elif kind in ("signed", "contacted", "replied"):
+                stage = {"signed": "sign", "contacted": "contact", "replied": "reply"}[kind]
+                in_time = at <= due[stage]
+                add(department, at, **{kind: 1, f"{kind}_on_time": int(in_time)})
+                if not in_time:
+                    overdue(late, stage, due[stage], department)
             elif kind == "extension_decided" and data.get("approve"):
-                due["reply_due"] = data["reply_due"]["to"]
-            elif kind == "replied":
-                counts.update(replied=1, replied_on_time=int(at <= due["reply_due"]))
+                due["reply"] = data["reply_due"]["to"]
             elif kind == "returned":
-                who, department = data["department_id"], None
-                counts["returned"] = 1
+                add(data["department_id"], at, returned=1)
+                department = None
             elif kind in ("rated", "rework_requested"):
-                who = data["department_id"]
-                counts.update(
+                score = data["score"]
+                add(
+                    data["department_id"],
+                    at,
                     ratings=1,
-                    rating_sum=data["score"],
-                    satisfied=int(data["score"] >= 4),
+                    rating_sum=score,
+                    satisfied=int(score >= 4),
                     resolved=int(data["resolved"]),
                 )
                 if kind == "rework_requested":
-                    counts["reworked"] = 1
+                    add(data["department_id"], at, reworked=1, dispatched=1)
             elif kind == "sla_overdue":
-                who = data["department_id"]
-                counts[f"overdue_{data['stage']}"] = 1
-                if not overdue_in_round:
-                    counts["overdue_orders"] = 1
-                    overdue_in_round = True
-            if counts and who:
-                for period in periods(at):
-                    out[period][who].update(counts)
+                overdue(late, data["stage"], data["due"], data["department_id"])
     return out
 
 

@@ -78,3 +78,9 @@ def test_valid_periods_pass() -> None:
         "2026-W53",
         "2026-02",
     ]
+
+
+@pytest.mark.parametrize("text", ["2026-11\n", "２０２６-11", "2026-11-26 "])
+def test_periods_are_ascii_and_whole(text: str) -> None:
+    with pytest.raises(ValidationFailed):
+        parse_period(text)
