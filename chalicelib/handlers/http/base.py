@@ -270,3 +270,17 @@ def action_route(
         responses={200: schemas.APPEAL},
         headers=(IDEMPOTENCY_HEADER,),
     )(view)
+
+
+def action_routes(bp: Blueprint, tag: str, *rows: tuple[str, Any, Any, Any, str]) -> None:
+    """Several actions of one audience: (path suffix, action, service, body schema, summary)."""
+    for suffix, action, service, request, summary in rows:
+        action_route(
+            bp,
+            f"/appeals/{{appeal_id}}/{suffix}",
+            action=action,
+            service=service,
+            request=request,
+            summary=summary,
+            tag=tag,
+        )

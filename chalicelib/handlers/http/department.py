@@ -6,12 +6,14 @@ from chalice.app import Blueprint
 
 from chalicelib.domain import schemas
 from chalicelib.domain.workflow import Action
-from chalicelib.handlers.http.base import action_route
+from chalicelib.handlers.http.base import action_routes
 from chalicelib.services import department_actions as actions
 
 bp = Blueprint(__name__)
 
-for path, action, service, request, summary in (
+action_routes(
+    bp,
+    "department",
     (
         "sign",
         Action.SIGN,
@@ -47,13 +49,4 @@ for path, action, service, request, summary in (
         schemas.EXTENSION_REQUEST,
         "Ask the center for more working days to reply (延期)",
     ),
-):
-    action_route(
-        bp,
-        f"/appeals/{{appeal_id}}/{path}",
-        action=action,
-        service=service,
-        request=request,
-        summary=summary,
-        tag="department",
-    )
+)

@@ -11,7 +11,7 @@ from chalicelib.domain.workflow import Action
 from chalicelib.handlers.http.base import (
     CURSOR_PARAM,
     LIMIT_PARAM,
-    action_route,
+    action_routes,
     api,
     json_response,
     page_params,
@@ -20,7 +20,9 @@ from chalicelib.services import dispatch, work_orders
 
 bp = Blueprint(__name__)
 
-for path, action, service, request, summary in (
+action_routes(
+    bp,
+    "operator",
     (
         "accept",
         Action.ACCEPT,
@@ -63,16 +65,7 @@ for path, action, service, request, summary in (
         schemas.EXTENSION_DECISION,
         "Approve or refuse a department's extension request",
     ),
-):
-    action_route(
-        bp,
-        f"/appeals/{{appeal_id}}/{path}",
-        action=action,
-        service=service,
-        request=request,
-        summary=summary,
-        tag="operator",
-    )
+)
 
 WORK_ORDER_FILTERS = tuple(
     {"name": name, "in": "query", "schema": schema}
