@@ -3,14 +3,13 @@ into domain errors. The index keys are derived here, on every write, from the fi
 
 from __future__ import annotations
 
-import base64
-import json
 import zlib
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError, QueryError
 
 from chalicelib.config import settings
+from chalicelib.dal.cursors import decode_cursor, encode_cursor
 from chalicelib.dal.models import AppealModel, ContactMap, DeadlinesMap, EventMap, LocationMap
 from chalicelib.domain.appeal import (
     PUBLIC_STATES,
@@ -162,31 +161,6 @@ def get(appeal_id: str) -> Appeal | None:
         return None
     except PynamoDBConnectionError as exc:
         raise ServiceUnavailable("the appeal store is unreachable") from exc
-
-
-# --- cursors -----------------------------------------------------------------------------
-
-
-def encode_cursor(key: dict[str, str]) -> str:
-    raw = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, expected: dict[str, str]) -> dict[str, str]:
-    """The start key a cursor names; it must belong to the same partition (``expected``),
-    so a forged cursor cannot page into another citizen's or department's list."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed.one("cursor", "is not a cursor this list issued") from exc
-    if (
-        not isinstance(key, dict)
-        or not all(isinstance(v, str) for v in key.values())
-        or any(key.get(k) != v for k, v in expected.items())
-    ):
-        raise ValidationFailed.one("cursor", "is not a cursor this list issued")
-    return key
 
 
 def list_by_citizen(

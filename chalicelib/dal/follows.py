@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import DeleteError, PutError, PynamoDBConnectionError, QueryError
 
-from chalicelib.dal.appeals import decode_cursor, encode_cursor
+from chalicelib.dal.cursors import decode_cursor, encode_cursor
 from chalicelib.dal.models import FollowModel
 from chalicelib.errors import ServiceUnavailable, ValidationFailed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.domain.rankings import BOARDS
-from chalicelib.handlers.http.base import api, json_response
+from chalicelib.handlers.http.base import api, json_response, page_params
 from chalicelib.services import rankings
 
 bp = Blueprint(__name__)
@@ -129,8 +129,6 @@ def public_stats(_principal: None) -> Response:
     ),
 )
 def public_hot_topics(_principal: None) -> Response:
-    from chalicelib.handlers.http.base import page_params
-
     params: dict[str, str] = dict(bp.current_request.query_params or {})
     limit, _cursor = page_params(bp.current_request)
     return json_response(
