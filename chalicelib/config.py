@@ -22,6 +22,7 @@ class Settings:
     stage: str
     region: str
     appeals_table: str
+    comments_table: str
     departments_table: str
     categories_table: str
     idempotency_table: str
@@ -106,6 +107,7 @@ def load_settings() -> Settings:
         stage=stage,
         region=region,
         appeals_table=env.get("MINSHENG_APPEALS_TABLE", f"{prefix}-appeals"),
+        comments_table=env.get("MINSHENG_COMMENTS_TABLE", f"{prefix}-comments"),
         departments_table=env.get("MINSHENG_DEPARTMENTS_TABLE", f"{prefix}-departments"),
         categories_table=env.get("MINSHENG_CATEGORIES_TABLE", f"{prefix}-categories"),
         idempotency_table=env.get("MINSHENG_IDEMPOTENCY_TABLE", f"{prefix}-idempotency"),

@@ -12,6 +12,7 @@ from typing import Any
 
 LOGICAL_IDS = {
     "AppealModel": "AppealsTable",
+    "CommentModel": "CommentsTable",
     "DepartmentModel": "DepartmentsTable",
     "CategoryModel": "CategoriesTable",
     "SettingModel": "SettingsTable",

@@ -10,7 +10,15 @@ from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError,
 
 from chalicelib.config import settings
 from chalicelib.dal.cursors import decode_cursor, encode_cursor
-from chalicelib.dal.models import AppealModel, ContactMap, DeadlinesMap, EventMap, LocationMap
+from chalicelib.dal.models import (
+    ActorMap,
+    AppealModel,
+    CommentModel,
+    ContactMap,
+    DeadlinesMap,
+    EventMap,
+    LocationMap,
+)
 from chalicelib.domain.appeal import (
     PUBLIC_STATES,
     TERMINAL_STATES,
@@ -22,6 +30,12 @@ from chalicelib.domain.appeal import (
 )
 from chalicelib.domain.sla import next_open_deadline
 from chalicelib.errors import Conflict, ServiceUnavailable, ValidationFailed
+
+# Event types the store keeps as their own items, not in the appeal's timeline: leaders'
+# instructions can be long and without number, and the appeal item must stay far below
+# DynamoDB's 400 KB. An appeal read from the store has none of them in its timeline, so a
+# comment event in a timeline being saved is a new one.
+KEPT_APART = frozenset({"commented"})
 
 
 class AppealIdTaken(Conflict):
@@ -53,6 +67,7 @@ def _to_model(appeal: Appeal) -> AppealModel:
         timeline=[
             EventMap(type=e.type, at=e.at, actor=e.actor, note=e.note, data=e.data or None)
             for e in appeal.timeline
+            if e.type not in KEPT_APART
         ],
         created_at=appeal.created_at,
         updated_at=appeal.updated_at,
@@ -62,6 +77,7 @@ def _to_model(appeal: Appeal) -> AppealModel:
         merged_into=appeal.merged_into,
         rounds=appeal.rounds,
         warned=list(appeal.warned) or None,
+        comments=appeal.comments,
     )
     if appeal.location:
         item.location = LocationMap(**appeal.location)
@@ -137,6 +153,7 @@ def _from_model(item: AppealModel) -> Appeal:
         merged_into=item.merged_into,
         rounds=int(item.rounds or 0),
         warned=list(item.warned or []),
+        comments=int(item.comments or 0),
     )
 
 
@@ -155,8 +172,10 @@ def create(appeal: Appeal) -> Appeal:
 
 
 def get(appeal_id: str) -> Appeal | None:
+    """A strongly consistent read: what follows is often a write conditional on the version
+    read, or an answer to the caller who just wrote."""
     try:
-        return _from_model(AppealModel.get(appeal_id))
+        return _from_model(AppealModel.get(appeal_id, consistent_read=True))
     except DoesNotExist:
         return None
     except PynamoDBConnectionError as exc:
@@ -217,24 +236,101 @@ def due_by(moment: str) -> list[Appeal]:
 
 def save_transition(after: Appeal) -> Appeal:
     """Write the appeal as ``after`` says, if nobody else wrote it since it was read at
-    ``after.version``: one conditional PutItem. The loser of a race gets Conflict with the
-    current state."""
+    ``after.version``: one conditional PutItem, or, with a new comment, one transaction
+    that also stores the comment. The loser of a race gets Conflict with the current
+    state."""
+    apart = [e for e in after.timeline if e.type in KEPT_APART]
+    if apart:
+        return _save_with_comments(after, apart)
     item = _to_model(after)
     try:
         item.save()
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            current = get(after.id)
-            state = current.state.value if current else None
-            raise Conflict(
-                "the appeal was changed by someone else meanwhile",
-                state=state,
-                version=current.version if current else None,
-            ) from exc
+            raise _changed_meanwhile(after.id) from exc
         raise ServiceUnavailable("the appeal store did not accept the write") from exc
     except PynamoDBConnectionError as exc:
         raise ServiceUnavailable("the appeal store is unreachable") from exc
     return _from_model(item)
+
+
+def _changed_meanwhile(appeal_id: str) -> Conflict:
+    current = get(appeal_id)
+    return Conflict(
+        "the appeal was changed by someone else meanwhile",
+        state=current.state.value if current else None,
+        version=current.version if current else None,
+    )
+
+
+def _save_with_comments(after: Appeal, comments: list[Event]) -> Appeal:
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    item = _to_model(after)
+    connection = AppealModel._get_connection().connection
+    try:
+        with TransactWrite(connection=connection) as transaction:
+            for event in comments:
+                comment = CommentModel(
+                    after.id,
+                    int(event.data["seq"]),
+                    at=event.at,
+                    actor=ActorMap(**event.actor),
+                    text=event.note or "",
+                )
+                transaction.save(comment, condition=CommentModel.seq.does_not_exist())
+            transaction.save(item)
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+            raise _changed_meanwhile(after.id) from exc
+        if any(r is not None and r.code == "TransactionConflict" for r in reasons):
+            raise Conflict("the appeal is being changed by someone else: try again") from exc
+        raise ServiceUnavailable("the appeal store did not accept the write") from exc
+    except PynamoDBConnectionError as exc:
+        raise ServiceUnavailable("the appeal store is unreachable") from exc
+    return _from_model(item)
+
+
+def _comment_event(item: CommentModel) -> Event:
+    return Event(
+        type="commented",
+        at=item.at,
+        actor=_plain(item.actor),
+        note=item.text,
+        data={"seq": int(item.seq)},
+    )
+
+
+def latest_comments(appeal_id: str, limit: int) -> list[Event]:
+    """The appeal's last ``limit`` comments, oldest first (one query)."""
+    try:
+        found = CommentModel.query(appeal_id, scan_index_forward=False, limit=limit)
+        return [_comment_event(item) for item in found][::-1]
+    except QueryError as exc:
+        raise ServiceUnavailable("the comment store is unreachable") from exc
+
+
+def list_comments(appeal_id: str, limit: int, cursor: str | None) -> tuple[list[Event], str | None]:
+    """One page of the appeal's comments, oldest first; the cursor is bound to the appeal."""
+    start = None
+    if cursor:
+        key = decode_cursor(cursor, {"appeal_id": appeal_id})
+        seq = key.get("seq")
+        if set(key) != {"appeal_id", "seq"} or not str(seq).isdigit():
+            raise ValidationFailed.one("cursor", "is not a cursor this list issued")
+        start = {"appeal_id": {"S": appeal_id}, "seq": {"N": str(seq)}}
+    try:
+        results = CommentModel.query(appeal_id, limit=limit, last_evaluated_key=start)
+        events = [_comment_event(item) for item in results]
+        last = results.last_evaluated_key
+    except QueryError as exc:
+        raise ServiceUnavailable("the comment store is unreachable") from exc
+    next_cursor = None
+    if last and len(events) >= limit:
+        next_cursor = encode_cursor({"appeal_id": appeal_id, "seq": str(events[-1].data["seq"])})
+    return events, next_cursor
 
 
 def batch_get(ids: list[str]) -> list[Appeal]:
@@ -322,12 +418,7 @@ def save_merge(after: Appeal, into: str) -> Appeal:
         if any(r is not None and r.code == "TransactionConflict" for r in reasons):
             raise Conflict("the appeal or its merge target is being changed: try again") from exc
         if len(reasons) > 1 and reasons[1] is not None:
-            current = get(after.id)
-            raise Conflict(
-                "the appeal was changed by someone else meanwhile",
-                state=current.state.value if current else None,
-                version=current.version if current else None,
-            ) from exc
+            raise _changed_meanwhile(after.id) from exc
         raise ServiceUnavailable("the appeal store did not accept the write") from exc
     return _from_model(item)
 

@@ -208,6 +208,7 @@ class AppealModel(Model):
     merged_into = UnicodeAttribute(null=True)
     rounds = NumberAttribute(default=0)
     warned = ListAttribute(of=UnicodeAttribute, null=True)
+    comments = NumberAttribute(default=0)  # how many CommentModel items the appeal has
     version = VersionAttribute()
 
     # Index keys, derived from the fields above on every write (dal/appeals.py).
@@ -226,6 +227,21 @@ class AppealModel(Model):
     by_department_state = DepartmentStateIndex()
     by_next_due = DueIndex()
     public_feed = PublicFeedIndex()
+
+
+class CommentModel(Model):
+    """A leader's instruction (点评批示) on an appeal, numbered from 1 in order. Kept apart
+    from the appeal's timeline so the appeal item stays small however many there are;
+    written in the same transaction as the appeal's new version."""
+
+    class Meta(_Meta):
+        table_name = _S.comments_table
+
+    appeal_id = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    at = UnicodeAttribute()
+    actor = ActorMap()
+    text = UnicodeAttribute()
 
 
 class DepartmentModel(Model):
@@ -306,6 +322,7 @@ class IdempotencyModel(Model):
 
 ALL_MODELS: tuple[type[Model], ...] = (
     AppealModel,
+    CommentModel,
     DepartmentModel,
     CategoryModel,
     SettingModel,

@@ -77,9 +77,9 @@ class Category:
 M = TypeVar("M", CategoryModel, DepartmentModel, SettingModel)
 
 
-def _get(model: type[M], key: str) -> M | None:
+def _get(model: type[M], key: str, *, consistent: bool = False) -> M | None:
     try:
-        return model.get(key)
+        return model.get(key, consistent_read=consistent)
     except DoesNotExist:
         return None
     except PynamoDBConnectionError as exc:
@@ -178,7 +178,7 @@ def put_department(
 
 def department_with_version(department_id: str) -> tuple[Department, int] | None:
     """What is stored now (not the cache), with the version to write against."""
-    item = _get(DepartmentModel, department_id)
+    item = _get(DepartmentModel, department_id, consistent=True)
     return (_department(item), int(item.version or 0)) if item else None
 
 
@@ -214,7 +214,7 @@ def put_category(
 
 
 def category_with_version(code: str) -> tuple[Category, int] | None:
-    item = _get(CategoryModel, code)
+    item = _get(CategoryModel, code, consistent=True)
     return (_category(item), int(item.version or 0)) if item else None
 
 
@@ -234,6 +234,14 @@ def get_setting(key: str) -> tuple[dict[str, Any], int]:
         return data, int(item.version or 0)
 
     return _cached(f"setting:{key}", load)
+
+
+def setting_with_version(key: str) -> tuple[dict[str, Any], int]:
+    """What is stored now (not the cache, a consistent read), to write against."""
+    item = _get(SettingModel, key, consistent=True)
+    if item is None:
+        return {}, 0
+    return (item.data.as_dict() if item.data else {}), int(item.version or 0)
 
 
 def put_setting(key: str, data: dict[str, Any], updated_at: str, version: int) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.domain.masking import mask_name, mask_phone
+from chalicelib.domain.masking import coarse_location, mask_name, mask_phone, mask_text
 from chalicelib.domain.principal import Principal, Role
 
 
@@ -75,19 +75,64 @@ PUBLIC_EVENT_TYPES = frozenset(
         "closed",
     }
 )
-_PHONE_RUN = re.compile(r"\+?\d[\d -]{5,}\d")
+# What the citizen follows of their own appeal: the steps and what they were told, never
+# internal notes (instructions, escalation reasons, extension requests) or staff ids.
+OWNER_EVENT_TYPES = frozenset(
+    {
+        "submitted",
+        "accepted",
+        "rejected",
+        "dispatched",
+        "signed",
+        "contacted",
+        "replied",
+        "returned",
+        "extension_decided",
+        "rated",
+        "rework_requested",
+        "merged",
+        "closed",
+    }
+)
+# Notes the citizen reads on their own timeline: the reason their appeal was not taken,
+# and their own words.
+OWNER_NOTES = frozenset({"rejected", "rated", "rework_requested", "submitted"})
+# Event data the citizen reads, per event type.
+OWNER_DATA = {
+    "submitted": ("channel",),
+    "dispatched": ("department_id",),
+    "replied": ("content", "department_id"),
+    "returned": (),
+    "rated": ("score", "resolved"),
+    "rework_requested": ("score", "resolved", "department_id"),
+    "merged": ("into",),
+    "contacted": ("method",),
+}
+NEUTRAL_REPLY = "已答复，详见回复"
 
 
-def _mask_text(text: str | None) -> str | None:
-    if not text:
-        return text
-    return _PHONE_RUN.sub(lambda m: mask_phone(m.group(0)) or "", text)
+class Audience(StrEnum):
+    """Who is looking, as far as personal data goes."""
+
+    HANDLER = "handler"  # the platform center, the handling departments, the platform
+    OWNER = "owner"  # the citizen who filed the appeal
+    SUPERVISOR = "supervisor"  # leaders and admins: everything, personal data masked
+    PUBLIC = "public"  # anyone else: public steps, masked text, coarse location
 
 
-def _masked_event(event: Event) -> dict[str, Any]:
-    """For leaders and admins: the whole record, with phone numbers masked."""
-    data = {k: v for k, v in event.data.items() if k != "handler_phone"}
-    return {**event.to_dict(), "note": _mask_text(event.note), "data": data}
+def _masked_data(data: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in data.items() if k != "handler_phone"}
+    for key in ("content", "public_reply", "reason", "comment"):
+        if isinstance(out.get(key), str):
+            out[key] = mask_text(out[key])
+    if isinstance(out.get("handler_name"), str):
+        out["handler_name"] = mask_name(out["handler_name"])
+    return out
+
+
+def _supervisor_event(event: Event) -> dict[str, Any]:
+    """For leaders and admins: the whole record, free text masked."""
+    return {**event.to_dict(), "note": mask_text(event.note), "data": _masked_data(event.data)}
 
 
 def _public_event(event: Event) -> dict[str, Any]:
@@ -97,6 +142,31 @@ def _public_event(event: Event) -> dict[str, Any]:
         "actor": {"role": event.actor.get("role")},
         "note": None,
         "data": {},
+    }
+
+
+def _owner_event(event: Event, names: Mapping[str, str]) -> dict[str, Any] | None:
+    """A step of the citizen's own appeal, or None for what stays inside the platform."""
+    if event.type not in OWNER_EVENT_TYPES:
+        return None
+    data: dict[str, Any] = {
+        k: event.data[k] for k in OWNER_DATA.get(event.type, ()) if k in event.data
+    }
+    if event.type == "extension_decided":
+        if not event.data.get("approve") or not event.data.get("reply_due"):
+            return None
+        data = {"reply_due": event.data["reply_due"]["to"]}
+    if event.type == "dispatched" and event.data.get("deadlines"):
+        data["reply_due"] = event.data["deadlines"].get("reply_due")
+    department = data.get("department_id")
+    if department:
+        data["department_name"] = names.get(str(department))
+    return {
+        "type": event.type,
+        "at": event.at,
+        "actor": {"role": event.actor.get("role")},
+        "note": event.note if event.type in OWNER_NOTES else None,
+        "data": data,
     }
 
 
@@ -148,6 +218,7 @@ class Appeal:
     merged_into: str | None = None
     rounds: int = 0
     warned: list[str] = field(default_factory=list)
+    comments: int = 0  # leaders' instructions, stored apart from the timeline
 
     def __post_init__(self) -> None:
         if not self.state_at:
@@ -158,80 +229,141 @@ class Appeal:
         if viewer.role in (Role.OPERATOR, Role.LEADER, Role.ADMIN, Role.SYSTEM):
             return True
         if viewer.role is Role.DEPARTMENT:
-            return viewer.department_id is not None and viewer.department_id in (
-                [self.department_id, *self.co_department_ids]
-            )
+            return self.is_handled_by(viewer)
         if viewer.id == self.citizen_id:
             return True
         return self.is_public and self.state in PUBLIC_STATES
 
-    def view(self, viewer: Principal, *, with_timeline: bool = True) -> dict[str, Any]:
-        """The appeal as ``viewer`` may see it; personal data is masked unless needed."""
-        # Names and phone numbers: the citizen, the platform center and the department
-        # handling it. Leaders and admins see them masked; the public not at all.
-        sees_personal = (
-            viewer.role in (Role.OPERATOR, Role.DEPARTMENT, Role.SYSTEM)
-            or viewer.id == self.citizen_id
+    def is_handled_by(self, viewer: Principal) -> bool:
+        return viewer.department_id is not None and viewer.department_id in (
+            [self.department_id, *self.co_department_ids]
         )
-        staff = viewer.role in (Role.LEADER, Role.ADMIN)
-        contact = None
-        if self.contact is not None:
-            contact = dict(self.contact)
-            if not sees_personal:
-                masked = {
-                    "name": mask_name(contact.get("name")),
-                    "phone": mask_phone(contact.get("phone")),
-                }
-                contact = {k: v for k, v in masked.items() if v is not None}
+
+    def audience(self, viewer: Principal | None) -> Audience:
+        """Names and phone numbers, and free text as written: the citizen, the platform
+        center and the departments handling it. Leaders and admins see it masked; anyone
+        else sees the public view."""
+        if viewer is None:
+            return Audience.PUBLIC
+        if viewer.role in (Role.OPERATOR, Role.SYSTEM):
+            return Audience.HANDLER
+        if viewer.role is Role.DEPARTMENT:
+            return Audience.HANDLER if self.is_handled_by(viewer) else Audience.PUBLIC
+        if viewer.role in (Role.LEADER, Role.ADMIN):
+            return Audience.SUPERVISOR
+        return Audience.OWNER if viewer.id == self.citizen_id else Audience.PUBLIC
+
+    def view(
+        self,
+        viewer: Principal | None,
+        *,
+        with_timeline: bool = True,
+        comments: Sequence[Event] = (),
+        names: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The appeal as ``viewer`` may see it. ``comments`` are the leaders' instructions
+        kept apart from the lifecycle timeline (the latest ones, for those who see them);
+        ``names`` the departments' names, for the citizen's own timeline."""
+        audience = self.audience(viewer)
+        clear = audience in (Audience.HANDLER, Audience.OWNER)
         body: dict[str, Any] = {
-            **self.summary(),
-            "content": self.content,
-            "location": self.location,
-            "contact": contact,
-            "media": list(self.media) if sees_personal else [],
+            **self.summary(viewer),
+            "content": self.content if clear else mask_text(self.content) or "",
+            "location": self.location if clear else coarse_location(self.location),
+            "contact": self._contact_view(audience),
+            "media": list(self.media) if clear else [],
             "co_department_ids": list(self.co_department_ids),
-            "rating": self.rating,
-            "reply": self._reply_view(sees_personal),
-            "extension": self.extension,
+            "rating": self._rating_view(audience),
+            "reply": self._reply_view(audience),
+            "extension": self._internal(self.extension, audience),
             "merged_into": self.merged_into,
             "version": self.version,
         }
+        if audience in (Audience.HANDLER, Audience.SUPERVISOR):
+            body["comments"] = {"total": self.comments, "shown": len(comments)}
         if with_timeline:
-            if sees_personal:
-                body["timeline"] = [e.to_dict() for e in self.timeline]
-            elif staff:
-                body["timeline"] = [_masked_event(e) for e in self.timeline]
-            else:
-                body["timeline"] = [
-                    _public_event(e) for e in self.timeline if e.type in PUBLIC_EVENT_TYPES
-                ]
+            body["timeline"] = self._timeline_view(audience, comments, names or {})
         return body
 
-    def _reply_view(self, sees_personal: bool) -> dict[str, Any] | None:
+    def _timeline_view(
+        self, audience: Audience, comments: Sequence[Event], names: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        if audience is Audience.OWNER:
+            shown = (_owner_event(e, names) for e in self.timeline)
+            return [e for e in shown if e is not None]
+        if audience is Audience.PUBLIC:
+            return [_public_event(e) for e in self.timeline if e.type in PUBLIC_EVENT_TYPES]
+        # Comments are kept apart; in the record they sit where their time puts them.
+        merged = sorted([*self.timeline, *comments], key=lambda e: e.at)
+        if audience is Audience.HANDLER:
+            return [e.to_dict() for e in merged]
+        return [_supervisor_event(e) for e in merged]
+
+    def comments_view(self, viewer: Principal, comments: Sequence[Event]) -> list[dict[str, Any]]:
+        """Leaders' instructions as ``viewer`` may read them (nobody but staff)."""
+        audience = self.audience(viewer)
+        if audience is Audience.HANDLER:
+            return [e.to_dict() for e in comments]
+        if audience is Audience.SUPERVISOR:
+            return [_supervisor_event(e) for e in comments]
+        return []
+
+    def _contact_view(self, audience: Audience) -> dict[str, str] | None:
+        if self.contact is None or audience is Audience.PUBLIC:
+            return None
+        if audience is not Audience.SUPERVISOR:
+            return dict(self.contact)
+        masked = {
+            "name": mask_name(self.contact.get("name")),
+            "phone": mask_phone(self.contact.get("phone")),
+        }
+        return {k: v for k, v in masked.items() if v is not None}
+
+    def _rating_view(self, audience: Audience) -> dict[str, Any] | None:
+        if self.rating is None or audience in (Audience.HANDLER, Audience.OWNER):
+            return self.rating
+        if audience is Audience.PUBLIC:
+            return {"score": self.rating.get("score"), "resolved": self.rating.get("resolved")}
+        return _masked_data(self.rating)
+
+    @staticmethod
+    def _internal(value: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:
+        """Escalations and extension requests: the platform's business, not the public's
+        nor the citizen's (the citizen sees a granted extension as its new deadline)."""
+        if value is None or audience in (Audience.OWNER, Audience.PUBLIC):
+            return None
+        return dict(value) if audience is Audience.HANDLER else _masked_data(value)
+
+    def _reply_view(self, audience: Audience) -> dict[str, Any] | None:
         if self.reply is None:
             return None
-        if sees_personal:
+        if audience in (Audience.HANDLER, Audience.OWNER):
             return dict(self.reply)
+        if audience is Audience.SUPERVISOR:
+            return _masked_data(self.reply)
         return {
-            "public_reply": self.reply.get("public_reply") or self.reply.get("content"),
+            "public_reply": mask_text(self.reply.get("public_reply")) or NEUTRAL_REPLY,
             "department_id": self.reply.get("department_id"),
             "at": self.reply.get("at"),
         }
 
-    def summary(self) -> dict[str, Any]:
-        """The fields list views carry (what the indexes project)."""
+    def summary(self, viewer: Principal | None = None) -> dict[str, Any]:
+        """The fields list views carry (what the indexes project). Without a viewer: as
+        those handling the appeal see it."""
+        audience = self.audience(viewer) if viewer is not None else Audience.HANDLER
+        clear = audience in (Audience.HANDLER, Audience.OWNER)
         return {
             "id": self.id,
             "state": self.state.value,
             "kind": self.kind.value,
             "category": self.category,
             "channel": self.channel.value,
-            "title": self.title,
+            "title": self.title if clear else mask_text(self.title) or "",
             "is_public": self.is_public,
             "department_id": self.department_id,
             "deadlines": dict(self.deadlines),
             "overdue": list(self.overdue),
-            "escalation": self.escalation,
+            "escalation": self._internal(self.escalation, audience),
             "state_at": self.state_at,
             "created_at": self.created_at,
             "updated_at": self.updated_at,

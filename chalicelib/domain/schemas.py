@@ -123,6 +123,22 @@ APPEAL: dict[str, Any] = {
         "rating": {"type": ["object", "null"]},
         "version": {"type": "integer"},
         "timeline": {"type": "array", "items": EVENT},
+        "comments": {
+            "type": "object",
+            "description": "Staff only: how many comments the appeal has, and how many of "
+            "the latest are in the timeline (the rest: GET /appeals/{id}/comments)",
+            "properties": {"total": {"type": "integer"}, "shown": {"type": "integer"}},
+        },
+    },
+}
+
+COMMENT_PAGE: dict[str, Any] = {
+    "type": "object",
+    "required": ["items", "total"],
+    "properties": {
+        "items": {"type": "array", "items": EVENT},
+        "total": {"type": "integer"},
+        "next_cursor": {"type": ["string", "null"]},
     },
 }
 

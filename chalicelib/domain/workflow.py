@@ -289,7 +289,10 @@ def _return(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None,
 
 
 def _comment(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
-    return p["text"], {}
+    # Instructions can be long and many: the store keeps them apart from the lifecycle
+    # timeline, numbered in order.
+    appeal.comments += 1
+    return p["text"], {"seq": appeal.comments}
 
 
 def _rate(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:

@@ -201,7 +201,7 @@ class Simulation:
         if appeal is None:
             return
         self.summary.appeals += 1
-        appeal_id = appeal["id"]
+        appeal_id = appeal.id
         self.recent = [*self.recent[-50:], appeal_id]
         if dispatch.auto_dispatch(appeal_id, category["code"]):
             self.after_dispatch(appeal_id, str(category["default_department"]), citizen)

@@ -25,6 +25,12 @@ def new_events(change: AppealChange) -> list[dict[str, Any]]:
     return new_list[len(old_events) :]
 
 
+def new_comments(change: AppealChange) -> int:
+    """Comments are stored apart from the timeline; the appeal counts them."""
+    before = int((change.old or {}).get("comments") or 0)
+    return max(int((change.new or {}).get("comments") or 0) - before, 0)
+
+
 def timeline_rewritten(change: AppealChange) -> bool:
     if change.old is None or change.new is None:
         return False
@@ -41,6 +47,7 @@ def record_activity(change: AppealChange) -> list[str]:
         )
         metrics.add_metric(name="TimelineRewritten", unit="Count", value=1)
     types = [str(e.get("type")) for e in new_events(change)]
+    types += ["commented"] * new_comments(change)
     for kind in types:
         metrics.add_metric(name=f"Event_{kind}", unit="Count", value=1)
     if types:

@@ -77,7 +77,7 @@ def load_year(principal: Principal, year_text: str, body: Any) -> dict[str, Any]
         on_workdays = text.startswith(("workday", "'workdays'")) or " both " in text
         field = "workdays" if on_workdays else "holidays"
         raise ValidationFailed.one(field, text) from exc
-    data, version = reference.get_setting(reference.CALENDAR_KEY)
+    data, version = reference.setting_with_version(reference.CALENDAR_KEY)
     data = {**data, str(year): calendar.to_dict()}
     reference.put_setting(reference.CALENDAR_KEY, data, clock.iso(clock.now()), version)
     logger.info("calendar year loaded", extra={"year": year, "by": principal.id})

@@ -11,7 +11,7 @@ from chalicelib.domain import schemas
 from chalicelib.domain.appeal import Appeal, State
 from chalicelib.domain.principal import SYSTEM, Principal
 from chalicelib.domain.workflow import Action
-from chalicelib.errors import Conflict, ValidationFailed
+from chalicelib.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from chalicelib.observability import logger, metrics
 from chalicelib.services.transitions import perform
 
@@ -129,6 +129,10 @@ def auto_dispatch(appeal_id: str, category_code: str | None) -> bool:
     except Conflict:
         logger.info("auto-dispatch skipped: already handled", extra={"appeal_id": appeal_id})
         return False
+    except NotFound as exc:
+        # The stream saw the write, so the appeal exists: not readable yet is a passing
+        # state. The record fails and is delivered again, never dropped.
+        raise ServiceUnavailable(f"appeal {appeal_id} is not readable yet: retry") from exc
     except ValidationFailed as exc:
         # A misconfigured category must not block the stream: the appeal waits for the
         # center, and operations are told.

@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.config import settings
 from chalicelib.errors import Conflict, IdempotencyMismatch, ValidationFailed
+from chalicelib.observability import logger, metrics
 
 REPLAYED = "_replayed"
 MAX_KEY_LENGTH = 128
@@ -86,9 +87,14 @@ def run_once(
 ) -> tuple[dict[str, Any], bool]:
     """``fn()`` once per (owner, operation, key): a repeat gets the first result, a repeat
     with another ``payload`` is refused. Without a key, just ``fn()``. Returns (result,
-    replayed?)."""
+    replayed?). ``fn`` should return a small reference (an id and a version), never a
+    whole body: the record must not depend on how large the thing it made is.
+
+    Once ``fn`` has had its effect, the caller gets its result even if the record could
+    not be stored: the effect is committed and must not be reported as a failure."""
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
         IdempotencyValidationError,
     )
 
@@ -101,7 +107,14 @@ def run_once(
     import uuid
 
     token = uuid.uuid4().hex
-    _current[token] = fn
+    outcome: list[dict[str, Any]] = []
+
+    def effect() -> dict[str, Any]:
+        result = fn()
+        outcome.append(result)
+        return result
+
+    _current[token] = effect
     try:
         result: dict[str, Any] = _wrapped()(
             request={
@@ -118,6 +131,14 @@ def run_once(
         ) from exc
     except IdempotencyAlreadyInProgressError as exc:
         raise Conflict("a request with this Idempotency-Key is still in progress") from exc
+    except IdempotencyPersistenceLayerError:
+        if not outcome:
+            raise
+        # The effect happened; only its record is missing. A retry with the key finds the
+        # request in progress (409) until the record expires.
+        logger.exception("idempotency record not stored", extra={"operation": operation})
+        metrics.add_metric(name="IdempotencyRecordLost", unit="Count", value=1)
+        return dict(outcome[0]), False
     finally:
         _current.pop(token, None)
     replayed = bool(result.pop(REPLAYED, False))

@@ -8,27 +8,28 @@ from chalicelib.dal import appeals as appeal_store
 from chalicelib.dal import reference
 from chalicelib.domain import clock
 from chalicelib.domain.appeal import Appeal, Channel, Event, Kind, State
-from chalicelib.domain.ids import is_appeal_id, new_appeal_id
+from chalicelib.domain.ids import new_appeal_id
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.schemas import APPEAL_CREATE
 from chalicelib.domain.validation import validate
-from chalicelib.errors import Forbidden, NotFound, ValidationFailed
+from chalicelib.errors import Forbidden, ValidationFailed
 from chalicelib.integrations import media
 from chalicelib.observability import logger, metrics
+from chalicelib.services import views
 from chalicelib.services.uploads import upload_prefix
 
 _ID_ATTEMPTS = 3
 
 
-def submit_appeal(principal: Principal, body: Any) -> dict[str, Any]:
-    """Store a new appeal; returns it as its author sees it."""
+def submit_appeal(principal: Principal, body: Any) -> Appeal:
+    """Store a new appeal."""
     if principal.role is not Role.CITIZEN:
         raise Forbidden("appeals are submitted by citizens through this call")
     request = validate(APPEAL_CREATE, body)
     return _submit(principal, request)
 
 
-def record_appeal(citizen: Principal, request: dict[str, Any]) -> dict[str, Any]:
+def record_appeal(citizen: Principal, request: dict[str, Any]) -> Appeal:
     """An appeal taken on a channel the citizen does not use themselves (hotline, mayor's
     mailbox, deputies): the caller vouches for ``request`` and its ``channel``."""
     return _submit(citizen, request)
@@ -51,7 +52,7 @@ def _check_references(principal: Principal, request: dict[str, Any]) -> None:
         raise ValidationFailed(errors)
 
 
-def _submit(principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
+def _submit(principal: Principal, request: dict[str, Any]) -> Appeal:
     _check_references(principal, request)
     at = clock.iso(clock.now())
     channel = Channel(request.get("channel", Channel.APP.value))
@@ -88,22 +89,14 @@ def _submit(principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
         extra={"appeal_id": stored.id, "kind": stored.kind.value, "channel": channel.value},
     )
     metrics.add_metric(name="AppealsSubmitted", unit="Count", value=1)
-    return stored.view(principal)
+    return stored
 
 
 def get_appeal(principal: Principal, appeal_id: str) -> dict[str, Any]:
     """The appeal with its timeline, if ``principal`` may know it exists (404 otherwise)."""
-    appeal = _visible(principal, appeal_id)
-    return appeal.view(principal)
-
-
-def _visible(principal: Principal, appeal_id: str) -> Appeal:
-    appeal = appeal_store.get(appeal_id) if is_appeal_id(appeal_id) else None
-    if appeal is None or not appeal.is_visible_to(principal):
-        raise NotFound(f"no appeal {appeal_id}")
-    return appeal
+    return views.show(views.visible(principal, appeal_id), principal)
 
 
 def list_my_appeals(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
     items, next_cursor = appeal_store.list_by_citizen(principal.id, limit, cursor)
-    return {"items": [a.summary() for a in items], "next_cursor": next_cursor}
+    return {"items": [a.summary(principal) for a in items], "next_cursor": next_cursor}

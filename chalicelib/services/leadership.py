@@ -31,10 +31,10 @@ def unfollow_appeal(principal: Principal, appeal_id: str) -> dict[str, Any]:
 def following(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
     ids, next_cursor = follows.following(principal.id, limit, cursor)
     appeals = appeal_store.batch_get(ids) if ids else []
-    return {"items": [a.summary() for a in appeals], "next_cursor": next_cursor}
+    return {"items": [a.summary(principal) for a in appeals], "next_cursor": next_cursor}
 
 
 def supervision(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
     """Open work orders that are escalated or overdue, most recently changed first."""
     items, next_cursor = appeal_store.query_index("supervision", "open", limit=limit, cursor=cursor)
-    return {"items": [a.summary() for a in items], "next_cursor": next_cursor}
+    return {"items": [a.summary(principal) for a in items], "next_cursor": next_cursor}

@@ -97,4 +97,4 @@ def list_work_orders(
     items, next_cursor = appeal_store.query_index(
         index, key, limit=limit, cursor=cursor, filter_condition=combined
     )
-    return {"items": [a.summary() for a in items], "next_cursor": next_cursor}
+    return {"items": [a.summary(principal) for a in items], "next_cursor": next_cursor}

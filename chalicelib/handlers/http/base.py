@@ -11,6 +11,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Request, Response
 
+from chalicelib.domain.appeal import Appeal
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
 from chalicelib.observability import logger
@@ -215,20 +216,38 @@ def idempotent(
     principal: Principal,
     operation: str,
     payload: Any,
-    fn: Callable[[], dict[str, Any]],
+    act: Callable[[], Appeal],
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """Run ``fn`` under the request's ``Idempotency-Key`` (if any) and answer with JSON; a
-    replay carries ``Idempotent-Replayed: true``."""
+    """Run ``act`` under the request's ``Idempotency-Key`` (if any) and answer with the
+    appeal as the caller sees it. The key's record keeps only the appeal's id and version;
+    a replay shows the appeal as it is now and carries ``Idempotent-Replayed: true``."""
+    from chalicelib.services import views
     from chalicelib.services.idempotency import run_once
 
+    done: list[Appeal] = []
+
+    def reference() -> dict[str, Any]:
+        appeal = act()
+        done.append(appeal)
+        return {"appeal_id": appeal.id, "version": appeal.version}
+
     key = bp.current_request.headers.get("idempotency-key")
-    result, replayed = run_once(operation, principal.id, key, payload, fn, bp.lambda_context)
+    ref, replayed = run_once(operation, principal.id, key, payload, reference, bp.lambda_context)
+    try:
+        if done:
+            shown = views.show(done[0], principal)
+        else:
+            shown = views.show_stored(str(ref["appeal_id"]), principal)
+    except Exception:
+        # The effect is committed: never answer it with an error. The smallest true answer.
+        logger.exception("answer not built after the write", extra={"operation": operation})
+        shown = {"id": ref["appeal_id"], "version": ref["version"]}
     extra = dict(headers or {})
     if replayed:
         extra["Idempotent-Replayed"] = "true"
-    return json_response(result, status, extra)
+    return json_response(shown, status, extra)
 
 
 def action_route(
@@ -255,7 +274,7 @@ def action_route(
             principal,
             f"{path}",
             {"appeal_id": appeal_id, "body": body},
-            lambda: service(principal, appeal_id, body).view(principal),
+            lambda: service(principal, appeal_id, body),
         )
 
     view.__name__ = view.__qualname__ = f"{tag}_{path.rsplit('/', 1)[-1].replace('-', '_')}"

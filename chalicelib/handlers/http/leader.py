@@ -15,7 +15,7 @@ from chalicelib.handlers.http.base import (
     json_response,
     page_params,
 )
-from chalicelib.services import leadership
+from chalicelib.services import leadership, views
 
 bp = Blueprint(__name__)
 LEADER = (Role.LEADER,)
@@ -33,6 +33,22 @@ action_route(
     tag="leader",
     summary="Comment or instruct (点评批示): appended to the appeal's timeline",
 )
+
+
+@api(
+    bp,
+    "/appeals/{appeal_id}/comments",
+    "GET",
+    summary="Every comment on an appeal, oldest first (the appeal itself shows the latest "
+    f"{views.INLINE_COMMENTS}); for the center, the handling departments, leaders and admins",
+    roles=(Role.OPERATOR, Role.DEPARTMENT, Role.LEADER, Role.ADMIN),
+    tag="leader",
+    responses={200: schemas.COMMENT_PAGE},
+    query=(LIMIT_PARAM, CURSOR_PARAM),
+)
+def comments(principal: Principal, appeal_id: str) -> Response:
+    limit, cursor = page_params(bp.current_request)
+    return json_response(views.list_comments(principal, appeal_id, limit, cursor))
 
 
 @api(
