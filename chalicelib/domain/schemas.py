@@ -131,7 +131,11 @@ APPEAL_PAGE: dict[str, Any] = {
     "required": ["items"],
     "properties": {
         "items": {"type": "array", "items": APPEAL_SUMMARY},
-        "next_cursor": {"type": ["string", "null"]},
+        "next_cursor": {
+            "type": ["string", "null"],
+            "description": "Pass back as cursor for more; null when the list is complete. "
+            "A filtered page may hold fewer than limit items, even none, and still have one.",
+        },
     },
 }
 

@@ -87,6 +87,15 @@ WORK_ORDER_FILTERS = tuple(
 )
 
 
+WORK_ORDER_LIMIT = {
+    **LIMIT_PARAM,
+    "description": "Matches wanted per page. With filters beyond the index the list follows "
+    f"(for example state and channel), one request reads at most {work_orders.READ_FACTOR} x "
+    "limit work orders: a page may then hold fewer than limit items, even none, with a "
+    "next_cursor to go on. Only a null next_cursor means the list is complete.",
+}
+
+
 @api(
     bp,
     "/work-orders",
@@ -95,7 +104,7 @@ WORK_ORDER_FILTERS = tuple(
     roles=(Role.OPERATOR, Role.DEPARTMENT, Role.LEADER, Role.ADMIN),
     tag="operator",
     responses={200: schemas.APPEAL_PAGE},
-    query=(*WORK_ORDER_FILTERS, LIMIT_PARAM, CURSOR_PARAM),
+    query=(*WORK_ORDER_FILTERS, WORK_ORDER_LIMIT, CURSOR_PARAM),
 )
 def list_work_orders(principal: Principal) -> Response:
     limit, cursor = page_params(bp.current_request)
