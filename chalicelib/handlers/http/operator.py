@@ -16,7 +16,7 @@ from chalicelib.handlers.http.base import (
     json_response,
     page_params,
 )
-from chalicelib.services import dispatch, work_orders
+from chalicelib.services import dispatch, photos, work_orders
 
 bp = Blueprint(__name__)
 
@@ -64,6 +64,14 @@ action_routes(
         dispatch.decide_extension,
         schemas.EXTENSION_DECISION,
         "Approve or refuse a department's extension request",
+    ),
+    (
+        "media/publish",
+        Action.PUBLISH_MEDIA,
+        photos.publish_photo,
+        schemas.PUBLISH_MEDIA,
+        "Mark photo `index` public (`public: true`) or take the mark back: the public sees "
+        "marked photos of a public appeal only, from a copy that does not name the citizen",
     ),
 )
 
