@@ -352,6 +352,11 @@ INDEXES: dict[str, Any] = {
 }
 
 
+FILTERED_READ_FACTOR = 5
+"""A filtered list request reads at most this many times ``limit`` index items (500 at the
+largest page of 100), however few of them match: its cost is bounded, not the partition's."""
+
+
 def query_index(
     index_name: str,
     hash_value: str,
@@ -362,34 +367,51 @@ def query_index(
     filter_condition: Any = None,
     newest_first: bool = True,
 ) -> tuple[list[Appeal], str | None]:
-    """One page of an index partition (never a scan). Filters apply within the partition;
-    PynamoDB keeps reading pages until ``limit`` items pass them. The cursor is bound to
-    the index and partition it came from."""
+    """One page of an index partition (never a scan). Without a filter a page reads
+    ``limit`` items; with one it reads at most ``FILTERED_READ_FACTOR * limit`` items and
+    may hold fewer than ``limit`` matches, even none, with a cursor to go on. No cursor
+    means the partition is exhausted. The cursor is bound to the index and partition it
+    came from."""
     index = INDEXES[index_name]
     hash_name = index._hash_key_attribute().attr_name
     start = None
     if cursor:
         key = decode_cursor(cursor, {"~index": index_name, hash_name: hash_value})
         start = {k: {"S": v} for k, v in key.items() if k != "~index"}
+    budget = limit if filter_condition is None else limit * FILTERED_READ_FACTOR
+    read = 0
+    matched: list[dict[str, Any]] = []
+    key_names: list[str] = []
     try:
-        results = index.query(
-            hash_value,
-            range_key_condition=range_condition,
-            filter_condition=filter_condition,
-            scan_index_forward=not newest_first,
-            limit=limit,
-            page_size=limit if filter_condition is None else max(limit, 50),
-            last_evaluated_key=start,
-        )
-        items = [_summary_from_model(i) for i in results]
-        last = results.last_evaluated_key
+        while True:
+            # One Query per pass, its Limit the items still allowed; a pass ends early only
+            # when DynamoDB's 1 MB page size cuts it.
+            pages = index.query(
+                hash_value,
+                range_key_condition=range_condition,
+                filter_condition=filter_condition,
+                scan_index_forward=not newest_first,
+                page_size=budget - read,
+                last_evaluated_key=start,
+            ).page_iter
+            page = next(pages)
+            read += int(page.get("ScannedCount", 0))
+            matched += page.get("Items", [])
+            start = page.get("LastEvaluatedKey")
+            key_names = list(pages.key_names)
+            if start is None or len(matched) >= limit or read >= budget:
+                break
     except QueryError as exc:
         if cursor and "ValidationException" in str(exc.cause_response_code):
             raise ValidationFailed.one("cursor", "is not a cursor this list issued") from exc
         raise ServiceUnavailable("the appeal store is unreachable") from exc
+    if len(matched) > limit:
+        matched = matched[:limit]
+        start = {name: matched[-1][name] for name in key_names}
+    items = [_summary_from_model(AppealModel.from_raw_data(raw)) for raw in matched]
     next_cursor = None
-    if last and len(items) >= limit:
-        plain = {k: v["S"] for k, v in last.items()}
+    if start:
+        plain = {k: v["S"] for k, v in start.items()}
         next_cursor = encode_cursor({"~index": index_name, **plain})
     return items, next_cursor
 

@@ -135,6 +135,16 @@ def list_departments() -> list[Department]:
         raise ServiceUnavailable("the reference data store is unreachable") from exc
 
 
+def active_department_names() -> dict[str, str]:
+    """id -> name of the active departments, cached like single reads: public figures
+    need it on requests no login limits."""
+
+    def load() -> dict[str, str]:
+        return {d.id: d.name for d in list_departments() if d.active}
+
+    return _cached("departments:active", load)
+
+
 def list_categories() -> list[Category]:
     try:
         return sorted((_category(i) for i in CategoryModel.scan()), key=lambda c: c.code)

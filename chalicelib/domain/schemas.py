@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.appeal import CITIZEN_CHANNELS, Kind, State
+from chalicelib.domain.appeal import CITIZEN_CHANNELS, Channel, Kind, State
 
 NON_BLANK = r"\S"
 PHONE = r"^\+?[0-9][0-9 -]{4,19}[0-9]$"
@@ -52,6 +52,18 @@ APPEAL_CREATE: dict[str, Any] = {
             "uniqueItems": True,
             "items": {"type": "string", "minLength": 1, "maxLength": 256},
         },
+    },
+}
+
+# An appeal the platform center enters for a citizen (hotline, mayor's mailbox, deputies):
+# the same rules, but the channel is any of the platform's, and must be named.
+APPEAL_RECORD: dict[str, Any] = {
+    **APPEAL_CREATE,
+    "$id": "AppealRecord",
+    "required": [*APPEAL_CREATE["required"], "channel"],
+    "properties": {
+        **APPEAL_CREATE["properties"],
+        "channel": {"type": "string", "enum": [c.value for c in Channel]},
     },
 }
 
@@ -104,6 +116,18 @@ _SUMMARY_PROPERTIES: dict[str, Any] = {
     "updated_at": {"type": "string", "format": "date-time"},
 }
 
+PHOTO: dict[str, Any] = {
+    "type": "object",
+    "required": ["index", "url", "expires_at", "public"],
+    "properties": {
+        "index": {"type": "integer", "description": "Its place in the appeal's media"},
+        "key": {"type": "string", "description": "The upload key (not in public views)"},
+        "url": {"type": "string"},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "public": {"type": "boolean", "description": "Marked public by the center"},
+    },
+}
+
 APPEAL_SUMMARY: dict[str, Any] = {
     "type": "object",
     "required": ["id", "state", "kind", "title", "created_at"],
@@ -118,7 +142,20 @@ APPEAL: dict[str, Any] = {
         "content": {"type": "string"},
         "location": {"type": ["object", "null"]},
         "contact": {"type": ["object", "null"]},
-        "media": {"type": "array", "items": {"type": "string"}},
+        "media": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Upload keys of the photos, for those who may see them",
+        },
+        "photos": {
+            "type": "array",
+            "description": "On GET /appeals/{id} only: a presigned GET URL per photo the "
+            "caller may open, valid a few minutes (read the appeal again for fresh ones). "
+            "The citizen, the platform center, the handling and co-handling departments "
+            "and leaders get every photo; others only photos the center marked public, on "
+            "a public appeal.",
+            "items": PHOTO,
+        },
         "co_department_ids": {"type": "array", "items": {"type": "string"}},
         "rating": {"type": ["object", "null"]},
         "version": {"type": "integer"},
@@ -147,7 +184,11 @@ APPEAL_PAGE: dict[str, Any] = {
     "required": ["items"],
     "properties": {
         "items": {"type": "array", "items": APPEAL_SUMMARY},
-        "next_cursor": {"type": ["string", "null"]},
+        "next_cursor": {
+            "type": ["string", "null"],
+            "description": "Pass back as cursor for more; null when the list is complete. "
+            "A filtered page may hold fewer than limit items, even none, and still have one.",
+        },
     },
 }
 
@@ -271,6 +312,14 @@ RATING = _body(
     },
 )
 COMMENT = _body("Comment", ["text"], {"text": _text(2000)})
+PUBLISH_MEDIA = _body(
+    "PublishMedia",
+    ["index", "public"],
+    {
+        "index": {"type": "integer", "minimum": 0, "maximum": MAX_MEDIA - 1},
+        "public": {"type": "boolean"},
+    },
+)
 
 REPLY_DAYS = {
     "type": "object",

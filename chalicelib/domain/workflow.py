@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.domain import clock
+from chalicelib.domain import clock, photos
 from chalicelib.domain.appeal import Appeal, Event, Kind, State
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.working_calendar import WorkingCalendar
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, ValidationFailed
 
 SIGN_MINUTES = 15
 CONTACT_MINUTES = 30
@@ -41,6 +41,7 @@ class Action(StrEnum):
     RATE = "rate"
     REWORK = "rework"
     AUTO_CLOSE = "auto_close"
+    PUBLISH_MEDIA = "publish_media"
 
 
 class Deadlines(StrEnum):
@@ -122,6 +123,13 @@ TRANSITIONS: dict[Action, Transition] = {
             Deadlines.START,
         ),
         Transition(Action.AUTO_CLOSE, _states(S.REPLIED), S.CLOSED, _roles(SYSTEM), "closed"),
+        Transition(
+            Action.PUBLISH_MEDIA,
+            frozenset(State) - {S.REJECTED, S.MERGED},
+            None,
+            _roles(OPERATOR),
+            photos.PUBLISHED_EVENT,
+        ),
     )
 }
 
@@ -319,6 +327,23 @@ def _rework(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, 
     return note, data
 
 
+def _publish_media(
+    appeal: Appeal, p: dict[str, Any], _o: Outside
+) -> tuple[str | None, dict[str, Any]]:
+    index, public = int(p["index"]), bool(p["public"])
+    check_photo_index(appeal, index)
+    if (index in photos.published(appeal)) == public:
+        raise conflict(appeal, f"photo {index} is already {'public' if public else 'not public'}")
+    return None, {"index": index, "public": public}
+
+
+def check_photo_index(appeal: Appeal, index: int) -> None:
+    if not 0 <= index < len(appeal.media):
+        raise ValidationFailed.one(
+            "index", f"is not a photo of this appeal (it has {len(appeal.media)})"
+        )
+
+
 def _nothing(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
     return p.get("note"), {}
 
@@ -339,6 +364,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.RATE: _rate,
     Action.REWORK: _rework,
     Action.AUTO_CLOSE: _nothing,
+    Action.PUBLISH_MEDIA: _publish_media,
 }
 
 

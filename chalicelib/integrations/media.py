@@ -43,3 +43,41 @@ def object_exists(key: str) -> bool:
     except BotoCoreError as exc:
         raise ServiceUnavailable("the media store is unreachable") from exc
     return True
+
+
+def presign_download(key: str, seconds: int) -> str:
+    """A GET URL for one photo, valid ``seconds``. Signing happens here: no request."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return str(
+            client("s3").generate_presigned_url(
+                "get_object",
+                Params={"Bucket": settings().media_bucket, "Key": key},
+                ExpiresIn=seconds,
+            )
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise ServiceUnavailable("photos are unavailable") from exc
+
+
+def copy_object(source: str, target: str) -> None:
+    """Copy within the media bucket (server side; the bytes never pass through here)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    bucket = settings().media_bucket
+    try:
+        client("s3").copy_object(
+            Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": source}
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise ServiceUnavailable("the media store did not accept the copy") from exc
+
+
+def delete_object(key: str) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client("s3").delete_object(Bucket=settings().media_bucket, Key=key)
+    except (BotoCoreError, ClientError) as exc:
+        raise ServiceUnavailable("the media store did not accept the delete") from exc

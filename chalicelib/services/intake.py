@@ -10,12 +10,13 @@ from chalicelib.domain import clock
 from chalicelib.domain.appeal import Appeal, Channel, Event, Kind, State
 from chalicelib.domain.ids import new_appeal_id
 from chalicelib.domain.principal import Principal, Role
-from chalicelib.domain.schemas import APPEAL_CREATE
+from chalicelib.domain.schemas import APPEAL_CREATE, APPEAL_RECORD
 from chalicelib.domain.validation import validate
 from chalicelib.errors import Forbidden, ValidationFailed
 from chalicelib.integrations import media
 from chalicelib.observability import logger, metrics
 from chalicelib.services import views
+from chalicelib.services.photos import photo_links
 from chalicelib.services.uploads import upload_prefix
 
 _ID_ATTEMPTS = 3
@@ -25,14 +26,22 @@ def submit_appeal(principal: Principal, body: Any) -> Appeal:
     """Store a new appeal."""
     if principal.role is not Role.CITIZEN:
         raise Forbidden("appeals are submitted by citizens through this call")
-    request = validate(APPEAL_CREATE, body)
-    return _submit(principal, request)
+    return _submit(principal, validated_request(principal, body, APPEAL_CREATE))
 
 
-def record_appeal(citizen: Principal, request: dict[str, Any]) -> Appeal:
+def record_appeal(citizen: Principal, body: Any) -> Appeal:
     """An appeal taken on a channel the citizen does not use themselves (hotline, mayor's
-    mailbox, deputies): the caller vouches for ``request`` and its ``channel``."""
-    return _submit(citizen, request)
+    mailbox, deputies): validated like any other, and it must name its ``channel``."""
+    return _submit(citizen, validated_request(citizen, body, APPEAL_RECORD))
+
+
+def validated_request(principal: Principal, body: Any, schema: dict[str, Any]) -> dict[str, Any]:
+    """The one validation of a new appeal, whichever way it enters: the published schema
+    (``APPEAL_CREATE`` or, naming any channel, ``APPEAL_RECORD``), then what it refers to
+    (category, the citizen's own uploads). Every field at fault is named."""
+    request = validate(schema, body)
+    _check_references(principal, request)
+    return request
 
 
 def _check_references(principal: Principal, request: dict[str, Any]) -> None:
@@ -53,7 +62,6 @@ def _check_references(principal: Principal, request: dict[str, Any]) -> None:
 
 
 def _submit(principal: Principal, request: dict[str, Any]) -> Appeal:
-    _check_references(principal, request)
     at = clock.iso(clock.now())
     channel = Channel(request.get("channel", Channel.APP.value))
     appeal = Appeal(
@@ -94,7 +102,10 @@ def _submit(principal: Principal, request: dict[str, Any]) -> Appeal:
 
 def get_appeal(principal: Principal, appeal_id: str) -> dict[str, Any]:
     """The appeal with its timeline, if ``principal`` may know it exists (404 otherwise)."""
-    return views.show(views.visible(principal, appeal_id), principal)
+    appeal = views.visible(principal, appeal_id)
+    body = views.show(appeal, principal)
+    body["photos"] = photo_links(appeal, principal)
+    return body
 
 
 def list_my_appeals(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:

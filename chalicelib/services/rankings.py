@@ -3,6 +3,9 @@ topics, all from the derived data, never from a scan of appeals."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +22,19 @@ from chalicelib.observability import logger
 # A word must come from this many accepted appeals before it is shown: one or two appeals
 # are no topic, and could be recognised.
 HOT_TOPIC_MIN_APPEALS = 3
+
+# Public boards are kept in the process this long (the same as the responses'
+# Cache-Control max-age), for this many periods at most: repeated anonymous calls cost no
+# DynamoDB request, and a flood of distinct periods cannot grow memory.
+PUBLIC_CACHE_SECONDS = 60
+PUBLIC_CACHE_PERIODS = 64
+_boards: OrderedDict[str, tuple[float, dict[str, dict[str, Any]]]] = OrderedDict()
+_boards_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _boards_lock:
+        _boards.clear()
 
 
 def build_boards(period: str, departments: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -44,6 +60,27 @@ def _departments() -> dict[str, str]:
     return {d.id: d.name for d in reference.list_departments() if d.active}
 
 
+def _public_boards(period: str) -> dict[str, dict[str, Any]]:
+    """The four boards of ``period``: the stored snapshots, or for a period no refresh has
+    covered (older than the previous month, or a day long past) computed from its counters
+    (still never from appeals). Either way kept for ``PUBLIC_CACHE_SECONDS``."""
+    now = time.monotonic()
+    with _boards_lock:
+        hit = _boards.get(period)
+        if hit is not None and now - hit[0] < PUBLIC_CACHE_SECONDS:
+            _boards.move_to_end(period)
+            return hit[1]
+    stored = stats_store.snapshots(period)
+    if not stored:
+        stored = build_boards(period, reference.active_department_names())
+    with _boards_lock:
+        _boards[period] = (now, stored)
+        _boards.move_to_end(period)
+        while len(_boards) > PUBLIC_CACHE_PERIODS:
+            _boards.popitem(last=False)
+    return stored
+
+
 def refresh(at: datetime | None = None) -> dict[str, int]:
     """Snapshots of the four boards for the current and previous day, week and month."""
     moment = at or clock.now()
@@ -54,6 +91,7 @@ def refresh(at: datetime | None = None) -> dict[str, int]:
         for name, snapshot in build_boards(period, departments).items():
             stats_store.put_snapshot(period, name, snapshot, clock.iso(moment))
             written += 1
+    clear_cache()  # this process serves the new snapshots at once (the local stack)
     logger.info("rankings refreshed", extra={"periods": periods, "snapshots": written})
     return {"periods": len(periods), "snapshots": written}
 
@@ -62,11 +100,7 @@ def public_rankings(period_text: str | None, board_name: str | None) -> dict[str
     period = parse_period(period_text)
     if board_name is not None and board_name not in BOARDS:
         raise ValidationFailed.one("board", "must be one of: " + ", ".join(BOARDS))
-    stored = stats_store.snapshots(period)
-    if not stored:
-        # A period no refresh has covered (older than the previous month, or a day long
-        # past): computed from its counters now; still never from appeals.
-        stored = build_boards(period, _departments())
+    stored = _public_boards(period)
     names = [board_name] if board_name else list(BOARDS)
     return {"period": period, "boards": [stored[name] for name in names if name in stored]}
 

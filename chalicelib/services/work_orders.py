@@ -14,6 +14,8 @@ from chalicelib.domain.principal import Principal, Role
 from chalicelib.errors import ValidationFailed
 
 _UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# A filtered page reads at most this many times ``limit`` work orders (then a cursor).
+READ_FACTOR = appeal_store.FILTERED_READ_FACTOR
 FILTERS = ("state", "department_id", "overdue", "escalated", "channel", "kind", "month")
 
 

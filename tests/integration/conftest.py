@@ -67,6 +67,7 @@ def stack() -> Iterator[Stack]:
     from chalicelib.integrations.aws import reset_clients
     from chalicelib.integrations.tokens import clear_key_cache
     from chalicelib.local import moto_patches, provision
+    from chalicelib.services import rankings
 
     moto_patches.apply_all()
     with mock_aws():
@@ -78,6 +79,7 @@ def stack() -> Iterator[Stack]:
         settings.cache_clear()
         reset_clients()
         clear_key_cache()
+        rankings.clear_cache()
         provision.create_tables(boto3.client("dynamodb", region_name=REGION, config=cfg))
         provision.create_media_bucket(
             boto3.client("s3", region_name=REGION), settings().media_bucket, REGION

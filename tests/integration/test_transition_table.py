@@ -39,6 +39,7 @@ ENDPOINT = {
     Action.COMMENT: ("comments", {"text": "请跟进"}),
     Action.RATE: ("rating", {"score": 4, "resolved": True}),
     Action.REWORK: ("rating", {"score": 1, "resolved": False, "rework": True}),
+    Action.PUBLISH_MEDIA: ("media/publish", {"index": 0, "public": True}),
 }
 HTTP_ROLES = (Role.CITIZEN, Role.OPERATOR, Role.DEPARTMENT, Role.LEADER, Role.ADMIN)
 WHO = {

@@ -86,7 +86,10 @@ def openapi_document() -> dict[str, Any]:
             "version": VERSION,
             "description": (
                 "JSON over HTTPS, UTF-8. Times are ISO 8601 with offset (Asia/Shanghai). "
-                "Errors are application/problem+json. Lists page with `cursor` and `limit`."
+                "Errors are application/problem+json. Lists page with `cursor` and `limit`: "
+                "pass `next_cursor` back as `cursor` until it is null. A filtered list reads "
+                "a bounded number of items per request, so a page may hold fewer than "
+                "`limit` items, even none, and still carry a `next_cursor`."
             ),
         },
         "components": {

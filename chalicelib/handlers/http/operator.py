@@ -16,7 +16,7 @@ from chalicelib.handlers.http.base import (
     json_response,
     page_params,
 )
-from chalicelib.services import dispatch, work_orders
+from chalicelib.services import dispatch, photos, work_orders
 
 bp = Blueprint(__name__)
 
@@ -65,6 +65,14 @@ action_routes(
         schemas.EXTENSION_DECISION,
         "Approve or refuse a department's extension request",
     ),
+    (
+        "media/publish",
+        Action.PUBLISH_MEDIA,
+        photos.publish_photo,
+        schemas.PUBLISH_MEDIA,
+        "Mark photo `index` public (`public: true`) or take the mark back: the public sees "
+        "marked photos of a public appeal only, from a copy that does not name the citizen",
+    ),
 )
 
 WORK_ORDER_FILTERS = tuple(
@@ -87,6 +95,15 @@ WORK_ORDER_FILTERS = tuple(
 )
 
 
+WORK_ORDER_LIMIT = {
+    **LIMIT_PARAM,
+    "description": "Matches wanted per page. With filters beyond the index the list follows "
+    f"(for example state and channel), one request reads at most {work_orders.READ_FACTOR} x "
+    "limit work orders: a page may then hold fewer than limit items, even none, with a "
+    "next_cursor to go on. Only a null next_cursor means the list is complete.",
+}
+
+
 @api(
     bp,
     "/work-orders",
@@ -95,7 +112,7 @@ WORK_ORDER_FILTERS = tuple(
     roles=(Role.OPERATOR, Role.DEPARTMENT, Role.LEADER, Role.ADMIN),
     tag="operator",
     responses={200: schemas.APPEAL_PAGE},
-    query=(*WORK_ORDER_FILTERS, LIMIT_PARAM, CURSOR_PARAM),
+    query=(*WORK_ORDER_FILTERS, WORK_ORDER_LIMIT, CURSOR_PARAM),
 )
 def list_work_orders(principal: Principal) -> Response:
     limit, cursor = page_params(bp.current_request)
