@@ -43,3 +43,16 @@ def object_exists(key: str) -> bool:
     except BotoCoreError as exc:
         raise ServiceUnavailable("the media store is unreachable") from exc
     return True
+
+
+def copy_object(source: str, target: str) -> None:
+    """Copy within the media bucket (S3 copies server-side; nothing passes through here)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    bucket = settings().media_bucket
+    try:
+        client("s3").copy_object(
+            Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": source}
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise ServiceUnavailable("the media store did not keep the photo") from exc

@@ -15,7 +15,7 @@ from chalicelib.domain.validation import validate
 from chalicelib.errors import Forbidden, NotFound, ValidationFailed
 from chalicelib.integrations import media
 from chalicelib.observability import logger, metrics
-from chalicelib.services.uploads import upload_prefix
+from chalicelib.services.uploads import attached_key, upload_prefix
 
 _ID_ATTEMPTS = 3
 
@@ -51,8 +51,20 @@ def _check_references(principal: Principal, request: dict[str, Any]) -> None:
         raise ValidationFailed(errors)
 
 
+def _attach_media(keys: list[str]) -> list[str]:
+    """Copy each checked upload out of reach of the bucket's expiry of unattached uploads;
+    the appeal refers to the copies."""
+    attached = []
+    for key in keys:
+        target = attached_key(key)
+        media.copy_object(key, target)
+        attached.append(target)
+    return attached
+
+
 def _submit(principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
     _check_references(principal, request)
+    kept_media = _attach_media(list(request.get("media", [])))
     at = clock.iso(clock.now())
     channel = Channel(request.get("channel", Channel.APP.value))
     appeal = Appeal(
@@ -69,7 +81,7 @@ def _submit(principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
         location=request.get("location"),
         contact=request.get("contact") or None,
         is_public=bool(request.get("is_public", False)),
-        media=list(request.get("media", [])),
+        media=kept_media,
         timeline=[
             Event(type="submitted", at=at, actor=principal.actor(), data={"channel": channel.value})
         ],
