@@ -96,6 +96,7 @@ def deliver(
             {
                 "records": len(batch),
                 "retry": retries,
+                "keys": [r["dynamodb"].get("Keys", {}) for r in batch],
                 "sequence_numbers": [r["dynamodb"]["SequenceNumber"] for r in batch],
                 "failures": failures,
                 "error": error,
