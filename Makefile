@@ -4,7 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types format bench clean
+.PHONY: run test check lint types format bench package clean
+
+STAGE ?= dev
+BUILD := build/$(STAGE)
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,11 +33,17 @@ types: $(STAMP)
 
 check: lint types test
 
+# The deployable template and zip under build/$(STAGE)/, then cfn-lint on the template.
+package: $(STAMP)
+	$(PY) -m infra.package $(STAGE) $(BUILD)
+	$(VENV)/bin/cfn-lint $(BUILD)/template.json
+
 bench: $(STAMP)
 	$(PY) bench/cold_start.py
 	$(PY) bench/lifecycle_cost.py
 	$(PY) bench/sla_sweep.py
 	$(PY) bench/rankings.py
+	$(PY) bench/package_size.py
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .local build .pytest_cache .mypy_cache .ruff_cache

@@ -7,10 +7,13 @@ Tests and the local stack set the environment before the app is imported; Pynamo
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 LOCAL_STAGES = frozenset({"local", "test"})
+DEPLOYED_STAGES = frozenset({"dev", "prod"})
+STAGE_VARIABLE = "MINSHENG_STAGE"
 
 
 class ConfigError(RuntimeError):
@@ -37,7 +40,6 @@ class Settings:
     user_pool_client_id: str
     aws_endpoint: str | None
     jwks_url: str
-    appeals_stream_arn: str
     upload_max_bytes: int
     upload_url_seconds: int
     idempotency_seconds: int
@@ -80,9 +82,43 @@ def _reply_days(raw: str) -> dict[str, int]:
     return days
 
 
+def env_name(field: str) -> str:
+    """The environment variable a resource name is read from: ``appeals_table`` ->
+    ``MINSHENG_APPEALS_TABLE``. ``infra/`` sets these from the stack's own resources."""
+    return f"MINSHENG_{field.upper()}"
+
+
+def resource_fields() -> list[str]:
+    """Settings that name a deployed resource: every table, the bucket, the pool and its
+    client. A deployed stage must be given each one; nothing guesses them from a prefix."""
+    from dataclasses import fields
+
+    names = [f.name for f in fields(Settings)]
+    return [n for n in names if n.endswith("_table")] + [
+        "media_bucket",
+        "user_pool_id",
+        "user_pool_client_id",
+    ]
+
+
+def _stage(env: Mapping[str, str]) -> str:
+    stage = env.get(STAGE_VARIABLE, "")
+    if not stage:
+        raise ConfigError(
+            f"{STAGE_VARIABLE} is not set: use one of {sorted(DEPLOYED_STAGES)} when deployed "
+            f"(the local stack and the tests set {sorted(LOCAL_STAGES)})"
+        )
+    if stage not in LOCAL_STAGES | DEPLOYED_STAGES:
+        raise ConfigError(
+            f"{STAGE_VARIABLE}={stage!r} is not a known stage: "
+            f"{sorted(LOCAL_STAGES | DEPLOYED_STAGES)}"
+        )
+    return stage
+
+
 def load_settings() -> Settings:
     env = os.environ
-    stage = env.get("MINSHENG_STAGE", "local")
+    stage = _stage(env)
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
     prefix = env.get("MINSHENG_TABLE_PREFIX", f"minsheng-{stage}")
     pool_id = env.get("MINSHENG_USER_POOL_ID", "")
@@ -95,8 +131,9 @@ def load_settings() -> Settings:
             raise ConfigError(
                 f"stage {stage!r} may not set MINSHENG_JWKS_URL or MINSHENG_AWS_ENDPOINT"
             )
-        if not pool_id:
-            raise ConfigError("MINSHENG_USER_POOL_ID is required outside local stages")
+        missing = [env_name(f) for f in resource_fields() if not env.get(env_name(f))]
+        if missing:
+            raise ConfigError(f"stage {stage!r} needs {', '.join(missing)} (set by the stack)")
     if jwks_override:
         jwks_url = jwks_override
     elif endpoint:
@@ -122,10 +159,6 @@ def load_settings() -> Settings:
         user_pool_client_id=env.get("MINSHENG_USER_POOL_CLIENT_ID", ""),
         aws_endpoint=endpoint,
         jwks_url=jwks_url,
-        appeals_stream_arn=env.get(
-            "MINSHENG_APPEALS_STREAM_ARN",
-            f"arn:aws:dynamodb:{region}:000000000000:table/{prefix}-appeals/stream/local",
-        ),
         upload_max_bytes=_int("MINSHENG_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, 1024, 50 << 20),
         upload_url_seconds=_int("MINSHENG_UPLOAD_URL_SECONDS", 900, 60, 3600),
         idempotency_seconds=_int("MINSHENG_IDEMPOTENCY_SECONDS", 86400, 60, 7 * 86400),

@@ -1,79 +1,550 @@
-"""Resources Chalice does not generate, as a CloudFormation template merged into
-``chalice package`` output. Tables come from the PynamoDB models (``dal/tables.py``).
+"""The deployable template: what ``chalice package`` writes (functions, API, schedules,
+stream subscriptions), completed with everything Chalice does not generate.
 
-    python -m infra.template > infra/resources.json
+- data: a table per PynamoDB model in ``ALL_MODELS``, the queues ``event_sources``
+  declares, the media bucket;
+- identity: the Cognito pool, its app client and groups;
+- wiring: every function gets each resource's name from ``Ref`` (``MINSHENG_*``), its own
+  log group with retention, a role per group of functions with the same needs
+  (``infra/permissions.py``); stream subscriptions are bound to ``GetAtt Table.StreamArn``
+  with the delivery settings ``event_sources`` declares;
+- operations: alarms to an SNS topic for the on-call address; the Cognito authorizer in
+  front of signed-in routes.
+
+``python -m infra.package`` runs Chalice and writes the result; ``data_template()`` alone is
+what the moto CloudFormation test deploys.
 """
 
 from __future__ import annotations
 
-import json
-import sys
+import copy
 from typing import Any
 
-LOGICAL_IDS = {
-    "AppealModel": "AppealsTable",
-    "CommentModel": "CommentsTable",
-    "DepartmentModel": "DepartmentsTable",
-    "CategoryModel": "CategoriesTable",
-    "SettingModel": "SettingsTable",
-    "FollowModel": "FollowsTable",
-    "StatsModel": "StatsTable",
-    "IdempotencyModel": "IdempotencyTable",
-}
+from chalicelib.config import Settings, env_name, resource_fields, settings
+from chalicelib.event_sources import QUEUES, STREAM_CONSUMERS
+from infra.permissions import NEEDS, Grant
+
+FUNCTION_TYPE = "AWS::Serverless::Function"
+LOG_RETENTION_DAYS = {"dev": 14, "prod": 365}
+SWEEP_LAG_ALARM_SECONDS = 300
+API_5XX_RATE = 0.05
+AUTHORIZER = "MinshengUserPool"
+RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 
 
-def template() -> dict[str, Any]:
+def _camel(text: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in text.replace("-", "_").split("_"))
+
+
+# -- names ------------------------------------------------------------------------------
+
+
+def table_logical_id(model: Any) -> str:
+    """``AppealModel`` -> ``AppealTable``: derived, so a new model needs no entry here."""
+    return f"{model.__name__.removesuffix('Model')}Table"
+
+
+def table_setting(model: Any, cfg: Settings | None = None) -> str:
+    """The Settings field whose value is the model's table name."""
+    values = cfg or settings()
+    fields = [
+        f
+        for f in resource_fields()
+        if f.endswith("_table") and getattr(values, f) == model.Meta.table_name
+    ]
+    if len(fields) != 1:
+        raise LookupError(f"{model.__name__}: no single *_table setting names its table")
+    return fields[0]
+
+
+def resource_ids() -> dict[str, str]:
+    """Settings field -> logical id of the resource whose ``Ref`` is that name."""
+    from chalicelib.dal.models import ALL_MODELS
+
+    ids = {table_setting(model): table_logical_id(model) for model in ALL_MODELS}
+    ids.update(
+        media_bucket="MediaBucket", user_pool_id="UserPool", user_pool_client_id="UserPoolClient"
+    )
+    missing = set(resource_fields()) - set(ids)
+    if missing:
+        raise LookupError(f"no resource in the template for {sorted(missing)}")
+    return ids
+
+
+def queue_logical_id(name: str) -> str:
+    return f"{_camel(name)}Queue"
+
+
+def output_name(field: str) -> str:
+    """The stack output carrying a resource's name: ``appeals_table`` -> ``AppealsTable``."""
+    return _camel(field)
+
+
+# -- resources --------------------------------------------------------------------------
+
+
+def table_resources() -> dict[str, Any]:
     from chalicelib.dal.models import ALL_MODELS
     from chalicelib.dal.tables import cloudformation_resource
+
+    return {table_logical_id(m): cloudformation_resource(m) for m in ALL_MODELS}
+
+
+def queue_resources() -> dict[str, Any]:
+    return {
+        queue_logical_id(q.name): {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "MessageRetentionPeriod": q.retention_seconds,
+                "SqsManagedSseEnabled": True,
+            },
+        }
+        for q in QUEUES.values()
+    }
+
+
+def media_lifecycle_rules() -> list[dict[str, Any]]:
+    """Uploads never attached to an appeal expire; attached photos are copied under
+    ``ATTACHED_ROOT`` (services/uploads.py), which no rule touches."""
+    from chalicelib.local.provision import UNATTACHED_UPLOAD_DAYS
+    from chalicelib.services.uploads import UPLOADS_ROOT
+
+    return [
+        {
+            "Id": "expire-unattached-uploads",
+            "Status": "Enabled",
+            "Prefix": UPLOADS_ROOT,
+            "ExpirationInDays": UNATTACHED_UPLOAD_DAYS,
+        },
+        {
+            "Id": "abort-incomplete-multipart-uploads",
+            "Status": "Enabled",
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+        },
+    ]
+
+
+def bucket_resources() -> dict[str, Any]:
+    from chalicelib.local.provision import PUBLIC_ACCESS_BLOCK
+
+    return {
+        "MediaBucket": {
+            "Type": "AWS::S3::Bucket",
+            **RETAIN,
+            "Properties": {
+                "PublicAccessBlockConfiguration": PUBLIC_ACCESS_BLOCK,
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "LifecycleConfiguration": {"Rules": media_lifecycle_rules()},
+            },
+        }
+    }
+
+
+def identity_resources() -> dict[str, Any]:
     from chalicelib.local import provision as spec
 
     resources: dict[str, Any] = {
-        LOGICAL_IDS[model.__name__]: cloudformation_resource(model) for model in ALL_MODELS
-    }
-    resources["MediaBucket"] = {
-        "Type": "AWS::S3::Bucket",
-        "DeletionPolicy": "Retain",
-        "Properties": {
-            "PublicAccessBlockConfiguration": spec.PUBLIC_ACCESS_BLOCK,
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [
-                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                ]
-            },
-            "LifecycleConfiguration": {
-                "Rules": [
-                    {
-                        "Id": "expire-unattached-uploads",
-                        "Status": "Enabled",
-                        "Prefix": "uploads/",
-                        "ExpirationInDays": spec.UNATTACHED_UPLOAD_DAYS,
-                    }
-                ]
+        "UserPool": {
+            "Type": "AWS::Cognito::UserPool",
+            **RETAIN,
+            "Properties": {
+                "UserPoolName": {"Fn::Sub": "${AWS::StackName}-users"},
+                "Policies": {"PasswordPolicy": spec.PASSWORD_POLICY},
+                "Schema": spec.POOL_SCHEMA,
+                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
+                "DeletionProtection": "ACTIVE",
             },
         },
-    }
-    resources["UserPool"] = {
-        "Type": "AWS::Cognito::UserPool",
-        "Properties": {
-            "Policies": {"PasswordPolicy": spec.PASSWORD_POLICY},
-            "Schema": spec.POOL_SCHEMA,
-        },
-    }
-    resources["UserPoolClient"] = {
-        "Type": "AWS::Cognito::UserPoolClient",
-        "Properties": {
-            "UserPoolId": {"Ref": "UserPool"},
-            **spec.APP_CLIENT,
+        "UserPoolClient": {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "UserPoolId": {"Ref": "UserPool"},
+                "ClientName": {"Fn::Sub": "${AWS::StackName}-app"},
+                **spec.APP_CLIENT,
+            },
         },
     }
     for group in spec.GROUPS:
-        resources[f"{group.capitalize()}Group"] = {
+        resources[f"{_camel(group)}Group"] = {
             "Type": "AWS::Cognito::UserPoolGroup",
             "Properties": {"GroupName": group, "UserPoolId": {"Ref": "UserPool"}},
         }
-    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+    return resources
 
 
-if __name__ == "__main__":
-    json.dump(template(), sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+def data_outputs() -> dict[str, Any]:
+    ids = resource_ids()
+    return {
+        output_name(field): {"Description": env_name(field), "Value": {"Ref": ids[field]}}
+        for field in resource_fields()
+    }
+
+
+def data_template() -> dict[str, Any]:
+    """Tables, queues and the bucket, with their names as outputs: the resources whose
+    data outlives a deployment (and what moto's CloudFormation can create)."""
+    resources = {**table_resources(), **queue_resources(), **bucket_resources()}
+    outputs = {k: v for k, v in data_outputs().items() if v["Value"]["Ref"] in resources}
+    for name in QUEUES:
+        outputs[f"{queue_logical_id(name)}Url"] = {"Value": {"Ref": queue_logical_id(name)}}
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources, "Outputs": outputs}
+
+
+# -- permissions ------------------------------------------------------------------------
+
+
+def _resolve(resource: str) -> Any:
+    """A symbolic resource of ``infra/permissions.py`` as an ARN expression."""
+    kind, _, rest = resource.partition(":")
+    ids = resource_ids()
+    if kind == "table":
+        return {"Fn::GetAtt": [ids[rest], "Arn"]}
+    if kind == "index":
+        field, _, index = rest.partition("/")
+        return {"Fn::Sub": f"${{{ids[field]}.Arn}}/index/{index}"}
+    if kind == "objects":
+        field, _, prefix = rest.partition("/")
+        return {"Fn::Sub": f"${{{ids[field]}.Arn}}/{prefix}*"}
+    raise ValueError(f"unknown resource {resource!r}")
+
+
+def _log_group_arn(function: str) -> Any:
+    return {
+        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+        f"/aws/lambda/${{AWS::StackName}}-{function}:*"
+    }
+
+
+def _statements(grants: frozenset[Grant]) -> list[dict[str, Any]]:
+    by_resource: dict[str, set[str]] = {}
+    for action, resource in grants:
+        by_resource.setdefault(resource, set()).add(action)
+    return [
+        {"Effect": "Allow", "Action": sorted(actions), "Resource": _resolve(resource)}
+        for resource, actions in sorted(by_resource.items())
+    ]
+
+
+def stream_grants(function: str, handler: str) -> list[dict[str, Any]]:
+    """What the event source mapping does with the function's role: read the stream, and
+    describe exhausted batches to the on-failure queue."""
+    declared = STREAM_CONSUMERS[handler]
+    table = resource_ids()[declared.table_setting]
+    return [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+            ],
+            "Resource": {"Fn::GetAtt": [table, "StreamArn"]},
+        },
+        {
+            # ListStreams has no resource-level permissions: the service accepts only "*".
+            "Sid": "ListStreamsAcceptsOnlyAnyResource",
+            "Effect": "Allow",
+            "Action": ["dynamodb:ListStreams"],
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": {
+                "Fn::GetAtt": [queue_logical_id(declared.delivery.on_failure_queue), "Arn"]
+            },
+        },
+    ]
+
+
+def role_groups(functions: dict[str, str]) -> dict[str, list[str]]:
+    """Role logical id -> functions sharing it (same code needs, same stream subscription).
+    ``functions`` maps each function's logical id to its Chalice handler name."""
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    for function, handler in sorted(functions.items()):
+        if function not in NEEDS:
+            raise LookupError(f"infra/permissions.py has no entry for {function}")
+        stream = STREAM_CONSUMERS.get(handler)
+        key = (NEEDS[function], stream.table_setting if stream else None)
+        groups.setdefault(key, []).append(function)
+    return {f"{members[0]}Role": members for members in groups.values()}
+
+
+def role_resource(members: list[str], handlers: dict[str, str]) -> dict[str, Any]:
+    first = members[0]
+    statements = _statements(NEEDS[first])
+    if handlers[first] in STREAM_CONSUMERS:
+        statements += stream_grants(first, handlers[first])
+    statements.append(
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [_log_group_arn(m) for m in members],
+        }
+    )
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": "minsheng",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                }
+            ],
+        },
+    }
+
+
+# -- assembly ---------------------------------------------------------------------------
+
+
+def _handler_names(app: Any) -> dict[str, str]:
+    """Function logical id (as Chalice names it) -> the app's handler name."""
+    from chalice.app import DynamoDBEventConfig, ScheduledEventConfig
+    from chalice.utils import to_cfn_resource_name
+
+    names = {"APIHandler": "api_handler"}
+    for source in app.event_sources:
+        if isinstance(source, DynamoDBEventConfig | ScheduledEventConfig):
+            names[to_cfn_resource_name(source.name)] = source.name
+    return names
+
+
+def _secure_routes(swagger: dict[str, Any]) -> None:
+    """API Gateway checks the Cognito token on signed-in routes before the function runs
+    (the app verifies it again); public routes stay open."""
+    from chalicelib.handlers.http.base import ROUTES
+
+    signed_in = {(r.path, r.method.lower()) for r in ROUTES if r.roles is not None}
+    swagger.setdefault("securityDefinitions", {})[AUTHORIZER] = {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "x-amazon-apigateway-authtype": "cognito_user_pools",
+        "x-amazon-apigateway-authorizer": {
+            "type": "cognito_user_pools",
+            "providerARNs": [{"Fn::GetAtt": ["UserPool", "Arn"]}],
+        },
+    }
+    for path, operations in swagger.get("paths", {}).items():
+        for method, operation in operations.items():
+            if (path, method) in signed_in:
+                operation["security"] = [{AUTHORIZER: []}]
+    detail = "$context.error.messageString"
+    swagger["x-amazon-apigateway-gateway-responses"] = {
+        kind: {
+            "statusCode": str(status),
+            "responseParameters": {
+                "gatewayresponse.header.WWW-Authenticate": "'Bearer realm=\"minsheng\"'"
+            }
+            if status == 401
+            else {},
+            "responseTemplates": {
+                "application/json": (
+                    f'{{"type": "urn:minsheng:problem:{slug}", "title": "{title}", '
+                    f'"status": {status}, "detail": {detail}}}'
+                )
+            },
+        }
+        for kind, status, slug, title in (
+            ("UNAUTHORIZED", 401, "unauthenticated", "Not signed in"),
+            ("ACCESS_DENIED", 403, "forbidden", "Not allowed"),
+        )
+    }
+
+
+def _alarm(name: str, description: str, **properties: Any) -> dict[str, Any]:
+    return {
+        f"{name}Alarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": description,
+                "AlarmActions": [{"Ref": "AlarmTopic"}],
+                "OKActions": [{"Ref": "AlarmTopic"}],
+                "EvaluationPeriods": 1,
+                "Period": 300,
+                "TreatMissingData": "notBreaching",
+                **properties,
+            },
+        }
+    }
+
+
+def alarm_resources(functions: list[str], api_stage: str) -> dict[str, Any]:
+    resources: dict[str, Any] = {
+        "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {}},
+        "OnCallSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {
+                "TopicArn": {"Ref": "AlarmTopic"},
+                "Protocol": "email",
+                "Endpoint": {"Ref": "OnCallEmail"},
+            },
+        },
+    }
+    for queue in QUEUES.values():
+        logical = queue_logical_id(queue.name)
+        resources.update(
+            _alarm(
+                f"{logical}Depth",
+                f"Messages are waiting in {queue.name}: records that could not be processed",
+                Namespace="AWS/SQS",
+                MetricName="ApproximateNumberOfMessagesVisible",
+                Dimensions=[{"Name": "QueueName", "Value": {"Fn::GetAtt": [logical, "QueueName"]}}],
+                Statistic="Maximum",
+                Threshold=queue.alarm_depth,
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+            )
+        )
+    for function in functions:
+        for metric in ("Errors", "Throttles"):
+            resources.update(
+                _alarm(
+                    f"{function}{metric}",
+                    f"{function}: {metric.lower()}",
+                    Namespace="AWS/Lambda",
+                    MetricName=metric,
+                    Dimensions=[{"Name": "FunctionName", "Value": {"Ref": function}}],
+                    Statistic="Sum",
+                    Threshold=1,
+                    ComparisonOperator="GreaterThanOrEqualToThreshold",
+                )
+            )
+    resources.update(
+        _alarm(
+            "Api5xx",
+            f"More than {API_5XX_RATE:.0%} of API requests failed with a 5xx",
+            Namespace="AWS/ApiGateway",
+            MetricName="5XXError",
+            Dimensions=[
+                {"Name": "ApiName", "Value": {"Ref": "AWS::StackName"}},
+                {"Name": "Stage", "Value": api_stage},
+            ],
+            Statistic="Average",
+            Threshold=API_5XX_RATE,
+            ComparisonOperator="GreaterThanThreshold",
+        )
+    )
+    resources.update(
+        _alarm(
+            "SlaSweepLag",
+            "The oldest due work order waits longer than the SLA sweep allows "
+            "(or the sweep stopped reporting)",
+            Namespace="Minsheng",
+            MetricName="SlaSweepLagSeconds",
+            Dimensions=[{"Name": "service", "Value": "minsheng"}],
+            Statistic="Maximum",
+            Period=60,
+            EvaluationPeriods=5,
+            DatapointsToAlarm=3,
+            Threshold=SWEEP_LAG_ALARM_SECONDS,
+            ComparisonOperator="GreaterThanThreshold",
+            TreatMissingData="breaching",
+        )
+    )
+    return resources
+
+
+def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str, Any]:
+    """Chalice's template for ``stage`` completed into the deployable one."""
+    template = copy.deepcopy(chalice_template)
+    resources: dict[str, Any] = template["Resources"]
+    handlers = {k: v for k, v in _handler_names(app).items() if k in resources}
+    functions = sorted(k for k, v in resources.items() if v["Type"] == FUNCTION_TYPE)
+    if sorted(handlers) != functions:
+        raise LookupError(f"functions {functions} do not match the app's handlers {handlers}")
+
+    template["Parameters"] = {
+        "OnCallEmail": {
+            "Type": "String",
+            "Description": "Who receives the alarms (an SNS email subscription to confirm)",
+            "AllowedPattern": "[^@\\s]+@[^@\\s]+\\.[^@\\s]+",
+        },
+        "LogRetentionDays": {
+            "Type": "Number",
+            "Default": LOG_RETENTION_DAYS.get(stage, 30),
+            "AllowedValues": [7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653],
+        },
+    }
+    resources.update(table_resources())
+    resources.update(queue_resources())
+    resources.update(bucket_resources())
+    resources.update(identity_resources())
+
+    ids = resource_ids()
+    names = {env_name(field): {"Ref": ids[field]} for field in resource_fields()}
+    for function in functions:
+        properties = resources[function]["Properties"]
+        properties["FunctionName"] = {"Fn::Sub": f"${{AWS::StackName}}-{function}"}
+        variables = properties.setdefault("Environment", {}).setdefault("Variables", {})
+        variables.update(names)
+        variables["MINSHENG_STAGE"] = stage
+        resources[f"{function}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{function}"},
+                "RetentionInDays": {"Ref": "LogRetentionDays"},
+            },
+        }
+        resources[function]["DependsOn"] = [f"{function}LogGroup"]
+        for event in properties.get("Events", {}).values():
+            if event["Type"] == "DynamoDB":
+                event["Properties"] = stream_mapping(handlers[function])
+
+    for role, members in role_groups(handlers).items():
+        resources[role] = role_resource(members, handlers)
+        for member in members:
+            resources[member]["Properties"]["Role"] = {"Fn::GetAtt": [role, "Arn"]}
+
+    api = resources.get("RestAPI")
+    api_stage = "api"
+    if api is not None:
+        api["Properties"]["Name"] = {"Ref": "AWS::StackName"}
+        api_stage = api["Properties"]["StageName"]
+        _secure_routes(api["Properties"]["DefinitionBody"])
+    resources.update(alarm_resources(functions, api_stage))
+
+    outputs = template.setdefault("Outputs", {})
+    outputs.update(data_outputs())
+    for name in QUEUES:
+        outputs[f"{queue_logical_id(name)}Url"] = {"Value": {"Ref": queue_logical_id(name)}}
+    return template
+
+
+def stream_mapping(handler: str) -> dict[str, Any]:
+    """A DynamoDB event's properties as ``event_sources`` declares them."""
+    declared = STREAM_CONSUMERS[handler]
+    delivery = declared.delivery
+    table = resource_ids()[declared.table_setting]
+    properties: dict[str, Any] = {
+        "Stream": {"Fn::GetAtt": [table, "StreamArn"]},
+        "StartingPosition": declared.starting_position,
+        "BatchSize": declared.batch_size,
+        "MaximumRetryAttempts": delivery.maximum_retry_attempts,
+        "BisectBatchOnFunctionError": delivery.bisect_on_error,
+        "MaximumRecordAgeInSeconds": delivery.maximum_record_age_seconds,
+        "DestinationConfig": {
+            "OnFailure": {
+                "Type": "SQS",
+                "Destination": {"Fn::GetAtt": [queue_logical_id(delivery.on_failure_queue), "Arn"]},
+            }
+        },
+    }
+    if delivery.report_batch_item_failures:
+        properties["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+    return properties

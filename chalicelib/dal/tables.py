@@ -10,13 +10,18 @@ from typing import Any
 
 from pynamodb.models import Model
 
-TTL_ATTRIBUTES = {"IdempotencyModel": "expiration", "StatsModel": "expires_at"}
+
+def _key_schema(raw: list[Any]) -> list[dict[str, str]]:
+    """HASH before RANGE: DynamoDB and CloudFormation refuse any other order (PynamoDB lists
+    an index's keys in attribute order)."""
+    keys = [dict(k) for k in raw]
+    return sorted(keys, key=lambda k: 0 if k["KeyType"] == "HASH" else 1)
 
 
 def _index(raw: dict[str, Any]) -> dict[str, Any]:
     return {
         "IndexName": raw["index_name"],
-        "KeySchema": [dict(k) for k in raw["key_schema"]],
+        "KeySchema": _key_schema(raw["key_schema"]),
         "Projection": dict(raw["projection"]),
     }
 
@@ -28,7 +33,7 @@ def create_table_request(model: type[Model]) -> dict[str, Any]:
         definitions[item["AttributeName"]] = item["AttributeType"]
     request: dict[str, Any] = {
         "TableName": model.Meta.table_name,
-        "KeySchema": [dict(k) for k in schema["key_schema"]],
+        "KeySchema": _key_schema(schema["key_schema"]),
         "BillingMode": "PAY_PER_REQUEST",
     }
     gsis = [_index(dict(i)) for i in schema["global_secondary_indexes"]]
@@ -44,17 +49,35 @@ def create_table_request(model: type[Model]) -> dict[str, Any]:
 
 
 def ttl_attribute(model: type[Model]) -> str | None:
-    return TTL_ATTRIBUTES.get(model.__name__)
+    """The model's TTLAttribute, if it has one (DynamoDB allows one per table)."""
+    from pynamodb.attributes import TTLAttribute
+
+    for attribute in model.get_attributes().values():
+        if isinstance(attribute, TTLAttribute):
+            return str(attribute.attr_name)
+    return None
 
 
 def cloudformation_resource(model: type[Model]) -> dict[str, Any]:
-    """An AWS::DynamoDB::Table resource; the table name is left to the stack."""
+    """An AWS::DynamoDB::Table resource; the table name is left to the stack. Kept when the
+    stack is deleted or the resource replaced, protected from deletion, recoverable to any
+    second of the last 35 days."""
     request = create_table_request(model)
     request.pop("TableName")
     properties: dict[str, Any] = dict(request)
+    stream = properties.pop("StreamSpecification", None)
+    if stream:
+        # CloudFormation's StreamSpecification has no StreamEnabled: naming a view enables it.
+        properties["StreamSpecification"] = {"StreamViewType": stream["StreamViewType"]}
     properties["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
     properties["SSESpecification"] = {"SSEEnabled": True}
+    properties["DeletionProtectionEnabled"] = True
     ttl = ttl_attribute(model)
     if ttl:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
-    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "Properties": properties}
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": properties,
+    }

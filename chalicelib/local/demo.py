@@ -32,11 +32,12 @@ def new_password() -> str:
             return body
 
 
-def load_reference_data(at: str) -> tuple[int, int]:
-    """Departments (towns and streets included: they handle local affairs) and categories."""
+def load_reference_data(at: str, data: dict[str, Any] | None = None) -> tuple[int, int]:
+    """Departments (towns and streets included: they handle local affairs) and categories,
+    from ``data`` (a district file's contents; the demo district by default)."""
     from chalicelib.dal import reference
 
-    data = district()
+    data = data or district()
     departments = 0
     for town in data["towns_and_streets"]:
         reference.put_department(town["id"], town["name"], town["kind"], at)

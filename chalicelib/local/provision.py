@@ -111,6 +111,8 @@ def create_tables(dynamodb: Any) -> dict[str, str]:
 
 
 def create_media_bucket(s3: Any, bucket: str, region: str) -> None:
+    from chalicelib.services.uploads import UPLOADS_ROOT
+
     if region == "us-east-1":
         s3.create_bucket(Bucket=bucket)
     else:
@@ -126,9 +128,29 @@ def create_media_bucket(s3: Any, bucket: str, region: str) -> None:
                 {
                     "ID": "expire-unattached-uploads",
                     "Status": "Enabled",
-                    "Filter": {"Prefix": "uploads/"},
+                    "Filter": {"Prefix": UPLOADS_ROOT},
                     "Expiration": {"Days": UNATTACHED_UPLOAD_DAYS},
                 }
             ]
         },
     )
+
+
+def queue_name(queue: str) -> str:
+    """The local stack's name for a queue ``chalicelib/event_sources.py`` declares."""
+    from chalicelib.config import settings
+
+    return f"minsheng-{settings().stage}-{queue}"
+
+
+def create_queues(sqs: Any) -> dict[str, str]:
+    """Every queue ``event_sources`` declares; returns declared name -> queue URL."""
+    from chalicelib.event_sources import QUEUES
+
+    return {
+        queue.name: sqs.create_queue(
+            QueueName=queue_name(queue.name),
+            Attributes={"MessageRetentionPeriod": str(queue.retention_seconds)},
+        )["QueueUrl"]
+        for queue in QUEUES.values()
+    }

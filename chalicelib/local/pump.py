@@ -13,11 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from chalicelib.event_sources import STREAM_CONSUMERS, Delivery
 from chalicelib.local.lambda_context import LocalContext
+from chalicelib.local.provision import queue_name
 
-# As the deployed event source mappings will be: retried with growing pauses, the shard
-# held meanwhile (order kept), then the records left are set aside (logged as discarded).
-MAX_ATTEMPTS = 10
+# How long the pump waits between retries of a failed batch (AWS picks its own pace; the
+# number of retries, bisecting and the on-failure queue come from chalicelib/event_sources.py).
 FIRST_PAUSE_SECONDS = 0.5
 MAX_PAUSE_SECONDS = 30.0
 
@@ -26,9 +27,32 @@ MAX_PAUSE_SECONDS = 30.0
 class StreamSubscription:
     name: str
     table: str
-    stream_arn: str
     batch_size: int
     starting_position: str
+    delivery: Delivery
+
+
+def subscriptions(app: Any) -> list[StreamSubscription]:
+    """The app's stream handlers, each with the settings ``event_sources`` declares for it
+    (the same ones ``infra/`` writes into the deployed event source mappings)."""
+    from chalice.app import DynamoDBEventConfig
+
+    from chalicelib.config import settings
+
+    found = []
+    for source in app.event_sources:
+        if isinstance(source, DynamoDBEventConfig):
+            declared = STREAM_CONSUMERS[source.name]
+            found.append(
+                StreamSubscription(
+                    name=source.name,
+                    table=getattr(settings(), declared.table_setting),
+                    batch_size=declared.batch_size,
+                    starting_position=declared.starting_position,
+                    delivery=declared.delivery,
+                )
+            )
+    return found
 
 
 def table_of(stream_arn: str) -> str:
@@ -36,20 +60,82 @@ def table_of(stream_arn: str) -> str:
     return stream_arn.split(":table/", 1)[1].split("/", 1)[0]
 
 
-def subscriptions(app: Any) -> list[StreamSubscription]:
-    from chalice.app import DynamoDBEventConfig
+def first_failure(records: list[dict[str, Any]], failures: list[str]) -> int:
+    """Index of the first record whose sequence number the function reported as failed."""
+    failed = set(failures)
+    for index, record in enumerate(records):
+        if record["dynamodb"]["SequenceNumber"] in failed:
+            return index
+    return 0  # an identifier not in the batch: Lambda retries the whole batch
 
-    return [
-        StreamSubscription(
-            name=source.name,
-            table=table_of(source.stream_arn),
-            stream_arn=source.stream_arn,
-            batch_size=source.batch_size,
-            starting_position=source.starting_position,
+
+def deliver(
+    invoke: Callable[[list[dict[str, Any]]], Any],
+    records: list[dict[str, Any]],
+    delivery: Delivery,
+    wait: Callable[[float], bool],
+    set_aside: Callable[[list[dict[str, Any]], int], None],
+    log: Callable[[dict[str, Any]], None] = lambda entry: None,
+) -> None:
+    """What Lambda's event source mapping does with one batch under ``delivery``:
+    reported failures are retried from the first failed record; an error (the function
+    raised) splits the batch in two when bisecting is on; a part that has used up its
+    retries goes to the on-failure destination (``set_aside``), and the shard moves on.
+    ``wait`` pauses between retries and returns True when the pump is stopping."""
+    work: list[tuple[list[dict[str, Any]], int]] = [(records, 0)]
+    pause = FIRST_PAUSE_SECONDS
+    while work:
+        batch, retries = work.pop(0)
+        try:
+            result = invoke(batch)
+            failures = [f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])]
+            error = None
+        except Exception as exc:
+            failures, error = [], repr(exc)
+        log(
+            {
+                "records": len(batch),
+                "retry": retries,
+                "keys": [r["dynamodb"].get("Keys", {}) for r in batch],
+                "sequence_numbers": [r["dynamodb"]["SequenceNumber"] for r in batch],
+                "failures": failures,
+                "error": error,
+            }
         )
-        for source in app.event_sources
-        if isinstance(source, DynamoDBEventConfig)
-    ]
+        if error is None and not failures:
+            continue
+        if error is not None and delivery.bisect_on_error and len(batch) > 1:
+            half = len(batch) // 2
+            work[0:0] = [(batch[:half], retries), (batch[half:], retries)]
+            continue
+        rest = batch if error is not None else batch[first_failure(batch, failures) :]
+        if retries >= delivery.maximum_retry_attempts:
+            set_aside(rest, retries + 1)
+            continue
+        if wait(pause):
+            return
+        pause = min(pause * 2, MAX_PAUSE_SECONDS)
+        work.insert(0, (rest, retries + 1))
+
+
+def failure_message(
+    name: str, stream_arn: str, records: list[dict[str, Any]], attempts: int
+) -> dict[str, Any]:
+    """What Lambda sends to an on-failure destination for a stream batch: where the
+    records are, not the records themselves."""
+    return {
+        "requestContext": {
+            "functionArn": name,
+            "condition": "RetryAttemptsExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "DDBStreamBatchInfo": {
+            "streamArn": stream_arn,
+            "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+            "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+            "batchSize": len(records),
+        },
+    }
 
 
 def lambda_record(raw: dict[str, Any], stream_arn: str) -> dict[str, Any]:
@@ -83,10 +169,12 @@ class StreamPump:
         dynamodb_client: Any,
         log: EventLog,
         poll_seconds: float = 0.25,
+        sqs_client: Any = None,
     ) -> None:
         self._app = app
         self._streams = streams_client
         self._dynamodb = dynamodb_client
+        self._sqs = sqs_client
         self._log = log
         self._poll = poll_seconds
         self._stop = threading.Event()
@@ -132,7 +220,7 @@ class StreamPump:
                 records = [lambda_record(r, arn) for r in page.get("Records", [])]
                 if records:
                     idle = False
-                    self._deliver(sub, handler, records)
+                    self._deliver(sub, arn, handler, records)
                 nxt = page.get("NextShardIterator")
                 if nxt:
                     iterators[shard_id] = nxt
@@ -142,49 +230,29 @@ class StreamPump:
                 self._stop.wait(self._poll)
 
     def _deliver(
-        self, sub: StreamSubscription, handler: Callable[..., Any], records: list[dict[str, Any]]
+        self,
+        sub: StreamSubscription,
+        arn: str,
+        handler: Callable[..., Any],
+        records: list[dict[str, Any]],
     ) -> None:
-        """Like Lambda's event source mapping with ReportBatchItemFailures: retry from the
-        first failed record, pausing longer each time; after MAX_ATTEMPTS the rest is logged
-        as discarded (the on-failure destination)."""
-        pending = records
-        pause = FIRST_PAUSE_SECONDS
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            if attempt > 1:
-                if self._stop.wait(pause):
-                    return
-                pause = min(pause * 2, MAX_PAUSE_SECONDS)
-            keys = [r["dynamodb"].get("Keys", {}) for r in pending]
-            try:
-                result = handler({"Records": pending}, LocalContext(sub.name))
-                failures = [
-                    f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])
+        def invoke(batch: list[dict[str, Any]]) -> Any:
+            return handler({"Records": batch}, LocalContext(sub.name))
+
+        def set_aside(rest: list[dict[str, Any]], attempts: int) -> None:
+            message = failure_message(sub.name, arn, rest, attempts)
+            self._log.write({"kind": "stream", "handler": sub.name, "set_aside": message})
+            if self._sqs is not None:
+                url = self._sqs.get_queue_url(QueueName=queue_name(sub.delivery.on_failure_queue))[
+                    "QueueUrl"
                 ]
-                error = None
-            except Exception as exc:
-                failures = [pending[0]["dynamodb"]["SequenceNumber"]]
-                error = repr(exc)
-            self._log.write(
-                {
-                    "kind": "stream",
-                    "handler": sub.name,
-                    "attempt": attempt,
-                    "records": len(pending),
-                    "keys": keys,
-                    "sequence_numbers": [r["dynamodb"]["SequenceNumber"] for r in pending],
-                    "failures": failures,
-                    "error": error,
-                }
-            )
-            if not failures:
-                return
-            first = next(
-                (
-                    i
-                    for i, r in enumerate(pending)
-                    if r["dynamodb"]["SequenceNumber"] in set(failures)
-                ),
-                0,
-            )
-            pending = pending[first:]
-        self._log.write({"kind": "stream", "handler": sub.name, "discarded": len(pending)})
+                self._sqs.send_message(QueueUrl=url, MessageBody=json.dumps(message))
+
+        deliver(
+            invoke,
+            records,
+            sub.delivery,
+            self._stop.wait,
+            set_aside,
+            lambda entry: self._log.write({"kind": "stream", "handler": sub.name, **entry}),
+        )

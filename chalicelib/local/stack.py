@@ -94,9 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     from chalicelib.config import settings
 
     settings.cache_clear()
-    streams = provision.create_tables(aws("dynamodb"))
-    os.environ["MINSHENG_APPEALS_STREAM_ARN"] = streams[settings().appeals_table]
-    settings.cache_clear()
+    provision.create_tables(aws("dynamodb"))
+    provision.create_queues(aws("sqs"))
     provision.create_media_bucket(aws("s3"), settings().media_bucket, REGION)
 
     from chalicelib.domain import clock
@@ -134,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     from chalicelib.local.scheduler import Scheduler
 
     log = EventLog(state / "events.jsonl")
-    pump = StreamPump(chalice_app, aws("dynamodbstreams"), aws("dynamodb"), log)
+    pump = StreamPump(
+        chalice_app, aws("dynamodbstreams"), aws("dynamodb"), log, sqs_client=aws("sqs")
+    )
     pump.start()
     scheduler = Scheduler(chalice_app, REGION, log, scale=args.schedule_scale)
     scheduler.start()

@@ -17,7 +17,7 @@ from chalicelib.integrations import media
 from chalicelib.observability import logger, metrics
 from chalicelib.services import views
 from chalicelib.services.photos import photo_links
-from chalicelib.services.uploads import upload_prefix
+from chalicelib.services.uploads import attached_key, upload_prefix
 
 _ID_ATTEMPTS = 3
 
@@ -61,7 +61,19 @@ def _check_references(principal: Principal, request: dict[str, Any]) -> None:
         raise ValidationFailed(errors)
 
 
+def _attach_media(keys: list[str]) -> list[str]:
+    """Copy each checked upload out of reach of the bucket's expiry of unattached uploads;
+    the appeal refers to the copies."""
+    attached = []
+    for key in keys:
+        target = attached_key(key)
+        media.copy_object(key, target)
+        attached.append(target)
+    return attached
+
+
 def _submit(principal: Principal, request: dict[str, Any]) -> Appeal:
+    kept_media = _attach_media(list(request.get("media", [])))
     at = clock.iso(clock.now())
     channel = Channel(request.get("channel", Channel.APP.value))
     appeal = Appeal(
@@ -78,7 +90,7 @@ def _submit(principal: Principal, request: dict[str, Any]) -> Appeal:
         location=request.get("location"),
         contact=request.get("contact") or None,
         is_public=bool(request.get("is_public", False)),
-        media=list(request.get("media", [])),
+        media=kept_media,
         timeline=[
             Event(type="submitted", at=at, actor=principal.actor(), data={"channel": channel.value})
         ],

@@ -8,8 +8,15 @@ from datetime import datetime
 from chalicelib.dal import appeals as appeal_store
 from chalicelib.domain import clock
 from chalicelib.domain import sla as rules
+from chalicelib.domain.appeal import Appeal
 from chalicelib.errors import Conflict, DomainError
 from chalicelib.observability import logger, metrics
+
+
+def lag_seconds(due: list[Appeal], moment: datetime) -> float:
+    """Seconds since the earliest pending action of the work orders found due."""
+    times = [clock.parse_iso(at) for _, at in filter(None, map(rules.next_open_deadline, due))]
+    return max(0.0, (moment - min(times)).total_seconds()) if times else 0.0
 
 
 def sweep(at: datetime | None = None) -> dict[str, int]:
@@ -19,6 +26,9 @@ def sweep(at: datetime | None = None) -> dict[str, int]:
     moment = at or clock.now()
     due = appeal_store.due_by(clock.iso(moment))
     counts = {"due": len(due), "warnings": 0, "overdue": 0, "escalated": 0, "skipped": 0}
+    # How late the oldest due work order is: a minute or less while the sweep keeps up (the
+    # deployed stack alarms on it, and on its absence).
+    metrics.add_metric(name="SlaSweepLagSeconds", unit="Seconds", value=lag_seconds(due, moment))
     for appeal in due:
         after = rules.sweep(appeal, moment)
         if after is None:

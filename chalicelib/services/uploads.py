@@ -14,11 +14,21 @@ from chalicelib.domain.validation import validate
 from chalicelib.errors import ValidationFailed
 from chalicelib.integrations import media
 
+# Uploads land under UPLOADS_ROOT, where the bucket expires what is never attached; a photo
+# attached to an appeal is copied under ATTACHED_ROOT, which no expiry rule touches.
+UPLOADS_ROOT = "uploads/"
+ATTACHED_ROOT = "attached/"
+
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
 
 
 def upload_prefix(principal: Principal) -> str:
-    return f"uploads/{principal.id}/"
+    return f"{UPLOADS_ROOT}{principal.id}/"
+
+
+def attached_key(upload_key: str) -> str:
+    """Where an upload is kept once an appeal holds it."""
+    return ATTACHED_ROOT + upload_key.removeprefix(UPLOADS_ROOT)
 
 
 def create_upload_ticket(principal: Principal, body: Any) -> dict[str, Any]:

@@ -57,4 +57,25 @@ def test_appeal_attaches_own_uploaded_photo_only(client: Any, stack: Stack) -> N
 
     accepted = post(client, stack, token, {**APPEAL, "media": [mine["key"]]})
     assert accepted.status_code == 201
-    assert body(accepted)["media"] == [mine["key"]]
+    kept = "attached/" + mine["key"].removeprefix("uploads/")
+    assert body(accepted)["media"] == [kept]
+    assert s3.get_object(Bucket=settings().media_bucket, Key=kept)["Body"].read() == b"\x89PNG...."
+
+
+def test_no_expiry_rule_reaches_attached_photos(stack: Stack) -> None:
+    """Given the bucket's lifecycle as the local stack and the deployed template set it,
+    when a photo is attached, then no expiring rule matches its key, while a fresh upload
+    is matched (so the rule still clears unattached uploads)."""
+    from chalicelib.services.uploads import attached_key
+    from infra.template import media_lifecycle_rules
+
+    upload = "uploads/citizen-1/0a.png"
+    s3 = boto3.client("s3", region_name="us-east-1")
+    local = s3.get_bucket_lifecycle_configuration(Bucket=settings().media_bucket)["Rules"]
+    local_expiring = [r["Filter"].get("Prefix", "") for r in local if "Expiration" in r]
+    deployed_expiring = [
+        r.get("Prefix", "") for r in media_lifecycle_rules() if "ExpirationInDays" in r
+    ]
+    for prefixes in (local_expiring, deployed_expiring):
+        assert prefixes and all(upload.startswith(p) for p in prefixes)
+        assert not any(attached_key(upload).startswith(p) for p in prefixes)

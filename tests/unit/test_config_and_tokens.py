@@ -11,16 +11,22 @@ from chalicelib.errors import Unauthenticated
 from chalicelib.integrations import tokens
 
 
+def deployed(monkeypatch: pytest.MonkeyPatch, stage: str = "prod") -> None:
+    """The environment the deployed template gives a function."""
+    monkeypatch.setenv("MINSHENG_STAGE", stage)
+    for field in config.resource_fields():
+        monkeypatch.setenv(config.env_name(field), f"stack-{field}")
+
+
 def test_deployed_stage_refuses_a_jwks_override(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MINSHENG_STAGE", "prod")
-    monkeypatch.setenv("MINSHENG_USER_POOL_ID", "us-east-1_abc")
+    deployed(monkeypatch)
     monkeypatch.setenv("MINSHENG_JWKS_URL", "http://127.0.0.1:5000/keys")
     with pytest.raises(config.ConfigError):
         config.load_settings()
 
 
 def test_deployed_stage_uses_the_real_pool_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MINSHENG_STAGE", "prod")
+    deployed(monkeypatch)
     monkeypatch.setenv("MINSHENG_USER_POOL_ID", "ap-east-1_abc")
     monkeypatch.setenv("AWS_REGION", "ap-east-1")
     monkeypatch.delenv("MINSHENG_JWKS_URL", raising=False)
@@ -30,6 +36,38 @@ def test_deployed_stage_uses_the_real_pool_keys(monkeypatch: pytest.MonkeyPatch)
         "https://cognito-idp.ap-east-1.amazonaws.com/ap-east-1_abc/.well-known/jwks.json"
     )
     assert cfg.token_issuer == "https://cognito-idp.ap-east-1.amazonaws.com/ap-east-1_abc"
+
+
+def test_unset_or_unknown_stage_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MINSHENG_STAGE")
+    with pytest.raises(config.ConfigError, match="MINSHENG_STAGE is not set"):
+        config.load_settings()
+    monkeypatch.setenv("MINSHENG_STAGE", "production")
+    with pytest.raises(config.ConfigError, match="MINSHENG_STAGE='production' is not a known"):
+        config.load_settings()
+
+
+@pytest.mark.parametrize("field", config.resource_fields())
+def test_deployed_stage_refuses_to_guess_a_resource_name(
+    monkeypatch: pytest.MonkeyPatch, field: str
+) -> None:
+    deployed(monkeypatch, "dev")
+    monkeypatch.delenv(config.env_name(field))
+    with pytest.raises(config.ConfigError, match=config.env_name(field)):
+        config.load_settings()
+
+
+def test_every_resource_name_is_read_from_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """infra/ sets MINSHENG_<FIELD> for each resource; a setting read from another name
+    would silently fall back to a guess."""
+    deployed(monkeypatch)
+    monkeypatch.setenv("MINSHENG_USER_POOL_ID", "ap-east-1_abc")
+    cfg = config.load_settings()
+    for field in config.resource_fields():
+        expected = "ap-east-1_abc" if field == "user_pool_id" else f"stack-{field}"
+        assert getattr(cfg, field) == expected, field
 
 
 def test_bad_numbers_in_settings_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from chalicelib.local.pump import lambda_record, subscriptions, table_of
+from chalicelib.event_sources import STREAM_CONSUMERS, Delivery
+from chalicelib.local.pump import deliver, lambda_record, subscriptions, table_of
 from chalicelib.local.scheduler import cron_matches, schedules
 
 
@@ -30,12 +32,15 @@ def test_stream_record_gets_source_arn_and_epoch_seconds() -> None:
 def test_handlers_and_schedules_are_discovered_from_the_app() -> None:
     from app import app
 
-    assert [(s.name, s.batch_size) for s in subscriptions(app)] == [
+    found = subscriptions(app)
+    assert [(s.name, s.batch_size) for s in found] == [
         ("appeal_activity", 100),
         ("appeal_routing", 25),
         ("appeal_statistics", 100),
         ("appeal_topics", 50),
     ]
+    # The pump delivers as the deployed mappings are configured: one declaration
+    assert all(s.delivery == STREAM_CONSUMERS[s.name].delivery for s in found)
     assert [(s.name, s.rate_seconds) for s in schedules(app)] == [
         ("sla_sweep", 60.0),
         ("auto_close", 3600.0),
@@ -59,3 +64,67 @@ def test_handlers_and_schedules_are_discovered_from_the_app() -> None:
 )
 def test_cron_matches_like_eventbridge(expression: str, moment: datetime, fires: bool) -> None:
     assert cron_matches(expression, moment) is fires
+
+
+def _records(count: int) -> list[dict[str, Any]]:
+    return [{"dynamodb": {"SequenceNumber": str(100 + i)}} for i in range(count)]
+
+
+def _run(handler: Any, delivery: Delivery, count: int = 8) -> tuple[list[Any], list[Any]]:
+    calls: list[list[str]] = []
+    set_aside: list[tuple[list[str], int]] = []
+
+    def invoke(batch: list[dict[str, Any]]) -> Any:
+        calls.append([r["dynamodb"]["SequenceNumber"] for r in batch])
+        return handler(batch)
+
+    deliver(
+        invoke,
+        _records(count),
+        delivery,
+        wait=lambda seconds: False,
+        set_aside=lambda rest, attempts: set_aside.append(
+            ([r["dynamodb"]["SequenceNumber"] for r in rest], attempts)
+        ),
+    )
+    return calls, set_aside
+
+
+def test_a_raising_batch_is_bisected_until_the_poison_record_is_set_aside() -> None:
+    """Given a handler that raises whenever record 105 is in its batch, when a batch of 8 is
+    delivered with bisecting, then only 105 goes to the on-failure queue, after 1 + the
+    declared retries, and every other record is handled."""
+    delivery = STREAM_CONSUMERS["appeal_statistics"].delivery
+    assert delivery.bisect_on_error
+
+    def handler(batch: list[dict[str, Any]]) -> Any:
+        if any(r["dynamodb"]["SequenceNumber"] == "105" for r in batch):
+            raise RuntimeError("poison")
+        return {"batchItemFailures": []}
+
+    calls, set_aside = _run(handler, delivery)
+    assert set_aside == [(["105"], delivery.maximum_retry_attempts + 1)]
+    handled = {seq for batch in calls if "105" not in batch for seq in batch}
+    assert handled == {str(100 + i) for i in range(8)} - {"105"}
+    assert calls.count(["105"]) == delivery.maximum_retry_attempts + 1
+
+
+def test_reported_failures_are_retried_from_the_first_failed_record() -> None:
+    """Given a handler reporting 103 as failed, the retry starts at 103 (not the whole
+    batch); without bisecting, a raise sets the whole batch aside after the retries."""
+    delivery = Delivery(maximum_retry_attempts=2, bisect_on_error=False)
+
+    def reporting(batch: list[dict[str, Any]]) -> Any:
+        failed = [r for r in batch if r["dynamodb"]["SequenceNumber"] == "103"]
+        return {"batchItemFailures": [{"itemIdentifier": "103"}] if failed else []}
+
+    calls, set_aside = _run(reporting, delivery, count=5)
+    assert calls[0] == ["100", "101", "102", "103", "104"]
+    assert calls[1:] == [["103", "104"], ["103", "104"]]
+    assert set_aside == [(["103", "104"], 3)]
+
+    def raising(batch: list[dict[str, Any]]) -> Any:
+        raise RuntimeError("down")
+
+    calls, set_aside = _run(raising, delivery, count=3)
+    assert len(calls) == 3 and set_aside == [(["100", "101", "102"], 3)]

@@ -1,35 +1,49 @@
-"""One definition of each table: the models, the local stack and infra/ agree."""
+"""One definition of each table: the models give boto3 (local stack, tests) and the
+deployed template the same keys, indexes and streams."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from chalicelib.dal.models import ALL_MODELS, AppealModel
-from chalicelib.dal.tables import create_table_request
-from infra.template import LOGICAL_IDS, template
-
-ROOT = Path(__file__).resolve().parents[2]
+from chalicelib.dal.tables import cloudformation_resource, create_table_request, ttl_attribute
 
 
-def test_committed_infra_template_matches_the_models() -> None:
-    committed = json.loads((ROOT / "infra" / "resources.json").read_text("utf-8"))
-    assert committed == template(), "run: python -m infra.template > infra/resources.json"
-
-
-def test_each_table_resource_is_the_create_table_request() -> None:
-    resources = template()["Resources"]
+def test_every_key_schema_lists_hash_before_range() -> None:
     for model in ALL_MODELS:
         request = create_table_request(model)
-        properties = resources[LOGICAL_IDS[model.__name__]]["Properties"]
-        for key in (
-            "KeySchema",
-            "AttributeDefinitions",
-            "BillingMode",
-            "StreamSpecification",
-            "GlobalSecondaryIndexes",
-        ):
+        schemas = [request["KeySchema"]] + [
+            i["KeySchema"] for i in request.get("GlobalSecondaryIndexes", [])
+        ]
+        for schema in schemas:
+            assert schema[0]["KeyType"] == "HASH", (model.__name__, schema)
+            assert [k["KeyType"] for k in schema[1:]] in ([], ["RANGE"]), model.__name__
+
+
+def test_each_table_resource_is_the_create_table_request_kept_and_protected() -> None:
+    for model in ALL_MODELS:
+        request = create_table_request(model)
+        resource = cloudformation_resource(model)
+        properties = resource["Properties"]
+        for key in ("KeySchema", "AttributeDefinitions", "BillingMode", "GlobalSecondaryIndexes"):
             assert properties.get(key) == request.get(key), (model.__name__, key)
+        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
+        assert properties["DeletionProtectionEnabled"] is True
+        assert properties["PointInTimeRecoverySpecification"] == {
+            "PointInTimeRecoveryEnabled": True
+        }
+        stream = request.get("StreamSpecification")
+        if stream:  # CloudFormation has no StreamEnabled property
+            assert properties["StreamSpecification"] == {"StreamViewType": stream["StreamViewType"]}
+        ttl = ttl_attribute(model)
+        assert properties.get("TimeToLiveSpecification") == (
+            {"AttributeName": ttl, "Enabled": True} if ttl else None
+        )
+
+
+def test_ttl_attributes_come_from_the_models() -> None:
+    ttls = {m.__name__: ttl_attribute(m) for m in ALL_MODELS}
+    assert ttls["IdempotencyModel"] == "expiration"
+    assert ttls["StatsModel"] == "expires_at"
+    assert ttls["AppealModel"] is None
 
 
 def test_appeals_table_has_stream_and_its_indexes() -> None:

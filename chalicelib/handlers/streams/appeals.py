@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice.app import Blueprint, DynamoDBEvent
 
-from chalicelib.config import settings
+from chalicelib.event_sources import UNBOUND_STREAM_ARN, consumer
 from chalicelib.observability import flush_metrics
 from chalicelib.services import dispatch, statistics
 from chalicelib.services.activity import AppealChange, record_activity
@@ -52,24 +52,32 @@ def route_new_appeal(change: AppealChange) -> None:
         dispatch.auto_dispatch(change.appeal_id, change.new.get("category"))
 
 
-STREAM = settings().appeals_stream_arn
+def _on_stream(name: str) -> Callable[[Callable[..., Any]], Any]:
+    """The stream subscription as ``chalicelib/event_sources.py`` declares it."""
+    declared = consumer(name)
+    return bp.on_dynamodb_record(
+        stream_arn=UNBOUND_STREAM_ARN,
+        batch_size=declared.batch_size,
+        starting_position=declared.starting_position,
+        name=name,
+    )
 
 
-@bp.on_dynamodb_record(stream_arn=STREAM, batch_size=100, starting_position="TRIM_HORIZON")
+@_on_stream("appeal_activity")
 def appeal_activity(event: DynamoDBEvent) -> dict[str, Any]:
     return process(event, record_activity)
 
 
-@bp.on_dynamodb_record(stream_arn=STREAM, batch_size=25, starting_position="TRIM_HORIZON")
+@_on_stream("appeal_routing")
 def appeal_routing(event: DynamoDBEvent) -> dict[str, Any]:
     return process(event, route_new_appeal)
 
 
-@bp.on_dynamodb_record(stream_arn=STREAM, batch_size=100, starting_position="TRIM_HORIZON")
+@_on_stream("appeal_statistics")
 def appeal_statistics(event: DynamoDBEvent) -> dict[str, Any]:
     return process(event, statistics.count_change)
 
 
-@bp.on_dynamodb_record(stream_arn=STREAM, batch_size=50, starting_position="TRIM_HORIZON")
+@_on_stream("appeal_topics")
 def appeal_topics(event: DynamoDBEvent) -> dict[str, Any]:
     return process(event, statistics.count_topics)

@@ -1,0 +1,45 @@
+"""Load a district's departments and categories into a deployed stack, from a JSON file
+shaped like ``chalicelib/data/district.json``. Table names come from the stack's outputs;
+credentials and region from the usual AWS environment.
+
+    python -m infra.load_reference_data --stack minsheng-prod --stage prod district.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.load_reference_data")
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--stage", required=True, choices=["dev", "prod"])
+    parser.add_argument("district", type=Path)
+    args = parser.parse_args(argv)
+    data = json.loads(args.district.read_text("utf-8"))
+
+    import boto3
+
+    from chalicelib.config import env_name, resource_fields
+    from infra.template import output_name
+
+    stack = boto3.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    os.environ["MINSHENG_STAGE"] = args.stage
+    for field in resource_fields():
+        os.environ[env_name(field)] = outputs[output_name(field)]
+
+    from chalicelib.domain import clock
+    from chalicelib.local.demo import load_reference_data
+
+    departments, categories = load_reference_data(clock.iso(clock.now()), data)
+    print(f"{departments} departments and {categories} categories loaded into {args.stack}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""``make package STAGE=prod``: the deployable template and zip, with only the package
+registry reachable (no AWS account or credentials).
+
+1. A staging copy of the project holds what Lambda runs: ``app.py``, ``chalicelib/``
+   without the local stack, the stage config, and ``vendor/`` with ``requirements.txt``
+   installed for Lambda's platform, without what the Python runtime already provides.
+2. ``chalice package`` turns it into a SAM template and ``deployment.zip``.
+3. ``infra.template.assemble`` completes the template (tables, queues, bucket, pool,
+   roles, stream mappings, alarms, authorizer).
+
+    python -m infra.package prod build/prod
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+# The Lambda Python runtime ships these (boto3 and what it needs); a copy in the zip would
+# only add megabytes, and a different urllib3 than botocore was tested with.
+RUNTIME_PROVIDED = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
+)
+LAMBDA_PLATFORM = ["--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64"]
+PYTHON_VERSION = "3.11"
+# Only for Chalice to import the app while packaging: the template sets every one of these
+# from the stack's own resources.
+PACKAGING_PLACEHOLDER = "set-by-the-stack"
+
+
+def runtime_requirements() -> list[str]:
+    """``requirements.txt`` without comments and without what the runtime provides."""
+    wanted = []
+    for line in (ROOT / "requirements.txt").read_text("utf-8").splitlines():
+        spec = line.split("#", 1)[0].strip()
+        if not spec:
+            continue
+        name = spec.split("==", 1)[0].split("[", 1)[0].strip().lower().replace("_", "-")
+        if name not in RUNTIME_PROVIDED:
+            wanted.append(spec)
+    return wanted
+
+
+def stage_project(staging: Path, dependencies: bool) -> None:
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    shutil.copy2(ROOT / "app.py", staging / "app.py")
+    shutil.copytree(
+        ROOT / "chalicelib",
+        staging / "chalicelib",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "local"),
+    )
+    (staging / ".chalice").mkdir()
+    shutil.copy2(ROOT / ".chalice" / "config.json", staging / ".chalice" / "config.json")
+    # Chalice would resolve requirements itself and pull botocore in through pynamodb.
+    (staging / "requirements.txt").write_text("", "utf-8")
+    if dependencies:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-compile",
+                "--only-binary=:all:",
+                *LAMBDA_PLATFORM,
+                "--python-version",
+                PYTHON_VERSION,
+                "--implementation",
+                "cp",
+                "--target",
+                str(staging / "vendor"),
+                *runtime_requirements(),
+            ],
+            check=True,
+        )
+        for junk in (staging / "vendor").glob("bin"):
+            shutil.rmtree(junk)
+
+
+def packaging_environment(stage: str) -> dict[str, str]:
+    from chalicelib.config import env_name, resource_fields
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "AWS_ENDPOINT"))}
+    env.update({env_name(f): f"{PACKAGING_PLACEHOLDER}-{f}" for f in resource_fields()})
+    env["MINSHENG_STAGE"] = stage
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # Chalice builds ARNs for the region; no call is made.
+    env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    return env
+
+
+def chalice_package(staging: Path, stage: str, out: Path) -> dict[str, Any]:
+    chalice = Path(sys.executable).with_name("chalice")
+    command = [str(chalice)] if chalice.exists() else [sys.executable, "-m", "chalice"]
+    subprocess.run(
+        [*command, "--project-dir", str(staging), "package", "--stage", stage, str(out)],
+        check=True,
+        env=packaging_environment(stage),
+        stdout=subprocess.DEVNULL,
+    )
+    return dict(json.loads((out / "sam.json").read_text("utf-8")))
+
+
+def build(stage: str, out_dir: Path, dependencies: bool = True) -> Path:
+    """Writes ``template.json`` and ``deployment.zip`` into ``out_dir``; returns the
+    template's path."""
+    from app import app
+    from infra.template import assemble
+
+    out_dir = out_dir.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = out_dir / "project"
+    chalice_out = out_dir / "chalice"
+    stage_project(staging, dependencies)
+    if chalice_out.exists():
+        shutil.rmtree(chalice_out)
+    sam = chalice_package(staging, stage, chalice_out)
+    template = assemble(sam, stage, app)
+    path = out_dir / "template.json"
+    path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    shutil.move(str(chalice_out / "deployment.zip"), out_dir / "deployment.zip")
+    shutil.rmtree(chalice_out)
+    shutil.rmtree(staging)
+    return path
+
+
+def _ensure_environment(stage: str) -> None:
+    """This process imports the app to read its routes: give it the packaging values."""
+    os.environ.update(packaging_environment(stage))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__)
+    parser.add_argument("stage", choices=["dev", "prod"])
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument(
+        "--no-dependencies",
+        action="store_true",
+        help="leave vendor/ empty (a template to lint; the zip cannot run)",
+    )
+    args = parser.parse_args(argv)
+    _ensure_environment(args.stage)
+    path = build(args.stage, args.out_dir, dependencies=not args.no_dependencies)
+    size = (path.parent / "deployment.zip").stat().st_size
+    print(f"template: {path}")
+    print(f"zip:      {path.parent / 'deployment.zip'} ({size / 1_000_000:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""What each function's code calls on AWS, kept beside the code and checked against it:
+``tests/integration/test_permissions.py`` records every call a journey through the app
+makes, per function, and requires this list to equal what was recorded. ``infra.template``
+turns it into one IAM role per group of functions with the same needs.
+
+Resources are named by the Settings field that names them at run time (so a new table
+is found through ``chalicelib/config.py``):
+  ``table:<field>``               the table itself
+  ``index:<field>/<index name>``  a query on one of its indexes
+  ``objects:<field>/<prefix>``    objects under a key prefix of a bucket
+"""
+
+from __future__ import annotations
+
+Grant = tuple[str, str]
+
+_APPEALS = "table:appeals_table"
+_STATS = "table:stats_table"
+
+
+def _index(name: str) -> Grant:
+    return ("dynamodb:Query", f"index:appeals_table/{name}")
+
+
+_API: frozenset[Grant] = frozenset(
+    {
+        ("dynamodb:GetItem", _APPEALS),
+        ("dynamodb:BatchGetItem", _APPEALS),
+        ("dynamodb:PutItem", _APPEALS),
+        # A merge checks its target inside the write's transaction.
+        ("dynamodb:ConditionCheckItem", _APPEALS),
+        _index("by-citizen"),
+        _index("by-department"),
+        _index("by-department-state"),
+        _index("by-state"),
+        _index("by-month"),
+        _index("supervision"),
+        ("dynamodb:GetItem", "table:departments_table"),
+        ("dynamodb:PutItem", "table:departments_table"),
+        ("dynamodb:Scan", "table:departments_table"),
+        ("dynamodb:GetItem", "table:categories_table"),
+        ("dynamodb:PutItem", "table:categories_table"),
+        ("dynamodb:Scan", "table:categories_table"),
+        ("dynamodb:GetItem", "table:settings_table"),
+        ("dynamodb:PutItem", "table:settings_table"),
+        ("dynamodb:PutItem", "table:follows_table"),
+        ("dynamodb:DeleteItem", "table:follows_table"),
+        ("dynamodb:Query", "table:follows_table"),
+        ("dynamodb:Query", _STATS),
+        ("dynamodb:GetItem", _STATS),
+        ("dynamodb:PutItem", "table:idempotency_table"),
+        ("dynamodb:UpdateItem", "table:idempotency_table"),
+        ("dynamodb:DeleteItem", "table:idempotency_table"),
+        # A presigned POST is signed by the function: the citizen's upload is its PutObject.
+        ("s3:PutObject", "objects:media_bucket/uploads/"),
+        # Attaching a photo copies it out of reach of the upload expiry rule.
+        ("s3:GetObject", "objects:media_bucket/uploads/"),
+        ("s3:PutObject", "objects:media_bucket/attached/"),
+    }
+)
+
+# Chalice's resource name for each function -> what its code calls.
+NEEDS: dict[str, frozenset[Grant]] = {
+    "APIHandler": _API,
+    "AppealActivity": frozenset(),
+    "AppealRouting": frozenset(
+        {
+            ("dynamodb:GetItem", _APPEALS),
+            ("dynamodb:PutItem", _APPEALS),
+            ("dynamodb:GetItem", "table:categories_table"),
+            ("dynamodb:GetItem", "table:departments_table"),
+            ("dynamodb:GetItem", "table:settings_table"),
+        }
+    ),
+    "AppealStatistics": frozenset(
+        {
+            ("dynamodb:PutItem", _STATS),
+            ("dynamodb:UpdateItem", _STATS),
+        }
+    ),
+    "AppealTopics": frozenset(
+        {
+            ("dynamodb:PutItem", _STATS),
+            ("dynamodb:UpdateItem", _STATS),
+        }
+    ),
+    "SlaSweep": frozenset(
+        {
+            _index("by-next-due"),
+            ("dynamodb:PutItem", _APPEALS),
+            # Read again when someone changed the work order between the sweep's read and write.
+            ("dynamodb:GetItem", _APPEALS),
+        }
+    ),
+    "AutoClose": frozenset(
+        {
+            _index("by-state"),
+            ("dynamodb:PutItem", _APPEALS),
+            ("dynamodb:GetItem", _APPEALS),
+            ("dynamodb:GetItem", "table:settings_table"),
+        }
+    ),
+    "RankingsRefresh": frozenset(
+        {
+            ("dynamodb:Query", _STATS),
+            ("dynamodb:PutItem", _STATS),
+            ("dynamodb:Scan", "table:departments_table"),
+        }
+    ),
+}

@@ -1,0 +1,233 @@
+"""The deployable template as ``make package`` writes it (built here without dependencies:
+Chalice's output completed by infra/), read as AWS would read it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.config import env_name, resource_fields
+from chalicelib.dal.models import ALL_MODELS
+from chalicelib.event_sources import QUEUES, STREAM_CONSUMERS
+from infra.permissions import NEEDS
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.xdist_group("template")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    out = tmp_path_factory.mktemp("package") / "prod"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINSHENG_")}
+    subprocess.run(
+        [sys.executable, "-m", "infra.package", "prod", str(out), "--no-dependencies"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    yield out / "template.json"
+
+
+@pytest.fixture(scope="module")
+def template(built: Path) -> dict[str, Any]:
+    return dict(json.loads(built.read_text("utf-8")))
+
+
+def of_type(template: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def functions(template: dict[str, Any]) -> dict[str, Any]:
+    return of_type(template, "AWS::Serverless::Function")
+
+
+def test_cfn_lint_reports_nothing(built: Path) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), str(built)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_stream_mappings_carry_the_declared_delivery(template: dict[str, Any]) -> None:
+    """Every DynamoDB subscription: the real stream, partial batch responses, bisecting,
+    bounded retries and an SQS on-failure destination, as chalicelib/event_sources.py says
+    (which the local pump reads too)."""
+    mappings = {
+        name: event["Properties"]
+        for name, function in functions(template).items()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "DynamoDB"
+    }
+    assert len(mappings) == len(STREAM_CONSUMERS)
+    tables = of_type(template, "AWS::DynamoDB::Table")
+    queues = of_type(template, "AWS::SQS::Queue")
+    for function, mapping in mappings.items():
+        declared = next(
+            c
+            for c in STREAM_CONSUMERS.values()
+            if function == "".join(p.capitalize() for p in c.name.split("_"))
+        )
+        delivery = declared.delivery
+        table, attribute = mapping["Stream"]["Fn::GetAtt"]
+        assert table in tables and attribute == "StreamArn"
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["BisectBatchOnFunctionError"] is delivery.bisect_on_error is True
+        assert mapping["MaximumRetryAttempts"] == delivery.maximum_retry_attempts
+        assert mapping["BatchSize"] == declared.batch_size
+        assert mapping["StartingPosition"] == declared.starting_position
+        on_failure = mapping["DestinationConfig"]["OnFailure"]
+        queue, attribute = on_failure["Destination"]["Fn::GetAtt"]
+        assert on_failure["Type"] == "SQS" and queue in queues and attribute == "Arn"
+
+
+def test_every_model_has_a_kept_table_and_every_function_its_names(
+    template: dict[str, Any],
+) -> None:
+    tables = of_type(template, "AWS::DynamoDB::Table")
+    assert len(tables) == len(ALL_MODELS)
+    for table in tables.values():
+        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+        assert table["Properties"]["DeletionProtectionEnabled"] is True
+        assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
+    resources = template["Resources"]
+    for function in functions(template).values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["MINSHENG_STAGE"] == "prod"
+        for field in resource_fields():
+            target = variables[env_name(field)]["Ref"]
+            expected = {"bucket": "AWS::S3::Bucket", "pool": "AWS::Cognito::UserPool"}
+            kind = resources[target]["Type"]
+            if field.endswith("_table"):
+                assert kind == "AWS::DynamoDB::Table", field
+            elif field == "media_bucket":
+                assert kind == expected["bucket"]
+            elif field == "user_pool_id":
+                assert kind == expected["pool"]
+            else:
+                assert kind == "AWS::Cognito::UserPoolClient"
+
+
+def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+
+
+def test_roles_are_least_privilege(template: dict[str, Any]) -> None:
+    """No "*" action; "*" as a resource only for dynamodb:ListStreams, which has no
+    resource-level permissions; each function's role grants what infra/permissions.py
+    lists for it (and the stream/log/destination needs of its kind), nothing else."""
+    from infra.template import _resolve
+
+    roles = of_type(template, "AWS::IAM::Role")
+    for name, role in roles.items():
+        for statement in _statements(role):
+            actions = statement["Action"]
+            assert all("*" not in a for a in actions), (name, actions)
+            if statement["Resource"] == "*":
+                assert actions == ["dynamodb:ListStreams"] and statement.get("Sid"), name
+    for name, function in functions(template).items():
+        role_name, attribute = function["Properties"]["Role"]["Fn::GetAtt"]
+        assert attribute == "Arn"
+        granted = set()
+        for statement in _statements(roles[role_name]):
+            resources = statement["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                for action in statement["Action"]:
+                    granted.add((action, json.dumps(resource, sort_keys=True)))
+        expected = {(a, json.dumps(_resolve(r), sort_keys=True)) for a, r in NEEDS[name]}
+        logs = {(a, r) for a, r in granted if a.startswith("logs:")}
+        stream = {(a, r) for a, r in granted if a.startswith(("dynamodb:", "sqs:"))} - expected
+        assert granted - logs - stream == expected, name
+        assert {a for a, _ in logs} == {"logs:CreateLogStream", "logs:PutLogEvents"}
+        assert any(f"-{name}:*" in r for _, r in logs), name
+        events = [e["Type"] for e in function["Properties"].get("Events", {}).values()]
+        if "DynamoDB" in events:
+            assert {a for a, _ in stream} == {
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+                "sqs:SendMessage",
+            }
+        else:
+            assert stream == set(), name
+
+
+def test_alarms_logs_and_the_on_call_topic(template: dict[str, Any]) -> None:
+    alarms = of_type(template, "AWS::CloudWatch::Alarm")
+    metrics = [
+        (a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms.values()
+    ]
+    names = set(functions(template))
+    assert metrics.count(("AWS/Lambda", "Errors")) == len(names)
+    assert metrics.count(("AWS/Lambda", "Throttles")) == len(names)
+    assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == len(QUEUES)
+    assert ("AWS/ApiGateway", "5XXError") in metrics
+    assert ("Minsheng", "SlaSweepLagSeconds") in metrics
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
+    subscription = of_type(template, "AWS::SNS::Subscription")["OnCallSubscription"]
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "OnCallEmail"}
+    groups = of_type(template, "AWS::Logs::LogGroup")
+    assert {f"{n}LogGroup" for n in names} == set(groups)
+    assert all(
+        g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for g in groups.values()
+    )
+    assert template["Parameters"]["LogRetentionDays"]["Default"] == 365
+
+
+def test_signed_in_routes_are_behind_the_cognito_authorizer(template: dict[str, Any]) -> None:
+    from chalicelib.handlers.http.base import ROUTES
+
+    swagger = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    authorizer = swagger["securityDefinitions"]["MinshengUserPool"]
+    assert authorizer["x-amazon-apigateway-authorizer"]["providerARNs"] == [
+        {"Fn::GetAtt": ["UserPool", "Arn"]}
+    ]
+    for route in ROUTES:
+        operation = swagger["paths"][route.path][route.method.lower()]
+        secured = operation.get("security") == [{"MinshengUserPool": []}]
+        assert secured is (route.roles is not None), (route.method, route.path)
+
+
+def _resolved_environment(template: dict[str, Any]) -> dict[str, str]:
+    variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    stand_ins = {"UserPool": "us-east-1_Stack1234", "UserPoolClient": "stackclient123"}
+    return {
+        k: v if isinstance(v, str) else stand_ins.get(v["Ref"], f"minsheng-prod-{v['Ref']}")
+        for k, v in variables.items()
+    }
+
+
+def _import_app(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MINSHENG_")}
+    return subprocess.run(
+        [sys.executable, "-c", "import app; print(len(app.app.routes))"],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_app_imports_with_the_prod_environment_and_not_without_a_stage(
+    template: dict[str, Any],
+) -> None:
+    """Given the APIHandler's environment from the template (Refs stood in by names), the
+    app imports; without MINSHENG_STAGE it refuses, naming the variable."""
+    env = _resolved_environment(template)
+    imported = _import_app(env)
+    assert imported.returncode == 0, imported.stderr
+    assert int(imported.stdout.strip()) > 10
+    env.pop("MINSHENG_STAGE")
+    refused = _import_app(env)
+    assert refused.returncode != 0
+    assert "MINSHENG_STAGE is not set" in refused.stderr

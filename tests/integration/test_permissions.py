@@ -1,0 +1,287 @@
+"""Each function's IAM needs, derived: every AWS call a journey through the app makes is
+recorded per function (botocore's API calls, and the PutObject a presigned POST lets the
+citizen make), turned into (action, resource), and compared with infra/permissions.py, from
+which the template's roles are built. A call missing from the list fails here, and so does
+a listed permission no call uses."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib.config import resource_fields, settings
+from chalicelib.domain import clock
+from infra.permissions import NEEDS, Grant
+from tests.integration.conftest import Stack, body
+from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
+from tests.integration.test_events import stream_records
+
+TRANSACT = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def _field(name: str) -> str:
+    cfg = settings()
+    return next(f for f in resource_fields() if getattr(cfg, f) == name)
+
+
+def _object(bucket: str, key: str) -> str:
+    return f"objects:{_field(bucket)}/{key.split('/', 1)[0]}/"
+
+
+def grants_of(service: str, operation: str, params: dict[str, Any]) -> set[Grant]:
+    if service == "dynamodb":
+        if operation == "TransactWriteItems":
+            return {
+                (f"dynamodb:{TRANSACT[kind]}", f"table:{_field(spec['TableName'])}")
+                for item in params["TransactItems"]
+                for kind, spec in item.items()
+            }
+        if operation == "TransactGetItems":
+            return {
+                ("dynamodb:GetItem", f"table:{_field(i['Get']['TableName'])}")
+                for i in params["TransactItems"]
+            }
+        if operation in ("BatchGetItem", "BatchWriteItem"):
+            return {(f"dynamodb:{operation}", f"table:{_field(t)}") for t in params["RequestItems"]}
+        table = _field(params["TableName"])
+        if params.get("IndexName"):
+            return {(f"dynamodb:{operation}", f"index:{table}/{params['IndexName']}")}
+        return {(f"dynamodb:{operation}", f"table:{table}")}
+    if service == "s3":
+        if operation == "CopyObject":
+            source = params["CopySource"]
+            return {
+                ("s3:GetObject", _object(source["Bucket"], source["Key"])),
+                ("s3:PutObject", _object(params["Bucket"], params["Key"])),
+            }
+        action = {"HeadObject": "GetObject"}.get(operation, operation)
+        return {(f"s3:{action}", _object(params["Bucket"], params["Key"]))}
+    raise AssertionError(f"no IAM mapping for {service}:{operation}")
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.current: str | None = None
+        self.grants: dict[str, set[Grant]] = defaultdict(set)
+
+    def record(self, service: str, operation: str, params: dict[str, Any]) -> None:
+        if self.current is not None:
+            self.grants[self.current] |= grants_of(service, operation, params)
+
+    @contextmanager
+    def running(self, function: str) -> Iterator[None]:
+        self.current = function
+        try:
+            yield
+        finally:
+            self.current = None
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    from botocore.client import BaseClient
+    from botocore.signers import S3PostPresigner
+
+    found = Recorder()
+    make_call = BaseClient._make_api_call
+    presign = S3PostPresigner.generate_presigned_post
+
+    def recording_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        found.record(client.meta.service_model.service_name, operation, params)
+        return make_call(client, operation, params)
+
+    def recording_presign(self: Any, request_dict: Any, fields: Any, conditions: Any, **kw: Any):  # type: ignore[no-untyped-def]
+        bucket = next(c["bucket"] for c in conditions if isinstance(c, dict) and "bucket" in c)
+        found.record("s3", "PutObject", {"Bucket": bucket, "Key": fields["key"]})
+        return presign(self, request_dict, fields=fields, conditions=conditions, **kw)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording_call)
+    monkeypatch.setattr(S3PostPresigner, "generate_presigned_post", recording_presign)
+    return found
+
+
+def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -> None:
+    """Every route at least once, through the states that reach every store call."""
+
+    def ok(response: Any) -> Any:
+        assert response.status_code < 300, response.body
+        return body(response)
+
+    def put(who: str, path: str, payload: Any) -> Any:
+        return client.http.put(
+            path, headers=stack.headers(people.token(who)), body=json.dumps(payload)
+        )
+
+    for who in ("citizen", "operator", f"department:{DEPARTMENT}", "leader", "admin"):
+        people.token(who)  # sign-ins are Cognito's, not the function's
+    Clock(shanghai("2026-11-26T09:00:00"))
+    with recorder.running("APIHandler"):
+        ticket = ok(people.post("citizen", "/uploads", {"content_type": "image/png"}))
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket=settings().media_bucket, Key=ticket["key"], Body=b"\x89PNG"
+    )
+    headers = stack.headers(people.token("citizen"), **{"Idempotency-Key": "journey-1"})
+    payload = {"kind": "complaint", "title": "路灯不亮", "content": "东门路灯坏了"}
+    with recorder.running("APIHandler"):
+        first = ok(
+            client.http.post(
+                "/appeals", headers=headers, body=json.dumps({**payload, "media": [ticket["key"]]})
+            )
+        )
+        ok(
+            client.http.post(
+                "/appeals", headers=headers, body=json.dumps({**payload, "media": [ticket["key"]]})
+            )
+        )
+        failing = stack.headers(people.token("citizen"), **{"Idempotency-Key": "journey-2"})
+        refused = client.http.post(
+            f"/appeals/{first['id']}/rating", headers=failing, body='{"score": 5, "resolved": true}'
+        )
+        assert refused.status_code == 409
+        appeal = first["id"]
+        ok(people.get("citizen", "/appeals/mine"))
+        ok(people.get("citizen", f"/appeals/{appeal}"))
+        ok(put("admin", "/categories/water-supply", {"auto_dispatch": True}))
+        ok(people.post("admin", "/categories", {"code": "journey", "name": "途中"}))
+        ok(people.post("admin", "/departments", {"id": "journey-office", "name": "途中办公室"}))
+        ok(put("admin", "/departments/journey-office", {"name": "途中办"}))
+        ok(people.get("operator", "/departments"))
+        ok(people.get("operator", "/categories"))
+        ok(put("admin", "/calendar/2027", {"holidays": ["2027-01-01"], "workdays": []}))
+        ok(people.get("operator", "/calendar/2027"))
+        ok(people.act("operator", appeal, "accept"))
+        ok(people.act("operator", appeal, "dispatch", {"department_id": DEPARTMENT}))
+        dept = f"department:{DEPARTMENT}"
+        ok(people.act(dept, appeal, "sign"))
+        ok(people.act(dept, appeal, "contact"))
+        ok(people.act(dept, appeal, "extension"))
+        ok(people.act("operator", appeal, "extension/decision"))
+        ok(people.act("leader", appeal, "escalate"))
+        ok(people.act("leader", appeal, "comments"))
+        ok(
+            client.http.put(
+                f"/appeals/{appeal}/follow", headers=stack.headers(people.token("leader"))
+            )
+        )
+        ok(people.get("leader", "/me/following"))
+        ok(
+            client.http.delete(
+                f"/appeals/{appeal}/follow", headers=stack.headers(people.token("leader"))
+            )
+        )
+        ok(people.get("leader", "/supervision"))
+        ok(people.act(dept, appeal, "reply"))
+        ok(people.act("citizen", appeal, "rating", {"score": 1, "resolved": False, "rework": True}))
+        ok(people.act(dept, appeal, "return"))
+        for query in (
+            "",
+            "?state=returned",
+            f"?department_id={DEPARTMENT}",
+            f"?department_id={DEPARTMENT}&state=returned",
+            "?overdue=true",
+            "?escalated=true",
+            "?month=2026-11",
+        ):
+            ok(people.get("operator", f"/work-orders{query}"))
+        ok(people.get(dept, "/work-orders"))
+        ok(people.get(dept, "/work-orders?state=returned"))
+        other = people.submit()["id"]
+        spam = people.submit()["id"]
+        ok(people.act("operator", other, "merge", {"into": appeal}))
+        ok(people.act("operator", spam, "reject"))
+        people.submit(category="water-supply")  # dispatched by AppealRouting
+        for _ in range(2):  # left unsigned: the SLA sweep marks them overdue
+            due = people.submit()["id"]
+            ok(people.act("operator", due, "dispatch", {"department_id": DEPARTMENT}))
+        unrated = people.submit()["id"]  # replied, never rated: AutoClose closes it
+        ok(people.act("operator", unrated, "dispatch", {"department_id": DEPARTMENT}))
+        for action in ("sign", "contact", "reply"):
+            ok(people.act(dept, unrated, action))
+        for path in ("/public/rankings", "/public/stats", "/public/hot-topics", "/openapi.json"):
+            ok(client.http.get(path))
+
+
+def someone_writes_first(monkeypatch: pytest.MonkeyPatch, recorder: Recorder) -> None:
+    """The sweep's first due work order is changed by someone else between its read and
+    its write (the path where the sweep reads the appeal again)."""
+    from chalicelib.services import sla
+
+    read = sla.appeal_store.due_by
+
+    def due_by(moment: str) -> Any:
+        found = read(moment)
+        current, recorder.current = recorder.current, None
+        boto3.client("dynamodb", region_name="us-east-1").update_item(
+            TableName=settings().appeals_table,
+            Key={"id": {"S": found[0].id}},
+            UpdateExpression="SET version = version + :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+        recorder.current = current
+        return found
+
+    monkeypatch.setattr(sla.appeal_store, "due_by", due_by)
+
+
+def test_each_function_is_granted_exactly_the_calls_its_code_makes(
+    client: Any, stack: Stack, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.dal import reference
+
+    people = People(stack, client)
+    someone_writes_first(monkeypatch, recorder)
+    try:
+        api_journey(people, recorder, client, stack)
+        records = stream_records()
+        for function, handler in (
+            ("AppealActivity", "appeal_activity"),
+            ("AppealRouting", "appeal_routing"),
+            ("AppealStatistics", "appeal_statistics"),
+            ("AppealTopics", "appeal_topics"),
+        ):
+            reference.clear_cache()  # each function is a process of its own on Lambda
+            with recorder.running(function):
+                result = client.lambda_.invoke(handler, {"Records": records}).payload
+            assert result == {"batchItemFailures": []}, function
+        expected = {
+            "SlaSweep": ("overdue", "skipped"),
+            "AutoClose": ("closed",),
+            "RankingsRefresh": (),
+        }
+        later = clock.now() + timedelta(days=9)
+        Clock(later)
+        for function, handler in (
+            ("SlaSweep", "sla_sweep"),
+            ("AutoClose", "auto_close"),
+            ("RankingsRefresh", "rankings_refresh"),
+        ):
+            event = client.events.generate_cw_event(
+                source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+            )
+            reference.clear_cache()
+            with recorder.running(function):
+                result = client.lambda_.invoke(handler, event).payload
+            assert all(result.get(k, 0) for k in expected[function]), (function, result)
+    finally:
+        clock.set_clock(None)
+    differences = {
+        function: {
+            "not listed": sorted(recorder.grants.get(function, set()) - declared),
+            "never used": sorted(declared - recorder.grants.get(function, set())),
+        }
+        for function, declared in NEEDS.items()
+        if recorder.grants.get(function, set()) != declared
+    }
+    assert not differences, json.dumps(differences, indent=1)
