@@ -54,9 +54,11 @@ EXPECTED_DEPARTMENT = {
     "rating_sum": 5,
     "satisfied": 1,
     "resolved": 1,
-    # slow signed at 09:25 for a 09:15 deadline, between two sweeps: still overdue, once
+    # slow signed at 09:25 for a 09:15 deadline, between two sweeps: still overdue; then
+    # returned at 09:55, its 09:30 contact deadline passed unswept: overdue too; one order
     "overdue_orders": 1,
     "overdue_sign": 1,
+    "overdue_contact": 1,
 }
 
 
