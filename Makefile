@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) bench/lifecycle_cost.py
 	$(PY) bench/sla_sweep.py
 	$(PY) bench/rankings.py
+	$(PY) bench/topics_cost.py
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
