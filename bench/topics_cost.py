@@ -108,8 +108,9 @@ def main() -> None:
     print(
         "items per transaction: 1 dedup marker + per period (day, week, month) and word the "
         "word's counter item and, when the citizen is new to the word, the citizen's marker: "
-        "at most 1 + 3 x 15 x 2 = 91 (DynamoDB allows 100). A cancelled transaction (a "
-        "redelivery, or a race with the same citizen's other record) is charged too."
+        "at most 1 + 3 x 15 x 2 = 91 (DynamoDB allows 100). A redelivery's transaction is "
+        "cancelled on its dedup marker; a race with the same citizen's other record is read "
+        "again and retried."
     )
 
 
