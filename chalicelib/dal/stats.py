@@ -40,6 +40,20 @@ def _add(pk: str, sk: str, amounts: Counter[str], at: str) -> dict[str, Any]:
     }
 
 
+def _marker(consumer: str, sequence: str) -> dict[str, Any]:
+    """The record's dedup marker: its put fails when the record was applied before."""
+    return {
+        "Put": {
+            "TableName": settings().stats_table,
+            "Item": {
+                **_key(f"dedup#{consumer}", sequence),
+                "expires_at": {"N": str(int(time.time()) + MARKER_DAYS * 86400)},
+            },
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
 def apply_once(
     consumer: str, sequence: str, updates: Iterable[tuple[str, str, Counter[str]]], at: str
 ) -> bool:
@@ -52,18 +66,8 @@ def apply_once(
         return True
     if len(items) >= MAX_TRANSACTION_ITEMS:
         raise ValueError(f"{len(items)} updates do not fit one transaction")
-    marker = {
-        "Put": {
-            "TableName": settings().stats_table,
-            "Item": {
-                **_key(f"dedup#{consumer}", sequence),
-                "expires_at": {"N": str(int(time.time()) + MARKER_DAYS * 86400)},
-            },
-            "ConditionExpression": "attribute_not_exists(pk)",
-        }
-    }
     try:
-        client("dynamodb").transact_write_items(TransactItems=[marker, *items])
+        client("dynamodb").transact_write_items(TransactItems=[_marker(consumer, sequence), *items])
     except ClientError as exc:
         reasons = exc.response.get("CancellationReasons") or []
         if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
@@ -72,6 +76,113 @@ def apply_once(
     except BotoCoreError as exc:
         raise ServiceUnavailable("the statistics store is unreachable") from exc
     return True
+
+
+TOPICS = "hot-topics#"  # pk prefix: one item per (period, word)
+TOPIC_SEEN = "topic-seen#"  # pk prefix: one marker per (period, citizen key), sk the word
+TOPIC_ATTEMPTS = 4
+
+
+def _seen_categories(keys: list[dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
+    """(pk, sk) -> categories already counted for each marker that exists (read
+    consistently: the transaction that follows is conditioned on what is read here)."""
+    table = settings().stats_table
+    found: dict[tuple[str, str], set[str]] = {}
+    request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+    while request:
+        page = client("dynamodb").batch_get_item(RequestItems=request)
+        for item in page.get("Responses", {}).get(table, []):
+            found[(item["pk"]["S"], item["sk"]["S"])] = set(item["categories"]["SS"])
+        request = page.get("UnprocessedKeys") or {}
+    return found
+
+
+Mention = tuple[str, str, str, int]  # period, citizen key, word, marker expiry (epoch)
+
+
+def _seen_key(period: str, citizen: str, word: str) -> dict[str, Any]:
+    return _key(f"{TOPIC_SEEN}{period}#{citizen}", word)
+
+
+def _topic_writes(
+    mentions: list[Mention], category: str, seen: dict[tuple[str, str], set[str]], at: str
+) -> list[dict[str, Any]]:
+    """For each mention: the word's counters and, the first time this citizen is seen with
+    the word (in the period, in the category), the marker that remembers it, written on
+    the condition that it is still as read."""
+    table = settings().stats_table
+    writes: list[dict[str, Any]] = []
+    for period, citizen, word, expires in mentions:
+        key = _seen_key(period, citizen, word)
+        categories = seen.get((key["pk"]["S"], word))
+        amounts: Counter[str] = Counter({"appeals": 1, f"appeals@{category}": 1})
+        if categories is None:
+            amounts.update({"citizens": 1, f"citizens@{category}": 1})
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": {
+                            **key,
+                            "categories": {"SS": [category]},
+                            "expires_at": {"N": str(expires)},
+                        },
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        elif category not in categories:
+            amounts[f"citizens@{category}"] = 1
+            writes.append(
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": key,
+                        "UpdateExpression": "ADD categories :set",
+                        "ConditionExpression": "attribute_exists(pk)"
+                        " AND NOT contains(categories, :category)",
+                        "ExpressionAttributeValues": {
+                            ":set": {"SS": [category]},
+                            ":category": {"S": category},
+                        },
+                    }
+                }
+            )
+        writes.append(_add(f"{TOPICS}{period}", word, amounts, at))
+    return writes
+
+
+def add_topic_mentions(sequence: str, category: str, mentions: list[Mention], at: str) -> bool:
+    """Count one appeal's words: each (period, citizen key, word, marker expiry) adds an
+    appeal, and a citizen when that key (never the citizen's id) had not come with the word
+    in that period before, overall and in ``category``. One read of the
+    markers, then one transaction with the record's dedup marker: a redelivered record
+    changes nothing (False), and a marker written meanwhile by another record of the same
+    citizen cancels the transaction, which is read and tried again."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if not mentions:
+        return True
+    keys = [_seen_key(period, citizen, word) for period, citizen, word, _ in mentions]
+    for _attempt in range(TOPIC_ATTEMPTS):
+        try:
+            seen = _seen_categories(keys)
+            writes = _topic_writes(mentions, category, seen, at)
+            if len(writes) >= MAX_TRANSACTION_ITEMS:
+                raise ValueError(f"{len(writes)} writes do not fit one transaction")
+            client("dynamodb").transact_write_items(
+                TransactItems=[_marker("topics", sequence), *writes]
+            )
+            return True
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                return False
+            if not any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                raise ServiceUnavailable(f"the statistics store refused the update: {exc}") from exc
+        except BotoCoreError as exc:
+            raise ServiceUnavailable("the statistics store is unreachable") from exc
+    raise ServiceUnavailable("topic markers kept changing; the record is tried again")
 
 
 def _query(pk: str) -> list[dict[str, Any]]:
@@ -119,12 +230,9 @@ def platform_counters(period: str) -> dict[str, int]:
 
 
 def topic_counts(period: str) -> dict[str, dict[str, int]]:
-    """category -> word -> number of appeals mentioning it, for one period."""
-    out: dict[str, dict[str, int]] = {}
-    for row in _query(f"topics#{period}"):
-        category, _, word = str(row["sk"]).partition("#")
-        out.setdefault(category, {})[word] = int(row.get("appeals", 0))
-    return out
+    """word -> its counters for one period: ``citizens`` and ``appeals`` over all
+    categories, and ``citizens@<category>`` and ``appeals@<category>`` for each."""
+    return {str(row["sk"]): _numbers(row) for row in _query(f"{TOPICS}{period}")}
 
 
 def put_snapshot(period: str, board: str, snapshot: dict[str, Any], at: str) -> None:

@@ -44,6 +44,21 @@ def periods_of_iso(text: str) -> tuple[str, str, str]:
     return periods_of(clock.parse_iso(text))
 
 
+def period_end(period: str) -> datetime:
+    """The first instant after a (valid) period, Asia/Shanghai."""
+    kind = granularity(period)
+    if kind is Granularity.DAY:
+        start = date.fromisoformat(period)
+        following = start + timedelta(days=1)
+    elif kind is Granularity.WEEK:
+        year, week = period.split("-W")
+        following = date.fromisocalendar(int(year), int(week), 1) + timedelta(days=7)
+    else:
+        number, month = (int(part) for part in period.split("-"))
+        following = date(number + month // 12, month % 12 + 1, 1)
+    return datetime(following.year, following.month, following.day, tzinfo=clock.TZ)
+
+
 def granularity(period: str) -> Granularity:
     if _DAY.match(period):
         return Granularity.DAY

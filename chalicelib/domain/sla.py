@@ -1,9 +1,10 @@
 """Deadlines of a work order's stages, and what the SLA sweep does about them.
 
 Each open stage (sign, contact, reply) gets a warning event some time before its deadline
-and an overdue event once it has passed, each exactly once per dispatch round. The item
-carries ``next_due``: the time of the next such action, so the sweep reads only work
-orders that need one. An overdue reply escalates the appeal."""
+and an overdue event once it has passed (strictly after it: the deadline instant itself is
+on time), each exactly once per dispatch round. The item carries ``next_due``: the time of
+the next such action, so the sweep reads only work orders that need one. An overdue reply
+escalates the appeal."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def sweep(appeal: Appeal, now: datetime) -> Appeal | None:
         if due is None or stage in appeal.overdue:
             continue
         data = {"stage": stage, "due": clock.iso(due), "department_id": appeal.department_id}
-        if now >= due:
+        if now > due:  # the deadline instant itself is on time, as for the stages done
             after.overdue = [*after.overdue, stage]
             if stage not in after.warned:
                 after.warned = [*after.warned, stage]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.periods import periods_of_iso
 
 PLATFORM = "platform"
@@ -41,8 +42,14 @@ def department_scope(department_id: str) -> str:
 Increments = dict[tuple[str, str], Counter[str]]  # (period, scope) -> counter -> amount
 
 
+def _after(at: str, due: str) -> bool:
+    """True when ``at`` is strictly after ``due``: the deadline instant itself is on time,
+    for the sweep and for the counters alike."""
+    return parse_iso(at) > parse_iso(due)
+
+
 def _on_time(at: str, due: Any) -> bool:
-    return isinstance(due, str) and at <= due
+    return isinstance(due, str) and not _after(at, due)
 
 
 def _rating(counter: Counter[str], data: dict[str, Any]) -> None:
@@ -54,41 +61,63 @@ def _rating(counter: Counter[str], data: dict[str, Any]) -> None:
 
 
 STAGE_OF = {"signed": "sign", "contacted": "contact", "replied": "reply"}
+STAGES = ("sign", "contact", "reply")
+# Events after which the round's department no longer has the work order in hand.
+ROUND_ENDS = frozenset({"returned", "merged", "rejected", "closed"})
+
+Late = list[tuple[str | None, str, Counter[str]]]
 
 
 class Round:
     """What the counters must know of the current dispatch round, rebuilt from the timeline:
-    the department, the deadlines (extensions included) and the stages already overdue."""
+    the department, the deadlines in force (extensions included), the stages done and the
+    stages already overdue.
+
+    One rule, whoever observes it: a stage is overdue when its deadline passed (strictly)
+    before the stage was done. Every event at time ``t`` shows that the stages still open
+    at ``t`` were not done before it, so each event first settles them against ``t``: a
+    late sign or reply, a return, a re-dispatch, an extension decision and the sweep's own
+    mark all count the same lateness once, in the periods of the deadline that passed."""
 
     def __init__(self) -> None:
         self.department: str | None = None
         self.due: dict[str, str] = {}
+        self.done: set[str] = set()
         self.overdue: set[str] = set()
 
     def start(self, department: Any, deadlines: Any) -> None:
         self.department = str(department) if department else self.department
         self.due = {k.removesuffix("_due"): str(v) for k, v in dict(deadlines or {}).items()}
+        self.done = set()
         self.overdue = set()
 
+    def end(self) -> None:
+        """The department no longer holds the work order: nothing more can be late."""
+        self.due = {}
 
-def _overdue(counter: Counter[str], rnd: Round, stage: str) -> bool:
-    """Mark ``stage`` overdue in this round (once); True if it is newly so."""
-    if stage in rnd.overdue:
-        return False
-    counter["overdue_orders"] += not rnd.overdue
-    counter[f"overdue_{stage}"] += 1
-    rnd.overdue.add(stage)
-    return True
+    def settle(self, at: str) -> Late:
+        """Mark overdue, once per round, each open stage whose deadline passed before
+        ``at``; (department, deadline, amounts) for each newly overdue one."""
+        out: Late = []
+        for stage in STAGES:
+            due = self.due.get(stage)
+            if due is None or stage in self.done or stage in self.overdue:
+                continue
+            if _after(at, due):
+                late: Counter[str] = Counter({f"overdue_{stage}": 1})
+                late["overdue_orders"] += not self.overdue
+                self.overdue.add(stage)
+                out.append((self.department, due, late))
+        return out
 
 
-def event_counters(event: dict[str, Any], rnd: Round) -> list[tuple[str | None, str, Counter[str]]]:
+def event_counters(event: dict[str, Any], rnd: Round) -> Late:
     """(department, time whose periods it counts in, amounts) for one event, advancing the
-    round. A stage is overdue once per round: by the sweep's mark or by being done after its
-    deadline (between two sweeps), counted in the periods of that deadline."""
+    round. Lateness is settled first, against the time of the event (see ``Round``)."""
     kind = str(event.get("type"))
     data = event.get("data") or {}
     at = str(event.get("at"))
-    out: list[tuple[str | None, str, Counter[str]]] = []
+    out = rnd.settle(at)
     c: Counter[str] = Counter()
     department = rnd.department
     if kind == "submitted":
@@ -108,25 +137,19 @@ def event_counters(event: dict[str, Any], rnd: Round) -> list[tuple[str | None, 
         rnd.due["reply"] = str(data["reply_due"]["to"])
     elif kind in STAGE_OF:
         stage = STAGE_OF[kind]
-        due = rnd.due.get(stage)
         c[kind] += 1
-        c[f"{kind}_on_time"] += _on_time(at, due)
-        if due and not _on_time(at, due):
-            late: Counter[str] = Counter()
-            if _overdue(late, rnd, stage):
-                out.append((department, due, late))
+        c[f"{kind}_on_time"] += _on_time(at, rnd.due.get(stage))
+        rnd.done.add(stage)
     elif kind == "returned":
         c["returned"] += 1
         department = data.get("department_id") or rnd.department
         rnd.department = None
+        rnd.end()
+    elif kind in ROUND_ENDS:
+        rnd.end()
     elif kind == "rated":
         _rating(c, data)
         department = data.get("department_id") or department
-    elif kind == "sla_overdue":
-        late = Counter()
-        due = str(data.get("due") or at)
-        if _overdue(late, rnd, str(data.get("stage"))):
-            out.append((data.get("department_id") or department, due, late))
     if c:
         out.append((department, at, c))
     return out

@@ -19,9 +19,10 @@ from chalicelib.domain.stats import PLATFORM, department_scope
 from chalicelib.errors import ValidationFailed
 from chalicelib.observability import logger
 
-# A word must come from this many accepted appeals before it is shown: one or two appeals
-# are no topic, and could be recognised.
-HOT_TOPIC_MIN_APPEALS = 3
+# A word must come from this many different citizens (in accepted appeals) before it is
+# shown: one or two people are no topic, and could be recognised; one person filing again
+# and again makes no topic either.
+HOT_TOPIC_MIN_CITIZENS = 3
 
 # Public boards are kept in the process this long (the same as the responses'
 # Cache-Control max-age), for this many periods at most: repeated anonymous calls cost no
@@ -116,32 +117,36 @@ def public_stats(period_text: str | None) -> dict[str, Any]:
     }
 
 
+def _ranked(rows: list[tuple[str, int, int]], limit: int) -> list[dict[str, Any]]:
+    """(word, citizens, appeals) shown when enough citizens raised them, most citizens
+    first, then most appeals."""
+    shown = sorted(
+        (row for row in rows if row[1] >= HOT_TOPIC_MIN_CITIZENS),
+        key=lambda row: (-row[1], -row[2], row[0]),
+    )[:limit]
+    return [{"word": w, "citizens": c, "appeals": a} for w, c, a in shown]
+
+
 def hot_topics(period_text: str | None, category: str | None, limit: int) -> dict[str, Any]:
     period = parse_period(period_text)
     counts = stats_store.topic_counts(period)
+    by_category: dict[str, list[tuple[str, int, int]]] = {}
+    for word, c in counts.items():
+        for name in c:
+            if name.startswith("citizens@"):
+                code = name.removeprefix("citizens@")
+                by_category.setdefault(code, []).append(
+                    (word, c[name], c.get(f"appeals@{code}", 0))
+                )
     if category is not None:
-        counts = {category: counts.get(category, {})}
-    totals: dict[str, int] = {}
-    for words in counts.values():
-        for word, appeals in words.items():
-            totals[word] = totals.get(word, 0) + appeals
-    top = sorted(
-        ((w, n) for w, n in totals.items() if n >= HOT_TOPIC_MIN_APPEALS),
-        key=lambda item: (-item[1], item[0]),
-    )[:limit]
-    by_category = {
-        code: sorted(
-            ((w, n) for w, n in words.items() if n >= HOT_TOPIC_MIN_APPEALS),
-            key=lambda item: (-item[1], item[0]),
-        )[:5]
-        for code, words in counts.items()
-    }
+        overall = by_category.get(category, [])
+        by_category = {category: overall}
+    else:
+        overall = [(w, c.get("citizens", 0), c.get("appeals", 0)) for w, c in counts.items()]
     return {
         "period": period,
-        "topics": [{"word": w, "appeals": n} for w, n in top],
+        "topics": _ranked(overall, limit),
         "by_category": {
-            code: [{"word": w, "appeals": n} for w, n in words]
-            for code, words in sorted(by_category.items())
-            if words
+            code: words for code, rows in sorted(by_category.items()) if (words := _ranked(rows, 5))
         },
     }

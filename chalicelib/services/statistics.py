@@ -3,17 +3,27 @@ Each record counts exactly once: its updates and its dedup marker are one atomic
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from collections.abc import Iterable
+from datetime import timedelta
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from chalicelib.dal import stats as stats_store
 from chalicelib.domain import clock
-from chalicelib.domain.periods import periods_of_iso
+from chalicelib.domain.periods import period_end, periods_of_iso
 from chalicelib.domain.stats import increments
 from chalicelib.services.activity import AppealChange
 
-MAX_TOPIC_WORDS = 15  # per appeal: keeps a record's topic updates within one transaction
+# Per appeal. A record's topic transaction holds its dedup marker and, for each of the
+# three periods (day, week, month) and each word, the word's counters and the citizen's
+# marker: 1 + 3 x 15 x 2 = 91 items, within DynamoDB's 100.
+MAX_TOPIC_WORDS = 15
+# How long a citizen's topic marker outlives its period: an appeal counts in the periods of
+# its submission once accepted, which may come this much later.
+TOPIC_MARKER_GRACE = timedelta(days=60)
 UNCATEGORISED = "uncategorised"
 _NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿几第")
 WORD_FREQ = 2000  # high enough for district words to win over the general dictionary
@@ -35,6 +45,18 @@ def _stop_words() -> frozenset[str]:
     return frozenset(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )
+
+
+@lru_cache(maxsize=1)
+def _compound_surnames() -> dict[str, bool]:
+    """Compound surname -> whether it is also an everyday word (see the data file)."""
+    text = resources.files("chalicelib.data").joinpath("compound_surnames.txt")
+    out: dict[str, bool] = {}
+    for line in text.read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, flag = line.partition(" ")
+            out[name.strip()] = flag.strip() == "*"
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -65,23 +87,53 @@ def _is_cjk(word: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in word)
 
 
-def topic_words(text: str, limit: int = MAX_TOPIC_WORDS) -> list[str]:
+def _is_name(word: str, names: Iterable[str]) -> bool:
+    """True for a word that is, starts with or is part of a person's name: a compound
+    surname (with or without its given name), or one of ``names`` (two characters or
+    more of it)."""
+    if any(word.startswith(surname) for surname in _compound_surnames()):
+        return True
+    return any(len(name) >= 2 and (word in name or name in word) for name in names)
+
+
+def topic_words(text: str, limit: int = MAX_TOPIC_WORDS, names: Iterable[str] = ()) -> list[str]:
     """The appeal's distinct content words, most frequent first: two or more Chinese
-    characters, no stop words, and never a personal name, number, plate, id or address
-    in Latin letters or digits (those could single out a person)."""
+    characters, no stop words, and never a personal name (tagged so, with a compound
+    surname, or one of ``names``), number, plate, id or address in Latin letters or digits
+    (those could single out a person)."""
     segmenter = _segmenter()
     stop = _stop_words()
-    counts: Counter[str] = Counter(
-        word
-        for word, tag in segmenter.tag(text)  # type: ignore[attr-defined]
-        if len(word) >= 2
-        and _is_cjk(word)
-        and word not in stop
-        and not set(word) <= _NUMERALS
-        and tag.startswith(_TOPIC_TAGS)
-        and not tag.startswith(_NOT_TOPIC_TAGS)
-    )
+    surnames = _compound_surnames()
+    known = [name for name in names if name]
+    counts: Counter[str] = Counter()
+    given_name_next = False
+    for word, tag in segmenter.tag(text):  # type: ignore[attr-defined]
+        after_surname, given_name_next = given_name_next, surnames.get(word) is False
+        if after_surname and len(word) <= 2 and _is_cjk(word):
+            continue  # the given name after a compound surname the segmenter split off
+        if (
+            len(word) >= 2
+            and _is_cjk(word)
+            and word not in stop
+            and not set(word) <= _NUMERALS
+            and tag.startswith(_TOPIC_TAGS)
+            and not tag.startswith(_NOT_TOPIC_TAGS)
+            and not _is_name(word, known)
+        ):
+            counts[word] += 1
     return [word for word, _ in counts.most_common(limit)]
+
+
+def citizen_key(period: str, citizen_id: str) -> str:
+    """What the topic markers keep of a citizen: a one-way key, different in every period,
+    so the derived data neither holds the id nor links one person across periods."""
+    digest = hashlib.sha256(f"minsheng-topics\0{period}\0{citizen_id}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _names(appeal: dict[str, Any]) -> list[str]:
+    contact = appeal.get("contact") or {}
+    return [str(contact["name"])] if isinstance(contact, dict) and contact.get("name") else []
 
 
 def _vetted(change: AppealChange) -> bool:
@@ -97,16 +149,26 @@ def _vetted(change: AppealChange) -> bool:
 
 
 def count_topics(change: AppealChange) -> bool:
-    """An accepted appeal's words, counted once each in its category and the periods of its
-    submission."""
+    """An accepted appeal's words, counted in its category and the periods of its
+    submission: once per appeal, and once per citizen who raised the word in the period
+    (a topic is shown only when enough different citizens did)."""
     if change.new is None or not _vetted(change):
         return True
     new = change.new
-    words = topic_words(f"{new.get('title', '')}\n{new.get('content', '')}")
+    text = f"{new.get('title', '')}\n{new.get('content', '')}"
+    words = topic_words(text, names=_names(new))
     category = str(new.get("category") or UNCATEGORISED)
-    updates = [
-        (f"topics#{period}", f"{category}#{word}", Counter(appeals=1))
+    citizen = str(new.get("citizen_id") or f"appeal:{change.appeal_id}")
+    mentions = [
+        (
+            period,
+            citizen_key(period, citizen),
+            word,
+            int((period_end(period) + TOPIC_MARKER_GRACE).timestamp()),
+        )
         for period in periods_of_iso(str(new["created_at"]))
         for word in words
     ]
-    return stats_store.apply_once("topics", change.sequence, updates, clock.iso(clock.now()))
+    return stats_store.add_topic_mentions(
+        change.sequence, category, mentions, clock.iso(clock.now())
+    )

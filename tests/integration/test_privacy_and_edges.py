@@ -113,7 +113,7 @@ def test_approved_extension_reopens_the_reply_deadline(people: People) -> None:
     extended = body(people.act("operator", appeal_id, "extension/decision", {"approve": True}))
     assert extended["deadlines"]["reply_due"] == "2026-12-01T10:00:00.000+08:00"
     assert "reply" not in extended["overdue"]
-    time.at = shanghai("2026-12-01T10:00:00")
+    time.at = shanghai("2026-12-01T10:01:00")  # strictly after the new deadline
     assert sla.sweep()["overdue"] == 1  # the new deadline is watched too
 
 

@@ -47,7 +47,9 @@ def test_each_warning_and_overdue_once(people: People) -> None:
     assert sweep_at(minutes=9)["due"] == 0  # nothing yet
     assert sweep_at(minutes=10)["warnings"] == 1  # sign warning at 10:10
     assert sweep_at(minutes=10, seconds=30)["due"] == 0  # again in the same minute
-    assert sweep_at(minutes=15)["overdue"] == 1  # sign overdue at 10:15
+    # the deadline instant (10:15) is still on time: overdue only strictly after it
+    assert sweep_at(minutes=15)["overdue"] == 0
+    assert sweep_at(minutes=15, seconds=1)["overdue"] == 1
     # runs missed from 10:16 to 10:44: the contact deadline (10:30) passed unwarned
     result = sweep_at(minutes=45)
     assert (result["warnings"], result["overdue"]) == (0, 1)

@@ -54,9 +54,11 @@ EXPECTED_DEPARTMENT = {
     "rating_sum": 5,
     "satisfied": 1,
     "resolved": 1,
-    # slow signed at 09:25 for a 09:15 deadline, between two sweeps: still overdue, once
+    # slow signed at 09:25 for a 09:15 deadline, between two sweeps: still overdue; then
+    # returned at 09:55, its 09:30 contact deadline passed unswept: overdue too; one order
     "overdue_orders": 1,
     "overdue_sign": 1,
+    "overdue_contact": 1,
 }
 
 
@@ -118,9 +120,11 @@ def test_topics_count_accepted_appeals_once_and_never_names_or_numbers(
         ("暖气温度太低", "家里暖气温度太低，李秀英车牌鲁C12345"),
         ("小区暖气不热", "家里暖气温度只有十五度，李秀英"),
     ]
-    for title, content in texts:
-        appeal_id = people.submit(title=title, content=content, category="heating")["id"]
-        people.act("operator", appeal_id, "accept")
+    for n, (title, content) in enumerate(texts):  # three citizens, one appeal each
+        who = f"citizen:{n}"
+        people.tokens[who] = people.stack.token("citizen")
+        appeal = people.submit(who, title=title, content=content, category="heating")
+        people.act("operator", appeal["id"], "accept")
     people.submit(title="暖气问题", content="暖气温度低", category="heating")  # not accepted
     spam = people.submit(title="广告", content="暖气暖气暖气")["id"]
     people.act("operator", spam, "reject")
@@ -129,9 +133,9 @@ def test_topics_count_accepted_appeals_once_and_never_names_or_numbers(
         result = people.client.lambda_.invoke("appeal_topics", {"Records": records}).payload
         assert result == {"batchItemFailures": []}
     topics = body(people.client.http.get("/public/hot-topics?period=2026-11-26"))
-    top = {t["word"]: t["appeals"] for t in topics["topics"]}
+    top = {t["word"]: t["citizens"] for t in topics["topics"]}
     assert top["暖气"] == 3 and top["温度"] == 3
     assert "李秀英" not in top and "十五" not in top
     shown = json.dumps(topics, ensure_ascii=False)
     assert "37030319800101123X" not in shown and "C12345" not in shown
-    assert {"word": "暖气", "appeals": 3} in topics["by_category"]["heating"]
+    assert {"word": "暖气", "citizens": 3, "appeals": 3} in topics["by_category"]["heating"]

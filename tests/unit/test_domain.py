@@ -114,7 +114,9 @@ def test_sweep_warns_then_marks_overdue_once_and_escalates_replies() -> None:
     warned = sweep(appeal, parse_iso("2026-11-30T05:00:00+08:00"))
     assert warned is not None and [e.type for e in warned.timeline] == ["sla_warning"]
     assert sweep(warned, parse_iso("2026-11-30T06:00:00+08:00")) is None
-    late = sweep(warned, parse_iso("2026-11-30T09:00:00+08:00"))
+    # the deadline instant itself is still on time: overdue only strictly after it
+    assert sweep(warned, parse_iso("2026-11-30T09:00:00+08:00")) is None
+    late = sweep(warned, parse_iso("2026-11-30T09:00:00.001+08:00"))
     assert late is not None
     assert [e.type for e in late.timeline] == ["sla_warning", "sla_overdue", "escalated"]
     assert late.overdue == ["reply"] and late.escalation and late.escalation["level"] == 1

@@ -66,7 +66,14 @@ TOPICS = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"word": {"type": "string"}, "appeals": {"type": "integer"}},
+                "properties": {
+                    "word": {"type": "string"},
+                    "citizens": {
+                        "type": "integer",
+                        "description": "different citizens who raised it (at least 3)",
+                    },
+                    "appeals": {"type": "integer"},
+                },
             },
         },
         "by_category": {"type": "object"},
@@ -116,7 +123,7 @@ def public_stats(_principal: None) -> Response:
     "GET",
     roles=None,
     tag="public",
-    summary="The words most appeals mention, overall and per category",
+    summary="The words most citizens raise, overall and per category (3 citizens at least)",
     responses={200: TOPICS},
     query=(
         PERIOD,
