@@ -1,4 +1,4 @@
-"""``make package STAGE=prod``: the deployable template and zip, with only the package
+"""``make package STAGE=prod``: the deployable template, zip and layer, with only the package
 registry reachable (no AWS account or credentials).
 
 1. A staging copy of the project holds what Lambda runs: ``app.py``, ``chalicelib/``
@@ -28,6 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNTIME_PROVIDED = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
 )
+# Packages only some functions import go into a layer attached to those functions alone:
+# the others neither carry nor load them. rjieba (the Chinese segmenter, 3.6 MB zipped) is
+# used by the topics consumer only.
+LAYERS: dict[str, tuple[str, ...]] = {"rjieba": ("AppealTopics",)}
+LAYER_ID = "SegmenterLayer"
+LAYER_ZIP = "segmenter-layer.zip"
+
 LAMBDA_PLATFORM = ["--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64"]
 PYTHON_VERSION = "3.11"
 # Only for Chalice to import the app while packaging: the template sets every one of these
@@ -43,9 +50,56 @@ def runtime_requirements() -> list[str]:
         if not spec:
             continue
         name = spec.split("==", 1)[0].split("[", 1)[0].strip().lower().replace("_", "-")
-        if name not in RUNTIME_PROVIDED:
+        if name not in RUNTIME_PROVIDED and name not in LAYERS:
             wanted.append(spec)
     return wanted
+
+
+def layer_requirements() -> list[str]:
+    specs = []
+    for line in (ROOT / "requirements.txt").read_text("utf-8").splitlines():
+        spec = line.split("#", 1)[0].strip()
+        if spec and spec.split("==", 1)[0].strip().lower() in LAYERS:
+            specs.append(spec)
+    return specs
+
+
+def _pip_install(target: Path, specs: list[str]) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-compile",
+            "--only-binary=:all:",
+            *LAMBDA_PLATFORM,
+            "--python-version",
+            PYTHON_VERSION,
+            "--implementation",
+            "cp",
+            "--target",
+            str(target),
+            *specs,
+        ],
+        check=True,
+    )
+    for junk in target.glob("bin"):
+        shutil.rmtree(junk)
+
+
+def build_layer(out_dir: Path) -> Path:
+    """The layer zip: Lambda puts a layer's ``python/`` folder on the import path."""
+    root = out_dir / "layer"
+    if root.exists():
+        shutil.rmtree(root)
+    _pip_install(root / "python", layer_requirements())
+    archive = shutil.make_archive(str(out_dir / LAYER_ZIP.removesuffix(".zip")), "zip", root)
+    shutil.rmtree(root)
+    return Path(archive)
 
 
 def stage_project(staging: Path, dependencies: bool) -> None:
@@ -63,30 +117,7 @@ def stage_project(staging: Path, dependencies: bool) -> None:
     # Chalice would resolve requirements itself and pull botocore in through pynamodb.
     (staging / "requirements.txt").write_text("", "utf-8")
     if dependencies:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "--no-compile",
-                "--only-binary=:all:",
-                *LAMBDA_PLATFORM,
-                "--python-version",
-                PYTHON_VERSION,
-                "--implementation",
-                "cp",
-                "--target",
-                str(staging / "vendor"),
-                *runtime_requirements(),
-            ],
-            check=True,
-        )
-        for junk in (staging / "vendor").glob("bin"):
-            shutil.rmtree(junk)
+        _pip_install(staging / "vendor", runtime_requirements())
 
 
 def packaging_environment(stage: str) -> dict[str, str]:
@@ -128,12 +159,31 @@ def build(stage: str, out_dir: Path, dependencies: bool = True) -> Path:
         shutil.rmtree(chalice_out)
     sam = chalice_package(staging, stage, chalice_out)
     template = assemble(sam, stage, app)
+    add_layers(template)
+    if dependencies:
+        build_layer(out_dir)
     path = out_dir / "template.json"
     path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", "utf-8")
     shutil.move(str(chalice_out / "deployment.zip"), out_dir / "deployment.zip")
     shutil.rmtree(chalice_out)
     shutil.rmtree(staging)
     return path
+
+
+def add_layers(template: dict[str, Any]) -> None:
+    """The layer resource, and a reference to it on the functions that need it."""
+    resources = template["Resources"]
+    resources[LAYER_ID] = {
+        "Type": "AWS::Serverless::LayerVersion",
+        "Properties": {
+            "Description": "Packages only some functions use: " + ", ".join(sorted(LAYERS)),
+            "ContentUri": f"./{LAYER_ZIP}",
+            "CompatibleRuntimes": [f"python{PYTHON_VERSION}"],
+            "RetentionPolicy": "Delete",
+        },
+    }
+    for function in sorted({f for functions in LAYERS.values() for f in functions}):
+        resources[function]["Properties"].setdefault("Layers", []).append({"Ref": LAYER_ID})
 
 
 def _ensure_environment(stage: str) -> None:
@@ -156,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     size = (path.parent / "deployment.zip").stat().st_size
     print(f"template: {path}")
     print(f"zip:      {path.parent / 'deployment.zip'} ({size / 1_000_000:.2f} MB)")
+    layer = path.parent / LAYER_ZIP
+    if layer.exists():
+        print(f"layer:    {layer} ({layer.stat().st_size / 1_000_000:.2f} MB, {LAYER_ID})")
     return 0
 
 

@@ -56,6 +56,16 @@ _API: frozenset[Grant] = frozenset(
         # Attaching a photo copies it out of reach of the upload expiry rule.
         ("s3:GetObject", "objects:media_bucket/uploads/"),
         ("s3:PutObject", "objects:media_bucket/attached/"),
+        # Photos open through presigned GET URLs the function signs.
+        ("s3:GetObject", "objects:media_bucket/attached/"),
+        # A photo the center marks public is copied where the citizen's id is not in the
+        # key, and deleted again when the mark is taken back.
+        ("s3:PutObject", "objects:media_bucket/public/"),
+        ("s3:GetObject", "objects:media_bucket/public/"),
+        ("s3:DeleteObject", "objects:media_bucket/public/"),
+        # Leaders' comments: written in the appeal's transaction, read in pages.
+        ("dynamodb:PutItem", "table:comments_table"),
+        ("dynamodb:Query", "table:comments_table"),
     }
 )
 
@@ -80,6 +90,8 @@ NEEDS: dict[str, frozenset[Grant]] = {
     ),
     "AppealTopics": frozenset(
         {
+            # The citizen markers a record's words already have (distinct citizens).
+            ("dynamodb:BatchGetItem", _STATS),
             ("dynamodb:PutItem", _STATS),
             ("dynamodb:UpdateItem", _STATS),
         }

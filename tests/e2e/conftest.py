@@ -70,6 +70,11 @@ class RunningStack:
 
 def start_stack(state_dir: Path, scale: float = 0.02) -> RunningStack:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "AWS_"))}
+    # The stack logs every request and event: into a file, never a pipe nobody drains
+    # (a full pipe would block the stack's threads mid-request).
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log_path = state_dir / "stack.log"
+    log = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -86,7 +91,7 @@ def start_stack(state_dir: Path, scale: float = 0.02) -> RunningStack:
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -95,7 +100,7 @@ def start_stack(state_dir: Path, scale: float = 0.02) -> RunningStack:
     while not stack_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            output = process.stdout.read() if process.stdout else ""
+            output = log_path.read_text("utf-8", errors="replace")[-20000:]
             raise RuntimeError(f"the local stack did not start:\n{output}")
         time.sleep(0.2)
     return RunningStack(json.loads(stack_file.read_text("utf-8")), state_dir, process)

@@ -231,3 +231,25 @@ def test_the_app_imports_with_the_prod_environment_and_not_without_a_stage(
     refused = _import_app(env)
     assert refused.returncode != 0
     assert "MINSHENG_STAGE is not set" in refused.stderr
+
+
+def test_the_segmenter_rides_in_a_layer_on_the_topics_function_only(
+    template: dict[str, Any],
+) -> None:
+    from infra.package import LAYER_ID, layer_requirements, runtime_requirements
+
+    layered = {name: f["Properties"].get("Layers") for name, f in functions(template).items()}
+    assert layered.pop("AppealTopics") == [{"Ref": LAYER_ID}]
+    assert not any(layered.values()), layered
+    assert of_type(template, "AWS::Serverless::LayerVersion")[LAYER_ID]["Properties"][
+        "CompatibleRuntimes"
+    ] == ["python3.11"]
+    assert [s.split("==")[0] for s in layer_requirements()] == ["rjieba"]
+    assert not any(s.startswith("rjieba") for s in runtime_requirements())
+    # and nothing but the topics consumer imports the segmenter
+    users = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "chalicelib").rglob("*.py")
+        if "import rjieba" in p.read_text("utf-8") and "local" not in p.parts
+    ]
+    assert users == ["chalicelib/services/statistics.py"], users

@@ -107,6 +107,16 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
         found.record("s3", "PutObject", {"Bucket": bucket, "Key": fields["key"]})
         return presign(self, request_dict, fields=fields, conditions=conditions, **kw)
 
+    from chalicelib.integrations import media
+
+    signed = media.presign_download
+
+    def recording_download(key: str, seconds: int) -> str:
+        # A presigned GET is the function's own GetObject, made by whoever holds the URL.
+        found.record("s3", "GetObject", {"Bucket": settings().media_bucket, "Key": key})
+        return signed(key, seconds)
+
+    monkeypatch.setattr(media, "presign_download", recording_download)
     monkeypatch.setattr(BaseClient, "_make_api_call", recording_call)
     monkeypatch.setattr(S3PostPresigner, "generate_presigned_post", recording_presign)
     return found
@@ -124,7 +134,14 @@ def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -
             path, headers=stack.headers(people.token(who)), body=json.dumps(payload)
         )
 
-    for who in ("citizen", "operator", f"department:{DEPARTMENT}", "leader", "admin"):
+    for who in (
+        "citizen",
+        "citizen:other",
+        "operator",
+        f"department:{DEPARTMENT}",
+        "leader",
+        "admin",
+    ):
         people.token(who)  # sign-ins are Cognito's, not the function's
     Clock(shanghai("2026-11-26T09:00:00"))
     with recorder.running("APIHandler"):
@@ -133,7 +150,12 @@ def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -
         Bucket=settings().media_bucket, Key=ticket["key"], Body=b"\x89PNG"
     )
     headers = stack.headers(people.token("citizen"), **{"Idempotency-Key": "journey-1"})
-    payload = {"kind": "complaint", "title": "路灯不亮", "content": "东门路灯坏了"}
+    payload = {
+        "kind": "complaint",
+        "title": "路灯不亮",
+        "content": "东门路灯坏了",
+        "is_public": True,
+    }
     with recorder.running("APIHandler"):
         first = ok(
             client.http.post(
@@ -170,6 +192,11 @@ def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -
         ok(people.act("operator", appeal, "extension/decision"))
         ok(people.act("leader", appeal, "escalate"))
         ok(people.act("leader", appeal, "comments"))
+        ok(people.get("leader", f"/appeals/{appeal}/comments"))
+        ok(people.get("leader", f"/appeals/{appeal}"))
+        ok(people.act("operator", appeal, "media/publish", {"index": 0, "public": True}))
+        ok(people.get("citizen:other", f"/appeals/{appeal}"))
+        ok(people.act("operator", appeal, "media/publish", {"index": 0, "public": False}))
         ok(
             client.http.put(
                 f"/appeals/{appeal}/follow", headers=stack.headers(people.token("leader"))
