@@ -128,3 +128,18 @@ def test_reported_failures_are_retried_from_the_first_failed_record() -> None:
 
     calls, set_aside = _run(raising, delivery, count=3)
     assert len(calls) == 3 and set_aside == [(["100", "101", "102"], 3)]
+
+
+def test_metrics_never_fail_the_work_they_describe(monkeypatch: Any) -> None:
+    """In the local stack another thread can empty the shared metric set between the
+    check for metrics and their serialisation; the request must still be answered."""
+    from aws_lambda_powertools.metrics.exceptions import SchemaValidationError
+
+    from chalicelib.observability import flush_metrics, metrics
+
+    def emptied_meanwhile(*_args: Any, **_kwargs: Any) -> Any:
+        raise SchemaValidationError("Must contain at least one metric.")
+
+    monkeypatch.setattr(metrics.provider, "serialize_metric_set", emptied_meanwhile)
+    metrics.add_metric(name="Probe", unit="Count", value=1)
+    flush_metrics()  # no exception
