@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,4 +123,13 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
         yield stack
     finally:
         if stack.process.poll() is None:
-            stop_stack(stack)
+            try:
+                stop_stack(stack)
+            except subprocess.TimeoutExpired:
+                # Cleanup only: Ctrl-C itself is tested on a stack of its own
+                # (test_ctrl_c_stops_the_stack_cleanly), where a slow stop fails.
+                warnings.warn(
+                    f"the shared local stack took over 60 s to stop; log: "
+                    f"{stack.state_dir / 'stack.log'}",
+                    stacklevel=1,
+                )
