@@ -152,9 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         "openapi_url": f"{api_url}/openapi.json",
         "pid": os.getpid(),
     }
-    (state / "stack.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
-    _print_banner(info, departments, categories)
-
+    # Ready to be stopped before anyone can learn the stack is up (stack.json).
     stopped = threading.Event()
 
     def stop(_signum: int, _frame: Any) -> None:
@@ -162,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    (state / "stack.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    _print_banner(info, departments, categories)
+
     stopped.wait()
     print("\nStopping the local stack ...", flush=True)
     (state / "stack.json").unlink(missing_ok=True)
