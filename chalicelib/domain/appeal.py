@@ -347,10 +347,10 @@ class Appeal:
             "at": self.reply.get("at"),
         }
 
-    def summary(self, viewer: Principal | None = None) -> dict[str, Any]:
-        """The fields list views carry (what the indexes project). Without a viewer: as
-        those handling the appeal see it."""
-        audience = self.audience(viewer) if viewer is not None else Audience.HANDLER
+    def summary(self, viewer: Principal | None) -> dict[str, Any]:
+        """The fields list views carry (what the indexes project), as ``viewer`` may see
+        them; no viewer is the public."""
+        audience = self.audience(viewer)
         clear = audience in (Audience.HANDLER, Audience.OWNER)
         return {
             "id": self.id,
