@@ -14,8 +14,10 @@ from chalicelib.handlers.http import (
     meta,
     operator,
     public,
+    webhooks,
 )
 from chalicelib.handlers.http.base import as_problem
+from chalicelib.handlers.queues import notifications as notification_queue
 from chalicelib.handlers.schedules import closing, rankings, sla
 from chalicelib.handlers.streams import appeals as appeal_stream
 from chalicelib.observability import flush_metrics
@@ -30,6 +32,8 @@ for blueprint in (
     leader.bp,
     admin.bp,
     public.bp,
+    webhooks.bp,
+    notification_queue.bp,
     appeal_stream.bp,
     sla.bp,
     closing.bp,

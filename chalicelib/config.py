@@ -32,6 +32,14 @@ class Settings:
     settings_table: str
     follows_table: str
     stats_table: str
+    webhooks_table: str
+    deliveries_table: str
+    notifications_table: str
+    notifications_queue: str
+    notifications_dead_letter_queue: str
+    webhook_secret_prefix: str
+    secret_cache_seconds: int
+    delivery_retry_seconds: tuple[int, ...]
     ranking_min_cases: int
     reply_days: dict[str, int]
     reference_cache_seconds: int
@@ -82,6 +90,26 @@ def _reply_days(raw: str) -> dict[str, int]:
     return days
 
 
+def _retry_seconds(raw: str) -> tuple[int, ...]:
+    """``30,120,600,3600,21600``: the pauses before each retry of a webhook delivery. As
+    many as the deployed dead-letter policy counts (``event_sources``); each at most the
+    12 hours SQS allows a message to stay hidden."""
+    from chalicelib.event_sources import DELIVERY_RETRY_SECONDS
+
+    if not raw.strip():
+        return DELIVERY_RETRY_SECONDS
+    parts = [p.strip() for p in raw.split(",")]
+    if len(parts) != len(DELIVERY_RETRY_SECONDS) or not all(p.isdigit() for p in parts):
+        raise ConfigError(
+            f"MINSHENG_DELIVERY_RETRY_SECONDS needs {len(DELIVERY_RETRY_SECONDS)} whole "
+            f"numbers of seconds, got {raw!r}"
+        )
+    values = tuple(int(p) for p in parts)
+    if any(v > 12 * 3600 for v in values):
+        raise ConfigError("MINSHENG_DELIVERY_RETRY_SECONDS: at most 43200 seconds each")
+    return values
+
+
 def env_name(field: str) -> str:
     """The environment variable a resource name is read from: ``appeals_table`` ->
     ``MINSHENG_APPEALS_TABLE``. ``infra/`` sets these from the stack's own resources."""
@@ -89,16 +117,26 @@ def env_name(field: str) -> str:
 
 
 def resource_fields() -> list[str]:
-    """Settings that name a deployed resource: every table, the bucket, the pool and its
-    client. A deployed stage must be given each one; nothing guesses them from a prefix."""
+    """Settings that name a deployed resource: every table and queue, the bucket, the pool
+    and its client. A deployed stage must be given each one; nothing guesses them from a
+    prefix."""
     from dataclasses import fields
 
     names = [f.name for f in fields(Settings)]
-    return [n for n in names if n.endswith("_table")] + [
+    return [n for n in names if n.endswith(("_table", "_queue"))] + [
         "media_bucket",
         "user_pool_id",
         "user_pool_client_id",
     ]
+
+
+# Settings a deployed stage must be given that are not one resource's name.
+DEPLOYED_SETTINGS = ("webhook_secret_prefix",)
+
+
+def deployed_fields() -> list[str]:
+    """Every setting the deployed stack gives a function (``MINSHENG_<FIELD>``)."""
+    return [*resource_fields(), *DEPLOYED_SETTINGS]
 
 
 def _stage(env: Mapping[str, str]) -> str:
@@ -131,7 +169,7 @@ def load_settings() -> Settings:
             raise ConfigError(
                 f"stage {stage!r} may not set MINSHENG_JWKS_URL or MINSHENG_AWS_ENDPOINT"
             )
-        missing = [env_name(f) for f in resource_fields() if not env.get(env_name(f))]
+        missing = [env_name(f) for f in deployed_fields() if not env.get(env_name(f))]
         if missing:
             raise ConfigError(f"stage {stage!r} needs {', '.join(missing)} (set by the stack)")
     if jwks_override:
@@ -151,6 +189,15 @@ def load_settings() -> Settings:
         settings_table=env.get("MINSHENG_SETTINGS_TABLE", f"{prefix}-settings"),
         follows_table=env.get("MINSHENG_FOLLOWS_TABLE", f"{prefix}-follows"),
         stats_table=env.get("MINSHENG_STATS_TABLE", f"{prefix}-stats"),
+        webhooks_table=env.get("MINSHENG_WEBHOOKS_TABLE", f"{prefix}-webhooks"),
+        deliveries_table=env.get("MINSHENG_DELIVERIES_TABLE", f"{prefix}-deliveries"),
+        notifications_table=env.get("MINSHENG_NOTIFICATIONS_TABLE", f"{prefix}-notifications"),
+        # Queue URLs: the local stack and the tests set them when they create the queues.
+        notifications_queue=env.get("MINSHENG_NOTIFICATIONS_QUEUE", ""),
+        notifications_dead_letter_queue=env.get("MINSHENG_NOTIFICATIONS_DEAD_LETTER_QUEUE", ""),
+        webhook_secret_prefix=env.get("MINSHENG_WEBHOOK_SECRET_PREFIX", f"{prefix}/webhooks/"),
+        secret_cache_seconds=_int("MINSHENG_SECRET_CACHE_SECONDS", 30, 0, 300),
+        delivery_retry_seconds=_retry_seconds(env.get("MINSHENG_DELIVERY_RETRY_SECONDS", "")),
         ranking_min_cases=_int("MINSHENG_RANKING_MIN_CASES", 5, 1, 1000),
         reply_days=_reply_days(env.get("MINSHENG_REPLY_DAYS", "")),
         reference_cache_seconds=_int("MINSHENG_REFERENCE_CACHE_SECONDS", 60, 0, 3600),

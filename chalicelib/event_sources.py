@@ -1,5 +1,6 @@
-"""How stream records reach the app: declared once, read by the stream handlers' decorators,
-by the local stack's pump and by ``infra/`` for the deployed event source mappings.
+"""How stream records and queue messages reach the app: declared once, read by the handlers'
+decorators, by the local stack's pump and by ``infra/`` for the deployed queues and event
+source mappings.
 
 A test compares the generated template's mappings with this module, and the pump's
 behaviour (retries, bisecting, the on-failure queue) with the same numbers.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 # ``GetAtt <Table>.StreamArn`` and the local pump looks the stream up by table, so this
 # string is never used to reach a stream.
 UNBOUND_STREAM_ARN = "arn:aws:dynamodb:::table/unbound/stream/bound-by-infra"
+UNBOUND_QUEUE_ARN = "arn:aws:sqs:::bound-by-infra"
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,57 @@ class Queue:
     retention_seconds: int
     # Depth at which the on-call person is told (dead-letter queues: any message).
     alarm_depth: int
+    # How long a received message stays hidden when its consumer neither deletes it nor
+    # says otherwise (a crashed function): at least six times the function's timeout.
+    visibility_timeout_seconds: int = 30
+    # Where a message goes once it has been received ``max_receive_count`` times.
+    dead_letter: str | None = None
+    max_receive_count: int = 0
+    # The Settings field carrying the queue's URL (queues the code itself writes to).
+    url_setting: str | None = None
 
+
+# A failed webhook delivery is tried again after these pauses (the message's visibility
+# timeout, set by the delivering function), then set aside in the dead-letter queue.
+DELIVERY_RETRY_SECONDS = (30, 120, 600, 3600, 6 * 3600)
+DELIVERY_ATTEMPTS = len(DELIVERY_RETRY_SECONDS) + 1
+# The delivering function's Lambda timeout: ten messages, five seconds each at most.
+DELIVERY_FUNCTION_TIMEOUT_SECONDS = 60
 
 QUEUES = {
-    "stream-failures": Queue("stream-failures", retention_seconds=14 * 86400, alarm_depth=1),
+    q.name: q
+    for q in (
+        Queue("stream-failures", retention_seconds=14 * 86400, alarm_depth=1),
+        Queue(
+            "notifications",
+            retention_seconds=4 * 86400,
+            alarm_depth=1000,
+            visibility_timeout_seconds=6 * DELIVERY_FUNCTION_TIMEOUT_SECONDS,
+            dead_letter="notifications-dead-letter",
+            max_receive_count=DELIVERY_ATTEMPTS,
+            url_setting="notifications_queue",
+        ),
+        Queue(
+            "notifications-dead-letter",
+            retention_seconds=14 * 86400,
+            alarm_depth=1,
+            url_setting="notifications_dead_letter_queue",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class QueueConsumer:
+    name: str  # the Chalice handler's name
+    queue: str  # a name in QUEUES
+    batch_size: int
+    # The function reports failed messages (ReportBatchItemFailures): the rest are deleted.
+    report_batch_item_failures: bool = True
+
+
+QUEUE_CONSUMERS = {
+    c.name: c for c in (QueueConsumer("deliver_notifications", "notifications", batch_size=10),)
 }
 
 STREAM_CONSUMERS = {
@@ -61,6 +110,7 @@ STREAM_CONSUMERS = {
         StreamConsumer("appeal_routing", "appeals_table", batch_size=25),
         StreamConsumer("appeal_statistics", "appeals_table", batch_size=100),
         StreamConsumer("appeal_topics", "appeals_table", batch_size=50),
+        StreamConsumer("appeal_notifications", "appeals_table", batch_size=100),
     )
 }
 

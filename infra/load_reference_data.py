@@ -24,13 +24,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import boto3
 
-    from chalicelib.config import env_name, resource_fields
+    from chalicelib.config import deployed_fields, env_name
     from infra.template import output_name
 
     stack = boto3.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     os.environ["MINSHENG_STAGE"] = args.stage
-    for field in resource_fields():
+    for field in deployed_fields():
         os.environ[env_name(field)] = outputs[output_name(field)]
 
     from chalicelib.domain import clock

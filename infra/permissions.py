@@ -8,6 +8,9 @@ is found through ``chalicelib/config.py``):
   ``table:<field>``               the table itself
   ``index:<field>/<index name>``  a query on one of its indexes
   ``objects:<field>/<prefix>``    objects under a key prefix of a bucket
+  ``queue:<field>``               a queue (the field holds its URL)
+  ``pool:<field>``                the user pool
+  ``secrets:<field>``             the secrets whose names start with the field's value
 """
 
 from __future__ import annotations
@@ -16,6 +19,11 @@ Grant = tuple[str, str]
 
 _APPEALS = "table:appeals_table"
 _STATS = "table:stats_table"
+_DELIVERIES = "table:deliveries_table"
+_NOTIFICATIONS = "table:notifications_table"
+_QUEUE = "queue:notifications_queue"
+_DEAD_LETTERS = "queue:notifications_dead_letter_queue"
+_SECRETS = "secrets:webhook_secret_prefix"
 
 
 def _index(name: str) -> Grant:
@@ -66,6 +74,24 @@ _API: frozenset[Grant] = frozenset(
         # Leaders' comments: written in the appeal's transaction, read in pages.
         ("dynamodb:PutItem", "table:comments_table"),
         ("dynamodb:Query", "table:comments_table"),
+        # Department webhooks: registrations, their signing secrets (created on the first
+        # registration, rotated, read to verify inbound requests), the delivery log and its
+        # redrives (a delivery back on the queue; the dead-letter queue moved back).
+        ("dynamodb:GetItem", "table:webhooks_table"),
+        ("dynamodb:PutItem", "table:webhooks_table"),
+        ("secretsmanager:CreateSecret", _SECRETS),
+        ("secretsmanager:PutSecretValue", _SECRETS),
+        ("secretsmanager:GetSecretValue", _SECRETS),
+        ("dynamodb:GetItem", _DELIVERIES),
+        ("dynamodb:UpdateItem", _DELIVERIES),
+        ("dynamodb:Query", "index:deliveries_table/by-department"),
+        ("dynamodb:Query", "index:deliveries_table/by-status"),
+        ("sqs:SendMessage", _QUEUE),
+        ("sqs:ReceiveMessage", _DEAD_LETTERS),
+        ("sqs:DeleteMessage", _DEAD_LETTERS),
+        # The app's notifications: read in pages, marked read.
+        ("dynamodb:Query", _NOTIFICATIONS),
+        ("dynamodb:UpdateItem", _NOTIFICATIONS),
     }
 )
 
@@ -94,6 +120,31 @@ NEEDS: dict[str, frozenset[Grant]] = {
             ("dynamodb:BatchGetItem", _STATS),
             ("dynamodb:PutItem", _STATS),
             ("dynamodb:UpdateItem", _STATS),
+        }
+    ),
+    "AppealNotifications": frozenset(
+        {
+            ("sqs:SendMessage", _QUEUE),
+            # Who is told: every leader (escalations), the appeal's followers, the
+            # department handling the appeal another one was merged into.
+            ("cognito-idp:ListUsersInGroup", "pool:user_pool_id"),
+            ("dynamodb:Query", "index:follows_table/by-appeal"),
+            ("dynamodb:GetItem", _APPEALS),
+        }
+    ),
+    "DeliverNotifications": frozenset(
+        {
+            ("dynamodb:GetItem", "table:webhooks_table"),
+            ("secretsmanager:GetSecretValue", _SECRETS),
+            ("dynamodb:PutItem", _DELIVERIES),
+            ("dynamodb:GetItem", _DELIVERIES),
+            ("dynamodb:UpdateItem", _DELIVERIES),
+            # The work order as the department sees it, with the latest comments.
+            ("dynamodb:GetItem", _APPEALS),
+            ("dynamodb:Query", "table:comments_table"),
+            # A failed delivery's retry time.
+            ("sqs:ChangeMessageVisibility", _QUEUE),
+            ("dynamodb:PutItem", _NOTIFICATIONS),
         }
     ),
     "SlaSweep": frozenset(

@@ -21,7 +21,12 @@ import copy
 from typing import Any
 
 from chalicelib.config import Settings, env_name, resource_fields, settings
-from chalicelib.event_sources import QUEUES, STREAM_CONSUMERS
+from chalicelib.event_sources import (
+    DELIVERY_FUNCTION_TIMEOUT_SECONDS,
+    QUEUE_CONSUMERS,
+    QUEUES,
+    STREAM_CONSUMERS,
+)
 from infra.permissions import NEEDS, Grant
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
@@ -62,6 +67,7 @@ def resource_ids() -> dict[str, str]:
     from chalicelib.dal.models import ALL_MODELS
 
     ids = {table_setting(model): table_logical_id(model) for model in ALL_MODELS}
+    ids.update({q.url_setting: queue_logical_id(q.name) for q in QUEUES.values() if q.url_setting})
     ids.update(
         media_bucket="MediaBucket", user_pool_id="UserPool", user_pool_client_id="UserPoolClient"
     )
@@ -91,16 +97,26 @@ def table_resources() -> dict[str, Any]:
 
 
 def queue_resources() -> dict[str, Any]:
-    return {
-        queue_logical_id(q.name): {
-            "Type": "AWS::SQS::Queue",
-            "Properties": {
-                "MessageRetentionPeriod": q.retention_seconds,
-                "SqsManagedSseEnabled": True,
-            },
+    resources: dict[str, Any] = {}
+    for q in QUEUES.values():
+        properties: dict[str, Any] = {
+            "MessageRetentionPeriod": q.retention_seconds,
+            "VisibilityTimeout": q.visibility_timeout_seconds,
+            "SqsManagedSseEnabled": True,
         }
-        for q in QUEUES.values()
-    }
+        if q.dead_letter:
+            properties["RedrivePolicy"] = {
+                "deadLetterTargetArn": {"Fn::GetAtt": [queue_logical_id(q.dead_letter), "Arn"]},
+                "maxReceiveCount": q.max_receive_count,
+            }
+        resources[queue_logical_id(q.name)] = {"Type": "AWS::SQS::Queue", "Properties": properties}
+    return resources
+
+
+def secret_prefix() -> Any:
+    """Where the departments' webhook secrets are kept in Secrets Manager (the API creates
+    one per department when the admin registers it)."""
+    return {"Fn::Sub": "${AWS::StackName}/webhooks/"}
 
 
 def media_lifecycle_rules() -> list[dict[str, Any]]:
@@ -179,17 +195,22 @@ def identity_resources() -> dict[str, Any]:
 
 def data_outputs() -> dict[str, Any]:
     ids = resource_ids()
-    return {
+    outputs = {
         output_name(field): {"Description": env_name(field), "Value": {"Ref": ids[field]}}
         for field in resource_fields()
     }
+    outputs[output_name("webhook_secret_prefix")] = {
+        "Description": env_name("webhook_secret_prefix"),
+        "Value": secret_prefix(),
+    }
+    return outputs
 
 
 def data_template() -> dict[str, Any]:
     """Tables, queues and the bucket, with their names as outputs: the resources whose
     data outlives a deployment (and what moto's CloudFormation can create)."""
     resources = {**table_resources(), **queue_resources(), **bucket_resources()}
-    outputs = {k: v for k, v in data_outputs().items() if v["Value"]["Ref"] in resources}
+    outputs = {k: v for k, v in data_outputs().items() if v["Value"].get("Ref") in resources}
     for name in QUEUES:
         outputs[f"{queue_logical_id(name)}Url"] = {"Value": {"Ref": queue_logical_id(name)}}
     return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources, "Outputs": outputs}
@@ -210,6 +231,13 @@ def _resolve(resource: str) -> Any:
     if kind == "objects":
         field, _, prefix = rest.partition("/")
         return {"Fn::Sub": f"${{{ids[field]}.Arn}}/{prefix}*"}
+    if kind in ("queue", "pool"):
+        return {"Fn::GetAtt": [ids[rest], "Arn"]}
+    if kind == "secrets" and rest == "webhook_secret_prefix":
+        return {
+            "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+            "secret:${AWS::StackName}/webhooks/*"
+        }
     raise ValueError(f"unknown resource {resource!r}")
 
 
@@ -262,6 +290,19 @@ def stream_grants(function: str, handler: str) -> list[dict[str, Any]]:
     ]
 
 
+def queue_grants(handler: str) -> list[dict[str, Any]]:
+    """What the SQS event source mapping does with the function's role: poll the queue and
+    delete what the function handled."""
+    declared = QUEUE_CONSUMERS[handler]
+    return [
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+            "Resource": {"Fn::GetAtt": [queue_logical_id(declared.queue), "Arn"]},
+        }
+    ]
+
+
 def role_groups(functions: dict[str, str]) -> dict[str, list[str]]:
     """Role logical id -> functions sharing it (same code needs, same stream subscription).
     ``functions`` maps each function's logical id to its Chalice handler name."""
@@ -270,7 +311,12 @@ def role_groups(functions: dict[str, str]) -> dict[str, list[str]]:
         if function not in NEEDS:
             raise LookupError(f"infra/permissions.py has no entry for {function}")
         stream = STREAM_CONSUMERS.get(handler)
-        key = (NEEDS[function], stream.table_setting if stream else None)
+        queue = QUEUE_CONSUMERS.get(handler)
+        key = (
+            NEEDS[function],
+            stream.table_setting if stream else None,
+            queue.queue if queue else None,
+        )
         groups.setdefault(key, []).append(function)
     return {f"{members[0]}Role": members for members in groups.values()}
 
@@ -280,6 +326,8 @@ def role_resource(members: list[str], handlers: dict[str, str]) -> dict[str, Any
     statements = _statements(NEEDS[first])
     if handlers[first] in STREAM_CONSUMERS:
         statements += stream_grants(first, handlers[first])
+    if handlers[first] in QUEUE_CONSUMERS:
+        statements += queue_grants(handlers[first])
     statements.append(
         {
             "Effect": "Allow",
@@ -315,12 +363,12 @@ def role_resource(members: list[str], handlers: dict[str, str]) -> dict[str, Any
 
 def _handler_names(app: Any) -> dict[str, str]:
     """Function logical id (as Chalice names it) -> the app's handler name."""
-    from chalice.app import DynamoDBEventConfig, ScheduledEventConfig
+    from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
     from chalice.utils import to_cfn_resource_name
 
     names = {"APIHandler": "api_handler"}
     for source in app.event_sources:
-        if isinstance(source, DynamoDBEventConfig | ScheduledEventConfig):
+        if isinstance(source, DynamoDBEventConfig | ScheduledEventConfig | SQSEventConfig):
             names[to_cfn_resource_name(source.name)] = source.name
     return names
 
@@ -494,6 +542,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
         variables = properties.setdefault("Environment", {}).setdefault("Variables", {})
         variables.update(names)
         variables["MINSHENG_STAGE"] = stage
+        variables[env_name("webhook_secret_prefix")] = secret_prefix()
         resources[f"{function}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {
@@ -505,6 +554,9 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
         for event in properties.get("Events", {}).values():
             if event["Type"] == "DynamoDB":
                 event["Properties"] = stream_mapping(handlers[function])
+            if event["Type"] == "SQS":
+                event["Properties"] = queue_mapping(handlers[function])
+                properties["Timeout"] = DELIVERY_FUNCTION_TIMEOUT_SECONDS
 
     for role, members in role_groups(handlers).items():
         resources[role] = role_resource(members, handlers)
@@ -546,5 +598,18 @@ def stream_mapping(handler: str) -> dict[str, Any]:
         },
     }
     if delivery.report_batch_item_failures:
+        properties["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+    return properties
+
+
+def queue_mapping(handler: str) -> dict[str, Any]:
+    """An SQS event's properties as ``event_sources`` declares them."""
+    declared = QUEUE_CONSUMERS[handler]
+    properties: dict[str, Any] = {
+        "Queue": {"Fn::GetAtt": [queue_logical_id(declared.queue), "Arn"]},
+        "BatchSize": declared.batch_size,
+        "Enabled": True,
+    }
+    if declared.report_batch_item_failures:
         properties["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
     return properties

@@ -46,3 +46,17 @@ def following(leader_id: str, limit: int, cursor: str | None) -> tuple[list[str]
     if last and len(ids) >= limit:
         next_cursor = encode_cursor({k: v["S"] for k, v in last.items()})
     return ids, next_cursor
+
+
+# A bound on one appeal's followers read per notice (a district has a few dozen leaders).
+MAX_FOLLOWERS = 500
+
+
+def followers(appeal_id: str) -> list[str]:
+    """The leaders following an appeal (the by-appeal index)."""
+    try:
+        return [
+            item.leader_id for item in FollowModel.followers.query(appeal_id, limit=MAX_FOLLOWERS)
+        ]
+    except (QueryError, PynamoDBConnectionError) as exc:
+        raise ServiceUnavailable("the follow store is unreachable") from exc

@@ -18,7 +18,12 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STREAM_NEW_AND_OLD_IMAGE
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+)
 from pynamodb.models import Model
 
 from chalicelib.config import settings
@@ -252,7 +257,6 @@ class DepartmentModel(Model):
     name = UnicodeAttribute()
     kind = UnicodeAttribute(default="department")  # department, town, street, utility
     active = BooleanAttribute(default=True)
-    webhook_url = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
 
@@ -285,6 +289,17 @@ class SettingModel(Model):
     version = VersionAttribute()
 
 
+class FollowersIndex(GlobalSecondaryIndex["FollowModel"]):
+    """Who follows an appeal: the leaders its notifications go to."""
+
+    class Meta:
+        index_name = "by-appeal"
+        projection = KeysOnlyProjection()
+
+    appeal_id = UnicodeAttribute(hash_key=True)
+    leader_id = UnicodeAttribute(range_key=True)
+
+
 class FollowModel(Model):
     """A leader following an appeal (跟踪关注)."""
 
@@ -294,6 +309,84 @@ class FollowModel(Model):
     leader_id = UnicodeAttribute(hash_key=True)
     appeal_id = UnicodeAttribute(range_key=True)
     followed_at = UnicodeAttribute()
+
+    followers = FollowersIndex()
+
+
+class WebhookModel(Model):
+    """A department system's registration: where its work orders are POSTed. The signing
+    secrets live in Secrets Manager, never here."""
+
+    class Meta(_Meta):
+        table_name = _S.webhooks_table
+
+    department_id = UnicodeAttribute(hash_key=True)
+    url = UnicodeAttribute(null=True)
+    enabled = BooleanAttribute(default=False)
+    # When the secret that is no longer current stops verifying (a rotation's overlap).
+    previous_secret_until = UnicodeAttribute(null=True)
+    secret_issued_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class DepartmentDeliveriesIndex(GlobalSecondaryIndex["DeliveryModel"]):
+    class Meta:
+        index_name = "by-department"
+        projection = AllProjection()
+
+    department_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class StatusDeliveriesIndex(GlobalSecondaryIndex["DeliveryModel"]):
+    class Meta:
+        index_name = "by-status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class DeliveryModel(Model):
+    """One webhook message to a department and every attempt to deliver it, kept 90 days.
+    ``message`` is the queue message itself (no personal data: the work order is read at
+    delivery time), so a delivery can be sent again from here."""
+
+    class Meta(_Meta):
+        table_name = _S.deliveries_table
+
+    id = UnicodeAttribute(hash_key=True)
+    department_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    appeal_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending, retrying, delivered, dead
+    message = UnicodeAttribute()
+    attempts = ListAttribute(of=MapAttribute, default=list)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+    for_department = DepartmentDeliveriesIndex()
+    with_status = StatusDeliveriesIndex()
+
+
+class NotificationModel(Model):
+    """What the mobile app shows a user (what a push service would deliver), newest first:
+    ``id`` sorts by time."""
+
+    class Meta(_Meta):
+        table_name = _S.notifications_table
+
+    user_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    type = UnicodeAttribute()
+    appeal_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    text = UnicodeAttribute()
+    at = UnicodeAttribute()
+    read_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
 
 
 class StatsModel(Model):
@@ -329,4 +422,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     FollowModel,
     StatsModel,
     IdempotencyModel,
+    WebhookModel,
+    DeliveryModel,
+    NotificationModel,
 )

@@ -49,3 +49,14 @@ class Principal:
 
 
 SYSTEM = Principal(id="minsheng", role=Role.SYSTEM, username="minsheng")
+
+
+def department_system(department_id: str) -> Principal:
+    """A department's own case system, acting through signed webhooks: it acts for the
+    department, and the timeline records it as the system, not as one of the staff."""
+    return Principal(
+        id=f"system:{department_id}",
+        role=Role.DEPARTMENT,
+        username=f"{department_id} system",
+        department_id=department_id,
+    )

@@ -82,3 +82,15 @@ def create_demo_users(cognito: Any, pool_id: str) -> list[dict[str, Any]]:
         create_user(cognito, pool_id, user.username, user.password, group, user.department_id)
         created.append(asdict(user))
     return created
+
+
+def issue_webhook_secrets() -> dict[str, str]:
+    """A signing secret for every demo department (new at each start, like the passwords),
+    so an integrator can call the inbound webhook at once; no URL is registered."""
+    from chalicelib.dal import reference
+    from chalicelib.services.webhooks import issue_secret
+
+    return {
+        department.id: issue_secret(department.id, overlap=False)[1]
+        for department in reference.list_departments()
+    }

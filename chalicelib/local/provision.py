@@ -143,14 +143,43 @@ def queue_name(queue: str) -> str:
     return f"minsheng-{settings().stage}-{queue}"
 
 
+def queue_attributes(queue: Any, dead_letter_arn: str | None) -> dict[str, str]:
+    """A declared queue's attributes, as the template sets them."""
+    import json
+
+    attributes = {
+        "MessageRetentionPeriod": str(queue.retention_seconds),
+        "VisibilityTimeout": str(queue.visibility_timeout_seconds),
+    }
+    if dead_letter_arn:
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": queue.max_receive_count}
+        )
+    return attributes
+
+
 def create_queues(sqs: Any) -> dict[str, str]:
-    """Every queue ``event_sources`` declares; returns declared name -> queue URL."""
+    """Every queue ``event_sources`` declares (dead-letter queues first); returns declared
+    name -> queue URL, and points the settings of the queues the code writes to at them
+    (``MINSHENG_<QUEUE>``)."""
+    import os
+
+    from chalicelib.config import env_name, settings
     from chalicelib.event_sources import QUEUES
 
-    return {
-        queue.name: sqs.create_queue(
+    urls: dict[str, str] = {}
+    ordered = sorted(QUEUES.values(), key=lambda q: q.dead_letter is not None)
+    for queue in ordered:
+        dead_letter_arn = None
+        if queue.dead_letter:
+            dead_letter_arn = sqs.get_queue_attributes(
+                QueueUrl=urls[queue.dead_letter], AttributeNames=["QueueArn"]
+            )["Attributes"]["QueueArn"]
+        urls[queue.name] = sqs.create_queue(
             QueueName=queue_name(queue.name),
-            Attributes={"MessageRetentionPeriod": str(queue.retention_seconds)},
+            Attributes=queue_attributes(queue, dead_letter_arn),
         )["QueueUrl"]
-        for queue in QUEUES.values()
-    }
+        if queue.url_setting:
+            os.environ[env_name(queue.url_setting)] = urls[queue.name]
+    settings.cache_clear()
+    return urls

@@ -1,6 +1,9 @@
-"""The event pump: what AWS does between the tables and the app's handlers. It discovers the
-stream handlers from the Chalice app itself, reads each table's DynamoDB stream and invokes
-the handler with Lambda-shaped events, honouring partial batch failures."""
+"""The event pump: what AWS does between the tables, the queues and the app's handlers. It
+discovers the stream and queue handlers from the Chalice app itself, reads each table's
+DynamoDB stream and polls each queue, and invokes the handler with Lambda-shaped events,
+honouring partial batch failures. For queues, what happens to a message that is not
+deleted (visibility timeout, redrive to the dead-letter queue after ``maxReceiveCount``)
+is SQS's own behaviour, which moto imitates."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.event_sources import STREAM_CONSUMERS, Delivery
+from chalicelib.event_sources import QUEUE_CONSUMERS, STREAM_CONSUMERS, Delivery
 from chalicelib.local.lambda_context import LocalContext
 from chalicelib.local.provision import queue_name
 
@@ -53,6 +56,68 @@ def subscriptions(app: Any) -> list[StreamSubscription]:
                 )
             )
     return found
+
+
+@dataclass
+class QueueSubscription:
+    name: str
+    queue: str  # the declared queue name
+    batch_size: int
+    report_batch_item_failures: bool
+
+
+def queue_subscriptions(app: Any) -> list[QueueSubscription]:
+    """The app's SQS handlers, with the settings ``event_sources`` declares for them."""
+    from chalice.app import SQSEventConfig
+
+    found = []
+    for source in app.event_sources:
+        if isinstance(source, SQSEventConfig):
+            declared = QUEUE_CONSUMERS[source.name]
+            found.append(
+                QueueSubscription(
+                    source.name,
+                    declared.queue,
+                    declared.batch_size,
+                    declared.report_batch_item_failures,
+                )
+            )
+    return found
+
+
+def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    """A received message as Lambda hands it to a function."""
+    attributes = message.get("Attributes", {})
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {
+            "ApproximateReceiveCount": str(attributes.get("ApproximateReceiveCount", "1")),
+            "SentTimestamp": str(attributes.get("SentTimestamp", "0")),
+            "SenderId": str(attributes.get("SenderId", "local")),
+            "ApproximateFirstReceiveTimestamp": str(
+                attributes.get("ApproximateFirstReceiveTimestamp", "0")
+            ),
+        },
+        "messageAttributes": {},
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def settled(records: list[dict[str, Any]], result: Any, report_failures: bool) -> list[str]:
+    """Receipt handles Lambda deletes after an invocation: every record when the function
+    returned without reported failures, none when it raised (``result`` is an exception),
+    else all but the reported ones."""
+    if isinstance(result, BaseException):
+        return []
+    failed: set[str] = set()
+    if report_failures:
+        failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+    return [r["receiptHandle"] for r in records if r["messageId"] not in failed]
 
 
 def table_of(stream_arn: str) -> str:
@@ -188,6 +253,75 @@ class StreamPump:
             )
             thread.start()
             self._threads.append(thread)
+        if self._sqs is None:
+            return
+        for queue_sub in queue_subscriptions(self._app):
+            thread = threading.Thread(
+                target=self._poll_queue,
+                args=(queue_sub,),
+                name=f"pump-{queue_sub.name}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def _poll_queue(self, sub: QueueSubscription) -> None:
+        url = self._sqs.get_queue_url(QueueName=queue_name(sub.queue))["QueueUrl"]
+        arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        region = arn.split(":")[3]
+        handler: Callable[..., Any] = self._app.handler_map[sub.name]
+        while not self._stop.is_set():
+            try:
+                messages = self._sqs.receive_message(
+                    QueueUrl=url,
+                    MaxNumberOfMessages=sub.batch_size,
+                    AttributeNames=["All"],
+                    WaitTimeSeconds=0,
+                ).get("Messages", [])
+            except Exception as exc:  # a stopped endpoint at shutdown, or a fault
+                if self._stop.is_set():
+                    return
+                self._log.write({"kind": "queue", "handler": sub.name, "error": repr(exc)})
+                self._stop.wait(1)
+                continue
+            if not messages:
+                self._stop.wait(self._poll)
+                continue
+            self.invoke_queue_handler(sub, handler, url, arn, region, messages)
+
+    def invoke_queue_handler(
+        self,
+        sub: QueueSubscription,
+        handler: Callable[..., Any],
+        url: str,
+        arn: str,
+        region: str,
+        messages: list[dict[str, Any]],
+    ) -> None:
+        records = [sqs_record(m, arn, region) for m in messages]
+        result: Any
+        try:
+            result = handler({"Records": records}, LocalContext(sub.name))
+        except Exception as exc:
+            result = exc
+        done = settled(records, result, sub.report_batch_item_failures)
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(done)],
+            )
+        self._log.write(
+            {
+                "kind": "queue",
+                "handler": sub.name,
+                "records": len(records),
+                "deleted": len(done),
+                "receive_counts": [r["attributes"]["ApproximateReceiveCount"] for r in records],
+                "error": repr(result) if isinstance(result, BaseException) else None,
+            }
+        )
 
     def stop(self) -> None:
         self._stop.set()

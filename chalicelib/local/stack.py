@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
     departments, categories = demo.load_reference_data(clock.iso(clock.now()))
     users = demo.create_demo_users(aws("cognito-idp"), identity.user_pool_id)
+    webhook_secrets = demo.issue_webhook_secrets()
     if args.simulate_days > 0:
         from chalicelib.local.simulate import simulate
 
@@ -147,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         "user_pool_id": identity.user_pool_id,
         "user_pool_client_id": identity.user_pool_client_id,
         "users": users,
+        "webhook_secrets": webhook_secrets,
         "outbox_dir": str(outbox),
         "events_log": str(state / "events.jsonl"),
         "openapi_url": f"{api_url}/openapi.json",
@@ -202,6 +204,8 @@ def _print_banner(info: dict[str, Any], departments: int, categories: int) -> No
         *[f"    {u['role']:<10} {u['username']:<12} {u['password']}" for u in shown],
         f"    department staff: {len(staff)} users, e.g. {staff[0]['username']} "
         f"{staff[0]['password']}",
+        f"  Webhooks       signing secrets of the {len(info['webhook_secrets'])} demo departments "
+        "in stack.json (webhook_secrets)",
         "  All logins, machine-readable: .local/stack.json. Ctrl-C stops everything.",
         "",
     ]

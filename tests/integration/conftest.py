@@ -84,10 +84,26 @@ def stack() -> Iterator[Stack]:
         provision.create_media_bucket(
             boto3.client("s3", region_name=REGION), settings().media_bucket, REGION
         )
+        provision.create_queues(boto3.client("sqs", region_name=REGION))
+        reset_clients()
+        from chalicelib.integrations import directory, secrets
+
+        secrets.reset()
+        directory.clear_cache()
         from chalicelib.local.demo import load_reference_data
 
         load_reference_data("2026-11-26T09:00:00.000+08:00")
         yield Stack(identity.user_pool_id, identity.user_pool_client_id, cognito)
+
+
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhook retries at once (the schedule's length, and the dead-letter count, stay as
+    deployed)."""
+    from chalicelib.config import settings
+
+    monkeypatch.setenv("MINSHENG_DELIVERY_RETRY_SECONDS", "0,0,0,0,0")
+    settings.cache_clear()
 
 
 @pytest.fixture

@@ -109,6 +109,8 @@ def test_every_model_has_a_kept_table_and_every_function_its_names(
             kind = resources[target]["Type"]
             if field.endswith("_table"):
                 assert kind == "AWS::DynamoDB::Table", field
+            elif field.endswith("_queue"):
+                assert kind == "AWS::SQS::Queue", field
             elif field == "media_bucket":
                 assert kind == expected["bucket"]
             elif field == "user_pool_id":
@@ -158,6 +160,12 @@ def test_roles_are_least_privilege(template: dict[str, Any]) -> None:
                 "dynamodb:ListStreams",
                 "sqs:SendMessage",
             }
+        elif "SQS" in events:
+            # The event source mapping polls the queue and deletes what was handled.
+            assert stream == {
+                (action, json.dumps({"Fn::GetAtt": ["NotificationsQueue", "Arn"]}))
+                for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+            }, name
         else:
             assert stream == set(), name
 
@@ -201,10 +209,15 @@ def test_signed_in_routes_are_behind_the_cognito_authorizer(template: dict[str, 
 def _resolved_environment(template: dict[str, Any]) -> dict[str, str]:
     variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     stand_ins = {"UserPool": "us-east-1_Stack1234", "UserPoolClient": "stackclient123"}
-    return {
-        k: v if isinstance(v, str) else stand_ins.get(v["Ref"], f"minsheng-prod-{v['Ref']}")
-        for k, v in variables.items()
-    }
+
+    def value(v: Any) -> str:
+        if isinstance(v, str):
+            return v
+        if "Fn::Sub" in v:
+            return str(v["Fn::Sub"]).replace("${AWS::StackName}", "minsheng-prod")
+        return stand_ins.get(v["Ref"], f"minsheng-prod-{v['Ref']}")
+
+    return {k: value(v) for k, v in variables.items()}
 
 
 def _import_app(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

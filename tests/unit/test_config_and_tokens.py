@@ -14,7 +14,7 @@ from chalicelib.integrations import tokens
 def deployed(monkeypatch: pytest.MonkeyPatch, stage: str = "prod") -> None:
     """The environment the deployed template gives a function."""
     monkeypatch.setenv("MINSHENG_STAGE", stage)
-    for field in config.resource_fields():
+    for field in config.deployed_fields():
         monkeypatch.setenv(config.env_name(field), f"stack-{field}")
 
 
@@ -49,7 +49,7 @@ def test_unset_or_unknown_stage_is_refused_naming_the_variable(
         config.load_settings()
 
 
-@pytest.mark.parametrize("field", config.resource_fields())
+@pytest.mark.parametrize("field", config.deployed_fields())
 def test_deployed_stage_refuses_to_guess_a_resource_name(
     monkeypatch: pytest.MonkeyPatch, field: str
 ) -> None:
@@ -65,7 +65,7 @@ def test_every_resource_name_is_read_from_its_variable(monkeypatch: pytest.Monke
     deployed(monkeypatch)
     monkeypatch.setenv("MINSHENG_USER_POOL_ID", "ap-east-1_abc")
     cfg = config.load_settings()
-    for field in config.resource_fields():
+    for field in config.deployed_fields():
         expected = "ap-east-1_abc" if field == "user_pool_id" else f"stack-{field}"
         assert getattr(cfg, field) == expected, field
 

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from chalicelib.event_sources import STREAM_CONSUMERS, Delivery
-from chalicelib.local.pump import deliver, lambda_record, subscriptions, table_of
+from chalicelib.local.pump import (
+    deliver,
+    lambda_record,
+    queue_subscriptions,
+    settled,
+    sqs_record,
+    subscriptions,
+    table_of,
+)
 from chalicelib.local.scheduler import cron_matches, schedules
 
 
@@ -38,6 +46,10 @@ def test_handlers_and_schedules_are_discovered_from_the_app() -> None:
         ("appeal_routing", 25),
         ("appeal_statistics", 100),
         ("appeal_topics", 50),
+        ("appeal_notifications", 100),
+    ]
+    assert [(q.name, q.queue, q.batch_size) for q in queue_subscriptions(app)] == [
+        ("deliver_notifications", "notifications", 10)
     ]
     # The pump delivers as the deployed mappings are configured: one declaration
     assert all(s.delivery == STREAM_CONSUMERS[s.name].delivery for s in found)
@@ -143,3 +155,22 @@ def test_metrics_never_fail_the_work_they_describe(monkeypatch: Any) -> None:
     monkeypatch.setattr(metrics.provider, "serialize_metric_set", emptied_meanwhile)
     metrics.add_metric(name="Probe", unit="Count", value=1)
     flush_metrics()  # no exception
+
+
+def test_queue_events_are_lambda_shaped_and_failures_stay_on_the_queue() -> None:
+    message = {
+        "MessageId": "m1",
+        "ReceiptHandle": "r1",
+        "Body": "{}",
+        "MD5OfBody": "99914b932bd37a50b983c5e7c90ae93b",
+        "Attributes": {"ApproximateReceiveCount": "3", "SentTimestamp": "1795654800000"},
+    }
+    arn = "arn:aws:sqs:us-east-1:123456789012:q"
+    record = sqs_record(message, arn, "us-east-1")
+    assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == arn
+    assert record["attributes"]["ApproximateReceiveCount"] == "3"
+    records = [record, sqs_record({**message, "MessageId": "m2", "ReceiptHandle": "r2"}, arn, "x")]
+    # Reported failures stay; the rest are deleted; an error deletes nothing
+    assert settled(records, {"batchItemFailures": [{"itemIdentifier": "m1"}]}, True) == ["r2"]
+    assert settled(records, {"batchItemFailures": []}, True) == ["r1", "r2"]
+    assert settled(records, RuntimeError("boom"), True) == []

@@ -86,10 +86,10 @@ def authenticate(request: Request) -> Principal:
     return Principal.from_claims(verify_id_token(token.strip()))
 
 
-def read_json(request: Request) -> Any:
+def read_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:
     raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
-        raise ValidationFailed.one("body", f"must be at most {MAX_BODY_BYTES} bytes")
+    if len(raw) > max_bytes:
+        raise ValidationFailed.one("body", f"must be at most {max_bytes} bytes")
     if not raw.strip():
         return {}
     try:
@@ -219,10 +219,12 @@ def idempotent(
     act: Callable[[], Appeal],
     status: int = 200,
     headers: dict[str, str] | None = None,
+    key: str | None = None,
 ) -> Response:
-    """Run ``act`` under the request's ``Idempotency-Key`` (if any) and answer with the
-    appeal as the caller sees it. The key's record keeps only the appeal's id and version;
-    a replay shows the appeal as it is now and carries ``Idempotent-Replayed: true``."""
+    """Run ``act`` under ``key`` (by default the request's ``Idempotency-Key``, if any) and
+    answer with the appeal as the caller sees it. The key's record keeps only the appeal's
+    id and version; a replay shows the appeal as it is now and carries
+    ``Idempotent-Replayed: true``."""
     from chalicelib.services import views
     from chalicelib.services.idempotency import run_once
 
@@ -233,7 +235,8 @@ def idempotent(
         done.append(appeal)
         return {"appeal_id": appeal.id, "version": appeal.version}
 
-    key = bp.current_request.headers.get("idempotency-key")
+    if key is None:
+        key = bp.current_request.headers.get("idempotency-key")
     ref, replayed = run_once(operation, principal.id, key, payload, reference, bp.lambda_context)
     try:
         if done:

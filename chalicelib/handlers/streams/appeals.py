@@ -10,7 +10,7 @@ from chalice.app import Blueprint, DynamoDBEvent
 
 from chalicelib.event_sources import UNBOUND_STREAM_ARN, consumer
 from chalicelib.observability import flush_metrics
-from chalicelib.services import dispatch, statistics
+from chalicelib.services import dispatch, notifications, statistics
 from chalicelib.services.activity import AppealChange, record_activity
 
 bp = Blueprint(__name__)
@@ -81,3 +81,8 @@ def appeal_statistics(event: DynamoDBEvent) -> dict[str, Any]:
 @_on_stream("appeal_topics")
 def appeal_topics(event: DynamoDBEvent) -> dict[str, Any]:
     return process(event, statistics.count_topics)
+
+
+@_on_stream("appeal_notifications")
+def appeal_notifications(event: DynamoDBEvent) -> dict[str, Any]:
+    return process(event, notifications.notify_change)

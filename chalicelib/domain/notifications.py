@@ -1,0 +1,243 @@
+"""What an appeal's change tells whom: the notices one stream record gives rise to.
+
+Pure: it reads the record's old and new images. Each notice has a stable id derived from
+what happened (the appeal, the event's place in its timeline or the comment's number, the
+type and the recipient), so a record delivered twice gives the same ids, and whoever
+delivers a notice can do it once."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+# Recipient kinds. ``leaders`` is every leader; ``followers`` the leaders following the
+# appeal; ``department_of`` the department handling another appeal (a merge target).
+DEPARTMENT = "department"
+CITIZEN = "citizen"
+LEADER = "leader"
+LEADERS = "leaders"
+FOLLOWERS = "followers"
+DEPARTMENT_OF = "department_of"
+
+# For departments' systems (webhooks).
+WORK_ORDER_TYPES = (
+    "work_order.dispatched",
+    "work_order.reminder",
+    "work_order.overdue",
+    "work_order.commented",
+    "work_order.rework",
+    "work_order.merged",
+    "work_order.recalled",
+)
+# For people, in the app.
+PERSON_TYPES = (
+    "appeal.accepted",
+    "appeal.replied",
+    "appeal.closed",
+    "appeal.rejected",
+    "appeal.escalated",
+    "appeal.deputy",
+    "appeal.updated",
+)
+
+OPEN_AT_DEPARTMENT = ("dispatched", "signed", "contacted")
+
+
+@dataclass(frozen=True)
+class Notice:
+    type: str
+    kind: str  # recipient kind, above
+    recipient: str  # department id, user id, appeal id (followers, department_of)
+    appeal_id: str
+    occurred_at: str
+    source: str  # what happened: "e3" (timeline event 3), "c2" (comment 2), "new"
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def for_recipient(self, kind: str, recipient: str) -> Notice:
+        return Notice(
+            self.type, kind, recipient, self.appeal_id, self.occurred_at, self.source, self.data
+        )
+
+    @property
+    def id(self) -> str:
+        """Stable: the same happening for the same recipient is the same notice."""
+        text = "|".join((self.appeal_id, self.source, self.type, self.kind, self.recipient))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def message(self) -> dict[str, Any]:
+        """The queue message: ids and facts, no personal data (the deliverer reads the
+        appeal when it delivers)."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "recipient": {"kind": self.kind, "id": self.recipient},
+            "appeal_id": self.appeal_id,
+            "occurred_at": self.occurred_at,
+            "data": self.data,
+        }
+
+
+def _plain(value: Any) -> Any:
+    """Stream images carry Decimals; messages are JSON."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _departments(image: dict[str, Any]) -> list[str]:
+    lead = image.get("department_id")
+    return [d for d in [lead, *(image.get("co_department_ids") or [])] if d]
+
+
+def notices(appeal_id: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[Notice]:
+    """Every notice one change of an appeal gives rise to, in order."""
+    if new is None:
+        return []
+    old_timeline = list((old or {}).get("timeline") or [])
+    timeline = list(new.get("timeline") or [])
+    found: list[Notice] = []
+    citizen = str(new.get("citizen_id") or "")
+    department = new.get("department_id")
+    before_department = (old or {}).get("department_id")
+
+    def add(
+        kind: str, recipient: str | None, type_: str, at: str, source: str, **data: Any
+    ) -> None:
+        if recipient:
+            found.append(Notice(type_, kind, recipient, appeal_id, at, source, _plain(data)))
+
+    if old is None and new.get("channel") == "deputy":
+        add(LEADERS, "*", "appeal.deputy", str(new.get("created_at")), "new")
+
+    for index in range(len(old_timeline), len(timeline)):
+        event = timeline[index]
+        kind, at = str(event.get("type")), str(event.get("at"))
+        data = dict(event.get("data") or {})
+        source = f"e{index}"
+        everyone_told = False
+        if kind == "accepted":
+            add(CITIZEN, citizen, "appeal.accepted", at, source)
+        elif kind == "dispatched":
+            if data.get("accepted"):
+                add(CITIZEN, citizen, "appeal.accepted", at, source)
+            if before_department and before_department != department:
+                previous_state = (old or {}).get("state")
+                if previous_state in OPEN_AT_DEPARTMENT:
+                    add(
+                        DEPARTMENT,
+                        before_department,
+                        "work_order.recalled",
+                        at,
+                        source,
+                        reason="redispatched",
+                    )
+            for target in _departments(new):
+                add(
+                    DEPARTMENT,
+                    target,
+                    "work_order.dispatched",
+                    at,
+                    source,
+                    role="lead" if target == department else "co",
+                    round=data.get("round"),
+                    deadlines=dict(new.get("deadlines") or {}),
+                )
+        elif kind == "returned":
+            for target in _departments(old or {}):
+                add(DEPARTMENT, target, "work_order.recalled", at, source, reason="returned")
+        elif kind == "rework_requested":
+            for target in _departments(new):
+                add(
+                    DEPARTMENT,
+                    target,
+                    "work_order.rework",
+                    at,
+                    source,
+                    deadlines=dict(new.get("deadlines") or {}),
+                )
+        elif kind in ("sla_warning", "sla_overdue"):
+            type_ = "work_order.reminder" if kind == "sla_warning" else "work_order.overdue"
+            add(
+                DEPARTMENT,
+                data.get("department_id") or department,
+                type_,
+                at,
+                source,
+                stage=data.get("stage"),
+                due=data.get("due"),
+            )
+        elif kind == "merged":
+            add(
+                DEPARTMENT_OF,
+                str(data.get("into") or new.get("merged_into") or ""),
+                "work_order.merged",
+                at,
+                source,
+                merged_appeal_id=appeal_id,
+            )
+        elif kind == "escalated":
+            add(LEADERS, "*", "appeal.escalated", at, source, level=data.get("level"))
+            everyone_told = True
+        elif kind == "replied":
+            add(CITIZEN, citizen, "appeal.replied", at, source)
+        elif kind == "closed":
+            add(CITIZEN, citizen, "appeal.closed", at, source)
+        elif kind == "rejected":
+            add(CITIZEN, citizen, "appeal.rejected", at, source)
+        if kind not in ("submitted", "sla_warning") and not everyone_told:
+            add(FOLLOWERS, appeal_id, "appeal.updated", at, source, event=kind)
+
+    before = int((old or {}).get("comments") or 0)
+    after = int(new.get("comments") or 0)
+    for number in range(before + 1, after + 1):
+        at = str(new.get("updated_at"))
+        source = f"c{number}"
+        if new.get("state") in OPEN_AT_DEPARTMENT:
+            for target in _departments(new):
+                add(DEPARTMENT, target, "work_order.commented", at, source, comment=number)
+        add(FOLLOWERS, appeal_id, "appeal.updated", at, source, event="commented")
+    return found
+
+
+# What the app shows for each notice a person receives: (title, text with {title}).
+TEXTS: dict[str, tuple[str, str]] = {
+    "appeal.accepted": ("诉求已受理", "您的诉求“{title}”已受理，正在转交承办单位。"),
+    "appeal.replied": ("诉求已答复", "您的诉求“{title}”已有答复，请查看并评价。"),
+    "appeal.closed": ("诉求已办结", "您的诉求“{title}”已办结。"),
+    "appeal.rejected": ("诉求未予受理", "您的诉求“{title}”未予受理，请查看原因。"),
+    "appeal.escalated": ("诉求升级督办", "“{title}”已升级督办。"),
+    "appeal.deputy": ("人大代表、政协委员诉求", "新的代表委员诉求：“{title}”。"),
+    "appeal.updated": ("关注的诉求有新进展", "您关注的“{title}”有新进展：{event}。"),
+}
+
+EVENT_NAMES = {
+    "accepted": "已受理",
+    "dispatched": "已转办",
+    "signed": "已签收",
+    "contacted": "已联系诉求人",
+    "replied": "已答复",
+    "returned": "已退回",
+    "rework_requested": "诉求人要求重办",
+    "rated": "已评价",
+    "closed": "已办结",
+    "rejected": "不予受理",
+    "merged": "已合并",
+    "sla_overdue": "已超期",
+    "extension_requested": "申请延期",
+    "extension_decided": "延期已审批",
+    "commented": "领导批示",
+    "media_published": "照片已公开",
+}
+
+
+def text_for(type_: str, title: str, data: dict[str, Any]) -> tuple[str, str]:
+    heading, template = TEXTS[type_]
+    event = str(data.get("event") or "")
+    return heading, template.format(title=title, event=EVENT_NAMES.get(event, event))

@@ -1,0 +1,105 @@
+"""Where a department's webhook may point. Deployed stages accept only ``https`` URLs whose
+host is, and resolves only to, public addresses: never loopback, private, link-local (the
+instance metadata service), shared, reserved or multicast ranges. The check runs when a URL
+is registered and again on every delivery, after DNS resolution, and the request goes to
+the address checked (a name cannot resolve elsewhere in between). The local stage accepts
+loopback too (and plain ``http`` there), so a receiver on the same machine works."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+MAX_URL_LENGTH = 2048
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], list[str]]
+
+
+class UrlRefused(Exception):
+    """A URL the platform will not send work orders to, and why."""
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    scheme: str
+    host: str  # as written (for the Host header and TLS name)
+    port: int
+    path: str  # path and query
+    addresses: tuple[str, ...]  # what the host resolved to, each allowed
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UrlRefused(f"{host} does not resolve") from exc
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def refused_reason(address: Address, *, allow_loopback: bool) -> str | None:
+    """Why an address may not receive webhooks (None: it may)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address.is_loopback:
+        return None if allow_loopback else "is a loopback address"
+    if address.is_link_local:
+        return "is a link-local address (such as the instance metadata service)"
+    if address.is_private:
+        return "is a private address"
+    if address.is_multicast:
+        return "is a multicast address"
+    if address.is_unspecified or address.is_reserved or not address.is_global:
+        return "is not a public address"
+    return None
+
+
+def check(url: str, *, allow_loopback: bool, resolve: Resolver = system_resolver) -> Target:
+    """The URL's target if webhooks may go there; raises UrlRefused naming the reason."""
+    if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
+        raise UrlRefused(f"must be a URL of at most {MAX_URL_LENGTH} characters")
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in url):
+        raise UrlRefused("must not contain spaces or control characters")
+    parts = urlsplit(url)
+    allowed_schemes = ("https", "http") if allow_loopback else ("https",)
+    if parts.scheme not in allowed_schemes:
+        raise UrlRefused(f"must use {' or '.join(allowed_schemes)}")
+    if parts.username is not None or parts.password is not None:
+        raise UrlRefused("must not carry a user name or password")
+    if parts.fragment:
+        raise UrlRefused("must not have a fragment")
+    host = parts.hostname
+    if not host:
+        raise UrlRefused("has no host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise UrlRefused("has an invalid port") from exc
+    try:
+        literal: Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None:
+        addresses = [str(literal)]
+    else:
+        addresses = resolve(host, port)
+        if not addresses:
+            raise UrlRefused(f"{host} does not resolve")
+    for text in addresses:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+        reason = refused_reason(address, allow_loopback=allow_loopback)
+        if reason:
+            shown = host if literal is not None else f"{host} resolves to {text}, which"
+            raise UrlRefused(f"{shown} {reason}")
+    if parts.scheme == "http" and not all(
+        ipaddress.ip_address(a.split("%", 1)[0]).is_loopback for a in addresses
+    ):
+        raise UrlRefused("plain http is accepted for loopback receivers only")
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return Target(url, parts.scheme, host, port, path, tuple(addresses))

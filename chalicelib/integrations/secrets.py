@@ -1,0 +1,112 @@
+"""Departments' webhook signing secrets in Secrets Manager, one secret per department
+(``{prefix}{department_id}``), read through Powertools parameters with a short cache.
+
+The secret's value is JSON: ``{"current": ..., "previous": ..., "previous_until": ...}``;
+during a rotation's overlap both verify inbound requests and both sign outbound ones."""
+
+from __future__ import annotations
+
+import json
+import secrets as token_source
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.config import settings
+from chalicelib.domain import clock
+from chalicelib.integrations.aws import client
+
+SECRET_BYTES = 32
+PREFIX = "whsec_"
+
+_provider_lock = threading.Lock()
+_provider: Any = None
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    current: str
+    previous: str | None = None
+    previous_until: str | None = None
+
+    def valid(self, now: datetime) -> list[str]:
+        """The secrets that verify and sign now: the current one, and the previous one
+        until its overlap ends."""
+        keys = [self.current]
+        if self.previous and self.previous_until and clock.parse_iso(self.previous_until) > now:
+            keys.append(self.previous)
+        return keys
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "current": self.current,
+                "previous": self.previous,
+                "previous_until": self.previous_until,
+            }
+        )
+
+
+def new_secret() -> str:
+    return PREFIX + token_source.token_urlsafe(SECRET_BYTES)
+
+
+def secret_name(department_id: str) -> str:
+    return f"{settings().webhook_secret_prefix}{department_id}"
+
+
+def _secrets_provider() -> Any:
+    global _provider
+    with _provider_lock:
+        if _provider is None:
+            from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+            _provider = SecretsProvider(boto3_client=client("secretsmanager"))
+        return _provider
+
+
+def reset() -> None:
+    """Forget the provider and its cache (tests that start and stop moto)."""
+    global _provider
+    with _provider_lock:
+        _provider = None
+
+
+def read(department_id: str, *, fresh: bool = False) -> SigningKeys | None:
+    """The department's keys (None when it has none), cached for a short while;
+    ``fresh`` reads Secrets Manager again."""
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    try:
+        raw = _secrets_provider().get(
+            secret_name(department_id),
+            max_age=settings().secret_cache_seconds,
+            force_fetch=fresh,
+        )
+    except GetParameterError as exc:
+        if "ResourceNotFoundException" in str(exc):
+            return None
+        raise
+    data = json.loads(raw)
+    return SigningKeys(
+        current=str(data["current"]),
+        previous=data.get("previous") or None,
+        previous_until=data.get("previous_until") or None,
+    )
+
+
+def write(department_id: str, keys: SigningKeys) -> None:
+    """Store the department's keys (creating its secret the first time)."""
+    secretsmanager = client("secretsmanager")
+    name = secret_name(department_id)
+    try:
+        secretsmanager.put_secret_value(SecretId=name, SecretString=keys.to_json())
+    except secretsmanager.exceptions.ResourceNotFoundException:
+        secretsmanager.create_secret(
+            Name=name,
+            Description=f"Webhook signing secret of department {department_id}",
+            SecretString=keys.to_json(),
+        )
+    # The next read in this process sees the new value at once.
+    _secrets_provider().clear_cache()

@@ -1,0 +1,410 @@
+"""Department systems both ways, on in-process moto with a real HTTP receiver on loopback:
+the stream into the notifications consumer, the queue into the deliverer (through the
+local pump's queue invocation), signed inbound actions, the delivery log, dead letters
+and redrives, and the app's own notifications."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib.config import settings
+from chalicelib.domain import clock
+from tests.integration.conftest import Stack, body
+from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
+from tests.integration.test_events import stream_records
+from tests.support.department_system import Receiver, signed_headers, verify
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver().start()
+    yield found
+    found.stop()
+
+
+class Flow:
+    """What AWS does between the writes: new stream records to the notifications consumer,
+    queued messages to the deliverer (as the local pump invokes it)."""
+
+    def __init__(self, client: Any) -> None:
+        from chalicelib.local.pump import StreamPump
+
+        self.client = client
+        self.seen: set[str] = set()
+        self.sqs = boto3.client("sqs", region_name="us-east-1")
+        self.pump = StreamPump(client._app, None, None, _Log(), sqs_client=self.sqs)
+        self.deliveries = 0
+
+    def stream(self) -> list[dict[str, Any]]:
+        records = [r for r in stream_records() if r["dynamodb"]["SequenceNumber"] not in self.seen]
+        self.seen |= {r["dynamodb"]["SequenceNumber"] for r in records}
+        if records:
+            result = self.client.lambda_.invoke("appeal_notifications", {"Records": records})
+            assert result.payload == {"batchItemFailures": []}
+        return records
+
+    def replay(self, records: list[dict[str, Any]]) -> None:
+        result = self.client.lambda_.invoke("appeal_notifications", {"Records": records})
+        assert result.payload == {"batchItemFailures": []}
+
+    def deliver(self, rounds: int = 20) -> int:
+        """Receive and hand over until the queue is empty (or ``rounds`` receives)."""
+        from chalicelib.local.pump import QueueSubscription
+
+        url = settings().notifications_queue
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        sub = QueueSubscription("deliver_notifications", "notifications", 10, True)
+        handler = self.client._app.handler_map["deliver_notifications"]
+        invocations = 0
+        for _ in range(rounds):
+            messages = self.sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
+            ).get("Messages", [])
+            if not messages:
+                break
+            self.pump.invoke_queue_handler(sub, handler, url, arn, "us-east-1", messages)
+            invocations += 1
+        return invocations
+
+    def run(self) -> None:
+        self.stream()
+        self.deliver()
+
+
+class _Log:
+    def write(self, entry: dict[str, Any]) -> None:
+        return
+
+
+def admin_put(people: People, path: str, payload: Any) -> Any:
+    return people.client.http.put(
+        path, headers=people.stack.headers(people.token("admin")), body=json.dumps(payload)
+    )
+
+
+def register(people: People, url: str, department: str = DEPARTMENT) -> str:
+    response = admin_put(people, f"/departments/{department}/webhook", {"url": url})
+    assert response.status_code == 200, response.body
+    answer = body(response)
+    assert answer["url"] == url and answer["enabled"] is True
+    return str(answer["secret"])
+
+
+def inbound(
+    client: Any, secret: str, payload: dict[str, Any], department: str = DEPARTMENT, **headers: str
+) -> Any:
+    raw = json.dumps(payload, ensure_ascii=False).encode()
+    sent = {**signed_headers(secret, raw), **headers}
+    return client.http.post(f"/webhooks/departments/{department}", headers=sent, body=raw)
+
+
+def dispatched_appeal(people: People) -> str:
+    appeal = people.submit(title="路灯不亮", content="东门路灯坏了，联系人张伟 13812345678")["id"]
+    response = people.act("operator", appeal, "dispatch", {"department_id": DEPARTMENT})
+    assert response.status_code == 200, response.body
+    return str(appeal)
+
+
+@pytest.fixture
+def people(client: Any, stack: Stack) -> People:
+    return People(stack, client)
+
+
+def test_a_department_system_receives_its_work_order_and_answers_through_the_webhook(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    flow = Flow(client)
+    secret = register(people, receiver.url)
+    # The secret is shown once: the registration read back never carries it
+    shown = body(people.get("admin", f"/departments/{DEPARTMENT}/webhook"))
+    assert "secret" not in shown and shown["url"] == receiver.url
+    appeal = dispatched_appeal(people)
+    flow.run()
+    [delivery] = receiver.of_type("work_order.dispatched")
+    assert verify(secret, delivery.headers, delivery.body)
+    assert delivery.headers["X-Minsheng-Delivery"] == delivery.json()["id"]
+    order = delivery.json()["work_order"]
+    assert order["id"] == appeal and order["state"] == "dispatched"
+    # The handling department sees the citizen's words as written
+    assert "13812345678" in order["content"]
+    for action, extra in (
+        ("sign", {}),
+        ("contact", {"method": "phone", "note": "已电话联系"}),
+        (
+            "reply",
+            {"content": "已修复东门路灯", "handler_name": "王强", "handler_phone": "13900001111"},
+        ),
+    ):
+        response = inbound(client, secret, {"appeal_id": appeal, "action": action, **extra})
+        assert response.status_code == 200, response.body
+    final = body(people.get("operator", f"/appeals/{appeal}"))
+    assert final["state"] == "replied"
+    actors = [e["actor"] for e in final["timeline"] if e["type"] in ("signed", "replied")]
+    assert actors == [{"role": "department", "id": f"system:{DEPARTMENT}"}] * 2
+    flow.run()
+    mine = body(people.get("citizen", "/me/notifications"))["items"]
+    assert [n["type"] for n in mine] == ["appeal.replied", "appeal.accepted"]
+    assert "路灯不亮" in mine[0]["text"] and mine[0]["read"] is False
+    # Marked read, all or none
+    ids = [n["id"] for n in mine]
+    assert people.post("citizen", "/me/notifications/read", {"ids": ids}).status_code == 200
+    assert all(n["read"] for n in body(people.get("citizen", "/me/notifications"))["items"])
+    other = people.post("citizen:other", "/me/notifications/read", {"ids": ids})
+    assert other.status_code == 404
+    assert body(people.get("citizen:other", "/me/notifications"))["items"] == []
+
+
+def test_bad_signatures_unknown_departments_and_large_bodies_change_nothing(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    secret = register(people, receiver.url)
+    appeal = dispatched_appeal(people)
+    before = body(people.get("operator", f"/appeals/{appeal}"))
+    sign = {"appeal_id": appeal, "action": "sign"}
+    raw = json.dumps(sign).encode()
+    good = signed_headers(secret, raw)
+    stale = signed_headers(secret, raw)
+    stale["X-Minsheng-Timestamp"] = str(int(stale["X-Minsheng-Timestamp"]) - 301)
+    refusals = {
+        "wrong secret": (DEPARTMENT, signed_headers("whsec_not-the-secret", raw), raw, 401),
+        "no signature": (
+            DEPARTMENT,
+            {k: v for k, v in good.items() if k != "X-Minsheng-Signature"},
+            raw,
+            401,
+        ),
+        "no timestamp": (
+            DEPARTMENT,
+            {k: v for k, v in good.items() if k != "X-Minsheng-Timestamp"},
+            raw,
+            401,
+        ),
+        "no delivery id": (
+            DEPARTMENT,
+            {k: v for k, v in good.items() if k != "X-Minsheng-Delivery"},
+            raw,
+            401,
+        ),
+        "stale timestamp": (DEPARTMENT, stale, raw, 401),
+        "signature of another body": (
+            DEPARTMENT,
+            good,
+            json.dumps({"appeal_id": appeal, "action": "return", "reason": "x"}).encode(),
+            401,
+        ),
+        "unknown department": ("no-such-bureau", good, raw, 404),
+        "oversized body": (DEPARTMENT, good, b" " * (256 * 1024 + 1), 413),
+    }
+    for name, (department, headers, sent, status) in refusals.items():
+        response = client.http.post(
+            f"/webhooks/departments/{department}", headers=headers, body=sent
+        )
+        assert response.status_code == status, (name, response.body)
+        assert response.headers["Content-Type"] == "application/problem+json", name
+    after = body(people.get("operator", f"/appeals/{appeal}"))
+    assert after["version"] == before["version"] and after["state"] == "dispatched"
+    # Another department's secret does not act for this one
+    other_secret = register(people, receiver.url, "health-commission")
+    assert inbound(client, other_secret, sign).status_code == 401
+    # The same delivery id twice: one effect, the first answer again
+    once = signed_headers(secret, raw, delivery_id="dept-system-42")
+    first = client.http.post(f"/webhooks/departments/{DEPARTMENT}", headers=once, body=raw)
+    again = client.http.post(f"/webhooks/departments/{DEPARTMENT}", headers=once, body=raw)
+    assert first.status_code == again.status_code == 200
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert body(again)["version"] == body(first)["version"]
+    timeline = body(people.get("operator", f"/appeals/{appeal}"))["timeline"]
+    assert [e["type"] for e in timeline].count("signed") == 1
+    # The same id with another body is refused
+    other_body = json.dumps({"appeal_id": appeal, "action": "contact", "method": "phone"}).encode()
+    reused = signed_headers(secret, other_body, delivery_id="dept-system-42")
+    assert (
+        client.http.post(
+            f"/webhooks/departments/{DEPARTMENT}", headers=reused, body=other_body
+        ).status_code
+        == 422
+    )
+    # A body the staff API would refuse is refused the same way, naming the field
+    bad = inbound(client, secret, {"appeal_id": appeal, "action": "contact", "method": "pigeon"})
+    assert bad.status_code == 400 and body(bad)["errors"][0]["field"] == "method"
+
+
+def test_a_receiver_that_is_down_fills_the_log_then_the_dead_letter_queue_until_redriven(
+    client: Any, people: People, receiver: Receiver, quick_retries: None
+) -> None:
+    flow = Flow(client)
+    register(people, receiver.url)
+    receiver.status = 503
+    dispatched_appeal(people)
+    records = flow.stream()
+    flow.deliver(rounds=30)
+    attempts = receiver.of_type("work_order.dispatched")
+    assert len(attempts) == 6  # the first try and five retries
+    assert len({a.headers["X-Minsheng-Delivery"] for a in attempts}) == 1
+    dead = body(people.get("admin", f"/deliveries?department_id={DEPARTMENT}&status=dead"))
+    [entry] = dead["items"]
+    assert entry["type"] == "work_order.dispatched"
+    assert [a["attempt"] for a in entry["attempts"]] == [1, 2, 3, 4, 5, 6]
+    assert all(a["status_code"] == 503 and a["error"] for a in entry["attempts"])
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq = sqs.receive_message(
+        QueueUrl=settings().notifications_dead_letter_queue, VisibilityTimeout=0
+    ).get("Messages", [])
+    assert [json.loads(m["Body"])["id"] for m in dlq] == [entry["id"]]
+    # The receiver is back; the dead letters are sent again and delivered once
+    receiver.status = 200
+    moved = people.post("admin", "/deliveries/redrive")
+    assert moved.status_code == 202 and body(moved)["redriven"] == 1
+    flow.deliver()
+    assert len(receiver.of_type("work_order.dispatched")) == 7
+    delivered = body(people.get("admin", "/deliveries?status=delivered"))["items"]
+    assert [d["id"] for d in delivered] == [entry["id"]]
+    assert delivered[0]["attempts"][-1]["status_code"] == 200
+    # Delivered is final: a redrive of it is refused, a replayed stream batch sends nothing
+    assert people.post("admin", f"/deliveries/{entry['id']}/redrive").status_code == 409
+    flow.replay(records)
+    flow.replay(records)
+    flow.deliver()
+    assert len(receiver.of_type("work_order.dispatched")) == 7
+
+
+def test_one_dead_delivery_is_redriven_from_the_log(
+    client: Any, people: People, receiver: Receiver, quick_retries: None
+) -> None:
+    flow = Flow(client)
+    register(people, receiver.url)
+    receiver.stop()  # nobody listens: connection refused
+    dispatched_appeal(people)
+    flow.run()
+    [entry] = body(people.get("admin", "/deliveries?status=dead"))["items"]
+    assert all(a["status_code"] is None and a["error"] for a in entry["attempts"])
+    revived = Receiver().start()
+    try:
+        response = admin_put(people, f"/departments/{DEPARTMENT}/webhook", {"url": revived.url})
+        assert response.status_code == 200 and "secret" not in body(response)
+        assert people.post("admin", f"/deliveries/{entry['id']}/redrive").status_code == 202
+        flow.deliver()
+        assert len(revived.of_type("work_order.dispatched")) == 1
+        assert people.post("admin", "/deliveries/nope/redrive").status_code == 404
+    finally:
+        revived.stop()
+
+
+def test_every_notification_is_sent_once_when_stream_batches_are_replayed(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    flow = Flow(client)
+    register(people, receiver.url)
+    people.token("leader")
+    appeal = dispatched_appeal(people)
+    flow.stream()  # before the leader follows it
+    assert (
+        client.http.put(
+            f"/appeals/{appeal}/follow", headers=people.stack.headers(people.token("leader"))
+        ).status_code
+        == 200
+    )
+    dept = f"department:{DEPARTMENT}"
+    assert people.act(dept, appeal, "sign").status_code == 200
+    assert people.act("leader", appeal, "comments", {"text": "请尽快办理"}).status_code == 200
+    assert people.act("leader", appeal, "escalate").status_code == 200
+    records = flow.stream()
+    flow.replay(records)
+    flow.replay(records[1:3])
+    flow.deliver()
+    flow.replay(records)
+    flow.deliver()
+    types = sorted(r.json()["type"] for r in receiver.received)
+    assert types == ["work_order.commented", "work_order.dispatched"]
+    assert len({r.headers["X-Minsheng-Delivery"] for r in receiver.received}) == 2
+    leader = body(people.get("leader", "/me/notifications"))["items"]
+    assert sorted(n["type"] for n in leader) == [
+        "appeal.escalated",
+        "appeal.updated",  # signed
+        "appeal.updated",  # commented
+    ]
+    # Leaders read titles masked, as everywhere else they do
+    assert all("13812345678" not in n["text"] for n in leader)
+
+
+def test_rotation_keeps_the_old_secret_for_a_day_and_signs_with_both(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    flow = Flow(client)
+    old = register(people, receiver.url)
+    rotated = people.post("admin", f"/departments/{DEPARTMENT}/webhook/secret")
+    assert rotated.status_code == 200
+    new = body(rotated)["secret"]
+    assert new != old and body(rotated)["previous_secret_until"]
+    appeal = dispatched_appeal(people)
+    flow.run()
+    [delivery] = receiver.of_type("work_order.dispatched")
+    assert len(delivery.headers["X-Minsheng-Signature"].split(",")) == 2
+    assert verify(old, delivery.headers, delivery.body)
+    assert verify(new, delivery.headers, delivery.body)
+    assert inbound(client, old, {"appeal_id": appeal, "action": "sign"}).status_code == 200
+    contact = {"appeal_id": appeal, "action": "contact", "method": "phone"}
+    later = Clock(clock.now() + timedelta(hours=24, minutes=1))
+    try:
+        assert later.at > clock.now() - timedelta(seconds=1)
+        assert inbound(client, old, contact).status_code == 401
+        assert inbound(client, new, contact).status_code == 200
+    finally:
+        clock.set_clock(None)
+
+
+@pytest.mark.parametrize(
+    ("url", "field_message"),
+    [
+        ("http://10.0.0.5/hook", "private"),
+        ("https://10.0.0.5/hook", "private"),
+        ("https://169.254.169.254/latest/meta-data", "link-local"),
+        ("https://[::ffff:192.168.1.9]/", "private"),
+        ("ftp://example.org/", "must use"),
+        ("https://user:pw@example.org/", "user name"),
+        ("not a url", "spaces"),
+    ],
+)
+def test_webhook_urls_that_reach_inside_are_refused(
+    people: People, url: str, field_message: str
+) -> None:
+    response = admin_put(people, f"/departments/{DEPARTMENT}/webhook", {"url": url})
+    assert response.status_code == 400, response.body
+    [error] = body(response)["errors"]
+    assert error["field"] == "url" and field_message in error["message"]
+    # Nothing was registered
+    assert people.get("admin", f"/departments/{DEPARTMENT}/webhook").status_code == 404
+
+
+def test_webhook_admin_is_for_admins_and_names_known_departments(people: People) -> None:
+    path = f"/departments/{DEPARTMENT}/webhook"
+    for who in ("operator", "leader", f"department:{DEPARTMENT}", "citizen"):
+        response = people.client.http.put(
+            path,
+            headers=people.stack.headers(people.token(who)),
+            body=json.dumps({"url": "http://127.0.0.1:9/"}),
+        )
+        assert response.status_code == 403, who
+        assert people.get(who, "/deliveries?status=dead").status_code == 403
+    assert (
+        admin_put(
+            people, "/departments/nowhere/webhook", {"url": "http://127.0.0.1:9/"}
+        ).status_code
+        == 404
+    )
+    assert people.get("admin", "/deliveries").status_code == 400
+    assert people.get("admin", "/deliveries?status=lost").status_code == 400
+    unknown = admin_put(people, path, {"url": "http://127.0.0.1:9/", "colour": "red"})
+    assert unknown.status_code == 400
+
+
+def _start() -> None:
+    Clock(shanghai("2026-11-26T09:00:00"))

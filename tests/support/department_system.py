@@ -1,0 +1,99 @@
+"""A department's own case system, as an integrator would write it from the README's
+"Department webhooks" section: an HTTP receiver on loopback that verifies each delivery's
+signature, and a client that signs requests to the inbound endpoint. Nothing here imports
+the project: it proves the README is enough."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TOLERANCE = 300
+
+
+def verify(secret: str, headers: dict[str, str], raw_body: bytes) -> bool:
+    """The README's verification recipe: HMAC-SHA256 of "{timestamp}.{raw body}", any of
+    the comma-separated signatures may match, the timestamp within five minutes."""
+    timestamp = headers.get("X-Minsheng-Timestamp", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > TOLERANCE:
+        return False
+    expected = hmac.new(
+        secret.encode(), timestamp.encode() + b"." + raw_body, hashlib.sha256
+    ).hexdigest()
+    offered = headers.get("X-Minsheng-Signature", "").split(",")
+    return any(
+        hmac.compare_digest(expected, part.strip().removeprefix("sha256=")) for part in offered
+    )
+
+
+def signed_headers(secret: str, raw_body: bytes, delivery_id: str | None = None) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    signature = hmac.new(
+        secret.encode(), timestamp.encode() + b"." + raw_body, hashlib.sha256
+    ).hexdigest()
+    return {
+        "Content-Type": "application/json",
+        "X-Minsheng-Timestamp": timestamp,
+        "X-Minsheng-Delivery": delivery_id or uuid.uuid4().hex,
+        "X-Minsheng-Signature": f"sha256={signature}",
+    }
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """Answers every POST with ``status`` (a broken system answers 500) and keeps it."""
+
+    status: int = 200
+    received: list[Received] = field(default_factory=list)
+    server: ThreadingHTTPServer | None = None
+
+    def start(self) -> Receiver:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                owner.received.append(Received(self.path, dict(self.headers.items()), raw))
+                self.send_response(owner.status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"ok": true}')
+
+            def log_message(self, *_args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}/minsheng/hook"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def of_type(self, type_: str) -> list[Received]:
+        return [r for r in self.received if r.json()["type"] == type_]

@@ -1,0 +1,203 @@
+"""Signatures, the URLs webhooks may reach, and which notices a change gives rise to."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from typing import Any
+
+import pytest
+
+from chalicelib.domain import notifications, signatures, webhook_urls
+from chalicelib.domain.webhook_urls import UrlRefused, check
+
+
+def test_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:
+    body = b'{"appeal_id": "x"}'
+    expected = hmac.new(b"s3cret", b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert signatures.sign("s3cret", 1700000000, body) == expected
+    assert signatures.signature_header(["a", "b"], 1, body).count("sha256=") == 2
+
+
+def test_verify_accepts_either_secret_and_refuses_the_rest() -> None:
+    now = time.time()
+    body = b"{}"
+    ts = int(now)
+    header = f"sha256={signatures.sign('old', ts, body)}"
+    signatures.verify(["new", "old"], str(ts), header, body, now)
+    both = signatures.signature_header(["x", "new"], ts, body)
+    signatures.verify(["new"], str(ts), both, body, now)
+    for secrets, stamp, sig, sent, reason in (
+        (["new"], str(ts), header, body, "does not match"),
+        (["old"], str(ts), header, b"{ }", "does not match"),
+        (["old"], str(ts - 301), f"sha256={signatures.sign('old', ts - 301, body)}", body, "300"),
+        (["old"], None, header, body, "missing"),
+        (["old"], "12ab", header, body, "unix seconds"),
+        (["old"], str(ts), None, body, "missing"),
+        (["old"], str(ts), "md5=abc", body, "sha256="),
+    ):
+        with pytest.raises(signatures.BadSignature, match=reason):
+            signatures.verify(secrets, stamp, sig, sent, now)
+
+
+def resolver(table: dict[str, list[str]]) -> Any:
+    def resolve(host: str, _port: int) -> list[str]:
+        if host not in table:
+            raise UrlRefused(f"{host} does not resolve")
+        return table[host]
+
+    return resolve
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "https://127.0.0.1/",
+        "https://10.0.0.5/",
+        "https://172.16.3.4/",
+        "https://192.168.0.1/",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::1]/",
+        "https://[fd00:ec2::254]/",
+        "https://[::ffff:10.0.0.1]/",
+        "https://100.64.0.1/",
+        "https://0.0.0.0/",
+        "https://224.0.0.1/",
+        "https://internal.example.gov.cn/hook",  # resolves to a private address
+        "https://mixed.example.gov.cn/hook",  # one of its addresses is private
+        "https://localhost/",
+        "http://cases.example.gov.cn/",  # plain http
+        "https://nowhere.example.gov.cn/",  # does not resolve
+    ],
+)
+def test_prod_refuses_urls_that_reach_inside(url: str) -> None:
+    resolve = resolver(
+        {
+            "internal.example.gov.cn": ["10.1.2.3"],
+            "mixed.example.gov.cn": ["203.0.113.9", "192.168.1.1"],
+            "localhost": ["127.0.0.1"],
+            "cases.example.gov.cn": ["198.51.100.7"],
+        }
+    )
+    with pytest.raises(UrlRefused):
+        check(url, allow_loopback=False, resolve=resolve)
+
+
+def test_public_https_is_accepted_and_pinned_to_the_address_checked() -> None:
+    resolve = resolver({"cases.example.gov.cn": ["8.8.4.4"]})
+    target = check(
+        "https://cases.example.gov.cn:8443/in?x=1", allow_loopback=False, resolve=resolve
+    )
+    assert (target.host, target.port, target.path, target.addresses) == (
+        "cases.example.gov.cn",
+        8443,
+        "/in?x=1",
+        ("8.8.4.4",),
+    )
+
+
+def test_the_local_stage_accepts_loopback_receivers_only() -> None:
+    resolve = resolver({"localhost": ["127.0.0.1"], "lan.example": ["192.168.1.2"]})
+    assert check("http://127.0.0.1:9000/hook", allow_loopback=True).port == 9000
+    assert check("http://localhost:9000/", allow_loopback=True, resolve=resolve).addresses == (
+        "127.0.0.1",
+    )
+    with pytest.raises(UrlRefused, match="private"):
+        check("http://lan.example/", allow_loopback=True, resolve=resolve)
+    with pytest.raises(UrlRefused, match="link-local"):
+        check("http://169.254.169.254/", allow_loopback=True)
+    with pytest.raises(UrlRefused, match="loopback receivers only"):
+        check("http://8.8.8.8/", allow_loopback=True)
+
+
+def test_the_system_resolver_is_used_by_default() -> None:
+    assert check("https://127.0.0.1/", allow_loopback=True).addresses == ("127.0.0.1",)
+    assert webhook_urls.system_resolver("127.0.0.1", 80) == ["127.0.0.1"]
+
+
+def image(**fields: Any) -> dict[str, Any]:
+    base = {
+        "id": "20261128-7K3M9Q2P",
+        "state": "submitted",
+        "citizen_id": "citizen-1",
+        "channel": "app",
+        "timeline": [{"type": "submitted", "at": "t0", "data": {}}],
+        "created_at": "t0",
+        "updated_at": "t0",
+        "comments": 0,
+    }
+    return {**base, **fields}
+
+
+def events(*types: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"type": "submitted", "at": "t0", "data": {}}] + [
+        {"type": t, "at": f"t{i + 1}", "data": d} for i, (t, d) in enumerate(types)
+    ]
+
+
+def found(old: dict[str, Any] | None, new: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(n.type, n.kind, n.recipient) for n in notifications.notices("a", old, new)]
+
+
+def test_dispatch_tells_the_departments_and_the_citizen() -> None:
+    old = image()
+    new = image(
+        state="dispatched",
+        department_id="roads",
+        co_department_ids=["water"],
+        timeline=events(("dispatched", {"accepted": True, "round": 1})),
+    )
+    assert found(old, new) == [
+        ("appeal.accepted", "citizen", "citizen-1"),
+        ("work_order.dispatched", "department", "roads"),
+        ("work_order.dispatched", "department", "water"),
+        ("appeal.updated", "followers", "a"),
+    ]
+
+
+def test_sweep_marks_returns_merges_and_comments() -> None:
+    base = events(("dispatched", {"round": 1}))
+    old = image(state="dispatched", department_id="roads", timeline=base)
+    warned = image(
+        state="dispatched",
+        department_id="roads",
+        timeline=[*base, {"type": "sla_warning", "at": "t2", "data": {"stage": "sign"}}],
+    )
+    assert found(old, warned) == [("work_order.reminder", "department", "roads")]
+    returned = image(
+        state="returned", department_id="roads", timeline=[*base, {"type": "returned", "at": "t2"}]
+    )
+    assert found(old, returned)[0] == ("work_order.recalled", "department", "roads")
+    merged = image(
+        state="merged", timeline=[*base, {"type": "merged", "at": "t2", "data": {"into": "b"}}]
+    )
+    assert found(old, merged)[0] == ("work_order.merged", "department_of", "b")
+    commented = image(state="dispatched", department_id="roads", timeline=base, comments=2)
+    assert found(old, commented) == [
+        ("work_order.commented", "department", "roads"),
+        ("appeal.updated", "followers", "a"),
+        ("work_order.commented", "department", "roads"),
+        ("appeal.updated", "followers", "a"),
+    ]
+
+
+def test_escalations_and_deputies_go_to_every_leader_once() -> None:
+    old = image()
+    escalated = image(timeline=events(("escalated", {"level": 2})))
+    assert found(old, escalated) == [("appeal.escalated", "leaders", "*")]
+    assert found(None, image(channel="deputy")) == [("appeal.deputy", "leaders", "*")]
+
+
+def test_notice_ids_are_stable_and_differ_by_recipient() -> None:
+    old = image()
+    new = image(
+        state="dispatched",
+        department_id="roads",
+        co_department_ids=["water"],
+        timeline=events(("dispatched", {"round": 1})),
+    )
+    first = [n.id for n in notifications.notices("a", old, new)]
+    again = [n.id for n in notifications.notices("a", old, new)]
+    assert first == again and len(set(first)) == len(first)
