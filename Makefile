@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(PY) bench/rankings.py
 	$(PY) bench/package_size.py
 	$(PY) bench/topics_cost.py
+	$(PY) bench/notifications_cost.py
 
 clean:
 	rm -rf $(VENV) .local build .pytest_cache .mypy_cache .ruff_cache

@@ -408,3 +408,36 @@ def test_webhook_admin_is_for_admins_and_names_known_departments(people: People)
 
 def _start() -> None:
     Clock(shanghai("2026-11-26T09:00:00"))
+
+
+def test_the_prod_stage_refuses_loopback_private_and_metadata_urls(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the admin API with the prod stage's rule (only the stage differs: the
+    stack's tables and pool stay the test's)."""
+    import dataclasses
+    import socket
+
+    from chalicelib.services import webhooks
+
+    prod = dataclasses.replace(settings(), stage="prod")
+    monkeypatch.setattr(webhooks, "settings", lambda: prod)
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "cases.internal.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.20.30.40", port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    for url in (
+        "http://127.0.0.1/",
+        "https://127.0.0.1/",
+        "https://10.0.0.5/",
+        "https://169.254.169.254/",
+        "https://cases.internal.example/hook",
+    ):
+        response = admin_put(people, f"/departments/{DEPARTMENT}/webhook", {"url": url})
+        assert response.status_code == 400, (url, response.body)
+        assert body(response)["errors"][0]["field"] == "url"
+    assert people.get("admin", f"/departments/{DEPARTMENT}/webhook").status_code == 404
