@@ -14,9 +14,11 @@ from chalicelib.handlers.http import (
     meta,
     operator,
     public,
+    reports,
 )
 from chalicelib.handlers.http.base import as_problem
 from chalicelib.handlers.schedules import closing, rankings, sla
+from chalicelib.handlers.schedules import reports as report_schedules
 from chalicelib.handlers.streams import appeals as appeal_stream
 from chalicelib.observability import flush_metrics
 
@@ -34,6 +36,8 @@ for blueprint in (
     sla.bp,
     closing.bp,
     rankings.bp,
+    reports.bp,
+    report_schedules.bp,
 ):
     app.register_blueprint(blueprint)
 
