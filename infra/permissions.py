@@ -8,6 +8,7 @@ is found through ``chalicelib/config.py``):
   ``table:<field>``               the table itself
   ``index:<field>/<index name>``  a query on one of its indexes
   ``objects:<field>/<prefix>``    objects under a key prefix of a bucket
+  ``identity:<field>``            the SES identity a setting names (the report sender)
 """
 
 from __future__ import annotations
@@ -117,6 +118,31 @@ NEEDS: dict[str, frozenset[Grant]] = {
             ("dynamodb:Query", _STATS),
             ("dynamodb:PutItem", _STATS),
             ("dynamodb:Scan", "table:departments_table"),
+        }
+    ),
+    # Reports: the figures the public sees (counters, snapshots, topics, marks), the
+    # supervision index and the appeals it lists, the recipients (a setting), the report
+    # log claimed and finished per message, and SES for the sender's identity alone.
+    "DailyReport": frozenset(
+        {
+            ("dynamodb:Query", _STATS),
+            ("dynamodb:GetItem", _STATS),
+            ("dynamodb:UpdateItem", _STATS),
+            ("dynamodb:Scan", "table:departments_table"),
+            ("dynamodb:GetItem", "table:settings_table"),
+            _index("supervision"),
+            ("dynamodb:BatchGetItem", _APPEALS),
+            ("ses:SendEmail", "identity:report_sender"),
+        }
+    ),
+    "WeeklyReport": frozenset(
+        {
+            ("dynamodb:Query", _STATS),
+            ("dynamodb:UpdateItem", _STATS),
+            ("dynamodb:Scan", "table:departments_table"),
+            ("dynamodb:GetItem", "table:settings_table"),
+            ("dynamodb:BatchGetItem", _APPEALS),
+            ("ses:SendEmail", "identity:report_sender"),
         }
     ),
 }

@@ -65,7 +65,8 @@ def test_both_schedules_send_the_public_figures_to_each_recipient(
     stats_month = public(client, f"/public/stats?period={rh.MONTH}")
     assert stats_day["counters"]["submitted"] > 0 and stats_month["counters"]["replied"] > 0
     for label, name in COUNT_ROWS:
-        line = f"{label}：{stats_day['counters'].get(name, 0)} / {stats_month['counters'].get(name, 0)}"
+        day, month = stats_day["counters"], stats_month["counters"]
+        line = f"{label}：{day.get(name, 0)} / {month.get(name, 0)}"
         assert line in text, line
     for label, name in RATE_ROWS:
         day_rate, month_rate = stats_day["rates"][name], stats_month["rates"][name]
@@ -93,7 +94,10 @@ def test_both_schedules_send_the_public_figures_to_each_recipient(
     # received by channel, deputies' appeals, the overdue list with the markup as text
     intake = [line for line in text.splitlines() if line.startswith("  代表委员：")]
     assert intake and intake[0].split("：")[1].split(" / ")[0] != "0"
-    assert "关于般阳路学校门口增设信号灯的建议" in text and "关于般阳路学校门口增设信号灯的建议" in html
+    assert (
+        "关于般阳路学校门口增设信号灯的建议" in text
+        and "关于般阳路学校门口增设信号灯的建议" in html
+    )
     assert rh.SCRIPT_TITLE in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
     # The weekly copies: the department's figures equal its entries on the week's boards
@@ -103,7 +107,9 @@ def test_both_schedules_send_the_public_figures_to_each_recipient(
     }
     city = [m for m in messages if m.to[0] in rh.WEEKLY["urban-management-bureau"]]
     assert len(city) == 2
-    assert {m.subject for m in city} == {"【部门周报】区综合行政执法局 2026-W48（11月23日—11月29日）"}
+    assert {m.subject for m in city} == {
+        "【部门周报】区综合行政执法局 2026-W48（11月23日—11月29日）"
+    }
     for department, addresses in rh.WEEKLY.items():
         copy = next(m for m in messages if m.to[0] == addresses[0])
         weekly_text = copy.part("plain")
