@@ -82,3 +82,24 @@ def create_demo_users(cognito: Any, pool_id: str) -> list[dict[str, Any]]:
         create_user(cognito, pool_id, user.username, user.password, group, user.department_id)
         created.append(asdict(user))
     return created
+
+
+DEMO_MAIL_DOMAIN = "example.com"
+
+
+def report_recipients() -> dict[str, Any]:
+    """The leaders get the daily; every town, street and department its weekly copy."""
+    data = district()
+    units = [*data["towns_and_streets"], *data["departments"]]
+    return {
+        "daily": [f"leader1@{DEMO_MAIL_DOMAIN}", f"district-office@{DEMO_MAIL_DOMAIN}"],
+        "weekly": {unit["id"]: [f"{unit['id']}@{DEMO_MAIL_DOMAIN}"] for unit in units},
+    }
+
+
+def load_report_recipients(at: str) -> None:
+    from chalicelib.dal import reference
+    from chalicelib.services.reports.recipients import SETTING
+
+    _data, version = reference.setting_with_version(SETTING)
+    reference.put_setting(SETTING, {**report_recipients(), "updated_at": at}, at, version)

@@ -154,3 +154,8 @@ def create_queues(sqs: Any) -> dict[str, str]:
         )["QueueUrl"]
         for queue in QUEUES.values()
     }
+
+
+def create_email_identity(sesv2: Any, address: str) -> None:
+    """The reports' sender as a verified SES identity (moto verifies at once)."""
+    sesv2.create_email_identity(EmailIdentity=address)
