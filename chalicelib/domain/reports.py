@@ -4,7 +4,6 @@ how figures are shown (rates, medians, lateness, bars)."""
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -171,6 +170,8 @@ def percent(value: float | None) -> str:
 
 def median(values: Iterable[float | int | None]) -> float | None:
     """The median of the values that exist (a rate with nothing to divide by is left out)."""
+    import statistics
+
     present = [v for v in values if v is not None]
     return statistics.median(present) if present else None
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from chalicelib.config import settings
@@ -32,6 +29,10 @@ class Mail:
 
 
 def mime(mail: Mail, sender: str) -> bytes:
+    from email.headerregistry import Address
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
     message = EmailMessage()
     local, _, domain = sender.partition("@")
     message["From"] = Address(SENDER_NAME, local, domain)
