@@ -31,13 +31,20 @@ def test_daily_report_reads_on_a_phone_and_shows_markup_as_text(client: Any, sta
         response = client.http.get(
             f"/reports/daily?date={rh.DAY}", headers=stack.headers(stack.token("leader"))
         )
+        weekly = client.http.get(
+            f"/reports/weekly?week={rh.WEEK}&department_id=transport-bureau",
+            headers=stack.headers(stack.token("leader")),
+        )
     finally:
         clock.set_clock(None)
     assert response.status_code == 200, response.body
+    assert weekly.status_code == 200, weekly.body
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     ARTIFACTS.mkdir(exist_ok=True)
     page_file = ARTIFACTS / "daily-report.html"
     page_file.write_bytes(response.body)
+    weekly_file = ARTIFACTS / "weekly-report.html"
+    weekly_file.write_bytes(weekly.body)
 
     # Then the page opened at phone width shows the title as text, runs nothing, fits
     dialogs: list[str] = []
@@ -54,6 +61,9 @@ def test_daily_report_reads_on_a_phone_and_shows_markup_as_text(client: Any, sta
             overdue = page.get_by_text(rh.SCRIPT_TITLE, exact=True)
             visible = overdue.count() == 1 and overdue.is_visible()
             page.screenshot(path=str(ARTIFACTS / "daily-report-390.png"), full_page=True)
+            page.goto(weekly_file.as_uri())
+            weekly_width = page.evaluate("document.documentElement.scrollWidth")
+            page.screenshot(path=str(ARTIFACTS / "weekly-report-390.png"), full_page=True)
         finally:
             browser.close()
     assert dialogs == []
@@ -61,4 +71,5 @@ def test_daily_report_reads_on_a_phone_and_shows_markup_as_text(client: Any, sta
     assert visible, "the markup title is not shown as text in the overdue list"
     assert "超期与提级督办工单" in shown and "关于般阳路学校门口增设信号灯的建议" in shown
     assert width <= PHONE["width"], f"the page is {width} px wide: it scrolls sideways"
+    assert weekly_width <= PHONE["width"], f"the weekly is {weekly_width} px wide"
     assert (ARTIFACTS / "daily-report-390.png").stat().st_size > 20_000

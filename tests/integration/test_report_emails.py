@@ -57,6 +57,9 @@ def test_both_schedules_send_the_public_figures_to_each_recipient(
     dailies = [m for m in messages if m.to[0] in rh.LEADERS]
     assert {m.subject for m in dailies} == {"【民生诉求日报】2026年11月29日（含11月累计）"}
     text, html = dailies[0].part("plain"), dailies[0].part("html")
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "daily-report.txt").write_text(text, "utf-8")
     assert dailies[0].message.get_content_type() == "multipart/alternative"
     assert "<script" not in html.replace("&lt;script&gt;", "")
 
