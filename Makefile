@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 .PHONY: run test check lint types format bench package clean
 
 STAGE ?= dev
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 BUILD := build/$(STAGE)
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
@@ -17,7 +19,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 run: $(STAMP)
 	$(PY) -m chalicelib.local
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -49,3 +51,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .local build .pytest_cache .mypy_cache .ruff_cache
+
+# Browser tests drive Debian's chromium through Playwright (no browser download); the CJK
+# fonts make Chinese render in their screenshots. Installed with apt-get when missing.
+$(CHROMIUM) $(CJK_FONT):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing chromium and fonts-noto-cjk for the browser tests (apt-get) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	else \
+		echo "The browser tests need $(CHROMIUM) and $(CJK_FONT): run 'sudo apt-get install chromium fonts-noto-cjk' (Debian) and try again." >&2; \
+		exit 1; \
+	fi

@@ -14,11 +14,13 @@ from chalicelib.handlers.http import (
     meta,
     operator,
     public,
+    reports,
     webhooks,
 )
 from chalicelib.handlers.http.base import as_problem
 from chalicelib.handlers.queues import notifications as notification_queue
 from chalicelib.handlers.schedules import closing, rankings, sla
+from chalicelib.handlers.schedules import reports as report_schedules
 from chalicelib.handlers.streams import appeals as appeal_stream
 from chalicelib.observability import flush_metrics
 
@@ -38,6 +40,8 @@ for blueprint in (
     sla.bp,
     closing.bp,
     rankings.bp,
+    reports.bp,
+    report_schedules.bp,
 ):
     app.register_blueprint(blueprint)
 

@@ -14,6 +14,11 @@ from functools import lru_cache
 LOCAL_STAGES = frozenset({"local", "test"})
 DEPLOYED_STAGES = frozenset({"dev", "prod"})
 STAGE_VARIABLE = "MINSHENG_STAGE"
+# Reports are sent from this address (an SES identity); a deployed stage must name it.
+REPORT_SENDER = "MINSHENG_REPORT_SENDER"
+LOCAL_REPORT_SENDER = "reports@minsheng.localhost"
+# Local stages also write every sent email here as files a person can open.
+OUTBOX = "MINSHENG_OUTBOX_DIR"
 
 
 class ConfigError(RuntimeError):
@@ -53,6 +58,8 @@ class Settings:
     idempotency_seconds: int
     due_index_shards: int
     public_base_url: str | None
+    report_sender: str
+    outbox_dir: str | None
 
     @property
     def is_local(self) -> bool:
@@ -170,6 +177,10 @@ def load_settings() -> Settings:
                 f"stage {stage!r} may not set MINSHENG_JWKS_URL or MINSHENG_AWS_ENDPOINT"
             )
         missing = [env_name(f) for f in deployed_fields() if not env.get(env_name(f))]
+        if not env.get(REPORT_SENDER):
+            missing.append(REPORT_SENDER)
+        if env.get(OUTBOX):
+            raise ConfigError(f"stage {stage!r} may not set {OUTBOX} (local stages only)")
         if missing:
             raise ConfigError(f"stage {stage!r} needs {', '.join(missing)} (set by the stack)")
     if jwks_override:
@@ -211,6 +222,8 @@ def load_settings() -> Settings:
         idempotency_seconds=_int("MINSHENG_IDEMPOTENCY_SECONDS", 86400, 60, 7 * 86400),
         due_index_shards=_int("MINSHENG_DUE_INDEX_SHARDS", 8, 1, 64),
         public_base_url=env.get("MINSHENG_PUBLIC_BASE_URL") or None,
+        report_sender=env.get(REPORT_SENDER) or LOCAL_REPORT_SENDER,
+        outbox_dir=env.get(OUTBOX) or None,
     )
 
 

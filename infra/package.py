@@ -125,6 +125,7 @@ def packaging_environment(stage: str) -> dict[str, str]:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "AWS_ENDPOINT"))}
     env.update({env_name(f): f"{PACKAGING_PLACEHOLDER}-{f}" for f in deployed_fields()})
+    env["MINSHENG_REPORT_SENDER"] = f"{PACKAGING_PLACEHOLDER}@example.invalid"
     env["MINSHENG_STAGE"] = stage
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     # Chalice builds ARNs for the region; no call is made.

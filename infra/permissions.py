@@ -11,6 +11,7 @@ is found through ``chalicelib/config.py``):
   ``queue:<field>``               a queue (the field holds its URL)
   ``pool:<field>``                the user pool
   ``secrets:<field>``             the secrets whose names start with the field's value
+  ``identity:<field>``            the SES identity a setting names (the report sender)
 """
 
 from __future__ import annotations
@@ -168,6 +169,31 @@ NEEDS: dict[str, frozenset[Grant]] = {
             ("dynamodb:Query", _STATS),
             ("dynamodb:PutItem", _STATS),
             ("dynamodb:Scan", "table:departments_table"),
+        }
+    ),
+    # Reports: the figures the public sees (counters, snapshots, topics, marks), the
+    # supervision index and the appeals it lists, the recipients (a setting), the report
+    # log claimed and finished per message, and SES for the sender's identity alone.
+    "DailyReport": frozenset(
+        {
+            ("dynamodb:Query", _STATS),
+            ("dynamodb:GetItem", _STATS),
+            ("dynamodb:UpdateItem", _STATS),
+            ("dynamodb:Scan", "table:departments_table"),
+            ("dynamodb:GetItem", "table:settings_table"),
+            _index("supervision"),
+            ("dynamodb:BatchGetItem", _APPEALS),
+            ("ses:SendEmail", "identity:report_sender"),
+        }
+    ),
+    "WeeklyReport": frozenset(
+        {
+            ("dynamodb:Query", _STATS),
+            ("dynamodb:UpdateItem", _STATS),
+            ("dynamodb:Scan", "table:departments_table"),
+            ("dynamodb:GetItem", "table:settings_table"),
+            ("dynamodb:BatchGetItem", _APPEALS),
+            ("ses:SendEmail", "identity:report_sender"),
         }
     ),
 }

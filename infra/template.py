@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from chalicelib.config import REPORT_SENDER as REPORT_SENDER_VARIABLE
 from chalicelib.config import Settings, env_name, resource_fields, settings
 from chalicelib.event_sources import (
     DELIVERY_FUNCTION_TIMEOUT_SECONDS,
@@ -35,6 +36,8 @@ SWEEP_LAG_ALARM_SECONDS = 300
 API_5XX_RATE = 0.05
 AUTHORIZER = "MinshengUserPool"
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+REPORT_SENDER = "ReportSender"  # the parameter naming the reports' From address
+REPORT_FUNCTIONS = ("DailyReport", "WeeklyReport")
 
 
 def _camel(text: str) -> str:
@@ -237,6 +240,11 @@ def _resolve(resource: str) -> Any:
         return {
             "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
             "secret:${AWS::StackName}/webhooks/*"
+        }
+    if kind == "identity" and rest == "report_sender":
+        return {
+            "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
+            f"${{{REPORT_SENDER}}}"
         }
     raise ValueError(f"unknown resource {resource!r}")
 
@@ -570,6 +578,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
         api_stage = api["Properties"]["StageName"]
         _secure_routes(api["Properties"]["DefinitionBody"])
     resources.update(alarm_resources(functions, api_stage))
+    add_report_sender(template, functions, api_stage)
 
     outputs = template.setdefault("Outputs", {})
     outputs.update(data_outputs())
@@ -613,3 +622,40 @@ def queue_mapping(handler: str) -> dict[str, Any]:
     if declared.report_batch_item_failures:
         properties["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
     return properties
+
+
+def add_report_sender(template: dict[str, Any], functions: list[str], api_stage: str) -> None:
+    """The reports' From address: a parameter, its SES identity (verified by the mail SES
+    sends to it), the address in every function's settings, the API's address for the
+    reports' links, and an alarm on messages SES refused."""
+    template["Parameters"][REPORT_SENDER] = {
+        "Type": "String",
+        "Description": "The address report emails are sent from (an SES identity the stack "
+        "creates; confirm the verification mail SES sends to it)",
+        "AllowedPattern": "[^@\\s]+@[^@\\s]+\\.[^@\\s]+",
+    }
+    resources = template["Resources"]
+    resources[f"{REPORT_SENDER}Identity"] = {
+        "Type": "AWS::SES::EmailIdentity",
+        "Properties": {"EmailIdentity": {"Ref": REPORT_SENDER}},
+    }
+    for function in functions:
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        variables[REPORT_SENDER_VARIABLE] = {"Ref": REPORT_SENDER}
+        if function in REPORT_FUNCTIONS and "RestAPI" in resources:
+            variables["MINSHENG_PUBLIC_BASE_URL"] = {
+                "Fn::Sub": f"https://${{RestAPI}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
+                f"/{api_stage}"
+            }
+    resources.update(
+        _alarm(
+            "ReportSendFailed",
+            "SES refused a report email (it is retried by the next run)",
+            Namespace="Minsheng",
+            MetricName="ReportSendFailed",
+            Dimensions=[{"Name": "service", "Value": "minsheng"}],
+            Statistic="Sum",
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+    )

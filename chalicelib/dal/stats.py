@@ -216,11 +216,16 @@ def period_counters(period: str) -> dict[str, dict[str, int]]:
 
 
 def platform_counters(period: str) -> dict[str, int]:
+    return scope_counters(period, "platform")
+
+
+def scope_counters(period: str, scope: str) -> dict[str, int]:
+    """One scope's counters for one period (one GetItem)."""
     from boto3.dynamodb.types import TypeDeserializer
 
     item = (
         client("dynamodb")
-        .get_item(TableName=settings().stats_table, Key=_key(f"stats#{period}", "platform"))
+        .get_item(TableName=settings().stats_table, Key=_key(f"stats#{period}", scope))
         .get("Item")
     )
     if not item:
@@ -248,3 +253,16 @@ def put_snapshot(period: str, board: str, snapshot: dict[str, Any], at: str) -> 
 
 def snapshots(period: str) -> dict[str, dict[str, Any]]:
     return {row["sk"]: json.loads(row["body"]) for row in _query(f"ranking#{period}")}
+
+
+MARKS = "marks#"  # pk prefix: one partition per (period, scope), one item per appeal
+
+
+def marks_key(period: str, scope: str) -> str:
+    return f"{MARKS}{period}#{scope}"
+
+
+def marked(period: str, scope: str) -> dict[str, dict[str, int]]:
+    """appeal id -> what it was marked for in ``period`` and ``scope`` (domain/stats.py
+    ``marks``): one query of a partition as large as the scope's own activity."""
+    return {str(row["sk"]): _numbers(row) for row in _query(marks_key(period, scope))}

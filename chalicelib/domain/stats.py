@@ -4,12 +4,14 @@ whole platform, per day, ISO week and month (Asia/Shanghai) of the event."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.periods import periods_of_iso
 
 PLATFORM = "platform"
+INTAKE = "intake"  # appeals received, by channel and kind (no department yet)
 SATISFIED_FROM = 4
 
 # Every counter a period keeps; rankings and reports are computed from these alone.
@@ -155,21 +157,63 @@ def event_counters(event: dict[str, Any], rnd: Round) -> Late:
     return out
 
 
-def increments(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Increments:
-    """Everything one stream record adds: its new events, each in its periods, for its
-    department and for the platform. The earlier events are replayed only to know the
-    round they belong to."""
+NewCounts = Iterator[tuple[dict[str, Any], str | None, str, Counter[str]]]
+
+
+def _new_counts(old: dict[str, Any] | None, new: dict[str, Any] | None) -> NewCounts:
+    """(event, department, time it counts at, amounts) for each event the record adds. The
+    earlier events are replayed only to know the round they belong to."""
     if new is None:
-        return {}
+        return
     before = len(list((old or {}).get("timeline") or []))
-    out: Increments = defaultdict(Counter)
     rnd = Round()
     for index, event in enumerate(list(new.get("timeline") or [])):
         for department, when, added in event_counters(event, rnd):
-            if index < before or not +added:
-                continue
-            for period in periods_of_iso(when):
-                out[(period, PLATFORM)].update(+added)
-                if department:
-                    out[(period, department_scope(str(department)))].update(+added)
+            if index >= before and +added:
+                yield event, department, when, +added
+
+
+def intake(event: dict[str, Any], appeal: dict[str, Any]) -> Counter[str]:
+    """What a submission adds to the ``intake`` scope: the appeal by channel and by kind
+    (as submitted)."""
+    channel = (event.get("data") or {}).get("channel") or appeal.get("channel")
+    return Counter({f"channel:{channel}": 1, f"kind:{appeal.get('kind')}": 1})
+
+
+def increments(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Increments:
+    """Everything one stream record adds: its new events, each in its periods, for its
+    department and for the platform; submissions also by channel and kind (``INTAKE``)."""
+    out: Increments = defaultdict(Counter)
+    for event, department, when, added in _new_counts(old, new):
+        for period in periods_of_iso(when):
+            out[(period, PLATFORM)].update(added)
+            if department:
+                out[(period, department_scope(str(department)))].update(added)
+            if added["submitted"] and new is not None:
+                out[(period, INTAKE)].update(intake(event, new))
+    return dict(out)
+
+
+# What a department's weekly report lists, work order by work order: the ones overdue,
+# returned or rated in the week (the counters count them; these marks name them).
+MARKED = ("overdue_sign", "overdue_contact", "overdue_reply", "returned", "ratings")
+DEPUTY = "deputy"
+
+Marks = dict[tuple[str, str], Counter[str]]  # (period, scope) -> counters, for one appeal
+
+
+def marks(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Marks:
+    """The appeal's marks one stream record adds: for the department, in the ISO week its
+    counters count them, each overdue stage, return and rating (``commented`` when the
+    rating says something); for the deputies' list, a deputy's appeal on its day."""
+    out: Marks = defaultdict(Counter)
+    for event, department, when, added in _new_counts(old, new):
+        day, week, _month = periods_of_iso(when)
+        if added["submitted"] and new is not None and new.get("channel") == DEPUTY:
+            out[(day, DEPUTY)]["submitted"] += 1
+        picked = Counter({name: added[name] for name in MARKED if added[name]})
+        if picked and department:
+            if picked["ratings"] and event.get("note"):
+                picked["commented"] += 1
+            out[(week, department_scope(str(department)))].update(picked)
     return dict(out)

@@ -94,3 +94,24 @@ def issue_webhook_secrets() -> dict[str, str]:
         department.id: issue_secret(department.id, overlap=False)[1]
         for department in reference.list_departments()
     }
+
+
+DEMO_MAIL_DOMAIN = "example.com"
+
+
+def report_recipients() -> dict[str, Any]:
+    """The leaders get the daily; every town, street and department its weekly copy."""
+    data = district()
+    units = [*data["towns_and_streets"], *data["departments"]]
+    return {
+        "daily": [f"leader1@{DEMO_MAIL_DOMAIN}", f"district-office@{DEMO_MAIL_DOMAIN}"],
+        "weekly": {unit["id"]: [f"{unit['id']}@{DEMO_MAIL_DOMAIN}"] for unit in units},
+    }
+
+
+def load_report_recipients(at: str) -> None:
+    from chalicelib.dal import reference
+    from chalicelib.services.reports.recipients import SETTING
+
+    _data, version = reference.setting_with_version(SETTING)
+    reference.put_setting(SETTING, {**report_recipients(), "updated_at": at}, at, version)

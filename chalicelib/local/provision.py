@@ -183,3 +183,8 @@ def create_queues(sqs: Any) -> dict[str, str]:
             os.environ[env_name(queue.url_setting)] = urls[queue.name]
     settings.cache_clear()
     return urls
+
+
+def create_email_identity(sesv2: Any, address: str) -> None:
+    """The reports' sender as a verified SES identity (moto verifies at once)."""
+    sesv2.create_email_identity(EmailIdentity=address)

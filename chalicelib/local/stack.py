@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     identity = provision.create_user_pool(aws("cognito-idp"), PREFIX)
     os.environ["MINSHENG_USER_POOL_ID"] = identity.user_pool_id
     os.environ["MINSHENG_USER_POOL_CLIENT_ID"] = identity.user_pool_client_id
+    os.environ["MINSHENG_OUTBOX_DIR"] = str(outbox)  # every sent email, as files too
 
     from chalicelib.config import settings
 
@@ -97,12 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     provision.create_tables(aws("dynamodb"))
     provision.create_queues(aws("sqs"))
     provision.create_media_bucket(aws("s3"), settings().media_bucket, REGION)
+    provision.create_email_identity(aws("sesv2"), settings().report_sender)
 
     from chalicelib.domain import clock
 
     departments, categories = demo.load_reference_data(clock.iso(clock.now()))
     users = demo.create_demo_users(aws("cognito-idp"), identity.user_pool_id)
     webhook_secrets = demo.issue_webhook_secrets()
+    demo.load_report_recipients(clock.iso(clock.now()))
     if args.simulate_days > 0:
         from chalicelib.local.simulate import simulate
 
@@ -128,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     server = create_local_server(chalice_app, config, LOOPBACK, args.api_port)
     api_port = server.server.server_address[1]
     api_url = f"http://{LOOPBACK}:{api_port}"
+    os.environ.setdefault("MINSHENG_PUBLIC_BASE_URL", api_url)  # the reports' links
+    settings.cache_clear()
     threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
 
     from chalicelib.local.pump import EventLog, StreamPump
@@ -200,6 +205,8 @@ def _print_banner(info: dict[str, Any], departments: int, categories: int) -> No
         f"  Demo data      {departments} departments, towns and streets; {categories} categories",
         f"  Event log      {info['events_log']}",
         f"  Outbox         {info['outbox_dir']}",
+        "  Reports        daily 08:00 and weekly Monday 08:00 (Asia/Shanghai), each email "
+        "also in the outbox as .eml and .html; any time: GET /reports/daily?date=",
         "  Demo logins (passwords are new at every start):",
         *[f"    {u['role']:<10} {u['username']:<12} {u['password']}" for u in shown],
         f"    department staff: {len(staff)} users, e.g. {staff[0]['username']} "

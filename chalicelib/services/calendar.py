@@ -82,3 +82,13 @@ def load_year(principal: Principal, year_text: str, body: Any) -> dict[str, Any]
     reference.put_setting(reference.CALENDAR_KEY, data, clock.iso(clock.now()), version)
     logger.info("calendar year loaded", extra={"year": year, "by": principal.id})
     return {"year": year, "source": "loaded", **_lists(calendar.to_dict())}
+
+
+def year_has_data(year: int) -> bool:
+    """Whether ``year`` has a working-day calendar (loaded by the admin, or the package's)
+    rather than the Monday–Friday fallback. Reports warn about it; nothing is logged here."""
+    if year in loaded_years():
+        return True
+    probe = WorkingCalendar()
+    probe.is_working_day(date(year, 6, 1))
+    return year not in probe.fallback_years

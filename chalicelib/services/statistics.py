@@ -14,7 +14,7 @@ from typing import Any
 from chalicelib.dal import stats as stats_store
 from chalicelib.domain import clock
 from chalicelib.domain.periods import period_end, periods_of_iso
-from chalicelib.domain.stats import increments
+from chalicelib.domain.stats import increments, marks
 from chalicelib.services.activity import AppealChange
 
 # Per appeal. A record's topic transaction holds its dedup marker and, for each of the
@@ -35,6 +35,10 @@ def count_change(change: AppealChange) -> bool:
     updates = [
         (f"stats#{period}", scope, amounts)
         for (period, scope), amounts in sorted(increments(change.old, change.new).items())
+    ]
+    updates += [
+        (stats_store.marks_key(period, scope), change.appeal_id, amounts)
+        for (period, scope), amounts in sorted(marks(change.old, change.new).items())
     ]
     return stats_store.apply_once("statistics", change.sequence, updates, clock.iso(clock.now()))
 

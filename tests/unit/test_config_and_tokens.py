@@ -16,6 +16,7 @@ def deployed(monkeypatch: pytest.MonkeyPatch, stage: str = "prod") -> None:
     monkeypatch.setenv("MINSHENG_STAGE", stage)
     for field in config.deployed_fields():
         monkeypatch.setenv(config.env_name(field), f"stack-{field}")
+    monkeypatch.setenv(config.REPORT_SENDER, "reports@district.example")
 
 
 def test_deployed_stage_refuses_a_jwks_override(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,6 +69,20 @@ def test_every_resource_name_is_read_from_its_variable(monkeypatch: pytest.Monke
     for field in config.deployed_fields():
         expected = "ap-east-1_abc" if field == "user_pool_id" else f"stack-{field}"
         assert getattr(cfg, field) == expected, field
+
+
+def test_deployed_stage_needs_a_report_sender_and_no_outbox(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    deployed(monkeypatch)
+    assert config.load_settings().report_sender == "reports@district.example"
+    monkeypatch.setenv(config.OUTBOX, "/tmp/outbox")
+    with pytest.raises(config.ConfigError, match=config.OUTBOX):
+        config.load_settings()
+    monkeypatch.delenv(config.OUTBOX)
+    monkeypatch.delenv(config.REPORT_SENDER)
+    with pytest.raises(config.ConfigError, match=config.REPORT_SENDER):
+        config.load_settings()
 
 
 def test_bad_numbers_in_settings_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -57,7 +57,11 @@ def test_handlers_and_schedules_are_discovered_from_the_app() -> None:
         ("sla_sweep", 60.0),
         ("auto_close", 3600.0),
         ("rankings_refresh", 900.0),
+        ("daily_report", None),
+        ("weekly_report", None),
     ]
+    crons = {s.name: s.expression for s in schedules(app) if s.rate_seconds is None}
+    assert crons == {"daily_report": "cron(0 0 * * ? *)", "weekly_report": "cron(0 0 ? * MON *)"}
 
 
 @pytest.mark.parametrize(
