@@ -10,6 +10,7 @@ from chalicelib.handlers.http import (
     admin,
     citizen,
     department,
+    feed,
     leader,
     meta,
     operator,
@@ -22,6 +23,7 @@ from chalicelib.handlers.queues import notifications as notification_queue
 from chalicelib.handlers.schedules import closing, rankings, sla
 from chalicelib.handlers.schedules import reports as report_schedules
 from chalicelib.handlers.streams import appeals as appeal_stream
+from chalicelib.handlers.streams import supports as support_stream
 from chalicelib.observability import flush_metrics
 
 app = Chalice(app_name="minsheng")
@@ -34,9 +36,11 @@ for blueprint in (
     leader.bp,
     admin.bp,
     public.bp,
+    feed.bp,
     webhooks.bp,
     notification_queue.bp,
     appeal_stream.bp,
+    support_stream.bp,
     sla.bp,
     closing.bp,
     rankings.bp,

@@ -40,6 +40,7 @@ class Settings:
     webhooks_table: str
     deliveries_table: str
     notifications_table: str
+    supports_table: str
     notifications_queue: str
     notifications_dead_letter_queue: str
     webhook_secret_prefix: str
@@ -203,6 +204,7 @@ def load_settings() -> Settings:
         webhooks_table=env.get("MINSHENG_WEBHOOKS_TABLE", f"{prefix}-webhooks"),
         deliveries_table=env.get("MINSHENG_DELIVERIES_TABLE", f"{prefix}-deliveries"),
         notifications_table=env.get("MINSHENG_NOTIFICATIONS_TABLE", f"{prefix}-notifications"),
+        supports_table=env.get("MINSHENG_SUPPORTS_TABLE", f"{prefix}-supports"),
         # Queue URLs: the local stack and the tests set them when they create the queues.
         notifications_queue=env.get("MINSHENG_NOTIFICATIONS_QUEUE", ""),
         notifications_dead_letter_queue=env.get("MINSHENG_NOTIFICATIONS_DEAD_LETTER_QUEUE", ""),

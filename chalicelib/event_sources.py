@@ -111,6 +111,7 @@ STREAM_CONSUMERS = {
         StreamConsumer("appeal_statistics", "appeals_table", batch_size=100),
         StreamConsumer("appeal_topics", "appeals_table", batch_size=50),
         StreamConsumer("appeal_notifications", "appeals_table", batch_size=100),
+        StreamConsumer("support_topics", "supports_table", batch_size=100),
     )
 }
 

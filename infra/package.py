@@ -31,7 +31,7 @@ RUNTIME_PROVIDED = frozenset(
 # Packages only some functions import go into a layer attached to those functions alone:
 # the others neither carry nor load them. rjieba (the Chinese segmenter, 3.6 MB zipped) is
 # used by the topics consumer only.
-LAYERS: dict[str, tuple[str, ...]] = {"rjieba": ("AppealTopics",)}
+LAYERS: dict[str, tuple[str, ...]] = {"rjieba": ("AppealTopics", "SupportTopics")}
 LAYER_ID = "SegmenterLayer"
 LAYER_ZIP = "segmenter-layer.zip"
 

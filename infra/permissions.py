@@ -90,6 +90,13 @@ _API: frozenset[Grant] = frozenset(
         ("sqs:SendMessage", _QUEUE),
         ("sqs:ReceiveMessage", _DEAD_LETTERS),
         ("sqs:DeleteMessage", _DEAD_LETTERS),
+        # 附议: the support and the appeal's counter in one transaction; the counts of a
+        # page of appeals (the feed, the operator's queue) and of a month's days.
+        ("dynamodb:PutItem", "table:supports_table"),
+        ("dynamodb:DeleteItem", "table:supports_table"),
+        ("dynamodb:UpdateItem", _STATS),
+        ("dynamodb:BatchGetItem", _STATS),
+        _index("public-feed"),
         # The app's notifications: read in pages, marked read.
         ("dynamodb:Query", _NOTIFICATIONS),
         ("dynamodb:UpdateItem", _NOTIFICATIONS),
@@ -146,6 +153,15 @@ NEEDS: dict[str, frozenset[Grant]] = {
             # A failed delivery's retry time.
             ("sqs:ChangeMessageVisibility", _QUEUE),
             ("dynamodb:PutItem", _NOTIFICATIONS),
+        }
+    ),
+    "SupportTopics": frozenset(
+        {
+            # The supported appeal's words; the citizen markers; one transaction.
+            ("dynamodb:GetItem", _APPEALS),
+            ("dynamodb:BatchGetItem", _STATS),
+            ("dynamodb:PutItem", _STATS),
+            ("dynamodb:UpdateItem", _STATS),
         }
     ),
     "SlaSweep": frozenset(

@@ -349,6 +349,7 @@ INDEXES: dict[str, Any] = {
     "by-state": AppealModel.by_state,
     "by-month": AppealModel.by_month,
     "supervision": AppealModel.supervision_list,
+    "public-feed": AppealModel.public_feed,
 }
 
 

@@ -413,6 +413,20 @@ class IdempotencyModel(Model):
     expiration = TTLAttribute(null=True)
 
 
+class SupportModel(Model):
+    """A citizen's 附议 ("me too") on a public appeal, at most one each. Its stream feeds hot
+    topics (a supporter counts as a citizen raising the appeal's words); the count per
+    appeal is a counter in the stats table, written in the same transaction."""
+
+    class Meta(_Meta):
+        table_name = _S.supports_table
+        stream_view_type = STREAM_NEW_AND_OLD_IMAGE
+
+    appeal_id = UnicodeAttribute(hash_key=True)
+    citizen_id = UnicodeAttribute(range_key=True)
+    at = UnicodeAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AppealModel,
     CommentModel,
@@ -425,4 +439,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     WebhookModel,
     DeliveryModel,
     NotificationModel,
+    SupportModel,
 )

@@ -105,7 +105,11 @@ def _seen_key(period: str, citizen: str, word: str) -> dict[str, Any]:
 
 
 def _topic_writes(
-    mentions: list[Mention], category: str, seen: dict[tuple[str, str], set[str]], at: str
+    mentions: list[Mention],
+    category: str,
+    seen: dict[tuple[str, str], set[str]],
+    at: str,
+    count_appeal: bool = True,
 ) -> list[dict[str, Any]]:
     """For each mention: the word's counters and, the first time this citizen is seen with
     the word (in the period, in the category), the marker that remembers it, written on
@@ -115,7 +119,9 @@ def _topic_writes(
     for period, citizen, word, expires in mentions:
         key = _seen_key(period, citizen, word)
         categories = seen.get((key["pk"]["S"], word))
-        amounts: Counter[str] = Counter({"appeals": 1, f"appeals@{category}": 1})
+        amounts: Counter[str] = Counter()
+        if count_appeal:
+            amounts.update({"appeals": 1, f"appeals@{category}": 1})
         if categories is None:
             amounts.update({"citizens": 1, f"citizens@{category}": 1})
             writes.append(
@@ -148,11 +154,20 @@ def _topic_writes(
                     }
                 }
             )
-        writes.append(_add(f"{TOPICS}{period}", word, amounts, at))
+        if amounts:
+            writes.append(_add(f"{TOPICS}{period}", word, amounts, at))
     return writes
 
 
-def add_topic_mentions(sequence: str, category: str, mentions: list[Mention], at: str) -> bool:
+def add_topic_mentions(
+    sequence: str,
+    category: str,
+    mentions: list[Mention],
+    at: str,
+    *,
+    count_appeal: bool = True,
+    consumer: str = "topics",
+) -> bool:
     """Count one appeal's words: each (period, citizen key, word, marker expiry) adds an
     appeal, and a citizen when that key (never the citizen's id) had not come with the word
     in that period before, overall and in ``category``. One read of the
@@ -167,11 +182,11 @@ def add_topic_mentions(sequence: str, category: str, mentions: list[Mention], at
     for _attempt in range(TOPIC_ATTEMPTS):
         try:
             seen = _seen_categories(keys)
-            writes = _topic_writes(mentions, category, seen, at)
+            writes = _topic_writes(mentions, category, seen, at, count_appeal)
             if len(writes) >= MAX_TRANSACTION_ITEMS:
                 raise ValueError(f"{len(writes)} writes do not fit one transaction")
             client("dynamodb").transact_write_items(
-                TransactItems=[_marker("topics", sequence), *writes]
+                TransactItems=[_marker(consumer, sequence), *writes]
             )
             return True
         except ClientError as exc:
@@ -232,6 +247,28 @@ def scope_counters(period: str, scope: str) -> dict[str, int]:
         return {}
     deserializer = TypeDeserializer()
     return _numbers({k: deserializer.deserialize(v) for k, v in item.items()})
+
+
+def platform_counters_of(periods: list[str]) -> dict[str, dict[str, int]]:
+    """The platform's counters for several periods (the days of a month): one
+    BatchGetItem of at most 100 keys."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    table = settings().stats_table
+    request: dict[str, Any] = {
+        table: {"Keys": [_key(f"stats#{p}", "platform") for p in periods[:100]]}
+    }
+    found: dict[str, dict[str, int]] = {}
+    for _attempt in range(5):
+        page = client("dynamodb").batch_get_item(RequestItems=request)
+        for item in page.get("Responses", {}).get(table, []):
+            row = {k: deserializer.deserialize(v) for k, v in item.items()}
+            found[str(row["pk"]).removeprefix("stats#")] = _numbers(row)
+        request = page.get("UnprocessedKeys") or {}
+        if not request:
+            break
+    return {p: found.get(p, {}) for p in periods[:100]}
 
 
 def topic_counts(period: str) -> dict[str, dict[str, int]]:

@@ -120,19 +120,23 @@ class Audience(StrEnum):
     PUBLIC = "public"  # anyone else: public steps, masked text, coarse location
 
 
-def _masked_data(data: dict[str, Any]) -> dict[str, Any]:
+def _masked_data(data: dict[str, Any], names: Sequence[str] = ()) -> dict[str, Any]:
     out = {k: v for k, v in data.items() if k != "handler_phone"}
     for key in ("content", "public_reply", "reason", "comment"):
         if isinstance(out.get(key), str):
-            out[key] = mask_text(out[key])
+            out[key] = mask_text(out[key], names)
     if isinstance(out.get("handler_name"), str):
         out["handler_name"] = mask_name(out["handler_name"])
     return out
 
 
-def _supervisor_event(event: Event) -> dict[str, Any]:
+def _supervisor_event(event: Event, names: Sequence[str] = ()) -> dict[str, Any]:
     """For leaders and admins: the whole record, free text masked."""
-    return {**event.to_dict(), "note": mask_text(event.note), "data": _masked_data(event.data)}
+    return {
+        **event.to_dict(),
+        "note": mask_text(event.note, names),
+        "data": _masked_data(event.data, names),
+    }
 
 
 def _public_event(event: Event) -> dict[str, Any]:
@@ -253,6 +257,12 @@ class Appeal:
             return Audience.SUPERVISOR
         return Audience.OWNER if viewer.id == self.citizen_id else Audience.PUBLIC
 
+    def names(self) -> list[str]:
+        """The people the appeal itself names: its contact and its handler (masked in free
+        text for whoever may not read them)."""
+        found = [(self.contact or {}).get("name"), (self.reply or {}).get("handler_name")]
+        return [str(n) for n in found if n]
+
     def view(
         self,
         viewer: Principal | None,
@@ -268,7 +278,7 @@ class Appeal:
         clear = audience in (Audience.HANDLER, Audience.OWNER)
         body: dict[str, Any] = {
             **self.summary(viewer),
-            "content": self.content if clear else mask_text(self.content) or "",
+            "content": self.content if clear else mask_text(self.content, self.names()) or "",
             "location": self.location if clear else coarse_location(self.location),
             "contact": self._contact_view(audience),
             "media": list(self.media) if clear else [],
@@ -297,7 +307,7 @@ class Appeal:
         merged = sorted([*self.timeline, *comments], key=lambda e: e.at)
         if audience is Audience.HANDLER:
             return [e.to_dict() for e in merged]
-        return [_supervisor_event(e) for e in merged]
+        return [_supervisor_event(e, self.names()) for e in merged]
 
     def comments_view(self, viewer: Principal, comments: Sequence[Event]) -> list[dict[str, Any]]:
         """Leaders' instructions as ``viewer`` may read them (nobody but staff)."""
@@ -305,7 +315,7 @@ class Appeal:
         if audience is Audience.HANDLER:
             return [e.to_dict() for e in comments]
         if audience is Audience.SUPERVISOR:
-            return [_supervisor_event(e) for e in comments]
+            return [_supervisor_event(e, self.names()) for e in comments]
         return []
 
     def _contact_view(self, audience: Audience) -> dict[str, str] | None:
@@ -324,15 +334,14 @@ class Appeal:
             return self.rating
         if audience is Audience.PUBLIC:
             return {"score": self.rating.get("score"), "resolved": self.rating.get("resolved")}
-        return _masked_data(self.rating)
+        return _masked_data(self.rating, self.names())
 
-    @staticmethod
-    def _internal(value: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:
+    def _internal(self, value: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:
         """Escalations and extension requests: the platform's business, not the public's
         nor the citizen's (the citizen sees a granted extension as its new deadline)."""
         if value is None or audience in (Audience.OWNER, Audience.PUBLIC):
             return None
-        return dict(value) if audience is Audience.HANDLER else _masked_data(value)
+        return dict(value) if audience is Audience.HANDLER else _masked_data(value, self.names())
 
     def _reply_view(self, audience: Audience) -> dict[str, Any] | None:
         if self.reply is None:
@@ -340,9 +349,10 @@ class Appeal:
         if audience in (Audience.HANDLER, Audience.OWNER):
             return dict(self.reply)
         if audience is Audience.SUPERVISOR:
-            return _masked_data(self.reply)
+            return _masked_data(self.reply, self.names())
         return {
-            "public_reply": mask_text(self.reply.get("public_reply")) or NEUTRAL_REPLY,
+            "public_reply": mask_text(self.reply.get("public_reply"), self.names())
+            or NEUTRAL_REPLY,
             "department_id": self.reply.get("department_id"),
             "at": self.reply.get("at"),
         }
@@ -358,7 +368,7 @@ class Appeal:
             "kind": self.kind.value,
             "category": self.category,
             "channel": self.channel.value,
-            "title": self.title if clear else mask_text(self.title) or "",
+            "title": self.title if clear else mask_text(self.title, self.names()) or "",
             "is_public": self.is_public,
             "department_id": self.department_id,
             "deadlines": dict(self.deadlines),

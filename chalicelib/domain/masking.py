@@ -6,6 +6,7 @@ platform center and the handling department read what was written."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -87,11 +88,16 @@ _RULES: tuple[tuple[re.Pattern[str], Any], ...] = (
 )
 
 
-def mask_text(text: str | None) -> str | None:
+def mask_text(text: str | None, names: Iterable[str] = ()) -> str | None:
     """Free text as those who do not handle the appeal may read it: phone numbers, id and
-    bank card numbers, e-mail addresses, licence plates and house numbers masked."""
+    bank card numbers, e-mail addresses, licence plates and house numbers masked, and the
+    names the appeal itself records (its contact, its handler) wherever they appear."""
     if not text:
         return text
+    for name in sorted(
+        {n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True
+    ):
+        text = text.replace(name, mask_name(name) or "")
     for pattern, replace in _RULES:
         text = pattern.sub(replace, text)
     return text

@@ -150,3 +150,33 @@ def hot_topics(period_text: str | None, category: str | None, limit: int) -> dic
             code: words for code, rows in sorted(by_category.items()) if (words := _ranked(rows, 5))
         },
     }
+
+
+def daily_volume(month_text: str | None) -> dict[str, Any]:
+    """Appeals received and replied on each day of a month so far (the dashboard's chart):
+    the platform's day counters, one BatchGetItem."""
+    from datetime import date, timedelta
+
+    today = clock.now().date()
+    month = month_text or today.strftime("%Y-%m")
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError as exc:
+        raise ValidationFailed.one("month", "must be YYYY-MM") from exc
+    days = []
+    day = first
+    while day.month == first.month and day <= today:
+        days.append(day.isoformat())
+        day += timedelta(days=1)
+    counters = stats_store.platform_counters_of(days)
+    return {
+        "month": month,
+        "days": [
+            {
+                "date": d,
+                "submitted": counters[d].get("submitted", 0),
+                "replied": counters[d].get("replied", 0),
+            }
+            for d in days
+        ],
+    }

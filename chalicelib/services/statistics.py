@@ -176,3 +176,34 @@ def count_topics(change: AppealChange) -> bool:
     return stats_store.add_topic_mentions(
         change.sequence, category, mentions, clock.iso(clock.now())
     )
+
+
+def count_support(appeal_id: str, citizen_id: str, at: str, sequence: str) -> bool:
+    """A citizen's 附议 counts them among the citizens raising the appeal's words, in the
+    periods of the day they supported it (never a second appeal: the appeal is counted
+    once, when accepted). Withdrawing keeps the count: they did raise it."""
+    from chalicelib.dal import appeals as appeal_store
+
+    appeal = appeal_store.get(appeal_id)
+    if appeal is None:
+        return True
+    contact = {"contact": appeal.contact} if appeal.contact else {}
+    words = topic_words(f"{appeal.title}\n{appeal.content}", names=_names(contact))
+    mentions = [
+        (
+            period,
+            citizen_key(period, citizen_id),
+            word,
+            int((period_end(period) + TOPIC_MARKER_GRACE).timestamp()),
+        )
+        for period in periods_of_iso(at)
+        for word in words
+    ]
+    return stats_store.add_topic_mentions(
+        sequence,
+        str(appeal.category or UNCATEGORISED),
+        mentions,
+        clock.iso(clock.now()),
+        count_appeal=False,
+        consumer="support-topics",
+    )

@@ -69,7 +69,7 @@ class RunningStack:
         raise AssertionError(f"no matching event within {timeout}s: {self.events()[-5:]}")
 
 
-def start_stack(state_dir: Path, scale: float = 0.02) -> RunningStack:
+def start_stack(state_dir: Path, scale: float = 0.02, extra: tuple[str, ...] = ()) -> RunningStack:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "AWS_"))}
     # The stack logs every request and event: into a file, never a pipe nobody drains
     # (a full pipe would block the stack's threads mid-request).
@@ -89,6 +89,7 @@ def start_stack(state_dir: Path, scale: float = 0.02) -> RunningStack:
             str(state_dir),
             "--schedule-scale",
             str(scale),
+            *extra,
         ],
         cwd=ROOT,
         env=env,

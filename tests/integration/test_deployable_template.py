@@ -246,13 +246,14 @@ def test_the_app_imports_with_the_prod_environment_and_not_without_a_stage(
     assert "MINSHENG_STAGE is not set" in refused.stderr
 
 
-def test_the_segmenter_rides_in_a_layer_on_the_topics_function_only(
+def test_the_segmenter_rides_in_a_layer_on_the_topics_functions_only(
     template: dict[str, Any],
 ) -> None:
     from infra.package import LAYER_ID, layer_requirements, runtime_requirements
 
     layered = {name: f["Properties"].get("Layers") for name, f in functions(template).items()}
     assert layered.pop("AppealTopics") == [{"Ref": LAYER_ID}]
+    assert layered.pop("SupportTopics") == [{"Ref": LAYER_ID}]
     assert not any(layered.values()), layered
     assert of_type(template, "AWS::Serverless::LayerVersion")[LAYER_ID]["Properties"][
         "CompatibleRuntimes"

@@ -13,12 +13,14 @@ from tests.integration.conftest import Stack, body
 from tests.integration.test_intake_api import APPEAL, post
 
 
-def stream_records() -> list[dict[str, Any]]:
-    """Every record on the appeals table's stream, shaped as Lambda delivers them."""
+def stream_records(table: str | None = None) -> list[dict[str, Any]]:
+    """Every record on a table's stream (the appeals table's by default), shaped as Lambda
+    delivers them."""
     cfg = Config(account_id_endpoint_mode="disabled")
     ddb = boto3.client("dynamodb", region_name="us-east-1", config=cfg)
     streams = boto3.client("dynamodbstreams", region_name="us-east-1", config=cfg)
-    arn = ddb.describe_table(TableName=settings().appeals_table)["Table"]["LatestStreamArn"]
+    name = table or settings().appeals_table
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
     records: list[dict[str, Any]] = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
         iterator = streams.get_shard_iterator(

@@ -213,6 +213,20 @@ def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -
         ok(people.get("leader", f"/appeals/{appeal}"))
         ok(people.act("operator", appeal, "media/publish", {"index": 0, "public": True}))
         ok(people.get("citizen:other", f"/appeals/{appeal}"))
+        support = f"/appeals/{appeal}/support"
+        headers_other = stack.headers(people.token("citizen:other"))
+        ok(client.http.put(support, headers=headers_other))
+        ok(client.http.delete(support, headers=headers_other))
+        ok(client.http.put(support, headers=headers_other))
+        for path in (
+            "/public/appeals",
+            "/public/appeals?replied=false",
+            f"/public/appeals/{appeal}",
+            "/public/daily-volume",
+            "/",
+            "/dashboard/app.js",
+        ):
+            ok(client.http.get(path)) if path.startswith("/public") else client.http.get(path)
         ok(people.act("operator", appeal, "media/publish", {"index": 0, "public": False}))
         ok(
             client.http.put(
@@ -384,6 +398,10 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(
                 result = client.lambda_.invoke(handler, {"Records": records}).payload
             assert result == {"batchItemFailures": []}, function
         reference.clear_cache()
+        supports = stream_records(settings().supports_table)
+        with recorder.running("SupportTopics"):
+            result = client.lambda_.invoke("support_topics", {"Records": supports}).payload
+        assert result == {"batchItemFailures": []}
         notifications_journey(people, client, recorder, records)
         expected = {
             "SlaSweep": ("overdue", "skipped"),
