@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         "outbox_dir": str(outbox),
         "events_log": str(state / "events.jsonl"),
         "openapi_url": f"{api_url}/openapi.json",
+        "dashboard_url": f"{api_url}/",
         "pid": os.getpid(),
     }
     # Ready to be stopped before anyone can learn the stack is up (stack.json).
@@ -200,6 +201,7 @@ def _print_banner(info: dict[str, Any], departments: int, categories: int) -> No
         "Minsheng local stack is up (loopback only).",
         f"  API            {info['api_url']}",
         f"  OpenAPI        {info['openapi_url']}",
+        f"  Dashboard      {info['dashboard_url']}",
         f"  AWS (moto)     {info['aws_endpoint']}   region {info['region']}",
         f"  User pool      {info['user_pool_id']}   app client {info['user_pool_client_id']}",
         f"  Demo data      {departments} departments, towns and streets; {categories} categories",
