@@ -47,6 +47,7 @@ def test_handlers_and_schedules_are_discovered_from_the_app() -> None:
         ("appeal_statistics", 100),
         ("appeal_topics", 50),
         ("appeal_notifications", 100),
+        ("support_topics", 100),
     ]
     assert [(q.name, q.queue, q.batch_size) for q in queue_subscriptions(app)] == [
         ("deliver_notifications", "notifications", 10)

@@ -157,6 +157,7 @@ def daily_volume(_principal: None) -> Response:
     tag="public",
     summary="The public dashboard (HTML)",
     content_type="text/html",
+    responses={200: {"type": "string"}},
 )
 def dashboard(_principal: None) -> Response:
     return _page(_asset("index.html"), "text/html; charset=utf-8")
@@ -170,6 +171,7 @@ def dashboard(_principal: None) -> Response:
     tag="public",
     summary="The dashboard's script and style",
     content_type="text/plain",
+    responses={200: {"type": "string"}},
 )
 def dashboard_asset(_principal: None, asset: str) -> Response:
     if asset not in ASSETS:
