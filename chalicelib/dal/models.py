@@ -413,6 +413,23 @@ class IdempotencyModel(Model):
     expiration = TTLAttribute(null=True)
 
 
+class ApiKeyModel(Model):
+    """An Open311 integrator's API key: only the SHA-256 of the key is kept, so a key is
+    shown once, when it is made. ``key_id`` is the key's public part (it names the key in
+    the admin's calls and in the appeals it submits)."""
+
+    class Meta(_Meta):
+        table_name = _S.api_keys_table
+
+    key_id = UnicodeAttribute(hash_key=True)
+    key_hash = UnicodeAttribute()
+    name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    revoked = BooleanAttribute(default=False)
+    revoked_at = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AppealModel,
     CommentModel,
@@ -425,4 +442,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     WebhookModel,
     DeliveryModel,
     NotificationModel,
+    ApiKeyModel,
 )
