@@ -10,14 +10,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-from xml.etree import ElementTree
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.appeal import Appeal, State
 from chalicelib.domain.clock import TZ, iso
 from chalicelib.domain.ids import is_appeal_id
 from chalicelib.domain.masking import mask_name
 from chalicelib.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 FORMATS = ("json", "xml")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -180,14 +182,16 @@ def _text(value: Any) -> str:
     return _NOT_XML.sub("\ufffd", str(value))
 
 
-def _fill(element: ElementTree.Element, value: Any) -> None:
+def _fill(element: Element, value: Any) -> None:
+    from xml.etree.ElementTree import SubElement
+
     if isinstance(value, Mapping):
         for key, item in value.items():
-            _fill(ElementTree.SubElement(element, key), item)
+            _fill(SubElement(element, key), item)
     elif isinstance(value, list):
         child = _ITEMS.get(element.tag, "item")
         for item in value:
-            _fill(ElementTree.SubElement(element, child), item)
+            _fill(SubElement(element, child), item)
     else:
         element.text = _text(value)
 
@@ -195,6 +199,8 @@ def _fill(element: ElementTree.Element, value: Any) -> None:
 def to_xml(root: str, value: Any) -> str:
     """``value`` under ``<root>``, lists as repeated items (``services`` -> ``service``),
     every text escaped by the standard library."""
+    from xml.etree import ElementTree  # only the XML answers pay for it
+
     element = ElementTree.Element(root)
     _fill(element, value)
     body = ElementTree.tostring(element, encoding="unicode", short_empty_elements=True)
