@@ -18,6 +18,7 @@ from chalicelib.handlers.http import (
     reports,
     webhooks,
 )
+from chalicelib.handlers.http import open311 as open311_api
 from chalicelib.handlers.http.base import as_problem
 from chalicelib.handlers.queues import notifications as notification_queue
 from chalicelib.handlers.schedules import closing, rankings, sla
@@ -46,6 +47,7 @@ for blueprint in (
     rankings.bp,
     reports.bp,
     report_schedules.bp,
+    open311_api.bp,
 ):
     app.register_blueprint(blueprint)
 

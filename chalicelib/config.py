@@ -61,6 +61,7 @@ class Settings:
     public_base_url: str | None
     report_sender: str
     outbox_dir: str | None
+    api_keys_table: str
 
     @property
     def is_local(self) -> bool:
@@ -226,6 +227,7 @@ def load_settings() -> Settings:
         public_base_url=env.get("MINSHENG_PUBLIC_BASE_URL") or None,
         report_sender=env.get(REPORT_SENDER) or LOCAL_REPORT_SENDER,
         outbox_dir=env.get(OUTBOX) or None,
+        api_keys_table=env.get("MINSHENG_API_KEYS_TABLE", f"{prefix}-api-keys"),
     )
 
 

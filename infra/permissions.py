@@ -100,6 +100,11 @@ _API: frozenset[Grant] = frozenset(
         # The app's notifications: read in pages, marked read.
         ("dynamodb:Query", _NOTIFICATIONS),
         ("dynamodb:UpdateItem", _NOTIFICATIONS),
+        # Open311: requests read from the public feed's month partitions (never a scan), in
+        # full by BatchGetItem; API keys made, checked and revoked.
+        ("dynamodb:PutItem", "table:api_keys_table"),
+        ("dynamodb:GetItem", "table:api_keys_table"),
+        ("dynamodb:UpdateItem", "table:api_keys_table"),
     }
 )
 

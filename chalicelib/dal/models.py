@@ -427,6 +427,23 @@ class SupportModel(Model):
     at = UnicodeAttribute()
 
 
+class ApiKeyModel(Model):
+    """An Open311 integrator's API key: only the SHA-256 of the key is kept, so a key is
+    shown once, when it is made. ``key_id`` is the key's public part (it names the key in
+    the admin's calls and in the appeals it submits)."""
+
+    class Meta(_Meta):
+        table_name = _S.api_keys_table
+
+    key_id = UnicodeAttribute(hash_key=True)
+    key_hash = UnicodeAttribute()
+    name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    revoked = BooleanAttribute(default=False)
+    revoked_at = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AppealModel,
     CommentModel,
@@ -440,4 +457,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     DeliveryModel,
     NotificationModel,
     SupportModel,
+    ApiKeyModel,
 )

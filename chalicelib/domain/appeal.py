@@ -25,6 +25,7 @@ class Channel(StrEnum):
     HOTLINE = "hotline"
     MAILBOX = "mailbox"
     DEPUTY = "deputy"
+    OPEN311 = "open311"  # an integrator's system, through the Open311 GeoReport v2 API
 
 
 # Channels a citizen's own client may name; the rest are entered by the platform center.

@@ -280,6 +280,7 @@ def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -
             assert page.status_code == 200 and b"</html>" in page.body, page.body
 
         webhook_journey(people, client, appeal, dept)
+        open311_journey(people, client, stack, appeal)
 
 
 def webhook_journey(people: People, client: Any, appeal: str, dept: str) -> None:
@@ -300,6 +301,41 @@ def webhook_journey(people: People, client: Any, appeal: str, dept: str) -> None
     ok(people.get("admin", f"/deliveries?department_id={DEPARTMENT}"))
     ok(people.get("admin", "/deliveries?status=dead"))
     ok(people.get("citizen", "/me/notifications"))
+
+
+def open311_journey(people: People, client: Any, stack: Stack, appeal: str) -> None:
+    """Open311: a key issued, a request posted with it, every read, the key revoked."""
+    from urllib.parse import urlencode
+
+    def ok(response: Any) -> Any:
+        assert response.status_code < 300, response.body
+        return body(response)
+
+    key = ok(people.post("admin", "/open311/keys", {"name": "journey"}))
+    form = {
+        "api_key": key["api_key"],
+        "service_code": "road-facilities",
+        "lat": "36.8",
+        "long": "118.0",
+        "description": "路灯不亮",
+    }
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    ok(client.http.post("/open311/v2/requests.json", headers=headers, body=urlencode(form)))
+    for path in (
+        "/open311/v2/discovery.json",
+        "/open311/v2/services.xml",
+        "/open311/v2/services/road-facilities.json",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml?status=closed&service_code=road-facilities",
+        f"/open311/v2/requests.json?service_request_id={appeal}",
+        f"/open311/v2/requests/{appeal}.xml",
+    ):
+        read = client.http.get(path)
+        assert read.status_code == 200, (path, read.body)
+    admin = stack.headers(people.token("admin"))
+    ok(client.http.delete(f"/open311/keys/{key['key_id']}", headers=admin))
+    refused = client.http.post("/open311/v2/requests.json", headers=headers, body=urlencode(form))
+    assert refused.status_code == 403
 
 
 def deputy_appeal() -> None:

@@ -32,6 +32,9 @@ class RouteDoc:
     headers: tuple[dict[str, Any], ...] = ()
     tag: str = ""
     content_type: str = "application/json"
+    # Merged over the generated OpenAPI operation (routes whose bodies or errors are not
+    # JSON and problem+json, such as Open311's).
+    openapi: dict[str, Any] = field(default_factory=dict)
 
 
 ROUTES: list[RouteDoc] = []

@@ -71,6 +71,7 @@ def _operation(route: RouteDoc) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": _schema(route.request)}},
         }
+    op.update(route.openapi)
     return op
 
 

@@ -43,6 +43,7 @@ CHANNEL_NAMES = {
     Channel.HOTLINE: "12345热线",
     Channel.MAILBOX: "区长信箱",
     Channel.DEPUTY: "代表委员",
+    Channel.OPEN311: "Open311",
 }
 KIND_NAMES = {
     Kind.CONSULTATION: "咨询",
