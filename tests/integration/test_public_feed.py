@@ -178,6 +178,19 @@ def test_nothing_the_public_reads_holds_personal_data(people: People) -> None:
             "/public/daily-volume",
         )
     ]
+    # The same appeal through Open311, in JSON and in XML, and the dashboard page itself
+    for path in (
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
+        f"/open311/v2/requests/{appeal}.json",
+        f"/open311/v2/requests/{appeal}.xml",
+        "/",
+    ):
+        response = people.client.http.get(path)
+        assert response.status_code == 200, (path, response.body)
+        text = response.body.decode() if isinstance(response.body, bytes) else response.body
+        assert appeal in text or path == "/", path
+        bodies.append(text)
     for text in bodies:
         for secret in (NAME, PHONE, ID_NUMBER, LANDLINE, "泉城路188号", "13900001111", "王强"):
             assert secret not in text, (secret, text[:300])
