@@ -155,7 +155,7 @@ def expected_board(
 
 @pytest.mark.usefixtures("client")
 def test_boards_after_a_simulated_month_match_the_timelines(stack: Stack) -> None:
-    summary = simulate(END, days=30, per_day=6, seed=7, sweep_minutes=60)
+    summary = simulate(END, days=30, per_day=6, seed=7, sweep_minutes=180)
     assert summary.appeals == 180
     assert summary.actions is not None
     for action in ("dispatch", "sign", "reply", "rate", "return", "rework", "sla_sweep"):
