@@ -7,7 +7,9 @@ as text, nothing is requested from anywhere but the stack, screenshots at 360 px
 from __future__ import annotations
 
 import json
+import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,12 @@ def busy_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStac
     try:
         yield stack
     finally:
-        stop_stack(stack)
+        try:
+            stop_stack(stack)  # kills the stack when it does not stop within 60 s
+        except subprocess.TimeoutExpired:
+            # Cleanup only (a schedule mid-run at this stack's fast pace): Ctrl-C itself is
+            # tested on a stack of its own (test_ctrl_c_stops_the_stack_cleanly).
+            warnings.warn("the dashboard's stack took over 60 s to stop", stacklevel=1)
 
 
 def _auth(stack: RunningStack, username: str) -> dict[str, str]:
