@@ -4,6 +4,7 @@ into domain errors. The index keys are derived here, on every write, from the fi
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError, QueryError
@@ -99,7 +100,9 @@ def _derive_keys(item: AppealModel, appeal: Appeal) -> None:
     visible = appeal.is_public and appeal.state in PUBLIC_STATES
     item.feed_month = appeal.created_at[:7] if visible else None
     item.created_month = appeal.created_at[:7]
-    watched = appeal.state not in TERMINAL_STATES and (appeal.escalation or appeal.overdue)
+    # Leaders watch what is escalated or overdue, and every open deputy's appeal.
+    flagged = appeal.escalation or appeal.overdue or appeal.channel is Channel.DEPUTY
+    watched = appeal.state not in TERMINAL_STATES and flagged
     item.supervision = "open" if watched else None
 
 
@@ -180,6 +183,41 @@ def get(appeal_id: str) -> Appeal | None:
         return None
     except PynamoDBConnectionError as exc:
         raise ServiceUnavailable("the appeal store is unreachable") from exc
+
+
+def list_by_owners(
+    owners: Sequence[str], limit: int, cursor: str | None
+) -> tuple[list[Appeal], str | None]:
+    """The appeals of every owner key a citizen holds (their own id, the ``tel:`` key of
+    their verified phone), merged newest first. With one key this is ``list_by_citizen``;
+    with more, each partition is read from the cursor's time down, ``limit + 1`` items at
+    most each, so a page costs at most that many reads per key."""
+    if len(owners) == 1:
+        return list_by_citizen(owners[0], limit, cursor)
+    bound = {"owners": ",".join(owners)}
+    after: tuple[str, str] | None = None  # (created_at, id) of the last item shown
+    if cursor:
+        key = decode_cursor(cursor, bound)
+        if set(key) != {"owners", "created_at", "id"}:
+            raise ValidationFailed.one("cursor", "is not a cursor this list issued")
+        after = (key["created_at"], key["id"])
+    found: list[Appeal] = []
+    try:
+        for owner in owners:
+            condition = AppealModel.created_at <= after[0] if after else None
+            results = AppealModel.by_citizen.query(
+                owner, condition, scan_index_forward=False, limit=limit + 2
+            )
+            found.extend(_summary_from_model(i) for i in results)
+    except QueryError as exc:
+        raise ServiceUnavailable("the appeal store is unreachable") from exc
+    found = [a for a in found if after is None or (a.created_at, a.id) < after]
+    found.sort(key=lambda a: (a.created_at, a.id), reverse=True)
+    if len(found) <= limit:
+        return found, None
+    page = found[:limit]
+    last = page[-1]
+    return page, encode_cursor({**bound, "created_at": last.created_at, "id": last.id})
 
 
 def list_by_citizen(

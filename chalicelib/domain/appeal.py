@@ -235,7 +235,7 @@ class Appeal:
             return True
         if viewer.role is Role.DEPARTMENT:
             return self.is_handled_by(viewer)
-        if viewer.id == self.citizen_id:
+        if viewer.owns(self.citizen_id):
             return True
         return self.is_public and self.state in PUBLIC_STATES
 
@@ -256,7 +256,7 @@ class Appeal:
             return Audience.HANDLER if self.is_handled_by(viewer) else Audience.PUBLIC
         if viewer.role in (Role.LEADER, Role.ADMIN):
             return Audience.SUPERVISOR
-        return Audience.OWNER if viewer.id == self.citizen_id else Audience.PUBLIC
+        return Audience.OWNER if viewer.owns(self.citizen_id) else Audience.PUBLIC
 
     def names(self) -> list[str]:
         """The people the appeal itself names: its contact and its handler (masked in free

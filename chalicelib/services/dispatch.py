@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.dal import appeals as appeal_store
 from chalicelib.dal import reference
 from chalicelib.domain import schemas
-from chalicelib.domain.appeal import Appeal, State
+from chalicelib.domain.appeal import Appeal, Channel, State
 from chalicelib.domain.principal import SYSTEM, Principal
 from chalicelib.domain.workflow import Action
 from chalicelib.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
@@ -116,6 +116,9 @@ def auto_dispatch(appeal_id: str, category_code: str | None) -> bool:
         # got back from a department (a late or redelivered record must not override them).
         if appeal.state is not State.SUBMITTED or appeal.category != category_code:
             raise Conflict("handled by the platform center already")
+        # A deputy's appeal is always read by the center first.
+        if appeal.channel is Channel.DEPUTY:
+            raise Conflict("a deputy's appeal goes to the platform center's queue")
         _refuse(_check_departments(params))
 
     try:

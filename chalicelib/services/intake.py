@@ -26,7 +26,11 @@ def submit_appeal(principal: Principal, body: Any) -> Appeal:
     """Store a new appeal."""
     if principal.role is not Role.CITIZEN:
         raise Forbidden("appeals are submitted by citizens through this call")
-    return _submit(principal, validated_request(principal, body, APPEAL_CREATE))
+    request = validated_request(principal, body, APPEAL_CREATE)
+    if principal.deputy:
+        # Whatever client a deputy uses, the appeal is on the deputies' channel.
+        request["channel"] = Channel.DEPUTY.value
+    return _submit(principal, request)
 
 
 def record_appeal(citizen: Principal, body: Any) -> Appeal:
@@ -121,5 +125,6 @@ def get_appeal(principal: Principal, appeal_id: str) -> dict[str, Any]:
 
 
 def list_my_appeals(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
-    items, next_cursor = appeal_store.list_by_citizen(principal.id, limit, cursor)
+    owners = [principal.id, *principal.aliases]
+    items, next_cursor = appeal_store.list_by_owners(owners, limit, cursor)
     return {"items": [a.summary(principal) for a in items], "next_cursor": next_cursor}

@@ -35,6 +35,7 @@ def following(principal: Principal, limit: int, cursor: str | None) -> dict[str,
 
 
 def supervision(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
-    """Open work orders that are escalated or overdue, most recently changed first."""
+    """Open work orders that are escalated or overdue, and open deputies' appeals, most
+    recently changed first."""
     items, next_cursor = appeal_store.query_index("supervision", "open", limit=limit, cursor=cursor)
     return {"items": [a.summary(principal) for a in items], "next_cursor": next_cursor}

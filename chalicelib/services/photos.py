@@ -23,7 +23,7 @@ def sees_every_photo(viewer: Principal, appeal: Appeal) -> bool:
     """The citizen who sent them, the platform center, the handling and co-handling
     departments, and leaders (they supervise the case and instruct on it). Admins manage the
     platform, not cases: they, like the public, see public-marked photos only."""
-    if viewer.id == appeal.citizen_id:
+    if viewer.owns(appeal.citizen_id):
         return True
     if viewer.role in (Role.OPERATOR, Role.LEADER, Role.SYSTEM):
         return True

@@ -150,7 +150,7 @@ def support(principal: Principal, appeal_id: str) -> dict[str, Any]:
     if principal.role is not Role.CITIZEN:
         raise ValidationFailed.one("role", "only citizens support appeals")
     appeal = public_appeal(appeal_id)
-    if appeal.citizen_id == principal.id:
+    if principal.owns(appeal.citizen_id):
         raise Conflict("this is your own appeal")
     added = supports.support(appeal.id, principal.id, clock.iso(clock.now()))
     if added:

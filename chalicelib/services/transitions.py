@@ -43,7 +43,7 @@ def load_for(principal: Principal, appeal_id: str, action: Action) -> Appeal:
     appeal = appeal_store.get(appeal_id) if is_appeal_id(appeal_id) else None
     if appeal is None:
         raise NotFound(f"no appeal {appeal_id}")
-    if principal.role is Role.CITIZEN and appeal.citizen_id != principal.id:
+    if principal.role is Role.CITIZEN and not principal.owns(appeal.citizen_id):
         raise NotFound(f"no appeal {appeal_id}")
     if principal.role is Role.DEPARTMENT and appeal.department_id != principal.department_id:
         if principal.department_id in appeal.co_department_ids:

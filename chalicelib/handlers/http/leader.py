@@ -96,7 +96,7 @@ def my_following(principal: Principal) -> Response:
     bp,
     "/supervision",
     "GET",
-    summary="Open work orders that are escalated or overdue",
+    summary="Open work orders that are escalated or overdue, and open deputies' appeals",
     roles=(Role.LEADER, Role.OPERATOR, Role.ADMIN),
     tag="leader",
     responses={200: schemas.APPEAL_PAGE},
