@@ -11,10 +11,12 @@ from chalicelib.handlers.http import (
     citizen,
     department,
     feed,
+    hotline,
     leader,
     meta,
     operator,
     public,
+    rating_links,
     reports,
     webhooks,
 )
@@ -48,6 +50,8 @@ for blueprint in (
     reports.bp,
     report_schedules.bp,
     open311_api.bp,
+    hotline.bp,
+    rating_links.bp,
 ):
     app.register_blueprint(blueprint)
 

@@ -62,6 +62,7 @@ class Settings:
     report_sender: str
     outbox_dir: str | None
     api_keys_table: str
+    rating_links_table: str
 
     @property
     def is_local(self) -> bool:
@@ -228,6 +229,7 @@ def load_settings() -> Settings:
         report_sender=env.get(REPORT_SENDER) or LOCAL_REPORT_SENDER,
         outbox_dir=env.get(OUTBOX) or None,
         api_keys_table=env.get("MINSHENG_API_KEYS_TABLE", f"{prefix}-api-keys"),
+        rating_links_table=env.get("MINSHENG_RATING_LINKS_TABLE", f"{prefix}-rating-links"),
     )
 
 

@@ -12,6 +12,7 @@ is found through ``chalicelib/config.py``):
   ``pool:<field>``                the user pool
   ``secrets:<field>``             the secrets whose names start with the field's value
   ``identity:<field>``            the SES identity a setting names (the report sender)
+  ``sms:phone-numbers``           SMS to phone numbers (SNS has no ARN for them: ``*``)
 """
 
 from __future__ import annotations
@@ -56,7 +57,6 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:DeleteItem", "table:follows_table"),
         ("dynamodb:Query", "table:follows_table"),
         ("dynamodb:Query", _STATS),
-        ("dynamodb:GetItem", _STATS),
         ("dynamodb:PutItem", "table:idempotency_table"),
         ("dynamodb:UpdateItem", "table:idempotency_table"),
         ("dynamodb:DeleteItem", "table:idempotency_table"),
@@ -105,6 +105,11 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:PutItem", "table:api_keys_table"),
         ("dynamodb:GetItem", "table:api_keys_table"),
         ("dynamodb:UpdateItem", "table:api_keys_table"),
+        # The hotline: a caller's earlier appeals are the by-citizen index of their number.
+        # SMS rating links: found by their token's hash, used once.
+        ("dynamodb:Query", "index:rating_links_table/by-token"),
+        ("dynamodb:GetItem", "table:rating_links_table"),
+        ("dynamodb:UpdateItem", "table:rating_links_table"),
     }
 )
 
@@ -158,6 +163,11 @@ NEEDS: dict[str, frozenset[Grant]] = {
             # A failed delivery's retry time.
             ("sqs:ChangeMessageVisibility", _QUEUE),
             ("dynamodb:PutItem", _NOTIFICATIONS),
+            # SMS follow-up: the link issued once per notice, the text sent to the caller.
+            ("dynamodb:GetItem", "table:rating_links_table"),
+            ("dynamodb:PutItem", "table:rating_links_table"),
+            ("dynamodb:UpdateItem", "table:rating_links_table"),
+            ("sns:Publish", "sms:phone-numbers"),
         }
     ),
     "SupportTopics": frozenset(
@@ -198,7 +208,7 @@ NEEDS: dict[str, frozenset[Grant]] = {
     "DailyReport": frozenset(
         {
             ("dynamodb:Query", _STATS),
-            ("dynamodb:GetItem", _STATS),
+            ("dynamodb:BatchGetItem", _STATS),
             ("dynamodb:UpdateItem", _STATS),
             ("dynamodb:Scan", "table:departments_table"),
             ("dynamodb:GetItem", "table:settings_table"),

@@ -38,6 +38,9 @@ AUTHORIZER = "MinshengUserPool"
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 REPORT_SENDER = "ReportSender"  # the parameter naming the reports' From address
 REPORT_FUNCTIONS = ("DailyReport", "WeeklyReport")
+# Functions that write links to the API into what they send: the reports, and the SMS
+# rating links the notifications consumer sends.
+LINK_FUNCTIONS = (*REPORT_FUNCTIONS, "DeliverNotifications")
 
 
 def _camel(text: str) -> str:
@@ -176,7 +179,43 @@ def identity_resources() -> dict[str, Any]:
                 "Policies": {"PasswordPolicy": spec.PASSWORD_POLICY},
                 "Schema": spec.POOL_SCHEMA,
                 "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
+                "AutoVerifiedAttributes": spec.AUTO_VERIFIED,
+                # The verification codes go by SMS through SNS, as the pool's role.
+                "SmsConfiguration": {
+                    "SnsCallerArn": {"Fn::GetAtt": ["UserPoolSmsRole", "Arn"]},
+                    "ExternalId": {"Fn::Sub": "${AWS::StackName}-users-sms"},
+                },
                 "DeletionProtection": "ACTIVE",
+            },
+        },
+        "UserPoolSmsRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cognito-idp.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {
+                                "StringEquals": {
+                                    "sts:ExternalId": {"Fn::Sub": "${AWS::StackName}-users-sms"},
+                                    "aws:SourceAccount": {"Ref": "AWS::AccountId"},
+                                }
+                            },
+                        }
+                    ],
+                },
+                "Policies": [
+                    {
+                        "PolicyName": "send-verification-codes",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [sms_statement(["sns:Publish"])],
+                        },
+                    }
+                ],
             },
         },
         "UserPoolClient": {
@@ -246,6 +285,8 @@ def _resolve(resource: str) -> Any:
             "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
             f"${{{REPORT_SENDER}}}"
         }
+    if kind == "sms" and rest == "phone-numbers":
+        return SNS_TOPICS  # granted as NotResource: see _statements
     raise ValueError(f"unknown resource {resource!r}")
 
 
@@ -261,9 +302,25 @@ def _statements(grants: frozenset[Grant]) -> list[dict[str, Any]]:
     for action, resource in grants:
         by_resource.setdefault(resource, set()).add(action)
     return [
-        {"Effect": "Allow", "Action": sorted(actions), "Resource": _resolve(resource)}
+        sms_statement(sorted(actions))
+        if resource.startswith("sms:")
+        else {"Effect": "Allow", "Action": sorted(actions), "Resource": _resolve(resource)}
         for resource, actions in sorted(by_resource.items())
     ]
+
+
+# Every SNS topic: a text to a phone number has no ARN, so it is granted as "anything but a
+# topic" (sns:Publish cannot then reach any topic).
+SNS_TOPICS = {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}
+
+
+def sms_statement(actions: list[str]) -> dict[str, Any]:
+    return {
+        "Sid": "SmsToPhoneNumbersOnly",
+        "Effect": "Allow",
+        "Action": actions,
+        "NotResource": SNS_TOPICS,
+    }
 
 
 def stream_grants(function: str, handler: str) -> list[dict[str, Any]]:
@@ -642,7 +699,7 @@ def add_report_sender(template: dict[str, Any], functions: list[str], api_stage:
     for function in functions:
         variables = resources[function]["Properties"]["Environment"]["Variables"]
         variables[REPORT_SENDER_VARIABLE] = {"Ref": REPORT_SENDER}
-        if function in REPORT_FUNCTIONS and "RestAPI" in resources:
+        if function in LINK_FUNCTIONS and "RestAPI" in resources:
             variables["MINSHENG_PUBLIC_BASE_URL"] = {
                 "Fn::Sub": f"https://${{RestAPI}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
                 f"/{api_stage}"

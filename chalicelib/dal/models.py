@@ -444,6 +444,37 @@ class ApiKeyModel(Model):
     revoked_at = UnicodeAttribute(null=True)
 
 
+class RatingLinkTokenIndex(GlobalSecondaryIndex["RatingLinkModel"]):
+    """The link a token opens (by the token's SHA-256)."""
+
+    class Meta:
+        index_name = "by-token"
+        projection = KeysOnlyProjection()
+
+    token_hash = UnicodeAttribute(hash_key=True)
+
+
+class RatingLinkModel(Model):
+    """An SMS rating link (短信回访) for a caller without the app: one per reply notice
+    (``id`` is the notice's id, so a redelivered notice sends one SMS). Only the token's
+    SHA-256 is kept; the link opens once, until ``expires_at``."""
+
+    class Meta(_Meta):
+        table_name = _S.rating_links_table
+
+    id = UnicodeAttribute(hash_key=True)
+    token_hash = UnicodeAttribute()
+    appeal_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+    sms_message_id = UnicodeAttribute(null=True)
+    used_at = UnicodeAttribute(null=True)
+    expiration = TTLAttribute(null=True)
+
+    by_token = RatingLinkTokenIndex()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AppealModel,
     CommentModel,
@@ -458,4 +489,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     NotificationModel,
     SupportModel,
     ApiKeyModel,
+    RatingLinkModel,
 )

@@ -230,45 +230,33 @@ def period_counters(period: str) -> dict[str, dict[str, int]]:
     return {row["sk"]: _numbers(row) for row in _query(f"stats#{period}")}
 
 
-def platform_counters(period: str) -> dict[str, int]:
-    return scope_counters(period, "platform")
-
-
-def scope_counters(period: str, scope: str) -> dict[str, int]:
-    """One scope's counters for one period (one GetItem)."""
-    from boto3.dynamodb.types import TypeDeserializer
-
-    item = (
-        client("dynamodb")
-        .get_item(TableName=settings().stats_table, Key=_key(f"stats#{period}", scope))
-        .get("Item")
-    )
-    if not item:
-        return {}
-    deserializer = TypeDeserializer()
-    return _numbers({k: deserializer.deserialize(v) for k, v in item.items()})
-
-
 def platform_counters_of(periods: list[str]) -> dict[str, dict[str, int]]:
     """The platform's counters for several periods (the days of a month): one
     BatchGetItem of at most 100 keys."""
+    found = counters_of([(p, "platform") for p in periods[:100]])
+    return {p: found[(p, "platform")] for p in periods[:100]}
+
+
+def counters_of(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, int]]:
+    """The counters of several (period, scope) items in one BatchGetItem (at most 100
+    keys); an item not written yet counts nothing."""
     from boto3.dynamodb.types import TypeDeserializer
 
     deserializer = TypeDeserializer()
     table = settings().stats_table
     request: dict[str, Any] = {
-        table: {"Keys": [_key(f"stats#{p}", "platform") for p in periods[:100]]}
+        table: {"Keys": [_key(f"stats#{period}", scope) for period, scope in keys[:100]]}
     }
-    found: dict[str, dict[str, int]] = {}
+    found: dict[tuple[str, str], dict[str, int]] = {}
     for _attempt in range(5):
         page = client("dynamodb").batch_get_item(RequestItems=request)
         for item in page.get("Responses", {}).get(table, []):
             row = {k: deserializer.deserialize(v) for k, v in item.items()}
-            found[str(row["pk"]).removeprefix("stats#")] = _numbers(row)
+            found[(str(row["pk"]).removeprefix("stats#"), str(row["sk"]))] = _numbers(row)
         request = page.get("UnprocessedKeys") or {}
         if not request:
             break
-    return {p: found.get(p, {}) for p in periods[:100]}
+    return {key: found.get(key, {}) for key in keys[:100]}
 
 
 def topic_counts(period: str) -> dict[str, dict[str, int]]:

@@ -19,6 +19,10 @@ LEADER = "leader"
 LEADERS = "leaders"
 FOLLOWERS = "followers"
 DEPARTMENT_OF = "department_of"
+# The caller's phone (the recipient id is the appeal's: the number is read at delivery).
+SMS = "sms"
+# Channels whose people may have no app: their replies are followed up by SMS.
+SMS_CHANNELS = ("hotline", "mailbox")
 
 # For departments' systems (webhooks).
 WORK_ORDER_TYPES = (
@@ -187,6 +191,8 @@ def notices(appeal_id: str, old: dict[str, Any] | None, new: dict[str, Any] | No
             everyone_told = True
         elif kind == "replied":
             add(CITIZEN, citizen, "appeal.replied", at, source)
+            if new.get("channel") in SMS_CHANNELS and (new.get("contact") or {}).get("phone"):
+                add(SMS, appeal_id, "appeal.replied", at, source)
         elif kind == "closed":
             add(CITIZEN, citizen, "appeal.closed", at, source)
         elif kind == "rejected":

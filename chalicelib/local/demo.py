@@ -17,6 +17,7 @@ class DemoUser:
     password: str
     role: str
     department_id: str | None
+    phone: str | None = None  # verified (E.164): the hotline's appeals for it are theirs
 
 
 def new_password() -> str:
@@ -61,14 +62,19 @@ def load_reference_data(at: str, data: dict[str, Any] | None = None) -> tuple[in
     return departments, len(data["categories"])
 
 
+# citizen1's verified number: a hotline call recorded for it is in citizen1's own list.
+DEMO_CALLER = "+8613800138000"
+
+
 def demo_users() -> list[DemoUser]:
     data = district()
     users = [
-        DemoUser("citizen1", new_password(), "citizen", None),
+        DemoUser("citizen1", new_password(), "citizen", None, DEMO_CALLER),
         DemoUser("citizen2", new_password(), "citizen", None),
         DemoUser("operator1", new_password(), "operator", None),
         DemoUser("leader1", new_password(), "leader", None),
         DemoUser("admin1", new_password(), "admin", None),
+        DemoUser("deputy1", new_password(), "deputy", None),
     ]
     for unit in [*data["towns_and_streets"], *data["departments"]]:
         users.append(DemoUser(f"staff-{unit['id']}", new_password(), "department", unit["id"]))
@@ -79,7 +85,9 @@ def create_demo_users(cognito: Any, pool_id: str) -> list[dict[str, Any]]:
     created = []
     for user in demo_users():
         group = None if user.role == "citizen" else user.role
-        create_user(cognito, pool_id, user.username, user.password, group, user.department_id)
+        create_user(
+            cognito, pool_id, user.username, user.password, group, user.department_id, user.phone
+        )
         created.append(asdict(user))
     return created
 

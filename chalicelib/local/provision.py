@@ -6,10 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-GROUPS = ("operator", "department", "leader", "admin")
-CLIENT_READ_ATTRIBUTES = ["email", "name", "custom:department_id"]
-# Users must never write their own department: only the admin API sets it.
-CLIENT_WRITE_ATTRIBUTES = ["email", "name"]
+# ``deputy``: people's congress deputies and CPPCC members, citizens whose appeals are flagged.
+GROUPS = ("operator", "department", "leader", "admin", "deputy")
+# The phone number and whether the pool verified it (by SMS code): appeals the hotline took
+# for a verified number are the citizen's own.
+CLIENT_READ_ATTRIBUTES = [
+    "email",
+    "name",
+    "phone_number",
+    "phone_number_verified",
+    "custom:department_id",
+]
+# Users must never write their own department: only the admin API sets it. A phone number
+# they write is unverified until they confirm the code the pool sends to it.
+CLIENT_WRITE_ATTRIBUTES = ["email", "name", "phone_number"]
+# Phone numbers are verified by the SMS code the pool sends.
+AUTO_VERIFIED = ["phone_number"]
 PASSWORD_POLICY = {
     "MinimumLength": 12,
     "RequireUppercase": True,
@@ -55,6 +67,7 @@ def create_user_pool(cognito: Any, name: str) -> Identity:
         Policies={"PasswordPolicy": PASSWORD_POLICY},
         Schema=POOL_SCHEMA,
         AdminCreateUserConfig={"AllowAdminCreateUserOnly": False},
+        AutoVerifiedAttributes=AUTO_VERIFIED,
     )["UserPool"]
     client = cognito.create_user_pool_client(
         UserPoolId=pool["Id"],
@@ -73,10 +86,17 @@ def create_user(
     password: str,
     group: str | None,
     department_id: str | None,
+    phone: str | None = None,
 ) -> None:
+    """A user; with ``phone`` (E.164), a verified phone number (as after the SMS code)."""
     attributes = [{"Name": "name", "Value": username}]
     if department_id:
         attributes.append({"Name": "custom:department_id", "Value": department_id})
+    if phone:
+        attributes += [
+            {"Name": "phone_number", "Value": phone},
+            {"Name": "phone_number_verified", "Value": "true"},
+        ]
     cognito.admin_create_user(
         UserPoolId=pool_id,
         Username=username,

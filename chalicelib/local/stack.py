@@ -193,8 +193,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_banner(info: dict[str, Any], departments: int, categories: int) -> None:
+    from chalicelib.local import demo
+
     users = info["users"]
-    shown = [u for u in users if u["role"] != "department"][:5]
+    shown = [u for u in users if u["role"] != "department"][:6]
     staff = [u for u in users if u["role"] == "department"]
     lines = [
         "",
@@ -209,6 +211,8 @@ def _print_banner(info: dict[str, Any], departments: int, categories: int) -> No
         f"  Outbox         {info['outbox_dir']}",
         "  Reports        daily 08:00 and weekly Monday 08:00 (Asia/Shanghai), each email "
         "also in the outbox as .eml and .html; any time: GET /reports/daily?date=",
+        f"  SMS            texts (rating links) in {info['outbox_dir']}/sms; citizen1's "
+        f"verified phone is {demo.DEMO_CALLER}: record a call for it with POST /hotline/appeals",
         "  Demo logins (passwords are new at every start):",
         *[f"    {u['role']:<10} {u['username']:<12} {u['password']}" for u in shown],
         f"    department staff: {len(staff)} users, e.g. {staff[0]['username']} "

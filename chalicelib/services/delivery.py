@@ -39,6 +39,13 @@ def handle(message: dict[str, Any], receive_count: int, receipt_handle: str) -> 
         return deliver_webhook(message, receive_count, receipt_handle)
     if kind in (domain.CITIZEN, domain.LEADER):
         return keep_for_app(message)
+    if kind == domain.SMS:
+        from chalicelib.services import sms_followup
+
+        try:
+            return sms_followup.send_rating_link(message)
+        except sms_followup.SmsFailed as exc:
+            raise DeliveryFailed(str(exc)) from exc
     logger.error("notification with an unknown recipient", extra={"message_id": message["id"]})
     return "dropped"
 

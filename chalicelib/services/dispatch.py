@@ -44,6 +44,11 @@ def _check_departments(params: dict[str, Any]) -> list[dict[str, str]]:
     return errors
 
 
+def check_dispatch(params: dict[str, Any]) -> list[dict[str, str]]:
+    """What is wrong with a dispatch's category and departments (nothing written)."""
+    return _check_category(params) + _check_departments(params)
+
+
 def _refuse(errors: list[dict[str, str]]) -> None:
     if errors:
         raise ValidationFailed(errors)

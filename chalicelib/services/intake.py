@@ -30,13 +30,14 @@ def submit_appeal(principal: Principal, body: Any) -> Appeal:
     if principal.deputy:
         # Whatever client a deputy uses, the appeal is on the deputies' channel.
         request["channel"] = Channel.DEPUTY.value
-    return _submit(principal, request)
+    return store_appeal(principal, request)
 
 
-def record_appeal(citizen: Principal, body: Any) -> Appeal:
+def record_appeal(citizen: Principal, body: Any, recorded_by: Principal | None = None) -> Appeal:
     """An appeal taken on a channel the citizen does not use themselves (hotline, mayor's
-    mailbox, deputies): validated like any other, and it must name its ``channel``."""
-    return _submit(citizen, validated_request(citizen, body, APPEAL_RECORD))
+    mailbox, WeChat, deputies): validated like any other, and it must name its
+    ``channel``. ``recorded_by`` is the staff member who took it, if one did."""
+    return store_appeal(citizen, validated_request(citizen, body, APPEAL_RECORD), recorded_by)
 
 
 def validated_request(principal: Principal, body: Any, schema: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +77,11 @@ def _attach_media(keys: list[str]) -> list[str]:
     return attached
 
 
-def _submit(principal: Principal, request: dict[str, Any]) -> Appeal:
+def store_appeal(
+    principal: Principal, request: dict[str, Any], recorded_by: Principal | None = None
+) -> Appeal:
+    """Store an appeal from a request ``validated_request`` passed, owned by
+    ``principal``; ``recorded_by`` is noted in its first event."""
     kept_media = _attach_media(list(request.get("media", [])))
     at = clock.iso(clock.now())
     channel = Channel(request.get("channel", Channel.APP.value))
@@ -96,7 +101,13 @@ def _submit(principal: Principal, request: dict[str, Any]) -> Appeal:
         is_public=bool(request.get("is_public", False)),
         media=kept_media,
         timeline=[
-            Event(type="submitted", at=at, actor=principal.actor(), data={"channel": channel.value})
+            Event(
+                type="submitted",
+                at=at,
+                actor=principal.actor(),
+                data={"channel": channel.value}
+                | ({"recorded_by": recorded_by.id} if recorded_by else {}),
+            )
         ],
     )
     for attempt in range(_ID_ATTEMPTS):

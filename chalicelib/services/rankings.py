@@ -13,9 +13,10 @@ from chalicelib.config import settings
 from chalicelib.dal import reference
 from chalicelib.dal import stats as stats_store
 from chalicelib.domain import clock
+from chalicelib.domain.appeal import Channel, Kind
 from chalicelib.domain.periods import current_and_previous, granularity, parse_period
 from chalicelib.domain.rankings import BOARDS, board, rates
-from chalicelib.domain.stats import PLATFORM, department_scope
+from chalicelib.domain.stats import INTAKE, PLATFORM, department_scope
 from chalicelib.errors import ValidationFailed
 from chalicelib.observability import logger
 
@@ -108,12 +109,16 @@ def public_rankings(period_text: str | None, board_name: str | None) -> dict[str
 
 def public_stats(period_text: str | None) -> dict[str, Any]:
     period = parse_period(period_text)
-    counters = stats_store.platform_counters(period)
+    found = stats_store.counters_of([(period, PLATFORM), (period, INTAKE)])
+    counters, intake = found[(period, PLATFORM)], found[(period, INTAKE)]
     return {
         "period": period,
         "granularity": granularity(period).value,
         "counters": counters,
         "rates": rates(counters),
+        # Submissions by the channel they came in on and by kind (as submitted).
+        "channels": {c.value: intake.get(f"channel:{c.value}", 0) for c in Channel},
+        "kinds": {k.value: intake.get(f"kind:{k.value}", 0) for k in Kind},
     }
 
 

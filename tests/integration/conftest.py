@@ -27,14 +27,17 @@ class Stack:
     cognito: Any
     _tokens: dict[str, str] = field(default_factory=dict)
 
-    def user(self, role: str = "citizen", department_id: str | None = None) -> tuple[str, str]:
-        """A new user of ``role``: returns (username, password)."""
+    def user(
+        self, role: str = "citizen", department_id: str | None = None, phone: str | None = None
+    ) -> tuple[str, str]:
+        """A new user of ``role`` (with ``phone``: a verified number): returns (username,
+        password)."""
         from chalicelib.local.provision import create_user
 
         username = f"{role}-{uuid.uuid4().hex[:8]}"
         password = "Test-" + uuid.uuid4().hex[:12] + "A1"
         group = None if role == "citizen" else role
-        create_user(self.cognito, self.pool_id, username, password, group, department_id)
+        create_user(self.cognito, self.pool_id, username, password, group, department_id, phone)
         return username, password
 
     def sign_in(self, username: str, password: str) -> str:

@@ -125,15 +125,20 @@ def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_roles_are_least_privilege(template: dict[str, Any]) -> None:
     """No "*" action; "*" as a resource only for dynamodb:ListStreams, which has no
-    resource-level permissions; each function's role grants what infra/permissions.py
+    resource-level permissions; SMS as sns:Publish to anything but an SNS topic; each function's role grants what infra/permissions.py
     lists for it (and the stream/log/destination needs of its kind), nothing else."""
-    from infra.template import _resolve
+    from infra.template import SNS_TOPICS, _resolve
 
     roles = of_type(template, "AWS::IAM::Role")
     for name, role in roles.items():
         for statement in _statements(role):
             actions = statement["Action"]
             assert all("*" not in a for a in actions), (name, actions)
+            if "NotResource" in statement:
+                # SMS to phone numbers: sns:Publish to anything but a topic
+                assert actions == ["sns:Publish"] and statement["Sid"], name
+                assert statement["NotResource"] == SNS_TOPICS, name
+                continue
             if statement["Resource"] == "*":
                 assert actions == ["dynamodb:ListStreams"] and statement.get("Sid"), name
     for name, function in functions(template).items():
@@ -141,7 +146,7 @@ def test_roles_are_least_privilege(template: dict[str, Any]) -> None:
         assert attribute == "Arn"
         granted = set()
         for statement in _statements(roles[role_name]):
-            resources = statement["Resource"]
+            resources = statement.get("Resource", statement.get("NotResource"))
             for resource in resources if isinstance(resources, list) else [resources]:
                 for action in statement["Action"]:
                     granted.add((action, json.dumps(resource, sort_keys=True)))

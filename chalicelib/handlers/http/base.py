@@ -151,9 +151,12 @@ def api(
     query: tuple[dict[str, Any], ...] = (),
     headers: tuple[dict[str, Any], ...] = (),
     content_type: str = "application/json",
+    accepts: tuple[str, ...] = ("application/json", "text/plain"),
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a route with its documentation. The view receives the verified principal
-    (None on public routes) and its URL parameters; domain errors become problem+json."""
+    (None on public routes) and its URL parameters; domain errors become problem+json.
+    ``accepts`` are the request media types the route takes (Chalice answers 415 to
+    others)."""
     ROUTES.append(
         RouteDoc(
             path,
@@ -187,7 +190,7 @@ def api(
                 logger.exception("unhandled error", extra={"path": path})
                 return problem(DomainError("The request could not be completed."))
 
-        bp.route(path, methods=[method], content_types=["application/json", "text/plain"])(run)
+        bp.route(path, methods=[method], content_types=list(accepts))(run)
         return run
 
     return decorate

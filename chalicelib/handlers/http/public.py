@@ -56,6 +56,17 @@ STATS = {
         "period": {"type": "string"},
         "counters": {"type": "object"},
         "rates": {"type": "object"},
+        "channels": {
+            "type": "object",
+            "description": "appeals submitted in the period by channel (app, wechat, web, "
+            "hotline, mailbox, deputy, open311)",
+            "additionalProperties": {"type": "integer"},
+        },
+        "kinds": {
+            "type": "object",
+            "description": "appeals submitted in the period by kind, as submitted",
+            "additionalProperties": {"type": "integer"},
+        },
     },
 }
 TOPICS = {

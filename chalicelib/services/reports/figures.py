@@ -25,7 +25,7 @@ from chalicelib.domain.reports import (
     percent,
     week_days,
 )
-from chalicelib.domain.stats import DEPUTY, INTAKE, department_scope
+from chalicelib.domain.stats import DEPUTY, department_scope
 from chalicelib.services import calendar, rankings
 
 # Reports are read as leaders read appeals: everything, personal data masked.
@@ -123,15 +123,16 @@ def _headline(day: dict[str, Any], month: dict[str, Any]) -> dict[str, Any]:
 
 
 def _breakdown(
-    day: dict[str, int], month: dict[str, int], prefix: str, names: dict[Any, str]
+    day: dict[str, int], month: dict[str, int], names: dict[Any, str]
 ) -> list[dict[str, Any]]:
-    largest = max([month.get(f"{prefix}:{key.value}", 0) for key in names] + [0])
+    """Submissions by channel or kind (as ``public_stats`` counts them), day and month."""
+    largest = max([month.get(key.value, 0) for key in names] + [0])
     return [
         {
             "label": label,
-            "day": day.get(f"{prefix}:{key.value}", 0),
-            "month": month.get(f"{prefix}:{key.value}", 0),
-            "width": bar_width(month.get(f"{prefix}:{key.value}", 0), largest),
+            "day": day.get(key.value, 0),
+            "month": month.get(key.value, 0),
+            "width": bar_width(month.get(key.value, 0), largest),
         }
         for key, label in names.items()
     ]
@@ -274,8 +275,6 @@ def daily(day: str, now: datetime) -> dict[str, Any]:
     names = reference.active_department_names()
     stats_day = rankings.public_stats(day)
     stats_month = rankings.public_stats(month)
-    intake_day = stats_store.scope_counters(day, INTAKE)
-    intake_month = stats_store.scope_counters(month, INTAKE)
     the_day = date.fromisoformat(day)
     return {
         "kind": "daily",
@@ -287,8 +286,8 @@ def daily(day: str, now: datetime) -> dict[str, Any]:
         "stats_day": stats_day,
         "stats_month": stats_month,
         "headline": _headline(stats_day, stats_month),
-        "channels": _breakdown(intake_day, intake_month, "channel", CHANNEL_NAMES),
-        "kinds": _breakdown(intake_day, intake_month, "kind", KIND_NAMES),
+        "channels": _breakdown(stats_day["channels"], stats_month["channels"], CHANNEL_NAMES),
+        "kinds": _breakdown(stats_day["kinds"], stats_month["kinds"], KIND_NAMES),
         "supervision": _supervision(now, names),
         "deputies": _deputies(day, names),
         "rankings": _rankings(month),
