@@ -167,9 +167,7 @@ def link_token(text: str) -> str:
     return text.split("/r/")[1].split()[0]
 
 
-def test_the_caller_rates_the_reply_once_through_the_sms_link(
-    people: People, client: Any
-) -> None:
+def test_the_caller_rates_the_reply_once_through_the_sms_link(people: People, client: Any) -> None:
     appeal_id = replied_call(people)
     flow = Flow(client)
     flow.run()

@@ -125,8 +125,9 @@ def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_roles_are_least_privilege(template: dict[str, Any]) -> None:
     """No "*" action; "*" as a resource only for dynamodb:ListStreams, which has no
-    resource-level permissions; SMS as sns:Publish to anything but an SNS topic; each function's role grants what infra/permissions.py
-    lists for it (and the stream/log/destination needs of its kind), nothing else."""
+    resource-level permissions; SMS as sns:Publish to anything but an SNS topic; each
+    function's role grants what infra/permissions.py lists for it (and the
+    stream/log/destination needs of its kind), nothing else."""
     from infra.template import SNS_TOPICS, _resolve
 
     roles = of_type(template, "AWS::IAM::Role")
