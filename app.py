@@ -17,6 +17,7 @@ from chalicelib.handlers.http import (
     public,
     reports,
     webhooks,
+    wechat,
 )
 from chalicelib.handlers.http import open311 as open311_api
 from chalicelib.handlers.http.base import as_problem
@@ -48,6 +49,7 @@ for blueprint in (
     reports.bp,
     report_schedules.bp,
     open311_api.bp,
+    wechat.bp,
 ):
     app.register_blueprint(blueprint)
 

@@ -62,6 +62,8 @@ class Settings:
     report_sender: str
     outbox_dir: str | None
     api_keys_table: str
+    # The WeChat official account's token and ids (a Secrets Manager secret's name).
+    wechat_secret: str
 
     @property
     def is_local(self) -> bool:
@@ -140,7 +142,7 @@ def resource_fields() -> list[str]:
 
 
 # Settings a deployed stage must be given that are not one resource's name.
-DEPLOYED_SETTINGS = ("webhook_secret_prefix",)
+DEPLOYED_SETTINGS = ("webhook_secret_prefix", "wechat_secret")
 
 
 def deployed_fields() -> list[str]:
@@ -228,6 +230,7 @@ def load_settings() -> Settings:
         report_sender=env.get(REPORT_SENDER) or LOCAL_REPORT_SENDER,
         outbox_dir=env.get(OUTBOX) or None,
         api_keys_table=env.get("MINSHENG_API_KEYS_TABLE", f"{prefix}-api-keys"),
+        wechat_secret=env.get("MINSHENG_WECHAT_SECRET", f"{prefix}/wechat"),
     )
 
 

@@ -11,6 +11,7 @@ is found through ``chalicelib/config.py``):
   ``queue:<field>``               a queue (the field holds its URL)
   ``pool:<field>``                the user pool
   ``secrets:<field>``             the secrets whose names start with the field's value
+                                  (``wechat_secret``: the one secret it names)
   ``identity:<field>``            the SES identity a setting names (the report sender)
 """
 
@@ -105,6 +106,8 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:PutItem", "table:api_keys_table"),
         ("dynamodb:GetItem", "table:api_keys_table"),
         ("dynamodb:UpdateItem", "table:api_keys_table"),
+        # The WeChat official account: its token verifies every request (read only).
+        ("secretsmanager:GetSecretValue", "secrets:wechat_secret"),
     }
 )
 
