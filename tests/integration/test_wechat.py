@@ -378,3 +378,29 @@ def test_a_secret_without_the_app_id_is_503(client: Any, stack: Stack) -> None:
     )
     wechat = WeChat(client)
     assert wechat.get(wechat.query(echostr="e")).status_code == 503
+
+
+def test_a_charset_in_the_content_type_and_a_retry_still_being_written(
+    wechat: WeChat, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # WeChat's Content-Type may name the charset
+    openid = "oCharset" + uuid.uuid4().hex[:8]
+    xml = wechat.message(openid, "text", Content="桥下涵洞积水", MsgId="501")
+    answered = client.http.post(
+        f"/wechat?{wechat.query()}",
+        headers={"Content-Type": "text/xml; charset=utf-8"},
+        body=xml.encode(),
+    )
+    assert "已登记" in reply(answered)["Content"]
+    # A retry that arrives while the first delivery is still being written makes nothing
+    # and tells the follower to ask later
+    from chalicelib.errors import Conflict
+    from chalicelib.services import idempotency
+
+    def in_progress(*_args: Any, **_kwargs: Any) -> Any:
+        raise Conflict("a request with this Idempotency-Key is still in progress")
+
+    monkeypatch.setattr(idempotency, "run_once", in_progress)
+    retry = reply(wechat.text(openid, "桥下涵洞积水", msg_id="502"))
+    assert retry["Content"] == protocol.IN_PROGRESS
+    assert len(appeals()) == 1
