@@ -19,6 +19,7 @@ from chalicelib.handlers.http import (
     rating_links,
     reports,
     webhooks,
+    wechat,
 )
 from chalicelib.handlers.http import open311 as open311_api
 from chalicelib.handlers.http.base import as_problem
@@ -52,6 +53,7 @@ for blueprint in (
     open311_api.bp,
     hotline.bp,
     rating_links.bp,
+    wechat.bp,
 ):
     app.register_blueprint(blueprint)
 

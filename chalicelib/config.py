@@ -63,6 +63,8 @@ class Settings:
     outbox_dir: str | None
     api_keys_table: str
     rating_links_table: str
+    # The WeChat official account's token and ids (a Secrets Manager secret's name).
+    wechat_secret: str
 
     @property
     def is_local(self) -> bool:
@@ -141,7 +143,7 @@ def resource_fields() -> list[str]:
 
 
 # Settings a deployed stage must be given that are not one resource's name.
-DEPLOYED_SETTINGS = ("webhook_secret_prefix",)
+DEPLOYED_SETTINGS = ("webhook_secret_prefix", "wechat_secret")
 
 
 def deployed_fields() -> list[str]:
@@ -230,6 +232,7 @@ def load_settings() -> Settings:
         outbox_dir=env.get(OUTBOX) or None,
         api_keys_table=env.get("MINSHENG_API_KEYS_TABLE", f"{prefix}-api-keys"),
         rating_links_table=env.get("MINSHENG_RATING_LINKS_TABLE", f"{prefix}-rating-links"),
+        wechat_secret=env.get("MINSHENG_WECHAT_SECRET", f"{prefix}/wechat"),
     )
 
 

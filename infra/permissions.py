@@ -11,6 +11,7 @@ is found through ``chalicelib/config.py``):
   ``queue:<field>``               a queue (the field holds its URL)
   ``pool:<field>``                the user pool
   ``secrets:<field>``             the secrets whose names start with the field's value
+                                  (``wechat_secret``: the one secret it names)
   ``identity:<field>``            the SES identity a setting names (the report sender)
   ``sms:phone-numbers``           SMS to phone numbers (SNS has no ARN for them: ``*``)
 """
@@ -110,6 +111,8 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:Query", "index:rating_links_table/by-token"),
         ("dynamodb:GetItem", "table:rating_links_table"),
         ("dynamodb:UpdateItem", "table:rating_links_table"),
+        # The WeChat official account: its token verifies every request (read only).
+        ("secretsmanager:GetSecretValue", "secrets:wechat_secret"),
     }
 )
 

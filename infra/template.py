@@ -41,6 +41,7 @@ REPORT_FUNCTIONS = ("DailyReport", "WeeklyReport")
 # Functions that write links to the API into what they send: the reports, and the SMS
 # rating links the notifications consumer sends.
 LINK_FUNCTIONS = (*REPORT_FUNCTIONS, "DeliverNotifications")
+WECHAT_SECRET = "WeChatSecret"
 
 
 def _camel(text: str) -> str:
@@ -123,6 +124,31 @@ def secret_prefix() -> Any:
     """Where the departments' webhook secrets are kept in Secrets Manager (the API creates
     one per department when the admin registers it)."""
     return {"Fn::Sub": "${AWS::StackName}/webhooks/"}
+
+
+def wechat_secret_name() -> Any:
+    """The WeChat official account's secret (``integrations/wechat.py``)."""
+    return {"Fn::Sub": "${AWS::StackName}/wechat"}
+
+
+def wechat_resources() -> dict[str, Any]:
+    """The account's secret, with a new token (letters and digits, as WeChat requires)
+    to enter in its server configuration; the admin adds the AppID (README)."""
+    return {
+        WECHAT_SECRET: {
+            "Type": "AWS::SecretsManager::Secret",
+            "Properties": {
+                "Name": wechat_secret_name(),
+                "Description": "WeChat official account: the server token and the AppID",
+                "GenerateSecretString": {
+                    "SecretStringTemplate": '{"app_id": ""}',
+                    "GenerateStringKey": "token",
+                    "PasswordLength": 32,
+                    "ExcludePunctuation": True,
+                },
+            },
+        }
+    }
 
 
 def media_lifecycle_rules() -> list[dict[str, Any]]:
@@ -245,6 +271,10 @@ def data_outputs() -> dict[str, Any]:
         "Description": env_name("webhook_secret_prefix"),
         "Value": secret_prefix(),
     }
+    outputs[output_name("wechat_secret")] = {
+        "Description": env_name("wechat_secret"),
+        "Value": wechat_secret_name(),
+    }
     return outputs
 
 
@@ -280,6 +310,8 @@ def _resolve(resource: str) -> Any:
             "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
             "secret:${AWS::StackName}/webhooks/*"
         }
+    if kind == "secrets" and rest == "wechat_secret":
+        return {"Ref": WECHAT_SECRET}  # the secret's ARN: that one secret alone
     if kind == "identity" and rest == "report_sender":
         return {
             "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
@@ -598,6 +630,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
     resources.update(queue_resources())
     resources.update(bucket_resources())
     resources.update(identity_resources())
+    resources.update(wechat_resources())
 
     ids = resource_ids()
     names = {env_name(field): {"Ref": ids[field]} for field in resource_fields()}
@@ -608,6 +641,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
         variables.update(names)
         variables["MINSHENG_STAGE"] = stage
         variables[env_name("webhook_secret_prefix")] = secret_prefix()
+        variables[env_name("wechat_secret")] = wechat_secret_name()
         resources[f"{function}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {

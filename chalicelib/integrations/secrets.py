@@ -110,3 +110,21 @@ def write(department_id: str, keys: SigningKeys) -> None:
         )
     # The next read in this process sees the new value at once.
     _secrets_provider().clear_cache()
+
+
+def read_named(name: str, *, fresh: bool = False) -> str | None:
+    """Any secret's value by its full name (None when there is none), through the same
+    short cache; other failures (Secrets Manager unreachable, access denied) raise
+    ``GetParameterError``."""
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    try:
+        return str(
+            _secrets_provider().get(
+                name, max_age=settings().secret_cache_seconds, force_fetch=fresh
+            )
+        )
+    except GetParameterError as exc:
+        if "ResourceNotFoundException" in str(exc):
+            return None
+        raise

@@ -104,6 +104,21 @@ def issue_webhook_secrets() -> dict[str, str]:
     }
 
 
+DEMO_WECHAT_APP_ID = "wx0000000000demo"
+
+
+def wechat_account(secretsmanager: Any) -> dict[str, str]:
+    """The demo official account: a token new at each start (letters and digits, as
+    WeChat's server configuration takes), so a tester can sign requests to ``/wechat``."""
+    from chalicelib.config import settings
+    from chalicelib.local.provision import create_wechat_secret
+
+    token = new_password() + new_password()
+    name = settings().wechat_secret
+    create_wechat_secret(secretsmanager, name, token, DEMO_WECHAT_APP_ID)
+    return {"token": token, "app_id": DEMO_WECHAT_APP_ID, "secret": name}
+
+
 DEMO_MAIL_DOMAIN = "example.com"
 
 

@@ -208,3 +208,15 @@ def create_queues(sqs: Any) -> dict[str, str]:
 def create_email_identity(sesv2: Any, address: str) -> None:
     """The reports' sender as a verified SES identity (moto verifies at once)."""
     sesv2.create_email_identity(EmailIdentity=address)
+
+
+def create_wechat_secret(secretsmanager: Any, name: str, token: str, app_id: str) -> None:
+    """The WeChat official account's secret, as the template creates it and the admin
+    completes it (``integrations/wechat.py`` reads it)."""
+    import json
+
+    secretsmanager.create_secret(
+        Name=name,
+        Description="WeChat official account: the server token and the AppID",
+        SecretString=json.dumps({"token": token, "app_id": app_id}),
+    )

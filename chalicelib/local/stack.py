@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     departments, categories = demo.load_reference_data(clock.iso(clock.now()))
     users = demo.create_demo_users(aws("cognito-idp"), identity.user_pool_id)
     webhook_secrets = demo.issue_webhook_secrets()
+    wechat = demo.wechat_account(aws("secretsmanager"))
     demo.load_report_recipients(clock.iso(clock.now()))
     if args.simulate_days > 0:
         from chalicelib.local.simulate import simulate
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "user_pool_client_id": identity.user_pool_client_id,
         "users": users,
         "webhook_secrets": webhook_secrets,
+        "wechat": {**wechat, "url": f"{api_url}/wechat"},
         "outbox_dir": str(outbox),
         "events_log": str(state / "events.jsonl"),
         "openapi_url": f"{api_url}/openapi.json",
@@ -219,6 +221,8 @@ def _print_banner(info: dict[str, Any], departments: int, categories: int) -> No
         f"{staff[0]['password']}",
         f"  Webhooks       signing secrets of the {len(info['webhook_secrets'])} demo departments "
         "in stack.json (webhook_secrets)",
+        f"  WeChat         {info['wechat']['url']}   token {info['wechat']['token']} "
+        "(stack.json: wechat)",
         "  All logins, machine-readable: .local/stack.json. Ctrl-C stops everything.",
         "",
     ]

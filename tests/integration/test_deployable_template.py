@@ -273,3 +273,29 @@ def test_the_segmenter_rides_in_a_layer_on_the_topics_functions_only(
         if "import rjieba" in p.read_text("utf-8") and "local" not in p.parts
     ]
     assert users == ["chalicelib/services/statistics.py"], users
+
+
+def test_the_wechat_secret_is_declared_and_read_by_the_api_alone(
+    template: dict[str, Any],
+) -> None:
+    """The official account's secret: a generated token (letters and digits, as WeChat
+    takes) beside an AppID the admin fills in; every function is told its name; only the
+    API's role may read it, and only that one secret."""
+    from infra.template import WECHAT_SECRET
+
+    secret = of_type(template, "AWS::SecretsManager::Secret")[WECHAT_SECRET]["Properties"]
+    generated = secret["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "token" and generated["ExcludePunctuation"]
+    assert generated["PasswordLength"] <= 32
+    assert json.loads(generated["SecretStringTemplate"]) == {"app_id": ""}
+    for function in functions(template).values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables[env_name("wechat_secret")] == secret["Name"]
+    readers = []
+    for name, role in of_type(template, "AWS::IAM::Role").items():
+        for statement in _statements(role):
+            if statement.get("Resource") == {"Ref": WECHAT_SECRET}:
+                assert statement["Action"] == ["secretsmanager:GetSecretValue"]
+                readers.append(name)
+    assert [template["Resources"]["APIHandler"]["Properties"]["Role"]["Fn::GetAtt"][0]] == readers
+    assert template["Outputs"]["WechatSecret"]["Value"] == secret["Name"]

@@ -76,6 +76,8 @@ def grants_of(service: str, operation: str, params: dict[str, Any]) -> set[Grant
         return {(f"sqs:{action}", f"queue:{_field(params['QueueUrl'])}")}
     if service == "secretsmanager":
         name = params.get("SecretId") or params.get("Name")
+        if name == settings().wechat_secret:
+            return {(f"secretsmanager:{operation}", "secrets:wechat_secret")}
         assert str(name).startswith(settings().webhook_secret_prefix), name
         return {(f"secretsmanager:{operation}", "secrets:webhook_secret_prefix")}
     if service == "cognito-idp":
@@ -287,6 +289,7 @@ def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -
         webhook_journey(people, client, appeal, dept)
         open311_journey(people, client, stack, appeal)
         channels_journey(people, client, stack, dept)
+        wechat_journey(client)
 
 
 CALLER = "+8613912345678"
@@ -370,6 +373,17 @@ def open311_journey(people: People, client: Any, stack: Stack, appeal: str) -> N
     assert refused.status_code == 403
 
 
+def wechat_journey(client: Any) -> None:
+    """The official account: WeChat's URL check, a message (an appeal), its retry, 查询."""
+    from tests.integration.test_wechat import WeChat, reply
+
+    wechat = WeChat(client)
+    assert wechat.get(wechat.query(echostr="journey")).status_code == 200
+    for _ in range(2):
+        reply(wechat.text("oJourney", "小区门口积水", msg_id="4242"))
+    assert "已登记" not in reply(wechat.text("oJourney", "查询"))["Content"]
+
+
 def someone_writes_first(monkeypatch: pytest.MonkeyPatch, recorder: Recorder) -> None:
     """The sweep's first due work order is changed by someone else between its read and
     its write (the path where the sweep reads the appeal again)."""
@@ -448,8 +462,10 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(
     quick_retries: None,
 ) -> None:
     from chalicelib.dal import reference
+    from tests.integration.test_wechat import install_account
 
     people = People(stack, client)
+    install_account()  # made by the stack (or the local stack), never by a function
     someone_writes_first(monkeypatch, recorder)
     try:
         api_journey(people, recorder, client, stack)
