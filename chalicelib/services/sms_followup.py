@@ -46,7 +46,7 @@ def text(appeal: Appeal, url: str) -> str:
     gist = content if len(content) <= SUMMARY_CHARS else content[: SUMMARY_CHARS - 1] + "…"
     return (
         f"【民生诉求】您反映的问题（编号{appeal.id}）已答复：{gist} "
-        f"请对办理结果评价：{url} （7日内有效）"
+        f"请对办理结果评价： {url} （7日内有效）"
     )
 
 
