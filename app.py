@@ -22,7 +22,7 @@ from chalicelib.handlers.http import (
     wechat,
 )
 from chalicelib.handlers.http import open311 as open311_api
-from chalicelib.handlers.http.base import as_problem
+from chalicelib.handlers.http.base import as_problem, secure_headers
 from chalicelib.handlers.queues import notifications as notification_queue
 from chalicelib.handlers.schedules import closing, rankings, sla
 from chalicelib.handlers.schedules import reports as report_schedules
@@ -61,6 +61,6 @@ for blueprint in (
 @app.middleware("http")
 def http_envelope(event: Any, get_response: Any) -> Any:
     try:
-        return as_problem(get_response(event))
+        return secure_headers(as_problem(get_response(event)))
     finally:
         flush_metrics()

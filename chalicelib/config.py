@@ -46,6 +46,9 @@ class Settings:
     webhook_secret_prefix: str
     secret_cache_seconds: int
     delivery_retry_seconds: tuple[int, ...]
+    # How many appeals one citizen may submit per window: ((count, seconds), ...).
+    submission_limits: tuple[tuple[int, int], ...]
+    limits_table: str
     ranking_min_cases: int
     reply_days: dict[str, int]
     reference_cache_seconds: int
@@ -120,6 +123,28 @@ def _retry_seconds(raw: str) -> tuple[int, ...]:
     if any(v > 12 * 3600 for v in values):
         raise ConfigError("MINSHENG_DELIVERY_RETRY_SECONDS: at most 43200 seconds each")
     return values
+
+
+SUBMISSION_LIMITS_DEFAULT = "5/minute,20/day"
+_WINDOWS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def _submission_limits(raw: str) -> tuple[tuple[int, int], ...]:
+    """``5/minute,20/day``: at most 5 appeals a minute and 20 a day per citizen (windows
+    ``minute``, ``hour``, ``day``; a day is the calendar day in Asia/Shanghai). ``off``
+    turns the limits off."""
+    text = raw.strip() or SUBMISSION_LIMITS_DEFAULT
+    if text == "off":
+        return ()
+    limits: list[tuple[int, int]] = []
+    for part in text.split(","):
+        count, _, window = part.strip().partition("/")
+        if not count.isdigit() or int(count) < 1 or window not in _WINDOWS:
+            raise ConfigError(
+                f"MINSHENG_SUBMISSION_LIMITS: {part.strip()!r} is not <count>/<minute|hour|day>"
+            )
+        limits.append((int(count), _WINDOWS[window]))
+    return tuple(limits)
 
 
 def env_name(field: str) -> str:
@@ -215,6 +240,8 @@ def load_settings() -> Settings:
         webhook_secret_prefix=env.get("MINSHENG_WEBHOOK_SECRET_PREFIX", f"{prefix}/webhooks/"),
         secret_cache_seconds=_int("MINSHENG_SECRET_CACHE_SECONDS", 30, 0, 300),
         delivery_retry_seconds=_retry_seconds(env.get("MINSHENG_DELIVERY_RETRY_SECONDS", "")),
+        submission_limits=_submission_limits(env.get("MINSHENG_SUBMISSION_LIMITS", "")),
+        limits_table=env.get("MINSHENG_LIMITS_TABLE", f"{prefix}-limits"),
         ranking_min_cases=_int("MINSHENG_RANKING_MIN_CASES", 5, 1, 1000),
         reply_days=_reply_days(env.get("MINSHENG_REPLY_DAYS", "")),
         reference_cache_seconds=_int("MINSHENG_REFERENCE_CACHE_SECONDS", 60, 0, 3600),

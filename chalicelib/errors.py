@@ -11,6 +11,8 @@ class DomainError(Exception):
     status = 500
     title = "Internal error"
     type_slug = "internal"
+    # Seconds after which the same request may succeed (the ``Retry-After`` header).
+    retry_after: int | None = None
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -75,7 +77,18 @@ class UnsupportedMediaType(DomainError):
     type_slug = "unsupported-media-type"
 
 
+class TooManyRequests(DomainError):
+    status = 429
+    title = "Too many requests"
+    type_slug = "too-many-requests"
+
+    def __init__(self, detail: str, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = max(1, retry_after)
+
+
 class ServiceUnavailable(DomainError):
     status = 503
     title = "Service unavailable"
     type_slug = "unavailable"
+    retry_after = 2  # a store or service that refused or throttled: try again shortly

@@ -113,6 +113,8 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:UpdateItem", "table:rating_links_table"),
         # The WeChat official account: its token verifies every request (read only).
         ("secretsmanager:GetSecretValue", "secrets:wechat_secret"),
+        # Submission limits: each window's counter, taken in one transaction.
+        ("dynamodb:UpdateItem", "table:limits_table"),
     }
 )
 

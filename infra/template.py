@@ -668,6 +668,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
         api["Properties"]["Name"] = {"Ref": "AWS::StackName"}
         api_stage = api["Properties"]["StageName"]
         _secure_routes(api["Properties"]["DefinitionBody"])
+        add_throttling(template, api)
     resources.update(alarm_resources(functions, api_stage))
     add_report_sender(template, functions, api_stage)
 
@@ -676,6 +677,32 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
     for name in QUEUES:
         outputs[f"{queue_logical_id(name)}Url"] = {"Value": {"Ref": queue_logical_id(name)}}
     return template
+
+
+# API Gateway's own throttle for every route of the stage (requests per second, steady and
+# burst), before any function runs; no WAF is needed for it. Parameters, so a district sizes
+# them to its traffic; per-citizen submission limits are the app's (MINSHENG_SUBMISSION_LIMITS).
+API_THROTTLE = {"ApiThrottleRate": 200, "ApiThrottleBurst": 400}
+
+
+def add_throttling(template: dict[str, Any], api: dict[str, Any]) -> None:
+    parameters = template.setdefault("Parameters", {})
+    for name, default in API_THROTTLE.items():
+        parameters[name] = {
+            "Type": "Number",
+            "Default": default,
+            "MinValue": 1,
+            "Description": "API Gateway throttle for every route: "
+            + ("steady requests per second" if name.endswith("Rate") else "burst size"),
+        }
+    api["Properties"]["MethodSettings"] = [
+        {
+            "ResourcePath": "/*",
+            "HttpMethod": "*",
+            "ThrottlingRateLimit": {"Ref": "ApiThrottleRate"},
+            "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurst"},
+        }
+    ]
 
 
 def stream_mapping(handler: str) -> dict[str, Any]:

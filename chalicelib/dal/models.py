@@ -475,6 +475,20 @@ class RatingLinkModel(Model):
     by_token = RatingLinkTokenIndex()
 
 
+class LimitModel(Model):
+    """Abuse limits: how many appeals one owner submitted in one window (``subject`` is the
+    owner key, ``window`` e.g. ``60#29400000`` for a minute's bucket); each item expires with
+    its window."""
+
+    class Meta(_Meta):
+        table_name = _S.limits_table
+
+    subject = UnicodeAttribute(hash_key=True)
+    window = UnicodeAttribute(range_key=True)
+    n = NumberAttribute(default=0)
+    expires_at = TTLAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AppealModel,
     CommentModel,
@@ -490,4 +504,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SupportModel,
     ApiKeyModel,
     RatingLinkModel,
+    LimitModel,
 )

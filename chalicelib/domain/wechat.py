@@ -172,6 +172,8 @@ def status(appeal_id: str, title: str, state_label: str, at: str) -> str:
 NO_APPEAL = "您还没有通过本公众号提交过诉求。" + HOW_TO
 BLANK = "留言内容为空，未能登记。" + HOW_TO
 IN_PROGRESS = "您的留言正在登记，请稍后发送“查询”了解办理进度。"
+# A follower over the submission limits (as the app's 429): nothing is registered.
+TOO_MANY = "您近期提交的诉求较多，本条留言未登记，请稍后再试。如有紧急情况请拨打12345。"
 
 
 def refused(reasons: list[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.config import settings
 from chalicelib.dal import appeals as appeal_store
 from chalicelib.dal import reference
 from chalicelib.domain import clock
@@ -12,7 +13,7 @@ from chalicelib.domain.ids import new_appeal_id
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.schemas import APPEAL_CREATE, APPEAL_RECORD
 from chalicelib.domain.validation import validate
-from chalicelib.errors import Forbidden, ValidationFailed
+from chalicelib.errors import Forbidden, TooManyRequests, ValidationFailed
 from chalicelib.integrations import media
 from chalicelib.observability import logger, metrics
 from chalicelib.services import views
@@ -27,17 +28,49 @@ def submit_appeal(principal: Principal, body: Any) -> Appeal:
     if principal.role is not Role.CITIZEN:
         raise Forbidden("appeals are submitted by citizens through this call")
     request = validated_request(principal, body, APPEAL_CREATE)
+    limit_submissions(principal.id)
     if principal.deputy:
         # Whatever client a deputy uses, the appeal is on the deputies' channel.
         request["channel"] = Channel.DEPUTY.value
     return store_appeal(principal, request)
 
 
-def record_appeal(citizen: Principal, body: Any, recorded_by: Principal | None = None) -> Appeal:
+def limit_submissions(owner: str) -> None:
+    """Count one submission against the owner's limits (``MINSHENG_SUBMISSION_LIMITS``);
+    TooManyRequests, with the seconds until the full window ends, when one is full."""
+    from chalicelib.dal import limits
+
+    now = clock.now()
+    full = limits.take(owner, settings().submission_limits, now)
+    if full is not None:
+        metrics.add_metric(name="SubmissionsLimited", unit="Count", value=1)
+        wait = int((full.ends - now).total_seconds()) + 1
+        raise TooManyRequests(
+            f"at most {full.limit} appeals per {_window_name(full.seconds)}: try again later",
+            wait,
+            limit=full.limit,
+        )
+
+
+def _window_name(seconds: int) -> str:
+    return {60: "minute", 3600: "hour", 86400: "day"}.get(seconds, f"{seconds} seconds")
+
+
+def record_appeal(
+    citizen: Principal,
+    body: Any,
+    recorded_by: Principal | None = None,
+    *,
+    limited: bool = False,
+) -> Appeal:
     """An appeal taken on a channel the citizen does not use themselves (hotline, mayor's
     mailbox, WeChat, deputies): validated like any other, and it must name its
-    ``channel``. ``recorded_by`` is the staff member who took it, if one did."""
-    return store_appeal(citizen, validated_request(citizen, body, APPEAL_RECORD), recorded_by)
+    ``channel``. ``recorded_by`` is the staff member who took it, if one did; ``limited``
+    counts it against the owner's submission limits (channels the citizen drives)."""
+    request = validated_request(citizen, body, APPEAL_RECORD)
+    if limited:
+        limit_submissions(citizen.id)
+    return store_appeal(citizen, request, recorded_by)
 
 
 def validated_request(principal: Principal, body: Any, schema: dict[str, Any]) -> dict[str, Any]:

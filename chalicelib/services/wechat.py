@@ -20,6 +20,7 @@ from chalicelib.errors import (
     Forbidden,
     IdempotencyMismatch,
     PayloadTooLarge,
+    TooManyRequests,
     ValidationFailed,
 )
 from chalicelib.integrations.wechat import Account, account
@@ -99,6 +100,7 @@ def record(
                 "content": content,
                 "channel": Channel.WECHAT.value,
             },
+            limited=True,
         )
         metrics.add_metric(name="WeChatAppeals", unit="Count", value=1)
         return {"appeal_id": appeal.id, "reply": wechat.registered(appeal.id)}
@@ -115,6 +117,8 @@ def record(
     except ValidationFailed as exc:
         reasons = {_REASONS.get(e["field"], "内容不符合要求") for e in exc.errors}
         return wechat.refused(sorted(reasons))
+    except TooManyRequests:
+        return wechat.TOO_MANY
     except (Conflict, IdempotencyMismatch):
         # The first delivery of this MsgId is still being registered (or the id came with
         # other text, which WeChat never sends): nothing new is made.

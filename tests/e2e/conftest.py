@@ -71,6 +71,8 @@ class RunningStack:
 
 def start_stack(state_dir: Path, scale: float = 0.02, extra: tuple[str, ...] = ()) -> RunningStack:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "AWS_"))}
+    # The demo citizens file many appeals across the e2e tests: limits stay on, wider.
+    env["MINSHENG_SUBMISSION_LIMITS"] = "60/minute,500/day"
     # The stack logs every request and event: into a file, never a pipe nobody drains
     # (a full pipe would block the stack's threads mid-request).
     state_dir.mkdir(parents=True, exist_ok=True)

@@ -212,6 +212,22 @@ def test_signed_in_routes_are_behind_the_cognito_authorizer(template: dict[str, 
         assert secured is (route.roles is not None), (route.method, route.path)
 
 
+def test_the_api_stage_is_throttled_by_parameters(template: dict[str, Any]) -> None:
+    """API Gateway refuses floods before any function runs (429 from the gateway): every
+    route of the stage, at a steady rate and burst the district sets."""
+    settings_ = template["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert settings_ == [
+        {
+            "ResourcePath": "/*",
+            "HttpMethod": "*",
+            "ThrottlingRateLimit": {"Ref": "ApiThrottleRate"},
+            "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurst"},
+        }
+    ]
+    parameters = template["Parameters"]
+    assert parameters["ApiThrottleRate"]["Default"] < parameters["ApiThrottleBurst"]["Default"]
+
+
 def _resolved_environment(template: dict[str, Any]) -> dict[str, str]:
     variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     stand_ins = {"UserPool": "us-east-1_Stack1234", "UserPoolClient": "stackclient123"}

@@ -464,6 +464,9 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(
     from chalicelib.dal import reference
     from tests.integration.test_wechat import install_account
 
+    # Submission limits on, as deployed (wide enough for the journey's many appeals).
+    monkeypatch.setenv("MINSHENG_SUBMISSION_LIMITS", "100/minute,1000/day")
+    settings.cache_clear()
     people = People(stack, client)
     install_account()  # made by the stack (or the local stack), never by a function
     someone_writes_first(monkeypatch, recorder)

@@ -66,6 +66,8 @@ def problem(error: DomainError) -> Response:
     headers: dict[str, str | list[str]] = {"Content-Type": "application/problem+json"}
     if error.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="minsheng"'
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     return Response(
         body=json.dumps(body, ensure_ascii=False), status_code=error.status, headers=headers
     )
@@ -215,6 +217,27 @@ def as_problem(response: Response) -> Response:
     headers = {k: v for k, v in (response.headers or {}).items() if k.lower() != "content-type"}
     headers["Content-Type"] = "application/problem+json"
     return Response(body=json.dumps(problem_body), status_code=status, headers=headers)
+
+
+# HTML that sets no policy of its own may load nothing and run nothing.
+DEFAULT_HTML_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+
+def secure_headers(response: Response) -> Response:
+    """The headers every answer carries: ``nosniff``; ``Cache-Control: no-store`` unless
+    the route chose its own caching (only public, non-personal answers do); a
+    Content-Security-Policy on HTML that sets none."""
+    headers = dict(response.headers or {})
+    present = {name.lower() for name in headers}
+    if "x-content-type-options" not in present:
+        headers["X-Content-Type-Options"] = "nosniff"
+    if "cache-control" not in present:
+        headers["Cache-Control"] = "no-store"
+    content_type = next((str(v) for k, v in headers.items() if k.lower() == "content-type"), "")
+    if content_type.startswith("text/html") and "content-security-policy" not in present:
+        headers["Content-Security-Policy"] = DEFAULT_HTML_CSP
+    response.headers = headers
+    return response
 
 
 def idempotent(
