@@ -1,0 +1,447 @@
+"""Every route of the app's route table × every caller, with the status each must get
+(OWASP API Top 10, 2023: API1 broken object-level authorization, API5 broken
+function-level authorization, API3 broken object-property-level authorization).
+
+The expectations are written here, route by route, not derived from the routes' own
+declarations: a route added to the app without an entry here fails
+``test_every_route_has_an_entry``, and a route whose guard is wrong fails the matrix.
+
+To see the matrix catch a broken guard: in ``chalicelib/services/transitions.py``
+``load_for``, remove the line that raises NotFound for a citizen who does not own the
+appeal; ``test_the_matrix`` then fails on ``POST /appeals/{appeal_id}/rating`` for
+``other`` and ``deputy`` (they get 409 instead of 404)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from chalicelib.domain import clock
+from tests.integration.conftest import Stack, body
+from tests.integration.lifecycle_helpers import (
+    DEPARTMENT,
+    OTHER_DEPARTMENT,
+    VALID_BODIES,
+    Clock,
+    People,
+    shanghai,
+)
+
+CO_DEPARTMENT = "water-supply-company"
+
+# The callers. ``system`` is a department's own system: it holds a signing secret, never
+# a user token.
+ANON, OWNER, OTHER, DEPUTY = "anon", "owner", "other", "deputy"
+OPERATOR, LEADER, ADMIN = "operator", "leader", "admin"
+DEPT, OTHER_DEPT, CO_DEPT, SYSTEM = "dept", "other_dept", "co_dept", "system"
+CALLERS = (ANON, OWNER, OTHER, DEPUTY, OPERATOR, DEPT, OTHER_DEPT, CO_DEPT, LEADER, ADMIN, SYSTEM)
+CITIZENS = (OWNER, OTHER, DEPUTY)
+STAFF = (OPERATOR, DEPT, OTHER_DEPT, CO_DEPT, LEADER, ADMIN)
+SIGNED_IN = CITIZENS + STAFF
+EVERYONE = CALLERS
+
+OK = "ok"  # allowed: 2xx, or 409 when the appeal's state refuses the step
+
+
+def rule(allowed: tuple[str, ...], hidden: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``allowed`` succeed; ``hidden`` get 404 (they may not learn the object exists);
+    every other signed-in caller 403; callers without a token (anon, system) 401."""
+    expected: dict[str, Any] = {}
+    for caller in CALLERS:
+        if caller in allowed:
+            expected[caller] = OK
+        elif caller in hidden:
+            expected[caller] = 404
+        elif caller in (ANON, SYSTEM):
+            expected[caller] = 401
+        else:
+            expected[caller] = 403
+    return expected
+
+
+def public() -> dict[str, Any]:
+    return {caller: OK for caller in CALLERS}
+
+
+def same(status: int) -> dict[str, Any]:
+    """A public route whose answer does not depend on who calls (its own credential is
+    in the request: a token in the path, a signature)."""
+    return {caller: status for caller in CALLERS}
+
+
+# What an appeal needs to be in for the step to be taken (the allowed caller gets 2xx).
+STATE_FOR = {
+    "accept": "submitted",
+    "reject": "submitted",
+    "merge": "submitted",
+    "dispatch": "submitted",
+    "sign": "dispatched",
+    "return": "dispatched",
+    "contact": "signed",
+    "extension": "signed",
+    "extension/decision": "extension",
+    "reply": "contacted",
+    "rating": "replied",
+}
+
+STAFF_READ = rule((OPERATOR, DEPT, OTHER_DEPT, CO_DEPT, LEADER, ADMIN))
+ADMIN_ONLY = rule((ADMIN,))
+OPERATOR_ONLY = rule((OPERATOR,))
+LEAD_DEPARTMENT = {**rule((DEPT,), hidden=(OTHER_DEPT,)), CO_DEPT: 403}
+
+MATRIX: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/"): public(),
+    ("GET", "/dashboard/{asset}"): public(),
+    ("GET", "/openapi.json"): public(),
+    ("GET", "/public/appeals"): public(),
+    ("GET", "/public/appeals/{appeal_id}"): same(404),  # the matrix's appeal is private
+    ("GET", "/public/daily-volume"): public(),
+    ("GET", "/public/hot-topics"): public(),
+    ("GET", "/public/rankings"): public(),
+    ("GET", "/public/stats"): public(),
+    ("POST", "/appeals"): rule(CITIZENS),
+    ("GET", "/appeals/mine"): rule(CITIZENS),
+    ("POST", "/uploads"): rule(CITIZENS),
+    ("GET", "/appeals/{appeal_id}"): rule(
+        (OWNER, OPERATOR, DEPT, CO_DEPT, LEADER, ADMIN), hidden=(OTHER, DEPUTY, OTHER_DEPT)
+    ),
+    ("POST", "/appeals/{appeal_id}/accept"): OPERATOR_ONLY,
+    ("POST", "/appeals/{appeal_id}/reject"): OPERATOR_ONLY,
+    ("POST", "/appeals/{appeal_id}/dispatch"): OPERATOR_ONLY,
+    ("POST", "/appeals/{appeal_id}/merge"): OPERATOR_ONLY,
+    ("POST", "/appeals/{appeal_id}/extension/decision"): OPERATOR_ONLY,
+    ("POST", "/appeals/{appeal_id}/media/publish"): OPERATOR_ONLY,
+    ("POST", "/appeals/{appeal_id}/escalate"): rule((OPERATOR, LEADER)),
+    ("POST", "/appeals/{appeal_id}/sign"): LEAD_DEPARTMENT,
+    ("POST", "/appeals/{appeal_id}/contact"): LEAD_DEPARTMENT,
+    ("POST", "/appeals/{appeal_id}/reply"): LEAD_DEPARTMENT,
+    ("POST", "/appeals/{appeal_id}/return"): LEAD_DEPARTMENT,
+    ("POST", "/appeals/{appeal_id}/extension"): LEAD_DEPARTMENT,
+    ("POST", "/appeals/{appeal_id}/comments"): rule((LEADER,)),
+    ("GET", "/appeals/{appeal_id}/comments"): rule(
+        (OPERATOR, DEPT, CO_DEPT, LEADER, ADMIN), hidden=(OTHER_DEPT,)
+    ),
+    ("PUT", "/appeals/{appeal_id}/follow"): rule((LEADER,)),
+    ("DELETE", "/appeals/{appeal_id}/follow"): rule((LEADER,)),
+    ("GET", "/me/following"): rule((LEADER,)),
+    ("POST", "/appeals/{appeal_id}/rating"): rule((OWNER,), hidden=(OTHER, DEPUTY)),
+    # 附议 is for public appeals (the owner's own is a 409): any citizen may.
+    ("PUT", "/appeals/{appeal_id}/support"): rule(CITIZENS),
+    ("DELETE", "/appeals/{appeal_id}/support"): rule(CITIZENS),
+    ("GET", "/supervision"): rule((OPERATOR, LEADER, ADMIN)),
+    ("GET", "/work-orders"): STAFF_READ,
+    ("GET", "/departments"): STAFF_READ,
+    ("POST", "/departments"): ADMIN_ONLY,
+    ("PUT", "/departments/{department_id}"): ADMIN_ONLY,
+    ("GET", "/categories"): STAFF_READ,
+    ("POST", "/categories"): ADMIN_ONLY,
+    ("PUT", "/categories/{code}"): ADMIN_ONLY,
+    ("GET", "/calendar/{year}"): STAFF_READ,
+    ("PUT", "/calendar/{year}"): ADMIN_ONLY,
+    ("GET", "/departments/{department_id}/webhook"): ADMIN_ONLY,
+    ("PUT", "/departments/{department_id}/webhook"): ADMIN_ONLY,
+    ("POST", "/departments/{department_id}/webhook/secret"): ADMIN_ONLY,
+    ("GET", "/deliveries"): ADMIN_ONLY,
+    ("POST", "/deliveries/redrive"): ADMIN_ONLY,
+    ("POST", "/deliveries/{delivery_id}/redrive"): ADMIN_ONLY,
+    ("POST", "/webhooks/departments/{department_id}"): {
+        **{caller: 401 for caller in CALLERS},
+        SYSTEM: OK,
+    },
+    ("GET", "/me/notifications"): rule(SIGNED_IN),
+    # Marking read a notification that is not the caller's own (here: none is) is a 404.
+    ("POST", "/me/notifications/read"): rule((), hidden=SIGNED_IN),
+    ("GET", "/report-recipients"): ADMIN_ONLY,
+    ("PUT", "/report-recipients"): ADMIN_ONLY,
+    ("GET", "/reports/daily"): rule((LEADER, ADMIN)),
+    # A department reads its own week only.
+    ("GET", "/reports/weekly"): {
+        **rule((LEADER, ADMIN, DEPT)),
+        OTHER_DEPT: 403,
+        CO_DEPT: 403,
+    },
+    ("POST", "/hotline/appeals"): OPERATOR_ONLY,
+    ("GET", "/hotline/callers/{phone}/appeals"): OPERATOR_ONLY,
+    ("POST", "/open311/keys"): ADMIN_ONLY,
+    ("DELETE", "/open311/keys/{key_id}"): ADMIN_ONLY,
+    ("GET", "/open311/v2/discovery.json"): public(),
+    ("GET", "/open311/v2/discovery.xml"): public(),
+    ("GET", "/open311/v2/services.json"): public(),
+    ("GET", "/open311/v2/services.xml"): public(),
+    ("GET", "/open311/v2/services/{service_file}"): public(),
+    ("GET", "/open311/v2/requests.json"): public(),
+    ("GET", "/open311/v2/requests.xml"): public(),
+    ("GET", "/open311/v2/requests/{request_file}"): same(404),  # private appeal
+    ("POST", "/open311/v2/requests.json"): public(),  # the API key is in the form
+    ("POST", "/open311/v2/requests.xml"): public(),
+    # The SMS link's token is the credential: a token never issued opens nothing.
+    ("GET", "/r/{token}"): same(404),
+    ("POST", "/r/{token}"): same(404),
+    # WeChat's signature is the credential: a request without one is refused.
+    ("GET", "/wechat"): same(403),
+    ("POST", "/wechat"): same(403),
+}
+
+
+def test_every_route_has_an_entry() -> None:
+    """A route added to the app without its row here fails: the matrix is the route
+    table's, not a sample."""
+    from app import app  # noqa: F401  (registers every route)
+    from chalicelib.handlers.http.base import ROUTES
+
+    declared = {(r.method, r.path) for r in ROUTES}
+    assert declared - set(MATRIX) == set(), "routes without an entry in the matrix"
+    assert set(MATRIX) - declared == set(), "entries for routes the app does not have"
+    for key, expected in MATRIX.items():
+        assert set(expected) == set(CALLERS), key
+
+
+# -- the world the matrix runs in --------------------------------------------------------
+
+
+@dataclass
+class World:
+    people: People
+    stack: Stack
+    client: Any
+    tokens: dict[str, str] = field(default_factory=dict)
+    webhook_secret: str = ""
+    api_key: str = ""
+    key_id: str = ""
+    delivery_id: str = ""
+
+    def headers(self, caller: str, **extra: str) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", **extra}
+        if caller in self.tokens:
+            headers["Authorization"] = f"Bearer {self.tokens[caller]}"
+        return headers
+
+    def appeal(self, state: str = "dispatched", public: bool = False, photo: bool = False) -> str:
+        """An appeal of the owner's (private unless ``public``, with a photo if ``photo``),
+        dispatched to DEPT with CO_DEPT co-handling, brought to ``state``."""
+        people = self.people
+        payload: dict[str, Any] = {
+            "kind": "complaint",
+            "title": "路灯不亮",
+            "content": "东门路灯坏了",
+            "is_public": public,
+        }
+        if photo:
+            payload["media"] = [self.uploaded_photo()]
+        appeal_id = str(body(people.post("owner", "/appeals", payload))["id"])
+        if state == "submitted":
+            return appeal_id
+        dispatch = {"department_id": DEPARTMENT, "co_department_ids": [CO_DEPARTMENT]}
+        assert people.act("operator", appeal_id, "dispatch", dispatch).status_code == 200
+        dept = f"department:{DEPARTMENT}"
+        steps = {
+            "dispatched": [],
+            "signed": ["sign"],
+            "extension": ["sign", "extension"],
+            "contacted": ["sign", "contact"],
+            "replied": ["sign", "contact", "reply"],
+        }[state]
+        for step in steps:
+            assert people.act(dept, appeal_id, step).status_code == 200, step
+        return appeal_id
+
+    def uploaded_photo(self) -> str:
+        import boto3
+
+        from chalicelib.config import settings
+
+        ticket = body(self.people.post("owner", "/uploads", {"content_type": "image/png"}))
+        boto3.client("s3", region_name="us-east-1").put_object(
+            Bucket=settings().media_bucket, Key=ticket["key"], Body=b"\x89PNG"
+        )
+        return str(ticket["key"])
+
+
+@pytest.fixture
+def world(client: Any, stack: Stack) -> Iterator[World]:
+    from tests.integration.test_webhooks import register
+    from tests.integration.test_wechat import install_account
+
+    Clock(shanghai("2026-11-26T09:00:00"))
+    people = People(stack, client)
+    roles = {
+        OWNER: "citizen",
+        OTHER: "citizen:other",
+        DEPUTY: "deputy",
+        OPERATOR: "operator",
+        DEPT: f"department:{DEPARTMENT}",
+        OTHER_DEPT: f"department:{OTHER_DEPARTMENT}",
+        CO_DEPT: f"department:{CO_DEPARTMENT}",
+        LEADER: "leader",
+        ADMIN: "admin",
+    }
+    tokens = {caller: people.token(who) for caller, who in roles.items()}
+    people.tokens["owner"] = tokens[OWNER]
+    world = World(people, stack, client, tokens)
+    install_account()
+    world.webhook_secret = register(people, "http://127.0.0.1:9/hook")
+    key = body(people.post("admin", "/open311/keys", {"name": "matrix"}))
+    world.api_key, world.key_id = key["api_key"], key["key_id"]
+    from chalicelib.dal import deliveries
+
+    world.delivery_id = "d" + uuid.uuid4().hex
+    deliveries.open_delivery(
+        world.delivery_id, DEPARTMENT, "work_order.dispatched", "x", "{}", clock.iso(clock.now())
+    )
+    deliveries.record_attempt(world.delivery_id, {"attempt": 1}, "dead", clock.iso(clock.now()))
+    yield world
+    clock.set_clock(None)
+
+
+# -- one request per route and caller -----------------------------------------------------
+
+
+def _action(path: str) -> str | None:
+    prefix = "/appeals/{appeal_id}/"
+    return path[len(prefix) :] if path.startswith(prefix) else None
+
+
+def request_for(world: World, method: str, path: str, caller: str) -> Any:
+    """A request that would succeed for an allowed caller, in a fresh world where it needs
+    one (an appeal in the right state)."""
+    client = world.client
+    action = _action(path)
+    params: dict[str, str] = {
+        "asset": "app.js",
+        "year": "2027",
+        "code": "water-supply",
+        "department_id": DEPARTMENT,
+        "delivery_id": world.delivery_id,
+        "key_id": "k" + uuid.uuid4().hex[:8],
+        "phone": "13912345678",
+        "token": "x" * 43,
+        "service_file": "road-facilities.json",
+    }
+    if "{appeal_id}" in path or "{request_file}" in path:
+        appeal_id = world.appeal(
+            STATE_FOR.get(action or "", "dispatched"),
+            public=action == "support",
+            photo=action == "media/publish",
+        )
+        params["appeal_id"] = appeal_id
+        params["request_file"] = f"{appeal_id}.json"
+    url = path.format(**params)
+    payload: Any = _payload(world, method, path, action)
+    headers = world.headers(caller)
+    if path == "/webhooks/departments/{department_id}":
+        return _webhook(world, caller, params)
+    if path.startswith("/open311/v2/requests.") and method == "POST":
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        form = {
+            "api_key": world.api_key,
+            "service_code": "road-facilities",
+            "lat": "36.8",
+            "long": "118.0",
+            "description": "路灯不亮",
+        }
+        return client.http.post(url, headers=headers, body=urlencode(form))
+    if path == "/r/{token}" and method == "POST":
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return client.http.post(url, headers=headers, body="score=5&resolved=yes")
+    if path == "/wechat" and method == "POST":
+        headers["Content-Type"] = "text/xml"
+        return client.http.post(url, headers=headers, body="<xml></xml>")
+    if path == "/deliveries":
+        url += "?status=dead"
+    if path == "/reports/daily":
+        url += "?date=2026-11-25"
+    if path == "/reports/weekly":
+        url += f"?week=2026-W47&department_id={DEPARTMENT}"
+    call: Callable[..., Any] = getattr(client.http, method.lower())
+    if method in ("GET", "DELETE") and payload is None:
+        return call(url, headers=headers)
+    return call(url, headers=headers, body=json.dumps(payload if payload is not None else {}))
+
+
+def _payload(world: World, method: str, path: str, action: str | None) -> Any:
+    if method in ("GET", "DELETE"):
+        return None
+    if action is not None:
+        if action == "merge":
+            return {"into": world.appeal("submitted")}
+        if action == "media/publish":
+            return {"index": 0, "public": True}
+        if action in ("follow", "support"):
+            return None
+        return VALID_BODIES.get(action, {})
+    unique = uuid.uuid4().hex[:8]
+    bodies: dict[tuple[str, str], Any] = {
+        ("POST", "/appeals"): {"kind": "complaint", "title": "井盖缺失", "content": "路口井盖"},
+        ("POST", "/uploads"): {"content_type": "image/png"},
+        ("POST", "/departments"): {"id": f"unit-{unique}", "name": "新单位"},
+        ("PUT", "/departments/{department_id}"): {"name": "交通运输局"},
+        ("POST", "/categories"): {"code": f"cat-{unique}", "name": "新类别"},
+        ("PUT", "/categories/{code}"): {"name": "供水"},
+        ("PUT", "/calendar/{year}"): {"holidays": ["2027-01-01"], "workdays": []},
+        ("PUT", "/departments/{department_id}/webhook"): {"url": "http://127.0.0.1:9/hook"},
+        ("POST", "/departments/{department_id}/webhook/secret"): None,
+        ("POST", "/deliveries/redrive"): None,
+        ("POST", "/deliveries/{delivery_id}/redrive"): None,
+        ("POST", "/me/notifications/read"): {"ids": [f"20261126T090000000Z-{'0' * 32}"]},
+        ("PUT", "/report-recipients"): {"daily": ["leader@example.com"], "weekly": {}},
+        ("POST", "/hotline/appeals"): {
+            "caller": {"phone": "13912345678"},
+            "kind": "complaint",
+            "title": "停水",
+            "content": "小区停水",
+        },
+        ("POST", "/open311/keys"): {"name": f"key-{unique}"},
+    }
+    return bodies.get((method, path), {})
+
+
+def _webhook(world: World, caller: str, params: dict[str, str]) -> Any:
+    from tests.integration.test_webhooks import inbound
+
+    appeal_id = world.appeal("dispatched")
+    if caller == SYSTEM:
+        return inbound(
+            world.client, world.webhook_secret, {"appeal_id": appeal_id, "action": "sign"}
+        )
+    return world.client.http.post(
+        f"/webhooks/departments/{params['department_id']}",
+        headers=world.headers(caller),
+        body=json.dumps({"appeal_id": appeal_id, "action": "sign"}),
+    )
+
+
+def _outcome(status: int) -> Any:
+    if 200 <= status < 300 or status == 409:
+        return OK
+    return status
+
+
+def test_the_matrix(world: World) -> None:
+    """Every route × every caller: the status the matrix says, and never a 5xx."""
+    from app import app  # noqa: F401
+    from chalicelib.handlers.http.base import ROUTES
+
+    wrong: list[str] = []
+    for route in ROUTES:
+        expected = MATRIX[(route.method, route.path)]
+        for caller in CALLERS:
+            if route.path == "/open311/keys/{key_id}" and caller == ADMIN:
+                key = body(world.people.post("admin", "/open311/keys", {"name": "gone"}))
+                response = world.client.http.delete(
+                    f"/open311/keys/{key['key_id']}", headers=world.headers(ADMIN)
+                )
+            else:
+                response = request_for(world, route.method, route.path, caller)
+            got = _outcome(response.status_code)
+            if response.status_code >= 500 or got != expected[caller]:
+                wrong.append(
+                    f"{route.method} {route.path} as {caller}: expected {expected[caller]}, "
+                    f"got {response.status_code} {str(response.body)[:160]}"
+                )
+    assert not wrong, "\n".join(wrong)
