@@ -18,8 +18,10 @@ from chalicelib.handlers.http import (
     reports,
     webhooks,
 )
+from chalicelib.handlers.http import mailbox as mailbox_api
 from chalicelib.handlers.http import open311 as open311_api
 from chalicelib.handlers.http.base import as_problem
+from chalicelib.handlers.queues import mailbox as mailbox_queue
 from chalicelib.handlers.queues import notifications as notification_queue
 from chalicelib.handlers.schedules import closing, rankings, sla
 from chalicelib.handlers.schedules import reports as report_schedules
@@ -48,6 +50,8 @@ for blueprint in (
     reports.bp,
     report_schedules.bp,
     open311_api.bp,
+    mailbox_api.bp,
+    mailbox_queue.bp,
 ):
     app.register_blueprint(blueprint)
 

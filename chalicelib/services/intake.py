@@ -33,10 +33,12 @@ def submit_appeal(principal: Principal, body: Any) -> Appeal:
     return _submit(principal, request)
 
 
-def record_appeal(citizen: Principal, body: Any) -> Appeal:
+def record_appeal(citizen: Principal, body: Any, *, appeal_id: str | None = None) -> Appeal:
     """An appeal taken on a channel the citizen does not use themselves (hotline, mayor's
-    mailbox, deputies): validated like any other, and it must name its ``channel``."""
-    return _submit(citizen, validated_request(citizen, body, APPEAL_RECORD))
+    mailbox, deputies): validated like any other, and it must name its ``channel``. A
+    channel that must make one appeal of a message delivered twice reserves ``appeal_id``
+    first: the second write then fails with ``AppealIdTaken``."""
+    return _submit(citizen, validated_request(citizen, body, APPEAL_RECORD), appeal_id)
 
 
 def validated_request(principal: Principal, body: Any, schema: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +78,7 @@ def _attach_media(keys: list[str]) -> list[str]:
     return attached
 
 
-def _submit(principal: Principal, request: dict[str, Any]) -> Appeal:
+def _submit(principal: Principal, request: dict[str, Any], appeal_id: str | None = None) -> Appeal:
     kept_media = _attach_media(list(request.get("media", [])))
     at = clock.iso(clock.now())
     channel = Channel(request.get("channel", Channel.APP.value))
@@ -100,12 +102,12 @@ def _submit(principal: Principal, request: dict[str, Any]) -> Appeal:
         ],
     )
     for attempt in range(_ID_ATTEMPTS):
-        appeal.id = new_appeal_id(clock.now())
+        appeal.id = appeal_id or new_appeal_id(clock.now())
         try:
             stored = appeal_store.create(appeal)
             break
         except appeal_store.AppealIdTaken:
-            if attempt == _ID_ATTEMPTS - 1:
+            if appeal_id or attempt == _ID_ATTEMPTS - 1:
                 raise
             logger.warning("appeal id collision, retrying", extra={"appeal_id": appeal.id})
     logger.info(

@@ -1,0 +1,44 @@
+"""The mayor's mailbox (区长信箱) for the platform center: letters flagged for a person."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.domain import schemas
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.handlers.http.base import (
+    CURSOR_PARAM,
+    LIMIT_PARAM,
+    api,
+    json_response,
+    page_params,
+)
+from chalicelib.services import mailbox
+
+bp = Blueprint(__name__)
+
+
+@api(
+    bp,
+    "/mailbox/messages",
+    "GET",
+    summary="Letters to the mayor's mailbox waiting for an operator (auto-replies, bounces, "
+    "no text, refused, an appeal already closed), newest first, each with a link to the "
+    "raw message valid 5 minutes",
+    roles=(Role.OPERATOR, Role.ADMIN),
+    tag="mailbox",
+    query=(
+        {
+            "name": "status",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["flagged"], "default": "flagged"},
+        },
+        LIMIT_PARAM,
+        CURSOR_PARAM,
+    ),
+    responses={200: schemas.listing(schemas.MAIL_LETTER)},
+)
+def list_letters(_principal: Principal) -> Response:
+    limit, cursor = page_params(bp.current_request)
+    params = dict(bp.current_request.query_params or {})
+    return json_response(mailbox.list_letters(params, limit, cursor))
