@@ -11,7 +11,8 @@ is found through ``chalicelib/config.py``):
   ``queue:<field>``               a queue (the field holds its URL)
   ``pool:<field>``                the user pool
   ``secrets:<field>``             the secrets whose names start with the field's value
-  ``identity:<field>``            the SES identity a setting names (the report sender)
+  ``identity:<field>``            the SES identity a setting names (the report sender, the
+                                  mayor's mailbox)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _NOTIFICATIONS = "table:notifications_table"
 _QUEUE = "queue:notifications_queue"
 _DEAD_LETTERS = "queue:notifications_dead_letter_queue"
 _SECRETS = "secrets:webhook_secret_prefix"
+_MAIL = "table:mail_table"
 
 
 def _index(name: str) -> Grant:
@@ -105,6 +107,10 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:PutItem", "table:api_keys_table"),
         ("dynamodb:GetItem", "table:api_keys_table"),
         ("dynamodb:UpdateItem", "table:api_keys_table"),
+        # The mayor's mailbox: flagged letters listed, each with a presigned link to the
+        # raw letter.
+        ("dynamodb:Query", "index:mail_table/flagged"),
+        ("s3:GetObject", "objects:inbox_bucket/inbox/"),
     }
 )
 
@@ -205,6 +211,25 @@ NEEDS: dict[str, frozenset[Grant]] = {
             _index("supervision"),
             ("dynamodb:BatchGetItem", _APPEALS),
             ("ses:SendEmail", "identity:report_sender"),
+        }
+    ),
+    # The mayor's mailbox: the letter SES stored, its record (claimed once, finished, the
+    # thread's earlier letters), the appeal it makes (photos through the uploads path, as
+    # the one intake validation checks them) or the note it adds, the acknowledgement.
+    "ReceiveMail": frozenset(
+        {
+            ("s3:GetObject", "objects:inbox_bucket/inbox/"),
+            ("dynamodb:PutItem", _MAIL),
+            ("dynamodb:GetItem", _MAIL),
+            ("dynamodb:UpdateItem", _MAIL),
+            ("dynamodb:BatchGetItem", _MAIL),
+            ("dynamodb:GetItem", _APPEALS),
+            ("dynamodb:PutItem", _APPEALS),
+            ("dynamodb:GetItem", "table:settings_table"),
+            ("s3:PutObject", "objects:media_bucket/uploads/"),
+            ("s3:GetObject", "objects:media_bucket/uploads/"),
+            ("s3:PutObject", "objects:media_bucket/attached/"),
+            ("ses:SendEmail", "identity:mailbox_address"),
         }
     ),
     "WeeklyReport": frozenset(

@@ -38,6 +38,8 @@ AUTHORIZER = "MinshengUserPool"
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 REPORT_SENDER = "ReportSender"  # the parameter naming the reports' From address
 REPORT_FUNCTIONS = ("DailyReport", "WeeklyReport")
+MAILBOX_ADDRESS = "MailboxAddress"  # the parameter naming the mayor's mailbox address
+INBOX_BUCKET = "InboxBucket"
 
 
 def _camel(text: str) -> str:
@@ -74,6 +76,7 @@ def resource_ids() -> dict[str, str]:
     ids.update(
         media_bucket="MediaBucket", user_pool_id="UserPool", user_pool_client_id="UserPoolClient"
     )
+    ids.update(inbox_bucket=INBOX_BUCKET)
     missing = set(resource_fields()) - set(ids)
     if missing:
         raise LookupError(f"no resource in the template for {sorted(missing)}")
@@ -164,6 +167,39 @@ def bucket_resources() -> dict[str, Any]:
     }
 
 
+def inbox_bucket_resource() -> dict[str, Any]:
+    """Where SES stores letters to the mayor's mailbox: private, encrypted, kept
+    ``INBOX_KEEP_DAYS`` (the raw letter is the record of what the citizen wrote)."""
+    from chalicelib.integrations.inbox import INBOX_PREFIX
+    from chalicelib.local.provision import INBOX_KEEP_DAYS, PUBLIC_ACCESS_BLOCK
+
+    return {
+        INBOX_BUCKET: {
+            "Type": "AWS::S3::Bucket",
+            **RETAIN,
+            "Properties": {
+                "PublicAccessBlockConfiguration": PUBLIC_ACCESS_BLOCK,
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "keep-letters",
+                            "Status": "Enabled",
+                            "Prefix": INBOX_PREFIX,
+                            "ExpirationInDays": INBOX_KEEP_DAYS,
+                        }
+                    ]
+                },
+            },
+        }
+    }
+
+
 def identity_resources() -> dict[str, Any]:
     from chalicelib.local import provision as spec
 
@@ -212,7 +248,12 @@ def data_outputs() -> dict[str, Any]:
 def data_template() -> dict[str, Any]:
     """Tables, queues and the bucket, with their names as outputs: the resources whose
     data outlives a deployment (and what moto's CloudFormation can create)."""
-    resources = {**table_resources(), **queue_resources(), **bucket_resources()}
+    resources = {
+        **table_resources(),
+        **queue_resources(),
+        **bucket_resources(),
+        **inbox_bucket_resource(),
+    }
     outputs = {k: v for k, v in data_outputs().items() if v["Value"].get("Ref") in resources}
     for name in QUEUES:
         outputs[f"{queue_logical_id(name)}Url"] = {"Value": {"Ref": queue_logical_id(name)}}
@@ -240,6 +281,11 @@ def _resolve(resource: str) -> Any:
         return {
             "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
             "secret:${AWS::StackName}/webhooks/*"
+        }
+    if kind == "identity" and rest == "mailbox_address":
+        return {
+            "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
+            f"${{{MAILBOX_ADDRESS}}}"
         }
     if kind == "identity" and rest == "report_sender":
         return {
@@ -540,6 +586,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
     resources.update(table_resources())
     resources.update(queue_resources())
     resources.update(bucket_resources())
+    resources.update(inbox_bucket_resource())
     resources.update(identity_resources())
 
     ids = resource_ids()
@@ -579,6 +626,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
         _secure_routes(api["Properties"]["DefinitionBody"])
     resources.update(alarm_resources(functions, api_stage))
     add_report_sender(template, functions, api_stage)
+    add_mailbox(template, functions, stage)
 
     outputs = template.setdefault("Outputs", {})
     outputs.update(data_outputs())
@@ -659,3 +707,145 @@ def add_report_sender(template: dict[str, Any], functions: list[str], api_stage:
             ComparisonOperator="GreaterThanOrEqualToThreshold",
         )
     )
+
+
+def add_mailbox(template: dict[str, Any], functions: list[str], stage: str) -> None:
+    """The mayor's mailbox (区长信箱): SES receives mail for the ``MailboxAddress``
+    parameter into the inbox bucket (a receipt rule set: CloudFormation cannot make it the
+    active one; see README), the bucket announces each letter on the ``mailbox`` queue, the
+    ``receive_mail`` function reads it; acknowledgements are sent from the same address."""
+    from chalicelib.config import MAILBOX_ADDRESS as MAILBOX_VARIABLE
+    from chalicelib.integrations.inbox import INBOX_PREFIX
+
+    template["Parameters"][MAILBOX_ADDRESS] = {
+        "Type": "String",
+        "Description": "The mayor's mailbox address (区长信箱): SES receives its mail (its "
+        "domain verified in SES, MX to SES inbound) and answers from it",
+        "AllowedPattern": "[^@\\s]+@[^@\\s]+\\.[^@\\s]+",
+    }
+    resources = template["Resources"]
+    for function in functions:
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        variables[MAILBOX_VARIABLE] = {"Ref": MAILBOX_ADDRESS}
+    queue = queue_logical_id("mailbox")
+    # Named, so the queue policy can name the bucket before the bucket exists (S3 checks
+    # that it may write to the queue when the notification is set up).
+    bucket_name = {"Fn::Sub": f"minsheng-{stage}-inbox-${{AWS::AccountId}}-${{AWS::Region}}"}
+    bucket_arn = {
+        "Fn::Sub": f"arn:${{AWS::Partition}}:s3:::minsheng-{stage}-inbox-${{AWS::AccountId}}"
+        "-${AWS::Region}"
+    }
+    inbox = resources[INBOX_BUCKET]
+    inbox["DependsOn"] = ["MailboxQueuePolicy"]
+    inbox["Properties"]["BucketName"] = bucket_name
+    inbox["Properties"]["NotificationConfiguration"] = {
+        "QueueConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Queue": {"Fn::GetAtt": [queue, "Arn"]},
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": INBOX_PREFIX}]}},
+            }
+        ]
+    }
+    account = {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    resources.update(
+        {
+            "MailboxQueuePolicy": {
+                "Type": "AWS::SQS::QueuePolicy",
+                "Properties": {
+                    "Queues": [{"Ref": queue}],
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "s3.amazonaws.com"},
+                                "Action": "sqs:SendMessage",
+                                "Resource": {"Fn::GetAtt": [queue, "Arn"]},
+                                "Condition": {
+                                    "ArnEquals": {"aws:SourceArn": bucket_arn},
+                                    "StringEquals": account,
+                                },
+                            }
+                        ],
+                    },
+                },
+            },
+            "InboxBucketPolicy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": {"Ref": INBOX_BUCKET},
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "SesStoresLetters",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ses.amazonaws.com"},
+                                "Action": "s3:PutObject",
+                                "Resource": {"Fn::Sub": f"${{{INBOX_BUCKET}.Arn}}/{INBOX_PREFIX}*"},
+                                "Condition": {"StringEquals": account},
+                            },
+                            {
+                                "Sid": "TlsOnly",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [
+                                    {"Fn::GetAtt": [INBOX_BUCKET, "Arn"]},
+                                    {"Fn::Sub": f"${{{INBOX_BUCKET}.Arn}}/*"},
+                                ],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            },
+                        ],
+                    },
+                },
+            },
+            f"{MAILBOX_ADDRESS}Identity": {
+                "Type": "AWS::SES::EmailIdentity",
+                "Properties": {"EmailIdentity": {"Ref": MAILBOX_ADDRESS}},
+            },
+            "MailboxRuleSet": {
+                "Type": "AWS::SES::ReceiptRuleSet",
+                "Properties": {"RuleSetName": {"Fn::Sub": "${AWS::StackName}-mailbox"}},
+            },
+            "MailboxRule": {
+                "Type": "AWS::SES::ReceiptRule",
+                "DependsOn": ["InboxBucketPolicy"],
+                "Properties": {
+                    "RuleSetName": {"Ref": "MailboxRuleSet"},
+                    "Rule": {
+                        "Name": {"Fn::Sub": "${AWS::StackName}-letters"},
+                        "Enabled": True,
+                        "ScanEnabled": True,
+                        "TlsPolicy": "Optional",
+                        "Recipients": [{"Ref": MAILBOX_ADDRESS}],
+                        "Actions": [
+                            {
+                                "S3Action": {
+                                    "BucketName": {"Ref": INBOX_BUCKET},
+                                    "ObjectKeyPrefix": INBOX_PREFIX,
+                                }
+                            }
+                        ],
+                    },
+                },
+            },
+        }
+    )
+    resources.update(
+        _alarm(
+            "MailboxAckFailed",
+            "SES refused a mailbox acknowledgement (the appeal was recorded)",
+            Namespace="Minsheng",
+            MetricName="MailboxAckFailed",
+            Dimensions=[{"Name": "service", "Value": "minsheng"}],
+            Statistic="Sum",
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+    )
+    template.setdefault("Outputs", {})["MailboxRuleSet"] = {
+        "Description": "Make it active once: aws ses set-active-receipt-rule-set --rule-set-name",
+        "Value": {"Ref": "MailboxRuleSet"},
+    }
