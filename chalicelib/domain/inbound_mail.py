@@ -113,15 +113,15 @@ def _codec(charset: str | None) -> str:
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
-    """``data`` in the declared charset (widened as above); undeclared bytes that are not
-    UTF-8 are tried as GB18030; what still fails becomes U+FFFD."""
-    codec = _codec(charset)
-    if charset is None or codec == "utf-8":
+    """``data`` in the declared charset (widened as above). Undeclared (or ASCII-declared)
+    bytes that are not UTF-8 are tried as GB18030; what still fails becomes U+FFFD."""
+    declared = (charset or "").strip().strip('"').lower()
+    if declared in ("", "ascii", "us-ascii"):
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             return data.decode("gb18030", errors="replace")
-    return data.decode(codec, errors="replace")
+    return data.decode(_codec(charset), errors="replace")
 
 
 def decode_header_value(raw: str | None) -> str:
