@@ -73,7 +73,7 @@ class Image:
 @dataclass
 class InboundMail:
     message_id: str  # the Message-ID without brackets, or ``sha256:<digest of the bytes>``
-    sender: str  # the From address, lower case ("" if none)
+    sender: str  # the From address, its domain in lower case ("" if none)
     sender_name: str  # the From display name ("" if none)
     subject: str
     text: str  # the body as plain text, quoted earlier mail trimmed
@@ -268,6 +268,11 @@ def _is_attachment(part: Message) -> bool:
 # -- the whole letter -------------------------------------------------------------------
 
 
+def _address(address: str) -> str:
+    local, at, domain = address.strip().rpartition("@")
+    return f"{local}@{domain.lower()}" if at and local and domain else ""
+
+
 def _auto_reason(message: Message, sender: str) -> str | None:
     if message.get_content_type() == "multipart/report":
         return REASON_BOUNCE
@@ -338,7 +343,7 @@ def parse(raw: bytes, *, max_image_bytes: int, max_images: int) -> InboundMail:
         text = tidy("\n\n".join(html))
     return InboundMail(
         message_id=message_id,
-        sender=sender.lower(),
+        sender=_address(sender),
         sender_name=sender_name,
         subject=decode_header_value(_raw_header(message, "Subject")),
         text=trim_quoted(text),

@@ -43,7 +43,7 @@ def test_bodies_and_headers_in_each_chinese_charset(charset: str) -> None:
     # Then the text, subject, sender and name come out as written
     assert mail.text == text
     assert mail.subject == "小区东门路灯不亮"
-    assert mail.sender == "zhang.san@example.com"
+    assert mail.sender == "Zhang.San@example.com"
     assert mail.sender_name == "张三"
     assert mail.message_id == "letter-1@example.com"
     assert mail.flag_reason is None
