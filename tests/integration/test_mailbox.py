@@ -333,3 +333,29 @@ def test_s3_keys_arrive_url_encoded() -> None:
     assert stored_letters({"Event": "s3:TestEvent"}) == []
     deleted = {**record, "eventName": "ObjectRemoved:Delete"}
     assert stored_letters({"Records": [deleted]}) == []
+
+
+def test_the_appeal_stream_consumers_take_mailbox_appeals_and_notes(
+    mailbox: Mailbox, client: Any
+) -> None:
+    from tests.integration.test_events import stream_records
+
+    # Given a letter's appeal and a reply's note on the appeals table's stream
+    mailbox.deliver(plain_letter("stream-1@example.com", "噪音扰民，夜间施工", "夜间施工噪音"))
+    mailbox.deliver(
+        plain_letter(
+            "stream-2@example.com", "昨晚又施工了", "Re", In_Reply_To="<stream-1@example.com>"
+        )
+    )
+    assert appeals_of(SENDER)[0].timeline[-1].type == "citizen_note"
+    records = stream_records()
+    # When every consumer of the stream reads them, Then none fails
+    for handler in (
+        "appeal_activity",
+        "appeal_routing",
+        "appeal_statistics",
+        "appeal_topics",
+        "appeal_notifications",
+    ):
+        result = client.lambda_.invoke(handler, {"Records": records}).payload
+        assert result == {"batchItemFailures": []}, handler
