@@ -13,7 +13,6 @@ from chalicelib.handlers.http.base import (
     json_response,
     page_params,
 )
-from chalicelib.services import mailbox
 
 bp = Blueprint(__name__)
 
@@ -39,6 +38,9 @@ bp = Blueprint(__name__)
     responses={200: schemas.listing(schemas.MAIL_LETTER)},
 )
 def list_letters(_principal: Principal) -> Response:
+    # The mail parser and templates load only where letters are handled (cold start).
+    from chalicelib.services import mailbox
+
     limit, cursor = page_params(bp.current_request)
     params = dict(bp.current_request.query_params or {})
     return json_response(mailbox.list_letters(params, limit, cursor))
