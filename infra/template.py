@@ -40,6 +40,8 @@ REPORT_SENDER = "ReportSender"  # the parameter naming the reports' From address
 REPORT_FUNCTIONS = ("DailyReport", "WeeklyReport")
 MAILBOX_ADDRESS = "MailboxAddress"  # the parameter naming the mayor's mailbox address
 INBOX_BUCKET = "InboxBucket"
+MAILBOX_FUNCTION = "ReceiveMail"
+MAILBOX_MEMORY_MB = 1024
 
 
 def _camel(text: str) -> str:
@@ -727,6 +729,9 @@ def add_mailbox(template: dict[str, Any], functions: list[str], stage: str) -> N
     for function in functions:
         variables = resources[function]["Properties"]["Environment"]["Variables"]
         variables[MAILBOX_VARIABLE] = {"Ref": MAILBOX_ADDRESS}
+    if MAILBOX_FUNCTION in resources:
+        # A letter may be 40 MB (SES's limit), held raw and decoded while it is read.
+        resources[MAILBOX_FUNCTION]["Properties"]["MemorySize"] = MAILBOX_MEMORY_MB
     queue = queue_logical_id("mailbox")
     # Named, so the queue policy can name the bucket before the bucket exists (S3 checks
     # that it may write to the queue when the notification is set up).

@@ -259,6 +259,7 @@ def acknowledgement(mail: InboundMail, appeal: Appeal) -> outgoing.Mail:
 
 
 def _acknowledge(mail: InboundMail, appeal: Appeal) -> None:
+    """Best effort: the appeal and the letter's record are written before this."""
     try:
         outgoing.send(acknowledgement(mail, appeal))
     except outgoing.SendFailed as exc:
@@ -266,6 +267,10 @@ def _acknowledge(mail: InboundMail, appeal: Appeal) -> None:
         logger.warning(
             "acknowledgement not sent", extra={"appeal_id": appeal.id, "error": str(exc)}
         )
+        metrics.add_metric(name="MailboxAckFailed", unit="Count", value=1)
+    except (ValueError, TypeError):
+        # An address the mail library cannot write (the letter was still taken).
+        logger.exception("acknowledgement not written", extra={"appeal_id": appeal.id})
         metrics.add_metric(name="MailboxAckFailed", unit="Count", value=1)
 
 
