@@ -12,6 +12,7 @@ finished by its redelivery without a second appeal.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +45,7 @@ REASON_NO_SENDER = "no-sender"
 REASON_CLOSED = "appeal-closed"
 REASON_INVALID = "invalid"
 SUBJECT_SHOWN = 200
+_REPLIED = re.compile(r"^\s*re\s*:", re.IGNORECASE)
 
 
 def _owner(mail: InboundMail) -> Principal:
@@ -249,7 +251,7 @@ def acknowledgement(mail: InboundMail, appeal: Appeal) -> outgoing.Mail:
     thread = None if mail.message_id.startswith("sha256:") else f"<{mail.message_id}>"
     return outgoing.Mail(
         to=mail.sender,
-        subject=f"Re: {subject} [诉求编号 {appeal.id}]",
+        subject=f"{'' if _REPLIED.match(subject) else 'Re: '}{subject} [诉求编号 {appeal.id}]",
         text=env.get_template("mailbox_ack.txt").render(**context),
         html=env.get_template("mailbox_ack.html").render(**context),
         name=f"mailbox-{appeal.id}",

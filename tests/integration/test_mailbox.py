@@ -359,3 +359,21 @@ def test_the_appeal_stream_consumers_take_mailbox_appeals_and_notes(
     ):
         result = client.lambda_.invoke(handler, {"Records": records}).payload
         assert result == {"batchItemFailures": []}, handler
+
+
+def test_the_acknowledgement_does_not_stack_reply_prefixes() -> None:
+    from chalicelib.domain.appeal import Channel, Kind
+    from chalicelib.domain.inbound_mail import InboundMail
+    from chalicelib.services.mailbox import acknowledgement
+
+    at = "2026-11-28T09:30:00.000+08:00"
+    name = "<b>李四</b>"
+    appeal = Appeal(
+        "20261128-7K3M9Q2P", State.SUBMITTED, Kind.CONSULTATION, Channel.MAILBOX,
+        "路灯", "路灯不亮", "mail:x", at, at, contact={"name": name},
+    )  # fmt: skip
+    mail = InboundMail("m@x", "a@example.com", "", "RE: 路灯", "路灯不亮", (), 10)
+    ack = acknowledgement(mail, appeal)
+    assert ack.subject == "RE: 路灯 [诉求编号 20261128-7K3M9Q2P]"
+    assert ack.in_reply_to == "<m@x>" and ack.to == "a@example.com"
+    assert "&lt;b&gt;李四&lt;/b&gt;" in ack.html and name in ack.text  # escaped in HTML only
