@@ -152,12 +152,12 @@ def _unescape(text: str) -> str:
 
 
 def _raw_header(message: Message, name: str) -> str | None:
-    """The header as it came, before any decoding (the last one, like ``message[name]``)."""
-    found = None
+    """The header as it came, before any decoding (the first, topmost one, as
+    ``message[name]`` finds it)."""
     for key, value in message.raw_items():
         if key.lower() == name.lower():
-            found = value
-    return str(found) if found is not None else None
+            return str(value)
+    return None
 
 
 def _message_ids(raw: str | None) -> list[str]:
