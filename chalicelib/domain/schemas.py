@@ -522,7 +522,7 @@ MARK_READ = _body(
 
 MAIL_LETTER = {
     "type": "object",
-    "required": ["id", "received_at", "sender", "subject", "status", "size", "raw_url"],
+    "required": ["id", "received_at", "sender", "subject", "status", "size"],
     "properties": {
         "id": {"type": "string", "description": "The letter's Message-ID (or a digest)"},
         "received_at": {"type": "string", "format": "date-time"},
@@ -540,7 +540,10 @@ MAIL_LETTER = {
             "properties": {"kept": {"type": "integer"}, "ignored": {"type": "integer"}},
         },
         "appeal_id": {"type": ["string", "null"]},
-        "raw_url": {"type": "string", "description": "The raw message (message/rfc822)"},
+        "raw_url": {
+            "type": "string",
+            "description": "Operators only: the raw message (message/rfc822)",
+        },
         "raw_url_expires_at": {"type": "string", "format": "date-time"},
     },
 }

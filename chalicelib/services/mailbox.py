@@ -279,18 +279,25 @@ def _acknowledge(mail: InboundMail, appeal: Appeal) -> None:
 # -- the operators' list ----------------------------------------------------------------
 
 
-def list_letters(params: dict[str, str], limit: int, cursor: str | None) -> dict[str, Any]:
+def list_letters(
+    viewer: Principal, params: dict[str, str], limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """Flagged letters for the platform center. The operator, who handles them, gets a
+    link to each raw letter; an admin (personal data masked, as everywhere) gets the
+    subject masked and no link."""
     status = params.get("status") or store.FLAGGED
     if status != store.FLAGGED:
         raise ValidationFailed.one("status", f"must be {store.FLAGGED}")
     letters, next_cursor = store.page_flagged(limit, cursor)
+    handler = viewer.role is Role.OPERATOR
     expires = clock.iso(clock.now() + timedelta(seconds=RAW_URL_SECONDS))
-    items = [
-        {
+    items = []
+    for letter in letters:
+        item: dict[str, Any] = {
             "id": letter.message_id,
             "received_at": letter.received_at,
             "sender": letter.sender_masked,
-            "subject": letter.subject,
+            "subject": letter.subject if handler else mask_text(letter.subject) or "",
             "status": letter.status,
             "reason": letter.reason,
             "size": letter.size,
@@ -299,9 +306,9 @@ def list_letters(params: dict[str, str], limit: int, cursor: str | None) -> dict
                 "ignored": letter.attachments_ignored,
             },
             "appeal_id": letter.appeal_id,
-            "raw_url": inbox.presign_download(letter.s3_key, RAW_URL_SECONDS),
-            "raw_url_expires_at": expires,
         }
-        for letter in letters
-    ]
+        if handler:
+            item["raw_url"] = inbox.presign_download(letter.s3_key, RAW_URL_SECONDS)
+            item["raw_url_expires_at"] = expires
+        items.append(item)
     return {"items": items, "next_cursor": next_cursor}

@@ -22,8 +22,8 @@ bp = Blueprint(__name__)
     "/mailbox/messages",
     "GET",
     summary="Letters to the mayor's mailbox waiting for an operator (auto-replies, bounces, "
-    "no text, refused, an appeal already closed), newest first, each with a link to the "
-    "raw message valid 5 minutes",
+    "no text, refused, an appeal already closed), newest first; operators get a link to "
+    "each raw message, valid 5 minutes (admins: subject masked, no link)",
     roles=(Role.OPERATOR, Role.ADMIN),
     tag="mailbox",
     query=(
@@ -37,10 +37,10 @@ bp = Blueprint(__name__)
     ),
     responses={200: schemas.listing(schemas.MAIL_LETTER)},
 )
-def list_letters(_principal: Principal) -> Response:
+def list_letters(principal: Principal) -> Response:
     # The mail parser and templates load only where letters are handled (cold start).
     from chalicelib.services import mailbox
 
     limit, cursor = page_params(bp.current_request)
     params = dict(bp.current_request.query_params or {})
-    return json_response(mailbox.list_letters(params, limit, cursor))
+    return json_response(mailbox.list_letters(principal, params, limit, cursor))
