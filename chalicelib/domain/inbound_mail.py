@@ -39,6 +39,8 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "im
 
 AUTO_PRECEDENCE = frozenset({"auto_reply", "bulk", "junk", "list"})
 ROBOT_SENDERS = frozenset({"mailer-daemon", "postmaster"})
+# Machines that say they take no answer (notifications, SES's own verification mail).
+NO_REPLY_SENDERS = frozenset({"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply"})
 
 # Why a letter waits for an operator instead of becoming an appeal.
 REASON_AUTO_REPLY = "auto-reply"
@@ -284,6 +286,8 @@ def _auto_reason(message: Message, sender: str) -> str | None:
         return REASON_BOUNCE
     auto = _raw_header(message, "Auto-Submitted")
     if auto is not None and auto.split(";")[0].strip().lower() != "no":
+        return REASON_AUTO_REPLY
+    if local.split("+", 1)[0] in NO_REPLY_SENDERS or local.startswith(("noreply", "no-reply")):
         return REASON_AUTO_REPLY
     if _raw_header(message, "X-Autoreply") is not None:
         return REASON_AUTO_REPLY

@@ -185,6 +185,15 @@ def test_bounces_are_recognised() -> None:
     assert read(daemon).flag_reason == inbound_mail.REASON_BOUNCE
 
 
+@pytest.mark.parametrize(
+    "sender", ["no-reply-aws@amazon.com", "noreply@example.com", "DoNotReply@example.com"]
+)
+def test_no_reply_senders_are_machines(sender: str) -> None:
+    notice = MIMEText("Please click the link to verify", "plain", "utf-8")
+    notice["From"] = sender
+    assert read(notice).flag_reason == inbound_mail.REASON_AUTO_REPLY
+
+
 def test_a_letter_without_message_id_is_keyed_by_its_bytes() -> None:
     message = MIMEText("内容", "plain", "utf-8")
     message["From"] = "a@example.com"
