@@ -81,3 +81,10 @@ def test_the_note_is_the_owner_s_own_words_masked_for_supervisors_hidden_from_th
     assert operator["note"] == TEXT
     public = after.view(None)["timeline"]
     assert NOTE_EVENT not in [e["type"] for e in public]
+
+
+def test_followers_are_told_in_words() -> None:
+    from chalicelib.domain.notifications import text_for
+
+    _, text = text_for("appeal.updated", "路灯", {"event": NOTE_EVENT})
+    assert text == "您关注的“路灯”有新进展：诉求人补充了情况。"
