@@ -21,8 +21,10 @@ from chalicelib.handlers.http import (
     webhooks,
     wechat,
 )
+from chalicelib.handlers.http import mailbox as mailbox_api
 from chalicelib.handlers.http import open311 as open311_api
 from chalicelib.handlers.http.base import as_problem, secure_headers
+from chalicelib.handlers.queues import mailbox as mailbox_queue
 from chalicelib.handlers.queues import notifications as notification_queue
 from chalicelib.handlers.schedules import closing, rankings, sla
 from chalicelib.handlers.schedules import reports as report_schedules
@@ -54,6 +56,8 @@ for blueprint in (
     hotline.bp,
     rating_links.bp,
     wechat.bp,
+    mailbox_api.bp,
+    mailbox_queue.bp,
 ):
     app.register_blueprint(blueprint)
 

@@ -17,6 +17,9 @@ STAGE_VARIABLE = "MINSHENG_STAGE"
 # Reports are sent from this address (an SES identity); a deployed stage must name it.
 REPORT_SENDER = "MINSHENG_REPORT_SENDER"
 LOCAL_REPORT_SENDER = "reports@minsheng.localhost"
+# Letters to the mayor's mailbox are written to this address (the stack's parameter).
+MAILBOX_ADDRESS = "MINSHENG_MAILBOX_ADDRESS"
+LOCAL_MAILBOX_ADDRESS = "mailbox@minsheng.localhost"
 # Local stages also write every sent email here as files a person can open.
 OUTBOX = "MINSHENG_OUTBOX_DIR"
 
@@ -68,6 +71,11 @@ class Settings:
     rating_links_table: str
     # The WeChat official account's token and ids (a Secrets Manager secret's name).
     wechat_secret: str
+    # The mayor's mailbox (区长信箱): received letters, the bucket SES stores them in, and
+    # the address letters are written to (acknowledgements are sent from it).
+    mail_table: str = ""
+    inbox_bucket: str = ""
+    mailbox_address: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -162,6 +170,7 @@ def resource_fields() -> list[str]:
     names = [f.name for f in fields(Settings)]
     return [n for n in names if n.endswith(("_table", "_queue"))] + [
         "media_bucket",
+        "inbox_bucket",
         "user_pool_id",
         "user_pool_client_id",
     ]
@@ -260,6 +269,9 @@ def load_settings() -> Settings:
         api_keys_table=env.get("MINSHENG_API_KEYS_TABLE", f"{prefix}-api-keys"),
         rating_links_table=env.get("MINSHENG_RATING_LINKS_TABLE", f"{prefix}-rating-links"),
         wechat_secret=env.get("MINSHENG_WECHAT_SECRET", f"{prefix}/wechat"),
+        mail_table=env.get("MINSHENG_MAIL_TABLE", f"{prefix}-mail"),
+        inbox_bucket=env.get("MINSHENG_INBOX_BUCKET", f"{prefix}-inbox"),
+        mailbox_address=env.get(MAILBOX_ADDRESS) or LOCAL_MAILBOX_ADDRESS,
     )
 
 

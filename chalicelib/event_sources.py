@@ -67,6 +67,10 @@ DELIVERY_ATTEMPTS = len(DELIVERY_RETRY_SECONDS) + 1
 # The delivering function's Lambda timeout: ten messages, five seconds each at most.
 DELIVERY_FUNCTION_TIMEOUT_SECONDS = 60
 
+# A letter that fails this many times (the store unreachable, a bug) waits in the mailbox's
+# dead-letter queue; the raw letter stays in the inbox bucket either way.
+MAILBOX_ATTEMPTS = 5
+
 QUEUES = {
     q.name: q
     for q in (
@@ -86,6 +90,16 @@ QUEUES = {
             alarm_depth=1,
             url_setting="notifications_dead_letter_queue",
         ),
+        # The inbox bucket announces each letter SES stored (S3 event notifications).
+        Queue(
+            "mailbox",
+            retention_seconds=4 * 86400,
+            alarm_depth=100,
+            visibility_timeout_seconds=6 * DELIVERY_FUNCTION_TIMEOUT_SECONDS,
+            dead_letter="mailbox-dead-letter",
+            max_receive_count=MAILBOX_ATTEMPTS,
+        ),
+        Queue("mailbox-dead-letter", retention_seconds=14 * 86400, alarm_depth=1),
     )
 }
 
@@ -100,7 +114,11 @@ class QueueConsumer:
 
 
 QUEUE_CONSUMERS = {
-    c.name: c for c in (QueueConsumer("deliver_notifications", "notifications", batch_size=10),)
+    c.name: c
+    for c in (
+        QueueConsumer("deliver_notifications", "notifications", batch_size=10),
+        QueueConsumer("receive_mail", "mailbox", batch_size=5),
+    )
 }
 
 STREAM_CONSUMERS = {

@@ -12,7 +12,8 @@ is found through ``chalicelib/config.py``):
   ``pool:<field>``                the user pool
   ``secrets:<field>``             the secrets whose names start with the field's value
                                   (``wechat_secret``: the one secret it names)
-  ``identity:<field>``            the SES identity a setting names (the report sender)
+  ``identity:<field>``            the SES identity a setting names (the report sender, the
+                                  mayor's mailbox)
   ``sms:phone-numbers``           SMS to phone numbers (SNS has no ARN for them: ``*``)
 """
 
@@ -27,6 +28,7 @@ _NOTIFICATIONS = "table:notifications_table"
 _QUEUE = "queue:notifications_queue"
 _DEAD_LETTERS = "queue:notifications_dead_letter_queue"
 _SECRETS = "secrets:webhook_secret_prefix"
+_MAIL = "table:mail_table"
 
 
 def _index(name: str) -> Grant:
@@ -115,6 +117,10 @@ _API: frozenset[Grant] = frozenset(
         ("secretsmanager:GetSecretValue", "secrets:wechat_secret"),
         # Submission limits: each window's counter, taken in one transaction.
         ("dynamodb:UpdateItem", "table:limits_table"),
+        # The mayor's mailbox: flagged letters listed, each with a presigned link to the
+        # raw letter.
+        ("dynamodb:Query", "index:mail_table/flagged"),
+        ("s3:GetObject", "objects:inbox_bucket/inbox/"),
     }
 )
 
@@ -220,6 +226,25 @@ NEEDS: dict[str, frozenset[Grant]] = {
             _index("supervision"),
             ("dynamodb:BatchGetItem", _APPEALS),
             ("ses:SendEmail", "identity:report_sender"),
+        }
+    ),
+    # The mayor's mailbox: the letter SES stored, its record (claimed once, finished, the
+    # thread's earlier letters), the appeal it makes (photos through the uploads path, as
+    # the one intake validation checks them) or the note it adds, the acknowledgement.
+    "ReceiveMail": frozenset(
+        {
+            ("s3:GetObject", "objects:inbox_bucket/inbox/"),
+            ("dynamodb:PutItem", _MAIL),
+            ("dynamodb:GetItem", _MAIL),
+            ("dynamodb:UpdateItem", _MAIL),
+            ("dynamodb:BatchGetItem", _MAIL),
+            ("dynamodb:GetItem", _APPEALS),
+            ("dynamodb:PutItem", _APPEALS),
+            ("dynamodb:GetItem", "table:settings_table"),
+            ("s3:PutObject", "objects:media_bucket/uploads/"),
+            ("s3:GetObject", "objects:media_bucket/uploads/"),
+            ("s3:PutObject", "objects:media_bucket/attached/"),
+            ("ses:SendEmail", "identity:mailbox_address"),
         }
     ),
     "WeeklyReport": frozenset(

@@ -42,6 +42,10 @@ REPORT_FUNCTIONS = ("DailyReport", "WeeklyReport")
 # rating links the notifications consumer sends.
 LINK_FUNCTIONS = (*REPORT_FUNCTIONS, "DeliverNotifications")
 WECHAT_SECRET = "WeChatSecret"
+MAILBOX_ADDRESS = "MailboxAddress"  # the parameter naming the mayor's mailbox address
+INBOX_BUCKET = "InboxBucket"
+MAILBOX_FUNCTION = "ReceiveMail"
+MAILBOX_MEMORY_MB = 1024
 
 
 def _camel(text: str) -> str:
@@ -78,6 +82,7 @@ def resource_ids() -> dict[str, str]:
     ids.update(
         media_bucket="MediaBucket", user_pool_id="UserPool", user_pool_client_id="UserPoolClient"
     )
+    ids.update(inbox_bucket=INBOX_BUCKET)
     missing = set(resource_fields()) - set(ids)
     if missing:
         raise LookupError(f"no resource in the template for {sorted(missing)}")
@@ -193,6 +198,39 @@ def bucket_resources() -> dict[str, Any]:
     }
 
 
+def inbox_bucket_resource() -> dict[str, Any]:
+    """Where SES stores letters to the mayor's mailbox: private, encrypted, kept
+    ``INBOX_KEEP_DAYS`` (the raw letter is the record of what the citizen wrote)."""
+    from chalicelib.integrations.inbox import INBOX_PREFIX
+    from chalicelib.local.provision import INBOX_KEEP_DAYS, PUBLIC_ACCESS_BLOCK
+
+    return {
+        INBOX_BUCKET: {
+            "Type": "AWS::S3::Bucket",
+            **RETAIN,
+            "Properties": {
+                "PublicAccessBlockConfiguration": PUBLIC_ACCESS_BLOCK,
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "keep-letters",
+                            "Status": "Enabled",
+                            "Prefix": INBOX_PREFIX,
+                            "ExpirationInDays": INBOX_KEEP_DAYS,
+                        }
+                    ]
+                },
+            },
+        }
+    }
+
+
 def identity_resources() -> dict[str, Any]:
     from chalicelib.local import provision as spec
 
@@ -281,7 +319,12 @@ def data_outputs() -> dict[str, Any]:
 def data_template() -> dict[str, Any]:
     """Tables, queues and the bucket, with their names as outputs: the resources whose
     data outlives a deployment (and what moto's CloudFormation can create)."""
-    resources = {**table_resources(), **queue_resources(), **bucket_resources()}
+    resources = {
+        **table_resources(),
+        **queue_resources(),
+        **bucket_resources(),
+        **inbox_bucket_resource(),
+    }
     outputs = {k: v for k, v in data_outputs().items() if v["Value"].get("Ref") in resources}
     for name in QUEUES:
         outputs[f"{queue_logical_id(name)}Url"] = {"Value": {"Ref": queue_logical_id(name)}}
@@ -312,6 +355,11 @@ def _resolve(resource: str) -> Any:
         }
     if kind == "secrets" and rest == "wechat_secret":
         return {"Ref": WECHAT_SECRET}  # the secret's ARN: that one secret alone
+    if kind == "identity" and rest == "mailbox_address":
+        return {
+            "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
+            f"${{{MAILBOX_ADDRESS}}}"
+        }
     if kind == "identity" and rest == "report_sender":
         return {
             "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
@@ -629,6 +677,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
     resources.update(table_resources())
     resources.update(queue_resources())
     resources.update(bucket_resources())
+    resources.update(inbox_bucket_resource())
     resources.update(identity_resources())
     resources.update(wechat_resources())
 
@@ -671,6 +720,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
         add_throttling(template, api)
     resources.update(alarm_resources(functions, api_stage))
     add_report_sender(template, functions, api_stage)
+    add_mailbox(template, functions, stage)
 
     outputs = template.setdefault("Outputs", {})
     outputs.update(data_outputs())
@@ -777,3 +827,148 @@ def add_report_sender(template: dict[str, Any], functions: list[str], api_stage:
             ComparisonOperator="GreaterThanOrEqualToThreshold",
         )
     )
+
+
+def add_mailbox(template: dict[str, Any], functions: list[str], stage: str) -> None:
+    """The mayor's mailbox (区长信箱): SES receives mail for the ``MailboxAddress``
+    parameter into the inbox bucket (a receipt rule set: CloudFormation cannot make it the
+    active one; see README), the bucket announces each letter on the ``mailbox`` queue, the
+    ``receive_mail`` function reads it; acknowledgements are sent from the same address."""
+    from chalicelib.config import MAILBOX_ADDRESS as MAILBOX_VARIABLE
+    from chalicelib.integrations.inbox import INBOX_PREFIX
+
+    template["Parameters"][MAILBOX_ADDRESS] = {
+        "Type": "String",
+        "Description": "The mayor's mailbox address (区长信箱): SES receives its mail (its "
+        "domain verified in SES, MX to SES inbound) and answers from it",
+        "AllowedPattern": "[^@\\s]+@[^@\\s]+\\.[^@\\s]+",
+    }
+    resources = template["Resources"]
+    for function in functions:
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        variables[MAILBOX_VARIABLE] = {"Ref": MAILBOX_ADDRESS}
+    if MAILBOX_FUNCTION in resources:
+        # A letter may be 40 MB (SES's limit), held raw and decoded while it is read.
+        resources[MAILBOX_FUNCTION]["Properties"]["MemorySize"] = MAILBOX_MEMORY_MB
+    queue = queue_logical_id("mailbox")
+    # Named, so the queue policy can name the bucket before the bucket exists (S3 checks
+    # that it may write to the queue when the notification is set up).
+    bucket_name = {"Fn::Sub": f"minsheng-{stage}-inbox-${{AWS::AccountId}}-${{AWS::Region}}"}
+    bucket_arn = {
+        "Fn::Sub": f"arn:${{AWS::Partition}}:s3:::minsheng-{stage}-inbox-${{AWS::AccountId}}"
+        "-${AWS::Region}"
+    }
+    inbox = resources[INBOX_BUCKET]
+    inbox["DependsOn"] = ["MailboxQueuePolicy"]
+    inbox["Properties"]["BucketName"] = bucket_name
+    inbox["Properties"]["NotificationConfiguration"] = {
+        "QueueConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Queue": {"Fn::GetAtt": [queue, "Arn"]},
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": INBOX_PREFIX}]}},
+            }
+        ]
+    }
+    account = {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    resources.update(
+        {
+            "MailboxQueuePolicy": {
+                "Type": "AWS::SQS::QueuePolicy",
+                "Properties": {
+                    "Queues": [{"Ref": queue}],
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "s3.amazonaws.com"},
+                                "Action": "sqs:SendMessage",
+                                "Resource": {"Fn::GetAtt": [queue, "Arn"]},
+                                "Condition": {
+                                    "ArnEquals": {"aws:SourceArn": bucket_arn},
+                                    "StringEquals": account,
+                                },
+                            }
+                        ],
+                    },
+                },
+            },
+            "InboxBucketPolicy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": {"Ref": INBOX_BUCKET},
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "SesStoresLetters",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ses.amazonaws.com"},
+                                "Action": "s3:PutObject",
+                                "Resource": {"Fn::Sub": f"${{{INBOX_BUCKET}.Arn}}/{INBOX_PREFIX}*"},
+                                "Condition": {"StringEquals": account},
+                            },
+                            {
+                                "Sid": "TlsOnly",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [
+                                    {"Fn::GetAtt": [INBOX_BUCKET, "Arn"]},
+                                    {"Fn::Sub": f"${{{INBOX_BUCKET}.Arn}}/*"},
+                                ],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            },
+                        ],
+                    },
+                },
+            },
+            f"{MAILBOX_ADDRESS}Identity": {
+                "Type": "AWS::SES::EmailIdentity",
+                "Properties": {"EmailIdentity": {"Ref": MAILBOX_ADDRESS}},
+            },
+            "MailboxRuleSet": {
+                "Type": "AWS::SES::ReceiptRuleSet",
+                "Properties": {"RuleSetName": {"Fn::Sub": "${AWS::StackName}-mailbox"}},
+            },
+            "MailboxRule": {
+                "Type": "AWS::SES::ReceiptRule",
+                "DependsOn": ["InboxBucketPolicy"],
+                "Properties": {
+                    "RuleSetName": {"Ref": "MailboxRuleSet"},
+                    "Rule": {
+                        "Name": {"Fn::Sub": "${AWS::StackName}-letters"},
+                        "Enabled": True,
+                        "ScanEnabled": True,
+                        "TlsPolicy": "Optional",
+                        "Recipients": [{"Ref": MAILBOX_ADDRESS}],
+                        "Actions": [
+                            {
+                                "S3Action": {
+                                    "BucketName": {"Ref": INBOX_BUCKET},
+                                    "ObjectKeyPrefix": INBOX_PREFIX,
+                                }
+                            }
+                        ],
+                    },
+                },
+            },
+        }
+    )
+    resources.update(
+        _alarm(
+            "MailboxAckFailed",
+            "SES refused a mailbox acknowledgement (the appeal was recorded)",
+            Namespace="Minsheng",
+            MetricName="MailboxAckFailed",
+            Dimensions=[{"Name": "service", "Value": "minsheng"}],
+            Statistic="Sum",
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+    )
+    template.setdefault("Outputs", {})["MailboxRuleSet"] = {
+        "Description": "Make it active once: aws ses set-active-receipt-rule-set --rule-set-name",
+        "Value": {"Ref": "MailboxRuleSet"},
+    }

@@ -489,6 +489,44 @@ class LimitModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class FlaggedMailIndex(GlobalSecondaryIndex["MailModel"]):
+    """Sparse: letters waiting for an operator (auto-replies, bounces, no text, refused),
+    newest first."""
+
+    class Meta:
+        index_name = "flagged"
+        projection = AllProjection()
+
+    flagged = UnicodeAttribute(hash_key=True)
+    received_at = UnicodeAttribute(range_key=True)
+
+
+class MailModel(Model):
+    """A letter to the mayor's mailbox (区长信箱), one per Message-ID (or digest of the raw
+    message when it has none): the first write claims it, so a letter delivered twice is
+    one appeal. The raw message stays in the inbox bucket under ``s3_key``."""
+
+    class Meta(_Meta):
+        table_name = _S.mail_table
+
+    message_id = UnicodeAttribute(hash_key=True)
+    s3_key = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    sender = UnicodeAttribute()  # the owner key of the From address (domain/identities.py)
+    sender_masked = UnicodeAttribute()  # z***@example.com, for the operators' list
+    subject = UnicodeAttribute(default="")
+    size = NumberAttribute(default=0)
+    status = UnicodeAttribute()  # received (being handled), appeal, note, flagged
+    reason = UnicodeAttribute(null=True)
+    appeal_id = UnicodeAttribute(null=True)  # reserved when received; the appeal or noted one
+    attachments_kept = NumberAttribute(default=0)
+    attachments_ignored = NumberAttribute(default=0)
+    flagged = UnicodeAttribute(null=True)  # "flagged" while an operator should look
+
+    flagged_list = FlaggedMailIndex()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AppealModel,
     CommentModel,
@@ -505,4 +543,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ApiKeyModel,
     RatingLinkModel,
     LimitModel,
+    MailModel,
 )

@@ -46,6 +46,8 @@ class State(StrEnum):
 
 
 TERMINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED})
+# The citizen's own words added to an open appeal after submitting it (a reply by mail).
+NOTE_EVENT = "citizen_note"
 # States in which an appeal flagged public may be shown to the public: vetted by the center
 # and not thrown out.
 PUBLIC_STATES = frozenset(
@@ -93,11 +95,12 @@ OWNER_EVENT_TYPES = frozenset(
         "rework_requested",
         "merged",
         "closed",
+        NOTE_EVENT,
     }
 )
 # Notes the citizen reads on their own timeline: the reason their appeal was not taken,
 # and their own words.
-OWNER_NOTES = frozenset({"rejected", "rated", "rework_requested", "submitted"})
+OWNER_NOTES = frozenset({"rejected", "rated", "rework_requested", "submitted", NOTE_EVENT})
 # Event data the citizen reads, per event type.
 OWNER_DATA = {
     "submitted": ("channel",),

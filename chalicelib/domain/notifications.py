@@ -240,6 +240,7 @@ EVENT_NAMES = {
     "extension_decided": "延期已审批",
     "commented": "领导批示",
     "media_published": "照片已公开",
+    "citizen_note": "诉求人补充了情况",
 }
 
 

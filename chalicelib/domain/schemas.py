@@ -339,6 +339,23 @@ RATING = _body(
     },
 )
 COMMENT = _body("Comment", ["text"], {"text": _text(2000)})
+# The citizen's own note on their open appeal (a reply to the mayor's mailbox): the text,
+# photos already stored for it, and where it came from.
+CITIZEN_NOTE = _body(
+    "CitizenNote",
+    ["text"],
+    {
+        "text": _text(4000),
+        "media": {
+            "type": "array",
+            "maxItems": MAX_MEDIA,
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1, "maxLength": 256},
+        },
+        "channel": {"type": "string", "enum": [c.value for c in Channel]},
+        "source": {"type": "string", "maxLength": 64},
+    },
+)
 PUBLISH_MEDIA = _body(
     "PublishMedia",
     ["index", "public"],
@@ -527,3 +544,33 @@ MARK_READ = _body(
         }
     },
 )
+
+# -- the mayor's mailbox ------------------------------------------------------------------
+
+MAIL_LETTER = {
+    "type": "object",
+    "required": ["id", "received_at", "sender", "subject", "status", "size"],
+    "properties": {
+        "id": {"type": "string", "description": "The letter's Message-ID (or a digest)"},
+        "received_at": {"type": "string", "format": "date-time"},
+        "sender": {"type": "string", "description": "The From address, masked"},
+        "subject": {"type": "string"},
+        "status": {"type": "string", "enum": ["appeal", "note", "flagged"]},
+        "reason": {
+            "type": ["string", "null"],
+            "description": "auto-reply, bounce, no-text, no-sender, appeal-closed: <id>, "
+            "invalid: <fields>",
+        },
+        "size": {"type": "integer", "description": "Bytes of the raw message"},
+        "attachments": {
+            "type": "object",
+            "properties": {"kept": {"type": "integer"}, "ignored": {"type": "integer"}},
+        },
+        "appeal_id": {"type": ["string", "null"]},
+        "raw_url": {
+            "type": "string",
+            "description": "Operators only: the raw message (message/rfc822)",
+        },
+        "raw_url_expires_at": {"type": "string", "format": "date-time"},
+    },
+}

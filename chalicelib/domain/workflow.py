@@ -16,8 +16,9 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain import clock, photos
-from chalicelib.domain.appeal import Appeal, Event, Kind, State
+from chalicelib.domain.appeal import NOTE_EVENT, TERMINAL_STATES, Appeal, Event, Kind, State
 from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.schemas import MAX_MEDIA
 from chalicelib.domain.working_calendar import WorkingCalendar
 from chalicelib.errors import Conflict, ValidationFailed
 
@@ -42,6 +43,7 @@ class Action(StrEnum):
     REWORK = "rework"
     AUTO_CLOSE = "auto_close"
     PUBLISH_MEDIA = "publish_media"
+    ADD_NOTE = "add_note"  # the citizen adds to their own open appeal (a reply by mail)
 
 
 class Deadlines(StrEnum):
@@ -129,6 +131,9 @@ TRANSITIONS: dict[Action, Transition] = {
             None,
             _roles(OPERATOR),
             photos.PUBLISHED_EVENT,
+        ),
+        Transition(
+            Action.ADD_NOTE, frozenset(State) - TERMINAL_STATES, None, _roles(CITIZEN), NOTE_EVENT
         ),
     )
 }
@@ -344,6 +349,17 @@ def check_photo_index(appeal: Appeal, index: int) -> None:
         )
 
 
+def _add_note(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    """The citizen's own words added to an open appeal, with any photos that still fit."""
+    room = max(0, MAX_MEDIA - len(appeal.media))
+    added = [k for k in p.get("media", []) if k not in appeal.media][:room]
+    appeal.media = [*appeal.media, *added]
+    data: dict[str, Any] = {k: p[k] for k in ("channel", "source") if p.get(k)}
+    if added:
+        data["media"] = added
+    return p["text"], data
+
+
 def _nothing(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
     return p.get("note"), {}
 
@@ -365,6 +381,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.REWORK: _rework,
     Action.AUTO_CLOSE: _nothing,
     Action.PUBLISH_MEDIA: _publish_media,
+    Action.ADD_NOTE: _add_note,
 }
 
 

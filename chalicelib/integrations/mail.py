@@ -26,6 +26,10 @@ class Mail:
     text: str
     html: str
     name: str  # what the outbox files are called (period and report), without the recipient
+    # An answer to a letter: sent from this address instead of the reports' sender, in the
+    # thread of the letter's Message-ID (``<...>``).
+    sender: str | None = None
+    in_reply_to: str | None = None
 
 
 def mime(mail: Mail, sender: str) -> bytes:
@@ -40,7 +44,10 @@ def mime(mail: Mail, sender: str) -> bytes:
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = make_msgid(domain=domain or None)
-    message["Auto-Submitted"] = "auto-generated"
+    message["Auto-Submitted"] = "auto-replied" if mail.in_reply_to else "auto-generated"
+    if mail.in_reply_to:
+        message["In-Reply-To"] = mail.in_reply_to
+        message["References"] = mail.in_reply_to
     message.set_content(mail.text, subtype="plain", charset="utf-8")
     message.add_alternative(mail.html, subtype="html", charset="utf-8")
     return message.as_bytes()
@@ -50,7 +57,7 @@ def send(mail: Mail) -> str:
     """Send ``mail``; returns SES's message id, or raises SendFailed."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    sender = settings().report_sender
+    sender = mail.sender or settings().report_sender
     raw = mime(mail, sender)
     try:
         answer = client("sesv2").send_email(

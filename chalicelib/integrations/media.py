@@ -81,3 +81,15 @@ def delete_object(key: str) -> None:
         client("s3").delete_object(Bucket=settings().media_bucket, Key=key)
     except (BotoCoreError, ClientError) as exc:
         raise ServiceUnavailable("the media store did not accept the delete") from exc
+
+
+def put_object(key: str, data: bytes, content_type: str) -> None:
+    """Store a photo the platform received itself (a letter's attachment)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client("s3").put_object(
+            Bucket=settings().media_bucket, Key=key, Body=data, ContentType=content_type
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise ServiceUnavailable("the media store did not accept the photo") from exc

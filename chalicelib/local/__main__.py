@@ -1,5 +1,10 @@
 import sys
 
+if sys.argv[1:2] == ["mail"]:
+    from chalicelib.local.mail import main as post_letter
+
+    sys.exit(post_letter(sys.argv[2:]))
+
 from chalicelib.local.stack import main
 
 sys.exit(main())

@@ -53,6 +53,9 @@ PUBLIC_ACCESS_BLOCK = {
 }
 # Photos never attached to an appeal are not kept.
 UNATTACHED_UPLOAD_DAYS = 30
+# Letters to the mayor's mailbox are kept this long in the inbox bucket (over a year: the
+# raw letter is the record of what the citizen wrote).
+INBOX_KEEP_DAYS = 400
 
 
 @dataclass(frozen=True)
@@ -219,4 +222,45 @@ def create_wechat_secret(secretsmanager: Any, name: str, token: str, app_id: str
         Name=name,
         Description="WeChat official account: the server token and the AppID",
         SecretString=json.dumps({"token": token, "app_id": app_id}),
+    )
+
+
+def create_inbox_bucket(s3: Any, sqs: Any, bucket: str, region: str) -> None:
+    """The bucket SES stores letters in, announcing each new one on the ``mailbox`` queue
+    (S3 first sends an ``s3:TestEvent`` there, which the consumer skips)."""
+    from chalicelib.integrations.inbox import INBOX_PREFIX
+
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "keep-letters",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": INBOX_PREFIX},
+                    "Expiration": {"Days": INBOX_KEEP_DAYS},
+                }
+            ]
+        },
+    )
+    url = sqs.get_queue_url(QueueName=queue_name("mailbox"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": INBOX_PREFIX}]}},
+                }
+            ]
+        },
     )

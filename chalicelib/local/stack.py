@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     provision.create_queues(aws("sqs"))
     provision.create_media_bucket(aws("s3"), settings().media_bucket, REGION)
     provision.create_email_identity(aws("sesv2"), settings().report_sender)
+    provision.create_inbox_bucket(aws("s3"), aws("sqs"), settings().inbox_bucket, REGION)
+    provision.create_email_identity(aws("sesv2"), settings().mailbox_address)
 
     from chalicelib.domain import clock
 
@@ -157,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         "webhook_secrets": webhook_secrets,
         "wechat": {**wechat, "url": f"{api_url}/wechat"},
         "outbox_dir": str(outbox),
+        "inbox_bucket": settings().inbox_bucket,
+        "mailbox_address": settings().mailbox_address,
         "events_log": str(state / "events.jsonl"),
         "openapi_url": f"{api_url}/openapi.json",
         "dashboard_url": f"{api_url}/",
@@ -219,6 +223,8 @@ def _print_banner(info: dict[str, Any], departments: int, categories: int) -> No
         *[f"    {u['role']:<10} {u['username']:<12} {u['password']}" for u in shown],
         f"    department staff: {len(staff)} users, e.g. {staff[0]['username']} "
         f"{staff[0]['password']}",
+        f"  Mailbox        letters to {info['mailbox_address']}: python -m chalicelib.local "
+        "mail FILE.eml (e.g. chalicelib/local/sample_letter.eml); answers in the outbox",
         f"  Webhooks       signing secrets of the {len(info['webhook_secrets'])} demo departments "
         "in stack.json (webhook_secrets)",
         f"  WeChat         {info['wechat']['url']}   token {info['wechat']['token']} "

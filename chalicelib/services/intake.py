@@ -62,15 +62,18 @@ def record_appeal(
     recorded_by: Principal | None = None,
     *,
     limited: bool = False,
+    appeal_id: str | None = None,
 ) -> Appeal:
     """An appeal taken on a channel the citizen does not use themselves (hotline, mayor's
     mailbox, WeChat, deputies): validated like any other, and it must name its
     ``channel``. ``recorded_by`` is the staff member who took it, if one did; ``limited``
-    counts it against the owner's submission limits (channels the citizen drives)."""
+    counts it against the owner's submission limits (channels the citizen drives). A
+    channel that must make one appeal of a message delivered twice reserves ``appeal_id``
+    first: the second write then fails with ``AppealIdTaken``."""
     request = validated_request(citizen, body, APPEAL_RECORD)
     if limited:
         limit_submissions(citizen.id)
-    return store_appeal(citizen, request, recorded_by)
+    return store_appeal(citizen, request, recorded_by, appeal_id)
 
 
 def validated_request(principal: Principal, body: Any, schema: dict[str, Any]) -> dict[str, Any]:
@@ -111,10 +114,14 @@ def _attach_media(keys: list[str]) -> list[str]:
 
 
 def store_appeal(
-    principal: Principal, request: dict[str, Any], recorded_by: Principal | None = None
+    principal: Principal,
+    request: dict[str, Any],
+    recorded_by: Principal | None = None,
+    appeal_id: str | None = None,
 ) -> Appeal:
     """Store an appeal from a request ``validated_request`` passed, owned by
-    ``principal``; ``recorded_by`` is noted in its first event."""
+    ``principal``; ``recorded_by`` is noted in its first event; ``appeal_id`` is used
+    when given (never another one)."""
     kept_media = _attach_media(list(request.get("media", [])))
     at = clock.iso(clock.now())
     channel = Channel(request.get("channel", Channel.APP.value))
@@ -144,12 +151,12 @@ def store_appeal(
         ],
     )
     for attempt in range(_ID_ATTEMPTS):
-        appeal.id = new_appeal_id(clock.now())
+        appeal.id = appeal_id or new_appeal_id(clock.now())
         try:
             stored = appeal_store.create(appeal)
             break
         except appeal_store.AppealIdTaken:
-            if attempt == _ID_ATTEMPTS - 1:
+            if appeal_id or attempt == _ID_ATTEMPTS - 1:
                 raise
             logger.warning("appeal id collision, retrying", extra={"appeal_id": appeal.id})
     logger.info(

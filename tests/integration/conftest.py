@@ -88,6 +88,12 @@ def stack() -> Iterator[Stack]:
             boto3.client("s3", region_name=REGION), settings().media_bucket, REGION
         )
         provision.create_queues(boto3.client("sqs", region_name=REGION))
+        provision.create_inbox_bucket(
+            boto3.client("s3", region_name=REGION),
+            boto3.client("sqs", region_name=REGION),
+            settings().inbox_bucket,
+            REGION,
+        )
         reset_clients()
         from chalicelib.integrations import directory, secrets
 

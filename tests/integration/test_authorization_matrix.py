@@ -166,6 +166,7 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
         OTHER_DEPT: 403,
         CO_DEPT: 403,
     },
+    ("GET", "/mailbox/messages"): rule((OPERATOR, ADMIN)),
     ("POST", "/hotline/appeals"): OPERATOR_ONLY,
     ("GET", "/hotline/callers/{phone}/appeals"): OPERATOR_ONLY,
     ("POST", "/open311/keys"): ADMIN_ONLY,
@@ -354,6 +355,8 @@ def request_for(world: World, method: str, path: str, caller: str) -> Any:
         return client.http.post(url, headers=headers, body="<xml></xml>")
     if path == "/deliveries":
         url += "?status=dead"
+    if path == "/mailbox/messages":
+        url += "?status=flagged"
     if path == "/reports/daily":
         url += "?date=2026-11-25"
     if path == "/reports/weekly":

@@ -84,8 +84,9 @@ def grants_of(service: str, operation: str, params: dict[str, Any]) -> set[Grant
         assert params["UserPoolId"] == settings().user_pool_id
         return {(f"cognito-idp:{operation}", "pool:user_pool_id")}
     if service == "sesv2":
-        assert params["FromEmailAddress"] == settings().report_sender
-        return {(f"ses:{operation}", "identity:report_sender")}
+        identities = {settings().report_sender: "report_sender"}
+        identities[settings().mailbox_address] = "mailbox_address"
+        return {(f"ses:{operation}", f"identity:{identities[params['FromEmailAddress']]}")}
     if service == "sns":
         assert set(params) >= {"PhoneNumber", "Message"} and "TopicArn" not in params, params
         return {(f"sns:{operation}", "sms:phone-numbers")}
@@ -139,6 +140,15 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
         return signed(key, seconds)
 
     monkeypatch.setattr(media, "presign_download", recording_download)
+    from chalicelib.integrations import inbox
+
+    signed_letter = inbox.presign_download
+
+    def recording_letter(key: str, seconds: int) -> str:
+        found.record("s3", "GetObject", {"Bucket": settings().inbox_bucket, "Key": key})
+        return signed_letter(key, seconds)
+
+    monkeypatch.setattr(inbox, "presign_download", recording_letter)
     monkeypatch.setattr(BaseClient, "_make_api_call", recording_call)
     monkeypatch.setattr(S3PostPresigner, "generate_presigned_post", recording_presign)
     return found
@@ -373,6 +383,36 @@ def open311_journey(people: People, client: Any, stack: Stack, appeal: str) -> N
     assert refused.status_code == 403
 
 
+def mailbox_journey(people: People, client: Any, recorder: Recorder) -> None:
+    """Letters to the mayor's mailbox: a new appeal with a photo (acknowledged), a reply
+    with a photo (a note), the same letter again, an auto-reply (flagged); the operators'
+    list of flagged letters with links to the raw letters."""
+    from tests.integration.test_mailbox import Mailbox, gbk_letter, plain_letter
+
+    boto3.client("sesv2", region_name="us-east-1").create_email_identity(
+        EmailIdentity=settings().mailbox_address
+    )
+    mailbox = Mailbox(client)
+    letter = gbk_letter("journey-letter@example.com", html="<p>路灯不亮</p>")
+    reply = gbk_letter("journey-reply@example.com", html="<p>补充照片</p>", subject="Re: 路灯")
+    reply = reply.replace(
+        b"Message-ID:", b"In-Reply-To: <journey-letter@example.com>\nMessage-ID:", 1
+    )
+    auto = plain_letter(
+        "journey-auto@example.com", "休假中", "自动回复", Auto_Submitted="auto-replied"
+    )
+    from chalicelib.dal import reference
+
+    reference.clear_cache()  # a process of its own on Lambda
+    for raw in (letter, reply, letter, auto):
+        bodies = [mailbox.notification(mailbox.store(raw))]
+        with recorder.running("ReceiveMail"):
+            assert mailbox.invoke(bodies) == {"batchItemFailures": []}
+    with recorder.running("APIHandler"):
+        listed = people.get("operator", "/mailbox/messages?status=flagged")
+        assert listed.status_code == 200 and body(listed)["items"], listed.body
+
+
 def wechat_journey(client: Any) -> None:
     """The official account: WeChat's URL check, a message (an appeal), its retry, 查询."""
     from tests.integration.test_wechat import WeChat, reply
@@ -472,6 +512,7 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(
     someone_writes_first(monkeypatch, recorder)
     try:
         api_journey(people, recorder, client, stack)
+        mailbox_journey(people, client, recorder)
         records = stream_records()
         for function, handler in (
             ("AppealActivity", "appeal_activity"),

@@ -50,7 +50,8 @@ def test_handlers_and_schedules_are_discovered_from_the_app() -> None:
         ("support_topics", 100),
     ]
     assert [(q.name, q.queue, q.batch_size) for q in queue_subscriptions(app)] == [
-        ("deliver_notifications", "notifications", 10)
+        ("deliver_notifications", "notifications", 10),
+        ("receive_mail", "mailbox", 5),
     ]
     # The pump delivers as the deployed mappings are configured: one declaration
     assert all(s.delivery == STREAM_CONSUMERS[s.name].delivery for s in found)

@@ -1,0 +1,51 @@
+"""``python -m chalicelib.local mail FILE.eml``: a letter to the mayor's mailbox of the running
+local stack, stored in its inbox bucket as SES would store it. The bucket announces it on
+the mailbox queue and the event pump hands it to the app; the acknowledgement lands in the
+outbox."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.local mail", description=__doc__)
+    parser.add_argument("files", nargs="+", type=Path, help="raw messages (.eml)")
+    parser.add_argument("--state-dir", default=os.environ.get("STATE_DIR", ".local"))
+    args = parser.parse_args(argv)
+    state = Path(args.state_dir) / "stack.json"
+    if not state.exists():
+        print(f"No running local stack ({state} is missing): start it with 'make run'.")
+        return 1
+    stack = json.loads(state.read_text("utf-8"))
+    if "inbox_bucket" not in stack:
+        print("The running local stack has no mailbox: restart it with 'make run'.")
+        return 1
+
+    import boto3
+    from botocore.config import Config
+
+    from chalicelib.integrations.inbox import INBOX_PREFIX
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=stack["aws_endpoint"],
+        region_name=stack["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(account_id_endpoint_mode="disabled"),
+    )
+    for path in args.files:
+        if not path.is_file():
+            print(f"{path}: no such file", file=sys.stderr)
+            return 1
+        key = f"{INBOX_PREFIX}{uuid.uuid4().hex}"
+        s3.put_object(Bucket=stack["inbox_bucket"], Key=key, Body=path.read_bytes())
+        print(f"{path} -> s3://{stack['inbox_bucket']}/{key} (to {stack['mailbox_address']})")
+    print(f"Answers are written to {stack['outbox_dir']}; flagged letters: GET /mailbox/messages")
+    return 0

@@ -1,0 +1,382 @@
+"""The mayor's mailbox (区长信箱) end to end against moto: a letter stored in the inbox bucket,
+announced on the mailbox queue, handled by the real ``receive_mail`` consumer; the appeal,
+its photos, the acknowledgement SES sent, replies as notes, duplicates, flagged letters and
+the operators' list."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from email.header import Header
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib.config import settings
+from chalicelib.dal import appeals as appeal_store
+from chalicelib.dal import mailbox as mail_store
+from chalicelib.domain.appeal import Appeal, State
+from chalicelib.domain.identities import mail_owner
+from tests.integration import report_helpers as rh
+from tests.integration.conftest import Stack, body
+from tests.integration.lifecycle_helpers import People
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) + b"\xff\xd9"
+SENDER = "Li.Si@Example.com"
+
+
+def gbk_letter(message_id: str, *, html: str, subject: str = "般阳路东段下水道堵塞") -> bytes:
+    """A letter as a Chinese webmail writes it: GBK, RFC 2047 subject and name, HTML body
+    only, a JPEG attached."""
+    message = MIMEMultipart()
+    message["From"] = formataddr((str(Header("李四", "gbk")), SENDER))
+    message["To"] = "mailbox@minsheng.localhost"
+    message["Subject"] = Header(subject, "gbk").encode()
+    message["Message-ID"] = f"<{message_id}>"
+    message.attach(MIMEText(html, "html", "gbk"))
+    photo = MIMEImage(JPEG, "jpeg")
+    photo.add_header("Content-Disposition", "attachment", filename="下水道.jpg")
+    message.attach(photo)
+    return message.as_bytes()
+
+
+def plain_letter(message_id: str, text: str, subject: str, **headers: str) -> bytes:
+    message = MIMEText(text, "plain", "utf-8")
+    message["From"] = headers.pop("From", SENDER)
+    message["Subject"] = Header(subject, "utf-8").encode()
+    message["Message-ID"] = f"<{message_id}>"
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    return message.as_bytes()
+
+
+class Mailbox:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.s3 = boto3.client("s3", region_name="us-east-1")
+
+    def store(self, raw: bytes) -> str:
+        key = f"inbox/{uuid.uuid4().hex}"
+        self.s3.put_object(Bucket=settings().inbox_bucket, Key=key, Body=raw)
+        return key
+
+    def notification(self, key: str) -> str:
+        return json.dumps(
+            {
+                "Records": [
+                    {
+                        "eventVersion": "2.1",
+                        "eventSource": "aws:s3",
+                        "eventName": "ObjectCreated:Put",
+                        "s3": {
+                            "bucket": {"name": settings().inbox_bucket},
+                            "object": {"key": key, "size": 1},
+                        },
+                    }
+                ]
+            }
+        )
+
+    def deliver(self, raw: bytes) -> Any:
+        """SES stores the letter; S3 announces it; Lambda hands the message to the app."""
+        return self.invoke([self.notification(self.store(raw))])
+
+    def invoke(self, bodies: list[str]) -> Any:
+        event = self.client.events.generate_sqs_event(message_bodies=bodies, queue_name="mailbox")
+        return self.client.lambda_.invoke("receive_mail", event).payload
+
+
+@pytest.fixture
+def mailbox(client: Any, stack: Stack) -> Iterator[Mailbox]:
+    boto3.client("sesv2", region_name="us-east-1").create_email_identity(
+        EmailIdentity=settings().mailbox_address
+    )
+    yield Mailbox(client)
+
+
+def appeals_of(address: str) -> list[Appeal]:
+    items, _ = appeal_store.list_by_citizen(mail_owner(address), 100, None)
+    return [a for a in (appeal_store.get(i.id) for i in items) if a is not None]
+
+
+def test_a_gbk_letter_becomes_an_appeal_with_its_photo_and_is_acknowledged(
+    mailbox: Mailbox, client: Any, stack: Stack
+) -> None:
+    # Given a GBK letter with a Chinese RFC 2047 subject, an HTML body and a JPEG
+    html = (
+        "<html><head><style>p{margin:0}</style><script>track()</script></head><body>"
+        "<p>区长您好：</p><p>般阳路东段下水道堵塞一周&amp;污水漫到人行道。</p>"
+        "<div>联系电话：13812345678</div></body></html>"
+    )
+    # When SES stores it and the consumer runs
+    result = mailbox.deliver(gbk_letter("letter-1@mail.example.com", html=html))
+    # Then it is one appeal on the mailbox channel, owned by the sender's address
+    assert result == {"batchItemFailures": []}
+    (appeal,) = appeals_of(SENDER)
+    assert appeal.channel.value == "mailbox" and appeal.kind.value == "consultation"
+    assert appeal.state is State.SUBMITTED
+    assert appeal.title == "般阳路东段下水道堵塞"
+    assert (
+        appeal.content
+        == "区长您好：\n\n般阳路东段下水道堵塞一周&污水漫到人行道。\n\n联系电话：13812345678"
+    )
+    assert appeal.contact == {"name": "李四", "phone": "+8613812345678"}
+    # And the JPEG is in the media bucket where attached photos live, referenced by it
+    (key,) = appeal.media
+    assert key.startswith(f"attached/{mail_owner(SENDER)}/") and key.endswith(".jpg")
+    stored = boto3.client("s3", region_name="us-east-1").get_object(
+        Bucket=settings().media_bucket, Key=key
+    )
+    assert stored["Body"].read() == JPEG
+    # And the operator opens it like any photo
+    people = People(stack, client)
+    shown = body(people.get("operator", f"/appeals/{appeal.id}"))
+    assert shown["channel"] == "mailbox" and len(shown["photos"]) == 1
+    # And the sender got the case number in the letter's thread, from the mailbox address
+    (sent,) = rh.sent_messages()
+    assert sent.to == ["Li.Si@example.com"]
+    assert sent.subject == f"Re: 般阳路东段下水道堵塞 [诉求编号 {appeal.id}]"
+    assert sent.message["In-Reply-To"] == "<letter-1@mail.example.com>"
+    assert sent.message["References"] == "<letter-1@mail.example.com>"
+    assert settings().mailbox_address in str(sent.message["From"])
+    assert appeal.id in sent.part("plain") and appeal.id in sent.part("html")
+    # And the letter's record says so
+    letter = mail_store.get("letter-1@mail.example.com")
+    assert letter is not None and letter.status == "appeal" and letter.appeal_id == appeal.id
+    assert (letter.attachments_kept, letter.attachments_ignored) == (1, 0)
+    assert letter.sender == mail_owner(SENDER) and letter.sender_masked == "L***@example.com"
+
+
+def test_a_reply_joins_the_appeal_as_the_citizen_s_note_and_a_repeat_is_one_appeal(
+    mailbox: Mailbox,
+) -> None:
+    # Given an appeal from a letter
+    first = gbk_letter("letter-2@mail.example.com", html="<p>小区路灯不亮</p>", subject="路灯")
+    mailbox.deliver(first)
+    (appeal,) = appeals_of(SENDER)
+    # When the same letter comes again (SES, S3 or SQS redelivery), stored under a new key
+    assert mailbox.deliver(first) == {"batchItemFailures": []}
+    # Then it is still one appeal and one acknowledgement
+    assert len(appeals_of(SENDER)) == 1 and len(rh.sent_messages()) == 1
+    # When the citizen answers in the thread (In-Reply-To the letter), quoting it
+    reply = plain_letter(
+        "reply-1@mail.example.com",
+        "补充：灯杆编号 A-17。\n\n在 2026年11月28日 09:30，民生诉求平台 写道：\n> 您的来信已受理",
+        "Re: 路灯",  # the thread alone names the appeal
+        In_Reply_To="<letter-2@mail.example.com>",
+    )
+    mailbox.deliver(reply)
+    # Then it is a note on the same appeal, without the quoted text, and nobody is answered
+    (after,) = appeals_of(SENDER)
+    note = after.timeline[-1]
+    assert note.type == "citizen_note" and note.note == "补充：灯杆编号 A-17。"
+    assert note.actor == {"role": "citizen", "id": mail_owner(SENDER)}
+    assert note.data["channel"] == "mailbox"
+    assert len(rh.sent_messages()) == 1
+    reply_record = mail_store.get("reply-1@mail.example.com")
+    assert reply_record is not None and reply_record.status == "note"
+    assert reply_record.appeal_id == appeal.id
+    # And the same reply again adds nothing
+    mailbox.deliver(reply)
+    assert len(appeal_store.get(appeal.id).timeline) == len(after.timeline)  # type: ignore[union-attr]
+
+
+def test_a_subject_case_number_counts_only_for_the_appeal_s_own_sender(mailbox: Mailbox) -> None:
+    mailbox.deliver(plain_letter("own-1@example.com", "井盖丢失", "井盖"))
+    (appeal,) = appeals_of(SENDER)
+    # A letter from the owner naming the case number (no thread headers) is a note
+    mailbox.deliver(plain_letter("own-2@example.com", "已经三天了", f"催办 诉求编号 {appeal.id}"))
+    assert appeals_of(SENDER)[0].timeline[-1].type == "citizen_note"
+    # From someone else it is a new appeal of theirs
+    other = "someone.else@example.com"
+    mailbox.deliver(
+        plain_letter("other-1@example.com", "我也看到了", f"诉求编号 {appeal.id}", From=other)
+    )
+    assert len(appeals_of(other)) == 1
+    assert len(appeals_of(SENDER)[0].timeline) == 2
+
+
+def test_a_reply_to_a_closed_appeal_is_flagged(mailbox: Mailbox) -> None:
+    mailbox.deliver(plain_letter("closed-1@example.com", "垃圾未清运", "垃圾"))
+    (appeal,) = appeals_of(SENDER)
+    appeal.state = State.REJECTED
+    appeal_store.save_transition(appeal)
+    mailbox.deliver(
+        plain_letter(
+            "closed-2@example.com",
+            "为什么不受理？",
+            "Re: 垃圾",
+            In_Reply_To="<closed-1@example.com>",
+        )
+    )
+    record = mail_store.get("closed-2@example.com")
+    assert record is not None and record.status == "flagged"
+    assert record.reason == f"appeal-closed: {appeal.id}"
+    assert len(appeals_of(SENDER)) == 1
+
+
+def test_auto_replies_and_bounces_are_flagged_never_answered_and_listed(
+    mailbox: Mailbox, client: Any, stack: Stack
+) -> None:
+    # Given an auto-reply and a bounce (and the test event S3 sends first)
+    assert mailbox.invoke([json.dumps({"Event": "s3:TestEvent", "Bucket": "x"})]) == {
+        "batchItemFailures": []
+    }
+    mailbox.deliver(
+        plain_letter(
+            "auto-1@example.com", "我正在休假。", "自动回复：休假中", Auto_Submitted="auto-replied"
+        )
+    )
+    bounce = (
+        b"From: MAILER-DAEMON@mx.example.com\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\n"
+        b"Message-ID: <bounce-1@mx.example.com>\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nDelivery failed\r\n"
+        b"--b\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n\r\n--b--\r\n"
+    )
+    mailbox.deliver(bounce)
+    mailbox.deliver(plain_letter("empty-1@example.com", "  ", "空信"))
+    # Then nothing was answered and no appeal made
+    assert rh.sent_messages() == []
+    assert appeals_of(SENDER) == []
+    # And the operator lists them, newest first, with a link to each raw letter
+    people = People(stack, client)
+    listed = people.get("operator", "/mailbox/messages?status=flagged&limit=2")
+    assert listed.status_code == 200, listed.body
+    page = body(listed)
+    assert [i["reason"] for i in page["items"]] == ["no-text", "bounce"]
+    assert page["next_cursor"]
+    rest = body(people.get("operator", f"/mailbox/messages?cursor={page['next_cursor']}"))
+    assert [i["reason"] for i in rest["items"]] == ["auto-reply"]
+    assert rest["next_cursor"] is None
+    auto = rest["items"][0]
+    assert auto["sender"] == "L***@example.com" and auto["subject"] == "自动回复：休假中"
+    assert auto["status"] == "flagged" and auto["size"] > 0 and auto["appeal_id"] is None
+    assert "Signature" in auto["raw_url"] and auto["raw_url_expires_at"]
+    # And an admin reads the list with personal data masked and no link to the letters
+    admin = body(people.get("admin", "/mailbox/messages"))["items"]
+    assert len(admin) == 3 and all("raw_url" not in i for i in admin)
+    # And the raw letter is kept
+    s3 = boto3.client("s3", region_name="us-east-1")
+    record = mail_store.get("auto-1@example.com")
+    assert record is not None
+    raw = s3.get_object(Bucket=settings().inbox_bucket, Key=record.s3_key)["Body"].read()
+    assert b"auto-replied" in raw
+
+
+def test_the_list_is_for_the_center_with_problem_answers(
+    mailbox: Mailbox, client: Any, stack: Stack
+) -> None:
+    people = People(stack, client)
+    refused = people.get("citizen", "/mailbox/messages")
+    assert refused.status_code == 403
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    for query, field in (
+        ("status=appeal", "status"),
+        ("limit=0", "limit"),
+        ("cursor=xyz", "cursor"),
+    ):
+        bad = people.get("operator", f"/mailbox/messages?{query}")
+        assert bad.status_code == 400, query
+        assert bad.headers["Content-Type"] == "application/problem+json"
+        assert body(bad)["errors"][0]["field"] == field
+    paths = json.loads(client.http.get("/openapi.json").body)["paths"]
+    assert "get" in paths["/mailbox/messages"]
+
+
+def test_a_letter_the_intake_refuses_is_flagged_not_dropped(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.domain import inbound_mail
+
+    # Given a letter whose title the one intake validation refuses (a blank one)
+    monkeypatch.setattr(inbound_mail, "title_of", lambda mail: " ")
+    mailbox.deliver(gbk_letter("refused-1@example.com", html="<p>内容</p>"))
+    # Then no appeal, no answer, and the letter waits for an operator with the reason
+    assert appeals_of(SENDER) == [] and rh.sent_messages() == []
+    record = mail_store.get("refused-1@example.com")
+    assert record is not None and record.status == "flagged"
+    assert record.reason is not None and record.reason.startswith("invalid: title")
+    assert (record.attachments_kept, record.attachments_ignored) == (0, 1)
+
+
+def test_a_blank_display_name_is_left_out_of_the_contact(mailbox: Mailbox) -> None:
+    mailbox.deliver(plain_letter("v-1@example.com", "有事反映", "事", From='"  " <v@example.com>'))
+    (appeal,) = appeals_of("v@example.com")
+    assert appeal.contact is None
+
+
+def test_a_letter_without_message_id_is_one_appeal_by_its_bytes(mailbox: Mailbox) -> None:
+    message = MIMEText("没有 Message-ID 的来信", "plain", "utf-8")
+    message["From"] = SENDER
+    message["Subject"] = "无编号"
+    raw = message.as_bytes()
+    mailbox.deliver(raw)
+    mailbox.deliver(raw)
+    assert len(appeals_of(SENDER)) == 1
+    (sent,) = rh.sent_messages()
+    assert sent.message["In-Reply-To"] is None
+
+
+def test_s3_keys_arrive_url_encoded() -> None:
+    from chalicelib.handlers.queues.mailbox import stored_letters
+
+    record = {
+        "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": "b"}, "object": {"key": "inbox/a+b%2Bc"}},
+    }
+    assert stored_letters({"Records": [record]}) == [("b", "inbox/a b+c")]
+    assert stored_letters({"Event": "s3:TestEvent"}) == []
+    deleted = {**record, "eventName": "ObjectRemoved:Delete"}
+    assert stored_letters({"Records": [deleted]}) == []
+
+
+def test_the_appeal_stream_consumers_take_mailbox_appeals_and_notes(
+    mailbox: Mailbox, client: Any
+) -> None:
+    from tests.integration.test_events import stream_records
+
+    # Given a letter's appeal and a reply's note on the appeals table's stream
+    mailbox.deliver(plain_letter("stream-1@example.com", "噪音扰民，夜间施工", "夜间施工噪音"))
+    mailbox.deliver(
+        plain_letter(
+            "stream-2@example.com", "昨晚又施工了", "Re", In_Reply_To="<stream-1@example.com>"
+        )
+    )
+    assert appeals_of(SENDER)[0].timeline[-1].type == "citizen_note"
+    records = stream_records()
+    # When every consumer of the stream reads them, Then none fails
+    for handler in (
+        "appeal_activity",
+        "appeal_routing",
+        "appeal_statistics",
+        "appeal_topics",
+        "appeal_notifications",
+    ):
+        result = client.lambda_.invoke(handler, {"Records": records}).payload
+        assert result == {"batchItemFailures": []}, handler
+
+
+def test_the_acknowledgement_does_not_stack_reply_prefixes() -> None:
+    from chalicelib.domain.appeal import Channel, Kind
+    from chalicelib.domain.inbound_mail import InboundMail
+    from chalicelib.services.mailbox import acknowledgement
+
+    at = "2026-11-28T09:30:00.000+08:00"
+    name = "<b>李四</b>"
+    appeal = Appeal(
+        "20261128-7K3M9Q2P", State.SUBMITTED, Kind.CONSULTATION, Channel.MAILBOX,
+        "路灯", "路灯不亮", "mail:x", at, at, contact={"name": name},
+    )  # fmt: skip
+    mail = InboundMail("m@x", "a@example.com", "", "RE: 路灯", "路灯不亮", (), 10)
+    ack = acknowledgement(mail, appeal)
+    assert ack.subject == "RE: 路灯 [诉求编号 20261128-7K3M9Q2P]"
+    assert ack.in_reply_to == "<m@x>" and ack.to == "a@example.com"
+    assert "&lt;b&gt;李四&lt;/b&gt;" in ack.html and name in ack.text  # escaped in HTML only

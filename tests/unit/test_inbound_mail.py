@@ -1,0 +1,252 @@
+"""Reading letters to the mayor's mailbox: charsets, headers, HTML, attachments, auto-replies
+(the parser alone, no I/O)."""
+
+from __future__ import annotations
+
+from email.header import Header
+from email.mime.application import MIMEApplication
+from email.mime.base import MIMEBase
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr
+
+import pytest
+
+from chalicelib.domain import inbound_mail
+from chalicelib.domain.inbound_mail import InboundMail, parse
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+LIMIT = 1024
+
+
+def read(message: MIMEBase | bytes, max_images: int = 9) -> InboundMail:
+    raw = message if isinstance(message, bytes) else message.as_bytes()
+    return parse(raw, max_image_bytes=LIMIT, max_images=max_images)
+
+
+def letter(body: MIMEBase, subject: str = "路灯不亮", charset: str = "utf-8") -> MIMEBase:
+    body["Subject"] = Header(subject, charset).encode()
+    body["From"] = formataddr((str(Header("张三", charset)), "Zhang.San@Example.com"))
+    body["Message-ID"] = "<letter-1@example.com>"
+    return body
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "gbk", "gb2312", "gb18030"])
+def test_bodies_and_headers_in_each_chinese_charset(charset: str) -> None:
+    # Given a letter whose body and RFC 2047 subject and name are in the charset
+    text = "东门路灯坏了两周，晚上出行不便。电话 13812345678"
+    message = letter(MIMEText(text, "plain", charset), subject="小区东门路灯不亮", charset=charset)
+    # When it is read
+    mail = read(message)
+    # Then the text, subject, sender and name come out as written
+    assert mail.text == text
+    assert mail.subject == "小区东门路灯不亮"
+    assert mail.sender == "Zhang.San@example.com"
+    assert mail.sender_name == "张三"
+    assert mail.message_id == "letter-1@example.com"
+    assert mail.flag_reason is None
+
+
+def test_gb2312_declared_text_with_gbk_only_characters_reads_as_gb18030() -> None:
+    # Given text with characters outside GB2312 (镕, 喆) that a client encoded as GBK but
+    # labelled GB2312, and a 4-byte GB18030 character (𠮷)
+    raw_body = "朱镕基与陶喆".encode("gbk") + "𠮷".encode("gb18030")
+    part = MIMEText("", "plain", "utf-8")
+    part.set_payload(raw_body)
+    del part["Content-Type"]
+    del part["Content-Transfer-Encoding"]
+    part["Content-Type"] = 'text/plain; charset="gb2312"'
+    part["Content-Transfer-Encoding"] = "8bit"
+    subject = "=?gb2312?b?" + __import__("base64").b64encode("镕".encode("gbk")).decode() + "?="
+    part["Subject"] = subject
+    part["From"] = "someone@example.com"
+    # When it is read, Then nothing is lost
+    mail = read(part.as_bytes())
+    assert mail.text == "朱镕基与陶喆𠮷"
+    assert mail.subject == "镕"
+
+
+def test_raw_8bit_headers_and_undecodable_bytes_never_crash() -> None:
+    # Given a letter with an unencoded GBK subject and sender name, and a body that is not
+    # valid in its declared charset
+    raw = (
+        b"From: " + "王五".encode("gbk") + b" <wang@example.com>\r\n"
+        b"Subject: " + "噪音扰民".encode("gbk") + b"\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n"
+        b"\xff\xfe\xfd noise " + "夜间施工".encode() + b"\r\n"
+    )
+    mail = read(raw)
+    # Then headers are read as GB18030 and the bad bytes become replacement characters
+    assert mail.subject == "噪音扰民"
+    assert mail.sender_name == "王五"
+    assert "夜间施工" in mail.text and "\ufffd" in mail.text
+    # And an unknown charset is read as UTF-8 rather than failing
+    odd = MIMEText("hello 你好", "plain", "utf-8")
+    odd.set_param("charset", "x-unknown-charset")
+    assert "你好" in read(odd).text
+
+
+def test_html_only_letter_becomes_plain_text() -> None:
+    html = (
+        "<html><head><title>t</title><style>p {color: red}</style>"
+        "<script>alert('x')</script></head><body>"
+        "<div>区长您好：</div><p>东门路灯&amp;路面&nbsp;坏了&lt;两周&gt;</p>"
+        "<ul><li>第一</li><li>第二</li></ul>第三行<br>第四行</body></html>"
+    )
+    mail = read(letter(MIMEText(html, "html", "gbk"), charset="gbk"))
+    lines = [line for line in mail.text.splitlines() if line]
+    assert lines == ["区长您好：", "东门路灯&路面 坏了<两周>", "第一", "第二", "第三行", "第四行"]
+    assert "alert" not in mail.text and "color" not in mail.text
+
+
+def test_multipart_alternative_prefers_the_plain_part() -> None:
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(MIMEText("纯文本版本", "plain", "utf-8"))
+    alternative.attach(MIMEText("<p>网页版本</p>", "html", "utf-8"))
+    assert read(letter(alternative)).text == "纯文本版本"
+    # An empty plain part falls back to the HTML one
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(MIMEText("  \n", "plain", "utf-8"))
+    alternative.attach(MIMEText("<p>网页版本</p>", "html", "utf-8"))
+    assert read(letter(alternative)).text == "网页版本"
+
+
+def test_only_real_images_within_the_limits_are_kept() -> None:
+    # Given a letter with a JPEG, a PNG, a PDF, a "JPEG" that is not one, and an oversize
+    # image
+    message = MIMEMultipart()
+    message.attach(MIMEText("见附件", "plain", "utf-8"))
+    message.attach(MIMEImage(JPEG, "jpeg"))
+    message.attach(MIMEImage(PNG, "png"))
+    message.attach(MIMEApplication(b"%PDF-1.4 ...", "pdf", Name="a.pdf"))
+    message.attach(MIMEImage(b"MZ\x90\x00 not an image", "jpeg"))
+    message.attach(MIMEImage(JPEG[:-2] + b"\x00" * LIMIT + b"\xff\xd9", "jpeg"))
+    mail = read(letter(message))
+    # Then the two real images within the size limit are kept, by their magic bytes
+    assert [i.content_type for i in mail.images] == ["image/jpeg", "image/png"]
+    assert [i.extension for i in mail.images] == ["jpg", "png"]
+    assert mail.images[0].data == JPEG
+    assert mail.ignored == 3
+    # And beyond the count limit, images are ignored too
+    limited = read(letter(message), max_images=1)
+    assert len(limited.images) == 1 and limited.ignored == 4
+
+
+def test_webp_and_heic_are_recognised_gif_is_not() -> None:
+    assert inbound_mail.sniff_image(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
+    assert inbound_mail.sniff_image(b"\x00\x00\x00\x18ftypheic\x00\x00") == "image/heic"
+    assert inbound_mail.sniff_image(b"GIF89a\x01\x00") is None
+
+
+def test_a_letter_without_text_is_flagged() -> None:
+    empty = letter(MIMEText("   \n\n", "plain", "utf-8"))
+    assert read(empty).flag_reason == inbound_mail.REASON_NO_TEXT
+    only_photo = MIMEMultipart()
+    only_photo.attach(MIMEImage(JPEG, "jpeg"))
+    mail = read(letter(only_photo))
+    assert mail.flag_reason == inbound_mail.REASON_NO_TEXT and len(mail.images) == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "reason"),
+    [
+        ("Auto-Submitted", "auto-replied", inbound_mail.REASON_AUTO_REPLY),
+        ("Auto-Submitted", "auto-generated; owner-email=x@example.com", "auto-reply"),
+        ("X-Autoreply", "yes", inbound_mail.REASON_AUTO_REPLY),
+        ("X-Autorespond", "vacation", inbound_mail.REASON_AUTO_REPLY),
+        ("Precedence", "bulk", inbound_mail.REASON_AUTO_REPLY),
+        ("Precedence", "auto_reply", inbound_mail.REASON_AUTO_REPLY),
+        ("Return-Path", "<>", inbound_mail.REASON_BOUNCE),
+        ("Auto-Submitted", "no", None),
+        ("Precedence", "first-class", None),
+    ],
+)
+def test_auto_replies_are_recognised(header: str, value: str, reason: str | None) -> None:
+    message = letter(MIMEText("我正在休假，稍后回复。", "plain", "utf-8"))
+    message[header] = value
+    assert read(message).flag_reason == reason
+
+
+def test_bounces_are_recognised() -> None:
+    report = (
+        b"From: Mail Delivery System <bounces@mx.example.com>\r\n"
+        b"Subject: Undelivered Mail\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nDelivery failed\r\n"
+        b"--b\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n\r\n"
+        b"--b--\r\n"
+    )
+    assert read(report).flag_reason == inbound_mail.REASON_BOUNCE
+    daemon = MIMEText("Undeliverable", "plain", "utf-8")
+    daemon["From"] = "MAILER-DAEMON@mx.example.com"
+    assert read(daemon).flag_reason == inbound_mail.REASON_BOUNCE
+
+
+@pytest.mark.parametrize(
+    "sender", ["no-reply-aws@amazon.com", "noreply@example.com", "DoNotReply@example.com"]
+)
+def test_no_reply_senders_are_machines(sender: str) -> None:
+    notice = MIMEText("Please click the link to verify", "plain", "utf-8")
+    notice["From"] = sender
+    assert read(notice).flag_reason == inbound_mail.REASON_AUTO_REPLY
+
+
+def test_a_letter_without_message_id_is_keyed_by_its_bytes() -> None:
+    message = MIMEText("内容", "plain", "utf-8")
+    message["From"] = "a@example.com"
+    raw = message.as_bytes()
+    first, again = read(raw), read(raw)
+    assert first.message_id.startswith("sha256:") and first.message_id == again.message_id
+    assert read(raw + b"\n").message_id != first.message_id
+
+
+def test_thread_headers_and_case_number() -> None:
+    message = letter(
+        MIMEText("补充", "plain", "utf-8"), subject="回复：Re: 路灯 [诉求编号 20261128-7K3M9Q2P]"
+    )
+    message["In-Reply-To"] = "<ack-9@minsheng>"
+    message["References"] = "<letter-0@example.com>\r\n <ack-9@minsheng>"
+    mail = read(message)
+    assert mail.references == ("ack-9@minsheng", "letter-0@example.com")
+    assert mail.case_number == "20261128-7K3M9Q2P"
+    assert inbound_mail.title_of(mail) == "路灯 [诉求编号 20261128-7K3M9Q2P]"
+
+
+def test_quoted_earlier_mail_is_trimmed_where_marked() -> None:
+    for marker in (
+        "-----原始邮件-----",
+        "------------------ 原始邮件 ------------------",
+        "-----Original Message-----",
+        "On Sat, 28 Nov 2026 at 09:30, 民生诉求平台 <mailbox@example.gov> wrote:",
+        "在 2026年11月28日 09:30，民生诉求平台 写道：",
+    ):
+        text = f"补充一张照片。\n\n{marker}\n> 您的来信已受理\n旧内容"
+        assert inbound_mail.trim_quoted(text) == "补充一张照片。", marker
+    assert inbound_mail.trim_quoted("> 只有引用") == "> 只有引用"
+    assert inbound_mail.trim_quoted("没有标记\n第二行") == "没有标记\n第二行"
+
+
+def test_title_falls_back_to_the_first_words_and_content_is_cut_with_a_marker() -> None:
+    untitled = read(
+        letter(
+            MIMEText(
+                "\n楼道灯坏了很久了请派人修理一下谢谢区长您辛苦了再次感谢\n第二行", "plain", "utf-8"
+            ),
+            subject="",
+        )
+    )
+    assert untitled.subject == ""
+    assert (
+        inbound_mail.title_of(untitled)
+        == "楼道灯坏了很久了请派人修理一下谢谢区长您辛苦了再次感谢"[:30]
+    )
+    long = read(letter(MIMEText("很" * 5000, "plain", "utf-8")))
+    content = inbound_mail.content_of(long)
+    assert len(content) == 4000 and content.endswith(inbound_mail.TRUNCATED)
+    assert (
+        inbound_mail.title_of(read(letter(MIMEText("x", "plain", "utf-8"), subject="长" * 150)))
+        == "长" * 100
+    )
