@@ -234,6 +234,8 @@ NEEDS: dict[str, frozenset[Grant]] = {
     "ReceiveMail": frozenset(
         {
             ("s3:GetObject", "objects:inbox_bucket/inbox/"),
+            # A sender's letters count against the submission limits.
+            ("dynamodb:UpdateItem", "table:limits_table"),
             ("dynamodb:PutItem", _MAIL),
             ("dynamodb:GetItem", _MAIL),
             ("dynamodb:UpdateItem", _MAIL),

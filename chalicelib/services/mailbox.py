@@ -31,7 +31,7 @@ from chalicelib.domain.phones import found_in
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.schemas import CITIZEN_NOTE, MAX_MEDIA
 from chalicelib.domain.workflow import Action
-from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from chalicelib.integrations import inbox, media
 from chalicelib.integrations import mail as outgoing
 from chalicelib.observability import logger, metrics
@@ -44,6 +44,7 @@ RAW_URL_SECONDS = 300
 REASON_NO_SENDER = "no-sender"
 REASON_CLOSED = "appeal-closed"
 REASON_INVALID = "invalid"
+REASON_TOO_MANY = "too-many"  # the sender is over the submission limits
 SUBJECT_SHOWN = 200
 _REPLIED = re.compile(r"^\s*re\s*:", re.IGNORECASE)
 
@@ -171,10 +172,17 @@ def _new_appeal(mail: InboundMail, letter: store.Letter, owner: Principal) -> st
     keys = _store_images(mail, owner, UPLOADS_ROOT, MAX_MEDIA)
     kept, ignored = len(keys), mail.ignored + len(mail.images) - len(keys)
     try:
-        appeal = intake.record_appeal(owner, _request(mail, keys), appeal_id=appeal_id)
+        appeal = intake.record_appeal(
+            owner, _request(mail, keys), appeal_id=appeal_id, limited=True
+        )
         created = True
     except appeal_store.AppealIdTaken:
         created = False  # an earlier delivery of this letter wrote it and died before the end
+    except TooManyRequests as exc:
+        if appeal_store.get(appeal_id) is None:
+            # A sender over the submission limits: kept for an operator, not answered.
+            return _flag(letter, f"{REASON_TOO_MANY}: {exc.detail}"[:500], kept + ignored)
+        created = False  # counted again on a redelivery of a letter already written
     except ValidationFailed as exc:
         detail = "; ".join(f"{e['field']} {e['message']}" for e in exc.errors)
         return _flag(letter, f"{REASON_INVALID}: {detail}"[:500], kept + ignored)

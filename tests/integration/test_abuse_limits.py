@@ -129,3 +129,28 @@ def test_a_wechat_follower_is_held_to_the_same_limits(client: Any, limited: None
         assert "编号" in reply(wechat.text("oCalm", "井盖缺失"))["Content"]
     finally:
         clock.set_clock(None)
+
+
+def test_a_mail_sender_over_the_limits_is_flagged_not_answered(
+    client: Any, stack: Stack, limited: None
+) -> None:
+    from chalicelib.dal import mailbox as mail_store
+    from tests.integration import report_helpers as rh
+    from tests.integration.test_mailbox import SENDER, Mailbox, appeals_of, plain_letter
+
+    boto3.client("sesv2", region_name="us-east-1").create_email_identity(
+        EmailIdentity=settings().mailbox_address
+    )
+    mailbox = Mailbox(client)
+    Clock(shanghai("2026-11-26T09:00:10"))
+    try:
+        for n in range(6):
+            letter = plain_letter(f"busy-{n}@example.com", f"第{n}封：路灯坏了", "路灯")
+            assert mailbox.deliver(letter) == {"batchItemFailures": []}
+        assert len(appeals_of(SENDER)) == 5
+        assert len(rh.sent_messages()) == 5  # the sixth is not answered
+        sixth = mail_store.get("busy-5@example.com")
+        assert sixth is not None and sixth.status == "flagged"
+        assert str(sixth.reason).startswith("too-many")
+    finally:
+        clock.set_clock(None)
