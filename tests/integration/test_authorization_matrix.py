@@ -308,9 +308,11 @@ def _action(path: str) -> str | None:
     return path[len(prefix) :] if path.startswith(prefix) else None
 
 
-def request_for(world: World, method: str, path: str, caller: str) -> Any:
+def request_for(
+    world: World, method: str, path: str, caller: str, extra: dict[str, Any] | None = None
+) -> Any:
     """A request that would succeed for an allowed caller, in a fresh world where it needs
-    one (an appeal in the right state)."""
+    one (an appeal in the right state); ``extra`` fields are added to its JSON body."""
     client = world.client
     action = _action(path)
     params: dict[str, str] = {
@@ -334,9 +336,11 @@ def request_for(world: World, method: str, path: str, caller: str) -> Any:
         params["request_file"] = f"{appeal_id}.json"
     url = path.format(**params)
     payload: Any = _payload(world, method, path, action)
+    if extra:
+        payload = {**(payload or {}), **extra}
     headers = world.headers(caller)
     if path == "/webhooks/departments/{department_id}":
-        return _webhook(world, caller, params)
+        return _webhook(world, caller, params, extra or {})
     if path.startswith("/open311/v2/requests.") and method == "POST":
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         form = {
@@ -404,14 +408,13 @@ def _payload(world: World, method: str, path: str, action: str | None) -> Any:
     return bodies.get((method, path), {})
 
 
-def _webhook(world: World, caller: str, params: dict[str, str]) -> Any:
+def _webhook(world: World, caller: str, params: dict[str, str], extra: dict[str, Any]) -> Any:
     from tests.integration.test_webhooks import inbound
 
     appeal_id = world.appeal("dispatched")
     if caller == SYSTEM:
-        return inbound(
-            world.client, world.webhook_secret, {"appeal_id": appeal_id, "action": "sign"}
-        )
+        payload = {"appeal_id": appeal_id, "action": "sign", **extra}
+        return inbound(world.client, world.webhook_secret, payload)
     return world.client.http.post(
         f"/webhooks/departments/{params['department_id']}",
         headers=world.headers(caller),
@@ -448,3 +451,41 @@ def test_the_matrix(world: World) -> None:
                     f"got {response.status_code} {str(response.body)[:160]}"
                 )
     assert not wrong, "\n".join(wrong)
+
+
+# Fields a caller must never set by naming them in a body (OWASP API3, mass assignment).
+PROTECTED = ("state", "department_id", "citizen_id", "version")
+
+
+def test_mass_assignment_is_refused_field_by_field(world: World) -> None:
+    """Every JSON body the app takes, sent by a caller who may send it, with each protected
+    field it does not declare: 400 naming that field, and nothing written."""
+    from app import app  # noqa: F401
+    from chalicelib.handlers.http.base import ROUTES
+    from tests.integration.test_abuse_limits import appeals_of_everyone
+
+    checked = 0
+    wrong: list[str] = []
+    for route in ROUTES:
+        if route.request is None or route.content_type != "application/json":
+            continue
+        expected = MATRIX[(route.method, route.path)]
+        # One who may send it (or, where no one may succeed, one it is hidden from: the
+        # body is checked before the object).
+        caller = next(c for c in CALLERS if expected[c] == OK or expected[c] == 404)
+        declared = set((route.request.get("properties") or {}).keys())
+        for name in PROTECTED:
+            if name in declared:
+                continue
+            before = appeals_of_everyone()
+            response = request_for(world, route.method, route.path, caller, {name: "closed"})
+            after = appeals_of_everyone()
+            checked += 1
+            fields = [e["field"] for e in body(response).get("errors", [])]
+            made = after - before  # the request's own fresh appeals, if it needed any
+            if response.status_code != 400 or name not in fields:
+                wrong.append(f"{route.method} {route.path} with {name}: {response.status_code}")
+            elif route.path in ("/appeals", "/hotline/appeals") and made:
+                wrong.append(f"{route.method} {route.path} with {name}: wrote an appeal")
+    assert not wrong, "\n".join(wrong)
+    assert checked >= 90  # 27 bodies x the fields they do not declare
