@@ -9,7 +9,7 @@ declarations: a route added to the app without an entry here fails
 To see the matrix catch a broken guard: in ``chalicelib/services/transitions.py``
 ``load_for``, remove the line that raises NotFound for a citizen who does not own the
 appeal; ``test_the_matrix`` then fails on ``POST /appeals/{appeal_id}/rating`` for
-``other`` and ``deputy`` (they get 409 instead of 404)."""
+``other`` and ``deputy`` (they get 200: they rate a stranger's appeal)."""
 
 from __future__ import annotations
 

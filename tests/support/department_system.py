@@ -33,14 +33,16 @@ def verify(secret: str, headers: dict[str, str], raw_body: bytes) -> bool:
     )
 
 
-def signed_headers(secret: str, raw_body: bytes, delivery_id: str | None = None) -> dict[str, str]:
-    timestamp = str(int(time.time()))
+def signed_headers(
+    secret: str, raw_body: bytes, delivery_id: str | None = None, timestamp: int | None = None
+) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
     signature = hmac.new(
-        secret.encode(), timestamp.encode() + b"." + raw_body, hashlib.sha256
+        secret.encode(), stamp.encode() + b"." + raw_body, hashlib.sha256
     ).hexdigest()
     return {
         "Content-Type": "application/json",
-        "X-Minsheng-Timestamp": timestamp,
+        "X-Minsheng-Timestamp": stamp,
         "X-Minsheng-Delivery": delivery_id or uuid.uuid4().hex,
         "X-Minsheng-Signature": f"sha256={signature}",
     }

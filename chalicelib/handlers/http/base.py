@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,13 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.domain.appeal import Appeal
 from chalicelib.domain.principal import Principal, Role
-from chalicelib.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
+from chalicelib.errors import (
+    DomainError,
+    Forbidden,
+    PayloadTooLarge,
+    Unauthenticated,
+    ValidationFailed,
+)
 from chalicelib.observability import logger
 
 PROBLEM_TYPE_BASE = "urn:minsheng:problem:"
@@ -94,7 +101,7 @@ def authenticate(request: Request) -> Principal:
 def read_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:
     raw = request.raw_body or b""
     if len(raw) > max_bytes:
-        raise ValidationFailed.one("body", f"must be at most {max_bytes} bytes")
+        raise PayloadTooLarge(f"the body must be at most {max_bytes} bytes", field="body")
     if not raw.strip():
         return {}
     try:
@@ -111,13 +118,21 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+# Control characters no text needs (NUL and the rest of C0 but tab, line feed and return,
+# and DEL): refused rather than stored, shown or sent on.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _check_text(value: Any, where: str) -> None:
-    """Strings must be real Unicode text (a lone surrogate cannot be stored or shown)."""
+    """Strings must be real Unicode text (a lone surrogate cannot be stored or shown) with
+    no control characters."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise ValidationFailed.one(where or "body", "is not valid Unicode text") from exc
+        if _CONTROL.search(value):
+            raise ValidationFailed.one(where or "body", "contains a control character")
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_text(key, where or "body")
