@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib.config import settings
 from chalicelib.domain import clock
+from chalicelib.errors import ServiceUnavailable
 from chalicelib.integrations.aws import client
 
 SECRET_BYTES = 32
@@ -87,7 +88,9 @@ def read(department_id: str, *, fresh: bool = False) -> SigningKeys | None:
     except GetParameterError as exc:
         if "ResourceNotFoundException" in str(exc):
             return None
-        raise
+        # Unreachable or throttled: the caller's request may succeed later (503, never a
+        # verdict on a signature the platform could not check).
+        raise ServiceUnavailable("the secret store is unreachable") from exc
     data = json.loads(raw)
     return SigningKeys(
         current=str(data["current"]),
@@ -98,16 +101,21 @@ def read(department_id: str, *, fresh: bool = False) -> SigningKeys | None:
 
 def write(department_id: str, keys: SigningKeys) -> None:
     """Store the department's keys (creating its secret the first time)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     secretsmanager = client("secretsmanager")
     name = secret_name(department_id)
     try:
-        secretsmanager.put_secret_value(SecretId=name, SecretString=keys.to_json())
-    except secretsmanager.exceptions.ResourceNotFoundException:
-        secretsmanager.create_secret(
-            Name=name,
-            Description=f"Webhook signing secret of department {department_id}",
-            SecretString=keys.to_json(),
-        )
+        try:
+            secretsmanager.put_secret_value(SecretId=name, SecretString=keys.to_json())
+        except secretsmanager.exceptions.ResourceNotFoundException:
+            secretsmanager.create_secret(
+                Name=name,
+                Description=f"Webhook signing secret of department {department_id}",
+                SecretString=keys.to_json(),
+            )
+    except (BotoCoreError, ClientError) as exc:
+        raise ServiceUnavailable("the secret store did not accept the write") from exc
     # The next read in this process sees the new value at once.
     _secrets_provider().clear_cache()
 
