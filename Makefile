@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types format bench package clean
+.PHONY: run test check lint types format bench package clean fuzz
 
 STAGE ?= dev
 CHROMIUM := /usr/bin/chromium
@@ -21,6 +21,11 @@ run: $(STAMP)
 
 test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	$(PY) -m pytest
+
+# The fuzz test of `make test`, with many more generated requests per operation and caller.
+FUZZ_EXAMPLES ?= 50
+fuzz: $(STAMP)
+	MINSHENG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 0 tests/e2e/test_fuzz.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     ThreadedHTTPServer.request_queue_size = 128
     # A client holding a keep-alive connection must not keep Ctrl-C from stopping the stack.
     ThreadedHTTPServer.daemon_threads = True
+    _refuse_undeclared_methods()
 
     project_dir = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(project_dir))
@@ -196,6 +197,44 @@ def main(argv: list[str] | None = None) -> int:
     # retry pause) dies with the process, as a Lambda container would.
     sys.stderr.flush()
     os._exit(0)
+
+
+def _refuse_undeclared_methods() -> None:
+    """Methods no route declares (TRACE, CONNECT, QUERY...) get 405 problem+json, as the
+    deployed API refuses them, instead of the HTTP server's 501 page."""
+    import json
+    from http.server import BaseHTTPRequestHandler
+
+    from chalice.local import ChaliceRequestHandler
+
+    def refuse(self: BaseHTTPRequestHandler) -> None:
+        body = json.dumps(
+            {
+                "type": "urn:minsheng:problem:method-not-allowed",
+                "title": "Method not allowed",
+                "status": 405,
+                "detail": f"{self.command} is not a method of this API",
+            }
+        ).encode()
+        self.send_response(405)
+        self.send_header("Content-Type", "application/problem+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        self.wfile.write(body)
+
+    original = ChaliceRequestHandler.send_error
+
+    def send_error(
+        self: Any, code: int, message: str | None = None, explain: str | None = None
+    ) -> None:
+        # The HTTP server answers a method it has no handler for with 501.
+        if code == 501:
+            refuse(self)
+        else:
+            original(self, code, message, explain)
+
+    ChaliceRequestHandler.send_error = send_error  # type: ignore[method-assign]
 
 
 def _print_banner(info: dict[str, Any], departments: int, categories: int) -> None:

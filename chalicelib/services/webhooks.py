@@ -199,8 +199,8 @@ def list_deliveries(params: dict[str, str], limit: int, cursor: str | None) -> d
         )
     if department_id is None and status is None:
         raise ValidationFailed.one("department_id", "name a department_id, a status, or both")
-    if department_id is not None:
-        _department(department_id)
+    if department_id is not None and reference.get_department(department_id) is None:
+        raise ValidationFailed.one("department_id", "is not a department")
     items, next_cursor = deliveries.page(department_id, status, limit, cursor)
     return {"items": [d.to_dict() for d in items], "next_cursor": next_cursor}
 

@@ -39,6 +39,10 @@ class RouteDoc:
     headers: tuple[dict[str, Any], ...] = ()
     tag: str = ""
     content_type: str = "application/json"
+    # The media types the route takes, and what its errors are (the SMS page answers its
+    # errors as pages).
+    accepts: tuple[str, ...] = ("application/json", "text/plain")
+    error_type: str = "application/problem+json"
     # Merged over the generated OpenAPI operation (routes whose bodies or errors are not
     # JSON and problem+json, such as Open311's).
     openapi: dict[str, Any] = field(default_factory=dict)
@@ -169,6 +173,7 @@ def api(
     headers: tuple[dict[str, Any], ...] = (),
     content_type: str = "application/json",
     accepts: tuple[str, ...] = ("application/json", "text/plain"),
+    error_type: str = "application/problem+json",
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a route with its documentation. The view receives the verified principal
     (None on public routes) and its URL parameters; domain errors become problem+json.
@@ -186,6 +191,8 @@ def api(
             headers,
             tag,
             content_type,
+            accepts,
+            error_type,
         )
     )
 

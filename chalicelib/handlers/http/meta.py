@@ -21,13 +21,13 @@ def _schema(schema: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in schema.items() if k != "$id"}
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        },
-    }
+def _problem(description: str, content_type: str = "application/problem+json") -> dict[str, Any]:
+    schema = (
+        {"$ref": "#/components/schemas/Problem"}
+        if content_type == "application/problem+json"
+        else {"type": "string"}
+    )
+    return {"description": description, "content": {content_type: {"schema": schema}}}
 
 
 def _operation_id(route: RouteDoc) -> str:
@@ -47,13 +47,30 @@ def _operation(route: RouteDoc) -> dict[str, Any]:
         if body is not None:
             entry["content"] = {route.content_type: {"schema": _schema(body)}}
         responses[str(status)] = entry
-    if route.request is not None or route.query:
-        responses["400"] = _problem("Invalid request: `errors` names each field at fault")
+    errors = route.error_type
+    takes_input = route.request is not None or route.query or route.headers or "{" in route.path
+    if takes_input or route.accepts != ("application/json", "text/plain"):
+        responses["400"] = _problem("Invalid request: `errors` names each field at fault", errors)
     if route.roles is not None:
         responses["401"] = _problem("Missing, invalid or expired token")
         responses["403"] = _problem("The caller's role may not make this call")
-    if "{" in route.path:
-        responses["404"] = _problem("No such resource, or the caller may not see it")
+    elif any(str(h.get("name", "")).lower().endswith("-signature") for h in route.headers):
+        responses["401"] = _problem("Missing, bad or stale signature")
+    if "{" in route.path or route.request is not None:
+        responses["404"] = _problem("No such resource, or the caller may not see it", errors)
+    if route.method != "GET":
+        responses["409"] = _problem("The resource's state refuses the call", errors)
+        responses["413"] = _problem("The body is larger than the call takes", errors)
+        responses["415"] = _problem("The body's media type is not one the call takes")
+    if route.headers:
+        responses["422"] = _problem("The Idempotency-Key was used with another body")
+    responses["429"] = _problem(
+        "Too many requests: the API's throttle, or a citizen's submission limits "
+        "(`Retry-After` says when to try again)"
+    )
+    responses["503"] = _problem(
+        "A store or service is unavailable: try again after `Retry-After` seconds", errors
+    )
     op: dict[str, Any] = {
         "summary": route.summary,
         "operationId": _operation_id(route),

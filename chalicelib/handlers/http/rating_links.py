@@ -105,7 +105,8 @@ def _refused(error: DomainError, appeal: dict[str, Any] | None = None) -> Respon
     summary="The SMS rating page: the reply, and a form to rate it (HTML; the token from "
     "the text message opens it once)",
     content_type="text/html",
-    responses={200: {"type": "string"}, 404: {"type": "string"}},
+    error_type="text/html",
+    responses={200: {"type": "string"}},
 )
 def show(_principal: None, token: str) -> Response:
     from chalicelib.services import sms_followup
@@ -129,7 +130,8 @@ def show(_principal: None, token: str) -> Response:
     "the link is used up",
     content_type="text/html",
     accepts=(FORM,),
-    responses={200: {"type": "string"}, 400: {"type": "string"}, 404: {"type": "string"}},
+    error_type="text/html",
+    responses={200: {"type": "string"}},
 )
 def submit(_principal: None, token: str) -> Response:
     from chalicelib.services import sms_followup

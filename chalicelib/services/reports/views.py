@@ -6,7 +6,7 @@ from chalicelib.dal import reference
 from chalicelib.domain import clock
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.reports import parse_day, parse_week
-from chalicelib.errors import Forbidden, NotFound, ValidationFailed
+from chalicelib.errors import Forbidden, ValidationFailed
 from chalicelib.services.reports import figures, render
 
 
@@ -31,5 +31,5 @@ def weekly_html(principal: Principal, week_text: str | None, department_id: str 
         wanted = department_id
     department = reference.get_department(str(wanted))
     if department is None:
-        raise NotFound(f"no department {wanted}")
+        raise ValidationFailed.one("department_id", "is not a department")
     return render.weekly(figures.weekly(week, department.id, department.name, now)).html
