@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types format bench package clean fuzz
+.PHONY: run test check lint types format bench package clean fuzz load
 
 STAGE ?= dev
 CHROMIUM := /usr/bin/chromium
@@ -26,6 +26,11 @@ test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 FUZZ_EXAMPLES ?= 50
 fuzz: $(STAMP)
 	MINSHENG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 0 tests/e2e/test_fuzz.py
+
+# A bounded traffic mix against the local stack, then its invariants (load/run.py).
+LOAD_ARGS ?=
+load: $(STAMP)
+	$(PY) -m load.run $(LOAD_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
