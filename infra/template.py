@@ -177,23 +177,30 @@ def media_lifecycle_rules() -> list[dict[str, Any]]:
     ]
 
 
-def bucket_resources() -> dict[str, Any]:
+def private_bucket(lifecycle_rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """A bucket's properties: no public access, encrypted at rest, objects owned by the
+    bucket's account, kept as ``lifecycle_rules`` say."""
     from chalicelib.local.provision import PUBLIC_ACCESS_BLOCK
+
+    return {
+        "PublicAccessBlockConfiguration": PUBLIC_ACCESS_BLOCK,
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+            ]
+        },
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        "LifecycleConfiguration": {"Rules": lifecycle_rules},
+    }
+
+
+def bucket_resources() -> dict[str, Any]:
 
     return {
         "MediaBucket": {
             "Type": "AWS::S3::Bucket",
             **RETAIN,
-            "Properties": {
-                "PublicAccessBlockConfiguration": PUBLIC_ACCESS_BLOCK,
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [
-                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                    ]
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-                "LifecycleConfiguration": {"Rules": media_lifecycle_rules()},
-            },
+            "Properties": private_bucket(media_lifecycle_rules()),
         }
     }
 
@@ -202,31 +209,22 @@ def inbox_bucket_resource() -> dict[str, Any]:
     """Where SES stores letters to the mayor's mailbox: private, encrypted, kept
     ``INBOX_KEEP_DAYS`` (the raw letter is the record of what the citizen wrote)."""
     from chalicelib.integrations.inbox import INBOX_PREFIX
-    from chalicelib.local.provision import INBOX_KEEP_DAYS, PUBLIC_ACCESS_BLOCK
+    from chalicelib.local.provision import INBOX_KEEP_DAYS
 
     return {
         INBOX_BUCKET: {
             "Type": "AWS::S3::Bucket",
             **RETAIN,
-            "Properties": {
-                "PublicAccessBlockConfiguration": PUBLIC_ACCESS_BLOCK,
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [
-                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                    ]
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-                "LifecycleConfiguration": {
-                    "Rules": [
-                        {
-                            "Id": "keep-letters",
-                            "Status": "Enabled",
-                            "Prefix": INBOX_PREFIX,
-                            "ExpirationInDays": INBOX_KEEP_DAYS,
-                        }
-                    ]
-                },
-            },
+            "Properties": private_bucket(
+                [
+                    {
+                        "Id": "keep-letters",
+                        "Status": "Enabled",
+                        "Prefix": INBOX_PREFIX,
+                        "ExpirationInDays": INBOX_KEEP_DAYS,
+                    }
+                ]
+            ),
         }
     }
 

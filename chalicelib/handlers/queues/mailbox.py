@@ -11,7 +11,8 @@ from urllib.parse import unquote_plus
 from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.event_sources import QUEUE_CONSUMERS, UNBOUND_QUEUE_ARN
-from chalicelib.observability import flush_metrics, logger
+from chalicelib.handlers.queues.batch import partial_batch
+from chalicelib.observability import logger
 
 bp = Blueprint(__name__)
 _declared = QUEUE_CONSUMERS["receive_mail"]
@@ -52,18 +53,4 @@ def receive_record(record: Any) -> list[str]:
     queue_arn=UNBOUND_QUEUE_ARN, batch_size=_declared.batch_size, name=_declared.name
 )
 def receive_mail(event: SQSEvent) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import (
-        BatchProcessor,
-        EventType,
-        process_partial_response,
-    )
-
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    try:
-        return process_partial_response(  # type: ignore[return-value]
-            event=event.to_dict(),
-            record_handler=receive_record,
-            processor=processor,
-        )
-    finally:
-        flush_metrics()
+    return partial_batch(event, receive_record)

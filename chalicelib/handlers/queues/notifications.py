@@ -9,7 +9,8 @@ from typing import Any
 from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.event_sources import QUEUE_CONSUMERS, UNBOUND_QUEUE_ARN
-from chalicelib.observability import flush_metrics, logger
+from chalicelib.handlers.queues.batch import partial_batch
+from chalicelib.observability import logger
 
 bp = Blueprint(__name__)
 _declared = QUEUE_CONSUMERS["deliver_notifications"]
@@ -32,20 +33,4 @@ def deliver_record(record: Any) -> str:
     queue_arn=UNBOUND_QUEUE_ARN, batch_size=_declared.batch_size, name=_declared.name
 )
 def deliver_notifications(event: SQSEvent) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import (
-        BatchProcessor,
-        EventType,
-        process_partial_response,
-    )
-
-    # A receiver that is down fails every message: that is reported, not raised (the
-    # function did its work; the queue retries the messages on their own schedule).
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    try:
-        return process_partial_response(  # type: ignore[return-value]
-            event=event.to_dict(),
-            record_handler=deliver_record,
-            processor=processor,
-        )
-    finally:
-        flush_metrics()
+    return partial_batch(event, deliver_record)
