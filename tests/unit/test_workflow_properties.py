@@ -81,7 +81,9 @@ def is_working_moment(text: str) -> bool:
     return CALENDAR.is_working_day(clock.parse_iso(text).date())
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
 @given(
     start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 9, 30)),
     kind=st.sampled_from(list(Kind)),
@@ -132,13 +134,16 @@ def test_random_sequences_keep_the_appeal_well_formed(
         due = after.deadlines.get("reply_due")
         if due and due != before.deadlines.get("reply_due"):
             assert is_working_moment(due), due
-            assert clock.parse_iso(due) > now
+            if action is not Action.DECIDE_EXTENSION:
+                # A new round's deadline lies ahead (an extension counts from the old
+                # deadline, which an approval may come after).
+                assert clock.parse_iso(due) > now
         if action is Action.DECIDE_EXTENSION and due and before.deadlines.get("reply_due"):
             assert clock.parse_iso(due) >= clock.parse_iso(before.deadlines["reply_due"])
         appeal = after
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(
     start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 20)),
     days=st.integers(min_value=1, max_value=10),
