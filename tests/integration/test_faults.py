@@ -3,7 +3,8 @@ it never half-writes, answers twice or loses a record.
 
 Elsewhere, and not repeated here: SES refusing a report (the next run sends it,
 ``test_report_delivery.py``); a department endpoint that is down (retries on the published
-schedule, then the dead-letter queue, ``test_webhooks.py``); tokens signed by another key,
+schedule, then the dead-letter queue, ``test_webhooks.py``; one that times out is here);
+tokens signed by another key,
 tampered, expired or for another client (``test_intake_api.py``)."""
 
 from __future__ import annotations
@@ -247,3 +248,31 @@ def test_a_token_with_alg_none_or_hs256_is_refused(
     response = client.http.get("/departments", headers=stack.headers(forged))
     assert response.status_code == 401, response.body
     assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_department_endpoint_that_times_out_is_retried_then_dead_lettered(
+    people: People, client: Any, monkeypatch: pytest.MonkeyPatch, quick_retries: None
+) -> None:
+    from chalicelib.integrations import webhook_client
+    from tests.integration.test_webhooks import Flow, register
+    from tests.support.department_system import Receiver
+
+    monkeypatch.setattr(webhook_client, "TIMEOUT_SECONDS", 0.3)
+    receiver = Receiver(delay=1.0).start()
+    try:
+        register(people, receiver.url)
+        appeal = people.submit()["id"]
+        people.act("operator", appeal, "dispatch")
+        flow = Flow(client)
+        flow.stream()
+        flow.deliver(rounds=30)
+        assert len(receiver.of_type("work_order.dispatched")) == 6  # the try and 5 retries
+        dead = body(people.get("admin", f"/deliveries?department_id={DEPARTMENT}&status=dead"))
+        [entry] = dead["items"]
+        assert all(a["status_code"] is None for a in entry["attempts"])
+        assert all("timed out" in str(a["error"]).lower() for a in entry["attempts"])
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dlq = sqs.receive_message(QueueUrl=settings().notifications_dead_letter_queue)
+        assert [json.loads(m["Body"])["id"] for m in dlq["Messages"]] == [entry["id"]]
+    finally:
+        receiver.stop()

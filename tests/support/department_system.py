@@ -60,9 +60,11 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Answers every POST with ``status`` (a broken system answers 500) and keeps it."""
+    """Answers every POST with ``status`` (a broken system answers 500) after ``delay``
+    seconds (a slow one times out), and keeps it."""
 
     status: int = 200
+    delay: float = 0.0
     received: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
@@ -74,10 +76,14 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 owner.received.append(Received(self.path, dict(self.headers.items()), raw))
-                self.send_response(owner.status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"ok": true}')
+                time.sleep(owner.delay)
+                try:
+                    self.send_response(owner.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(b'{"ok": true}')
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the platform gave up waiting (a timed-out delivery)
 
             def log_message(self, *_args: Any) -> None:
                 return
