@@ -4,8 +4,8 @@ it never half-writes, answers twice or loses a record.
 Elsewhere, and not repeated here: SES refusing a report (the next run sends it,
 ``test_report_delivery.py``); a department endpoint that is down (retries on the published
 schedule, then the dead-letter queue, ``test_webhooks.py``; one that times out is here);
-tokens signed by another key,
-tampered, expired or for another client (``test_intake_api.py``)."""
+tokens signed by another key, tampered, expired or for another client
+(``test_intake_api.py``)."""
 
 from __future__ import annotations
 
