@@ -222,7 +222,43 @@ def _attribute_value(value: dict[str, Any], shape: Any, base64: Any) -> Any:
     return out
 
 
+class _KeyOnce:
+    """``joserfc.jwk`` as moto's Cognito sees it, with each key it imports kept."""
+
+    def __init__(self, jwk: Any) -> None:
+        self._jwk = jwk
+        self._keys: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jwk, name)
+
+    @property
+    def RSAKey(self) -> Any:  # the name moto calls
+        return self
+
+    def import_key(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        import json
+
+        if args or kwargs:
+            return self._jwk.RSAKey.import_key(data, *args, **kwargs)
+        text = json.dumps(data, sort_keys=True)
+        if text not in self._keys:
+            self._keys[text] = self._jwk.RSAKey.import_key(data)
+        return self._keys[text]
+
+
+def one_signing_key() -> None:
+    """moto signs the tokens of every user pool with the one key it publishes, and imports
+    that key again (RSA checks, about 0.15 s) for each pool it creates. Import it once."""
+    from moto.cognitoidp import models
+
+    current = getattr(models, "jwk")  # noqa: B009 (not exported by name)
+    if not isinstance(current, _KeyOnce):
+        setattr(models, "jwk", _KeyOnce(current))  # noqa: B010
+
+
 def apply_all() -> None:
     serialise_dynamodb()
     atomic_transactions()
     fast_attribute_values()
+    one_signing_key()

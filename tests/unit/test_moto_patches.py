@@ -101,3 +101,21 @@ def test_plain_items_take_the_fast_path_and_odd_ones_the_generic() -> None:
         assert moto_patches._attribute_value(value, shape, encode) is not generic, name
     for name in ("unknown_member", "empty_key"):
         assert moto_patches._attribute_value(ODD[name], shape, encode) is generic, name
+
+
+def test_every_user_pool_signs_with_the_one_published_key_imported_once() -> None:
+    import boto3
+    from joserfc import jwk
+    from moto import mock_aws
+    from moto.cognitoidp.models import cognitoidp_backends
+    from moto.utilities.utils import load_resource
+
+    moto_patches.one_signing_key()
+    with mock_aws():
+        cognito = boto3.client("cognito-idp", region_name="us-east-1")
+        ids = [cognito.create_user_pool(PoolName=f"p{i}")["UserPool"]["Id"] for i in range(2)]
+        pools = cognitoidp_backends["123456789012"]["us-east-1"].user_pools
+        first, second = (pools[i].json_web_key for i in ids)
+    assert first is second
+    published = jwk.RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+    assert first.as_dict(private=True) == published.as_dict(private=True)
