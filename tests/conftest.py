@@ -25,7 +25,7 @@ for name in ("AWS_PROFILE", "MINSHENG_AWS_ENDPOINT", "MINSHENG_JWKS_URL", "AWS_E
     os.environ.pop(name, None)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The tests marked ``long(seconds)`` first, longest first. With ``--dist loadgroup``
     one worker takes the local stack's group at once and the other the tests in this
     order: the long ones start early, the many short ones fill the end, and neither worker
@@ -36,3 +36,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return float(mark.args[0]) if mark else 0.0
 
     items.sort(key=seconds, reverse=True)
+    if config.getvalue("loadgroup"):
+        _name_groups(items)
+
+
+def _name_groups(items: list[pytest.Item]) -> None:
+    """What pytest-xdist does on a worker for ``--dist loadgroup``: the group's name after
+    an ``@`` in each grouped test's node id, which is how the scheduler keeps a group on
+    one worker. pytest-xdist 3.8 writes it to ``item._nodeid``, which pytest 9 no longer
+    reads, so without this every e2e test is scheduled alone and each worker starts a
+    local stack of its own. Does nothing once the id carries the group already."""
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)  # type: ignore[attr-defined]
