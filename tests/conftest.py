@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return float(mark.args[0]) if mark else 0.0
 
     items.sort(key=seconds, reverse=True)
-    if config.getvalue("loadgroup"):
+    if config.getoption("loadgroup", default=False):  # set on xdist workers only
         _name_groups(items)
 
 
