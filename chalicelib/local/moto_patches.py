@@ -105,6 +105,160 @@ def atomic_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+def fast_attribute_values() -> None:
+    """moto writes every DynamoDB response through its generic, model-driven serializer,
+    which looks each of an AttributeValue's ten members up through half a dozen alias
+    rules: most of the time of a read or a query goes there, the more so the longer an
+    appeal's timeline. moto's items are already plain ``{"S": ...}`` / ``{"M": {...}}``
+    dicts, so this writes them out directly, with the serializer's own rules (strings
+    as ``str``, blobs in base64, ``None`` members left out, members in the model's
+    order). Anything else, or any key the model does not name, takes the generic path."""
+    from moto.core.serialize import BaseJSONSerializer
+
+    original = BaseJSONSerializer._serialize_type_structure
+    if getattr(original, "_minsheng", False):
+        return
+
+    def _serialize_type_structure(
+        self: Any, serialized: Any, value: Any, shape: Any, key: str
+    ) -> None:
+        if key and shape.name == "AttributeValue" and isinstance(value, dict):
+            plain = _attribute_value(value, shape, self._base64)
+            if plain is not _GENERIC:
+                serialized[self.get_serialized_name(shape, key)] = plain
+                return
+        original(self, serialized, value, shape, key)
+
+    _serialize_type_structure._minsheng = True  # type: ignore[attr-defined]
+    _serialize_type_structure.generic = original  # type: ignore[attr-defined]
+    BaseJSONSerializer._serialize_type_structure = _serialize_type_structure  # type: ignore[method-assign]
+
+
+_GENERIC = object()
+_SCALARS = {"S": "string", "N": "string", "B": "blob", "NULL": "boolean", "BOOL": "boolean"}
+_SETS = {"SS": "string", "NS": "string", "BS": "blob"}
+_plans: dict[int, tuple[str, ...] | None] = {}
+
+
+def _plan(shape: Any) -> tuple[str, ...] | None:
+    """The AttributeValue members in the model's order, if the model is the one the fast
+    path knows (no serialization names, the member types below); else None."""
+    if id(shape) not in _plans:
+        known = True
+        for name, member in shape.members.items():
+            if member.serialization.get("name", name) != name:
+                known = False
+            elif name in _SCALARS:
+                known = known and member.type_name == _SCALARS[name]
+            elif name in _SETS:
+                known = known and member.type_name == "list"
+                known = known and member.member.type_name == _SETS[name]
+            elif name == "M":
+                known = known and member.type_name == "map"
+                known = known and member.value.name == "AttributeValue"
+            elif name == "L":
+                known = known and member.type_name == "list"
+                known = known and member.member.name == "AttributeValue"
+            else:
+                known = False
+        _plans[id(shape)] = tuple(shape.members) if known and not shape.is_document_type else None
+    return _plans[id(shape)]
+
+
+def _string(value: Any) -> Any:
+    from enum import Enum
+
+    if isinstance(value, Enum):
+        value = value.value
+    return str(value) if value not in [None, {}, []] else value
+
+
+def _attribute_value(value: dict[str, Any], shape: Any, base64: Any) -> Any:
+    members = _plan(shape)
+    if members is None or not value.keys() <= set(members):
+        return _GENERIC
+    out: dict[str, Any] = {}
+    for name in members:
+        item = value.get(name)
+        if item is None:
+            continue
+        if name in ("S", "N"):
+            out[name] = _string(item)
+        elif name == "B":
+            out[name] = base64(item)
+        elif name in ("NULL", "BOOL"):
+            out[name] = item
+        elif name in _SETS:
+            if not isinstance(item, list):
+                return _GENERIC
+            out[name] = [base64(v) if name == "BS" else _string(v) for v in item]
+        elif name == "M":
+            if not isinstance(item, dict):
+                return _GENERIC
+            entries: dict[str, Any] = {}
+            for sub_key, sub_value in item.items():
+                if sub_value is None:
+                    continue
+                if not sub_key or not isinstance(sub_value, dict):
+                    return _GENERIC
+                entries[sub_key] = _attribute_value(sub_value, shape, base64)
+                if entries[sub_key] is _GENERIC:
+                    return _GENERIC
+            out[name] = entries
+        else:  # "L"
+            if not isinstance(item, list):
+                return _GENERIC
+            elements: list[Any] = []
+            for element in item:
+                if element is None:
+                    elements.append(None)
+                    continue
+                if not isinstance(element, dict):
+                    return _GENERIC
+                elements.append(_attribute_value(element, shape, base64))
+                if elements[-1] is _GENERIC:
+                    return _GENERIC
+            out[name] = elements
+    return out
+
+
+class _KeyOnce:
+    """``joserfc.jwk`` as moto's Cognito sees it, with each key it imports kept."""
+
+    def __init__(self, jwk: Any) -> None:
+        self._jwk = jwk
+        self._keys: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jwk, name)
+
+    @property
+    def RSAKey(self) -> Any:  # the name moto calls
+        return self
+
+    def import_key(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        import json
+
+        if args or kwargs:
+            return self._jwk.RSAKey.import_key(data, *args, **kwargs)
+        text = json.dumps(data, sort_keys=True)
+        if text not in self._keys:
+            self._keys[text] = self._jwk.RSAKey.import_key(data)
+        return self._keys[text]
+
+
+def one_signing_key() -> None:
+    """moto signs the tokens of every user pool with the one key it publishes, and imports
+    that key again (RSA checks, about 0.15 s) for each pool it creates. Import it once."""
+    from moto.cognitoidp import models
+
+    current = getattr(models, "jwk")  # noqa: B009 (not exported by name)
+    if not isinstance(current, _KeyOnce):
+        setattr(models, "jwk", _KeyOnce(current))  # noqa: B010
+
+
 def apply_all() -> None:
     serialise_dynamodb()
     atomic_transactions()
+    fast_attribute_values()
+    one_signing_key()

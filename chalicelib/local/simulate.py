@@ -287,23 +287,18 @@ class Simulation:
         )
 
     def contact(self, appeal_id: str, department_id: str, citizen: Principal) -> None:
-        from chalicelib.dal import appeals as store
         from chalicelib.services import department_actions as actions
         from chalicelib.services import dispatch
 
         staff, habit = self.staff(department_id), self.habit[department_id]
-        if (
-            self.act(
-                "contact",
-                actions.record_contact,
-                staff,
-                appeal_id,
-                {"method": self.rng.choice(["phone", "phone", "visit", "sms"])},
-            )
-            is None
-        ):
-            return
-        appeal = store.get(appeal_id)
+        # The appeal as written (its reply deadline): no second read.
+        appeal = self.act(
+            "contact",
+            actions.record_contact,
+            staff,
+            appeal_id,
+            {"method": self.rng.choice(["phone", "phone", "visit", "sms"])},
+        )
         if appeal is None:
             return
         if self.rng.random() < habit.extension_rate:

@@ -494,6 +494,7 @@ def rating_link_journey(client: Any, recorder: Recorder) -> None:
         assert rated.status_code == 200, rated.body
 
 
+@pytest.mark.long(20)
 def test_each_function_is_granted_exactly_the_calls_its_code_makes(
     client: Any,
     stack: Stack,

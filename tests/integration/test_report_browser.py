@@ -18,6 +18,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.mark.long(30)
 def test_daily_report_reads_on_a_phone_and_shows_markup_as_text(client: Any, stack: Stack) -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs chromium and fonts-noto-cjk")

@@ -35,6 +35,7 @@ def public(client: Any, path: str) -> Any:
     return body(response)
 
 
+@pytest.mark.long(60)
 def test_both_schedules_send_the_public_figures_to_each_recipient(
     client: Any, stack: Stack, outbox: Path
 ) -> None:

@@ -178,6 +178,7 @@ LONG_COMMENT = "请相关部门高度重视此事并限期整改到位。" * 105
 COMMENTS = 120
 
 
+@pytest.mark.long(15)
 def test_many_long_comments_then_a_full_reply(people: People) -> None:
     """More comments than the appeal item could ever hold (about 65 would fill 400 KB); the
     local stack e2e test takes 300."""

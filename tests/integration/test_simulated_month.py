@@ -153,6 +153,7 @@ def expected_board(
     return sorted(rows)
 
 
+@pytest.mark.long(70)
 @pytest.mark.usefixtures("client")
 def test_boards_after_a_simulated_month_match_the_timelines(stack: Stack) -> None:
     summary = simulate(END, days=30, per_day=6, seed=7, sweep_minutes=180)
