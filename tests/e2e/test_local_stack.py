@@ -33,7 +33,7 @@ def test_stack_json_describes_the_stack(local_stack: RunningStack) -> None:
     assert info["api_url"].startswith("http://127.0.0.1:")
     assert info["aws_endpoint"].startswith("http://127.0.0.1:")
     roles = {u["role"] for u in info["users"]}
-    assert roles == {"citizen", "operator", "leader", "admin", "department"}
+    assert roles == {"citizen", "operator", "leader", "admin", "department", "deputy"}
     staff = {u["department_id"] for u in info["users"] if u["role"] == "department"}
     assert len(staff) == 35  # 13 towns and streets, 22 departments: one staff user each
     assert all(u["department_id"] is None for u in info["users"] if u["role"] != "department")

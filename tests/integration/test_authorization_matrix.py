@@ -428,6 +428,7 @@ def _outcome(status: int) -> Any:
     return status
 
 
+@pytest.mark.long(45)
 def test_the_matrix(world: World) -> None:
     """Every route × every caller: the status the matrix says, and never a 5xx."""
     from app import app  # noqa: F401
@@ -457,6 +458,7 @@ def test_the_matrix(world: World) -> None:
 PROTECTED = ("state", "department_id", "citizen_id", "version")
 
 
+@pytest.mark.long(40)
 def test_mass_assignment_is_refused_field_by_field(world: World) -> None:
     """Every JSON body the app takes, sent by a caller who may send it, with each protected
     field it does not declare: 400 naming that field, and nothing written."""
