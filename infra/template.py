@@ -576,6 +576,20 @@ def _alarm(name: str, description: str, **properties: Any) -> dict[str, Any]:
     }
 
 
+def _any_of_metric(name: str, description: str, metric: str) -> dict[str, Any]:
+    """An alarm on the first count of one of the app's own metrics in five minutes."""
+    return _alarm(
+        name,
+        description,
+        Namespace="Minsheng",
+        MetricName=metric,
+        Dimensions=[{"Name": "service", "Value": "minsheng"}],
+        Statistic="Sum",
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+
+
 def alarm_resources(functions: list[str], api_stage: str) -> dict[str, Any]:
     resources: dict[str, Any] = {
         "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {}},
@@ -814,15 +828,10 @@ def add_report_sender(template: dict[str, Any], functions: list[str], api_stage:
                 f"/{api_stage}"
             }
     resources.update(
-        _alarm(
+        _any_of_metric(
             "ReportSendFailed",
             "SES refused a report email (it is retried by the next run)",
-            Namespace="Minsheng",
-            MetricName="ReportSendFailed",
-            Dimensions=[{"Name": "service", "Value": "minsheng"}],
-            Statistic="Sum",
-            Threshold=1,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            "ReportSendFailed",
         )
     )
 
@@ -955,15 +964,10 @@ def add_mailbox(template: dict[str, Any], functions: list[str], stage: str) -> N
         }
     )
     resources.update(
-        _alarm(
+        _any_of_metric(
             "MailboxAckFailed",
             "SES refused a mailbox acknowledgement (the appeal was recorded)",
-            Namespace="Minsheng",
-            MetricName="MailboxAckFailed",
-            Dimensions=[{"Name": "service", "Value": "minsheng"}],
-            Statistic="Sum",
-            Threshold=1,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            "MailboxAckFailed",
         )
     )
     template.setdefault("Outputs", {})["MailboxRuleSet"] = {

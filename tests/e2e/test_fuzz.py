@@ -12,6 +12,9 @@ of ``chalicelib/handlers/http/public.py`` ``public_stats``) and it fails with a 
 from __future__ import annotations
 
 import os
+import subprocess
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,9 +32,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, start_stack, stop_stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
+# A stack of its own: the admin's fuzzed calls add departments, categories and calendar
+# years, which the shared stack's tests must not see. Its own group, so it can run beside
+# the shared stack's tests.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("fuzz-stack")]
 
 EXAMPLES = int(os.environ.get("MINSHENG_FUZZ_EXAMPLES", "2"))
 CHECKS = [
@@ -55,13 +61,25 @@ ROLES = {
 
 
 @pytest.fixture(scope="module")
-def tokens(local_stack: RunningStack) -> dict[str, str | None]:
-    return {role: local_stack.sign_in(user) if user else None for role, user in ROLES.items()}
+def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    stack = start_stack(tmp_path_factory.mktemp("fuzz") / ".local")
+    try:
+        yield stack
+    finally:
+        try:
+            stop_stack(stack)
+        except subprocess.TimeoutExpired:
+            warnings.warn("the fuzzed stack took over 60 s to stop", stacklevel=1)
 
 
 @pytest.fixture(scope="module")
-def operations(local_stack: RunningStack) -> list[Any]:
-    schema = schemathesis.openapi.from_url(f"{local_stack.api}/openapi.json")
+def tokens(fuzz_stack: RunningStack) -> dict[str, str | None]:
+    return {role: fuzz_stack.sign_in(user) if user else None for role, user in ROLES.items()}
+
+
+@pytest.fixture(scope="module")
+def operations(fuzz_stack: RunningStack) -> list[Any]:
+    schema = schemathesis.openapi.from_url(f"{fuzz_stack.api}/openapi.json")
     return [result.ok() for result in schema.get_all_operations()]
 
 
