@@ -208,19 +208,16 @@ def check(
             break
     if any(e["op"] == "5xx" for e in log):
         broken.append(f"{sum(1 for e in log if e['op'] == '5xx')} answers were 5xx")
-    # The statistics equal the timelines once the pump has drained the streams
-    expected: Counter[str] = Counter()
-    day = ""
-    for appeal in appeals.values():
-        for event in appeal["timeline"]:
-            if event["type"] in COUNTED:
-                expected[event["type"]] += 1
-                day = max(day, str(event["at"])[:10])
+    # The statistics equal the timelines once the pump has drained the streams. The
+    # appeals are read again at each look: a request in flight when the traffic stopped may
+    # still have written after the first read.
     deadline = time.monotonic() + drain_seconds
     drained_after = None
     started = time.monotonic()
     counters: dict[str, int] = {}
+    expected: Counter[str] = Counter()
     while time.monotonic() < deadline:
+        expected, day = _timeline_counts(scan(ddb, f"{PREFIX}-appeals"))
         counters = platform_counters(info, day)
         if all(counters.get(name, 0) == expected[name] for name in COUNTED):
             drained_after = time.monotonic() - started
@@ -237,6 +234,18 @@ def check(
         "statistics drained after s": None if drained_after is None else round(drained_after, 1),
     }
     return broken, figures
+
+
+def _timeline_counts(appeals: list[dict[str, Any]]) -> tuple[Counter[str], str]:
+    """What the statistics should count, from the appeals' timelines, and their day."""
+    expected: Counter[str] = Counter()
+    day = ""
+    for appeal in appeals:
+        for event in appeal["timeline"]:
+            if event["type"] in COUNTED:
+                expected[event["type"]] += 1
+                day = max(day, str(event["at"])[:10])
+    return expected, day
 
 
 def latency(folder: Path) -> dict[str, Any]:
