@@ -18,7 +18,6 @@ from chalicelib.handlers.http.base import (
     page_params,
     read_json,
 )
-from chalicelib.services import hotline
 
 bp = Blueprint(__name__)
 OPERATORS = (Role.OPERATOR,)
@@ -37,6 +36,10 @@ OPERATORS = (Role.OPERATOR,)
     headers=(IDEMPOTENCY_HEADER,),
 )
 def record_call(principal: Principal) -> Response:
+    # Imported here: the phone-number library is only for the hotline's calls, not every
+    # function's cold start.
+    from chalicelib.services import hotline
+
     body = read_json(bp.current_request)
     response = idempotent(
         bp,
@@ -64,6 +67,8 @@ def record_call(principal: Principal) -> Response:
 )
 def caller_appeals(principal: Principal, phone: str) -> Response:
     from urllib.parse import unquote
+
+    from chalicelib.services import hotline
 
     limit, cursor = page_params(bp.current_request)
     return json_response(hotline.caller_appeals(principal, unquote(phone), limit, cursor))
