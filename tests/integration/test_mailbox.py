@@ -380,3 +380,6 @@ def test_the_acknowledgement_does_not_stack_reply_prefixes() -> None:
     assert ack.subject == "RE: 路灯 [诉求编号 20261128-7K3M9Q2P]"
     assert ack.in_reply_to == "<m@x>" and ack.to == "a@example.com"
     assert "&lt;b&gt;李四&lt;/b&gt;" in ack.html and name in ack.text  # escaped in HTML only
+    # Registered, not yet accepted (the center has not looked at it); one blank line apart
+    assert "已由民生诉求平台登记" in ack.text and "受理登记" not in ack.html
+    assert "\n\n\n" not in ack.text
