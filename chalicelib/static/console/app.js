@@ -419,7 +419,7 @@ function Timeline({ events }) {
   return html`<ol class="timeline" id="timeline">
     ${events.map((e) => html`<li data-event=${e.type}>
       <span class="meta">${when(e.at)}</span> ${EVENT[e.type] || e.type}
-      ${e.actor ? html` <span class="meta">（${ROLE[e.actor.role] || e.actor.role}${e.actor.id ? ` ${e.actor.id}` : ""}）</span>` : null}
+      ${e.actor ? html` <span class="meta">（${ROLE[e.actor.role] || e.actor.role}）</span>` : null}
       ${e.note ? html`<div class="text">${e.note}</div>` : null}
       ${e.type === "commented" && e.data && e.data.text ? html`<div class="text">${e.data.text}</div>` : null}
     </li>`)}
@@ -650,7 +650,7 @@ function Detail({ id, me, queue }) {
   }, [id, queue, me.role]);
   const appeal = state.data;
   return html`<main>
-    <p><a href="#/">← 返回队列</a></p>
+    <p><a href="#/">← 返回</a></p>
     <${ProblemBox} error=${state.error} />
     ${!appeal ? html`<p class="meta">加载中……</p>` : html`<div class="layout" data-appeal=${appeal.id} data-state=${appeal.state}>
       <section class="card" aria-labelledby="appeal-title">
@@ -669,10 +669,12 @@ function Detail({ id, me, queue }) {
       <section class="card" aria-labelledby="actions-title">
         <h2 id="actions-title">办理</h2>
         ${message ? html`<div class="done" role="status">${message}</div>` : null}
+        <div key=${`${appeal.id}-${appeal.version}`}>
         ${me.role === "operator" ? html`<${OperatorActions} appeal=${appeal} done=${done} /><${EscalateForm} appeal=${appeal} done=${done} />` : null}
         ${me.role === "department" ? html`<${DepartmentActions} appeal=${appeal} me=${me} done=${done} />` : null}
         ${me.role === "leader" ? html`<${LeaderActions} appeal=${appeal} done=${done} />` : null}
         ${me.role === "operator" && ["submitted", "accepted", "returned"].includes(appeal.state) ? html`<${Similar} appeal=${appeal} />` : null}
+        </div>
       </section>
     </div>`}
   </main>`;
@@ -729,7 +731,7 @@ function Figures({ me }) {
   const board = (b) => {
     const entries = b.entries.filter((e) => me.role !== "department" || e.department_id === me.department);
     return html`<div class="scroll"><h3>${BOARDS[b.board] || b.board}</h3><table class="grid">
-      <thead><tr><th scope="col">名次</th><th scope="col">单位</th><th scope="col">数值</th><th scope="col">按期办结率</th></tr></thead>
+      <thead><tr><th scope="col">名次</th><th scope="col">单位</th><th scope="col" class="num">数值</th><th scope="col" class="num">按期办结率</th></tr></thead>
       <tbody>${entries.slice(0, me.role === "department" ? 1 : 10).map((e) => html`<tr>
         <td>${e.ranked ? e.rank : "不排名"}</td><td>${e.name}</td>
         <td class="num">${b.board === "volume" ? e.value : pct(e.value)}</td>
@@ -746,7 +748,7 @@ function Figures({ me }) {
         ${Object.entries(RATES).map(([k, v]) => html`<div class="rate"><div class="value">${pct(data.stats.rates[k])}</div><div class="name">${v}</div></div>`)}
       </div>
       <p class="meta">受理 ${data.stats.counters.submitted || 0} 件，派单 ${data.stats.counters.dispatched || 0} 件，答复 ${data.stats.counters.replied || 0} 件。</p>` : null}
-      ${data.rankings.boards.map(board)}
+      <div class="boards">${data.rankings.boards.map(board)}</div>
     </div>`}
   </section></main>`;
 }
