@@ -151,6 +151,7 @@ def test_console_operator_department_and_leader(local_stack: RunningStack) -> No
             assert page.inner_text("#content") == f"{XSS}\n<script>alert(2)</script>"
             assert page.locator("main img, main script").count() == 0
             assert page.locator("#timeline li[data-event='submitted']").count() == 1
+            page.wait_for_selector("#similar")
             violations += _axe(page, "operator detail and forms")
             overflow += _shots(page, "operator-detail")
 
@@ -242,6 +243,41 @@ def test_console_operator_department_and_leader(local_stack: RunningStack) -> No
             page.click("nav.tabs a[href='#/figures']")
             page.wait_for_selector("#figures")
             overflow += _shots(page, "leader-figures")
+
+            # An ID token about to expire is refreshed with the refresh token first
+            auth: list[str] = []
+            page.on(
+                "request",
+                lambda r: (
+                    auth.append(r.post_data or "") if r.url.startswith(b.allowed[1]) else None
+                ),
+            )
+            page.evaluate(
+                """() => { const k = 'minsheng.console.session';
+                    const s = JSON.parse(sessionStorage.getItem(k));
+                    sessionStorage.setItem(k, JSON.stringify({...s, expiresAt: 0})); }"""
+            )
+            page.goto("about:blank")
+            with page.expect_response(lambda r: "/me/following" in r.url) as following:
+                page.goto(f"{stack.api}/console/#/following")
+            assert following.value.status == 200
+            assert any("REFRESH_TOKEN_AUTH" in a for a in auth), auth
+            # A token the API refuses (401) signs the person out
+            page.evaluate(
+                """() => { const k = 'minsheng.console.session';
+                    const s = JSON.parse(sessionStorage.getItem(k));
+                    sessionStorage.setItem(k, JSON.stringify({...s,
+                        idToken: s.idToken.slice(0, -4) + 'AAAA',
+                        expiresAt: Date.now() + 3600000})); }"""
+            )
+            page.goto("about:blank")
+            with page.expect_response(
+                lambda r: r.url.startswith(stack.api) and "/console/" not in r.url
+            ) as refused:
+                page.goto(f"{stack.api}/console/#/supervision")
+            assert refused.value.status == 401
+            page.wait_for_selector("#signin")
+            assert page.evaluate("sessionStorage.getItem('minsheng.console.session')") is None
             page.close()
 
             # The admin's views
