@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         "events_log": str(state / "events.jsonl"),
         "openapi_url": f"{api_url}/openapi.json",
         "dashboard_url": f"{api_url}/",
+        "console_url": f"{api_url}/console/",
         "pid": os.getpid(),
     }
     # Ready to be stopped before anyone can learn the stack is up (stack.json).
@@ -249,6 +250,8 @@ def _print_banner(info: dict[str, Any], departments: int, categories: int) -> No
         f"  API            {info['api_url']}",
         f"  OpenAPI        {info['openapi_url']}",
         f"  Dashboard      {info['dashboard_url']}",
+        f"  Console        {info['console_url']}   (staff: operator1, staff-<unit id>, "
+        "leader1, admin1)",
         f"  AWS (moto)     {info['aws_endpoint']}   region {info['region']}",
         f"  User pool      {info['user_pool_id']}   app client {info['user_pool_client_id']}",
         f"  Demo data      {departments} departments, towns and streets; {categories} categories",
