@@ -286,6 +286,11 @@ def test_console_operator_department_and_leader(local_stack: RunningStack) -> No
             page.wait_for_selector("#categories tbody tr")
             violations += _axe(page, "admin categories")
             overflow += _shots(page, "admin-categories")
+            for tab, view in (("工作日历", "calendar"), ("部门接口与投递", "webhook")):
+                page.get_by_role("button", name=tab).click()
+                page.wait_for_selector(f"#{view}")
+                violations += _axe(page, f"admin {view}")
+                overflow += _shots(page, f"admin-{view}")
             page.close()
         finally:
             b.browser.close()

@@ -407,7 +407,7 @@ function Queue({ role, queue, setQueue }) {
         ${items.map((item, i) => html`<${QueueItem} key=${item.id} item=${item} current=${i === cursor} now=${now} />`)}
       </ul>
       <p class="keys">快捷键：<kbd>j</kbd>/<kbd>n</kbd> 下一条，<kbd>k</kbd> 上一条，<kbd>Enter</kbd> 打开；
-        详情页 <kbd>n</kbd> 下一条，<kbd>a</kbd> 受理，<kbd>d</kbd> 派单。
+        详情页 <kbd>n</kbd> 下一条${role === "operator" ? html`，<kbd>a</kbd> 受理，<kbd>d</kbd> 派单` : null}。
         <button class="secondary" type="button" onClick=${reload}>刷新</button></p>
     </section>
   </main>`;
@@ -810,7 +810,7 @@ function Categories() {
     } catch (e) { setError(e); }
   };
   return html`<${ProblemBox} error=${state.error || error} />
-    <div class="scroll"><table class="grid" id="categories"><thead><tr><th scope="col">类别</th><th scope="col">默认承办单位与自动派单</th></tr></thead>
+    <div class="scroll"><table class="grid stack" id="categories"><thead><tr><th scope="col">类别</th><th scope="col">默认承办单位与自动派单</th></tr></thead>
     <tbody>${(state.data || []).map((c) => html`<tr><td>${c.group ? c.group + " · " : ""}${c.name}<div class="meta">${(c.keywords || []).join("、")}</div></td>
       <td><form onSubmit=${save}><input type="hidden" name="code" value=${c.code} />
         <label for=${"default-" + c.code}>默认单位</label>
@@ -885,8 +885,10 @@ function Recipients() {
 
 function Webhooks() {
   const [department, setDepartment] = useState("");
+  const [error, setError] = useState(null);
+  const [secret, setSecret] = useState(null);
   useEffect(() => { loadReference().then(() => setDepartment(reference.departments[0] ? reference.departments[0].id : "")); }, []);
-  const [state] = useLoad(async () => {
+  const [state, reload] = useLoad(async () => {
     if (!department) return null;
     const [hook, deliveries] = await Promise.all([
       api("GET", `departments/${encodeURIComponent(department)}/webhook`),
@@ -894,19 +896,43 @@ function Webhooks() {
     ]);
     return { hook, deliveries: deliveries.items };
   }, [department]);
+  const run = async (call) => {
+    setError(null);
+    setSecret(null);
+    try {
+      const answer = await call();
+      if (answer && answer.secret) setSecret(answer.secret);
+      reload();
+    } catch (e) { setError(e); }
+  };
+  const register = (event) => {
+    const data = formData(event);
+    run(() => api("PUT", `departments/${encodeURIComponent(department)}/webhook`, { url: data.url.trim(), enabled: data.enabled === "on" }));
+  };
   const d = state.data;
   return html`<label for="webhook-department">单位</label>
-    <select id="webhook-department" value=${department} onChange=${(e) => setDepartment(e.currentTarget.value)}>
+    <select id="webhook-department" value=${department} onChange=${(e) => { setSecret(null); setDepartment(e.currentTarget.value); }}>
       ${reference.departments.map((x) => html`<option value=${x.id}>${x.name}</option>`)}
     </select>
-    <${ProblemBox} error=${state.error} />
-    ${d ? html`<dl class="facts"><dt>接口地址</dt><dd>${d.hook.url || "未配置"}</dd><dt>启用</dt><dd>${d.hook.enabled ? "是" : "否"}</dd>
-      <dt>密钥签发</dt><dd>${when(d.hook.secret_issued_at)}</dd></dl>
+    <${ProblemBox} error=${state.error || error} />
+    ${secret ? html`<div class="done" role="status">签名密钥只显示这一次，请交给该单位系统：<code class="text">${secret}</code></div>` : null}
+    ${d ? html`<form onSubmit=${register} id="webhook" key=${department + (d.hook.updated_at || "")}>
+      <label for="webhook-url">接口地址（HTTPS）</label>
+      <input id="webhook-url" name="url" type="text" value=${d.hook.url || ""} required />
+      <label class="check"><input type="checkbox" name="enabled" checked=${d.hook.url ? d.hook.enabled : true} />启用推送</label>
+      <button class="primary" type="submit">保存接口</button>
+      <button class="secondary" type="button" onClick=${() => run(() => api("POST", `departments/${encodeURIComponent(department)}/webhook/secret`))}>更换签名密钥</button>
+      <p class="meta">密钥签发：${when(d.hook.secret_issued_at)}${d.hook.previous_secret_until ? `；旧密钥有效至 ${when(d.hook.previous_secret_until)}` : ""}</p>
+    </form>
       <h3>最近投递</h3>
-      ${d.deliveries.length ? html`<div class="scroll"><table class="grid"><thead><tr><th scope="col">时间</th><th scope="col">事件</th><th scope="col">状态</th></tr></thead>
-        <tbody>${d.deliveries.map((x) => html`<tr><td>${when(x.created_at || x.at)}</td><td>${x.event || x.type || ""}</td><td>${x.status}</td></tr>`)}</tbody></table></div>`
+      ${d.deliveries.length ? html`<div class="scroll"><table class="grid" id="deliveries"><thead><tr><th scope="col">时间</th><th scope="col">事件</th><th scope="col">诉求</th><th scope="col">状态</th></tr></thead>
+        <tbody>${d.deliveries.map((x) => html`<tr><td>${when(x.created_at)}</td><td>${x.type}</td><td>${x.appeal_id || "—"}</td>
+          <td>${DELIVERY[x.status] || x.status}（${(x.attempts || []).length} 次）
+          ${x.status === "dead" ? html` <button class="secondary" type="button" onClick=${() => run(() => api("POST", `deliveries/${encodeURIComponent(x.id)}/redrive`))}>重新投递</button>` : null}</td></tr>`)}</tbody></table></div>`
         : html`<p class="meta">暂无投递记录。</p>`}` : null}`;
 }
+
+const DELIVERY = { pending: "待投递", retrying: "重试中", delivered: "已送达", dead: "投递失败" };
 
 function Open311Keys() {
   const [created, setCreated] = useState(null);
