@@ -176,7 +176,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    (state / "stack.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    # Whole or not at all: readers wait for the file to exist, then read it at once.
+    partial = state / "stack.json.partial"
+    partial.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    partial.replace(state / "stack.json")
     _print_banner(info, departments, categories)
 
     stopped.wait()

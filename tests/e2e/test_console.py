@@ -93,22 +93,22 @@ def _shots(page: Any, name: str) -> list[str]:
     return problems
 
 
-def _submit(stack: RunningStack) -> str:
+def _submit(stack: RunningStack, title: str, content: str, lat: float) -> str:
     token = stack.sign_in("citizen2")
     response = requests.post(
         f"{stack.api}/appeals",
-        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"console-{XSS}"},
+        headers={"Authorization": f"Bearer {token}"},
         json={
             "kind": "complaint",
-            "title": XSS,
-            "content": f"{XSS}\n<script>alert(2)</script>",
+            "title": title,
+            "content": content,
             "category": "road-facilities",
-            "location": {"lat": 36.64, "lng": 117.97, "address": "般阳路1号"},
+            "location": {"lat": lat, "lng": 117.97, "address": "般阳路1号"},
             "contact": {"name": "李四", "phone": "13812345678"},
         },
         timeout=10,
     )
-    assert response.status_code in (200, 201), response.text
+    assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
 
@@ -116,14 +116,16 @@ def _open(page: Any, appeal: str, state: str) -> None:
     page.wait_for_selector(f"[data-appeal='{appeal}'][data-state='{state}']", timeout=15_000)
 
 
-@pytest.mark.long(60)
+@pytest.mark.long(75)
 def test_console_operator_department_and_leader(local_stack: RunningStack) -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs chromium and fonts-noto-cjk")
     from playwright.sync_api import sync_playwright
 
     stack = local_stack
-    appeal = _submit(stack)
+    # An earlier appeal 200 m away in the same category: a possible duplicate
+    earlier = _submit(stack, "路灯不亮", "般阳路路灯坏了", 36.6418)
+    appeal = _submit(stack, XSS, f"{XSS}\n<script>alert(2)</script>", 36.64)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     violations: list[str] = []
     overflow: list[str] = []
@@ -151,7 +153,14 @@ def test_console_operator_department_and_leader(local_stack: RunningStack) -> No
             assert page.inner_text("#content") == f"{XSS}\n<script>alert(2)</script>"
             assert page.locator("main img, main script").count() == 0
             assert page.locator("#timeline li[data-event='submitted']").count() == 1
-            page.wait_for_selector("#similar")
+            # Beside it, the earlier appeal as a possible duplicate, ready to merge into
+            suggestion = page.locator("#similar li", has=page.locator(f"a[href$='{earlier}']"))
+            suggestion.wait_for()
+            assert "同类别，相距约" in suggestion.inner_text()
+            suggestion.get_by_role("button", name="作为合并目标").click()
+            assert page.input_value("#merge-into") == earlier
+            page.fill("#merge-into", "")
+            page.keyboard.press("Escape")  # out of the field, back to the shortcuts
             violations += _axe(page, "operator detail and forms")
             overflow += _shots(page, "operator-detail")
 

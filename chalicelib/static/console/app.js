@@ -407,7 +407,8 @@ function Queue({ role, queue, setQueue }) {
         ${items.map((item, i) => html`<${QueueItem} key=${item.id} item=${item} current=${i === cursor} now=${now} />`)}
       </ul>
       <p class="keys">快捷键：<kbd>j</kbd>/<kbd>n</kbd> 下一条，<kbd>k</kbd> 上一条，<kbd>Enter</kbd> 打开；
-        详情页 <kbd>n</kbd> 下一条${role === "operator" ? html`，<kbd>a</kbd> 受理，<kbd>d</kbd> 派单` : null}。
+        详情页 <kbd>n</kbd> 下一条${role === "operator" ? html`，<kbd>a</kbd> 受理，<kbd>d</kbd> 派单` : null}，
+        在输入框中按 <kbd>Esc</kbd> 回到快捷键。
         <button class="secondary" type="button" onClick=${reload}>刷新</button></p>
     </section>
   </main>`;
@@ -504,6 +505,13 @@ function dispatchBody(data, form) {
   return body;
 }
 
+function chooseMerge(id) {
+  const field = document.getElementById("merge-into");
+  if (!field) return;
+  field.value = id;
+  field.focus();
+}
+
 function Similar({ appeal }) {
   const [state] = useLoad(() => api("GET", `appeals/${encodeURIComponent(appeal.id)}/similar`), [appeal.id]);
   if (state.loading) return html`<p class="meta">正在查找相似诉求……</p>`;
@@ -513,7 +521,8 @@ function Similar({ appeal }) {
     <h3>可能重复（30 天内同类别附近或话题相近）</h3>
     ${items.length === 0 ? html`<p class="meta">没有找到相似诉求。</p>` : html`<ul class="similar">
       ${items.map((s) => html`<li><a href=${`#/appeal/${encodeURIComponent(s.id)}`}>${s.title}</a>
-        <span class="meta"> ${s.id} · ${STATE[s.state] || s.state} · ${(s.reasons || []).join("、")}</span></li>`)}
+        <span class="meta"> ${s.id} · ${STATE[s.state] || s.state} · ${(s.reasons || []).join("、")}</span>
+        <button class="secondary" type="button" onClick=${() => chooseMerge(s.id)}>作为合并目标</button></li>`)}
     </ul>`}
   </div>`;
 }
@@ -653,6 +662,10 @@ function Detail({ id, me, queue }) {
   useEffect(() => {
     if (me.role !== "operator" && me.role !== "department") return undefined;
     const keys = (event) => {
+      if (event.key === "Escape" && typing(event)) {
+        event.target.blur();  // back to the shortcuts
+        return;
+      }
       if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key === "n") {
         const at = queue.indexOf(id);
