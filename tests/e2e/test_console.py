@@ -199,6 +199,8 @@ def test_console_operator_department_and_leader(local_stack: RunningStack) -> No
             item = page.locator(f"#queue li[data-appeal='{appeal}']")
             item.wait_for(timeout=15_000)
             assert "签收 剩余" in item.inner_text()
+            assert item.locator("a").inner_text() == XSS
+            assert page.locator("main img").count() == 0
             violations += _axe(page, "department queue")
             overflow += _shots(page, "department-queue")
             item.locator("a").click()
