@@ -9,6 +9,7 @@ from chalice.app import Chalice
 from chalicelib.handlers.http import (
     admin,
     citizen,
+    console,
     department,
     feed,
     hotline,
@@ -43,6 +44,7 @@ for blueprint in (
     admin.bp,
     public.bp,
     feed.bp,
+    console.bp,
     webhooks.bp,
     notification_queue.bp,
     appeal_stream.bp,

@@ -380,6 +380,34 @@ def batch_get(ids: list[str]) -> list[Appeal]:
     return [found[i] for i in ids if i in found]
 
 
+def submitted_between(since: str, until: str, limit: int) -> list[Appeal]:
+    """The appeals submitted from ``since`` to ``until`` (ISO times), newest first, at
+    most ``limit`` of them, whole: one query per month partition of the month index (newest
+    month first, stopping once ``limit`` are found) and one batch read. Never a scan."""
+    months: list[str] = []
+    month = until[:7]
+    while month >= since[:7]:
+        months.append(month)
+        year, number = int(month[:4]), int(month[5:7])
+        month = f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+    ids: list[str] = []
+    try:
+        for month in months:
+            if len(ids) >= limit:
+                break
+            query = AppealModel.by_month.query(
+                month,
+                AppealModel.created_at.between(since, until),
+                scan_index_forward=False,
+                limit=limit - len(ids),
+                page_size=limit - len(ids),
+            )
+            ids += [item.id for item in query]
+    except QueryError as exc:
+        raise ServiceUnavailable("the appeal store is unreachable") from exc
+    return batch_get(ids[:limit]) if ids else []
+
+
 INDEXES: dict[str, Any] = {
     "by-citizen": AppealModel.by_citizen,
     "by-department-state": AppealModel.by_department_state,

@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         "events_log": str(state / "events.jsonl"),
         "openapi_url": f"{api_url}/openapi.json",
         "dashboard_url": f"{api_url}/",
+        "console_url": f"{api_url}/console/",
         "pid": os.getpid(),
     }
     # Ready to be stopped before anyone can learn the stack is up (stack.json).
@@ -175,7 +176,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    (state / "stack.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    # Whole or not at all: readers wait for the file to exist, then read it at once.
+    partial = state / "stack.json.partial"
+    partial.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    partial.replace(state / "stack.json")
     _print_banner(info, departments, categories)
 
     stopped.wait()
@@ -249,6 +253,8 @@ def _print_banner(info: dict[str, Any], departments: int, categories: int) -> No
         f"  API            {info['api_url']}",
         f"  OpenAPI        {info['openapi_url']}",
         f"  Dashboard      {info['dashboard_url']}",
+        f"  Console        {info['console_url']}   (staff: operator1, staff-<unit id>, "
+        "leader1, admin1)",
         f"  AWS (moto)     {info['aws_endpoint']}   region {info['region']}",
         f"  User pool      {info['user_pool_id']}   app client {info['user_pool_client_id']}",
         f"  Demo data      {departments} departments, towns and streets; {categories} categories",

@@ -98,6 +98,9 @@ LEAD_DEPARTMENT = {**rule((DEPT,), hidden=(OTHER_DEPT,)), CO_DEPT: 403}
 MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/"): public(),
     ("GET", "/dashboard/{asset}"): public(),
+    ("GET", "/console"): same(301),  # to /console/, where the page's relative links resolve
+    ("GET", "/console/{asset}"): public(),
+    ("GET", "/console/vendor/{asset}"): public(),
     ("GET", "/openapi.json"): public(),
     ("GET", "/public/appeals"): public(),
     ("GET", "/public/appeals/{appeal_id}"): same(404),  # the matrix's appeal is private
@@ -115,6 +118,7 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/appeals/{appeal_id}/reject"): OPERATOR_ONLY,
     ("POST", "/appeals/{appeal_id}/dispatch"): OPERATOR_ONLY,
     ("POST", "/appeals/{appeal_id}/merge"): OPERATOR_ONLY,
+    ("GET", "/appeals/{appeal_id}/similar"): OPERATOR_ONLY,
     ("POST", "/appeals/{appeal_id}/extension/decision"): OPERATOR_ONLY,
     ("POST", "/appeals/{appeal_id}/media/publish"): OPERATOR_ONLY,
     ("POST", "/appeals/{appeal_id}/escalate"): rule((OPERATOR, LEADER)),
@@ -357,6 +361,8 @@ def request_for(
     if path == "/wechat" and method == "POST":
         headers["Content-Type"] = "text/xml"
         return client.http.post(url, headers=headers, body="<xml></xml>")
+    if path == "/console/vendor/{asset}":
+        url = "/console/vendor/htm-preact.js"
     if path == "/deliveries":
         url += "?status=dead"
     if path == "/mailbox/messages":

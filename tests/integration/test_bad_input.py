@@ -174,6 +174,10 @@ def test_ids_that_do_not_exist_or_belong_to_someone_else(
     for appeal_id in ("20261126-ZZZZZZZZ", "not-an-id", "..%2F..%2Fetc", "%00", "2" * 300):
         response = people.get("citizen", f"/appeals/{appeal_id}")
         refused(response, 404)
+        refused(people.get("operator", f"/appeals/{appeal_id}/similar"), 404)
+    for asset in ("..%2F..%2Fapp.py", "__init__.py", "%00", "app.js%00", "x" * 300):
+        refused(people.client.http.get(f"/console/{asset}"), 404)
+        refused(people.client.http.get(f"/console/vendor/{asset}"), 404)
     refused(people.get("citizen:other", f"/appeals/{mine}"), 404)
     rating = {"score": 5, "resolved": True}
     refused(people.post("citizen:other", f"/appeals/{mine}/rating", rating), 404)

@@ -257,6 +257,8 @@ def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -
             )
         )
         ok(people.get("leader", "/supervision"))
+        ok(people.get("operator", f"/appeals/{appeal}/similar"))
+        ok(client.http.get("/console/config.json"))
         ok(people.act(dept, appeal, "reply"))
         ok(people.act("citizen", appeal, "rating", {"score": 1, "resolved": False, "rework": True}))
         ok(people.act(dept, appeal, "return"))

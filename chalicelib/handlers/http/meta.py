@@ -14,7 +14,13 @@ from chalicelib.handlers.http.base import ROUTES, RouteDoc, api, json_response
 bp = Blueprint(__name__)
 
 VERSION = "0.1.0"
-_STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}
+_STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No content",
+    301: "Moved permanently",
+}
 
 
 def _schema(schema: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from chalicelib.handlers.http.base import (
     json_response,
     page_params,
 )
-from chalicelib.services import dispatch, photos, work_orders
+from chalicelib.services import dispatch, photos, similar, work_orders
 
 bp = Blueprint(__name__)
 
@@ -118,3 +118,41 @@ def list_work_orders(principal: Principal) -> Response:
     limit, cursor = page_params(bp.current_request)
     query = dict(bp.current_request.query_params or {})
     return json_response(work_orders.list_work_orders(principal, query, limit, cursor))
+
+
+SIMILAR = {
+    "type": "object",
+    "required": ["appeal_id", "items"],
+    "properties": {
+        "appeal_id": {"type": "string"},
+        "since": {"type": "string"},
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [*schemas.APPEAL_SUMMARY["required"], "reasons"],
+                "properties": {
+                    **schemas.APPEAL_SUMMARY["properties"],
+                    "distance_m": {"type": ["integer", "null"]},
+                    "shared_words": {"type": "array", "items": {"type": "string"}},
+                    "reasons": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+
+
+@api(
+    bp,
+    "/appeals/{appeal_id}/similar",
+    "GET",
+    summary="Possible duplicates (for merging): appeals of the last 30 days in the same "
+    "category within 500 m, or with at least 3 topic words in common; nearby first, at "
+    f"most {similar.SHOWN}, from the {similar.CANDIDATES} most recent (never a scan)",
+    roles=(Role.OPERATOR,),
+    tag="operator",
+    responses={200: SIMILAR},
+)
+def similar_appeals(principal: Principal, appeal_id: str) -> Response:
+    return json_response(similar.similar_appeals(principal, appeal_id))

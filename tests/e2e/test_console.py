@@ -1,0 +1,328 @@
+"""The work console in Debian's Chromium (Playwright) against the running local stack: the
+operator signs in with the keyboard, accepts and dispatches a new appeal with the
+shortcuts; the department signs, contacts and replies; a leader comments; the citizen's
+GET /appeals/{id} then shows each step. The appeal's title and content are markup and show
+as text everywhere, no dialog opens, the policy refuses inline script, axe-core (vendored,
+injected by the test) finds nothing serious or critical on the queue, detail and form
+views, nothing is requested from anywhere but the stack, and every view fits 360 px.
+Screenshots of each view at 1280 px and 360 px go to test-artifacts/console/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import ROOT, RunningStack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "console"
+XSS = "<img src=x onerror=alert(1)>"
+WIDTHS = ((1280, 900), (360, 780))
+
+
+class Browser:
+    """One Chromium; each person gets a page of their own, watched for dialogs, script
+    errors and requests to any other origin."""
+
+    def __init__(self, playwright: Any, stack: RunningStack) -> None:
+        self.stack = stack
+        self.browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox"]
+        )
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        self.allowed = (stack.api + "/", stack.info["aws_endpoint"] + "/", "data:")
+
+    def page(self) -> Any:
+        page = self.browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith(self.allowed) else self.foreign.append(r.url),
+        )
+        return page
+
+    def sign_in(self, page: Any, username: str) -> None:
+        """With the keyboard alone: the first Tab reaches the user name."""
+        page.goto(self.stack.api + "/console/")
+        page.wait_for_selector("#signin")
+        page.keyboard.press("Tab")
+        page.keyboard.type(username)
+        page.keyboard.press("Tab")
+        page.keyboard.type(self.stack.password(username))
+        page.keyboard.press("Enter")
+        page.wait_for_selector("header.top")
+
+
+def _axe(page: Any, view: str) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is (evaluated through
+    the driver, so the page's own policy does not have to allow it)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text("utf-8"))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
+    return [
+        f"{view}: {v['id']} ({v['impact']}) {v['nodes'][:3]}"
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _shots(page: Any, name: str) -> list[str]:
+    """The view at 1280 and 360 px; at 360 nothing may be wider than the screen."""
+    problems = []
+    for width, height in WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(150)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+        used = page.evaluate("document.documentElement.scrollWidth")
+        if used > width:
+            problems.append(f"{name} is {used} px wide at {width} px")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return problems
+
+
+def _submit(stack: RunningStack, title: str, content: str, lat: float) -> str:
+    token = stack.sign_in("citizen2")
+    response = requests.post(
+        f"{stack.api}/appeals",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "kind": "complaint",
+            "title": title,
+            "content": content,
+            "category": "road-facilities",
+            "location": {"lat": lat, "lng": 117.97, "address": "般阳路1号"},
+            "contact": {"name": "李四", "phone": "13812345678"},
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _open(page: Any, appeal: str, state: str) -> None:
+    page.wait_for_selector(f"[data-appeal='{appeal}'][data-state='{state}']", timeout=15_000)
+
+
+@pytest.mark.long(75)
+def test_console_operator_department_and_leader(local_stack: RunningStack) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs chromium and fonts-noto-cjk")
+    from playwright.sync_api import sync_playwright
+
+    stack = local_stack
+    # An earlier appeal 200 m away in the same category: a possible duplicate
+    earlier = _submit(stack, "路灯不亮", "般阳路路灯坏了", 36.6418)
+    appeal = _submit(stack, XSS, f"{XSS}\n<script>alert(2)</script>", 36.64)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    violations: list[str] = []
+    overflow: list[str] = []
+    with sync_playwright() as playwright:
+        b = Browser(playwright, stack)
+        try:
+            # The operator: the new appeal is in the queue, as text
+            page = b.page()
+            page.goto(stack.api + "/console")  # redirected to /console/
+            page.wait_for_selector("#signin")
+            violations += _axe(page, "sign-in form")
+            overflow += _shots(page, "signin")
+            b.sign_in(page, "operator1")
+            row = page.locator(f"#queue li[data-appeal='{appeal}'] a")
+            row.wait_for(timeout=15_000)
+            assert row.inner_text() == XSS
+            assert page.locator("#queue img").count() == 0
+            violations += _axe(page, "operator queue")
+            overflow += _shots(page, "operator-queue")
+
+            # Opened: the detail with its timeline, title and content as text
+            row.click()
+            _open(page, appeal, "submitted")
+            assert page.inner_text("#appeal-title") == XSS
+            assert page.inner_text("#content") == f"{XSS}\n<script>alert(2)</script>"
+            assert page.locator("main img, main script").count() == 0
+            assert page.locator("#timeline li[data-event='submitted']").count() == 1
+            # Beside it, the earlier appeal as a possible duplicate, ready to merge into
+            suggestion = page.locator("#similar li", has=page.locator(f"a[href$='{earlier}']"))
+            suggestion.wait_for()
+            assert "同类别，相距约" in suggestion.inner_text()
+            suggestion.get_by_role("button", name="作为合并目标").click()
+            assert page.input_value("#merge-into") == earlier
+            page.fill("#merge-into", "")
+            page.keyboard.press("Escape")  # out of the field, back to the shortcuts
+            violations += _axe(page, "operator detail and forms")
+            overflow += _shots(page, "operator-detail")
+
+            # The policy refuses inline script: an injected one does not run
+            ran = page.evaluate(
+                """() => new Promise(done => {
+                    document.addEventListener('securitypolicyviolation',
+                        e => done(e.violatedDirective), {once: true});
+                    const s = document.createElement('script');
+                    s.textContent = 'window.__inline = true';
+                    document.body.appendChild(s);
+                    setTimeout(() => done(window.__inline ? 'ran' : 'silent'), 2000);
+                })"""
+            )
+            assert ran.startswith("script-src"), ran
+
+            # Keyboard: a accepts, d goes to the department picker (category default first)
+            page.keyboard.press("a")
+            _open(page, appeal, "accepted")
+            assert "受理：已完成" in page.inner_text("[role=status]")
+            page.keyboard.press("d")
+            picker = page.locator("#dispatch-department")
+            assert picker.evaluate("e => e === document.activeElement")
+            department = picker.input_value()
+            assert "（默认）" in picker.locator("option").first.inner_text()
+            page.locator("#dispatch-note").fill("请尽快修复路灯")
+            page.locator("#dispatch button[type=submit]").focus()
+            page.keyboard.press("Enter")
+            _open(page, appeal, "dispatched")
+            assert page.locator("#timeline li[data-event='dispatched']").count() == 1
+            page.close()
+
+            # The department: its queue by deadline, then sign, contact, reply
+            page = b.page()
+            b.sign_in(page, f"staff-{department}")
+            item = page.locator(f"#queue li[data-appeal='{appeal}']")
+            item.wait_for(timeout=15_000)
+            assert "签收 剩余" in item.inner_text()
+            assert item.locator("a").inner_text() == XSS
+            assert page.locator("main img").count() == 0
+            violations += _axe(page, "department queue")
+            overflow += _shots(page, "department-queue")
+            item.locator("a").click()
+            _open(page, appeal, "dispatched")
+            page.click("#sign button[type=submit]")
+            _open(page, appeal, "signed")
+            page.select_option("#contact-method", "phone")
+            page.fill("#contact-note", "已电话联系群众")
+            page.click("#contact button[type=submit]")
+            _open(page, appeal, "contacted")
+            # A reply without its fields (and no text left over from the contact form): the
+            # API's problem names each, nothing changes
+            assert page.input_value("#reply-content") == ""
+            page.click("#reply button[type=submit]")
+            problem = page.locator("#reply [role=alert]")
+            problem.wait_for()
+            assert "content" in problem.inner_text() and "handler_name" in problem.inner_text()
+            violations += _axe(page, "department reply form with errors")
+            overflow += _shots(page, "department-reply-form")
+            page.fill("#reply-content", "已安排维修，路灯已恢复。")
+            page.fill("#reply-public", "路灯已修复。")
+            page.fill("#reply-name", "王强")
+            page.fill("#reply-phone", "13900001111")
+            page.click("#reply button[type=submit]")
+            _open(page, appeal, "replied")
+            assert page.inner_text("#reply-text") == "已安排维修，路灯已恢复。"
+            overflow += _shots(page, "department-detail")
+            page.click("nav.tabs a[href='#/figures']")
+            page.wait_for_selector("#figures")
+            overflow += _shots(page, "department-figures")
+            page.close()
+
+            # The leader: comments (点评批示) and follows; the supervision list and figures
+            page = b.page()
+            b.sign_in(page, "leader1")
+            page.wait_for_selector("#supervision[data-ready='true']", state="attached")
+            overflow += _shots(page, "leader-supervision")
+            page.goto(f"{stack.api}/console/#/appeal/{appeal}")
+            _open(page, appeal, "replied")
+            assert page.inner_text("#appeal-title") == XSS
+            page.fill("#comment-text", "办得好，注意回访。")
+            page.click("#comment button[type=submit]")
+            page.wait_for_selector("#timeline li[data-event='commented']")
+            page.click("#follow")
+            page.wait_for_selector("#follow[aria-pressed='true']")
+            violations += _axe(page, "leader detail")
+            overflow += _shots(page, "leader-detail")
+            page.click("nav.tabs a[href='#/following']")
+            page.wait_for_selector(f"#following li[data-appeal='{appeal}']")
+            assert page.inner_text(f"#following li[data-appeal='{appeal}'] a") == XSS
+            page.click("nav.tabs a[href='#/figures']")
+            page.wait_for_selector("#figures")
+            overflow += _shots(page, "leader-figures")
+
+            # An ID token about to expire is refreshed with the refresh token first
+            auth: list[str] = []
+            page.on(
+                "request",
+                lambda r: (
+                    auth.append(r.post_data or "") if r.url.startswith(b.allowed[1]) else None
+                ),
+            )
+            page.evaluate(
+                """() => { const k = 'minsheng.console.session';
+                    const s = JSON.parse(sessionStorage.getItem(k));
+                    sessionStorage.setItem(k, JSON.stringify({...s, expiresAt: 0})); }"""
+            )
+            page.goto("about:blank")
+            with page.expect_response(lambda r: "/me/following" in r.url) as following:
+                page.goto(f"{stack.api}/console/#/following")
+            assert following.value.status == 200
+            assert any("REFRESH_TOKEN_AUTH" in a for a in auth), auth
+            # A token the API refuses (401) signs the person out
+            page.evaluate(
+                """() => { const k = 'minsheng.console.session';
+                    const s = JSON.parse(sessionStorage.getItem(k));
+                    sessionStorage.setItem(k, JSON.stringify({...s,
+                        idToken: s.idToken.slice(0, -4) + 'AAAA',
+                        expiresAt: Date.now() + 3600000})); }"""
+            )
+            page.goto("about:blank")
+            with page.expect_response(
+                lambda r: r.url.startswith(stack.api) and "/console/" not in r.url
+            ) as refused:
+                page.goto(f"{stack.api}/console/#/supervision")
+            assert refused.value.status == 401
+            page.wait_for_selector("#signin")
+            assert page.evaluate("sessionStorage.getItem('minsheng.console.session')") is None
+            page.close()
+
+            # The admin's views
+            page = b.page()
+            b.sign_in(page, "admin1")
+            page.wait_for_selector("#categories tbody tr")
+            violations += _axe(page, "admin categories")
+            overflow += _shots(page, "admin-categories")
+            for tab, view in (("工作日历", "calendar"), ("部门接口与投递", "webhook")):
+                page.get_by_role("button", name=tab).click()
+                page.wait_for_selector(f"#{view}")
+                violations += _axe(page, f"admin {view}")
+                overflow += _shots(page, f"admin-{view}")
+            page.close()
+        finally:
+            b.browser.close()
+
+    # The citizen's own view shows every step the staff took through the console
+    citizen = requests.get(
+        f"{stack.api}/appeals/{appeal}",
+        headers={"Authorization": f"Bearer {stack.sign_in('citizen2')}"},
+        timeout=10,
+    ).json()
+    steps = [e["type"] for e in citizen["timeline"]]
+    assert steps[:6] == ["submitted", "accepted", "dispatched", "signed", "contacted", "replied"]
+    assert citizen["state"] == "replied"
+    # The leader's instruction is on the record staff read (citizens never see it)
+    staff = requests.get(
+        f"{stack.api}/appeals/{appeal}",
+        headers={"Authorization": f"Bearer {stack.sign_in('operator1')}"},
+        timeout=10,
+    ).json()
+    comments = [e for e in staff["timeline"] if e["type"] == "commented"]
+    assert [c["note"] for c in comments] == ["办得好，注意回访。"], json.dumps(comments)
+    assert b.dialogs == [] and b.errors == [] and b.foreign == []
+    assert violations == []
+    assert overflow == []
