@@ -1,11 +1,22 @@
-"""Shared by the benchmarks: an in-process moto stack and a botocore-hook meter of items
-read. Benchmarks print figures; they never pass or fail on time."""
+"""Shared by the benchmarks: an in-process moto stack, botocore-hook meters (items read,
+requests, DynamoDB read and write units including index writes) and the table rows every
+bench writes with ``--json PATH``. Benchmarks print figures; they never pass or fail on time.
+
+A row of the table (``bench/run_all.py`` prints them side by side)::
+
+    {"figure": str, "value": float, "unit": str, "baseline": float | None,
+     "ratio": float | None, "target": str | None, "holds": bool | None}
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +30,366 @@ os.environ.update(
     AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
     MINSHENG_STAGE="test",
     MINSHENG_TABLE_PREFIX="minsheng-bench",
+    MINSHENG_SUBMISSION_LIMITS="off",
     POWERTOOLS_METRICS_NAMESPACE="Minsheng",
     POWERTOOLS_SERVICE_NAME="minsheng",
     POWERTOOLS_LOG_LEVEL="ERROR",
+    POWERTOOLS_METRICS_DISABLED="true",
 )
+
+# -- table rows -----------------------------------------------------------------------------
+
+
+def parser(doc: str | None) -> argparse.ArgumentParser:
+    """An argument parser with the ``--json PATH`` every bench accepts."""
+    found = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    found.add_argument("--json", type=Path, help="also write the figures as table rows here")
+    return found
+
+
+def row(
+    figure: str,
+    value: float,
+    unit: str,
+    *,
+    baseline: float | None = None,
+    at_most: float | None = None,
+    at_least: float | None = None,
+    target: str | None = None,
+    holds: bool | None = None,
+) -> dict[str, Any]:
+    """One figure. With ``at_most``/``at_least`` the target is on the ratio when there is a
+    baseline, else on the value; ``target``/``holds`` given outright override that."""
+    ratio = round(value / baseline, 3) if baseline else None
+    judged = ratio if ratio is not None else value
+    if at_most is not None:
+        target = target or f"≤ {at_most:g}"
+        holds = judged <= at_most if holds is None else holds
+    if at_least is not None:
+        target = target or f"≥ {at_least:g}"
+        holds = judged >= at_least if holds is None else holds
+    return {
+        "figure": figure,
+        "value": round(float(value), 4),
+        "unit": unit,
+        "baseline": None if baseline is None else round(float(baseline), 4),
+        "ratio": ratio,
+        "target": target,
+        "holds": holds,
+    }
+
+
+def emit(rows: list[dict[str, Any]], path: Path | None) -> None:
+    if path is not None:
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", "utf-8")
+
+
+# -- DynamoDB capacity, from item sizes ---------------------------------------------------
+
+KB = 1024
+READ_BLOCK = 4 * KB
+READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
+def value_size(value: dict[str, Any]) -> int:
+    """DynamoDB's item size rules, near enough: UTF-8 strings, numbers about one byte per two
+    digits plus one, 3 bytes per map or list and 1 per element."""
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        return (len(inner.strip("-").replace(".", "")) + 1) // 2 + 1
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + value_size(v) + 1 for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(value_size(v) + 1 for v in inner)
+    if kind in ("SS", "NS"):
+        return sum(len(str(v).encode()) for v in inner)
+    return sum(len(v) for v in inner)  # BS
+
+
+def item_size(item: dict[str, Any] | None) -> int:
+    """Attribute names plus values, in bytes (0 for no item)."""
+    if not item:
+        return 0
+    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
+
+
+def _blocks(size: int, block: int) -> int:
+    return max(1, -(-size // block))
+
+
+class Schema:
+    """What capacity depends on in a table's description: its keys and its global
+    secondary indexes (name, key attributes, projection)."""
+
+    def __init__(self, description: dict[str, Any]) -> None:
+        self.keys = [k["AttributeName"] for k in description["KeySchema"]]
+        self.indexes: list[tuple[str, list[str], dict[str, Any]]] = [
+            (
+                index["IndexName"],
+                [k["AttributeName"] for k in index["KeySchema"]],
+                index.get("Projection", {"ProjectionType": "ALL"}),
+            )
+            for index in description.get("GlobalSecondaryIndexes", [])
+        ]
+
+    def projected(self, item: dict[str, Any], keys: list[str], projection: dict[str, Any]) -> Any:
+        kind = projection.get("ProjectionType", "ALL")
+        if kind == "ALL":
+            return dict(item)
+        wanted = {*self.keys, *keys}
+        if kind == "INCLUDE":
+            wanted |= set(projection.get("NonKeyAttributes", []))
+        return {k: v for k, v in item.items() if k in wanted}
+
+
+def write_units(
+    schema: Schema,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    transactional: bool = False,
+) -> tuple[int, dict[str, int]]:
+    """Write units one item write costs: the table's (1 per KB of the larger of the item
+    before and after; doubled in a transaction) and each index's, by DynamoDB's rules: an
+    index is written when the item carries its keys before or after; a changed index key
+    costs a delete and a put; an entry whose keys and projected attributes did not change
+    costs nothing."""
+    table = _blocks(max(item_size(old), item_size(new)), KB) * (2 if transactional else 1)
+    indexes: dict[str, int] = {}
+    for name, keys, projection in schema.indexes:
+        before = old is not None and all(k in old for k in keys)
+        after = new is not None and all(k in new for k in keys)
+        was = schema.projected(old, keys, projection) if before and old else None
+        now = schema.projected(new, keys, projection) if after and new else None
+        units = 0
+        if was is not None and now is not None:
+            if any(was[k] != now[k] for k in keys):
+                units = _blocks(item_size(was), KB) + _blocks(item_size(now), KB)
+            elif was != now:
+                units = _blocks(max(item_size(was), item_size(now)), KB)
+        elif was is not None:
+            units = _blocks(item_size(was), KB)
+        elif now is not None:
+            units = _blocks(item_size(now), KB)
+        if units:
+            indexes[name] = units
+    return table, indexes
+
+
+def read_units(sizes: list[int], consistent: bool, per_item: bool, factor: int = 1) -> float:
+    """Read request units: 4 KB blocks, half for an eventually consistent read; per item
+    for GetItem/BatchGetItem/TransactGetItems, of the summed size for Query and Scan."""
+    if per_item:
+        blocks = sum(_blocks(s, READ_BLOCK) for s in sizes) or 1
+    else:
+        blocks = _blocks(sum(sizes), READ_BLOCK)
+    return blocks * factor * (1.0 if consistent else 0.5)
+
+
+class Meter:
+    """Every AWS request of every botocore client (``service:Operation``), and for DynamoDB
+    the read and write units from the items before and after each write (read again from
+    the backend outside the count) and the indexes each write touches. Moto's
+    ConsumedCapacity is a placeholder; this is DynamoDB's pricing arithmetic instead.
+
+    Install before any client exists; count between ``start()`` and ``take()``."""
+
+    def __init__(self) -> None:
+        from botocore.client import BaseClient
+
+        self.on = False
+        self._quiet = False
+        self._schemas: dict[str, Schema] = {}
+        self.reset()
+        original = BaseClient._make_api_call
+        meter = self
+
+        def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            if not meter.on or meter._quiet:
+                return original(client, operation, params)
+            service = client.meta.service_model.service_name
+            meter.calls[f"{service}:{operation}"] += 1
+            if service != "dynamodb" or operation not in WRITES | READS:
+                return original(client, operation, params)
+            with meter._raw():
+                targets = meter._targets(client, original, operation, params)
+                before = [meter._get(client, original, t, k) for t, k in targets]
+            try:
+                result = original(client, operation, params)
+            except Exception:
+                # A refused condition is still charged for the item it checked.
+                for (table, _key), old in zip(targets, before, strict=True):
+                    meter.wcu[table] += _blocks(item_size(old), KB)
+                raise
+            with meter._raw():
+                if operation in WRITES:
+                    transactional = operation == "TransactWriteItems"
+                    for (table, key), old in zip(targets, before, strict=True):
+                        new = meter._get(client, original, table, key)
+                        base, indexes = write_units(
+                            meter._schema(client, original, table), old, new, transactional
+                        )
+                        meter.wcu[table] += base
+                        for index, units in indexes.items():
+                            meter.index_wcu[f"{table}/{index}"] += units
+                else:
+                    meter._count_read(operation, params, result)
+            return result
+
+        BaseClient._make_api_call = call  # type: ignore[method-assign]
+
+    def reset(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.wcu: Counter[str] = Counter()
+        self.index_wcu: Counter[str] = Counter()
+        self.rru: defaultdict[str, float] = defaultdict(float)
+
+    def start(self) -> None:
+        self.reset()
+        self.on = True
+
+    def take(self) -> Usage:
+        usage = Usage(
+            Counter(self.calls), Counter(self.wcu), Counter(self.index_wcu), dict(self.rru)
+        )
+        self.reset()
+        return usage
+
+    @contextmanager
+    def _raw(self) -> Iterator[None]:
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
+
+    def _schema(self, client: Any, original: Any, table: str) -> Schema:
+        if table not in self._schemas:
+            found = original(client, "DescribeTable", {"TableName": table})["Table"]
+            self._schemas[table] = Schema(found)
+        return self._schemas[table]
+
+    def _targets(
+        self, client: Any, original: Any, operation: str, params: dict[str, Any]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """(table, key) of every item a write touches."""
+
+        def key_of(table: str, body: dict[str, Any]) -> dict[str, Any]:
+            if "Key" in body:
+                return dict(body["Key"])
+            keys = self._schema(client, original, table).keys
+            return {k: body["Item"][k] for k in keys}
+
+        if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+            return [(params["TableName"], key_of(params["TableName"], params))]
+        if operation == "BatchWriteItem":
+            return [
+                (table, key_of(table, request.get("PutRequest") or request["DeleteRequest"]))
+                for table, requests in params["RequestItems"].items()
+                for request in requests
+            ]
+        if operation == "TransactWriteItems":
+            found = []
+            for entry in params["TransactItems"]:
+                ((_kind, body),) = entry.items()
+                found.append((body["TableName"], key_of(body["TableName"], body)))
+            return found
+        return []
+
+    def _get(
+        self, client: Any, original: Any, table: str, key: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        got = original(client, "GetItem", {"TableName": table, "Key": key, "ConsistentRead": True})
+        item = got.get("Item")
+        return dict(item) if item else None
+
+    def _count_read(self, operation: str, params: dict[str, Any], result: dict[str, Any]) -> None:
+        if operation == "GetItem":
+            size = item_size(result.get("Item"))
+            units = read_units([size], bool(params.get("ConsistentRead")), True)
+            self.rru[params["TableName"]] += units
+        elif operation in ("Query", "Scan"):
+            sizes = [item_size(i) for i in result.get("Items", [])]
+            units = read_units(sizes, bool(params.get("ConsistentRead")), False)
+            name = params["TableName"] + (
+                f"/{params['IndexName']}" if "IndexName" in params else ""
+            )
+            self.rru[name] += units
+        elif operation == "BatchGetItem":
+            for table, items in result.get("Responses", {}).items():
+                consistent = bool(params["RequestItems"][table].get("ConsistentRead"))
+                sizes = [item_size(i) for i in items]
+                self.rru[table] += read_units(sizes, consistent, True) if sizes else 0
+        elif operation == "TransactGetItems":
+            for entry, response in zip(
+                params["TransactItems"], result.get("Responses", []), strict=False
+            ):
+                table = entry["Get"]["TableName"]
+                self.rru[table] += read_units([item_size(response.get("Item"))], True, True, 2)
+
+
+class Usage:
+    """What the calls between ``start()`` and ``take()`` cost."""
+
+    def __init__(
+        self,
+        calls: Counter[str],
+        wcu: Counter[str],
+        index_wcu: Counter[str],
+        rru: dict[str, float],
+    ) -> None:
+        self.calls, self.wcu, self.index_wcu, self.rru = calls, wcu, index_wcu, rru
+
+    def __add__(self, other: Usage) -> Usage:
+        rru = dict(self.rru)
+        for k, v in other.rru.items():
+            rru[k] = rru.get(k, 0.0) + v
+        return Usage(
+            self.calls + other.calls, self.wcu + other.wcu, self.index_wcu + other.index_wcu, rru
+        )
+
+    def count(self, service: str, operations: set[str] | None = None) -> int:
+        return sum(
+            n
+            for name, n in self.calls.items()
+            if name.startswith(service + ":")
+            and (operations is None or name.split(":", 1)[1] in operations)
+        )
+
+    @property
+    def reads(self) -> int:
+        return self.count("dynamodb", READS)
+
+    @property
+    def writes(self) -> int:
+        return self.count("dynamodb", WRITES)
+
+    @property
+    def table_wcu(self) -> int:
+        return sum(self.wcu.values())
+
+    @property
+    def index_units(self) -> int:
+        return sum(self.index_wcu.values())
+
+    @property
+    def total_wcu(self) -> int:
+        return self.table_wcu + self.index_units
+
+    @property
+    def total_rru(self) -> float:
+        return sum(self.rru.values())
+
+
+# -- items read (sweep and rankings benches) ----------------------------------------------
 
 
 class ItemsRead:
