@@ -217,6 +217,7 @@ class Meter:
                 return original(client, operation, params)
             service = client.meta.service_model.service_name
             meter.calls[f"{service}:{operation}"] += 1
+            meter._count_send(service, operation, params)
             if service != "dynamodb" or operation not in WRITES | READS:
                 return original(client, operation, params)
             with meter._raw():
@@ -248,6 +249,7 @@ class Meter:
 
     def reset(self) -> None:
         self.calls: Counter[str] = Counter()
+        self.sends: Counter[str] = Counter()
         self.wcu: Counter[str] = Counter()
         self.index_wcu: Counter[str] = Counter()
         self.rru: defaultdict[str, float] = defaultdict(float)
@@ -258,7 +260,11 @@ class Meter:
 
     def take(self) -> Usage:
         usage = Usage(
-            Counter(self.calls), Counter(self.wcu), Counter(self.index_wcu), dict(self.rru)
+            Counter(self.calls),
+            Counter(self.wcu),
+            Counter(self.index_wcu),
+            dict(self.rru),
+            Counter(self.sends),
         )
         self.reset()
         return usage
@@ -311,6 +317,17 @@ class Meter:
         item = got.get("Item")
         return dict(item) if item else None
 
+    def _count_send(self, service: str, operation: str, params: dict[str, Any]) -> None:
+        """Messages that are priced per message: SQS messages, emails, text messages."""
+        if service == "sqs" and operation == "SendMessage":
+            self.sends["sqs messages"] += 1
+        elif service == "sqs" and operation == "SendMessageBatch":
+            self.sends["sqs messages"] += len(params.get("Entries", []))
+        elif service in ("ses", "sesv2") and operation.startswith("Send"):
+            self.sends["emails"] += 1
+        elif service == "sns" and operation == "Publish" and "PhoneNumber" in params:
+            self.sends["sms"] += 1
+
     def _count_read(self, operation: str, params: dict[str, Any], result: dict[str, Any]) -> None:
         if operation == "GetItem":
             size = item_size(result.get("Item"))
@@ -345,15 +362,21 @@ class Usage:
         wcu: Counter[str],
         index_wcu: Counter[str],
         rru: dict[str, float],
+        sends: Counter[str] | None = None,
     ) -> None:
         self.calls, self.wcu, self.index_wcu, self.rru = calls, wcu, index_wcu, rru
+        self.sends = sends or Counter()
 
     def __add__(self, other: Usage) -> Usage:
         rru = dict(self.rru)
         for k, v in other.rru.items():
             rru[k] = rru.get(k, 0.0) + v
         return Usage(
-            self.calls + other.calls, self.wcu + other.wcu, self.index_wcu + other.index_wcu, rru
+            self.calls + other.calls,
+            self.wcu + other.wcu,
+            self.index_wcu + other.index_wcu,
+            rru,
+            self.sends + other.sends,
         )
 
     def count(self, service: str, operations: set[str] | None = None) -> int:
