@@ -28,7 +28,7 @@ ROOT = BENCH.parent
 
 # (script, arguments): sized so that the whole run stays under 10 minutes on two cores.
 BENCHES: list[tuple[str, list[str]]] = [
-    ("cold_start.py", ["--runs", "9"]),
+    ("cold_start.py", ["--runs", "7"]),
     ("warm_intake.py", ["--runs", "40"]),
     ("lifecycle_cost.py", []),
     ("sla_sweep.py", ["--sizes", "5000", "20000", "--open", "300", "--due", "75"]),
