@@ -28,11 +28,11 @@ ROOT = BENCH.parent
 
 # (script, arguments): sized so that the whole run stays under 10 minutes on two cores.
 BENCHES: list[tuple[str, list[str]]] = [
-    ("cold_start.py", ["--runs", "7"]),
-    ("warm_intake.py", ["--runs", "40"]),
+    ("cold_start.py", ["--runs", "5"]),
+    ("warm_intake.py", ["--runs", "30"]),
     ("lifecycle_cost.py", []),
-    ("sla_sweep.py", ["--sizes", "5000", "20000", "--open", "300", "--due", "75"]),
-    ("rankings.py", ["--volumes", "500", "2000"]),
+    ("sla_sweep.py", ["--sizes", "2000", "8000", "--open", "200", "--due", "50"]),
+    ("rankings.py", ["--volumes", "40", "160"]),
     ("topics_cost.py", []),
     ("notifications_cost.py", []),
     ("package_size.py", []),
