@@ -281,9 +281,13 @@ def main() -> None:
         )
     )
     rows.append(row("transition: DynamoDB writes (max)", max_writes, "requests", at_most=1))
+    seen: Counter[str] = Counter()
     for label, usage in walk:
+        seen[label] += 1
         if label in ("submit", "accept", "dispatch", "sign", "contact", "reply", "rating"):
             name = "intake" if label == "submit" else label
+            if seen[label] > 1:
+                name += " (after return)" if label == "dispatch" else " (rework round)"
             rows.append(
                 row(
                     f"WCU {name} (table + indexes)",
