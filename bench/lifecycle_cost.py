@@ -1,13 +1,14 @@
 """What an appeal costs, counted (never timed) through the real handlers on in-process moto:
 DynamoDB requests, read units and write units per call (from item sizes, with the writes to
-every global secondary index a write touches: ``_harness.write_units``), for intake, every
-transition of a full walk, a queue page, a public feed page, a rankings read, and one stream
-record through each consumer of the appeals stream; the Idempotency-Key path next to the
-plain one; and the whole life of one appeal (intake to closed, with a rating) in requests,
+every global secondary index a write touches: ``capacity.write_units``), for intake, every
+transition of a full walk, a comment and a sign on an appeal with many long comments, a
+queue page, a public feed page, a rankings read, and one stream record through each
+consumer of the appeals stream; the Idempotency-Key path next to the plain one; and the
+whole life of one appeal (intake to closed, with a rating) in requests,
 units, queue messages, Lambda invocations and sends, priced per million appeals at the
 published on-demand prices in ``bench/prices.json`` (region and date stated there).
 
-    .venv/bin/python bench/lifecycle_cost.py [--json rows.json]
+    .venv/bin/python bench/lifecycle_cost.py [--comments 300] [--json rows.json]
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def price(prices: dict[str, Any], name: str, quantity: float) -> float:
 
 
 def main() -> None:
-    args = parser(__doc__).parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--comments", type=int, default=300, help="on the busy appeal")
+    args = arguments.parse_args()
     import boto3
     from chalice.test import Client
     from moto import mock_aws
@@ -171,6 +174,16 @@ def main() -> None:
             _, usage = call("operator", f"/appeals/{other}/merge", {"into": appeal_id})
             walk.append(("merge", usage))
 
+            # -- a busy appeal: many comments of 2,100 characters, then one more, then a sign --
+            long_text = "请相关部门高度重视此事并限期整改到位。" * 105
+            busy, _ = submit()
+            at = f"/appeals/{busy}/"
+            call("operator", at + "dispatch", {"department_id": DEPARTMENT})
+            for _ in range(args.comments):
+                call("leader", at + "comments", {"text": long_text})
+            _, comment_301 = call("leader", at + "comments", {"text": long_text})
+            _, sign_301 = call("staff", at + "sign", {})
+
             # -- the Idempotency-Key path next to the plain one -----------------------------
             plain, plain_submit = submit()
             _, plain_accept = call("operator", f"/appeals/{plain}/accept", {})
@@ -258,6 +271,8 @@ def main() -> None:
         ("submit + Idempotency-Key", keyed_submit),
         ("accept (plain)", plain_accept),
         ("accept + Idempotency-Key", keyed_accept),
+        (f"comment #{args.comments + 1} (2,100 chars)", comment_301),
+        (f"sign after {args.comments + 1} comments", sign_301),
         ("queue page (20)", queue_page),
         ("public feed page (20)", feed_page),
         ("rankings read", rankings_read),
@@ -296,6 +311,14 @@ def main() -> None:
                     baseline=usage.table_wcu,
                 )
             )
+    rows.append(
+        row(
+            f"sign after {args.comments + 1} comments: WCU (table + indexes)",
+            sign_301.total_wcu,
+            "WCU",
+            baseline=sign_301.table_wcu,
+        )
+    )
     rows.append(
         row(
             "Idempotency-Key accept: writes",

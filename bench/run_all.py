@@ -30,7 +30,7 @@ ROOT = BENCH.parent
 BENCHES: list[tuple[str, list[str]]] = [
     ("cold_start.py", ["--runs", "5"]),
     ("warm_intake.py", ["--runs", "30"]),
-    ("lifecycle_cost.py", []),
+    ("lifecycle_cost.py", ["--comments", "100"]),
     ("sla_sweep.py", ["--sizes", "2000", "8000", "--open", "200", "--due", "50"]),
     ("rankings.py", ["--volumes", "40", "160"]),
     ("topics_cost.py", []),
