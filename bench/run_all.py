@@ -28,7 +28,7 @@ ROOT = BENCH.parent
 
 # (script, arguments): sized so that the whole run stays under 10 minutes on two cores.
 BENCHES: list[tuple[str, list[str]]] = [
-    ("cold_start.py", ["--runs", "5"]),
+    ("cold_start.py", ["--runs", "7"]),
     ("warm_intake.py", ["--runs", "30"]),
     ("lifecycle_cost.py", ["--comments", "100"]),
     ("sla_sweep.py", ["--sizes", "2000", "8000", "--open", "200", "--due", "50"]),
