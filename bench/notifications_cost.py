@@ -6,7 +6,7 @@ items read, Secrets Manager reads, and POSTs per message; then the same stream r
 delivered again (a redelivered batch: messages are queued again, nothing is POSTed or kept
 twice). Counts, never times.
 
-    .venv/bin/python bench/notifications_cost.py
+    .venv/bin/python bench/notifications_cost.py [--json rows.json]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from _harness import ItemsRead, provision
+from _harness import ItemsRead, emit, parser, provision, row
 
 
 class Calls:
@@ -40,6 +40,8 @@ class Calls:
 
 
 def main() -> None:
+    args = parser(__doc__).parse_args()
+    rows = []
     import boto3
     from moto import mock_aws
 
@@ -154,10 +156,26 @@ def main() -> None:
             print(f"  deliverer DynamoDB requests {ddb}  ({per_message:.1f} per message)")
             print(f"  deliverer items read        {items}")
             print(f"  Secrets Manager reads       {consumed['secretsmanager:GetSecretValue']}")
+            when = "first delivery" if label.startswith("First") else "redelivered"
+            rows.append(
+                row(
+                    f"notifications ({when}): messages per stream change",
+                    queued / len(changes),
+                    "messages",
+                )
+            )
+            rows.append(
+                row(
+                    f"notifications ({when}): deliverer DynamoDB requests per message",
+                    per_message,
+                    "requests",
+                )
+            )
 
         run("First delivery of the lifecycle's stream records")
         run("The same records delivered again (a redelivered batch)")
         receiver.stop()
+    emit(rows, args.json)
 
 
 if __name__ == "__main__":

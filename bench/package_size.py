@@ -2,19 +2,20 @@
 Builds the package for a stage unless given a zip.
 
     .venv/bin/python bench/package_size.py [--stage prod] [--zip build/prod/deployment.zip]
+        [--json rows.json]
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import zipfile
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _harness import emit, parser, row
+
+TARGET_MB = 6.0
 
 
 def top_level(path: Path) -> tuple[Counter[str], Counter[str]]:
@@ -29,11 +30,11 @@ def top_level(path: Path) -> tuple[Counter[str], Counter[str]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stage", default="prod", choices=["dev", "prod"])
-    parser.add_argument("--zip", type=Path, help="measure this zip instead of building one")
-    parser.add_argument("--top", type=int, default=12)
-    args = parser.parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--stage", default="prod", choices=["dev", "prod"])
+    arguments.add_argument("--zip", type=Path, help="measure this zip instead of building one")
+    arguments.add_argument("--top", type=int, default=12)
+    args = arguments.parse_args()
     if args.zip:
         path = args.zip
     else:
@@ -48,6 +49,14 @@ def main() -> int:
     print(f"{'package':<32}{'zipped MB':>10}{'unpacked MB':>13}")
     for name, size in packed.most_common(args.top):
         print(f"{name:<32}{size / 1e6:>10.2f}{unpacked[name] / 1e6:>13.2f}")
+    rows = [row("deployment zip", path.stat().st_size / 1e6, "MB", at_most=TARGET_MB)]
+    layers = sorted(path.parent.glob("*-layer.zip"))
+    for layer in layers:
+        print(
+            f"layer {layer.name}: {layer.stat().st_size / 1e6:.2f} MB (attached to its users only)"
+        )
+        rows.append(row(f"layer {layer.name}", layer.stat().st_size / 1e6, "MB", at_most=TARGET_MB))
+    emit(rows, args.json)
     return 0
 
 

@@ -3,15 +3,15 @@
 at both sizes (the sweep reads the sparse next-due index only).
 
     .venv/bin/python bench/sla_sweep.py [--sizes 10000 100000] [--open 600] [--due 150]
+        [--json rows.json]
 """
 
 from __future__ import annotations
 
-import argparse
 from datetime import datetime, timedelta
 from typing import Any
 
-from _harness import ItemsRead, provision
+from _harness import ItemsRead, emit, parser, provision, row
 
 NOW = "2026-11-26T15:00:00.000+08:00"
 
@@ -86,11 +86,12 @@ def open_set(total: int, due: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--open", type=int, default=600)
-    parser.add_argument("--due", type=int, default=150)
-    args = parser.parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    arguments.add_argument("--open", type=int, default=600)
+    arguments.add_argument("--due", type=int, default=150)
+    args = arguments.parse_args()
+    rows = []
     meter = ItemsRead()
     from moto import mock_aws
 
@@ -115,7 +116,17 @@ def main() -> None:
                 f"{size:>15,}{args.open:>7}{args.due:>6}{items:>12}"
                 f"{items / args.due:>8.2f}  {dict(calls)}"
             )
+            rows.append(
+                row(
+                    f"SLA sweep: items read, {size:,} closed + {args.open} open",
+                    items,
+                    "items",
+                    baseline=args.due,
+                    at_most=1.10,
+                )
+            )
     print("target: items read within 10% of items due (ratio <= 1.10), the same at each size")
+    emit(rows, args.json)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ redelivered record. Requests are counted with botocore hooks (moto's ConsumedCap
 placeholder); the write units are what DynamoDB charges for a transaction: 2 per item of
 up to 1 KB.
 
-    .venv/bin/python bench/topics_cost.py
+    .venv/bin/python bench/topics_cost.py [--json rows.json]
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from _harness import ItemsRead, provision
+from _harness import ItemsRead, emit, parser, provision, row
 
 # Fifteen or more content words: the most an appeal counts (MAX_TOPIC_WORDS).
 TEXT = (
@@ -80,6 +80,8 @@ def table_items() -> Counter[str]:
 
 
 def main() -> None:
+    args = parser(__doc__).parse_args()
+    rows = []
     reads = ItemsRead()
     writes = Writes()
     from moto import mock_aws
@@ -104,6 +106,16 @@ def main() -> None:
             items = sum(writes.transactions)
             requests = ", ".join(f"{name} {n}" for name, n in sorted(calls.items()))
             print(f"{label:<38}{counted!s:>8}  {requests:<36}{items:>6}{2 * items:>6}")
+            if label.startswith(("citizen A, first", "citizen B's")):
+                rows.append(
+                    row(
+                        f"topics consumer: items in one transaction, {label}",
+                        items,
+                        "items",
+                        at_most=100,
+                        target="≤ 100 (DynamoDB's limit)",
+                    )
+                )
         print(f"stats table after these 5 records: {dict(table_items())}")
     print(
         "items per transaction: 1 dedup marker + per period (day, week, month) and word the "
@@ -112,6 +124,7 @@ def main() -> None:
         "cancelled on its dedup marker; a race with the same citizen's other record is read "
         "again and retried."
     )
+    emit(rows, args.json)
 
 
 if __name__ == "__main__":

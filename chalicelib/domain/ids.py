@@ -6,9 +6,15 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from functools import cache
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-APPEAL_ID_RE = re.compile(r"^\d{8}-[0-9A-HJKMNP-TV-Z]{8}$")
+
+
+@cache
+def _appeal_id_pattern() -> re.Pattern[str]:
+    """Compiled on first use, not at every function's start."""
+    return re.compile(r"^\d{8}-[0-9A-HJKMNP-TV-Z]{8}$")
 
 
 def new_appeal_id(moment: datetime) -> str:
@@ -17,4 +23,4 @@ def new_appeal_id(moment: datetime) -> str:
 
 
 def is_appeal_id(text: str) -> bool:
-    return bool(APPEAL_ID_RE.match(text))
+    return bool(_appeal_id_pattern().match(text))

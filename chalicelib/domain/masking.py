@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 
@@ -37,12 +38,14 @@ def _keep(head: int, tail: int) -> Any:
     return mask
 
 
-_DATE = re.compile(r"(?:19|20)\d\d[-－—](?:0?[1-9]|1[0-2])(?:[-－—](?:0?[1-9]|[12]\d|3[01]))?")
+@cache
+def _date() -> re.Pattern[str]:
+    return re.compile(r"(?:19|20)\d\d[-－—](?:0?[1-9]|1[0-2])(?:[-－—](?:0?[1-9]|[12]\d|3[01]))?")
 
 
 def _digits_only(match: re.Match[str]) -> str:
     value = match.group(0)
-    if _DATE.fullmatch(value):
+    if _date().fullmatch(value):
         return value  # a date, not a door
     return re.sub(r"\d", "*", value)
 
@@ -58,34 +61,44 @@ def _email(match: re.Match[str]) -> str:
 
 
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
+
+
 # Order matters: the longest, most specific patterns first, so a bank card is not taken
 # for a phone number and an id card not for a bank card.
-_RULES: tuple[tuple[re.Pattern[str], Any], ...] = (
-    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"), _email),
-    # Resident id card: 18 characters, the last a digit or X.
-    (re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{9}[\dXx](?![0-9A-Za-z])"), _keep(3, 4)),
-    # Bank card: 16 to 19 digits, possibly grouped by spaces or dashes.
-    (re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)"), _keep(4, 4)),
-    # Mainland mobile, with or without +86 and separators.
-    (re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"), _mobile),
-    # Landline: area code 0xx or 0xxx, then 7 or 8 digits.
-    (re.compile(r"(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)"), _keep(4, 2)),
-    # Any other run of 7 or more digits (a number written without its area code).
-    (re.compile(r"(?<!\d)\d{7,}(?!\d)"), _keep(1, 2)),
-    # Licence plates: province, letter, then 5 (or 6 for new-energy) letters or digits.
-    (
-        re.compile(rf"[{_PROVINCES}][A-Za-z][·•.\s]?[A-Za-z0-9]{{4}}[A-Za-z0-9挂学警港澳]{{1,2}}"),
-        _keep(2, 0),
-    ),
-    # House, building, unit and room numbers.
-    (
-        re.compile(
-            r"\d+(?:[-－—]\d+)*\s*(?:号楼|号院|号|栋|幢|单元|室|楼|层|户|弄|座)"
-            r"|(?<![A-Za-z0-9])\d{1,4}[-－—]\d{1,4}(?:[-－—]\d{1,4})?(?![A-Za-z0-9])"
+@cache
+def _rules() -> tuple[tuple[re.Pattern[str], Any], ...]:
+    """Compiled on first use: the functions that never mask never pay for compiling them."""
+    return (
+        (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"), _email),
+        # Resident id card: 18 characters, the last a digit or X.
+        (
+            re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{9}[\dXx](?![0-9A-Za-z])"),
+            _keep(3, 4),
         ),
-        _digits_only,
-    ),
-)
+        # Bank card: 16 to 19 digits, possibly grouped by spaces or dashes.
+        (re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)"), _keep(4, 4)),
+        # Mainland mobile, with or without +86 and separators.
+        (re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"), _mobile),
+        # Landline: area code 0xx or 0xxx, then 7 or 8 digits.
+        (re.compile(r"(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)"), _keep(4, 2)),
+        # Any other run of 7 or more digits (a number written without its area code).
+        (re.compile(r"(?<!\d)\d{7,}(?!\d)"), _keep(1, 2)),
+        # Licence plates: province, letter, then 5 (or 6 for new-energy) letters or digits.
+        (
+            re.compile(
+                rf"[{_PROVINCES}][A-Za-z][·•.\s]?[A-Za-z0-9]{{4}}[A-Za-z0-9挂学警港澳]{{1,2}}"
+            ),
+            _keep(2, 0),
+        ),
+        # House, building, unit and room numbers.
+        (
+            re.compile(
+                r"\d+(?:[-－—]\d+)*\s*(?:号楼|号院|号|栋|幢|单元|室|楼|层|户|弄|座)"
+                r"|(?<![A-Za-z0-9])\d{1,4}[-－—]\d{1,4}(?:[-－—]\d{1,4})?(?![A-Za-z0-9])"
+            ),
+            _digits_only,
+        ),
+    )
 
 
 def mask_text(text: str | None, names: Iterable[str] = ()) -> str | None:
@@ -98,14 +111,14 @@ def mask_text(text: str | None, names: Iterable[str] = ()) -> str | None:
         {n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True
     ):
         text = text.replace(name, mask_name(name) or "")
-    for pattern, replace in _RULES:
+    for pattern, replace in _rules():
         text = pattern.sub(replace, text)
     return text
 
 
 # Where a Chinese address stops being an area and starts being a door.
-_AREA_END = re.compile(r"^.*?(?:街道|镇|乡|社区|村)")
-_ROAD_END = re.compile(r"^\D*?(?:大道|路|街|巷|胡同|道)")
+_AREA_END = r"^.*?(?:街道|镇|乡|社区|村)"
+_ROAD_END = r"^\D*?(?:大道|路|街|巷|胡同|道)"
 # 0.01° is about 1.1 km north-south and 0.9 km east-west at the district's latitude:
 # no shown point is closer than about 500 m to the real one, on average.
 COARSE_DEGREES = 2
@@ -117,7 +130,7 @@ def coarse_address(address: str | None) -> str | None:
         return None
     text = address.strip()
     for pattern in (_AREA_END, _ROAD_END):
-        match = pattern.match(text)
+        match = re.match(pattern, text)  # compiled on first use, then from re's cache
         if match and not re.search(r"\d", match.group(0)):
             return match.group(0)
     return None

@@ -333,7 +333,6 @@ FORM_FIELDS = frozenset(
 OPEN311_KIND = "complaint"  # Open311 reports problems; the center may reclassify on accept
 TITLE_CHARS = 30
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}[0-9]$")
 SERVICE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -355,7 +354,7 @@ def _number(
 
 
 def _name(first: str, last: str) -> str:
-    if _CJK.search(first + last):
+    if any("\u3400" <= ch <= "\u9fff" for ch in first + last):  # CJK: no regex to compile
         return last + first  # 张 + 三: the family name first, no space
     return " ".join(p for p in (first, last) if p)
 

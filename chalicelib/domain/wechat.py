@@ -17,8 +17,10 @@ TITLE_CHARS = 30
 # A title is cut after punctuation or a space when one falls this far in, else hard.
 _TITLE_MIN_CUT = 10
 _BREAKS = set("，。！？；：、,.!?;: \t")
-# Characters XML 1.0 cannot carry, even inside CDATA.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters XML 1.0 cannot carry, even inside CDATA: the complement of its Char production
+# (tab, newline, return, U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF), written as the
+# few ranges it excludes (a class of the allowed ranges takes 25 ms to compile at import).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # What a follower sends to ask how their latest appeal is doing (after trimming spaces and
 # end punctuation). Exact words only: an appeal that begins with 查询 is still an appeal.
 STATUS_WORDS = frozenset({"查询", "进度", "查询进度", "办理进度", "查进度"})

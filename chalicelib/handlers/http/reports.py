@@ -7,7 +7,6 @@ from chalice.app import Blueprint, Response
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.reports import RECIPIENTS
 from chalicelib.handlers.http.base import api, json_response, read_json
-from chalicelib.services.reports import recipients, views
 
 bp = Blueprint(__name__)
 READERS = (Role.LEADER, Role.ADMIN)
@@ -49,6 +48,8 @@ def _query() -> dict[str, str]:
     content_type="text/html",
 )
 def daily_report(principal: Principal) -> Response:
+    from chalicelib.services.reports import views  # the renderer: only for this route
+
     return html_response(views.daily_html(principal, _query().get("date")))
 
 
@@ -73,6 +74,8 @@ def daily_report(principal: Principal) -> Response:
     content_type="text/html",
 )
 def weekly_report(principal: Principal) -> Response:
+    from chalicelib.services.reports import views
+
     query = _query()
     return html_response(
         views.weekly_html(principal, query.get("week"), query.get("department_id"))
@@ -89,6 +92,8 @@ def weekly_report(principal: Principal) -> Response:
     responses={200: RECIPIENT_LIST},
 )
 def report_recipients(_principal: Principal) -> Response:
+    from chalicelib.services.reports import recipients
+
     return json_response(recipients.current(fresh=True))
 
 
@@ -103,4 +108,6 @@ def report_recipients(_principal: Principal) -> Response:
     responses={200: RECIPIENT_LIST},
 )
 def replace_report_recipients(principal: Principal) -> Response:
+    from chalicelib.services.reports import recipients
+
     return json_response(recipients.replace(principal, read_json(bp.current_request)))

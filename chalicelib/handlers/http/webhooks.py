@@ -17,7 +17,6 @@ from chalicelib.handlers.http.base import (
     page_params,
     read_json,
 )
-from chalicelib.services import webhooks
 
 bp = Blueprint(__name__)
 ADMIN = (Role.ADMIN,)
@@ -58,6 +57,9 @@ SIGNED_HEADERS = (
     responses={200: schemas.WEBHOOK},
 )
 def get_webhook(_principal: Principal, department_id: str) -> Response:
+    # Imported by the routes that use it: the API function's other cold starts skip it.
+    from chalicelib.services import webhooks
+
     return json_response(webhooks.show(department_id))
 
 
@@ -73,6 +75,8 @@ def get_webhook(_principal: Principal, department_id: str) -> Response:
     responses={200: schemas.WEBHOOK},
 )
 def put_webhook(_principal: Principal, department_id: str) -> Response:
+    from chalicelib.services import webhooks
+
     body = read_json(bp.current_request)
     return json_response(webhooks.register(department_id, body))
 
@@ -88,6 +92,8 @@ def put_webhook(_principal: Principal, department_id: str) -> Response:
     responses={200: schemas.WEBHOOK},
 )
 def rotate_secret(_principal: Principal, department_id: str) -> Response:
+    from chalicelib.services import webhooks
+
     return json_response(webhooks.rotate(department_id))
 
 
@@ -111,6 +117,8 @@ def rotate_secret(_principal: Principal, department_id: str) -> Response:
     responses={200: schemas.listing(schemas.DELIVERY)},
 )
 def list_deliveries(_principal: Principal) -> Response:
+    from chalicelib.services import webhooks
+
     limit, cursor = page_params(bp.current_request)
     params = dict(bp.current_request.query_params or {})
     return json_response(webhooks.list_deliveries(params, limit, cursor))
@@ -126,6 +134,8 @@ def list_deliveries(_principal: Principal) -> Response:
     responses={202: schemas.REDRIVE_RESULT},
 )
 def redrive_delivery(_principal: Principal, delivery_id: str) -> Response:
+    from chalicelib.services import webhooks
+
     return json_response(webhooks.redrive_one(delivery_id), 202)
 
 
@@ -139,6 +149,8 @@ def redrive_delivery(_principal: Principal, delivery_id: str) -> Response:
     responses={202: schemas.REDRIVE_RESULT},
 )
 def redrive_dead_letters(_principal: Principal) -> Response:
+    from chalicelib.services import webhooks
+
     return json_response(webhooks.redrive_dead_letters(), 202)
 
 
@@ -155,6 +167,8 @@ def redrive_dead_letters(_principal: Principal) -> Response:
     headers=SIGNED_HEADERS,
 )
 def inbound(_principal: None, department_id: str) -> Response:
+    from chalicelib.services import webhooks
+
     request = bp.current_request
     raw = request.raw_body or b""
     if isinstance(raw, str):
