@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(PY) bench/package_size.py
 	$(PY) bench/topics_cost.py
 	$(PY) bench/notifications_cost.py
+	$(PY) bench/knowledge_search.py
 
 clean:
 	rm -rf $(VENV) .local build .pytest_cache .mypy_cache .ruff_cache
