@@ -388,3 +388,31 @@ def test_held_out_question_variants_find_their_article_in_the_top_three(people: 
         )
         in_top3 += row["article_id"] in [h.article.id for h in hits]
     assert in_top3 / len(rows) >= 0.9, f"{in_top3} of {len(rows)} in the top 3"
+
+
+def test_a_warm_search_reads_nothing_and_a_stale_one_only_the_stamp(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collections import Counter
+
+    from chalicelib.dal import knowledge as store
+    from chalicelib.services import knowledge_search
+
+    calls: Counter[str] = Counter()
+    for name in ("stamp", "all_articles"):
+        real = getattr(store, name)
+
+        def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            calls[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(store, name, counted)
+    knowledge_search.invalidate()
+    search(people, "operator", "停水")
+    assert calls == {"stamp": 1, "all_articles": 1}  # the instance's first search builds
+    for query in ("停电", "暖气不热", "低保"):
+        search(people, "operator", query)
+    assert calls == {"stamp": 1, "all_articles": 1}  # within the cache time: no reads
+    Clock(clock.now() + timedelta(seconds=settings().knowledge_cache_seconds + 1))
+    search(people, "operator", "停水")
+    assert calls == {"stamp": 2, "all_articles": 1}  # the stamp, unchanged: no rebuild
