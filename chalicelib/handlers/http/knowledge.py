@@ -1,7 +1,10 @@
 """The knowledge base (知识库): articles, search, "did this answer your question?", and the
-center's direct reply to a consultation (直办)."""
+center's direct reply to a consultation (直办). The service (and through it the search
+index) is imported when a route is called, not at every function's start."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from chalice.app import Blueprint, Response
 
@@ -17,11 +20,21 @@ from chalicelib.handlers.http.base import (
     page_params,
     read_json,
 )
-from chalicelib.services import knowledge
 
 bp = Blueprint(__name__)
 
 ARTICLE_ID = "{article_id}"
+
+
+def _service() -> Any:
+    from chalicelib.services import knowledge
+
+    return knowledge
+
+
+def center_reply(principal: Principal, appeal_id: str, body: Any) -> Any:
+    return _service().center_reply(principal, appeal_id, body)
+
 
 action_routes(
     bp,
@@ -29,7 +42,7 @@ action_routes(
     (
         "direct-reply",
         Action.CENTER_REPLY,
-        knowledge.center_reply,
+        center_reply,
         kb.CENTER_REPLY,
         "Reply to a consultation directly from a knowledge-base article (直办), optionally "
         "edited: submitted or accepted becomes replied by the center, with no dispatch and "
@@ -50,7 +63,7 @@ action_routes(
 )
 def list_articles(_principal: Principal) -> Response:
     limit, cursor = page_params(bp.current_request)
-    return json_response(knowledge.list_articles(limit, cursor))
+    return json_response(_service().list_articles(limit, cursor))
 
 
 @api(
@@ -66,7 +79,7 @@ def list_articles(_principal: Principal) -> Response:
 )
 def add_article(principal: Principal) -> Response:
     body = read_json(bp.current_request)
-    return json_response(knowledge.create_article(principal, body), 201)
+    return json_response(_service().create_article(principal, body), 201)
 
 
 @api(
@@ -79,7 +92,7 @@ def add_article(principal: Principal) -> Response:
     responses={200: kb.ARTICLE},
 )
 def read_article(_principal: Principal, article_id: str) -> Response:
-    return json_response(knowledge.get_article(article_id))
+    return json_response(_service().get_article(article_id))
 
 
 @api(
@@ -95,7 +108,7 @@ def read_article(_principal: Principal, article_id: str) -> Response:
 )
 def change_article(principal: Principal, article_id: str) -> Response:
     body = read_json(bp.current_request)
-    return json_response(knowledge.update_article(principal, article_id, body))
+    return json_response(_service().update_article(principal, article_id, body))
 
 
 @api(
@@ -119,7 +132,7 @@ def change_article(principal: Principal, article_id: str) -> Response:
 )
 def search(principal: Principal) -> Response:
     params = dict(bp.current_request.query_params or {})
-    return json_response(knowledge.search_articles(principal, params))
+    return json_response(_service().search_articles(principal, params))
 
 
 @api(
@@ -134,4 +147,4 @@ def search(principal: Principal) -> Response:
 )
 def helpful(principal: Principal, article_id: str) -> Response:
     read_json(bp.current_request)  # no body is needed; a malformed one is still refused
-    return json_response(knowledge.mark_helpful(principal, article_id))
+    return json_response(_service().mark_helpful(principal, article_id))
