@@ -129,7 +129,10 @@ def _vetted(change: AppealChange) -> bool:
     new = list((change.new or {}).get("timeline") or [])
     return any(
         e.get("type") == "accepted"
-        or (e.get("type") == "dispatched" and (e.get("data") or {}).get("accepted"))
+        or (
+            e.get("type") in ("dispatched", "replied")  # replied: the center's direct reply
+            and (e.get("data") or {}).get("accepted")
+        )
         for e in new[len(old) :]
     )
 

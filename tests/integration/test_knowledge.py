@@ -105,6 +105,10 @@ def test_a_consultation_is_answered_by_the_center_without_dispatch(people: Peopl
 
     scopes = stats_store.period_counters("2026-11-26")
     assert not [scope for scope in scopes if scope.startswith("dept#")], scopes
+    # The center took the consultation in (accepted in the reply): its words feed hot topics
+    topics = people.client.lambda_.invoke("appeal_topics", {"Records": stream_records()})
+    assert topics.payload == {"batchItemFailures": []}
+    assert stats_store.topic_counts("2026-11-26")["残疾证"]["appeals"] == 1
 
 
 def test_an_edited_answer_is_kept_as_sent(people: People) -> None:
