@@ -5,6 +5,7 @@ and the center's direct reply to a consultation from an article (直办)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from chalicelib.dal import knowledge as store
@@ -22,6 +23,7 @@ from chalicelib.services import knowledge_search
 from chalicelib.services.transitions import perform
 
 MAX_QUERY = 200
+CATEGORY_CODE = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
 
 def _check_references(fields: dict[str, Any]) -> None:
@@ -45,8 +47,15 @@ def _check_references(fields: dict[str, Any]) -> None:
         raise ValidationFailed(errors)
 
 
+def _get(article_id: str) -> kb.Article | None:
+    """The article, or None; an id no article could have is never looked up."""
+    if not re.match(kb.ARTICLE_ID_PATTERN, article_id):
+        return None
+    return store.get(article_id)
+
+
 def _load(article_id: str) -> kb.Article:
-    article = store.get(article_id)
+    article = _get(article_id)
     if article is None:
         raise NotFound(f"no article {article_id}")
     return article
@@ -116,7 +125,9 @@ def search_articles(principal: Principal, params: dict[str, str]) -> dict[str, A
     if not 1 <= limit <= 20:
         raise ValidationFailed.one("limit", "must be an integer from 1 to 20")
     category = params.get("category") or None
-    if category is not None and reference.get_category(category) is None:
+    if category is not None and (
+        not re.match(CATEGORY_CODE, category) or reference.get_category(category) is None
+    ):
         raise ValidationFailed.one("category", "is not a known category")
     citizen = principal.role is Role.CITIZEN
     terms, hits = knowledge_search.search(
@@ -146,7 +157,7 @@ def citizen_key(article_id: str, citizen_id: str) -> str:
 def mark_helpful(principal: Principal, article_id: str) -> dict[str, Any]:
     """The citizen's answer to "did this answer your question?": yes, so no appeal. Once
     per citizen and article; counted as deflected in the statistics of the day."""
-    article = store.get(article_id)
+    article = _get(article_id)
     today = clock.now().date()
     if article is None or not article.public or not article.in_force(today):
         raise NotFound(f"no article {article_id}")

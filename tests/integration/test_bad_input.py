@@ -226,6 +226,10 @@ def test_knowledge_base_bodies_queries_and_ids(people: People, before: dict[str,
     refused(people.get("operator", "/knowledge/search?q=%E5%81%9C&category=nope"), 400, "category")
     refused(people.get("operator", "/knowledge/articles?cursor=%%%"), 400, "cursor")
     refused(people.get("operator", "/knowledge/articles/kb-does-not-exist"), 404)
+    refused(people.get("operator", "/knowledge/articles/" + "k" * 3000), 404)
+    refused(people.post("citizen", "/knowledge/articles/" + "k" * 3000 + "/helpful"), 404)
+    long_category = "/knowledge/search?q=%E5%81%9C&category=" + "a" * 3000
+    refused(people.get("operator", long_category), 400, "category")
     refused(people.post("citizen", "/knowledge/articles/kb-does-not-exist/helpful"), 404)
     appeal = people.submit(kind="consultation")["id"]
     state = snapshot()
