@@ -13,6 +13,7 @@ from chalicelib.handlers.http import (
     department,
     feed,
     hotline,
+    knowledge,
     leader,
     meta,
     operator,
@@ -60,6 +61,7 @@ for blueprint in (
     wechat.bp,
     mailbox_api.bp,
     mailbox_queue.bp,
+    knowledge.bp,
 ):
     app.register_blueprint(blueprint)
 

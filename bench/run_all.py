@@ -36,6 +36,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("topics_cost.py", []),
     ("notifications_cost.py", []),
     ("package_size.py", []),
+    ("knowledge_search.py", []),
     ("hot_keys.py", []),
     ("digest_rate.py", []),
 ]

@@ -76,6 +76,10 @@ class Settings:
     mail_table: str = ""
     inbox_bucket: str = ""
     mailbox_address: str = ""
+    # The knowledge base (articles, their versions, the search index's version stamp), and
+    # how long an instance trusts its cached index before it checks the stamp again.
+    knowledge_table: str = ""
+    knowledge_cache_seconds: int = 30
 
     @property
     def is_local(self) -> bool:
@@ -272,6 +276,8 @@ def load_settings() -> Settings:
         mail_table=env.get("MINSHENG_MAIL_TABLE", f"{prefix}-mail"),
         inbox_bucket=env.get("MINSHENG_INBOX_BUCKET", f"{prefix}-inbox"),
         mailbox_address=env.get(MAILBOX_ADDRESS) or LOCAL_MAILBOX_ADDRESS,
+        knowledge_table=env.get("MINSHENG_KNOWLEDGE_TABLE", f"{prefix}-knowledge"),
+        knowledge_cache_seconds=_int("MINSHENG_KNOWLEDGE_CACHE_SECONDS", 30, 0, 3600),
     )
 
 

@@ -2,7 +2,8 @@
 shaped like ``chalicelib/data/district.json``. Table names come from the stack's outputs;
 credentials and region from the usual AWS environment.
 
-    python -m infra.load_reference_data --stack minsheng-prod --stage prod district.json
+    python -m infra.load_reference_data --stack minsheng-prod --stage prod district.json \
+        --knowledge chalicelib/data/knowledge.json
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", required=True)
     parser.add_argument("--stage", required=True, choices=["dev", "prod"])
     parser.add_argument("district", type=Path)
+    parser.add_argument(
+        "--knowledge",
+        type=Path,
+        help="knowledge-base articles to add (shaped like chalicelib/data/knowledge.json)",
+    )
     args = parser.parse_args(argv)
     data = json.loads(args.district.read_text("utf-8"))
 
@@ -38,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
 
     departments, categories = load_reference_data(clock.iso(clock.now()), data)
     print(f"{departments} departments and {categories} categories loaded into {args.stack}")
+    if args.knowledge:
+        from chalicelib.services.knowledge import import_articles
+
+        rows = json.loads(args.knowledge.read_text("utf-8"))
+        added = import_articles(rows, clock.iso(clock.now()), by="load_reference_data")
+        print(f"{added} knowledge-base articles added ({len(rows) - added} were there)")
     return 0
 
 

@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,32 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNTIME_PROVIDED = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
 )
-# Packages only some functions import go into a layer attached to those functions alone:
+
+
+# Packages only some functions import go into layers attached to those functions alone:
 # the others neither carry nor load them. rjieba (the Chinese segmenter, 3.6 MB zipped) is
-# used by the topics consumer only.
-LAYERS: dict[str, tuple[str, ...]] = {"rjieba": ("AppealTopics", "SupportTopics")}
+# used by the topics consumers and by knowledge-base search in the API; tantivy (the search
+# index, 5.2 MB zipped, one abi3 wheel) by that search alone.
+@dataclass(frozen=True)
+class Layer:
+    id: str
+    zip: str
+    packages: tuple[str, ...]
+    functions: tuple[str, ...]
+
+
+LAYER_LIST = (
+    Layer(
+        "SegmenterLayer",
+        "segmenter-layer.zip",
+        ("rjieba",),
+        ("AppealTopics", "SupportTopics", "APIHandler"),
+    ),
+    Layer("SearchLayer", "search-layer.zip", ("tantivy",), ("APIHandler",)),
+)
+LAYERS: dict[str, tuple[str, ...]] = {
+    package: layer.functions for layer in LAYER_LIST for package in layer.packages
+}
 LAYER_ID = "SegmenterLayer"
 LAYER_ZIP = "segmenter-layer.zip"
 
@@ -55,11 +78,13 @@ def runtime_requirements() -> list[str]:
     return wanted
 
 
-def layer_requirements() -> list[str]:
+def layer_requirements(layer: Layer | None = None) -> list[str]:
+    """The pinned requirements of one layer (of every layer without one)."""
+    wanted = set(layer.packages) if layer else set(LAYERS)
     specs = []
     for line in (ROOT / "requirements.txt").read_text("utf-8").splitlines():
         spec = line.split("#", 1)[0].strip()
-        if spec and spec.split("==", 1)[0].strip().lower() in LAYERS:
+        if spec and spec.split("==", 1)[0].strip().lower() in wanted:
             specs.append(spec)
     return specs
 
@@ -91,13 +116,13 @@ def _pip_install(target: Path, specs: list[str]) -> None:
         shutil.rmtree(junk)
 
 
-def build_layer(out_dir: Path) -> Path:
-    """The layer zip: Lambda puts a layer's ``python/`` folder on the import path."""
+def build_layer(out_dir: Path, layer: Layer) -> Path:
+    """A layer zip: Lambda puts a layer's ``python/`` folder on the import path."""
     root = out_dir / "layer"
     if root.exists():
         shutil.rmtree(root)
-    _pip_install(root / "python", layer_requirements())
-    archive = shutil.make_archive(str(out_dir / LAYER_ZIP.removesuffix(".zip")), "zip", root)
+    _pip_install(root / "python", layer_requirements(layer))
+    archive = shutil.make_archive(str(out_dir / layer.zip.removesuffix(".zip")), "zip", root)
     shutil.rmtree(root)
     return Path(archive)
 
@@ -162,7 +187,8 @@ def build(stage: str, out_dir: Path, dependencies: bool = True) -> Path:
     template = assemble(sam, stage, app)
     add_layers(template)
     if dependencies:
-        build_layer(out_dir)
+        for layer in LAYER_LIST:
+            build_layer(out_dir, layer)
     path = out_dir / "template.json"
     path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", "utf-8")
     shutil.move(str(chalice_out / "deployment.zip"), out_dir / "deployment.zip")
@@ -172,19 +198,20 @@ def build(stage: str, out_dir: Path, dependencies: bool = True) -> Path:
 
 
 def add_layers(template: dict[str, Any]) -> None:
-    """The layer resource, and a reference to it on the functions that need it."""
+    """The layer resources, and a reference to each on the functions that need it."""
     resources = template["Resources"]
-    resources[LAYER_ID] = {
-        "Type": "AWS::Serverless::LayerVersion",
-        "Properties": {
-            "Description": "Packages only some functions use: " + ", ".join(sorted(LAYERS)),
-            "ContentUri": f"./{LAYER_ZIP}",
-            "CompatibleRuntimes": [f"python{PYTHON_VERSION}"],
-            "RetentionPolicy": "Delete",
-        },
-    }
-    for function in sorted({f for functions in LAYERS.values() for f in functions}):
-        resources[function]["Properties"].setdefault("Layers", []).append({"Ref": LAYER_ID})
+    for layer in LAYER_LIST:
+        resources[layer.id] = {
+            "Type": "AWS::Serverless::LayerVersion",
+            "Properties": {
+                "Description": "Packages only some functions use: " + ", ".join(layer.packages),
+                "ContentUri": f"./{layer.zip}",
+                "CompatibleRuntimes": [f"python{PYTHON_VERSION}"],
+                "RetentionPolicy": "Delete",
+            },
+        }
+        for function in layer.functions:
+            resources[function]["Properties"].setdefault("Layers", []).append({"Ref": layer.id})
 
 
 def _ensure_environment(stage: str) -> None:
@@ -207,9 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     size = (path.parent / "deployment.zip").stat().st_size
     print(f"template: {path}")
     print(f"zip:      {path.parent / 'deployment.zip'} ({size / 1_000_000:.2f} MB)")
-    layer = path.parent / LAYER_ZIP
-    if layer.exists():
-        print(f"layer:    {layer} ({layer.stat().st_size / 1_000_000:.2f} MB, {LAYER_ID})")
+    for layer in LAYER_LIST:
+        built = path.parent / layer.zip
+        if built.exists():
+            print(f"layer:    {built} ({built.stat().st_size / 1_000_000:.2f} MB, {layer.id})")
     return 0
 
 

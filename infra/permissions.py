@@ -29,6 +29,7 @@ _QUEUE = "queue:notifications_queue"
 _DEAD_LETTERS = "queue:notifications_dead_letter_queue"
 _SECRETS = "secrets:webhook_secret_prefix"
 _MAIL = "table:mail_table"
+_KNOWLEDGE = "table:knowledge_table"
 
 
 def _index(name: str) -> Grant:
@@ -121,6 +122,16 @@ _API: frozenset[Grant] = frozenset(
         # raw letter.
         ("dynamodb:Query", "index:mail_table/flagged"),
         ("s3:GetObject", "objects:inbox_bucket/inbox/"),
+        # The knowledge base: articles read (one, a page, all of them for the search index,
+        # the versions), each write with its version record and the index stamp in one
+        # transaction, the stamp checked by searches, helpful answers (marker, count, the
+        # stats table's deflected counters) in one transaction.
+        ("dynamodb:GetItem", _KNOWLEDGE),
+        ("dynamodb:Query", _KNOWLEDGE),
+        ("dynamodb:PutItem", _KNOWLEDGE),
+        ("dynamodb:UpdateItem", _KNOWLEDGE),
+        # A department's weekly report (also read here) lists its articles due for review.
+        ("dynamodb:Query", "index:knowledge_table/by-owner"),
     }
 )
 
@@ -251,6 +262,8 @@ NEEDS: dict[str, frozenset[Grant]] = {
     ),
     "WeeklyReport": frozenset(
         {
+            # The department's knowledge-base articles past their review date.
+            ("dynamodb:Query", "index:knowledge_table/by-owner"),
             ("dynamodb:Query", _STATS),
             ("dynamodb:UpdateItem", _STATS),
             ("dynamodb:Scan", "table:departments_table"),

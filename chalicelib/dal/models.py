@@ -527,6 +527,36 @@ class MailModel(Model):
     flagged_list = FlaggedMailIndex()
 
 
+class KnowledgeOwnerIndex(GlobalSecondaryIndex["KnowledgeModel"]):
+    """Sparse: the current articles of one owner (a department or ``center``), soonest
+    review date first (the weekly report lists those past it)."""
+
+    class Meta:
+        index_name = "by-owner"
+        projection = AllProjection()
+
+    owner = UnicodeAttribute(hash_key=True)
+    review_at = UnicodeAttribute(range_key=True)
+
+
+class KnowledgeModel(Model):
+    """The knowledge base, one table: the current articles (``article`` / id: one
+    partition the search index is built from), every version of each
+    (``version#{id}`` / zero-padded number, never rewritten), the index's version stamp
+    (``stamp`` / ``articles``, bumped in every article write's transaction), helpful
+    answers (``helpful`` / id: a count; ``helpful#{id}`` / citizen key: one each)."""
+
+    class Meta(_Meta):
+        table_name = _S.knowledge_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    owner = UnicodeAttribute(null=True)  # current articles only
+    review_at = UnicodeAttribute(null=True)  # current articles only
+
+    by_owner = KnowledgeOwnerIndex()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AppealModel,
     CommentModel,
@@ -544,4 +574,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     RatingLinkModel,
     LimitModel,
     MailModel,
+    KnowledgeModel,
 )

@@ -105,7 +105,7 @@ OWNER_NOTES = frozenset({"rejected", "rated", "rework_requested", "submitted", N
 OWNER_DATA = {
     "submitted": ("channel",),
     "dispatched": ("department_id",),
-    "replied": ("content", "department_id"),
+    "replied": ("content", "department_id", "by"),
     "returned": (),
     "rated": ("score", "resolved"),
     "rework_requested": ("score", "resolved", "department_id"),
@@ -358,6 +358,7 @@ class Appeal:
             "public_reply": mask_text(self.reply.get("public_reply"), self.names())
             or NEUTRAL_REPLY,
             "department_id": self.reply.get("department_id"),
+            "by": self.reply.get("by"),
             "at": self.reply.get("at"),
         }
 

@@ -12,6 +12,9 @@ from chalicelib.domain.periods import periods_of_iso
 
 PLATFORM = "platform"
 INTAKE = "intake"  # appeals received, by channel and kind (no department yet)
+# Knowledge-base answers citizens said made an appeal unnecessary (``deflected``): written
+# by the helpful call itself (no appeal, no stream record), one transaction with its marker.
+KNOWLEDGE = "knowledge"
 SATISFIED_FROM = 4
 
 # Every counter a period keeps; rankings and reports are computed from these alone.
@@ -34,6 +37,9 @@ COUNTERS = (
     "rating_sum",
     "satisfied",
     "resolved",
+    # Consultations the center answered itself from the knowledge base (直办): no
+    # department's, so counted for the platform alone, apart from ``replied``.
+    "center_replied",
 )
 
 
@@ -129,6 +135,13 @@ def event_counters(event: dict[str, Any], rnd: Round) -> Late:
         rnd.start(data.get("department_id"), data.get("deadlines"))
         department = rnd.department
         c["dispatched"] += 1
+    elif kind == "replied" and data.get("by") == "center":
+        c["center_replied"] += 1
+        department = None
+    elif kind == "rework_requested" and data.get("by") == "center":
+        # Rework of the center's own reply goes back to the center: a rating, no round.
+        _rating(c, data)
+        department = None
     elif kind == "rework_requested":
         # A new round for the same department: counted as dispatched again (and against it).
         department = str(data.get("department_id") or rnd.department)

@@ -44,6 +44,8 @@ class Action(StrEnum):
     AUTO_CLOSE = "auto_close"
     PUBLISH_MEDIA = "publish_media"
     ADD_NOTE = "add_note"  # the citizen adds to their own open appeal (a reply by mail)
+    CENTER_REPLY = "center_reply"  # 直办: the center answers a consultation from the knowledge base
+    REOPEN = "reopen"  # rework asked of a center reply: back to the center, not a department
 
 
 class Deadlines(StrEnum):
@@ -134,6 +136,17 @@ TRANSITIONS: dict[Action, Transition] = {
         ),
         Transition(
             Action.ADD_NOTE, frozenset(State) - TERMINAL_STATES, None, _roles(CITIZEN), NOTE_EVENT
+        ),
+        Transition(
+            Action.CENTER_REPLY,
+            _states(S.SUBMITTED, S.ACCEPTED),
+            S.REPLIED,
+            _roles(OPERATOR),
+            "replied",
+            Deadlines.CLEAR,
+        ),
+        Transition(
+            Action.REOPEN, _states(S.REPLIED), S.ACCEPTED, _roles(CITIZEN), "rework_requested"
         ),
     )
 }
@@ -360,6 +373,47 @@ def _add_note(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | Non
     return p["text"], data
 
 
+CENTER = "center"  # who replied: ``by`` on the reply and its event
+
+
+def _center_reply(
+    appeal: Appeal, p: dict[str, Any], o: Outside
+) -> tuple[str | None, dict[str, Any]]:
+    """The center's own answer (直办): no department, no deadline; the article it came from
+    and whether the operator edited its text stay on the event."""
+    data: dict[str, Any] = {}
+    if appeal.state is State.SUBMITTED:
+        data["accepted"] = True  # accepted and answered in one step
+    appeal.department_id = None
+    appeal.co_department_ids = []
+    appeal.reply = {
+        "content": p["content"],
+        "public_reply": p.get("public_reply"),
+        "department_id": None,
+        "by": CENTER,
+        "article_id": p["article_id"],
+        "at": clock.iso(o.now),
+    }
+    data.update(
+        {
+            "by": CENTER,
+            "article_id": p["article_id"],
+            "article_version": p.get("article_version"),
+            "edited": bool(p.get("edited")),
+            "content": p["content"],
+            "public_reply": p.get("public_reply"),
+            "department_id": None,
+        }
+    )
+    return None, data
+
+
+def _reopen(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:
+    note, data = _rate(appeal, p, o)
+    data["by"] = CENTER
+    return note, data
+
+
 def _nothing(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
     return p.get("note"), {}
 
@@ -382,6 +436,8 @@ EFFECTS: dict[Action, Effect] = {
     Action.AUTO_CLOSE: _nothing,
     Action.PUBLISH_MEDIA: _publish_media,
     Action.ADD_NOTE: _add_note,
+    Action.CENTER_REPLY: _center_reply,
+    Action.REOPEN: _reopen,
 }
 
 

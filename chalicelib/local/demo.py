@@ -62,6 +62,13 @@ def load_reference_data(at: str, data: dict[str, Any] | None = None) -> tuple[in
     return departments, len(data["categories"])
 
 
+def load_knowledge_articles(at: str) -> int:
+    """The knowledge base's demo articles (at least 40, in the district's categories)."""
+    from chalicelib.services.knowledge import demo_articles, import_articles
+
+    return import_articles(demo_articles(), at)
+
+
 # citizen1's verified number: a hotline call recorded for it is in citizen1's own list.
 DEMO_CALLER = "+8613800138000"
 

@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     webhook_secrets = demo.issue_webhook_secrets()
     wechat = demo.wechat_account(aws("secretsmanager"))
     demo.load_report_recipients(clock.iso(clock.now()))
+    articles = demo.load_knowledge_articles(clock.iso(clock.now()))
     if args.simulate_days > 0:
         from chalicelib.local.simulate import simulate
 
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     partial = state / "stack.json.partial"
     partial.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
     partial.replace(state / "stack.json")
-    _print_banner(info, departments, categories)
+    _print_banner(info, departments, categories, articles)
 
     stopped.wait()
     print("\nStopping the local stack ...", flush=True)
@@ -241,7 +242,9 @@ def _refuse_undeclared_methods() -> None:
     ChaliceRequestHandler.send_error = send_error  # type: ignore[method-assign]
 
 
-def _print_banner(info: dict[str, Any], departments: int, categories: int) -> None:
+def _print_banner(
+    info: dict[str, Any], departments: int, categories: int, articles: int = 0
+) -> None:
     from chalicelib.local import demo
 
     users = info["users"]
@@ -257,7 +260,8 @@ def _print_banner(info: dict[str, Any], departments: int, categories: int) -> No
         "leader1, admin1)",
         f"  AWS (moto)     {info['aws_endpoint']}   region {info['region']}",
         f"  User pool      {info['user_pool_id']}   app client {info['user_pool_client_id']}",
-        f"  Demo data      {departments} departments, towns and streets; {categories} categories",
+        f"  Demo data      {departments} departments, towns and streets; {categories} categories;"
+        f" {articles} knowledge-base articles",
         f"  Event log      {info['events_log']}",
         f"  Outbox         {info['outbox_dir']}",
         "  Reports        daily 08:00 and weekly Monday 08:00 (Asia/Shanghai), each email "

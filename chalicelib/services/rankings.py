@@ -16,7 +16,7 @@ from chalicelib.domain import clock
 from chalicelib.domain.appeal import Channel, Kind
 from chalicelib.domain.periods import current_and_previous, granularity, parse_period
 from chalicelib.domain.rankings import BOARDS, board, rates
-from chalicelib.domain.stats import INTAKE, PLATFORM, department_scope
+from chalicelib.domain.stats import INTAKE, KNOWLEDGE, PLATFORM, department_scope
 from chalicelib.errors import ValidationFailed
 from chalicelib.observability import logger
 
@@ -109,9 +109,15 @@ def public_rankings(period_text: str | None, board_name: str | None) -> dict[str
 
 def public_stats(period_text: str | None) -> dict[str, Any]:
     period = parse_period(period_text)
-    found = stats_store.counters_of([(period, PLATFORM), (period, INTAKE)])
+    found = stats_store.counters_of([(period, PLATFORM), (period, INTAKE), (period, KNOWLEDGE)])
     counters, intake = found[(period, PLATFORM)], found[(period, INTAKE)]
     return {
+        # The knowledge base's share: consultations the center answered itself (直办), and
+        # answers citizens said made an appeal unnecessary.
+        "knowledge": {
+            "center_replied": counters.get("center_replied", 0),
+            "deflected": found[(period, KNOWLEDGE)].get("deflected", 0),
+        },
         "period": period,
         "granularity": granularity(period).value,
         "counters": counters,

@@ -9,7 +9,7 @@ from chalicelib.domain import schemas
 from chalicelib.domain.appeal import Appeal
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.validation import validate
-from chalicelib.domain.workflow import Action
+from chalicelib.domain.workflow import CENTER, Action
 from chalicelib.errors import ValidationFailed
 from chalicelib.services.transitions import check_role, perform
 
@@ -24,4 +24,15 @@ def rate_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
         raise ValidationFailed.one(
             "rework", f"may be asked only with a score of {REWORK_MAX_SCORE} or less"
         )
-    return perform(principal, appeal_id, Action.REWORK if rework else Action.RATE, params)
+    if not rework:
+        return perform(principal, appeal_id, Action.RATE, params)
+    return perform(principal, appeal_id, _rework_action(principal, appeal_id), params)
+
+
+def _rework_action(principal: Principal, appeal_id: str) -> Action:
+    """Rework of the center's own reply (直办) goes back to the center; of a department's,
+    back to the department."""
+    from chalicelib.services.transitions import load_for
+
+    reply = load_for(principal, appeal_id, Action.REWORK).reply or {}
+    return Action.REOPEN if reply.get("by") == CENTER else Action.REWORK

@@ -16,6 +16,7 @@ from chalicelib.domain import clock
 from chalicelib.domain.periods import period_end, periods_of_iso
 from chalicelib.domain.stats import increments, marks
 from chalicelib.services.activity import AppealChange
+from chalicelib.services.segmenter import segmenter as _segmenter
 
 # Per appeal. A record's topic transaction holds its dedup marker and, for each of the
 # three periods (day, week, month) and each word, the word's counters and the citizen's
@@ -26,7 +27,6 @@ MAX_TOPIC_WORDS = 15
 TOPIC_MARKER_GRACE = timedelta(days=60)
 UNCATEGORISED = "uncategorised"
 _NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿几第")
-WORD_FREQ = 2000  # high enough for district words to win over the general dictionary
 
 
 def count_change(change: AppealChange) -> bool:
@@ -61,24 +61,6 @@ def _compound_surnames() -> dict[str, bool]:
             name, _, flag = line.partition(" ")
             out[name.strip()] = flag.strip() == "*"
     return out
-
-
-@lru_cache(maxsize=1)
-def _segmenter() -> object:
-    """rjieba, taught the district's own place names and category keywords (imported here:
-    only the topics consumer pays for it)."""
-    import rjieba
-
-    from chalicelib.data import district
-
-    data = district()
-    for unit in data["towns_and_streets"]:
-        rjieba.add_word(unit["name"], WORD_FREQ, None)
-        rjieba.add_word(unit["name"].removesuffix("街道").removesuffix("镇"), WORD_FREQ, None)
-    for category in data["categories"]:
-        for keyword in category.get("keywords", []):
-            rjieba.add_word(keyword, WORD_FREQ, None)
-    return rjieba
 
 
 # Parts of speech that can make a topic: nouns (not personal names), verbs, adjectives,
@@ -147,7 +129,10 @@ def _vetted(change: AppealChange) -> bool:
     new = list((change.new or {}).get("timeline") or [])
     return any(
         e.get("type") == "accepted"
-        or (e.get("type") == "dispatched" and (e.get("data") or {}).get("accepted"))
+        or (
+            e.get("type") in ("dispatched", "replied")  # replied: the center's direct reply
+            and (e.get("data") or {}).get("accepted")
+        )
         for e in new[len(old) :]
     )
 

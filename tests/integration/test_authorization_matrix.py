@@ -88,6 +88,7 @@ STATE_FOR = {
     "extension/decision": "extension",
     "reply": "contacted",
     "rating": "replied",
+    "direct-reply": "submitted",
 }
 
 STAFF_READ = rule((OPERATOR, DEPT, OTHER_DEPT, CO_DEPT, LEADER, ADMIN))
@@ -191,6 +192,16 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     # WeChat's signature is the credential: a request without one is refused.
     ("GET", "/wechat"): same(403),
     ("POST", "/wechat"): same(403),
+    # The knowledge base: staff read; the center and departments write (a department its
+    # own articles: the matrix's article is DEPT's); citizens search public articles and
+    # say one helped; the center replies directly (the matrix's appeal is a complaint: 409).
+    ("GET", "/knowledge/articles"): STAFF_READ,
+    ("POST", "/knowledge/articles"): rule((OPERATOR, DEPT, OTHER_DEPT, CO_DEPT, ADMIN)),
+    ("GET", "/knowledge/articles/{article_id}"): STAFF_READ,
+    ("PUT", "/knowledge/articles/{article_id}"): rule((OPERATOR, DEPT, ADMIN)),
+    ("GET", "/knowledge/search"): rule(SIGNED_IN),
+    ("POST", "/knowledge/articles/{article_id}/helpful"): rule(CITIZENS),
+    ("POST", "/appeals/{appeal_id}/direct-reply"): OPERATOR_ONLY,
 }
 
 
@@ -220,6 +231,7 @@ class World:
     api_key: str = ""
     key_id: str = ""
     delivery_id: str = ""
+    article_id: str = ""
 
     def headers(self, caller: str, **extra: str) -> dict[str, str]:
         headers = {"Content-Type": "application/json", **extra}
@@ -300,6 +312,17 @@ def world(client: Any, stack: Stack) -> Iterator[World]:
         world.delivery_id, DEPARTMENT, "work_order.dispatched", "x", "{}", clock.iso(clock.now())
     )
     deliveries.record_attempt(world.delivery_id, {"attempt": 1}, "dead", clock.iso(clock.now()))
+    from chalicelib.services.knowledge import import_articles
+
+    world.article_id = "kb-matrix-bus-route"
+    row = {
+        "id": world.article_id,
+        "title": "公交线路咨询",
+        "answer": "请拨打公交热线。",
+        "category": "public-transport",
+        "owner_department_id": DEPARTMENT,
+    }
+    import_articles([row], clock.iso(clock.now()))
     yield world
     clock.set_clock(None)
 
@@ -329,6 +352,7 @@ def request_for(
         "phone": "13912345678",
         "token": "x" * 43,
         "service_file": "road-facilities.json",
+        "article_id": world.article_id,
     }
     if "{appeal_id}" in path or "{request_file}" in path:
         appeal_id = world.appeal(
@@ -371,6 +395,8 @@ def request_for(
         url += "?date=2026-11-25"
     if path == "/reports/weekly":
         url += f"?week=2026-W47&department_id={DEPARTMENT}"
+    if path == "/knowledge/search":
+        url += "?q=%E5%85%AC%E4%BA%A4"
     call: Callable[..., Any] = getattr(client.http, method.lower())
     if method in ("GET", "DELETE") and payload is None:
         return call(url, headers=headers)
@@ -387,6 +413,8 @@ def _payload(world: World, method: str, path: str, action: str | None) -> Any:
             return {"index": 0, "public": True}
         if action in ("follow", "support"):
             return None
+        if action == "direct-reply":
+            return {"article_id": world.article_id}
         return VALID_BODIES.get(action, {})
     unique = uuid.uuid4().hex[:8]
     bodies: dict[tuple[str, str], Any] = {
@@ -410,6 +438,13 @@ def _payload(world: World, method: str, path: str, action: str | None) -> Any:
             "content": "小区停水",
         },
         ("POST", "/open311/keys"): {"name": f"key-{unique}"},
+        ("POST", "/knowledge/articles"): {
+            "title": f"文章 {unique}",
+            "answer": "答复",
+            "category": "public-transport",
+        },
+        ("PUT", "/knowledge/articles/{article_id}"): {"public": True},
+        ("POST", "/knowledge/articles/{article_id}/helpful"): None,
     }
     return bodies.get((method, path), {})
 

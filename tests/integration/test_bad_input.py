@@ -199,3 +199,49 @@ def test_cursors_from_another_user_or_query(people: People, before: dict[str, An
     refused(people.get("citizen", "/appeals/mine?cursor=%%%"), 400, "cursor")
     refused(people.get("citizen", "/appeals/mine?limit=0"), 400, "limit")
     refused(people.get("citizen", "/appeals/mine?limit=101"), 400, "limit")
+
+
+def test_knowledge_base_bodies_queries_and_ids(people: People, before: dict[str, Any]) -> None:
+    """Articles, search and the direct reply: each bad input named, nothing written."""
+    knowledge = settings().knowledge_table
+    article = {"title": "停水查询", "answer": "请关注供水公司公告。", "category": "water-supply"}
+    created = people.post("operator", "/knowledge/articles", article)
+    assert created.status_code == 201, created.body
+    path = f"/knowledge/articles/{body(created)['id']}"
+    kept = sorted(json.dumps(i, sort_keys=True) for i in table_items(knowledge))
+    for bad, fields in (
+        ({**article, "title": 5, "public": "yes"}, ("public", "title")),
+        ({**article, "priority": 1}, ("priority",)),
+        ({**article, "answer": "\u3000 "}, ("answer",)),
+        ({**article, "answer": "答\x00复"}, ("answer",)),
+        ({**article, "answer": "字" * 4001}, ("answer",)),
+        ({**article, "questions": ["同一个", "同一个"]}, ("questions",)),
+        ({**article, "review_at": "2026-13-01"}, ("review_at",)),
+        ({**article, "valid_from": "2026-06-01", "valid_to": "2026-05-31"}, ("valid_to",)),
+        ({**article, "category": "no-such-category"}, ("category",)),
+    ):
+        refused(people.post("operator", "/knowledge/articles", bad), 400, *fields)
+    operator = people.stack.headers(people.token("operator"))
+    for bad, fields in (({}, ("body",)), ({"version": 0}, ("version",)), ({"x": 1}, ("x",))):
+        response = people.client.http.put(path, headers=operator, body=json.dumps(bad))
+        refused(response, 400, *fields)
+    refused(people.get("operator", "/knowledge/search"), 400, "q")
+    refused(people.get("operator", "/knowledge/search?q=%E5%81%9C&limit=21"), 400, "limit")
+    refused(people.get("operator", "/knowledge/search?q=%E5%81%9C&category=nope"), 400, "category")
+    refused(people.get("operator", "/knowledge/articles?cursor=%%%"), 400, "cursor")
+    refused(people.get("operator", "/knowledge/articles/kb-does-not-exist"), 404)
+    refused(people.get("operator", "/knowledge/articles/" + "k" * 3000), 404)
+    refused(people.post("citizen", "/knowledge/articles/" + "k" * 3000 + "/helpful"), 404)
+    long_category = "/knowledge/search?q=%E5%81%9C&category=" + "a" * 3000
+    refused(people.get("operator", long_category), 400, "category")
+    refused(people.post("citizen", "/knowledge/articles/kb-does-not-exist/helpful"), 404)
+    appeal = people.submit(kind="consultation")["id"]
+    state = snapshot()
+    for bad, fields in (
+        ({}, ("article_id",)),
+        ({"article_id": "../etc"}, ("article_id",)),
+        ({"article_id": body(created)["id"], "content": ""}, ("content",)),
+    ):
+        refused(people.act("operator", appeal, "direct-reply", bad), 400, *fields)
+    assert snapshot() == state
+    assert sorted(json.dumps(i, sort_keys=True) for i in table_items(knowledge)) == kept

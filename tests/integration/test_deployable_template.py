@@ -273,27 +273,36 @@ def test_the_app_imports_with_the_prod_environment_and_not_without_a_stage(
     assert "MINSHENG_STAGE is not set" in refused.stderr
 
 
-def test_the_segmenter_rides_in_a_layer_on_the_topics_functions_only(
+def test_the_segmenter_and_the_search_index_ride_in_layers_on_the_functions_that_use_them(
     template: dict[str, Any],
 ) -> None:
-    from infra.package import LAYER_ID, layer_requirements, runtime_requirements
+    from infra.package import LAYER_LIST, layer_requirements, runtime_requirements
 
+    segmenter, search = LAYER_LIST
     layered = {name: f["Properties"].get("Layers") for name, f in functions(template).items()}
-    assert layered.pop("AppealTopics") == [{"Ref": LAYER_ID}]
-    assert layered.pop("SupportTopics") == [{"Ref": LAYER_ID}]
+    assert layered.pop("AppealTopics") == [{"Ref": segmenter.id}]
+    assert layered.pop("SupportTopics") == [{"Ref": segmenter.id}]
+    # Knowledge-base search in the API segments the query and ranks with tantivy
+    assert layered.pop("APIHandler") == [{"Ref": segmenter.id}, {"Ref": search.id}]
     assert not any(layered.values()), layered
-    assert of_type(template, "AWS::Serverless::LayerVersion")[LAYER_ID]["Properties"][
-        "CompatibleRuntimes"
-    ] == ["python3.11"]
-    assert [s.split("==")[0] for s in layer_requirements()] == ["rjieba"]
-    assert not any(s.startswith("rjieba") for s in runtime_requirements())
-    # and nothing but the topics consumer imports the segmenter
-    users = [
-        str(p.relative_to(ROOT))
-        for p in (ROOT / "chalicelib").rglob("*.py")
-        if "import rjieba" in p.read_text("utf-8") and "local" not in p.parts
-    ]
-    assert users == ["chalicelib/services/statistics.py"], users
+    for layer in LAYER_LIST:
+        assert of_type(template, "AWS::Serverless::LayerVersion")[layer.id]["Properties"][
+            "CompatibleRuntimes"
+        ] == ["python3.11"]
+    assert [s.split("==")[0] for s in layer_requirements(segmenter)] == ["rjieba"]
+    assert [s.split("==")[0] for s in layer_requirements(search)] == ["tantivy"]
+    assert not any(s.startswith(("rjieba", "tantivy")) for s in runtime_requirements())
+    # and only the shared segmenter module imports it; only the search module, tantivy
+    for module, expected in (
+        ("rjieba", ["chalicelib/services/segmenter.py"]),
+        ("tantivy", ["chalicelib/services/knowledge_search.py"]),
+    ):
+        users = [
+            str(p.relative_to(ROOT))
+            for p in (ROOT / "chalicelib").rglob("*.py")
+            if f"import {module}" in p.read_text("utf-8") and "local" not in p.parts
+        ]
+        assert users == expected, users
 
 
 def test_the_wechat_secret_is_declared_and_read_by_the_api_alone(

@@ -298,6 +298,7 @@ def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -
             page = people.get(who, path)
             assert page.status_code == 200 and b"</html>" in page.body, page.body
 
+        knowledge_journey(people, client, stack, dept)
         webhook_journey(people, client, appeal, dept)
         open311_journey(people, client, stack, appeal)
         channels_journey(people, client, stack, dept)
@@ -305,6 +306,38 @@ def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -
 
 
 CALLER = "+8613912345678"
+
+
+def knowledge_journey(people: People, client: Any, stack: Stack, dept: str) -> None:
+    """Articles added, read, changed and searched; a helpful answer; a consultation the
+    center replies to from an article."""
+
+    def ok(response: Any) -> Any:
+        assert response.status_code < 300, response.body
+        return body(response)
+
+    article = ok(
+        people.post(
+            dept,
+            "/knowledge/articles",
+            {"title": "公交线路咨询", "answer": "请拨打公交热线。", "category": "public-transport"},
+        )
+    )
+    path = f"/knowledge/articles/{article['id']}"
+    ok(
+        client.http.put(
+            path,
+            headers=stack.headers(people.token("operator")),
+            body=json.dumps({"questions": ["公交车几点发车"]}),
+        )
+    )
+    ok(people.get("operator", "/knowledge/articles"))
+    ok(people.get("operator", path))
+    ok(people.get("operator", "/knowledge/search?q=公交车几点发车"))
+    ok(people.get("citizen", "/knowledge/search?q=公交车几点发车"))
+    ok(people.post("citizen", f"{path}/helpful"))
+    question = people.submit(kind="consultation", title="公交", content="公交车几点发车")["id"]
+    ok(people.act("operator", question, "direct-reply", {"article_id": article["id"]}))
 
 
 def channels_journey(people: People, client: Any, stack: Stack, dept: str) -> None:

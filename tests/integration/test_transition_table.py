@@ -40,6 +40,10 @@ ENDPOINT = {
     Action.RATE: ("rating", {"score": 4, "resolved": True}),
     Action.REWORK: ("rating", {"score": 1, "resolved": False, "rework": True}),
     Action.PUBLISH_MEDIA: ("media/publish", {"index": 0, "public": True}),
+    # 直办 (the article is looked up after the state: an illegal state is 409 first)
+    Action.CENTER_REPLY: ("direct-reply", {"article_id": "kb-no-such-article"}),
+    # The rating endpoint asks the center for rework when the center replied
+    Action.REOPEN: ("rating", {"score": 1, "resolved": False, "rework": True}),
 }
 HTTP_ROLES = (Role.CITIZEN, Role.OPERATOR, Role.DEPARTMENT, Role.LEADER, Role.ADMIN)
 WHO = {

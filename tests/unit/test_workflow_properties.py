@@ -44,6 +44,8 @@ PARAMS: dict[Action, dict[str, Any]] = {
     Action.REWORK: {"score": 1, "resolved": False, "rework": True},
     Action.AUTO_CLOSE: {},
     Action.ADD_NOTE: {"text": "补充：晚上更严重"},
+    Action.CENTER_REPLY: {"article_id": "kb-bus-route", "content": "请拨打公交热线。"},
+    Action.REOPEN: {"score": 1, "resolved": False, "rework": True},
 }
 ACTIONS = sorted(PARAMS, key=lambda a: a.value)
 

@@ -56,6 +56,16 @@ STATS = {
         "period": {"type": "string"},
         "counters": {"type": "object"},
         "rates": {"type": "object"},
+        "knowledge": {
+            "type": "object",
+            "description": "center_replied: consultations the center answered itself from "
+            "the knowledge base (直办, no dispatch); deflected: answers citizens said made an "
+            "appeal unnecessary",
+            "properties": {
+                "center_replied": {"type": "integer"},
+                "deflected": {"type": "integer"},
+            },
+        },
         "channels": {
             "type": "object",
             "description": "appeals submitted in the period by channel (app, wechat, web, "

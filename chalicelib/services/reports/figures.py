@@ -81,6 +81,8 @@ COUNT_ROWS = (
     ("重办", "reworked"),
     ("评价", "ratings"),
 )
+# The knowledge base's rows: the center's own replies (直办) and self-service answers.
+KNOWLEDGE_ROWS = (("中心直办", "center_replied"), ("自助解答", "deflected"))
 RATE_ROWS = (
     ("按期办结率", "on_time_completion_rate"),
     ("响应率", "response_rate"),
@@ -109,6 +111,14 @@ def _headline(day: dict[str, Any], month: dict[str, Any]) -> dict[str, Any]:
             "month": month["counters"].get(name, 0),
         }
         for label, name in COUNT_ROWS
+    ]
+    counts += [
+        {
+            "label": label,
+            "day": day.get("knowledge", {}).get(name, 0),
+            "month": month.get("knowledge", {}).get(name, 0),
+        }
+        for label, name in KNOWLEDGE_ROWS
     ]
     shown_rates = [
         {
@@ -411,5 +421,19 @@ def weekly(week: str, department_id: str, department_name: str, now: datetime) -
         },
         "overdue": {"total": len(overdue_ids), "rows": overdue_rows},
         "returned": {"total": len(returned_ids), "rows": returned_rows},
+        "review_due": _review_due(department_id, now),
         "list_limit": LIST_LIMIT,
     }
+
+
+def _review_due(department_id: str, now: datetime) -> dict[str, Any]:
+    """The department's knowledge-base articles past their review date (the owner must
+    look at them again), soonest due first."""
+    from chalicelib.dal import knowledge as knowledge_store
+
+    due = knowledge_store.review_due(department_id, now.date().isoformat())
+    rows = [
+        {"id": a.id, "title": a.title, "review_at": a.review_at, "link": None}
+        for a in due[:LIST_LIMIT]
+    ]
+    return {"total": len(due), "rows": rows}
