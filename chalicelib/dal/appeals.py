@@ -79,6 +79,7 @@ def _to_model(appeal: Appeal) -> AppealModel:
         rounds=appeal.rounds,
         warned=list(appeal.warned) or None,
         comments=appeal.comments,
+        request_keys=dict(appeal.request_keys) or None,
     )
     if appeal.location:
         item.location = LocationMap(**appeal.location)
@@ -157,6 +158,7 @@ def _from_model(item: AppealModel) -> Appeal:
         rounds=int(item.rounds or 0),
         warned=list(item.warned or []),
         comments=int(item.comments or 0),
+        request_keys={str(k): str(v) for k, v in _plain(item.request_keys or {}).items()},
     )
 
 

@@ -214,6 +214,7 @@ class AppealModel(Model):
     rounds = NumberAttribute(default=0)
     warned = ListAttribute(of=UnicodeAttribute, null=True)
     comments = NumberAttribute(default=0)  # how many CommentModel items the appeal has
+    request_keys = MapAttribute[str, Any](null=True)  # Idempotency-Keys applied inline
     version = VersionAttribute()
 
     # Index keys, derived from the fields above on every write (dal/appeals.py).

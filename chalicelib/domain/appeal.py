@@ -227,6 +227,9 @@ class Appeal:
     rounds: int = 0
     warned: list[str] = field(default_factory=list)
     comments: int = 0  # leaders' instructions, stored apart from the timeline
+    # Idempotency-Keys of the requests that changed it (digest -> payload digest and expiry),
+    # recorded in the same conditional write as the change (services/idempotency.py).
+    request_keys: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.state_at:

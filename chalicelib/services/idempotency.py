@@ -1,11 +1,27 @@
-"""Powertools idempotency for every POST that carries an ``Idempotency-Key``. Set up on
-first use: the persistence layer holds a boto3 client, which must not be created at import
-(moto first, cold start small). One config and one persistence layer serve every caller
-(Powertools ties a persistence layer to the first config it sees)."""
+"""Every POST that carries an ``Idempotency-Key`` takes effect once per key.
+
+Two ways, one guarantee (a repeat gets the first answer, the same key with another body is
+refused, a concurrent duplicate gets 409):
+
+- **Inline**, for the lifecycle's actions on one appeal: the key's digest is recorded in the
+  appeal itself, in the same conditional write as the change (``InlineKey``). A repeat
+  finds it in the appeal the action reads anyway; a concurrent duplicate loses the
+  version check. One read and one write, as without a key.
+- **Powertools idempotency** for everything else (intake, comments, webhooks, WeChat): a
+  record in the idempotency table, put in progress and then completed. Set up on first
+  use: the persistence layer holds a boto3 client, which must not be created at import
+  (moto first, cold start small). One config and one persistence layer serve every caller
+  (Powertools ties a persistence layer to the first config it sees)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -143,3 +159,64 @@ def run_once(
         _current.pop(token, None)
     replayed = bool(result.pop(REPLAYED, False))
     return result, replayed
+
+
+def _digest(text: str) -> str:
+    """128 bits of SHA-256, URL-safe: the key and the body are never stored as given."""
+    return base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()[:16]).decode()[:22]
+
+
+@dataclass
+class InlineKey:
+    """A request's key, to be recorded in the appeal it changes (``request_keys``: digest of
+    owner, operation and key -> digest of the body and the epoch second it expires)."""
+
+    scope: str
+    body: str
+    used: bool = False
+    replayed: bool = False
+
+    def replays(self, recorded: dict[str, str], now: float) -> bool:
+        """Whether the appeal already took this request (then its answer is the appeal as
+        it is); the same key with another body is refused."""
+        entry = recorded.get(self.scope)
+        if entry is None:
+            return False
+        body, _, expires = entry.partition(" ")
+        if int(expires) <= now:
+            return False
+        if body != self.body:
+            raise IdempotencyMismatch("this Idempotency-Key was used with a different request body")
+        self.replayed = True
+        return True
+
+    def recorded(self, recorded: dict[str, str], now: float) -> dict[str, str]:
+        """The appeal's keys after this request: expired ones dropped, this one added."""
+        kept = {k: v for k, v in recorded.items() if int(v.rpartition(" ")[2]) > now}
+        kept[self.scope] = f"{self.body} {int(now) + settings().idempotency_seconds}"
+        return kept
+
+
+_inline: ContextVar[InlineKey | None] = ContextVar("minsheng_inline_key", default=None)
+
+
+@contextmanager
+def inline(operation: str, owner: str, key: str, payload: Any) -> Iterator[InlineKey]:
+    """While the block runs, the first lifecycle action (``services.transitions.perform``)
+    records ``key`` in the appeal it writes, or answers a repeat from it."""
+    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    claim = InlineKey(_digest("\x1f".join((owner, operation, key))), _digest(body))
+    token = _inline.set(claim)
+    try:
+        yield claim
+    finally:
+        _inline.reset(token)
+
+
+def take_inline() -> InlineKey | None:
+    """The request's inline key, once: a second action in the same request takes none."""
+    claim = _inline.get()
+    if claim is None or claim.used:
+        return None
+    claim.used = True
+    return claim

@@ -16,6 +16,7 @@ from chalicelib.domain.validation import validate
 from chalicelib.domain.workflow import Action, Outside
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.observability import logger, metrics
+from chalicelib.services import idempotency
 from chalicelib.services.calendar import working_calendar
 
 
@@ -67,11 +68,17 @@ def perform(
     check_role(principal, action)
     if schema is not None:
         params = validate(schema, params)
+    claim = idempotency.take_inline()
     appeal = load_for(principal, appeal_id, action)
+    now = clock.now()
+    if claim is not None and claim.replays(appeal.request_keys, now.timestamp()):
+        return appeal  # done already under this Idempotency-Key: no second change
     workflow.check_state(appeal, action)
     if check is not None:
         check(appeal, params)
     after = workflow.apply(appeal, action, principal, params, outside())
+    if claim is not None:
+        after.request_keys = claim.recorded(after.request_keys, now.timestamp())
     saved = (save or appeal_store.save_transition)(after)
     logger.info(
         "transition",

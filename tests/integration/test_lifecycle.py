@@ -3,12 +3,15 @@ re-dispatch, an extension and a rework, on the PRC working-day calendar."""
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from chalicelib.dal import appeals as store
 from chalicelib.domain import clock
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
@@ -231,6 +234,85 @@ def test_action_idempotency_key_replays_the_first_answer(people: People) -> None
     assert body(again) == body(first)
     assert again.headers["Idempotent-Replayed"] == "true"
     assert len(body(people.get("operator", f"/appeals/{appeal['id']}"))["timeline"]) == 2
+
+
+def _keyed(people: People, who: str, key: str) -> dict[str, str]:
+    return {**people.stack.headers(people.token(who)), "Idempotency-Key": key}
+
+
+def test_an_action_s_key_is_kept_in_the_appeal_s_own_write(people: People) -> None:
+    """The lifecycle's actions record the key in the appeal (one read, one write): no
+    idempotency record; a repeat replays; the same key with another body is refused; the
+    key is in no answer; it expires with the window."""
+    from chalicelib.config import settings
+
+    appeal = people.submit()
+    path = f"/appeals/{appeal['id']}/dispatch"
+    headers = _keyed(people, "operator", "dispatch-1")
+    payload = json.dumps({"department_id": DEPARTMENT})
+    first = people.client.http.post(path, headers=headers, body=payload)
+    assert first.status_code == 200 and "Idempotent-Replayed" not in first.headers
+    assert people.stack.items(settings().idempotency_table) == []
+    stored = store.get(appeal["id"])
+    assert stored is not None and len(stored.request_keys) == 1
+    (digest,) = stored.request_keys
+    assert "dispatch-1" not in digest and DEPARTMENT not in stored.request_keys[digest]
+    again = people.client.http.post(path, headers=headers, body=payload)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert body(again) == body(first)
+    other = json.dumps({"department_id": DEPARTMENT, "note": "另一个请求"})
+    refused = people.client.http.post(path, headers=headers, body=other)
+    assert refused.status_code == 422, refused.body
+    shown = people.client.http.get(f"/appeals/{appeal['id']}", headers=headers).body.decode()
+    assert digest not in shown and "request_keys" not in shown
+    # The same key for another action or from another caller is another request
+    accepted = people.client.http.post(
+        f"/appeals/{appeal['id']}/accept", headers=headers, body="{}"
+    )
+    assert accepted.status_code == 409  # dispatched already: the table refuses, no replay
+    # Once the window has passed, the key is forgotten (and dropped at the next write)
+    later = clock.now() + timedelta(seconds=settings().idempotency_seconds + 1)
+    clock.set_clock(lambda: later)
+    try:
+        expired = people.client.http.post(path, headers=headers, body=payload)
+        assert expired.status_code == 409  # taken as new: dispatched already
+        signed = people.client.http.post(
+            f"/appeals/{appeal['id']}/sign",
+            headers=_keyed(people, f"department:{DEPARTMENT}", "sign-1"),
+            body="{}",
+        )
+        assert signed.status_code == 200, signed.body
+        after = store.get(appeal["id"])
+        assert after is not None and len(after.request_keys) == 1
+        assert digest not in after.request_keys
+    finally:
+        clock.set_clock(None)
+    timeline = body(people.get("operator", f"/appeals/{appeal['id']}"))["timeline"]
+    assert [e["type"] for e in timeline] == ["submitted", "dispatched", "signed"]
+
+
+def test_a_concurrent_duplicate_of_a_keyed_action_loses_with_409(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two copies of one request read the same version: the first writes, the second's
+    conditional write fails (409), and the appeal changed once."""
+    from chalicelib.services import transitions
+
+    appeal = people.submit()
+    before = store.get(appeal["id"])
+    path = f"/appeals/{appeal['id']}/accept"
+    headers = _keyed(people, "operator", "accept-1")
+    assert people.client.http.post(path, headers=headers, body="{}").status_code == 200
+    stale = transitions.load_for
+    monkeypatch.setattr(transitions, "load_for", lambda *_a: copy.deepcopy(before))
+    duplicate = people.client.http.post(path, headers=headers, body="{}")
+    monkeypatch.setattr(transitions, "load_for", stale)
+    assert duplicate.status_code == 409, duplicate.body
+    assert body(duplicate)["state"] == "accepted"
+    replay = people.client.http.post(path, headers=headers, body="{}")
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    timeline = body(people.get("operator", f"/appeals/{appeal['id']}"))["timeline"]
+    assert [e["type"] for e in timeline] == ["submitted", "accepted"]
 
 
 def test_merge_into_a_missing_or_rejected_appeal_is_refused(people: People) -> None:

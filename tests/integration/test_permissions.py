@@ -206,6 +206,12 @@ def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -
             f"/appeals/{first['id']}/rating", headers=failing, body='{"score": 5, "resolved": true}'
         )
         assert refused.status_code == 409
+        # A keyed request refused after its record was taken (Powertools drops the record)
+        keyed = stack.headers(people.token("leader"), **{"Idempotency-Key": "journey-3"})
+        missing = client.http.post(
+            "/appeals/20260101-00000000/comments", headers=keyed, body='{"text": "请办理"}'
+        )
+        assert missing.status_code == 404
         appeal = first["id"]
         ok(people.get("citizen", "/appeals/mine"))
         ok(people.get("citizen", f"/appeals/{appeal}"))

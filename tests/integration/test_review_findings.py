@@ -236,14 +236,12 @@ def test_no_5xx_once_the_effect_is_committed(
         raise RuntimeError("the idempotency store refused the record")
 
     monkeypatch.setattr(idempotency._persistence(), "save_success", broken)
-    headers = people.stack.headers(people.token("operator"), **{"Idempotency-Key": "k-2"})
+    headers = people.stack.headers(people.token("leader"), **{"Idempotency-Key": "k-2"})
     response = people.client.http.post(
-        f"/appeals/{appeal_id}/dispatch",
-        headers=headers,
-        body=json.dumps({"department_id": DEPARTMENT}),
+        f"/appeals/{appeal_id}/comments", headers=headers, body=json.dumps({"text": "请加快办理"})
     )
     assert response.status_code == 200, response.body
-    assert store.get(appeal_id).state.value == "dispatched"  # type: ignore[union-attr]
+    assert store.get(appeal_id).comments == 1  # type: ignore[union-attr]
 
 
 def test_admin_writes_read_what_is_stored_consistently(

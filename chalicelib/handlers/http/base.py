@@ -21,7 +21,7 @@ from chalicelib.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from chalicelib.observability import logger
+from chalicelib.observability import logger, metrics
 
 PROBLEM_TYPE_BASE = "urn:minsheng:problem:"
 MAX_BODY_BYTES = 64 * 1024
@@ -271,14 +271,21 @@ def idempotent(
     status: int = 200,
     headers: dict[str, str] | None = None,
     key: str | None = None,
+    inline: bool = False,
 ) -> Response:
     """Run ``act`` under ``key`` (by default the request's ``Idempotency-Key``, if any) and
     answer with the appeal as the caller sees it. The key's record keeps only the appeal's
     id and version; a replay shows the appeal as it is now and carries
-    ``Idempotent-Replayed: true``."""
+    ``Idempotent-Replayed: true``. ``inline``: ``act`` is one lifecycle action, which records
+    the key in the appeal's own write (no idempotency record)."""
     from chalicelib.services import views
-    from chalicelib.services.idempotency import run_once
+    from chalicelib.services.idempotency import check_key, run_once
 
+    if key is None:
+        key = bp.current_request.headers.get("idempotency-key")
+    checked = check_key(key) if inline else None
+    if checked is not None:
+        return _inline_once(principal, operation, checked, payload, act, status, headers)
     done: list[Appeal] = []
 
     def reference() -> dict[str, Any]:
@@ -286,8 +293,6 @@ def idempotent(
         done.append(appeal)
         return {"appeal_id": appeal.id, "version": appeal.version}
 
-    if key is None:
-        key = bp.current_request.headers.get("idempotency-key")
     ref, replayed = run_once(operation, principal.id, key, payload, reference, bp.lambda_context)
     try:
         if done:
@@ -304,6 +309,28 @@ def idempotent(
     return json_response(shown, status, extra)
 
 
+def _inline_once(
+    principal: Principal,
+    operation: str,
+    key: str,
+    payload: Any,
+    act: Callable[[], Appeal],
+    status: int,
+    headers: dict[str, str] | None,
+) -> Response:
+    from chalicelib.services import idempotency, views
+
+    with idempotency.inline(operation, principal.id, key, payload) as claim:
+        appeal = act()
+    if not claim.used:  # the action wrote without taking the key: a defect, said loudly
+        logger.error("an inline Idempotency-Key was not recorded", extra={"op": operation})
+        metrics.add_metric(name="IdempotencyKeyNotRecorded", unit="Count", value=1)
+    extra = dict(headers or {})
+    if claim.replayed:
+        extra["Idempotent-Replayed"] = "true"
+    return json_response(views.show(appeal, principal), status, extra)
+
+
 def action_route(
     bp: Blueprint,
     path: str,
@@ -317,7 +344,7 @@ def action_route(
     """A lifecycle action on one appeal: roles from the transition table, body validated by
     the service, the appeal as the caller sees it in the answer."""
     from chalicelib.domain import schemas
-    from chalicelib.domain.workflow import TRANSITIONS
+    from chalicelib.domain.workflow import TRANSITIONS, Action
 
     roles = tuple(r for r in Role if r in TRANSITIONS[action].roles and r is not Role.SYSTEM)
 
@@ -329,6 +356,8 @@ def action_route(
             f"{path}",
             {"appeal_id": appeal_id, "body": body},
             lambda: service(principal, appeal_id, body),
+            # Leaders' comments are many per appeal: their keys stay out of the appeal item.
+            inline=action is not Action.COMMENT,
         )
 
     view.__name__ = view.__qualname__ = f"{tag}_{path.rsplit('/', 1)[-1].replace('-', '_')}"
