@@ -50,11 +50,8 @@ def fill(volume: int, seed: int = 1) -> None:
                 {"type": kind, "at": clock.iso(at + timedelta(minutes=minutes)), "data": data}
             )
             new = {"timeline": list(timeline), "department_id": department, "deadlines": due}
-            updates = [
-                (f"stats#{p}", scope, amounts)
-                for (p, scope), amounts in increments(old, new).items()
-            ]
-            stats_store.apply_once("statistics", f"{n:08d}{sequence}", updates, "x")
+            counted = stats_store.Counted(f"{n:08d}{sequence}", increments(old, new))
+            stats_store.apply_once("statistics", counted, "x")
 
 
 def main() -> None:

@@ -65,7 +65,9 @@ EXPECTED_DEPARTMENT = {
 def counters(period: str = "2026-11-26") -> dict[str, dict[str, int]]:
     return {
         scope: {k: v for k, v in values.items() if k != "expires_at"}
-        for scope, values in stats_store.period_counters(period).items()
+        for scope, values in stats_store.period_counters(
+            period, ["platform", "intake", f"dept#{DEPARTMENT}"]
+        ).items()
     }
 
 
