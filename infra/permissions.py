@@ -139,6 +139,8 @@ NEEDS: dict[str, frozenset[Grant]] = {
     ),
     "AppealStatistics": frozenset(
         {
+            # The batch's dedup markers, read before its increments are summed.
+            ("dynamodb:BatchGetItem", _STATS),
             ("dynamodb:PutItem", _STATS),
             ("dynamodb:UpdateItem", _STATS),
         }
@@ -208,7 +210,8 @@ NEEDS: dict[str, frozenset[Grant]] = {
     ),
     "RankingsRefresh": frozenset(
         {
-            ("dynamodb:Query", _STATS),
+            # Each department's counter shards (summed).
+            ("dynamodb:BatchGetItem", _STATS),
             ("dynamodb:PutItem", _STATS),
             ("dynamodb:Scan", "table:departments_table"),
         }
@@ -252,6 +255,7 @@ NEEDS: dict[str, frozenset[Grant]] = {
     "WeeklyReport": frozenset(
         {
             ("dynamodb:Query", _STATS),
+            ("dynamodb:BatchGetItem", _STATS),
             ("dynamodb:UpdateItem", _STATS),
             ("dynamodb:Scan", "table:departments_table"),
             ("dynamodb:GetItem", "table:settings_table"),

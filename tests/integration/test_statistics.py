@@ -8,8 +8,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
+from chalicelib.config import settings
 from chalicelib.dal import stats as stats_store
 from chalicelib.domain import clock
 from tests.integration.conftest import Stack, body
@@ -141,3 +143,46 @@ def test_topics_count_accepted_appeals_once_and_never_names_or_numbers(
     shown = json.dumps(topics, ensure_ascii=False)
     assert "37030319800101123X" not in shown and "C12345" not in shown
     assert {"word": "暖气", "citizens": 3, "appeals": 3} in topics["by_category"]["heating"]
+
+
+def test_a_batch_is_summed_per_counter_and_shards_add_up_on_read(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the two appeals' records
+    walk(people)
+    records = stream_records()
+    writes: list[int] = []
+    original = stats_store.client
+
+    def counting(service: str) -> Any:
+        real = original(service)
+
+        class Counting:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real, name)
+
+            def transact_write_items(self, **kwargs: Any) -> Any:
+                writes.append(len(kwargs["TransactItems"]))
+                return real.transact_write_items(**kwargs)
+
+        return Counting()
+
+    monkeypatch.setattr(stats_store, "client", counting)
+    # When half of them come one by one (each its own batch) and the rest in one batch
+    half = len(records) // 2
+    for record in records[:half]:
+        assert invoke(people.client, [record]) == {"batchItemFailures": []}
+    alone = len(writes)
+    assert invoke(people.client, records[half:]) == {"batchItemFailures": []}
+    # Then the batch took one transaction for all its records (their markers and the summed
+    # counters), and the counters, written on several shards, read back exact
+    assert len(writes) == alone + 1
+    assert writes[-1] < len(records[half:]) * 4
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(settings().stats_table)
+    shards = {
+        item["pk"]
+        for item in table.scan()["Items"]
+        if str(item["pk"]).startswith("stats#2026-11-26#platform#")
+    }
+    assert len(shards) > 1
+    assert counters()[f"dept#{DEPARTMENT}"] == EXPECTED_DEPARTMENT
