@@ -104,8 +104,12 @@ def _applied(consumer: str, sequences: list[str]) -> set[str]:
     are conditioned on their absence)."""
     table = settings().stats_table
     found: set[str] = set()
-    for start in range(0, len(sequences), 100):
-        keys = [_marker_key(consumer, s) for s in sequences[start : start + 100]]
+    # Markers written before they had a partition each (``dedup#{consumer}``) count too,
+    # for as long as they live (MARKER_DAYS).
+    wanted = [_marker_key(consumer, s) for s in sequences]
+    wanted += [_key(f"dedup#{consumer}", s) for s in sequences]
+    for start in range(0, len(wanted), 100):
+        keys = wanted[start : start + 100]
         request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
         while request:
             page = client("dynamodb").batch_get_item(RequestItems=request)
@@ -397,7 +401,10 @@ def _sum_shards(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, 
         for period, scope in dict.fromkeys(keys)
         for shard in range(COUNTER_SHARDS)
     }
-    shard_keys = [_key(pk, scope) for pk, (_period, scope) in owner.items()]
+    # Counters written before the shards (one item per period and scope) count too.
+    owner.update({f"stats#{period}": (period, "") for period, _scope in keys})
+    shard_keys = [_key(pk, scope) for pk, (_period, scope) in owner.items() if scope]
+    shard_keys += [_key(f"stats#{period}", scope) for period, scope in dict.fromkeys(keys)]
     found: dict[tuple[str, str], Counter[str]] = {key: Counter() for key in keys}
     for start in range(0, len(shard_keys), 100):
         request: dict[str, Any] = {table: {"Keys": shard_keys[start : start + 100]}}
@@ -405,7 +412,8 @@ def _sum_shards(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, 
             page = client("dynamodb").batch_get_item(RequestItems=request)
             for item in page.get("Responses", {}).get(table, []):
                 row = {k: deserializer.deserialize(v) for k, v in item.items()}
-                found[owner[str(row["pk"])]].update(_numbers(row))
+                period, scope = owner[str(row["pk"])]
+                found[(period, scope or str(row["sk"]))].update(_numbers(row))
             request = page.get("UnprocessedKeys") or {}
             if not request:
                 break
@@ -443,8 +451,10 @@ def marks_key(period: str, scope: str, appeal_id: str) -> str:
 def marked(period: str, scope: str) -> dict[str, dict[str, int]]:
     """appeal id -> what it was marked for in ``period`` and ``scope`` (domain/stats.py
     ``marks``): one query of each of the scope's shards, as large as its own activity."""
-    return {
-        str(row["sk"]): _numbers(row)
-        for shard in range(MARK_SHARDS)
-        for row in _query(f"{MARKS}{period}#{scope}#{shard}")
-    }
+    found: dict[str, Counter[str]] = {}
+    # Marks written before the shards (one partition per period and scope) count too.
+    partitions = [f"{MARKS}{period}#{scope}#{shard}" for shard in range(MARK_SHARDS)]
+    for pk in [*partitions, f"{MARKS}{period}#{scope}"]:
+        for row in _query(pk):
+            found.setdefault(str(row["sk"]), Counter()).update(_numbers(row))
+    return {appeal_id: dict(marks) for appeal_id, marks in found.items()}

@@ -186,3 +186,19 @@ def test_a_batch_is_summed_per_counter_and_shards_add_up_on_read(
     }
     assert len(shards) > 1
     assert counters()[f"dept#{DEPARTMENT}"] == EXPECTED_DEPARTMENT
+
+
+def test_counters_and_markers_written_before_the_shards_still_count(people: People) -> None:
+    # Given a stack upgraded with counters, a mark and a marker in the unsharded layout
+    walk(people)
+    records = stream_records()
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(settings().stats_table)
+    table.put_item(Item={"pk": "stats#2026-11-26", "sk": "platform", "submitted": 5})
+    table.put_item(Item={"pk": "marks#2026-W48#dept#old", "sk": "A-1", "returned": 1})
+    table.put_item(Item={"pk": "dedup#statistics", "sk": records[0]["dynamodb"]["SequenceNumber"]})
+    # When the stream's records arrive (the first one applied before the upgrade)
+    assert invoke(people.client, records) == {"batchItemFailures": []}
+    # Then the old counts add to the new ones, the old mark is listed and the first record
+    # is not counted twice (it was a submission: 2 in all, 5 before)
+    assert counters()["platform"]["submitted"] == 5 + 1
+    assert stats_store.marked("2026-W48", "dept#old") == {"A-1": {"returned": 1}}
