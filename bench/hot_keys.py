@@ -174,6 +174,8 @@ class WriteMeter:
             short = table.removeprefix("minsheng-bench-")
             item = "|".join(str(next(iter(v.values()))) for v in key.values())
             pk = str(next(iter(key[t.hash_key_attr].values())))
+            if short == "stats":  # one table, several kinds of derived data: shown apart
+                short = f"stats ({pk.split('#', 1)[0]})"
             self.rows[(self.source, day, short, "-", item, pk)] += 1
             self._burst(short, "-", item, pk, second)
             for index in t.global_indexes:
