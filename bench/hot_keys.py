@@ -22,7 +22,7 @@ rate = busiest-day writes x 2,000 / per-day. Writes a schedule makes once per ru
 the appeals table (the refresh's snapshots) are taken at the deployed cadence instead.
 Target: under 100 writes a second (a tenth of DynamoDB's 1,000 per partition).
 
-    .venv/bin/python bench/hot_keys.py [--days 10 --per-day 40] [--json out.json]
+    .venv/bin/python bench/hot_keys.py [--days 8 --per-day 30] [--json out.json]
 """
 
 from __future__ import annotations
@@ -295,8 +295,8 @@ def rates(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--days", type=int, default=10)
-    parser.add_argument("--per-day", type=int, default=40)
+    parser.add_argument("--days", type=int, default=8)
+    parser.add_argument("--per-day", type=int, default=30)
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--top", type=int, default=3)
     parser.add_argument("--json", help="write the bench table's rows here")
