@@ -12,7 +12,7 @@ month itself. Times are this process's CPU time (moto's server runs in it as a t
 in ``make run``), so a machine busy with other work does not inflate them; the wall
 time is printed too.
 
-    .venv/bin/python bench/digest_rate.py [--days 30 --per-day 8] [--json out.json]
+    .venv/bin/python bench/digest_rate.py [--days 30 --per-day 3] [--json out.json]
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def provision(endpoint: str) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--per-day", type=int, default=8)
+    parser.add_argument("--per-day", type=int, default=3)
     parser.add_argument("--json", help="write the bench table's rows here")
     args = parser.parse_args()
     server, endpoint = start_server()
