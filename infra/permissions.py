@@ -150,6 +150,8 @@ NEEDS: dict[str, frozenset[Grant]] = {
     ),
     "AppealStatistics": frozenset(
         {
+            # The batch's dedup markers, read before its increments are summed.
+            ("dynamodb:BatchGetItem", _STATS),
             ("dynamodb:PutItem", _STATS),
             ("dynamodb:UpdateItem", _STATS),
         }
@@ -219,7 +221,8 @@ NEEDS: dict[str, frozenset[Grant]] = {
     ),
     "RankingsRefresh": frozenset(
         {
-            ("dynamodb:Query", _STATS),
+            # Each department's counter shards (summed).
+            ("dynamodb:BatchGetItem", _STATS),
             ("dynamodb:PutItem", _STATS),
             ("dynamodb:Scan", "table:departments_table"),
         }
@@ -265,6 +268,7 @@ NEEDS: dict[str, frozenset[Grant]] = {
             # The department's knowledge-base articles past their review date.
             ("dynamodb:Query", "index:knowledge_table/by-owner"),
             ("dynamodb:Query", _STATS),
+            ("dynamodb:BatchGetItem", _STATS),
             ("dynamodb:UpdateItem", _STATS),
             ("dynamodb:Scan", "table:departments_table"),
             ("dynamodb:GetItem", "table:settings_table"),

@@ -391,10 +391,12 @@ class NotificationModel(Model):
 
 
 class StatsModel(Model):
-    """Derived data, one table: period counters (``stats#{period}`` / ``dept#{id}`` or
-    ``platform``), topic counts (``topics#{period}`` / ``{category}#{word}``), ranking
-    snapshots (``ranking#{period}`` / board) and the stream consumers' dedup markers
-    (``dedup#{consumer}`` / sequence number, expiring)."""
+    """Derived data, one table: period counters in write shards
+    (``stats#{period}#{scope}#{shard}`` / scope, ``dept#{id}``, ``platform`` or ``intake``),
+    marks (``marks#{period}#{scope}#{shard}`` / appeal id), topic counts
+    (``hot-topics#{period}`` / word), ranking snapshots (``ranking#{period}`` / board) and
+    the stream consumers' dedup markers (``dedup#{consumer}#{sequence}`` / sequence number,
+    expiring)."""
 
     class Meta(_Meta):
         table_name = _S.stats_table

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.config import settings
@@ -16,10 +18,29 @@ from chalicelib.integrations.aws import client
 
 MARKER_DAYS = 3  # longer than the stream's 24-hour retention
 MAX_TRANSACTION_ITEMS = 100
+# Write shards of every counter item: a period's counters for one scope are spread over
+# this many items (each its own partition key), summed on read. With a batch's increments
+# aggregated (one update per counter per transaction), this keeps every item and partition
+# key under a tenth of DynamoDB's per-partition write limit at 2,000 appeals a second
+# (bench/hot_keys.py).
+COUNTER_SHARDS = 8
+# A scope's marks (one item per appeal) are spread over this many partition keys, by the
+# appeal's id.
+MARK_SHARDS = 8
+CHUNK_ATTEMPTS = 4
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def shard_of(text: str, shards: int) -> int:
+    """A stable shard number for ``text`` (the same in every process)."""
+    return zlib.crc32(text.encode()) % shards
+
+
+def counter_pk(period: str, scope: str, shard: int) -> str:
+    return f"stats#{period}#{scope}#{shard}"
 
 
 def _add(pk: str, sk: str, amounts: Counter[str], at: str) -> dict[str, Any]:
@@ -40,13 +61,18 @@ def _add(pk: str, sk: str, amounts: Counter[str], at: str) -> dict[str, Any]:
     }
 
 
+def _marker_key(consumer: str, sequence: str) -> dict[str, Any]:
+    """One partition key per record: markers are written at the stream's own rate."""
+    return _key(f"dedup#{consumer}#{sequence}", sequence)
+
+
 def _marker(consumer: str, sequence: str) -> dict[str, Any]:
     """The record's dedup marker: its put fails when the record was applied before."""
     return {
         "Put": {
             "TableName": settings().stats_table,
             "Item": {
-                **_key(f"dedup#{consumer}", sequence),
+                **_marker_key(consumer, sequence),
                 "expires_at": {"N": str(int(time.time()) + MARKER_DAYS * 86400)},
             },
             "ConditionExpression": "attribute_not_exists(pk)",
@@ -54,28 +80,149 @@ def _marker(consumer: str, sequence: str) -> dict[str, Any]:
     }
 
 
-def apply_once(
-    consumer: str, sequence: str, updates: Iterable[tuple[str, str, Counter[str]]], at: str
-) -> bool:
-    """Add ``updates`` (pk, sk, amounts) unless this consumer applied ``sequence`` already.
-    Returns False for a redelivered record (nothing written)."""
+CounterKey = tuple[str, str]  # (period, scope)
+MarkKey = tuple[str, str, str]  # (period, scope, appeal id)
+
+
+@dataclass
+class Counted:
+    """What one stream record adds: counters per (period, scope) and marks per (period,
+    scope, appeal)."""
+
+    sequence: str
+    counters: dict[CounterKey, Counter[str]] = field(default_factory=dict)
+    marks: dict[MarkKey, Counter[str]] = field(default_factory=dict)
+
+    def keys(self) -> set[tuple[str, ...]]:
+        return {k for k, v in self.counters.items() if +v} | {
+            k for k, v in self.marks.items() if +v
+        }
+
+
+def _applied(consumer: str, sequences: list[str]) -> set[str]:
+    """The sequences whose markers exist (read consistently: the transactions that follow
+    are conditioned on their absence)."""
+    table = settings().stats_table
+    found: set[str] = set()
+    # Markers written before they had a partition each (``dedup#{consumer}``) count too,
+    # for as long as they live (MARKER_DAYS).
+    wanted = [_marker_key(consumer, s) for s in sequences]
+    wanted += [_key(f"dedup#{consumer}", s) for s in sequences]
+    for start in range(0, len(wanted), 100):
+        keys = wanted[start : start + 100]
+        request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            page = client("dynamodb").batch_get_item(RequestItems=request)
+            found |= {item["sk"]["S"] for item in page.get("Responses", {}).get(table, [])}
+            request = page.get("UnprocessedKeys") or {}
+    return found
+
+
+def _chunks(records: list[Counted]) -> list[list[Counted]]:
+    """Consecutive records grouped so that each group's markers and distinct counter and
+    mark items fit one transaction."""
+    chunks: list[list[Counted]] = []
+    current: list[Counted] = []
+    keys: set[tuple[str, ...]] = set()
+    for record in records:
+        own = record.keys()
+        if 1 + len(own) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"{len(own)} updates do not fit one transaction")
+        if current and len(current) + 1 + len(keys | own) > MAX_TRANSACTION_ITEMS:
+            chunks.append(current)
+            current, keys = [], set()
+        current.append(record)
+        keys |= own
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _chunk_writes(consumer: str, chunk: list[Counted], shard: int, at: str) -> list[dict[str, Any]]:
+    counters: dict[CounterKey, Counter[str]] = {}
+    marks: dict[MarkKey, Counter[str]] = {}
+    for record in chunk:
+        for ckey, amounts in record.counters.items():
+            counters.setdefault(ckey, Counter()).update(+amounts)
+        for mkey, amounts in record.marks.items():
+            marks.setdefault(mkey, Counter()).update(+amounts)
+    writes = [_marker(consumer, record.sequence) for record in chunk]
+    writes += [
+        _add(counter_pk(period, scope, shard), scope, amounts, at)
+        for (period, scope), amounts in sorted(counters.items())
+        if amounts
+    ]
+    writes += [
+        _add(marks_key(period, scope, appeal_id), appeal_id, amounts, at)
+        for (period, scope, appeal_id), amounts in sorted(marks.items())
+        if amounts
+    ]
+    return writes
+
+
+def _apply_chunk(consumer: str, chunk: list[Counted], at: str) -> None:
+    """One transaction: the chunk's markers and its increments summed per item, on a
+    counter shard picked by the chunk's first record (another one when the transaction met
+    a concurrent one). Records applied meanwhile are dropped and the rest tried again."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    items = [_add(pk, sk, amounts, at) for pk, sk, amounts in updates if amounts]
-    if not items:
-        return True
-    if len(items) >= MAX_TRANSACTION_ITEMS:
-        raise ValueError(f"{len(items)} updates do not fit one transaction")
+    shard = shard_of(chunk[0].sequence, COUNTER_SHARDS)
+    for _attempt in range(CHUNK_ATTEMPTS):
+        if not chunk:
+            return
+        try:
+            client("dynamodb").transact_write_items(
+                TransactItems=_chunk_writes(consumer, chunk, shard, at)
+            )
+            return
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = {r.get("Code") for r in reasons}
+            if "ConditionalCheckFailed" in codes:
+                done = _applied(consumer, [r.sequence for r in chunk])
+                chunk = [r for r in chunk if r.sequence not in done]
+            elif "TransactionConflict" in codes:
+                shard = (shard + 1) % COUNTER_SHARDS
+            else:
+                raise ServiceUnavailable(f"the statistics store refused the update: {exc}") from exc
+        except BotoCoreError as exc:
+            raise ServiceUnavailable("the statistics store is unreachable") from exc
+    raise ServiceUnavailable("the statistics kept changing; the records are tried again")
+
+
+def apply_batch(consumer: str, records: list[Counted], at: str) -> list[str]:
+    """Add each record's increments unless this consumer applied it already, a batch at a
+    time: the records' dedup markers and their summed increments are written together, one
+    transaction per chunk of records, so each record counts exactly once whatever the
+    redelivery. Returns the sequences not written (a record too large for a transaction,
+    and every record from the first chunk that failed on), for the batch's partial failure
+    report."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    wanted = [r for r in records if r.keys()]
+    too_large = {r.sequence for r in wanted if 1 + len(r.keys()) > MAX_TRANSACTION_ITEMS}
+    wanted = [r for r in wanted if r.sequence not in too_large]
+    if not wanted:
+        return sorted(too_large)
     try:
-        client("dynamodb").transact_write_items(TransactItems=[_marker(consumer, sequence), *items])
-    except ClientError as exc:
-        reasons = exc.response.get("CancellationReasons") or []
-        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-            return False
-        raise ServiceUnavailable(f"the statistics store refused the update: {exc}") from exc
-    except BotoCoreError as exc:
-        raise ServiceUnavailable("the statistics store is unreachable") from exc
-    return True
+        done = _applied(consumer, [r.sequence for r in wanted])
+    except (BotoCoreError, ClientError):
+        return [r.sequence for r in records if r.sequence in too_large or r in wanted]
+    chunks = _chunks([r for r in wanted if r.sequence not in done])
+    for index, chunk in enumerate(chunks):
+        try:
+            _apply_chunk(consumer, chunk, at)
+        except ServiceUnavailable:
+            left = {r.sequence for c in chunks[index:] for r in c} | too_large
+            return [r.sequence for r in records if r.sequence in left]
+    return [r.sequence for r in records if r.sequence in too_large]
+
+
+def apply_once(consumer: str, record: Counted, at: str) -> None:
+    """One record on its own (see ``apply_batch``); raises ServiceUnavailable when the
+    store refused it."""
+    for _ in apply_batch(consumer, [record], at):
+        raise ServiceUnavailable("the statistics store refused the update")
 
 
 TOPICS = "hot-topics#"  # pk prefix: one item per (period, word)
@@ -224,39 +371,53 @@ def _numbers(row: dict[str, Any]) -> dict[str, int]:
     return {k: int(v) for k, v in row.items() if k not in ("pk", "sk", "updated_at")}
 
 
-def period_counters(period: str) -> dict[str, dict[str, int]]:
-    """scope -> counters for one period: one query of a partition that holds one item per
-    department (and the platform), whatever the number of appeals."""
-    return {row["sk"]: _numbers(row) for row in _query(f"stats#{period}")}
+def period_counters(period: str, scopes: Iterable[str]) -> dict[str, dict[str, int]]:
+    """scope -> counters for one period, for the ``scopes`` asked (those with any count):
+    each scope's write shards read with BatchGetItem and summed."""
+    wanted = list(dict.fromkeys(scopes))
+    found = _sum_shards([(period, scope) for scope in wanted])
+    return {scope: found[(period, scope)] for scope in wanted if found[(period, scope)]}
 
 
 def platform_counters_of(periods: list[str]) -> dict[str, dict[str, int]]:
-    """The platform's counters for several periods (the days of a month): one
-    BatchGetItem of at most 100 keys."""
+    """The platform's counters for several periods (the days of a month)."""
     found = counters_of([(p, "platform") for p in periods[:100]])
     return {p: found[(p, "platform")] for p in periods[:100]}
 
 
 def counters_of(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, int]]:
-    """The counters of several (period, scope) items in one BatchGetItem (at most 100
-    keys); an item not written yet counts nothing."""
+    """The counters of several (period, scope) items (at most 100), each the sum of its
+    write shards; an item not written yet counts nothing."""
+    return _sum_shards(keys[:100])
+
+
+def _sum_shards(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, int]]:
     from boto3.dynamodb.types import TypeDeserializer
 
     deserializer = TypeDeserializer()
     table = settings().stats_table
-    request: dict[str, Any] = {
-        table: {"Keys": [_key(f"stats#{period}", scope) for period, scope in keys[:100]]}
+    owner = {
+        counter_pk(period, scope, shard): (period, scope)
+        for period, scope in dict.fromkeys(keys)
+        for shard in range(COUNTER_SHARDS)
     }
-    found: dict[tuple[str, str], dict[str, int]] = {}
-    for _attempt in range(5):
-        page = client("dynamodb").batch_get_item(RequestItems=request)
-        for item in page.get("Responses", {}).get(table, []):
-            row = {k: deserializer.deserialize(v) for k, v in item.items()}
-            found[(str(row["pk"]).removeprefix("stats#"), str(row["sk"]))] = _numbers(row)
-        request = page.get("UnprocessedKeys") or {}
-        if not request:
-            break
-    return {key: found.get(key, {}) for key in keys[:100]}
+    # Counters written before the shards (one item per period and scope) count too.
+    owner.update({f"stats#{period}": (period, "") for period, _scope in keys})
+    shard_keys = [_key(pk, scope) for pk, (_period, scope) in owner.items() if scope]
+    shard_keys += [_key(f"stats#{period}", scope) for period, scope in dict.fromkeys(keys)]
+    found: dict[tuple[str, str], Counter[str]] = {key: Counter() for key in keys}
+    for start in range(0, len(shard_keys), 100):
+        request: dict[str, Any] = {table: {"Keys": shard_keys[start : start + 100]}}
+        for _attempt in range(5):
+            page = client("dynamodb").batch_get_item(RequestItems=request)
+            for item in page.get("Responses", {}).get(table, []):
+                row = {k: deserializer.deserialize(v) for k, v in item.items()}
+                period, scope = owner[str(row["pk"])]
+                found[(period, scope or str(row["sk"]))].update(_numbers(row))
+            request = page.get("UnprocessedKeys") or {}
+            if not request:
+                break
+    return {key: dict(found[key]) for key in keys}
 
 
 def topic_counts(period: str) -> dict[str, dict[str, int]]:
@@ -280,14 +441,20 @@ def snapshots(period: str) -> dict[str, dict[str, Any]]:
     return {row["sk"]: json.loads(row["body"]) for row in _query(f"ranking#{period}")}
 
 
-MARKS = "marks#"  # pk prefix: one partition per (period, scope), one item per appeal
+MARKS = "marks#"  # pk prefix: MARK_SHARDS partitions per (period, scope), one item per appeal
 
 
-def marks_key(period: str, scope: str) -> str:
-    return f"{MARKS}{period}#{scope}"
+def marks_key(period: str, scope: str, appeal_id: str) -> str:
+    return f"{MARKS}{period}#{scope}#{shard_of(appeal_id, MARK_SHARDS)}"
 
 
 def marked(period: str, scope: str) -> dict[str, dict[str, int]]:
     """appeal id -> what it was marked for in ``period`` and ``scope`` (domain/stats.py
-    ``marks``): one query of a partition as large as the scope's own activity."""
-    return {str(row["sk"]): _numbers(row) for row in _query(marks_key(period, scope))}
+    ``marks``): one query of each of the scope's shards, as large as its own activity."""
+    found: dict[str, Counter[str]] = {}
+    # Marks written before the shards (one partition per period and scope) count too.
+    partitions = [f"{MARKS}{period}#{scope}#{shard}" for shard in range(MARK_SHARDS)]
+    for pk in [*partitions, f"{MARKS}{period}#{scope}"]:
+        for row in _query(pk):
+            found.setdefault(str(row["sk"]), Counter()).update(_numbers(row))
+    return {appeal_id: dict(marks) for appeal_id, marks in found.items()}

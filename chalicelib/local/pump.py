@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -226,6 +227,42 @@ class EventLog:
             out.write(line + "\n")
 
 
+# Records fetched from a stream in one call (DynamoDB Streams' own maximum).
+READ_LIMIT = 1000
+
+
+class Inbox:
+    """Records read from a stream and not yet handed to one consumer, in stream order."""
+
+    def __init__(self) -> None:
+        self._records: deque[dict[str, Any]] = deque()
+        self._ready = threading.Condition()
+        self._busy = False
+
+    def put(self, records: list[dict[str, Any]]) -> None:
+        with self._ready:
+            self._records.extend(records)
+            self._ready.notify()
+
+    def take(self, most: int, wait_seconds: float) -> list[dict[str, Any]]:
+        """Up to ``most`` records, waiting up to ``wait_seconds`` for the first; the inbox
+        counts as busy until ``done``."""
+        with self._ready:
+            if not self._records:
+                self._ready.wait(wait_seconds)
+            taken = [self._records.popleft() for _ in range(min(most, len(self._records)))]
+            self._busy = bool(taken)
+            return taken
+
+    def done(self) -> None:
+        with self._ready:
+            self._busy = False
+
+    def empty(self) -> bool:
+        with self._ready:
+            return not self._records and not self._busy
+
+
 class StreamPump:
     def __init__(
         self,
@@ -244,15 +281,45 @@ class StreamPump:
         self._poll = poll_seconds
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._inboxes: list[Inbox] = []
+        self._readers_idle: dict[str, bool] = {}
+
+    def drained(self) -> bool:
+        """True when every stream reader found nothing new on its last pass and every
+        consumer has handled what it was given."""
+        return (
+            bool(self._readers_idle)
+            and all(self._readers_idle.values())
+            and all(inbox.empty() for inbox in self._inboxes)
+        )
+
+    def wait_drained(self, settle_seconds: float = 1.0) -> bool:
+        """Block until the streams are drained (and stay so for ``settle_seconds``);
+        False when the pump stopped first."""
+        while not self._stop.is_set():
+            if self.drained() and not self._stop.wait(settle_seconds) and self.drained():
+                return True
+            self._stop.wait(self._poll)
+        return False
 
     def start(self) -> None:
+        """One reader per table's stream and one thread per consumer. The reader fetches
+        each record once and hands it to every consumer of the table (locally, a record
+        is serialised once, not once per consumer); each consumer takes what is waiting,
+        up to its batch size, as Lambda's poller would."""
+        by_table: dict[str, list[StreamSubscription]] = {}
         for sub in subscriptions(self._app):
-            arn = self._dynamodb.describe_table(TableName=sub.table)["Table"]["LatestStreamArn"]
-            thread = threading.Thread(
-                target=self._run, args=(sub, arn), name=f"pump-{sub.name}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+            by_table.setdefault(sub.table, []).append(sub)
+        for table, subs in by_table.items():
+            arn = self._dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+            for position in sorted({sub.starting_position for sub in subs}):
+                inboxes = []
+                for sub in [s for s in subs if s.starting_position == position]:
+                    inbox = Inbox()
+                    inboxes.append(inbox)
+                    self._inboxes.append(inbox)
+                    self._spawn(f"pump-{sub.name}", self._consume, sub, arn, inbox)
+                self._spawn(f"pump-read-{table}", self._read, arn, position, inboxes)
         if self._sqs is None:
             return
         for queue_sub in queue_subscriptions(self._app):
@@ -337,31 +404,49 @@ class StreamPump:
             for shard in shards
         }
 
-    def _run(self, sub: StreamSubscription, arn: str) -> None:
-        iterators = self._iterators(arn, sub.starting_position)
-        handler: Callable[..., Any] = self._app.handler_map[sub.name]
+    def _spawn(self, name: str, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _read(self, arn: str, position: str, inboxes: list[Inbox]) -> None:
+        iterators = self._iterators(arn, position)
+        name = f"{arn}@{position}"
+        self._readers_idle[name] = False
         while not self._stop.is_set():
             idle = True
             for shard_id, iterator in list(iterators.items()):
                 try:
-                    page = self._streams.get_records(ShardIterator=iterator, Limit=sub.batch_size)
+                    page = self._streams.get_records(ShardIterator=iterator, Limit=READ_LIMIT)
                 except Exception as exc:  # a stopped endpoint at shutdown, or a fault
                     if self._stop.is_set():
                         return
-                    self._log.write({"handler": sub.name, "error": repr(exc)})
+                    self._log.write({"stream": arn, "error": repr(exc)})
                     time.sleep(1)
                     continue
                 records = [lambda_record(r, arn) for r in page.get("Records", [])]
                 if records:
                     idle = False
-                    self._deliver(sub, arn, handler, records)
+                    for inbox in inboxes:
+                        inbox.put(records)
                 nxt = page.get("NextShardIterator")
                 if nxt:
                     iterators[shard_id] = nxt
                 else:
                     iterators.pop(shard_id)
+            self._readers_idle[name] = idle
             if idle:
                 self._stop.wait(self._poll)
+
+    def _consume(self, sub: StreamSubscription, arn: str, inbox: Inbox) -> None:
+        handler: Callable[..., Any] = self._app.handler_map[sub.name]
+        while not self._stop.is_set():
+            records = inbox.take(sub.batch_size, self._poll)
+            try:
+                if records:
+                    self._deliver(sub, arn, handler, records)
+            finally:
+                inbox.done()
 
     def _deliver(
         self,

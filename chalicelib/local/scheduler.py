@@ -114,6 +114,7 @@ class Scheduler:
     test up); cron schedules fire at the matching wall-clock minute."""
 
     def __init__(self, app: Any, region: str, log: EventLog, scale: float = 1.0) -> None:
+        self.app = app
         self._app = app
         self._region = region
         self._log = log

@@ -150,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     pump.start()
     scheduler = Scheduler(chalice_app, REGION, log, scale=args.schedule_scale)
     scheduler.start()
+    if args.simulate_days > 0:
+        # The simulated month's boards as soon as its stream is digested, not at the first
+        # 15-minute refresh.
+        threading.Thread(
+            target=_refresh_when_drained, args=(pump, scheduler), name="month", daemon=True
+        ).start()
 
     info = {
         "api_url": api_url,
@@ -202,6 +208,19 @@ def main(argv: list[str] | None = None) -> int:
     # retry pause) dies with the process, as a Lambda container would.
     sys.stderr.flush()
     os._exit(0)
+
+
+def _refresh_when_drained(pump: Any, scheduler: Any) -> None:
+    from chalicelib.local.scheduler import schedules
+
+    began = time.monotonic()
+    if not pump.wait_drained():
+        return
+    print(f"  stream digested in {time.monotonic() - began:.0f} s; refreshing rankings", flush=True)
+    for schedule in schedules(scheduler.app):
+        if schedule.name == "rankings_refresh":
+            scheduler.fire(schedule)
+    print(f"  rankings refreshed {time.monotonic() - began:.0f} s after start", flush=True)
 
 
 def _refuse_undeclared_methods() -> None:

@@ -40,7 +40,9 @@ def clear_cache() -> None:
 
 
 def build_boards(period: str, departments: dict[str, str]) -> dict[str, dict[str, Any]]:
-    counters = stats_store.period_counters(period)
+    counters = stats_store.period_counters(
+        period, [PLATFORM, *(department_scope(d) for d in departments)]
+    )
     by_department = {d: counters.get(department_scope(d), {}) for d in departments}
     at = clock.iso(clock.now())
     platform = counters.get(PLATFORM, {})

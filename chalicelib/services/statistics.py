@@ -29,18 +29,31 @@ UNCATEGORISED = "uncategorised"
 _NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿几第")
 
 
-def count_change(change: AppealChange) -> bool:
-    """Add the change's new events to the counters. False when the record was counted
-    before (a redelivery)."""
-    updates = [
-        (f"stats#{period}", scope, amounts)
-        for (period, scope), amounts in sorted(increments(change.old, change.new).items())
-    ]
-    updates += [
-        (stats_store.marks_key(period, scope), change.appeal_id, amounts)
-        for (period, scope), amounts in sorted(marks(change.old, change.new).items())
-    ]
-    return stats_store.apply_once("statistics", change.sequence, updates, clock.iso(clock.now()))
+def counted(change: AppealChange) -> stats_store.Counted:
+    """What one stream record adds: the domain's increments (counters per period and
+    scope) and marks (the appeal named in a department's weekly lists)."""
+    return stats_store.Counted(
+        sequence=change.sequence,
+        counters=increments(change.old, change.new),
+        marks={
+            (period, scope, change.appeal_id): amounts
+            for (period, scope), amounts in marks(change.old, change.new).items()
+        },
+    )
+
+
+def count_changes(changes: list[AppealChange]) -> list[str]:
+    """Add a batch's new events to the counters, each record exactly once (a redelivered
+    one adds nothing), the batch's increments summed per counter before they are written.
+    Returns the sequence numbers that could not be written."""
+    return stats_store.apply_batch(
+        "statistics", [counted(change) for change in changes], clock.iso(clock.now())
+    )
+
+
+def count_change(change: AppealChange) -> None:
+    """One record alone (see ``count_changes``)."""
+    stats_store.apply_once("statistics", counted(change), clock.iso(clock.now()))
 
 
 @lru_cache(maxsize=1)

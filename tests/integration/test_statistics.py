@@ -8,8 +8,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
+from chalicelib.config import settings
 from chalicelib.dal import stats as stats_store
 from chalicelib.domain import clock
 from tests.integration.conftest import Stack, body
@@ -65,7 +67,9 @@ EXPECTED_DEPARTMENT = {
 def counters(period: str = "2026-11-26") -> dict[str, dict[str, int]]:
     return {
         scope: {k: v for k, v in values.items() if k != "expires_at"}
-        for scope, values in stats_store.period_counters(period).items()
+        for scope, values in stats_store.period_counters(
+            period, ["platform", "intake", f"dept#{DEPARTMENT}"]
+        ).items()
     }
 
 
@@ -139,3 +143,62 @@ def test_topics_count_accepted_appeals_once_and_never_names_or_numbers(
     shown = json.dumps(topics, ensure_ascii=False)
     assert "37030319800101123X" not in shown and "C12345" not in shown
     assert {"word": "暖气", "citizens": 3, "appeals": 3} in topics["by_category"]["heating"]
+
+
+def test_a_batch_is_summed_per_counter_and_shards_add_up_on_read(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the two appeals' records
+    walk(people)
+    records = stream_records()
+    writes: list[int] = []
+    original = stats_store.client
+
+    def counting(service: str) -> Any:
+        real = original(service)
+
+        class Counting:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real, name)
+
+            def transact_write_items(self, **kwargs: Any) -> Any:
+                writes.append(len(kwargs["TransactItems"]))
+                return real.transact_write_items(**kwargs)
+
+        return Counting()
+
+    monkeypatch.setattr(stats_store, "client", counting)
+    # When half of them come one by one (each its own batch) and the rest in one batch
+    half = len(records) // 2
+    for record in records[:half]:
+        assert invoke(people.client, [record]) == {"batchItemFailures": []}
+    alone = len(writes)
+    assert invoke(people.client, records[half:]) == {"batchItemFailures": []}
+    # Then the batch took one transaction for all its records (their markers and the summed
+    # counters), and the counters, written on several shards, read back exact
+    assert len(writes) == alone + 1
+    assert writes[-1] < len(records[half:]) * 4
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(settings().stats_table)
+    shards = {
+        item["pk"]
+        for item in table.scan()["Items"]
+        if str(item["pk"]).startswith("stats#2026-11-26#platform#")
+    }
+    assert len(shards) > 1
+    assert counters()[f"dept#{DEPARTMENT}"] == EXPECTED_DEPARTMENT
+
+
+def test_counters_and_markers_written_before_the_shards_still_count(people: People) -> None:
+    # Given a stack upgraded with counters, a mark and a marker in the unsharded layout
+    walk(people)
+    records = stream_records()
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(settings().stats_table)
+    table.put_item(Item={"pk": "stats#2026-11-26", "sk": "platform", "submitted": 5})
+    table.put_item(Item={"pk": "marks#2026-W48#dept#old", "sk": "A-1", "returned": 1})
+    table.put_item(Item={"pk": "dedup#statistics", "sk": records[0]["dynamodb"]["SequenceNumber"]})
+    # When the stream's records arrive (the first one applied before the upgrade)
+    assert invoke(people.client, records) == {"batchItemFailures": []}
+    # Then the old counts add to the new ones, the old mark is listed and the first record
+    # is not counted twice (it was a submission: 2 in all, 5 before)
+    assert counters()["platform"]["submitted"] == 5 + 1
+    assert stats_store.marked("2026-W48", "dept#old") == {"A-1": {"returned": 1}}

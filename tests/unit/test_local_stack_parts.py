@@ -180,3 +180,22 @@ def test_queue_events_are_lambda_shaped_and_failures_stay_on_the_queue() -> None
     assert settled(records, {"batchItemFailures": [{"itemIdentifier": "m1"}]}, True) == ["r2"]
     assert settled(records, {"batchItemFailures": []}, True) == ["r1", "r2"]
     assert settled(records, RuntimeError("boom"), True) == []
+
+
+def test_an_inbox_hands_out_batches_in_order_and_is_empty_only_once_handled() -> None:
+    from chalicelib.local.pump import Inbox
+
+    # Given records read once from a stream, for one consumer with batches of 2
+    inbox = Inbox()
+    inbox.put([{"n": 1}, {"n": 2}, {"n": 3}])
+    # When the consumer takes a batch, it gets the first two, in stream order
+    assert inbox.take(2, 0) == [{"n": 1}, {"n": 2}]
+    # Then the inbox is not empty while the batch is being handled, nor with one waiting
+    assert not inbox.empty()
+    inbox.done()
+    assert inbox.take(2, 0) == [{"n": 3}]
+    assert not inbox.empty()
+    inbox.done()
+    assert inbox.empty()
+    assert inbox.take(2, 0) == []
+    assert inbox.empty()

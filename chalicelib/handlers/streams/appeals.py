@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, DynamoDBEvent
 
 from chalicelib.event_sources import UNBOUND_STREAM_ARN, consumer
-from chalicelib.observability import flush_metrics
+from chalicelib.observability import flush_metrics, logger
 from chalicelib.services import dispatch, notifications, statistics
 from chalicelib.services.activity import AppealChange, record_activity
 
@@ -73,9 +73,44 @@ def appeal_routing(event: DynamoDBEvent) -> dict[str, Any]:
     return process(event, route_new_appeal)
 
 
+def process_together(
+    event: DynamoDBEvent, per_batch: Callable[[list[AppealChange]], list[str]]
+) -> dict[str, Any]:
+    """A consumer that writes a batch at once: each record is read on its own (one that
+    cannot be read is reported alone), the readable ones go to ``per_batch``, which
+    returns the sequence numbers it could not write; all are reported as partial failures.
+    When every record failed the function raises, as Powertools' processor does."""
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+        DynamoDBStreamEvent,
+    )
+
+    try:
+        failed: list[str] = []
+        changes: list[AppealChange] = []
+        records = list(DynamoDBStreamEvent(event.to_dict()).records)
+        for record in records:
+            try:
+                changes.append(to_change(record))
+            except Exception:
+                logger.exception("stream record not readable")
+                failed.append(str(record.raw_event["dynamodb"]["SequenceNumber"]))
+        if changes:
+            failed += per_batch(changes)
+        if records and len(failed) == len(records):
+            raise RuntimeError(f"all {len(records)} records of the batch failed")
+        order = {str(r.raw_event["dynamodb"]["SequenceNumber"]): i for i, r in enumerate(records)}
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": s} for s in sorted(set(failed), key=order.__getitem__)
+            ]
+        }
+    finally:
+        flush_metrics()
+
+
 @_on_stream("appeal_statistics")
 def appeal_statistics(event: DynamoDBEvent) -> dict[str, Any]:
-    return process(event, statistics.count_change)
+    return process_together(event, statistics.count_changes)
 
 
 @_on_stream("appeal_topics")

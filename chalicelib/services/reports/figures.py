@@ -309,8 +309,10 @@ def daily(day: str, now: datetime) -> dict[str, Any]:
 def weekly(week: str, department_id: str, department_name: str, now: datetime) -> dict[str, Any]:
     """A department's weekly copy: its counters and rates next to the median of the
     district's departments, and its overdue, returned and rated work orders of the week."""
-    all_counters = stats_store.period_counters(week)
     departments = reference.active_department_names()
+    all_counters = stats_store.period_counters(
+        week, [department_scope(d) for d in [department_id, *departments]]
+    )
     own = all_counters.get(department_scope(department_id), {})
     own_rates = rates(own)
     others = [all_counters.get(department_scope(d), {}) for d in departments]
