@@ -18,7 +18,7 @@ from chalicelib.integrations.aws import client
 ARTICLES = "article"
 STAMP = ("stamp", "articles")
 HELPFUL = "helpful"
-STATS_SCOPE = KNOWLEDGE  # stats#{period} / knowledge: answers that helped (deflected)
+STATS_SCOPE = KNOWLEDGE  # answers that helped (deflected), in the counters' write shards
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -228,12 +228,15 @@ def mark_helpful(article_id: str, citizen_key: str, periods: tuple[str, ...], at
             }
         },
     ]
+    from chalicelib.dal.stats import COUNTER_SHARDS, counter_pk, shard_of
+
+    shard = shard_of(citizen_key, COUNTER_SHARDS)  # summed on read with the other counters
     for period in periods:
         items.append(
             {
                 "Update": {
                     "TableName": settings().stats_table,
-                    "Key": _key(f"stats#{period}", STATS_SCOPE),
+                    "Key": _key(counter_pk(period, STATS_SCOPE, shard), STATS_SCOPE),
                     "UpdateExpression": "ADD deflected :one SET updated_at = :at",
                     "ExpressionAttributeValues": values,
                 }

@@ -165,8 +165,21 @@ def test_rendering_escapes_html_and_keeps_the_text_part_plain() -> None:
         },
         "overdue": {"total": 0, "rows": []},
         "returned": {"total": 0, "rows": []},
+        "review_due": {
+            "total": 2,
+            "rows": [
+                {
+                    "id": "kb-1",
+                    "title": "<script>x</script>",
+                    "review_at": "2026-11-01",
+                    "link": None,
+                }
+            ],
+        },
     }
     out = render.weekly(figures)
+    assert "&lt;script&gt;x&lt;/script&gt;" in out.html and "<script>" not in out.html
+    assert "<script>x</script>｜应于 2026-11-01 复核" in out.text
     assert out.subject == "【部门周报】<b>局</b> 2026-W48（11月23日—11月29日）"
     assert "&lt;img src=x onerror=alert(1)&gt;" in out.html and "<img" not in out.html
     assert "&lt;b&gt;局&lt;/b&gt;" in out.html
