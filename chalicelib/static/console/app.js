@@ -850,24 +850,37 @@ function Articles({ me }) {
   </section></main>`;
 }
 
+function articleFields(a) {
+  return {
+    title: a.title || "", questions: (a.questions || []).join("\n"), answer: a.answer || "",
+    category: a.category || "", owner_department_id: a.owner_department_id || "center",
+    valid_from: a.valid_from || "", valid_to: a.valid_to || "", review_at: a.review_at || "",
+    public: a.public !== false, note: "",
+  };
+}
+
+// Every field is held in state, so a problem shown after a submit (a re-render) keeps
+// what was typed.
 function ArticleForm({ article, me, onSaved }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const a = article || {};
+  const [f, setF] = useState(() => articleFields(article || {}));
+  const bind = (name) => ({ name, value: f[name], onInput: (e) => { const v = e.currentTarget.value; setF((x) => ({ ...x, [name]: v })); } });
+  const choose = (name) => ({ name, value: f[name], onChange: (e) => { const v = e.currentTarget.value; setF((x) => ({ ...x, [name]: v })); } });
   const center = me.role !== "department";
   const submit = async (event) => {
-    const d = formData(event);
+    event.preventDefault();
     const body = {
-      title: d.title, answer: d.answer, category: d.category,
-      questions: d.questions.split("\n").map((q) => q.trim()).filter(Boolean),
-      public: d.public === "on",
+      title: f.title, answer: f.answer, category: f.category,
+      questions: f.questions.split("\n").map((q) => q.trim()).filter(Boolean),
+      public: f.public,
     };
-    if (center && d.owner_department_id) body.owner_department_id = d.owner_department_id;
-    for (const name of ["valid_from", "review_at", "note"]) if (d[name]) body[name] = d[name];
+    if (center) body.owner_department_id = f.owner_department_id;
+    for (const name of ["valid_from", "review_at", "note"]) if (f[name]) body[name] = f[name];
     if (article) {
-      body.valid_to = d.valid_to || null;
+      body.valid_to = f.valid_to || null;
       body.version = article.version;
-    } else if (d.valid_to) body.valid_to = d.valid_to;
+    } else if (f.valid_to) body.valid_to = f.valid_to;
     setBusy(true);
     setError(null);
     try {
@@ -882,33 +895,35 @@ function ArticleForm({ article, me, onSaved }) {
     }
   };
   const p = article ? "edit" : "new";
+  const a = article || {};
   return html`<form class="action" id=${article ? "article-edit" : "article-new"} onSubmit=${submit} novalidate>
     <fieldset>
       <legend>${article ? `在第 ${article.version} 版上修改` : "文章内容"}</legend>
       <label for=${p + "-title"}>标题</label>
-      <input id=${p + "-title"} name="title" type="text" value=${a.title || ""} required />
+      <input id=${p + "-title"} type="text" maxlength="100" required ...${bind("title")} />
       <label for=${p + "-questions"}>常见问法（每行一种）</label>
-      <textarea id=${p + "-questions"} name="questions" rows="3" value=${(a.questions || []).join("\n")}></textarea>
+      <textarea id=${p + "-questions"} rows="3" ...${bind("questions")}></textarea>
       <label for=${p + "-answer"}>答案</label>
-      <textarea id=${p + "-answer"} name="answer" rows="6" value=${a.answer || ""} required></textarea>
+      <textarea id=${p + "-answer"} rows="6" required ...${bind("answer")}></textarea>
       <label for=${p + "-category"}>类别</label>
-      <select id=${p + "-category"} name="category" value=${a.category || ""}>
+      <select id=${p + "-category"} ...${choose("category")}>
         <option value="">（请选择）</option>
         ${reference.categories.filter((c) => c.active !== false || c.code === a.category).map((c) => html`<option value=${c.code}>${c.group ? c.group + " · " : ""}${c.name}</option>`)}
       </select>
       ${center ? html`<label for=${p + "-owner"}>所属单位</label>
-        <select id=${p + "-owner"} name="owner_department_id" value=${a.owner_department_id || "center"}>
+        <select id=${p + "-owner"} ...${choose("owner_department_id")}>
           <option value="center">平台中心</option>
           ${reference.departments.filter((x) => x.active !== false || x.id === a.owner_department_id).map((x) => html`<option value=${x.id}>${x.name}</option>`)}
         </select>` : html`<p class="meta">所属单位：${departmentName(me.department)}</p>`}
       <div class="dates">
-        <div><label for=${p + "-from"}>生效日期</label><input id=${p + "-from"} name="valid_from" type="date" value=${a.valid_from || ""} /></div>
-        <div><label for=${p + "-to"}>失效日期（可空）</label><input id=${p + "-to"} name="valid_to" type="date" value=${a.valid_to || ""} /></div>
-        <div><label for=${p + "-review"}>复核日期</label><input id=${p + "-review"} name="review_at" type="date" value=${a.review_at || ""} /></div>
+        <div><label for=${p + "-from"}>生效日期</label><input id=${p + "-from"} type="date" ...${bind("valid_from")} /></div>
+        <div><label for=${p + "-to"}>失效日期（可空）</label><input id=${p + "-to"} type="date" ...${bind("valid_to")} /></div>
+        <div><label for=${p + "-review"}>复核日期</label><input id=${p + "-review"} type="date" ...${bind("review_at")} /></div>
       </div>
-      <label class="check"><input type="checkbox" name="public" checked=${a.public !== false} />向群众公开（APP 提交前可搜到）</label>
+      <label class="check"><input type="checkbox" name="public" checked=${f.public}
+        onChange=${(e) => { const v = e.currentTarget.checked; setF((x) => ({ ...x, public: v })); }} />向群众公开（APP 提交前可搜到）</label>
       <label for=${p + "-note"}>修改说明（可选）</label>
-      <input id=${p + "-note"} name="note" type="text" maxlength="500" />
+      <input id=${p + "-note"} type="text" maxlength="500" ...${bind("note")} />
       <${ProblemBox} error=${error} />
       <button class="primary" type="submit" disabled=${busy}>${article ? "保存为新版本" : "创建"}</button>
     </fieldset>
