@@ -466,6 +466,19 @@ def test_console_direct_reply_from_the_knowledge_base(local_stack: RunningStack)
             assert "已保存为第 2 版" in page.inner_text("[role=status]")
             violations += _axe(page, "knowledge article")
             overflow += _shots(page, "knowledge-article")
+            # A new article: without its category the API's problem names the field
+            page.click("a[href='#/knowledge']")
+            page.click("#kb-new")
+            page.fill("#new-title", "社区活动室开放时间")
+            page.fill("#new-answer", "社区活动室每天9:00至17:00开放，节假日照常。")
+            page.uncheck("#article-new input[name=public]")
+            page.click("#article-new button[type=submit]")
+            page.wait_for_selector("#article-new [role=alert]")
+            assert "类别（category）" in page.inner_text("#article-new [role=alert]")
+            page.select_option("#new-category", "local-affairs")
+            page.click("#article-new button[type=submit]")
+            page.wait_for_selector("[data-article][data-version='1'] #article-edit")
+            assert page.inner_text("#article-title") == "社区活动室开放时间"
 
             # The figures: the center's direct replies and self-service answers, apart
             # (the counters move when the event pump has run: the department's view first)
