@@ -850,6 +850,10 @@ function Articles({ me }) {
   </section></main>`;
 }
 
+// Someone changed the article since it was read: the change is refused until it is read again.
+const stale = (error) => Boolean(error && error.body && (error.body.status === 409
+  || (error.body.errors || []).some((e) => e.field === "version")));
+
 function articleFields(a) {
   return {
     title: a.title || "", questions: (a.questions || []).join("\n"), answer: a.answer || "",
@@ -861,7 +865,7 @@ function articleFields(a) {
 
 // Every field is held in state, so a problem shown after a submit (a re-render) keeps
 // what was typed.
-function ArticleForm({ article, me, onSaved }) {
+function ArticleForm({ article, me, onSaved, onReload }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const [f, setF] = useState(() => articleFields(article || {}));
@@ -925,6 +929,7 @@ function ArticleForm({ article, me, onSaved }) {
       <label for=${p + "-note"}>修改说明（可选）</label>
       <input id=${p + "-note"} type="text" maxlength="500" ...${bind("note")} />
       <${ProblemBox} error=${error} />
+      ${stale(error) && onReload ? html`<button class="secondary" type="button" id="article-reload" onClick=${onReload}>读取最新版本（放弃本次修改）</button> ` : null}
       <button class="primary" type="submit" disabled=${busy}>${article ? "保存为新版本" : "创建"}</button>
     </fieldset>
   </form>`;
@@ -968,7 +973,7 @@ function ArticleView({ id, me }) {
         <h2 id="article-actions">维护</h2>
         ${message ? html`<div class="done" role="status">${message}</div>` : null}
         ${mayEditArticle(me, a)
-          ? html`<${ArticleForm} key=${a.version} article=${a} me=${me} onSaved=${saved} />`
+          ? html`<${ArticleForm} key=${a.version} article=${a} me=${me} onSaved=${saved} onReload=${() => { setMessage(null); reload(); }} />`
           : html`<p class="meta">本文章由${ownerName(a.owner_department_id)}维护，只读。</p>`}
       </section>
     </div>`}
