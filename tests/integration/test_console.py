@@ -53,6 +53,10 @@ def test_the_console_page_runs_only_its_own_scripts(people: People) -> None:
     assert script.headers["Content-Type"] == "text/javascript; charset=utf-8"
     source = _text(script)
     assert "innerHTML" not in source and "eval(" not in source
+    # Search highlights are marked up with elements the script builds, never as markup
+    for sink in ("outerHTML", "insertAdjacentHTML", "dangerouslySetInnerHTML", "document.write"):
+        assert sink not in source, sink
+    assert "<mark>" in source  # the element built around each match
     assert http.get("/console/app.css").headers["Content-Type"] == "text/css; charset=utf-8"
     vendor = http.get("/console/vendor/htm-preact.js")
     assert vendor.status_code == 200 and "export{" in _text(vendor)

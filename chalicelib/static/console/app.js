@@ -222,6 +222,9 @@ const FIELD = {
   text: "批示内容", category: "类别", kind: "类型", approve: "决定", name: "名称",
   holidays: "法定节假日", workdays: "调休上班日", daily: "日报接收人",
   default_department: "默认单位", auto_dispatch: "自动派单",
+  article_id: "知识库文章", q: "搜索词", title: "标题", questions: "常见问法", answer: "答案",
+  owner_department_id: "所属单位", valid_from: "生效日期", valid_to: "失效日期",
+  review_at: "复核日期", public: "向群众公开", version: "版本",
 };
 
 function fieldName(field) {
@@ -436,11 +439,14 @@ function Facts({ appeal }) {
   </dl>`;
 }
 
+const centerReply = (event) => event.type === "replied" && event.data && event.data.by === "center";
+
 function Timeline({ events }) {
   return html`<ol class="timeline" id="timeline">
-    ${events.map((e) => html`<li data-event=${e.type}>
-      <span class="meta">${when(e.at)}</span> ${EVENT[e.type] || e.type}
+    ${events.map((e) => html`<li data-event=${e.type} data-by=${(e.data && e.data.by) || undefined}>
+      <span class="meta">${when(e.at)}</span> ${centerReply(e) ? "中心直办" : EVENT[e.type] || e.type}
       ${e.actor ? html` <span class="meta">（${ROLE[e.actor.role] || e.actor.role}）</span>` : null}
+      ${centerReply(e) ? html`<div class="meta">答复来自知识库文章 ${e.data.article_id}${e.data.article_version ? ` 第 ${e.data.article_version} 版` : ""}${e.data.edited ? "（经修改）" : ""}</div>` : null}
       ${e.note ? html`<div class="text">${e.note}</div>` : null}
       ${e.type === "commented" && e.data && e.data.text ? html`<div class="text">${e.data.text}</div>` : null}
     </li>`)}
@@ -694,7 +700,10 @@ function Detail({ id, me, queue }) {
         ${(appeal.photos || []).length ? html`<h3>照片</h3><div class="photos">
           ${appeal.photos.map((p) => html`<a href=${p.url} target="_blank" rel="noopener noreferrer"><img src=${p.url} alt=${`照片 ${p.index + 1}`} /></a>`)}
         </div>` : null}
-        ${appeal.reply ? html`<h3>答复</h3><div class="text" id="reply-text">${appeal.reply.content}</div>
+        ${appeal.reply ? html`<h3>答复</h3>
+          ${appeal.reply.by === "center" ? html`<p class="meta" id="reply-by">平台中心直办（知识库文章
+            <a href=${`#/knowledge/${encodeURIComponent(appeal.reply.article_id)}`}>${appeal.reply.article_id}</a>），未派单</p>` : null}
+          <div class="text" id="reply-text">${appeal.reply.content}</div>
           ${appeal.reply.public_reply ? html`<p class="meta">公开答复：<span class="text">${appeal.reply.public_reply}</span></p>` : null}` : null}
         <h3>办理过程</h3>
         <${Timeline} events=${appeal.timeline || []} />
@@ -703,6 +712,8 @@ function Detail({ id, me, queue }) {
         <h2 id="actions-title">办理</h2>
         ${message ? html`<div class="done" role="status">${message}</div>` : null}
         <div key=${`${appeal.id}-${appeal.version}`}>
+        ${me.role === "operator" && appeal.kind === "consultation" && ["submitted", "accepted"].includes(appeal.state)
+          ? html`<${DirectReply} appeal=${appeal} done=${done} />` : null}
         ${me.role === "operator" ? html`<${OperatorActions} appeal=${appeal} done=${done} /><${EscalateForm} appeal=${appeal} done=${done} />` : null}
         ${me.role === "department" ? html`<${DepartmentActions} appeal=${appeal} me=${me} done=${done} />` : null}
         ${me.role === "leader" ? html`<${LeaderActions} appeal=${appeal} done=${done} />` : null}
@@ -710,6 +721,275 @@ function Detail({ id, me, queue }) {
         </div>
       </section>
     </div>`}
+  </main>`;
+}
+
+// ---- knowledge base: the center's direct reply (直办) -------------------------------------
+
+const ownerName = (id) => (id === "center" ? "平台中心" : departmentName(id));
+
+// Search highlights are [start, end) offsets in characters of a plain text; the marks are
+// elements built here around slices of that text, so nothing from the API is ever markup.
+function Marked({ text, matches }) {
+  const chars = Array.from(text || "");
+  const parts = [];
+  let at = 0;
+  for (const [start, end] of matches || []) {
+    if (!(start >= at && end > start && end <= chars.length)) continue;
+    if (start > at) parts.push(chars.slice(at, start).join(""));
+    parts.push(html`<mark>${chars.slice(start, end).join("")}</mark>`);
+    at = end;
+  }
+  if (at < chars.length) parts.push(chars.slice(at).join(""));
+  return parts;
+}
+
+function KnowledgeHit({ hit, picked, onPick }) {
+  const marks = Object.fromEntries((hit.highlights || []).map((h) => [h.field, h]));
+  const answer = marks.answer;
+  const titleId = `kb-hit-${hit.id}`;
+  return html`<li data-article=${hit.id} class=${picked ? "picked" : ""}>
+    <div class="hit-title" id=${titleId}>${marks.title ? html`<${Marked} text=${marks.title.text} matches=${marks.title.matches} />` : hit.title}</div>
+    ${marks.questions ? html`<div class="meta text">问法：<${Marked} text=${marks.questions.text} matches=${marks.questions.matches} /></div>` : null}
+    <div class="text snippet">${answer
+      ? html`${hit.answer.startsWith(answer.text) ? "" : "……"}<${Marked} text=${answer.text} matches=${answer.matches} />${hit.answer.endsWith(answer.text) ? "" : "……"}`
+      : hit.answer.length > 120 ? hit.answer.slice(0, 120) + "……" : hit.answer}</div>
+    <div class="meta">${categoryName(hit.category)} · ${ownerName(hit.owner_department_id)} · ${hit.id}${hit.version ? ` · 第 ${hit.version} 版` : ""}</div>
+    <button class="secondary" type="button" aria-pressed=${picked ? "true" : "false"} aria-describedby=${titleId}
+      onClick=${() => onPick(hit)}>${picked ? "已采用" : "采用此答案"}</button>
+  </li>`;
+}
+
+function DirectReply({ appeal, done }) {
+  const [query, setQuery] = useState(appeal.title);
+  const [asked, setAsked] = useState({ q: appeal.title });
+  const [picked, setPicked] = useState(null);
+  const [content, setContent] = useState("");
+  const [publicReply, setPublicReply] = useState("");
+  const answerField = useRef(null);
+  const [state] = useLoad(() => {
+    const params = new URLSearchParams({ q: asked.q.trim(), limit: "5" });
+    if (appeal.category) params.set("category", appeal.category);
+    return api("GET", `knowledge/search?${params}`);
+  }, [asked]);
+  const pick = (hit) => {
+    setPicked(hit);
+    setContent(hit.answer);
+    setPublicReply(hit.answer);
+    setTimeout(() => answerField.current && answerField.current.focus(), 0);
+  };
+  const results = (state.data && state.data.results) || [];
+  return html`<section class="kb-panel" id="kb-panel" aria-labelledby="kb-title">
+    <h3 id="kb-title">知识库直办</h3>
+    <p class="meta">咨询件可由平台中心依据知识库直接答复，不派单、不计入承办单位。</p>
+    <form id="kb-search" role="search" onSubmit=${(e) => { e.preventDefault(); setAsked({ q: query }); }}>
+      <label for="kb-q">搜索知识库</label>
+      <div class="inline">
+        <input id="kb-q" type="search" value=${query} maxlength="200" onInput=${(e) => setQuery(e.currentTarget.value)} />
+        <button class="secondary" type="submit">搜索</button>
+      </div>
+    </form>
+    <${ProblemBox} error=${state.error} />
+    ${state.loading ? html`<p class="meta" aria-live="polite">正在搜索……</p>` : null}
+    ${!state.loading && state.data && results.length === 0 ? html`<p class="meta">没有找到在用的文章，可换个说法再搜。</p>` : null}
+    <ul class="kb-results" id="kb-results" data-ready=${state.loading ? "false" : "true"}>
+      ${results.map((hit) => html`<${KnowledgeHit} key=${hit.id} hit=${hit} picked=${picked && picked.id === hit.id} onPick=${pick} />`)}
+    </ul>
+    <${ActionForm} key=${picked ? picked.id : ""} id="direct-reply" legend="直办答复" appealId=${appeal.id} path="direct-reply" onDone=${done}
+      submitLabel="以平台中心名义答复"
+      toBody=${() => ({ ...clean({ article_id: picked ? picked.id : "", public_reply: publicReply.trim() }), content })}>
+      <p class="meta" id="direct-article">${picked ? html`采用：<span class="text">${picked.title}</span>（${picked.id}）` : "请先在上方结果中采用一篇文章。"}</p>
+      <label for="direct-content">答复内容（可修改）</label>
+      <textarea id="direct-content" name="content" rows="6" ref=${answerField} value=${content}
+        onInput=${(e) => setContent(e.currentTarget.value)}></textarea>
+      <label for="direct-public">公开答复（可选，公开页面显示）</label>
+      <textarea id="direct-public" name="public_reply" rows="3" value=${publicReply}
+        onInput=${(e) => setPublicReply(e.currentTarget.value)}></textarea>
+    <//>
+  </section>`;
+}
+
+// ---- knowledge base: articles -------------------------------------------------------------
+
+const mayEditArticle = (me, article) =>
+  me.role === "operator" || me.role === "admin" || (me.role === "department" && article.owner_department_id === me.department);
+
+function ArticleBadges({ article }) {
+  return html`${article.in_force === false ? html`<span class="badge warn">不在有效期</span>` : html`<span class="badge">在用</span>`}
+    ${article.review_overdue ? html`<span class="badge late">待复核</span>` : null}
+    ${article.public === false ? html`<span class="badge">仅内部</span>` : null}`;
+}
+
+function Articles({ me }) {
+  const [cursors, setCursors] = useState([null]);
+  const cursor = cursors[cursors.length - 1];
+  const [state] = useLoad(async () => {
+    await loadReference();
+    return api("GET", `knowledge/articles?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+  }, [cursor]);
+  const page = state.data;
+  const items = (page && page.items) || [];
+  return html`<main><section class="card" aria-labelledby="articles-title">
+    <h2 id="articles-title">知识库文章</h2>
+    <p class="meta">${me.role === "department" ? "本单位的文章可修改，其他单位的只读。" : "平台中心和管理员可修改所有文章。"}
+      <a href="#/knowledge/new" id="kb-new">新建文章</a></p>
+    <${ProblemBox} error=${state.error} />
+    ${state.loading ? html`<p class="meta" aria-live="polite">加载中……</p>` : null}
+    <div class="scroll"><table class="grid stack" id="articles" data-ready=${state.loading ? "false" : "true"} data-page=${cursors.length}>
+      <thead><tr><th scope="col">标题</th><th scope="col">类别 · 所属单位</th><th scope="col">版本 · 更新</th></tr></thead>
+      <tbody>${items.map((a) => html`<tr data-article=${a.id}>
+        <td><a href=${`#/knowledge/${encodeURIComponent(a.id)}`}>${a.title}</a> <${ArticleBadges} article=${a} /></td>
+        <td class="meta">${categoryName(a.category)} · ${ownerName(a.owner_department_id)}</td>
+        <td class="meta">第 ${a.version} 版 · ${when(a.updated_at)}</td></tr>`)}</tbody>
+    </table></div>
+    <div class="filters pager">
+      <button type="button" id="kb-prev" disabled=${cursors.length === 1} onClick=${() => setCursors((c) => c.slice(0, -1))}>上一页</button>
+      <span class="meta">第 ${cursors.length} 页</span>
+      <button type="button" id="kb-next" disabled=${!page || !page.next_cursor} onClick=${() => setCursors((c) => [...c, page.next_cursor])}>下一页</button>
+    </div>
+  </section></main>`;
+}
+
+// Someone changed the article since it was read: the change is refused until it is read again.
+const stale = (error) => Boolean(error && error.body && (error.body.status === 409
+  || (error.body.errors || []).some((e) => e.field === "version")));
+
+function articleFields(a) {
+  return {
+    title: a.title || "", questions: (a.questions || []).join("\n"), answer: a.answer || "",
+    category: a.category || "", owner_department_id: a.owner_department_id || "center",
+    valid_from: a.valid_from || "", valid_to: a.valid_to || "", review_at: a.review_at || "",
+    public: a.public !== false, note: "",
+  };
+}
+
+// Every field is held in state, so a problem shown after a submit (a re-render) keeps
+// what was typed.
+function ArticleForm({ article, me, onSaved, onReload }) {
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [f, setF] = useState(() => articleFields(article || {}));
+  const bind = (name) => ({ name, value: f[name], onInput: (e) => { const v = e.currentTarget.value; setF((x) => ({ ...x, [name]: v })); } });
+  const choose = (name) => ({ name, value: f[name], onChange: (e) => { const v = e.currentTarget.value; setF((x) => ({ ...x, [name]: v })); } });
+  const center = me.role !== "department";
+  const submit = async (event) => {
+    event.preventDefault();
+    const body = {
+      title: f.title, answer: f.answer, category: f.category,
+      questions: f.questions.split("\n").map((q) => q.trim()).filter(Boolean),
+      public: f.public,
+    };
+    if (center) body.owner_department_id = f.owner_department_id;
+    for (const name of ["valid_from", "review_at", "note"]) if (f[name]) body[name] = f[name];
+    if (article) {
+      body.valid_to = f.valid_to || null;
+      body.version = article.version;
+    } else if (f.valid_to) body.valid_to = f.valid_to;
+    setBusy(true);
+    setError(null);
+    try {
+      const saved = article
+        ? await api("PUT", `knowledge/articles/${encodeURIComponent(article.id)}`, body)
+        : await api("POST", "knowledge/articles", body);
+      onSaved(saved);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const p = article ? "edit" : "new";
+  const a = article || {};
+  return html`<form class="action" id=${article ? "article-edit" : "article-new"} onSubmit=${submit} novalidate>
+    <fieldset>
+      <legend>${article ? `在第 ${article.version} 版上修改` : "文章内容"}</legend>
+      <label for=${p + "-title"}>标题</label>
+      <input id=${p + "-title"} type="text" maxlength="100" required ...${bind("title")} />
+      <label for=${p + "-questions"}>常见问法（每行一种）</label>
+      <textarea id=${p + "-questions"} rows="3" ...${bind("questions")}></textarea>
+      <label for=${p + "-answer"}>答案</label>
+      <textarea id=${p + "-answer"} rows="6" required ...${bind("answer")}></textarea>
+      <label for=${p + "-category"}>类别</label>
+      <select id=${p + "-category"} ...${choose("category")}>
+        <option value="">（请选择）</option>
+        ${reference.categories.filter((c) => c.active !== false || c.code === a.category).map((c) => html`<option value=${c.code}>${c.group ? c.group + " · " : ""}${c.name}</option>`)}
+      </select>
+      ${center ? html`<label for=${p + "-owner"}>所属单位</label>
+        <select id=${p + "-owner"} ...${choose("owner_department_id")}>
+          <option value="center">平台中心</option>
+          ${reference.departments.filter((x) => x.active !== false || x.id === a.owner_department_id).map((x) => html`<option value=${x.id}>${x.name}</option>`)}
+        </select>` : html`<p class="meta">所属单位：${departmentName(me.department)}</p>`}
+      <div class="dates">
+        <div><label for=${p + "-from"}>生效日期</label><input id=${p + "-from"} type="date" ...${bind("valid_from")} /></div>
+        <div><label for=${p + "-to"}>失效日期（可空）</label><input id=${p + "-to"} type="date" ...${bind("valid_to")} /></div>
+        <div><label for=${p + "-review"}>复核日期</label><input id=${p + "-review"} type="date" ...${bind("review_at")} /></div>
+      </div>
+      <label class="check"><input type="checkbox" name="public" checked=${f.public}
+        onChange=${(e) => { const v = e.currentTarget.checked; setF((x) => ({ ...x, public: v })); }} />向群众公开（APP 提交前可搜到）</label>
+      <label for=${p + "-note"}>修改说明（可选）</label>
+      <input id=${p + "-note"} type="text" maxlength="500" ...${bind("note")} />
+      <${ProblemBox} error=${error} />
+      ${stale(error) && onReload ? html`<button class="secondary" type="button" id="article-reload" onClick=${onReload}>读取最新版本（放弃本次修改）</button> ` : null}
+      <button class="primary" type="submit" disabled=${busy}>${article ? "保存为新版本" : "创建"}</button>
+    </fieldset>
+  </form>`;
+}
+
+function ArticleView({ id, me }) {
+  const [message, setMessage] = useState(null);
+  const [state, reload] = useLoad(async () => {
+    await loadReference();
+    return api("GET", `knowledge/articles/${encodeURIComponent(id)}`);
+  }, [id]);
+  const a = state.data;
+  const saved = (after) => { setMessage(`已保存为第 ${after.version} 版`); reload(); };
+  return html`<main>
+    <p><a href="#/knowledge">← 知识库</a></p>
+    <${ProblemBox} error=${state.error} />
+    ${!a ? html`<p class="meta">加载中……</p>` : html`<div class="layout" data-article=${a.id} data-version=${a.version}>
+      <section class="card" aria-labelledby="article-title">
+        <h2 id="article-title">${a.title}</h2>
+        <p><${ArticleBadges} article=${a} /></p>
+        <dl class="facts">
+          <dt>编号</dt><dd>${a.id}</dd>
+          <dt>类别</dt><dd>${categoryName(a.category)}</dd>
+          <dt>所属</dt><dd>${ownerName(a.owner_department_id)}</dd>
+          <dt>有效期</dt><dd>${a.valid_from} 至 ${a.valid_to || "长期"}</dd>
+          <dt>复核</dt><dd>${a.review_at}</dd>
+          <dt>版本</dt><dd>第 ${a.version} 版 · ${when(a.updated_at)} · ${a.updated_by}</dd>
+          <dt>有用</dt><dd>${a.helpful || 0} 位群众表示已解决</dd>
+        </dl>
+        ${(a.questions || []).length ? html`<h3>常见问法</h3><ul class="questions">${a.questions.map((q) => html`<li class="text">${q}</li>`)}</ul>` : null}
+        <h3>答案</h3>
+        <div class="text" id="article-answer">${a.answer}</div>
+        <h3>版本记录</h3>
+        <ol class="timeline" id="versions">
+          ${(a.versions || []).slice().reverse().map((v) => html`<li data-version=${v.version}>
+            <details><summary>第 ${v.version} 版 · ${when(v.updated_at)} · ${v.updated_by || ""}${v.note ? `：${v.note}` : ""}</summary>
+              <div class="text"><strong>${v.title}</strong></div><div class="text">${v.answer}</div></details></li>`)}
+        </ol>
+      </section>
+      <section class="card" aria-labelledby="article-actions">
+        <h2 id="article-actions">维护</h2>
+        ${message ? html`<div class="done" role="status">${message}</div>` : null}
+        ${mayEditArticle(me, a)
+          ? html`<${ArticleForm} key=${a.version} article=${a} me=${me} onSaved=${saved} onReload=${() => { setMessage(null); reload(); }} />`
+          : html`<p class="meta">本文章由${ownerName(a.owner_department_id)}维护，只读。</p>`}
+      </section>
+    </div>`}
+  </main>`;
+}
+
+function ArticleNew({ me }) {
+  const [state] = useLoad(() => loadReference(), []);
+  return html`<main>
+    <p><a href="#/knowledge">← 知识库</a></p>
+    <section class="card" aria-labelledby="article-new-title">
+      <h2 id="article-new-title">新建知识库文章</h2>
+      <${ProblemBox} error=${state.error} />
+      ${state.loading ? html`<p class="meta">加载中……</p>` : html`<${ArticleForm} me=${me}
+        onSaved=${(a) => { location.hash = `#/knowledge/${encodeURIComponent(a.id)}`; }} />`}
+    </section>
   </main>`;
 }
 
@@ -780,7 +1060,12 @@ function Figures({ me }) {
       ${me.role !== "department" ? html`<div class="rates">
         ${Object.entries(RATES).map(([k, v]) => html`<div class="rate"><div class="value">${pct(data.stats.rates[k])}</div><div class="name">${v}</div></div>`)}
       </div>
-      <p class="meta">受理 ${data.stats.counters.submitted || 0} 件，派单 ${data.stats.counters.dispatched || 0} 件，答复 ${data.stats.counters.replied || 0} 件。</p>` : null}
+      <p class="meta">受理 ${data.stats.counters.submitted || 0} 件，派单 ${data.stats.counters.dispatched || 0} 件，答复 ${data.stats.counters.replied || 0} 件。</p>
+      ${data.stats.knowledge ? html`<h3>知识库</h3><div class="rates knowledge" id="knowledge-figures">
+        <div class="rate"><div class="value" id="center-replied">${data.stats.knowledge.center_replied || 0}</div><div class="name">中心直办（件）</div></div>
+        <div class="rate"><div class="value" id="deflected">${data.stats.knowledge.deflected || 0}</div><div class="name">自助解答（次）</div></div>
+      </div>
+      <p class="meta">中心直办：平台中心依据知识库直接答复的咨询，不派单，不计入各单位的答复与排名；自助解答：群众提交前看了知识库答案、表示已解决的次数。</p>` : null}` : null}
       <div class="boards">${data.rankings.boards.map(board)}</div>
     </div>`}
   </section></main>`;
@@ -966,10 +1251,10 @@ function Open311Keys() {
 // ---- the shell ------------------------------------------------------------------------------
 
 const NAV = {
-  operator: [["#/queue", "工单队列"], ["#/supervision", "督办与超期"], ["#/figures", "数据"]],
-  department: [["#/queue", "本单位工单"], ["#/figures", "本周数据"]],
+  operator: [["#/queue", "工单队列"], ["#/supervision", "督办与超期"], ["#/knowledge", "知识库"], ["#/figures", "数据"]],
+  department: [["#/queue", "本单位工单"], ["#/knowledge", "知识库"], ["#/figures", "本周数据"]],
   leader: [["#/supervision", "督办清单"], ["#/following", "我的关注"], ["#/figures", "数据与排名"]],
-  admin: [["#/admin", "系统管理"], ["#/supervision", "督办清单"], ["#/figures", "数据"]],
+  admin: [["#/admin", "系统管理"], ["#/supervision", "督办清单"], ["#/knowledge", "知识库"], ["#/figures", "数据"]],
 };
 
 function useHash() {
@@ -1003,6 +1288,9 @@ function App() {
   else if (route === "/following") view = html`<${AppealList} title="我关注的诉求" id="following" path="me/following" />`;
   else if (route === "/figures") view = html`<${Figures} me=${me} />`;
   else if (route === "/admin") view = html`<${Admin} />`;
+  else if (route === "/knowledge" && me.role !== "leader") view = html`<${Articles} me=${me} />`;
+  else if (route === "/knowledge/new" && me.role !== "leader") view = html`<${ArticleNew} me=${me} />`;
+  else if (route.startsWith("/knowledge/")) view = html`<${ArticleView} id=${decodeURIComponent(route.slice(11))} me=${me} />`;
   else view = html`<main><p>页面不存在。<a href="#/">返回</a></p></main>`;
   return html`
     <header class="top">
