@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.config import settings
+from chalicelib.dal import batch
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.integrations.aws import client
 
@@ -108,13 +109,8 @@ def _applied(consumer: str, sequences: list[str]) -> set[str]:
     # for as long as they live (MARKER_DAYS).
     wanted = [_marker_key(consumer, s) for s in sequences]
     wanted += [_key(f"dedup#{consumer}", s) for s in sequences]
-    for start in range(0, len(wanted), 100):
-        keys = wanted[start : start + 100]
-        request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
-        while request:
-            page = client("dynamodb").batch_get_item(RequestItems=request)
-            found |= {item["sk"]["S"] for item in page.get("Responses", {}).get(table, [])}
-            request = page.get("UnprocessedKeys") or {}
+    for item in batch.get_items(table, wanted, consistent=True):
+        found.add(item["sk"]["S"])
     return found
 
 
@@ -187,6 +183,8 @@ def _apply_chunk(consumer: str, chunk: list[Counted], at: str) -> None:
                 raise ServiceUnavailable(f"the statistics store refused the update: {exc}") from exc
         except BotoCoreError as exc:
             raise ServiceUnavailable("the statistics store is unreachable") from exc
+    if not chunk:
+        return  # the last attempt found every record applied meanwhile
     raise ServiceUnavailable("the statistics kept changing; the records are tried again")
 
 
@@ -235,12 +233,8 @@ def _seen_categories(keys: list[dict[str, Any]]) -> dict[tuple[str, str], set[st
     consistently: the transaction that follows is conditioned on what is read here)."""
     table = settings().stats_table
     found: dict[tuple[str, str], set[str]] = {}
-    request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
-    while request:
-        page = client("dynamodb").batch_get_item(RequestItems=request)
-        for item in page.get("Responses", {}).get(table, []):
-            found[(item["pk"]["S"], item["sk"]["S"])] = set(item["categories"]["SS"])
-        request = page.get("UnprocessedKeys") or {}
+    for item in batch.get_items(table, keys, consistent=True):
+        found[(item["pk"]["S"], item["sk"]["S"])] = set(item["categories"]["SS"])
     return found
 
 
@@ -406,17 +400,10 @@ def _sum_shards(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, 
     shard_keys = [_key(pk, scope) for pk, (_period, scope) in owner.items() if scope]
     shard_keys += [_key(f"stats#{period}", scope) for period, scope in dict.fromkeys(keys)]
     found: dict[tuple[str, str], Counter[str]] = {key: Counter() for key in keys}
-    for start in range(0, len(shard_keys), 100):
-        request: dict[str, Any] = {table: {"Keys": shard_keys[start : start + 100]}}
-        for _attempt in range(5):
-            page = client("dynamodb").batch_get_item(RequestItems=request)
-            for item in page.get("Responses", {}).get(table, []):
-                row = {k: deserializer.deserialize(v) for k, v in item.items()}
-                period, scope = owner[str(row["pk"])]
-                found[(period, scope or str(row["sk"]))].update(_numbers(row))
-            request = page.get("UnprocessedKeys") or {}
-            if not request:
-                break
+    for item in batch.get_items(table, shard_keys):
+        row = {k: deserializer.deserialize(v) for k, v in item.items()}
+        period, scope = owner[str(row["pk"])]
+        found[(period, scope or str(row["sk"]))].update(_numbers(row))
     return {key: dict(found[key]) for key in keys}
 
 

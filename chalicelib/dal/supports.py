@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from chalicelib.config import settings
+from chalicelib.dal import batch
 from chalicelib.dal.stats import _add, _key
 from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.integrations.aws import client
@@ -74,22 +75,11 @@ def withdraw(appeal_id: str, citizen_id: str, at: str) -> bool:
 
 def counts(appeal_ids: list[str]) -> dict[str, int]:
     """Supporters per appeal, one BatchGetItem for a page (at most 100 ids)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     ids = list(dict.fromkeys(appeal_ids))[:100]
     if not ids:
         return {}
     table = settings().stats_table
-    request: dict[str, Any] = {table: {"Keys": [_key(_counter_pk(i), COUNT_SK) for i in ids]}}
     found: dict[str, int] = {}
-    try:
-        for _attempt in range(5):
-            page = client("dynamodb").batch_get_item(RequestItems=request)
-            for item in page.get("Responses", {}).get(table, []):
-                found[item["pk"]["S"].removeprefix("support#")] = int(item["count"]["N"])
-            request = page.get("UnprocessedKeys") or {}
-            if not request:
-                break
-    except (BotoCoreError, ClientError) as exc:
-        raise ServiceUnavailable("the statistics store is unreachable") from exc
+    for item in batch.get_items(table, [_key(_counter_pk(i), COUNT_SK) for i in ids]):
+        found[item["pk"]["S"].removeprefix("support#")] = int(item["count"]["N"])
     return {i: max(found.get(i, 0), 0) for i in ids}

@@ -185,6 +185,11 @@ def center_reply(principal: Principal, appeal_id: str, body: Any) -> Appeal:
             raise ValidationFailed.one("article_id", "is not an article of the knowledge base")
         if not article.in_force(clock.now().date()):
             raise ValidationFailed.one("article_id", "is not in force")
+        if not article.public and not params.get("content"):
+            # Staff-only guidance is never sent to a citizen word for word.
+            raise ValidationFailed.one(
+                "content", "is required: the article is for staff only; write the answer"
+            )
         content = params.get("content") or article.answer
         params.update(
             content=content,

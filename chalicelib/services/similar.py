@@ -50,7 +50,9 @@ def similar_appeals(principal: Principal, appeal_id: str) -> dict[str, Any]:
         items.append(
             {
                 **other.summary(principal),
-                "distance_m": round(hit.distance_m) if hit.nearby and hit.distance_m else None,
+                "distance_m": (
+                    round(hit.distance_m) if hit.nearby and hit.distance_m is not None else None
+                ),
                 "shared_words": list(hit.shared_words),
                 "reasons": hit.reasons(),
             }

@@ -38,12 +38,23 @@ def check_role(principal: Principal, action: Action) -> None:
         raise Forbidden(f"the {principal.role.value} role may not {action.value}")
 
 
-def load_for(principal: Principal, appeal_id: str, action: Action) -> Appeal:
+def load_for(
+    principal: Principal,
+    appeal_id: str,
+    action: Action,
+    *,
+    claim: idempotency.InlineKey | None = None,
+) -> Appeal:
     """The appeal, if the caller may act on it. A department acting on another
-    department's work order, or a citizen on another's appeal, learns nothing: 404."""
+    department's work order, or a citizen on another's appeal, learns nothing: 404.
+    With ``claim``, an appeal this caller already changed under that key is answered as it
+    is (``claim.replayed``), even when the change took it out of the caller's sight (a
+    department's return)."""
     appeal = appeal_store.get(appeal_id) if is_appeal_id(appeal_id) else None
     if appeal is None:
         raise NotFound(f"no appeal {appeal_id}")
+    if claim is not None and claim.replays(appeal.request_keys, clock.now().timestamp()):
+        return appeal  # the key's scope names this caller: it made that change
     if principal.role is Role.CITIZEN and not principal.owns(appeal.citizen_id):
         raise NotFound(f"no appeal {appeal_id}")
     if principal.role is Role.DEPARTMENT and appeal.department_id != principal.department_id:
@@ -69,10 +80,10 @@ def perform(
     if schema is not None:
         params = validate(schema, params)
     claim = idempotency.take_inline()
-    appeal = load_for(principal, appeal_id, action)
-    now = clock.now()
-    if claim is not None and claim.replays(appeal.request_keys, now.timestamp()):
+    appeal = load_for(principal, appeal_id, action, claim=claim)
+    if claim is not None and claim.replayed:
         return appeal  # done already under this Idempotency-Key: no second change
+    now = clock.now()
     workflow.check_state(appeal, action)
     if check is not None:
         check(appeal, params)

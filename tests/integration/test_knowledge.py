@@ -126,6 +126,26 @@ def test_an_edited_answer_is_kept_as_sent(people: People) -> None:
     assert data["content"] == edited and data["edited"] is True and data["article_version"] == 1
 
 
+def test_a_staff_only_article_is_not_sent_to_the_citizen_word_for_word(
+    people: People,
+) -> None:
+    assert (
+        put(people, "operator", f"/knowledge/articles/{DISABILITY}", {"public": False}).status_code
+        == 200
+    )
+    appeal = people.submit(**CONSULTATION)["id"]
+    refused = people.act("operator", appeal, "direct-reply", {"article_id": DISABILITY})
+    assert refused.status_code == 400
+    assert [e["field"] for e in body(refused)["errors"]] == ["content"]
+    assert body(people.get("operator", f"/appeals/{appeal}"))["state"] == "submitted"
+    written = "您好：请到户籍所在镇残联窗口办理，工作人员会告知所需材料。"
+    answered = people.act(
+        "operator", appeal, "direct-reply", {"article_id": DISABILITY, "content": written}
+    )
+    assert answered.status_code == 200, answered.body
+    assert body(answered)["timeline"][-1]["data"]["content"] == written
+
+
 def test_only_a_consultation_and_only_an_article_in_force(people: People) -> None:
     from chalicelib.dal import appeals as store
 

@@ -291,6 +291,23 @@ def test_an_action_s_key_is_kept_in_the_appeal_s_own_write(people: People) -> No
     assert [e["type"] for e in timeline] == ["submitted", "dispatched", "signed"]
 
 
+def test_a_retried_return_replays_though_the_work_order_left_the_department(
+    people: People,
+) -> None:
+    appeal = people.submit()
+    assert people.act("operator", appeal["id"], "dispatch").status_code == 200
+    path = f"/appeals/{appeal['id']}/return"
+    headers = _keyed(people, f"department:{DEPARTMENT}", "return-1")
+    payload = json.dumps({"reason": "不属于本单位职责"})
+    first = people.client.http.post(path, headers=headers, body=payload)
+    assert first.status_code == 200, first.body
+    again = people.client.http.post(path, headers=headers, body=payload)
+    assert again.status_code == 200, again.body
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = _keyed(people, f"department:{DEPARTMENT}", "return-2")  # a new request: gone
+    assert people.client.http.post(path, headers=other, body=payload).status_code == 404
+
+
 def test_a_concurrent_duplicate_of_a_keyed_action_loses_with_409(
     people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -304,7 +321,7 @@ def test_a_concurrent_duplicate_of_a_keyed_action_loses_with_409(
     headers = _keyed(people, "operator", "accept-1")
     assert people.client.http.post(path, headers=headers, body="{}").status_code == 200
     stale = transitions.load_for
-    monkeypatch.setattr(transitions, "load_for", lambda *_a: copy.deepcopy(before))
+    monkeypatch.setattr(transitions, "load_for", lambda *_a, **_k: copy.deepcopy(before))
     duplicate = people.client.http.post(path, headers=headers, body="{}")
     monkeypatch.setattr(transitions, "load_for", stale)
     assert duplicate.status_code == 409, duplicate.body

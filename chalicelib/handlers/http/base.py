@@ -325,10 +325,16 @@ def _inline_once(
     if not claim.used:  # the action wrote without taking the key: a defect, said loudly
         logger.error("an inline Idempotency-Key was not recorded", extra={"op": operation})
         metrics.add_metric(name="IdempotencyKeyNotRecorded", unit="Count", value=1)
+    try:
+        shown = views.show(appeal, principal)
+    except Exception:
+        # The effect is committed: never answer it with an error. The smallest true answer.
+        logger.exception("answer not built after the write", extra={"operation": operation})
+        shown = {"id": appeal.id, "version": appeal.version}
     extra = dict(headers or {})
     if claim.replayed:
         extra["Idempotent-Replayed"] = "true"
-    return json_response(views.show(appeal, principal), status, extra)
+    return json_response(shown, status, extra)
 
 
 def action_route(
