@@ -26,13 +26,11 @@ def rate_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
         )
     if not rework:
         return perform(principal, appeal_id, Action.RATE, params)
-    return perform(principal, appeal_id, _rework_action(principal, appeal_id), params)
+    return perform(principal, appeal_id, Action.REWORK, params, choose=_rework_action)
 
 
-def _rework_action(principal: Principal, appeal_id: str) -> Action:
+def _rework_action(appeal: Appeal) -> Action:
     """Rework of the center's own reply (直办) goes back to the center; of a department's,
     back to the department."""
-    from chalicelib.services.transitions import load_for
-
-    reply = load_for(principal, appeal_id, Action.REWORK).reply or {}
+    reply = appeal.reply or {}
     return Action.REOPEN if reply.get("by") == CENTER else Action.REWORK

@@ -3,6 +3,7 @@ caller may see it (404), the transition table (409), then one conditional write.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.config import settings
@@ -73,9 +74,11 @@ def perform(
     schema: dict[str, Any] | None = None,
     check: Any = None,
     save: Any = None,
+    choose: Callable[[Appeal], Action] | None = None,
 ) -> Appeal:
     """Run ``action``; ``check(appeal, params)`` may refuse it on facts outside the table
-    (an unknown department, a merge target). Returns the appeal as written."""
+    (an unknown department, a merge target); ``choose(appeal)``, when given, picks the
+    action from the appeal as read. Returns the appeal as written."""
     check_role(principal, action)
     if schema is not None:
         params = validate(schema, params)
@@ -83,6 +86,9 @@ def perform(
     appeal = load_for(principal, appeal_id, action, claim=claim)
     if claim is not None and claim.replayed:
         return appeal  # done already under this Idempotency-Key: no second change
+    if choose is not None:  # the action depends on the appeal as read (one read, not two)
+        action = choose(appeal)
+        check_role(principal, action)
     now = clock.now()
     workflow.check_state(appeal, action)
     if check is not None:
