@@ -392,3 +392,27 @@ def action_routes(bp: Blueprint, tag: str, *rows: tuple[str, Any, Any, Any, str]
             summary=summary,
             tag=tag,
         )
+
+
+@functools.cache
+def static_text(package: str, name: str) -> str:
+    """A file shipped with the app (``chalicelib/static/...``), read once per instance."""
+    from importlib import resources
+
+    return resources.files(package).joinpath(name).read_text("utf-8")
+
+
+def static_page(body: str, content_type: str, policy: str) -> Response:
+    """A static page or asset: its own Content-Security-Policy, cached five minutes by
+    browsers and shared caches (public, never personal)."""
+    return Response(
+        body=body,
+        status_code=200,
+        headers={
+            "Content-Type": content_type,
+            "Content-Security-Policy": policy,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "public, max-age=300",
+        },
+    )

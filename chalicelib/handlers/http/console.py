@@ -4,14 +4,11 @@ Everything the console does goes through the public API."""
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
-
 from chalice.app import Blueprint, Response
 
 from chalicelib.config import settings
 from chalicelib.errors import NotFound
-from chalicelib.handlers.http.base import api, json_response
+from chalicelib.handlers.http.base import api, json_response, static_page, static_text
 
 bp = Blueprint(__name__)
 
@@ -64,23 +61,8 @@ def policy() -> str:
     )
 
 
-@cache
-def _read(package: str, name: str) -> str:
-    return resources.files(package).joinpath(name).read_text("utf-8")
-
-
 def _page(body: str, content_type: str) -> Response:
-    return Response(
-        body=body,
-        status_code=200,
-        headers={
-            "Content-Type": content_type,
-            "Content-Security-Policy": policy(),
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-            "Cache-Control": "public, max-age=300",
-        },
-    )
+    return static_page(body, content_type, policy())
 
 
 @api(
@@ -98,7 +80,7 @@ def console(_principal: None) -> Response:
     path = str((bp.current_request.context or {}).get("path") or "")
     if not path.endswith("/"):
         return Response(body="", status_code=301, headers={"Location": "console/"})
-    return _page(_read("chalicelib.static.console", "index.html"), "text/html; charset=utf-8")
+    return _page(static_text("chalicelib.static.console", "index.html"), "text/html; charset=utf-8")
 
 
 @api(
@@ -125,7 +107,7 @@ def console_asset(_principal: None, asset: str) -> Response:
         )
     if asset not in ASSETS:
         raise NotFound(f"no asset {asset}")
-    return _page(_read("chalicelib.static.console", asset), ASSETS[asset])
+    return _page(static_text("chalicelib.static.console", asset), ASSETS[asset])
 
 
 @api(
@@ -141,4 +123,4 @@ def console_asset(_principal: None, asset: str) -> Response:
 def console_vendor(_principal: None, asset: str) -> Response:
     if asset not in VENDOR:
         raise NotFound(f"no asset {asset}")
-    return _page(_read("chalicelib.static.console.vendor", asset), VENDOR[asset])
+    return _page(static_text("chalicelib.static.console.vendor", asset), VENDOR[asset])

@@ -4,15 +4,20 @@ nothing from elsewhere)."""
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
-
 from chalice.app import Blueprint, Response
 
 from chalicelib.domain import schemas
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.errors import NotFound
-from chalicelib.handlers.http.base import CURSOR_PARAM, LIMIT_PARAM, api, json_response, page_params
+from chalicelib.handlers.http.base import (
+    CURSOR_PARAM,
+    LIMIT_PARAM,
+    api,
+    json_response,
+    page_params,
+    static_page,
+    static_text,
+)
 from chalicelib.services import public_feed, rankings
 
 bp = Blueprint(__name__)
@@ -52,23 +57,12 @@ SUPPORT = {
 }
 
 
-@cache
 def _asset(name: str) -> str:
-    return resources.files("chalicelib.static.dashboard").joinpath(name).read_text("utf-8")
+    return static_text("chalicelib.static.dashboard", name)
 
 
 def _page(body: str, content_type: str) -> Response:
-    return Response(
-        body=body,
-        status_code=200,
-        headers={
-            "Content-Type": content_type,
-            "Content-Security-Policy": CSP,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-            "Cache-Control": "public, max-age=300",
-        },
-    )
+    return static_page(body, content_type, CSP)
 
 
 @api(
