@@ -119,6 +119,17 @@ def get_category(code: str) -> Category | None:
     return _cached(f"category:{code}", load)
 
 
+def category_errors(code: str | None) -> list[dict[str, str]]:
+    """The problem with a category a request names (none when it names none): it must
+    exist and be active."""
+    if code is None:
+        return []
+    category = get_category(code)
+    if category is None or not category.active:
+        return [{"field": "category", "message": "is not a known category"}]
+    return []
+
+
 def get_department(department_id: str) -> Department | None:
     def load() -> Department | None:
         item = _get(DepartmentModel, department_id)

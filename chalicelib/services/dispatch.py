@@ -17,13 +17,7 @@ from chalicelib.services.transitions import perform
 
 
 def _check_category(params: dict[str, Any]) -> list[dict[str, str]]:
-    code = params.get("category")
-    if code is None:
-        return []
-    category = reference.get_category(code)
-    if category is None or not category.active:
-        return [{"field": "category", "message": "is not a known category"}]
-    return []
+    return reference.category_errors(params.get("category"))
 
 
 def _check_departments(params: dict[str, Any]) -> list[dict[str, str]]:

@@ -86,12 +86,7 @@ def validated_request(principal: Principal, body: Any, schema: dict[str, Any]) -
 
 
 def _check_references(principal: Principal, request: dict[str, Any]) -> None:
-    errors: list[dict[str, str]] = []
-    code = request.get("category")
-    if code is not None:
-        category = reference.get_category(code)
-        if category is None or not category.active:
-            errors.append({"field": "category", "message": "is not a known category"})
+    errors = reference.category_errors(request.get("category"))
     prefix = upload_prefix(principal)
     for index, key in enumerate(request.get("media", [])):
         if not key.startswith(prefix) or ".." in key:

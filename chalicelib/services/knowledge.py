@@ -27,12 +27,7 @@ CATEGORY_CODE = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
 
 def _check_references(fields: dict[str, Any]) -> None:
-    errors: list[dict[str, str]] = []
-    code = fields.get("category")
-    if code is not None:
-        category = reference.get_category(code)
-        if category is None or not category.active:
-            errors.append({"field": "category", "message": "is not a known category"})
+    errors = reference.category_errors(fields.get("category"))
     owner = fields.get("owner_department_id")
     if owner is not None and owner != kb.CENTER_OWNER:
         department = reference.get_department(owner)
