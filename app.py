@@ -6,33 +6,28 @@ from typing import Any
 
 from chalice.app import Chalice
 
-from chalicelib.handlers.http import (
-    admin,
-    citizen,
-    console,
-    department,
-    feed,
-    hotline,
-    knowledge,
-    leader,
-    meta,
-    operator,
-    public,
-    rating_links,
-    reports,
-    webhooks,
-    wechat,
-)
-from chalicelib.handlers.http import mailbox as mailbox_api
-from chalicelib.handlers.http import open311 as open311_api
-from chalicelib.handlers.http.base import as_problem, secure_headers
-from chalicelib.handlers.queues import mailbox as mailbox_queue
-from chalicelib.handlers.queues import notifications as notification_queue
-from chalicelib.handlers.schedules import closing, rankings, sla
-from chalicelib.handlers.schedules import reports as report_schedules
-from chalicelib.handlers.streams import appeals as appeal_stream
-from chalicelib.handlers.streams import supports as support_stream
-from chalicelib.observability import flush_metrics
+from chalicelib.administration.http import admin
+from chalicelib.channels.hotline.http import hotline, rating_links
+from chalicelib.channels.mailbox.events import mailbox as mailbox_queue
+from chalicelib.channels.mailbox.http import mailbox as mailbox_api
+from chalicelib.channels.open311.http import open311 as open311_api
+from chalicelib.channels.wechat.http import wechat
+from chalicelib.console.http import console
+from chalicelib.core.events import appeal_stream
+from chalicelib.core.http import meta
+from chalicelib.core.http.base import as_problem, secure_headers
+from chalicelib.core.observability import flush_metrics
+from chalicelib.figures.events import rankings
+from chalicelib.figures.events import reports as report_schedules
+from chalicelib.figures.events import supports as support_stream
+from chalicelib.figures.http import feed, public, reports
+from chalicelib.intake.http import citizen
+from chalicelib.knowledge.http import knowledge
+from chalicelib.notifications.events import delivery as notification_queue
+from chalicelib.notifications.http import webhooks
+from chalicelib.work_orders.events import closing, sla
+from chalicelib.work_orders.http import department, operator
+from chalicelib.work_orders.http import leaders as leader
 
 app = Chalice(app_name="minsheng")
 

@@ -355,7 +355,7 @@ class ItemsRead:
 def provision() -> None:
     import boto3
 
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
     from chalicelib.local import demo, moto_patches
     from chalicelib.local import provision as resources
 

@@ -21,8 +21,8 @@ def start_stack() -> Any:
     import boto3
     from botocore.config import Config
 
-    from chalicelib.config import settings
-    from chalicelib.integrations.aws import reset_clients
+    from chalicelib.core.config import settings
+    from chalicelib.core.integrations.aws import reset_clients
     from chalicelib.local import demo, moto_patches, provision
 
     moto_patches.apply_all()

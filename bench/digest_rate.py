@@ -56,9 +56,9 @@ def provision(endpoint: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    from chalicelib.config import settings
-    from chalicelib.domain import clock
-    from chalicelib.integrations.aws import reset_clients
+    from chalicelib.core.config import settings
+    from chalicelib.core.domain import clock
+    from chalicelib.core.integrations.aws import reset_clients
     from chalicelib.local import demo
     from chalicelib.local import provision as resources
 
@@ -93,9 +93,9 @@ def main() -> None:
     wall = time.perf_counter()
     try:
         app = provision(endpoint)
-        from chalicelib.domain import clock
+        from chalicelib.core.domain import clock
+        from chalicelib.figures.services import rankings
         from chalicelib.local.simulate import simulate
-        from chalicelib.services import rankings
 
         began = time.process_time()
         summary = simulate(clock.now(), args.days, args.per_day)

@@ -59,7 +59,7 @@ def per_entity(key: str) -> bool:
 
 
 def _sharded() -> list[tuple[re.Pattern[str], int]]:
-    from chalicelib.dal.stats import COUNTER_SHARDS, MARK_SHARDS
+    from chalicelib.figures.store.statistics import COUNTER_SHARDS, MARK_SHARDS
 
     return [
         (re.compile(r"^(stats#.+#)\d+(\|.*)?$"), COUNTER_SHARDS),
@@ -200,8 +200,8 @@ def run(days: int, per_day: int, seed: int) -> tuple[WriteMeter, dict[str, Any]]
     meter = WriteMeter()
     from moto import mock_aws
 
-    from chalicelib.domain import clock
-    from chalicelib.domain.clock import TZ
+    from chalicelib.core.domain import clock
+    from chalicelib.core.domain.clock import TZ
     from chalicelib.local.simulate import Simulation
 
     records_per_appeal = 8  # about, for the drain's cadence: a full batch of 100 waits
@@ -239,7 +239,7 @@ def run(days: int, per_day: int, seed: int) -> tuple[WriteMeter, dict[str, Any]]
         clock.set_clock(lambda: end)
         try:
             drain()
-            from chalicelib.services import rankings
+            from chalicelib.figures.services import rankings
 
             meter.source = "rankings_refresh"
             rankings.refresh(end)

@@ -60,9 +60,9 @@ def main() -> int:
 
     with mock_aws():
         provision()
-        from chalicelib.domain import clock
-        from chalicelib.services import knowledge_search
-        from chalicelib.services.knowledge import demo_articles, import_articles
+        from chalicelib.core.domain import clock
+        from chalicelib.knowledge.services import knowledge_search
+        from chalicelib.knowledge.services.knowledge import demo_articles, import_articles
 
         articles = demo_articles()
         import_articles(articles, clock.iso(clock.now()))

@@ -100,8 +100,8 @@ def main() -> None:
         }
 
         from app import app
-        from chalicelib.config import settings
-        from chalicelib.dal.reference import clear_cache
+        from chalicelib.core.config import settings
+        from chalicelib.core.store.reference import clear_cache
         from chalicelib.local.pump import lambda_record
 
         keys = iter(range(1_000_000))

@@ -49,20 +49,16 @@ def main() -> None:
     calls = Calls()
     with mock_aws():
         provision()
-        from chalicelib.config import settings
-        from chalicelib.dal import follows
-        from chalicelib.domain.principal import Principal, Role
+        from chalicelib.core.config import settings
+        from chalicelib.core.domain.principal import Principal, Role
+        from chalicelib.core.services.activity import AppealChange
+        from chalicelib.intake.services import intake
         from chalicelib.local import provision as resources
-        from chalicelib.services import (
-            delivery,
-            department_actions,
-            dispatch,
-            intake,
-            leadership,
-            notifications,
-            webhooks,
-        )
-        from chalicelib.services.activity import AppealChange
+        from chalicelib.notifications.services import delivery, webhooks
+        from chalicelib.notifications.services import fan_out as notifications
+        from chalicelib.work_orders.services import department_actions, dispatch
+        from chalicelib.work_orders.services import leaders as leadership
+        from chalicelib.work_orders.store import follows
         from tests.support.department_system import Receiver
 
         resources.create_queues(boto3.client("sqs"))
@@ -83,7 +79,7 @@ def main() -> None:
         images = []
 
         def snapshot() -> None:
-            from chalicelib.dal.models import AppealModel
+            from chalicelib.core.store.models import AppealModel
 
             item = AppealModel.get(appeal.id, consistent_read=True)
             images.append(json.loads(json.dumps(item.to_simple_dict(), default=str)))

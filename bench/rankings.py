@@ -14,11 +14,11 @@ from _harness import ItemsRead, emit, parser, provision, row
 
 
 def fill(volume: int, seed: int = 1) -> None:
-    from chalicelib.dal import stats as stats_store
+    from chalicelib.core.domain import clock
+    from chalicelib.core.domain.clock import TZ
     from chalicelib.data import district
-    from chalicelib.domain import clock
-    from chalicelib.domain.clock import TZ
-    from chalicelib.domain.stats import increments
+    from chalicelib.figures.domain.statistics import increments
+    from chalicelib.figures.store import statistics as stats_store
 
     rng = random.Random(seed)
     units = [u["id"] for u in [*district()["departments"], *district()["towns_and_streets"]]]
@@ -61,14 +61,14 @@ def main() -> None:
     meter = ItemsRead()
     from moto import mock_aws
 
-    from chalicelib.domain.clock import TZ
+    from chalicelib.core.domain.clock import TZ
 
     print(f"{'appeals':>9}{'items read':>12}  calls")
     for volume in args.volumes:
         with mock_aws():
             provision()
             fill(volume)
-            from chalicelib.services import rankings
+            from chalicelib.figures.services import rankings
 
             meter.start()
             result = rankings.refresh(datetime(2026, 11, 26, 12, tzinfo=TZ))
@@ -78,7 +78,7 @@ def main() -> None:
     from chalicelib.data import district
 
     units = len(district()["departments"]) + len(district()["towns_and_streets"])
-    from chalicelib.dal.stats import COUNTER_SHARDS
+    from chalicelib.figures.store.statistics import COUNTER_SHARDS
 
     bound = units + 6 * (units + 1) * COUNTER_SHARDS
     print(

@@ -40,7 +40,7 @@ def closed_item(i: int) -> dict[str, Any]:
 def fill_closed(count: int) -> None:
     import boto3
 
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
 
     client = boto3.client("dynamodb")
     table = settings().appeals_table
@@ -53,9 +53,9 @@ def fill_closed(count: int) -> None:
 
 def open_set(total: int, due: int) -> None:
     """``total`` dispatched work orders; the first ``due`` are past their sign deadline."""
-    from chalicelib.dal import appeals as store
-    from chalicelib.domain import clock
-    from chalicelib.domain.appeal import Appeal, Channel, Event, Kind, State
+    from chalicelib.core.domain import clock
+    from chalicelib.core.domain.appeal import Appeal, Channel, Event, Kind, State
+    from chalicelib.core.store import appeals as store
 
     now = clock.parse_iso(NOW)
     for i in range(total):
@@ -95,7 +95,7 @@ def main() -> None:
     meter = ItemsRead()
     from moto import mock_aws
 
-    from chalicelib.domain import clock
+    from chalicelib.core.domain import clock
 
     print(f"{'closed appeals':>15}{'open':>7}{'due':>6}{'items read':>12}{'ratio':>8}  calls")
     for size in args.sizes:
@@ -103,7 +103,7 @@ def main() -> None:
             provision()
             fill_closed(size)
             open_set(args.open, args.due)
-            from chalicelib.services import sla
+            from chalicelib.work_orders.services import sla
 
             moment = clock.parse_iso(NOW)
             clock.set_clock(lambda m=moment: m)

@@ -46,7 +46,7 @@ class Writes:
 
 
 def change(sequence: str, citizen: str, category: str) -> Any:
-    from chalicelib.services.activity import AppealChange
+    from chalicelib.core.services.activity import AppealChange
 
     at = "2026-11-26T09:00:00.000+08:00"
     submitted = {"type": "submitted", "at": at, "data": {}}
@@ -69,7 +69,7 @@ def change(sequence: str, citizen: str, category: str) -> Any:
 def table_items() -> Counter[str]:
     import boto3
 
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
 
     kinds: Counter[str] = Counter()
     pages = boto3.client("dynamodb").get_paginator("scan")
@@ -88,7 +88,7 @@ def main() -> None:
 
     with mock_aws():
         provision()
-        from chalicelib.services import statistics
+        from chalicelib.figures.services import statistics
 
         print(f"words counted: {len(statistics.topic_words(TEXT))} (at most 15)")
         print(f"{'record':<38}{'counted':>8}  {'requests':<36}{'items':>6}{'WCU':>6}")

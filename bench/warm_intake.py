@@ -53,7 +53,7 @@ def main() -> None:
         )["AuthenticationResult"]["IdToken"]
 
         from app import app
-        from chalicelib.config import settings
+        from chalicelib.core.config import settings
 
         ddb = boto3.client("dynamodb")
         table = settings().appeals_table

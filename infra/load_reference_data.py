@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import boto3
 
-    from chalicelib.config import deployed_fields, env_name
+    from chalicelib.core.config import deployed_fields, env_name
     from infra.template import output_name
 
     stack = boto3.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
@@ -39,13 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     for field in deployed_fields():
         os.environ[env_name(field)] = outputs[output_name(field)]
 
-    from chalicelib.domain import clock
+    from chalicelib.core.domain import clock
     from chalicelib.local.demo import load_reference_data
 
     departments, categories = load_reference_data(clock.iso(clock.now()), data)
     print(f"{departments} departments and {categories} categories loaded into {args.stack}")
     if args.knowledge:
-        from chalicelib.services.knowledge import import_articles
+        from chalicelib.knowledge.services.knowledge import import_articles
 
         rows = json.loads(args.knowledge.read_text("utf-8"))
         added = import_articles(rows, clock.iso(clock.now()), by="load_reference_data")

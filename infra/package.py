@@ -146,7 +146,7 @@ def stage_project(staging: Path, dependencies: bool) -> None:
 
 
 def packaging_environment(stage: str) -> dict[str, str]:
-    from chalicelib.config import deployed_fields, env_name
+    from chalicelib.core.config import deployed_fields, env_name
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "AWS_ENDPOINT"))}
     env.update({env_name(f): f"{PACKAGING_PLACEHOLDER}-{f}" for f in deployed_fields()})

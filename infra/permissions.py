@@ -4,7 +4,7 @@ makes, per function, and requires this list to equal what was recorded. ``infra.
 turns it into one IAM role per group of functions with the same needs.
 
 Resources are named by the Settings field that names them at run time (so a new table
-is found through ``chalicelib/config.py``):
+is found through ``chalicelib/core/config.py``):
   ``table:<field>``               the table itself
   ``index:<field>/<index name>``  a query on one of its indexes
   ``objects:<field>/<prefix>``    objects under a key prefix of a bucket

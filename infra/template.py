@@ -20,9 +20,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from chalicelib.config import REPORT_SENDER as REPORT_SENDER_VARIABLE
-from chalicelib.config import Settings, env_name, resource_fields, settings
-from chalicelib.event_sources import (
+from chalicelib.core.config import REPORT_SENDER as REPORT_SENDER_VARIABLE
+from chalicelib.core.config import Settings, env_name, resource_fields, settings
+from chalicelib.core.event_sources import (
     DELIVERY_FUNCTION_TIMEOUT_SECONDS,
     QUEUE_CONSUMERS,
     QUEUES,
@@ -75,7 +75,7 @@ def table_setting(model: Any, cfg: Settings | None = None) -> str:
 
 def resource_ids() -> dict[str, str]:
     """Settings field -> logical id of the resource whose ``Ref`` is that name."""
-    from chalicelib.dal.models import ALL_MODELS
+    from chalicelib.core.store.models import ALL_MODELS
 
     ids = {table_setting(model): table_logical_id(model) for model in ALL_MODELS}
     ids.update({q.url_setting: queue_logical_id(q.name) for q in QUEUES.values() if q.url_setting})
@@ -102,8 +102,8 @@ def output_name(field: str) -> str:
 
 
 def table_resources() -> dict[str, Any]:
-    from chalicelib.dal.models import ALL_MODELS
-    from chalicelib.dal.tables import cloudformation_resource
+    from chalicelib.core.store.models import ALL_MODELS
+    from chalicelib.core.store.tables import cloudformation_resource
 
     return {table_logical_id(m): cloudformation_resource(m) for m in ALL_MODELS}
 
@@ -159,8 +159,8 @@ def wechat_resources() -> dict[str, Any]:
 def media_lifecycle_rules() -> list[dict[str, Any]]:
     """Uploads never attached to an appeal expire; attached photos are copied under
     ``ATTACHED_ROOT`` (services/uploads.py), which no rule touches."""
+    from chalicelib.intake.services.uploads import UPLOADS_ROOT
     from chalicelib.local.provision import UNATTACHED_UPLOAD_DAYS
-    from chalicelib.services.uploads import UPLOADS_ROOT
 
     return [
         {
@@ -208,7 +208,7 @@ def bucket_resources() -> dict[str, Any]:
 def inbox_bucket_resource() -> dict[str, Any]:
     """Where SES stores letters to the mayor's mailbox: private, encrypted, kept
     ``INBOX_KEEP_DAYS`` (the raw letter is the record of what the citizen wrote)."""
-    from chalicelib.integrations.inbox import INBOX_PREFIX
+    from chalicelib.channels.mailbox.integrations.mailbox import INBOX_PREFIX
     from chalicelib.local.provision import INBOX_KEEP_DAYS
 
     return {
@@ -519,7 +519,7 @@ def _handler_names(app: Any) -> dict[str, str]:
 def _secure_routes(swagger: dict[str, Any]) -> None:
     """API Gateway checks the Cognito token on signed-in routes before the function runs
     (the app verifies it again); public routes stay open."""
-    from chalicelib.handlers.http.base import ROUTES
+    from chalicelib.core.http.base import ROUTES
 
     signed_in = {(r.path, r.method.lower()) for r in ROUTES if r.roles is not None}
     swagger.setdefault("securityDefinitions", {})[AUTHORIZER] = {
@@ -841,8 +841,8 @@ def add_mailbox(template: dict[str, Any], functions: list[str], stage: str) -> N
     parameter into the inbox bucket (a receipt rule set: CloudFormation cannot make it the
     active one; see README), the bucket announces each letter on the ``mailbox`` queue, the
     ``receive_mail`` function reads it; acknowledgements are sent from the same address."""
-    from chalicelib.config import MAILBOX_ADDRESS as MAILBOX_VARIABLE
-    from chalicelib.integrations.inbox import INBOX_PREFIX
+    from chalicelib.channels.mailbox.integrations.mailbox import INBOX_PREFIX
+    from chalicelib.core.config import MAILBOX_ADDRESS as MAILBOX_VARIABLE
 
     template["Parameters"][MAILBOX_ADDRESS] = {
         "Type": "String",

@@ -36,7 +36,7 @@ def new_password() -> str:
 def load_reference_data(at: str, data: dict[str, Any] | None = None) -> tuple[int, int]:
     """Departments (towns and streets included: they handle local affairs) and categories,
     from ``data`` (a district file's contents; the demo district by default)."""
-    from chalicelib.dal import reference
+    from chalicelib.core.store import reference
 
     data = data or district()
     departments = 0
@@ -64,7 +64,7 @@ def load_reference_data(at: str, data: dict[str, Any] | None = None) -> tuple[in
 
 def load_knowledge_articles(at: str) -> int:
     """The knowledge base's demo articles (at least 40, in the district's categories)."""
-    from chalicelib.services.knowledge import demo_articles, import_articles
+    from chalicelib.knowledge.services.knowledge import demo_articles, import_articles
 
     return import_articles(demo_articles(), at)
 
@@ -102,8 +102,8 @@ def create_demo_users(cognito: Any, pool_id: str) -> list[dict[str, Any]]:
 def issue_webhook_secrets() -> dict[str, str]:
     """A signing secret for every demo department (new at each start, like the passwords),
     so an integrator can call the inbound webhook at once; no URL is registered."""
-    from chalicelib.dal import reference
-    from chalicelib.services.webhooks import issue_secret
+    from chalicelib.core.store import reference
+    from chalicelib.notifications.services.webhooks import issue_secret
 
     return {
         department.id: issue_secret(department.id, overlap=False)[1]
@@ -117,7 +117,7 @@ DEMO_WECHAT_APP_ID = "wx0000000000demo"
 def wechat_account(secretsmanager: Any) -> dict[str, str]:
     """The demo official account: a token new at each start (letters and digits, as
     WeChat's server configuration takes), so a tester can sign requests to ``/wechat``."""
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
     from chalicelib.local.provision import create_wechat_secret
 
     token = new_password() + new_password()
@@ -140,8 +140,8 @@ def report_recipients() -> dict[str, Any]:
 
 
 def load_report_recipients(at: str) -> None:
-    from chalicelib.dal import reference
-    from chalicelib.services.reports.recipients import SETTING
+    from chalicelib.core.store import reference
+    from chalicelib.figures.services.report_recipients import SETTING
 
     _data, version = reference.setting_with_version(SETTING)
     reference.put_setting(SETTING, {**report_recipients(), "updated_at": at}, at, version)

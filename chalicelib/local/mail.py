@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     import boto3
     from botocore.config import Config
 
-    from chalicelib.integrations.inbox import INBOX_PREFIX
+    from chalicelib.channels.mailbox.integrations.mailbox import INBOX_PREFIX
 
     s3 = boto3.client(
         "s3",

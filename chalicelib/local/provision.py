@@ -115,8 +115,8 @@ def create_user(
 
 def create_tables(dynamodb: Any) -> dict[str, str]:
     """Create every table; returns table name -> stream ARN (for tables with a stream)."""
-    from chalicelib.dal.models import ALL_MODELS
-    from chalicelib.dal.tables import create_table_request, ttl_attribute
+    from chalicelib.core.store.models import ALL_MODELS
+    from chalicelib.core.store.tables import create_table_request, ttl_attribute
 
     streams: dict[str, str] = {}
     for model in ALL_MODELS:
@@ -134,7 +134,7 @@ def create_tables(dynamodb: Any) -> dict[str, str]:
 
 
 def create_media_bucket(s3: Any, bucket: str, region: str) -> None:
-    from chalicelib.services.uploads import UPLOADS_ROOT
+    from chalicelib.intake.services.uploads import UPLOADS_ROOT
 
     if region == "us-east-1":
         s3.create_bucket(Bucket=bucket)
@@ -160,8 +160,8 @@ def create_media_bucket(s3: Any, bucket: str, region: str) -> None:
 
 
 def queue_name(queue: str) -> str:
-    """The local stack's name for a queue ``chalicelib/event_sources.py`` declares."""
-    from chalicelib.config import settings
+    """The local stack's name for a queue ``chalicelib/core/event_sources.py`` declares."""
+    from chalicelib.core.config import settings
 
     return f"minsheng-{settings().stage}-{queue}"
 
@@ -187,8 +187,8 @@ def create_queues(sqs: Any) -> dict[str, str]:
     (``MINSHENG_<QUEUE>``)."""
     import os
 
-    from chalicelib.config import env_name, settings
-    from chalicelib.event_sources import QUEUES
+    from chalicelib.core.config import env_name, settings
+    from chalicelib.core.event_sources import QUEUES
 
     urls: dict[str, str] = {}
     ordered = sorted(QUEUES.values(), key=lambda q: q.dead_letter is not None)
@@ -228,7 +228,7 @@ def create_wechat_secret(secretsmanager: Any, name: str, token: str, app_id: str
 def create_inbox_bucket(s3: Any, sqs: Any, bucket: str, region: str) -> None:
     """The bucket SES stores letters in, announcing each new one on the ``mailbox`` queue
     (S3 first sends an ``s3:TestEvent`` there, which the consumer skips)."""
-    from chalicelib.integrations.inbox import INBOX_PREFIX
+    from chalicelib.channels.mailbox.integrations.mailbox import INBOX_PREFIX
 
     if region == "us-east-1":
         s3.create_bucket(Bucket=bucket)

@@ -17,12 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.event_sources import QUEUE_CONSUMERS, STREAM_CONSUMERS, Delivery
+from chalicelib.core.event_sources import QUEUE_CONSUMERS, STREAM_CONSUMERS, Delivery
 from chalicelib.local.lambda_context import LocalContext
 from chalicelib.local.provision import queue_name
 
 # How long the pump waits between retries of a failed batch (AWS picks its own pace; the
-# number of retries, bisecting and the on-failure queue come from chalicelib/event_sources.py).
+# number of retries, bisecting and the on-failure queue come from chalicelib/core/event_sources.py).
 FIRST_PAUSE_SECONDS = 0.5
 MAX_PAUSE_SECONDS = 30.0
 
@@ -41,7 +41,7 @@ def subscriptions(app: Any) -> list[StreamSubscription]:
     (the same ones ``infra/`` writes into the deployed event source mappings)."""
     from chalice.app import DynamoDBEventConfig
 
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
 
     found = []
     for source in app.event_sources:

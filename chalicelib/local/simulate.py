@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.core.domain import clock
+from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.errors import DomainError
 from chalicelib.data import district
-from chalicelib.domain import clock
-from chalicelib.domain.principal import Principal, Role
-from chalicelib.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class Simulation:
         return result
 
     def run(self) -> Summary:
-        from chalicelib.services import closing, sla
+        from chalicelib.work_orders.services import closing, sla
 
         for day in range((self.end - self.start).days):
             base = self.start + timedelta(days=day)
@@ -179,7 +179,7 @@ class Simulation:
         """Note the time of every sweep action (a warning or an overdue mark) the appeals
         are written with, so that a sweep with nothing due can be skipped; returns what
         undoes it."""
-        from chalicelib.dal import appeals as appeal_store
+        from chalicelib.core.store import appeals as appeal_store
 
         name = "next_open_deadline"  # what the appeals store derives ``next_due`` with
         original: Callable[[Any], tuple[str, str] | None] = getattr(appeal_store, name)
@@ -212,7 +212,8 @@ class Simulation:
     # --- the story of one appeal ------------------------------------------------------------
 
     def submit(self) -> None:
-        from chalicelib.services import dispatch, intake
+        from chalicelib.intake.services import intake
+        from chalicelib.work_orders.services import dispatch
 
         category = self.rng.choice(self.categories)
         kind = _weighted(self.rng, KINDS)
@@ -249,7 +250,7 @@ class Simulation:
         return [u["name"] for u in district()["towns_and_streets"]]
 
     def triage(self, appeal_id: str, category: dict[str, Any], citizen: Principal) -> None:
-        from chalicelib.services import dispatch
+        from chalicelib.work_orders.services import dispatch
 
         roll = self.rng.random()
         if roll < 0.03:
@@ -275,7 +276,7 @@ class Simulation:
         self.dispatch(appeal_id, target, citizen)
 
     def dispatch(self, appeal_id: str, department_id: str, citizen: Principal) -> None:
-        from chalicelib.services import dispatch
+        from chalicelib.work_orders.services import dispatch
 
         if (
             self.act(
@@ -297,7 +298,7 @@ class Simulation:
         )
 
     def sign(self, appeal_id: str, department_id: str, citizen: Principal) -> None:
-        from chalicelib.services import department_actions as actions
+        from chalicelib.work_orders.services import department_actions as actions
 
         staff, habit = self.staff(department_id), self.habit[department_id]
         if self.rng.random() < habit.return_rate:
@@ -324,8 +325,8 @@ class Simulation:
         )
 
     def contact(self, appeal_id: str, department_id: str, citizen: Principal) -> None:
-        from chalicelib.services import department_actions as actions
-        from chalicelib.services import dispatch
+        from chalicelib.work_orders.services import department_actions as actions
+        from chalicelib.work_orders.services import dispatch
 
         staff, habit = self.staff(department_id), self.habit[department_id]
         # The appeal as written (its reply deadline): no second read.
@@ -361,7 +362,7 @@ class Simulation:
         self.later(delay, lambda: self.reply(appeal_id, department_id, citizen))
 
     def reply(self, appeal_id: str, department_id: str, citizen: Principal) -> None:
-        from chalicelib.services import department_actions as actions
+        from chalicelib.work_orders.services import department_actions as actions
 
         staff = self.staff(department_id)
         done = self.act(
@@ -383,7 +384,7 @@ class Simulation:
         )
 
     def rate(self, appeal_id: str, department_id: str, citizen: Principal) -> None:
-        from chalicelib.services import rating
+        from chalicelib.work_orders.services import rating
 
         score = self.rng.choice(self.habit[department_id].scores)
         rework = score <= 2 and self.rng.random() < 0.5

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["MINSHENG_USER_POOL_CLIENT_ID"] = identity.user_pool_client_id
     os.environ["MINSHENG_OUTBOX_DIR"] = str(outbox)  # every sent email, as files too
 
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
 
     settings.cache_clear()
     provision.create_tables(aws("dynamodb"))
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     provision.create_inbox_bucket(aws("s3"), aws("sqs"), settings().inbox_bucket, REGION)
     provision.create_email_identity(aws("sesv2"), settings().mailbox_address)
 
-    from chalicelib.domain import clock
+    from chalicelib.core.domain import clock
 
     departments, categories = demo.load_reference_data(clock.iso(clock.now()))
     users = demo.create_demo_users(aws("cognito-idp"), identity.user_pool_id)

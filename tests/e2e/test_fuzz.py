@@ -7,7 +7,7 @@ type, its headers and its body's schema. Invalid requests must be refused.
 (``MINSHENG_FUZZ_EXAMPLES``, 2 by default); ``make fuzz`` runs the same with many more.
 
 To see it catch a defect: make any handler raise (e.g. ``raise RuntimeError`` at the top
-of ``chalicelib/handlers/http/public.py`` ``public_stats``) and it fails with a 500."""
+of ``chalicelib/figures/http/public.py`` ``public_stats``) and it fails with a 500."""
 
 from __future__ import annotations
 

@@ -72,8 +72,8 @@ def load_reference_data() -> None:
     """The reference district, as the local stack loads it: through the loader (57 puts)
     in the first stack of each test process, then as the very items it wrote, 25 to a
     BatchWriteItem: the same rows, the same stream records, three requests."""
-    from chalicelib.config import settings
-    from chalicelib.dal import reference
+    from chalicelib.core.config import settings
+    from chalicelib.core.store import reference
     from chalicelib.local.demo import load_reference_data as load
 
     ddb = boto3.client("dynamodb", region_name=REGION)
@@ -101,11 +101,11 @@ def load_reference_data() -> None:
 
 @pytest.fixture
 def stack() -> Iterator[Stack]:
-    from chalicelib.config import settings
-    from chalicelib.integrations.aws import reset_clients
-    from chalicelib.integrations.tokens import clear_key_cache
+    from chalicelib.core.config import settings
+    from chalicelib.core.integrations.aws import reset_clients
+    from chalicelib.core.integrations.tokens import clear_key_cache
+    from chalicelib.figures.services import rankings
     from chalicelib.local import moto_patches, provision
-    from chalicelib.services import rankings
 
     moto_patches.apply_all()
     with mock_aws():
@@ -130,7 +130,7 @@ def stack() -> Iterator[Stack]:
             REGION,
         )
         reset_clients()
-        from chalicelib.integrations import directory, secrets
+        from chalicelib.core.integrations import directory, secrets
 
         secrets.reset()
         directory.clear_cache()
@@ -142,7 +142,7 @@ def stack() -> Iterator[Stack]:
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Webhook retries at once (the schedule's length, and the dead-letter count, stay as
     deployed)."""
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
 
     monkeypatch.setenv("MINSHENG_DELIVERY_RETRY_SECONDS", "0,0,0,0,0")
     settings.cache_clear()

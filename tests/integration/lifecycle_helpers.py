@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain import clock
-from chalicelib.domain.clock import TZ
+from chalicelib.core.domain import clock
+from chalicelib.core.domain.clock import TZ
 from tests.integration.conftest import Stack, body
 
 DEPARTMENT = "transport-bureau"

@@ -13,10 +13,10 @@ from typing import Any
 
 import boto3
 
-from chalicelib.config import settings
-from chalicelib.domain import clock
-from chalicelib.domain.clock import TZ
-from chalicelib.domain.principal import Principal, Role
+from chalicelib.core.config import settings
+from chalicelib.core.domain import clock
+from chalicelib.core.domain.clock import TZ
+from chalicelib.core.domain.principal import Principal, Role
 from tests.integration.conftest import Stack
 from tests.integration.test_events import stream_records
 
@@ -52,8 +52,10 @@ def simulated_week(client: Any, *, per_day: int = 12) -> dict[str, str]:
     """Eight days of traffic ending Monday 07:00, a deputy's appeal on Sunday, and a work
     order titled with markup left unsigned past its deadline (overdue when the report is
     made). Returns the ids of the two."""
+    from chalicelib.figures.services import rankings
+    from chalicelib.intake.services import intake
     from chalicelib.local.simulate import simulate
-    from chalicelib.services import dispatch, intake, rankings, sla
+    from chalicelib.work_orders.services import dispatch, sla
 
     simulate(TRAFFIC_END, days=8, per_day=per_day, seed=11, sweep_minutes=60)
     operator = Principal("report-operator", Role.OPERATOR)

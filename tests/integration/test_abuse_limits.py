@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.config import settings
-from chalicelib.domain import clock
+from chalicelib.core.config import settings
+from chalicelib.core.domain import clock
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import Clock, People, shanghai
 
@@ -79,7 +79,7 @@ def test_a_refused_submission_counts_against_nothing(people: People, limited: No
 
 
 def test_limits_are_configured_and_checked_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.config import ConfigError, load_settings
+    from chalicelib.core.config import ConfigError, load_settings
 
     monkeypatch.setenv("MINSHENG_SUBMISSION_LIMITS", "3/hour")
     assert load_settings().submission_limits == ((3, 3600),)
@@ -134,7 +134,7 @@ def test_a_wechat_follower_is_held_to_the_same_limits(client: Any, limited: None
 def test_a_mail_sender_over_the_limits_is_flagged_not_answered(
     client: Any, stack: Stack, limited: None
 ) -> None:
-    from chalicelib.dal import mailbox as mail_store
+    from chalicelib.channels.mailbox.store import mailbox as mail_store
     from tests.integration import report_helpers as rh
     from tests.integration.test_mailbox import SENDER, Mailbox, appeals_of, plain_letter
 

@@ -6,7 +6,7 @@ The expectations are written here, route by route, not derived from the routes' 
 declarations: a route added to the app without an entry here fails
 ``test_every_route_has_an_entry``, and a route whose guard is wrong fails the matrix.
 
-To see the matrix catch a broken guard: in ``chalicelib/services/transitions.py``
+To see the matrix catch a broken guard: in ``chalicelib/work_orders/services/transitions.py``
 ``load_for``, remove the line that raises NotFound for a citizen who does not own the
 appeal; ``test_the_matrix`` then fails on ``POST /appeals/{appeal_id}/rating`` for
 ``other`` and ``deputy`` (they get 200: they rate a stranger's appeal)."""
@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib.domain import clock
+from chalicelib.core.domain import clock
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import (
     DEPARTMENT,
@@ -209,7 +209,7 @@ def test_every_route_has_an_entry() -> None:
     """A route added to the app without its row here fails: the matrix is the route
     table's, not a sample."""
     from app import app  # noqa: F401  (registers every route)
-    from chalicelib.handlers.http.base import ROUTES
+    from chalicelib.core.http.base import ROUTES
 
     declared = {(r.method, r.path) for r in ROUTES}
     assert declared - set(MATRIX) == set(), "routes without an entry in the matrix"
@@ -271,7 +271,7 @@ class World:
     def uploaded_photo(self) -> str:
         import boto3
 
-        from chalicelib.config import settings
+        from chalicelib.core.config import settings
 
         ticket = body(self.people.post("owner", "/uploads", {"content_type": "image/png"}))
         boto3.client("s3", region_name="us-east-1").put_object(
@@ -305,14 +305,14 @@ def world(client: Any, stack: Stack) -> Iterator[World]:
     world.webhook_secret = register(people, "http://127.0.0.1:9/hook")
     key = body(people.post("admin", "/open311/keys", {"name": "matrix"}))
     world.api_key, world.key_id = key["api_key"], key["key_id"]
-    from chalicelib.dal import deliveries
+    from chalicelib.notifications.store import deliveries
 
     world.delivery_id = "d" + uuid.uuid4().hex
     deliveries.open_delivery(
         world.delivery_id, DEPARTMENT, "work_order.dispatched", "x", "{}", clock.iso(clock.now())
     )
     deliveries.record_attempt(world.delivery_id, {"attempt": 1}, "dead", clock.iso(clock.now()))
-    from chalicelib.services.knowledge import import_articles
+    from chalicelib.knowledge.services.knowledge import import_articles
 
     world.article_id = "kb-matrix-bus-route"
     row = {
@@ -473,7 +473,7 @@ def _outcome(status: int) -> Any:
 def test_the_matrix(world: World) -> None:
     """Every route × every caller: the status the matrix says, and never a 5xx."""
     from app import app  # noqa: F401
-    from chalicelib.handlers.http.base import ROUTES
+    from chalicelib.core.http.base import ROUTES
 
     wrong: list[str] = []
     for route in ROUTES:
@@ -504,7 +504,7 @@ def test_mass_assignment_is_refused_field_by_field(world: World) -> None:
     """Every JSON body the app takes, sent by a caller who may send it, with each protected
     field it does not declare: 400 naming that field, and nothing written."""
     from app import app  # noqa: F401
-    from chalicelib.handlers.http.base import ROUTES
+    from chalicelib.core.http.base import ROUTES
     from tests.integration.test_abuse_limits import appeals_of_everyone
 
     checked = 0

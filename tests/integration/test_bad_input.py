@@ -2,7 +2,7 @@
 answer naming what is wrong, and writes nothing (checked by reading the tables); text that
 only looks dangerous (markup, SQL, emoji, rare characters) is stored and returned as text.
 
-To see the catalogue catch a broken check: in ``chalicelib/handlers/http/base.py`` remove
+To see the catalogue catch a broken check: in ``chalicelib/core/http/base.py`` remove
 the ``_CONTROL`` test from ``_check_text``; ``test_nul_and_control_characters`` fails."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.config import settings
-from chalicelib.domain import clock
+from chalicelib.core.config import settings
+from chalicelib.core.domain import clock
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
 

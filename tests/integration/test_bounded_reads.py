@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.dal import appeals as store
-from chalicelib.domain import clock
-from chalicelib.domain.appeal import Appeal, Channel, Event, Kind, State
+from chalicelib.core.domain import clock
+from chalicelib.core.domain.appeal import Appeal, Channel, Event, Kind, State
+from chalicelib.core.store import appeals as store
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import People
 

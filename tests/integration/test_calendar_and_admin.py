@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain import clock
+from chalicelib.core.domain import clock
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
 

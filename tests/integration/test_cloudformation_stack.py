@@ -13,7 +13,7 @@ import pytest
 from botocore.config import Config
 from moto import mock_aws
 
-from chalicelib.config import env_name, resource_fields, settings
+from chalicelib.core.config import env_name, resource_fields, settings
 from infra.template import data_template, output_name, table_logical_id
 
 REGION = "us-east-1"
@@ -21,9 +21,9 @@ REGION = "us-east-1"
 
 @pytest.fixture
 def deployed_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    from chalicelib.dal.models import ALL_MODELS
-    from chalicelib.integrations.aws import reset_clients
-    from chalicelib.integrations.tokens import clear_key_cache
+    from chalicelib.core.integrations.aws import reset_clients
+    from chalicelib.core.integrations.tokens import clear_key_cache
+    from chalicelib.core.store.models import ALL_MODELS
     from chalicelib.local import moto_patches, provision
 
     moto_patches.apply_all()
@@ -67,7 +67,7 @@ def test_journey_runs_on_the_tables_and_bucket_the_template_creates(
     from chalice.test import Client
 
     from app import app
-    from chalicelib.dal.models import AppealModel
+    from chalicelib.core.store.models import AppealModel
     from tests.integration.conftest import Stack
     from tests.integration.lifecycle_helpers import DEPARTMENT, People
     from tests.integration.test_events import stream_records

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain import clock
+from chalicelib.core.domain import clock
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import Clock, People, shanghai
 from tests.integration.test_bounded_reads import Reads, reads  # noqa: F401 (fixture)
@@ -69,7 +69,7 @@ def test_the_console_page_runs_only_its_own_scripts(people: People) -> None:
 def test_the_console_configuration_names_the_pool_client_and_endpoint(
     people: People, stack: Stack
 ) -> None:
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
 
     answer = people.client.http.get("/console/config.json")
     assert answer.status_code == 200
@@ -84,8 +84,8 @@ def test_the_console_configuration_names_the_pool_client_and_endpoint(
 
 
 def test_a_deployed_console_signs_in_at_the_regional_endpoint(monkeypatch: Any) -> None:
-    from chalicelib.config import settings
-    from chalicelib.handlers.http import console
+    from chalicelib.console.http import console
+    from chalicelib.core.config import settings
 
     cfg = settings()
     monkeypatch.setattr(

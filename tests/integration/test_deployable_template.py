@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import env_name, resource_fields
-from chalicelib.dal.models import ALL_MODELS
-from chalicelib.event_sources import QUEUES, STREAM_CONSUMERS
+from chalicelib.core.config import env_name, resource_fields
+from chalicelib.core.event_sources import QUEUES, STREAM_CONSUMERS
+from chalicelib.core.store.models import ALL_MODELS
 from infra.permissions import NEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def test_cfn_lint_reports_nothing(built: Path) -> None:
 
 def test_stream_mappings_carry_the_declared_delivery(template: dict[str, Any]) -> None:
     """Every DynamoDB subscription: the real stream, partial batch responses, bisecting,
-    bounded retries and an SQS on-failure destination, as chalicelib/event_sources.py says
+    bounded retries and an SQS on-failure destination, as chalicelib/core/event_sources.py says
     (which the local pump reads too)."""
     mappings = {
         name: event["Properties"]
@@ -204,7 +204,7 @@ def test_alarms_logs_and_the_on_call_topic(template: dict[str, Any]) -> None:
 
 
 def test_signed_in_routes_are_behind_the_cognito_authorizer(template: dict[str, Any]) -> None:
-    from chalicelib.handlers.http.base import ROUTES
+    from chalicelib.core.http.base import ROUTES
 
     swagger = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
     authorizer = swagger["securityDefinitions"]["MinshengUserPool"]
@@ -294,8 +294,8 @@ def test_the_segmenter_and_the_search_index_ride_in_layers_on_the_functions_that
     assert not any(s.startswith(("rjieba", "tantivy")) for s in runtime_requirements())
     # and only the shared segmenter module imports it; only the search module, tantivy
     for module, expected in (
-        ("rjieba", ["chalicelib/services/segmenter.py"]),
-        ("tantivy", ["chalicelib/services/knowledge_search.py"]),
+        ("rjieba", ["chalicelib/core/services/segmenter.py"]),
+        ("tantivy", ["chalicelib/knowledge/services/knowledge_search.py"]),
     ):
         users = [
             str(p.relative_to(ROOT))

@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from chalicelib.config import settings
+from chalicelib.core.config import settings
 from chalicelib.local.pump import lambda_record
 from tests.integration.conftest import Stack, body
 from tests.integration.test_intake_api import APPEAL, post
@@ -65,8 +65,8 @@ def test_stream_handler_reports_only_the_failing_record(client: Any, stack: Stac
 def dispatch_directly(appeal_id: str, due: str) -> None:
     """Put a stored appeal in the dispatched state with every deadline at ``due`` (the
     lifecycle endpoints come later; this goes through the repository)."""
-    from chalicelib.dal import appeals as store
-    from chalicelib.domain.appeal import State
+    from chalicelib.core.domain.appeal import State
+    from chalicelib.core.store import appeals as store
 
     stored = store.get(appeal_id)
     assert stored is not None

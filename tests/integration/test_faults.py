@@ -20,8 +20,8 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from chalicelib.config import settings
-from chalicelib.domain import clock
+from chalicelib.core.config import settings
+from chalicelib.core.domain import clock
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
 from tests.integration.test_events import stream_records
@@ -137,7 +137,7 @@ def test_a_stream_batch_failing_half_way_returns_only_the_failed_records(
 
     # One record per transaction (a batch whose records touch many counters is split the
     # same way), and the statistics table throttles the fourth record's write
-    from chalicelib.dal import stats as stats_store
+    from chalicelib.figures.store import statistics as stats_store
 
     monkeypatch.setattr(stats_store, "MAX_TRANSACTION_ITEMS", 7)
     calls = {"n": 0}
@@ -203,7 +203,7 @@ def test_a_poison_message_goes_to_the_dead_letters_and_the_rest_flow(
 def test_secrets_manager_unavailable_is_503_for_inbound_webhooks_not_401(
     people: People, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.integrations import secrets
+    from chalicelib.core.integrations import secrets
     from tests.integration.test_webhooks import inbound, register
 
     secret = register(people, "http://127.0.0.1:9/hook")
@@ -257,7 +257,7 @@ def test_a_token_with_alg_none_or_hs256_is_refused(
 def test_a_department_endpoint_that_times_out_is_retried_then_dead_lettered(
     people: People, client: Any, monkeypatch: pytest.MonkeyPatch, quick_retries: None
 ) -> None:
-    from chalicelib.integrations import webhook_client
+    from chalicelib.notifications.integrations import webhook_client
     from tests.integration.test_webhooks import Flow, register
     from tests.support.department_system import Receiver
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import settings
-from chalicelib.domain import clock
+from chalicelib.core.config import settings
+from chalicelib.core.domain import clock
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import Clock, People, shanghai
 from tests.integration.test_events import stream_records

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import settings
+from chalicelib.core.config import settings
 from tests.integration.conftest import Stack, body
 
 APPEAL = {

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import settings
-from chalicelib.domain import clock
+from chalicelib.core.config import settings
+from chalicelib.core.domain import clock
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
 from tests.integration.test_events import stream_records
@@ -29,8 +29,8 @@ CONSULTATION = {
 
 @pytest.fixture
 def people(client: Any, stack: Stack) -> Iterator[People]:
-    from chalicelib.services import knowledge_search
-    from chalicelib.services.knowledge import demo_articles, import_articles
+    from chalicelib.knowledge.services import knowledge_search
+    from chalicelib.knowledge.services.knowledge import demo_articles, import_articles
 
     Clock(shanghai("2026-11-26T09:00:00"))
     knowledge_search.invalidate()
@@ -101,7 +101,7 @@ def test_a_consultation_is_answered_by_the_center_without_dispatch(people: Peopl
     assert stats["counters"].get("dispatched", 0) == 0
     assert stats["counters"].get("replied", 0) == 0
     assert stats["counters"]["ratings"] == 1 and stats["counters"]["satisfied"] == 1
-    from chalicelib.dal import stats as stats_store
+    from chalicelib.figures.store import statistics as stats_store
 
     counters = [
         item["pk"]["S"]
@@ -147,7 +147,7 @@ def test_a_staff_only_article_is_not_sent_to_the_citizen_word_for_word(
 
 
 def test_only_a_consultation_and_only_an_article_in_force(people: People) -> None:
-    from chalicelib.dal import appeals as store
+    from chalicelib.core.store import appeals as store
 
     complaint = people.submit()["id"]  # a complaint goes to a department
     response = people.act("operator", complaint, "direct-reply", {"article_id": DISABILITY})
@@ -228,10 +228,10 @@ def test_citizens_search_public_articles_only(people: People) -> None:
 def test_an_edit_is_searchable_at_once_here_and_within_the_cache_time_elsewhere(
     people: People,
 ) -> None:
-    from chalicelib.dal import knowledge as store
-    from chalicelib.domain.knowledge import changed
-    from chalicelib.domain.principal import Principal, Role
-    from chalicelib.services import knowledge_search
+    from chalicelib.core.domain.principal import Principal, Role
+    from chalicelib.knowledge.domain.knowledge import changed
+    from chalicelib.knowledge.services import knowledge_search
+    from chalicelib.knowledge.store import knowledge as store
 
     # Given an instance whose index is built
     assert DISABILITY not in ids(search(people, "operator", "共享单车停放"))
@@ -309,7 +309,7 @@ def test_articles_are_versioned_and_departments_edit_their_own(people: People) -
 def test_bad_articles_are_refused_naming_the_field_and_nothing_is_written(
     people: People,
 ) -> None:
-    from chalicelib.dal import knowledge as store
+    from chalicelib.knowledge.store import knowledge as store
 
     before = len(store.all_articles())
     for payload, field in (
@@ -401,8 +401,8 @@ def test_held_out_question_variants_find_their_article_in_the_top_three(people: 
     benchmark's file, bench/knowledge_search.py prints the same figure)."""
     from pathlib import Path
 
-    from chalicelib.services import knowledge_search
-    from chalicelib.services.knowledge import demo_articles
+    from chalicelib.knowledge.services import knowledge_search
+    from chalicelib.knowledge.services.knowledge import demo_articles
 
     data = Path(__file__).resolve().parents[2] / "bench" / "data" / "knowledge_heldout.json"
     rows = json.loads(data.read_text("utf-8"))["variants"]
@@ -423,8 +423,8 @@ def test_a_warm_search_reads_nothing_and_a_stale_one_only_the_stamp(
 ) -> None:
     from collections import Counter
 
-    from chalicelib.dal import knowledge as store
-    from chalicelib.services import knowledge_search
+    from chalicelib.knowledge.services import knowledge_search
+    from chalicelib.knowledge.store import knowledge as store
 
     calls: Counter[str] = Counter()
     for name in ("stamp", "all_articles"):

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.dal import appeals as store
-from chalicelib.domain import clock
+from chalicelib.core.domain import clock
+from chalicelib.core.store import appeals as store
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
 
@@ -244,7 +244,7 @@ def test_an_action_s_key_is_kept_in_the_appeal_s_own_write(people: People) -> No
     """The lifecycle's actions record the key in the appeal (one read, one write): no
     idempotency record; a repeat replays; the same key with another body is refused; the
     key is in no answer; it expires with the window."""
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
 
     appeal = people.submit()
     path = f"/appeals/{appeal['id']}/dispatch"
@@ -313,7 +313,7 @@ def test_a_concurrent_duplicate_of_a_keyed_action_loses_with_409(
 ) -> None:
     """Two copies of one request read the same version: the first writes, the second's
     conditional write fails (409), and the appeal changed once."""
-    from chalicelib.services import transitions
+    from chalicelib.work_orders.services import transitions
 
     appeal = people.submit()
     before = store.get(appeal["id"])

@@ -18,11 +18,11 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.config import settings
-from chalicelib.dal import appeals as appeal_store
-from chalicelib.dal import mailbox as mail_store
-from chalicelib.domain.appeal import Appeal, State
-from chalicelib.domain.identities import mail_owner
+from chalicelib.channels.mailbox.store import mailbox as mail_store
+from chalicelib.core.config import settings
+from chalicelib.core.domain.appeal import Appeal, State
+from chalicelib.core.domain.identities import mail_owner
+from chalicelib.core.store import appeals as appeal_store
 from tests.integration import report_helpers as rh
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import People
@@ -294,7 +294,7 @@ def test_the_list_is_for_the_center_with_problem_answers(
 def test_a_letter_the_intake_refuses_is_flagged_not_dropped(
     mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.domain import inbound_mail
+    from chalicelib.channels.mailbox.domain import mailbox as inbound_mail
 
     # Given a letter whose title the one intake validation refuses (a blank one)
     monkeypatch.setattr(inbound_mail, "title_of", lambda mail: " ")
@@ -326,7 +326,7 @@ def test_a_letter_without_message_id_is_one_appeal_by_its_bytes(mailbox: Mailbox
 
 
 def test_s3_keys_arrive_url_encoded() -> None:
-    from chalicelib.handlers.queues.mailbox import stored_letters
+    from chalicelib.channels.mailbox.events.mailbox import stored_letters
 
     record = {
         "eventName": "ObjectCreated:Put",
@@ -365,9 +365,9 @@ def test_the_appeal_stream_consumers_take_mailbox_appeals_and_notes(
 
 
 def test_the_acknowledgement_does_not_stack_reply_prefixes() -> None:
-    from chalicelib.domain.appeal import Channel, Kind
-    from chalicelib.domain.inbound_mail import InboundMail
-    from chalicelib.services.mailbox import acknowledgement
+    from chalicelib.channels.mailbox.domain.mailbox import InboundMail
+    from chalicelib.channels.mailbox.services.mailbox import acknowledgement
+    from chalicelib.core.domain.appeal import Channel, Kind
 
     at = "2026-11-28T09:30:00.000+08:00"
     name = "<b>李四</b>"

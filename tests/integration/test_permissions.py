@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.config import resource_fields, settings
-from chalicelib.domain import clock
+from chalicelib.core.config import resource_fields, settings
+from chalicelib.core.domain import clock
 from infra.permissions import NEEDS, Grant
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
@@ -130,7 +130,7 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
         found.record("s3", "PutObject", {"Bucket": bucket, "Key": fields["key"]})
         return presign(self, request_dict, fields=fields, conditions=conditions, **kw)
 
-    from chalicelib.integrations import media
+    from chalicelib.core.integrations import media
 
     signed = media.presign_download
 
@@ -140,7 +140,7 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
         return signed(key, seconds)
 
     monkeypatch.setattr(media, "presign_download", recording_download)
-    from chalicelib.integrations import inbox
+    from chalicelib.channels.mailbox.integrations import mailbox as inbox
 
     signed_letter = inbox.presign_download
 
@@ -442,7 +442,7 @@ def mailbox_journey(people: People, client: Any, recorder: Recorder) -> None:
     auto = plain_letter(
         "journey-auto@example.com", "休假中", "自动回复", Auto_Submitted="auto-replied"
     )
-    from chalicelib.dal import reference
+    from chalicelib.core.store import reference
 
     reference.clear_cache()  # a process of its own on Lambda
     for raw in (letter, reply, letter, auto):
@@ -468,7 +468,7 @@ def wechat_journey(client: Any) -> None:
 def someone_writes_first(monkeypatch: pytest.MonkeyPatch, recorder: Recorder) -> None:
     """The sweep's first due work order is changed by someone else between its read and
     its write (the path where the sweep reads the appeal again)."""
-    from chalicelib.services import sla
+    from chalicelib.work_orders.services import sla
 
     read = sla.appeal_store.due_by
 
@@ -490,7 +490,7 @@ def someone_writes_first(monkeypatch: pytest.MonkeyPatch, recorder: Recorder) ->
 def notifications_journey(people: People, client: Any, recorder: Recorder, records: Any) -> None:
     """The notifications consumer on the journey's records, the deliverer with the
     receiver down (a retry time is set), a redrive, then delivered, and read in the app."""
-    from chalicelib.integrations import secrets
+    from chalicelib.core.integrations import secrets
     from tests.integration.test_webhooks import Flow, admin_put
     from tests.support.department_system import Receiver
 
@@ -543,7 +543,7 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(
     monkeypatch: pytest.MonkeyPatch,
     quick_retries: None,
 ) -> None:
-    from chalicelib.dal import reference
+    from chalicelib.core.store import reference
     from tests.integration.test_wechat import install_account
 
     # Submission limits on, as deployed (wide enough for the journey's many appeals).

@@ -12,12 +12,12 @@ import boto3
 import pytest
 import requests
 
-from chalicelib.config import settings
-from chalicelib.dal import appeals as store
-from chalicelib.domain import clock
-from chalicelib.domain.principal import Principal, Role
-from chalicelib.errors import ValidationFailed
-from chalicelib.services import intake
+from chalicelib.core.config import settings
+from chalicelib.core.domain import clock
+from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.errors import ValidationFailed
+from chalicelib.core.store import appeals as store
+from chalicelib.intake.services import intake
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, OTHER_DEPARTMENT, People
 from tests.integration.test_uploads import ticket

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.dal import report_log
-from chalicelib.domain import clock
-from chalicelib.services.reports.delivery import DeliveryIncomplete
+from chalicelib.core.domain import clock
+from chalicelib.figures.services.report_delivery import DeliveryIncomplete
+from chalicelib.figures.store import report_log
 from tests.integration import report_helpers as rh
 from tests.integration.conftest import Stack, body
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import settings
-from chalicelib.domain.reports import percent
-from chalicelib.services.reports.figures import COUNT_ROWS, RATE_ROWS
+from chalicelib.core.config import settings
+from chalicelib.figures.domain.reports import percent
+from chalicelib.figures.services.report_figures import COUNT_ROWS, RATE_ROWS
 from tests.integration import report_helpers as rh
 from tests.integration.conftest import Stack, body
 

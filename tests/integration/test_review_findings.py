@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.dal import appeals as store
-from chalicelib.domain import clock
-from chalicelib.services import dispatch
+from chalicelib.core.domain import clock
+from chalicelib.core.store import appeals as store
+from chalicelib.work_orders.services import dispatch
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, People
 
@@ -149,7 +149,7 @@ def test_the_citizen_sees_the_steps_never_staff_ids_or_internal_notes(people: Pe
 def test_transitions_read_the_appeal_consistently(
     people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.dal.models import AppealModel
+    from chalicelib.core.store.models import AppealModel
 
     appeal_id = people.submit()["id"]
     reads: list[bool] = []
@@ -167,7 +167,7 @@ def test_transitions_read_the_appeal_consistently(
 def test_auto_dispatch_retries_an_appeal_not_yet_visible(
     people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.errors import ServiceUnavailable
+    from chalicelib.core.errors import ServiceUnavailable
 
     monkeypatch.setattr(store, "get", lambda *_a, **_k: None)
     with pytest.raises(ServiceUnavailable):
@@ -219,7 +219,7 @@ def test_an_idempotent_answer_does_not_depend_on_the_appeal_size(
     assert again.status_code == 200, again.body[:300]
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert body(again)["comments"]["total"] == body(first)["comments"]["total"] == 61
-    from chalicelib.config import settings
+    from chalicelib.core.config import settings
 
     records = stack.items(settings().idempotency_table)
     assert records and max(len(_dump(r)) for r in records) < 2000
@@ -228,7 +228,7 @@ def test_an_idempotent_answer_does_not_depend_on_the_appeal_size(
 def test_no_5xx_once_the_effect_is_committed(
     people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.services import idempotency
+    from chalicelib.core.services import idempotency
 
     appeal_id = people.submit()["id"]
 
@@ -247,7 +247,7 @@ def test_no_5xx_once_the_effect_is_committed(
 def test_admin_writes_read_what_is_stored_consistently(
     people: People, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.dal.models import DepartmentModel, SettingModel
+    from chalicelib.core.store.models import DepartmentModel, SettingModel
 
     reads: list[tuple[str, bool]] = []
     for model in (DepartmentModel, SettingModel):

@@ -9,14 +9,15 @@ from typing import Any
 
 import pytest
 
-from chalicelib.dal import appeals as store
-from chalicelib.dal import reference
-from chalicelib.dal import stats as stats_store
-from chalicelib.dal.models import AppealModel
-from chalicelib.domain import clock
-from chalicelib.domain.clock import TZ
+from chalicelib.core.domain import clock
+from chalicelib.core.domain.clock import TZ
+from chalicelib.core.store import appeals as store
+from chalicelib.core.store import reference
+from chalicelib.core.store.models import AppealModel
+from chalicelib.figures.services import rankings
+from chalicelib.figures.store import statistics as stats_store
 from chalicelib.local.simulate import simulate
-from chalicelib.services import rankings, sla
+from chalicelib.work_orders.services import sla
 from tests.integration.conftest import Stack
 from tests.integration.test_events import stream_records
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.dal import appeals as store
-from chalicelib.domain import clock
-from chalicelib.services import sla
+from chalicelib.core.domain import clock
+from chalicelib.core.store import appeals as store
+from chalicelib.work_orders.services import sla
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 
-from chalicelib.config import settings
+from chalicelib.core.config import settings
 from tests.integration import conftest
 from tests.integration.conftest import REGION, Stack
 

@@ -11,9 +11,9 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.config import settings
-from chalicelib.dal import stats as stats_store
-from chalicelib.domain import clock
+from chalicelib.core.config import settings
+from chalicelib.core.domain import clock
+from chalicelib.figures.store import statistics as stats_store
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
 from tests.integration.test_events import stream_records

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.dal import appeals as store
-from chalicelib.domain import clock
-from chalicelib.domain.appeal import Appeal, Channel, Event, Kind, State
-from chalicelib.domain.ids import new_appeal_id
-from chalicelib.domain.principal import SYSTEM, Principal, Role
-from chalicelib.domain.workflow import TRANSITIONS, Action
-from chalicelib.errors import Conflict
-from chalicelib.services.transitions import perform
+from chalicelib.core.domain import clock
+from chalicelib.core.domain.appeal import Appeal, Channel, Event, Kind, State
+from chalicelib.core.domain.ids import new_appeal_id
+from chalicelib.core.domain.principal import SYSTEM, Principal, Role
+from chalicelib.core.domain.workflow import TRANSITIONS, Action
+from chalicelib.core.errors import Conflict
+from chalicelib.core.store import appeals as store
+from chalicelib.work_orders.services.transitions import perform
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, OTHER_DEPARTMENT, People
 
@@ -88,7 +88,7 @@ def people(client: Any, stack: Stack) -> Iterator[People]:
 
 
 def citizen_id(people: People) -> str:
-    from chalicelib.dal import appeals as store
+    from chalicelib.core.store import appeals as store
 
     stored = store.get(people.submit()["id"])
     assert stored is not None
@@ -162,7 +162,7 @@ def test_auto_close_is_the_platform_s_alone(people: People) -> None:
             with pytest.raises(Conflict):
                 perform(SYSTEM, appeal.id, Action.AUTO_CLOSE, {})
     operator = Principal("op", Role.OPERATOR)
-    from chalicelib.errors import Forbidden
+    from chalicelib.core.errors import Forbidden
 
     with pytest.raises(Forbidden):
         perform(operator, stored_appeal(State.REPLIED, owner).id, Action.AUTO_CLOSE, {})

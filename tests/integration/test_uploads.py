@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from chalicelib.config import settings
+from chalicelib.core.config import settings
 from tests.integration.conftest import Stack, body
 from tests.integration.test_intake_api import APPEAL, post
 
@@ -66,7 +66,7 @@ def test_no_expiry_rule_reaches_attached_photos(stack: Stack) -> None:
     """Given the bucket's lifecycle as the local stack and the deployed template set it,
     when a photo is attached, then no expiring rule matches its key, while a fresh upload
     is matched (so the rule still clears unattached uploads)."""
-    from chalicelib.services.uploads import attached_key
+    from chalicelib.intake.services.uploads import attached_key
     from infra.template import media_lifecycle_rules
 
     upload = "uploads/citizen-1/0a.png"

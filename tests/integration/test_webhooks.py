@@ -13,8 +13,8 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.config import settings
-from chalicelib.domain import clock
+from chalicelib.core.config import settings
+from chalicelib.core.domain import clock
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
 from tests.integration.test_events import stream_records
@@ -418,7 +418,7 @@ def test_the_prod_stage_refuses_loopback_private_and_metadata_urls(
     import dataclasses
     import socket
 
-    from chalicelib.services import webhooks
+    from chalicelib.notifications.services import webhooks
 
     prod = dataclasses.replace(settings(), stage="prod")
     monkeypatch.setattr(webhooks, "settings", lambda: prod)

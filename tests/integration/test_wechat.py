@@ -14,9 +14,9 @@ import boto3
 import pytest
 from defusedxml.ElementTree import fromstring
 
-from chalicelib.config import settings
-from chalicelib.domain import wechat as protocol
-from chalicelib.domain.identities import wechat_owner
+from chalicelib.channels.wechat.domain import wechat as protocol
+from chalicelib.core.config import settings
+from chalicelib.core.domain.identities import wechat_owner
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import People
 
@@ -119,7 +119,7 @@ def test_a_signed_text_message_becomes_an_appeal_and_the_reply_carries_its_numbe
     assert answered["Content"] == protocol.registered(appeal_id)
     assert f"编号：{appeal_id}" in answered["Content"] and "查询" in answered["Content"]
     # And the appeal is the follower's, on the WeChat channel, with their words
-    from chalicelib.dal import appeals as store
+    from chalicelib.core.store import appeals as store
 
     appeal = store.get(appeal_id)
     assert appeal is not None
@@ -350,7 +350,7 @@ def test_settings_that_cannot_be_read_are_503_not_403(
     install_account()
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-    from chalicelib.integrations import secrets
+    from chalicelib.core.integrations import secrets
 
     secrets.reset()
 
@@ -394,8 +394,8 @@ def test_a_charset_in_the_content_type_and_a_retry_still_being_written(
     assert "已登记" in reply(answered)["Content"]
     # A retry that arrives while the first delivery is still being written makes nothing
     # and tells the follower to ask later
-    from chalicelib.errors import Conflict
-    from chalicelib.services import idempotency
+    from chalicelib.core.errors import Conflict
+    from chalicelib.core.services import idempotency
 
     def in_progress(*_args: Any, **_kwargs: Any) -> Any:
         raise Conflict("a request with this Idempotency-Key is still in progress")

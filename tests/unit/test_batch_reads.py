@@ -1,4 +1,4 @@
-"""BatchGetItem to the end (chalicelib/dal/batch.py): keys DynamoDB holds back are asked
+"""BatchGetItem to the end (chalicelib/core/store/batch.py): keys DynamoDB holds back are asked
 again, and when they stay held back the read fails rather than answer part of a sum."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.dal import batch
-from chalicelib.errors import ServiceUnavailable
+from chalicelib.core.errors import ServiceUnavailable
+from chalicelib.core.store import batch
 
 
 class HoldsBack:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from chalicelib.domain.appeal import (
+from chalicelib.core.domain.appeal import (
     NOTE_EVENT,
     TERMINAL_STATES,
     Appeal,
@@ -16,11 +16,11 @@ from chalicelib.domain.appeal import (
     Kind,
     State,
 )
-from chalicelib.domain.clock import TZ
-from chalicelib.domain.principal import Principal, Role
-from chalicelib.domain.workflow import TRANSITIONS, Action, Outside, apply
-from chalicelib.domain.working_calendar import WorkingCalendar
-from chalicelib.errors import Conflict
+from chalicelib.core.domain.calendar import WorkingCalendar
+from chalicelib.core.domain.clock import TZ
+from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.workflow import TRANSITIONS, Action, Outside, apply
+from chalicelib.core.errors import Conflict
 
 OWNER = Principal("mail:0123", Role.CITIZEN, "mailbox")
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=TZ)
@@ -84,7 +84,7 @@ def test_the_note_is_the_owner_s_own_words_masked_for_supervisors_hidden_from_th
 
 
 def test_followers_are_told_in_words() -> None:
-    from chalicelib.domain.notifications import text_for
+    from chalicelib.notifications.domain.notices import text_for
 
     _, text = text_for("appeal.updated", "路灯", {"event": NOTE_EVENT})
     assert text == "您关注的“路灯”有新进展：诉求人补充了情况。"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib import config
-from chalicelib.errors import Unauthenticated
-from chalicelib.integrations import tokens
+from chalicelib.core import config
+from chalicelib.core.errors import Unauthenticated
+from chalicelib.core.integrations import tokens
 
 
 def deployed(monkeypatch: pytest.MonkeyPatch, stage: str = "prod") -> None:

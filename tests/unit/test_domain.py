@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.appeal import Appeal, Channel, Kind, State
-from chalicelib.domain.ids import is_appeal_id, new_appeal_id
-from chalicelib.domain.masking import mask_name, mask_phone
-from chalicelib.domain.principal import Principal, Role
-from chalicelib.domain.schemas import APPEAL_CREATE
-from chalicelib.domain.sla import next_open_deadline
-from chalicelib.domain.validation import validate
-from chalicelib.errors import ValidationFailed
+from chalicelib.core.domain.appeal import Appeal, Channel, Kind, State
+from chalicelib.core.domain.ids import is_appeal_id, new_appeal_id
+from chalicelib.core.domain.masking import mask_name, mask_phone
+from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.schemas import APPEAL_CREATE
+from chalicelib.core.domain.sla import next_open_deadline
+from chalicelib.core.domain.validation import validate
+from chalicelib.core.errors import ValidationFailed
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ def test_principal_role_from_claims(
 def test_appeal_ids_are_dated_and_readable() -> None:
     from datetime import datetime
 
-    from chalicelib.domain.clock import TZ
+    from chalicelib.core.domain.clock import TZ
 
     ids = {new_appeal_id(datetime(2026, 11, 26, 23, 0, tzinfo=TZ)) for _ in range(200)}
     assert len(ids) == 200
@@ -106,8 +106,8 @@ def test_next_sweep_action_follows_the_state_and_warnings() -> None:
 
 
 def test_sweep_warns_then_marks_overdue_once_and_escalates_replies() -> None:
-    from chalicelib.domain.clock import parse_iso
-    from chalicelib.domain.sla import sweep
+    from chalicelib.core.domain.clock import parse_iso
+    from chalicelib.core.domain.sla import sweep
 
     appeal = _appeal(State.CONTACTED, reply_due="2026-11-30T09:00:00.000+08:00")
     assert sweep(appeal, parse_iso("2026-11-30T04:59:00+08:00")) is None
@@ -124,8 +124,8 @@ def test_sweep_warns_then_marks_overdue_once_and_escalates_replies() -> None:
 
 
 def test_sweep_after_a_gap_marks_overdue_without_a_late_warning() -> None:
-    from chalicelib.domain.clock import parse_iso
-    from chalicelib.domain.sla import sweep
+    from chalicelib.core.domain.clock import parse_iso
+    from chalicelib.core.domain.sla import sweep
 
     appeal = _appeal(
         State.DISPATCHED,

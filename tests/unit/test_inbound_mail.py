@@ -13,8 +13,8 @@ from email.utils import formataddr
 
 import pytest
 
-from chalicelib.domain import inbound_mail
-from chalicelib.domain.inbound_mail import InboundMail, parse
+from chalicelib.channels.mailbox.domain import mailbox as inbound_mail
+from chalicelib.channels.mailbox.domain.mailbox import InboundMail, parse
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

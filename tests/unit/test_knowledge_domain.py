@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 import pytest
 
-from chalicelib.domain import clock
-from chalicelib.domain import knowledge as kb
-from chalicelib.domain.principal import Principal, Role
-from chalicelib.errors import Forbidden, ValidationFailed
+from chalicelib.core.domain import clock
+from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.errors import Forbidden, ValidationFailed
+from chalicelib.knowledge.domain import knowledge as kb
 
 AT = datetime(2026, 11, 26, 9, 0, tzinfo=clock.TZ)
 OPERATOR = Principal("op-1", Role.OPERATOR)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.event_sources import STREAM_CONSUMERS, Delivery
+from chalicelib.core.event_sources import STREAM_CONSUMERS, Delivery
 from chalicelib.local.pump import (
     deliver,
     lambda_record,
@@ -153,7 +153,7 @@ def test_metrics_never_fail_the_work_they_describe(monkeypatch: Any) -> None:
     check for metrics and their serialisation; the request must still be answered."""
     from aws_lambda_powertools.metrics.exceptions import SchemaValidationError
 
-    from chalicelib.observability import flush_metrics, metrics
+    from chalicelib.core.observability import flush_metrics, metrics
 
     def emptied_meanwhile(*_args: Any, **_kwargs: Any) -> Any:
         raise SchemaValidationError("Must contain at least one metric.")

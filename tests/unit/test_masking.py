@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.domain.masking import coarse_address, coarse_location, mask_text
+from chalicelib.core.domain.masking import coarse_address, coarse_location, mask_text
 
 CJK = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), max_size=12)
 

@@ -8,9 +8,9 @@ from xml.etree import ElementTree
 
 import pytest
 
-from chalicelib.domain import open311 as spec
-from chalicelib.domain.clock import TZ
-from chalicelib.errors import ValidationFailed
+from chalicelib.channels.open311.domain import open311 as spec
+from chalicelib.core.domain.clock import TZ
+from chalicelib.core.errors import ValidationFailed
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=TZ)
 

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from chalicelib.domain.clock import TZ
-from chalicelib.domain.periods import current_and_previous, parse_period, periods_of
-from chalicelib.domain.rankings import board, rates
-from chalicelib.errors import ValidationFailed
+from chalicelib.core.domain.clock import TZ
+from chalicelib.core.domain.periods import current_and_previous, parse_period, periods_of
+from chalicelib.core.errors import ValidationFailed
+from chalicelib.figures.domain.rankings import board, rates
 
 NAMES = {"a": "甲局", "b": "乙局", "c": "丙局", "d": "丁局"}
 

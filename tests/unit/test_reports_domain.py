@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from chalicelib.domain import reports
-from chalicelib.domain.clock import TZ
-from chalicelib.domain.stats import increments, marks
-from chalicelib.errors import ValidationFailed
+from chalicelib.core.domain.clock import TZ
+from chalicelib.core.errors import ValidationFailed
+from chalicelib.figures.domain import reports
+from chalicelib.figures.domain.statistics import increments, marks
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=TZ)
 
@@ -132,7 +132,7 @@ def test_the_statistics_consumer_counts_intake_and_marks_what_reports_list() -> 
 
 
 def test_rendering_escapes_html_and_keeps_the_text_part_plain() -> None:
-    from chalicelib.services.reports import render
+    from chalicelib.figures.services import report_render as render
 
     figures = {
         "kind": "weekly",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.domain import similarity
+from chalicelib.work_orders.domain import similarity
 
 HERE = {"lat": 36.64, "lng": 117.97}
 NEAR = {"lat": 36.642, "lng": 117.971}  # about 240 m

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.stats import increments
+from chalicelib.figures.domain.statistics import increments
 
 DUE = {
     "sign_due": "2026-11-26T09:15:00.000+08:00",

@@ -3,8 +3,12 @@ deployed template the same keys, indexes and streams."""
 
 from __future__ import annotations
 
-from chalicelib.dal.models import ALL_MODELS, AppealModel
-from chalicelib.dal.tables import cloudformation_resource, create_table_request, ttl_attribute
+from chalicelib.core.store.models import ALL_MODELS, AppealModel
+from chalicelib.core.store.tables import (
+    cloudformation_resource,
+    create_table_request,
+    ttl_attribute,
+)
 
 
 def test_every_key_schema_lists_hash_before_range() -> None:

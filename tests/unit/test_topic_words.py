@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.services.statistics import topic_words
+from chalicelib.figures.services.statistics import topic_words
 
 # Compound surnames the segmenter does not tag as names (欧阳 and 长孙 come out as places,
 # 钟离 and 轩辕 as nouns, 夏侯惇 as a place), and ones it does.

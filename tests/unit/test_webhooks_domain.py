@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain import notifications, signatures, webhook_urls
-from chalicelib.domain.webhook_urls import UrlRefused, check
+from chalicelib.notifications.domain import notices as notifications
+from chalicelib.notifications.domain import signatures, webhook_urls
+from chalicelib.notifications.domain.webhook_urls import UrlRefused, check
 
 
 def test_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:

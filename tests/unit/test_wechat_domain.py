@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from defusedxml.ElementTree import fromstring
 
-from chalicelib.domain import wechat
+from chalicelib.channels.wechat.domain import wechat
 
 NOW = 1_764_380_000
 

@@ -3,7 +3,7 @@ random times: no sequence leaves an appeal in an undefined state or changes an e
 timeline event; a refused action changes nothing; a deadline never falls on a non-working
 day, and an extension never moves one earlier.
 
-To see these catch a broken rule: in ``chalicelib/domain/workflow.py`` ``_decide_extension``
+To see these catch a broken rule: in ``chalicelib/core/domain/workflow.py`` ``_decide_extension``
 compute the new deadline with ``o.calendar.add_working_days(o.now, 0)`` instead of
 ``extend`` (from now rather than from the deadline);
 ``test_random_sequences_keep_the_appeal_well_formed`` fails."""
@@ -17,12 +17,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain import clock
-from chalicelib.domain.appeal import Appeal, Channel, Event, Kind, State
-from chalicelib.domain.principal import Principal, Role
-from chalicelib.domain.workflow import TRANSITIONS, Action, Outside, apply
-from chalicelib.domain.working_calendar import WorkingCalendar
-from chalicelib.errors import Conflict
+from chalicelib.core.domain import clock
+from chalicelib.core.domain.appeal import Appeal, Channel, Event, Kind, State
+from chalicelib.core.domain.calendar import WorkingCalendar
+from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.workflow import TRANSITIONS, Action, Outside, apply
+from chalicelib.core.errors import Conflict
 
 CALENDAR = WorkingCalendar()
 DEPARTMENT = "transport-bureau"

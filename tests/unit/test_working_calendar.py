@@ -13,11 +13,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.working_calendar import (
-    SHANGHAI,
-    WorkingCalendar,
-    YearCalendar,
-)
+from chalicelib.core.domain.calendar import SHANGHAI, WorkingCalendar, YearCalendar
 
 CST = timezone(timedelta(hours=8))
 

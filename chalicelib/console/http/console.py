@@ -1,0 +1,126 @@
+"""The work console (工作台) for staff: a static page with its script, style and vendored
+libraries, served by the app itself, and the little it needs to know to sign people in.
+Everything the console does goes through the public API."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.core.config import settings
+from chalicelib.core.errors import NotFound
+from chalicelib.core.http.base import api, json_response, static_page, static_text
+
+bp = Blueprint(__name__)
+
+ASSETS = {
+    "app.js": "text/javascript; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+}
+VENDOR = {
+    "htm-preact.js": "text/javascript; charset=utf-8",
+    "LICENSE-htm.txt": "text/plain; charset=utf-8",
+    "LICENSE-preact.txt": "text/plain; charset=utf-8",
+}
+CONFIG_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "region": {"type": "string"},
+        "user_pool_client_id": {"type": "string"},
+        "cognito_endpoint": {"type": "string"},
+    },
+}
+
+
+def cognito_endpoint() -> str:
+    """Where browsers sign in: the user pool's regional endpoint, or the local stack's."""
+    cfg = settings()
+    if cfg.aws_endpoint:
+        return cfg.aws_endpoint.rstrip("/") + "/"
+    return f"https://cognito-idp.{cfg.region}.amazonaws.com/"
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def policy() -> str:
+    """The page runs only its own scripts; it talks to the API (its own origin) and the
+    user pool, and shows photos from the media bucket's presigned URLs."""
+    cfg = settings()
+    cognito = _origin(cognito_endpoint())
+    if cfg.aws_endpoint:
+        images = _origin(cfg.aws_endpoint)
+    else:
+        bucket = cfg.media_bucket
+        images = f"https://{bucket}.s3.{cfg.region}.amazonaws.com https://{bucket}.s3.amazonaws.com"
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: {images}; connect-src 'self' {cognito}; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+def _page(body: str, content_type: str) -> Response:
+    return static_page(body, content_type, policy())
+
+
+@api(
+    bp,
+    "/console",
+    "GET",
+    roles=None,
+    tag="console",
+    summary="The staff work console (HTML); /console redirects to /console/ so that the "
+    "page's relative links resolve",
+    content_type="text/html",
+    responses={200: {"type": "string"}, 301: None},
+)
+def console(_principal: None) -> Response:
+    path = str((bp.current_request.context or {}).get("path") or "")
+    if not path.endswith("/"):
+        return Response(body="", status_code=301, headers={"Location": "console/"})
+    return _page(static_text("chalicelib.static.console", "index.html"), "text/html; charset=utf-8")
+
+
+@api(
+    bp,
+    "/console/{asset}",
+    "GET",
+    roles=None,
+    tag="console",
+    summary="The console's script and style, and `config.json`: the user pool's app "
+    "client and sign-in endpoint",
+    content_type="text/plain",
+    responses={200: {"type": "string"}},
+)
+def console_asset(_principal: None, asset: str) -> Response:
+    if asset == "config.json":
+        cfg = settings()
+        return json_response(
+            {
+                "region": cfg.region,
+                "user_pool_client_id": cfg.user_pool_client_id,
+                "cognito_endpoint": cognito_endpoint(),
+            },
+            headers={"Cache-Control": "no-cache"},
+        )
+    if asset not in ASSETS:
+        raise NotFound(f"no asset {asset}")
+    return _page(static_text("chalicelib.static.console", asset), ASSETS[asset])
+
+
+@api(
+    bp,
+    "/console/vendor/{asset}",
+    "GET",
+    roles=None,
+    tag="console",
+    summary="The console's vendored libraries (Preact with htm) and their licences",
+    content_type="text/plain",
+    responses={200: {"type": "string"}},
+)
+def console_vendor(_principal: None, asset: str) -> Response:
+    if asset not in VENDOR:
+        raise NotFound(f"no asset {asset}")
+    return _page(static_text("chalicelib.static.console.vendor", asset), VENDOR[asset])

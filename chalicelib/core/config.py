@@ -1,0 +1,286 @@
+"""One typed settings object, read from the environment once.
+
+Tests and the local stack set the environment before the app is imported; PynamoDB's
+``Meta`` classes read table names and the endpoint from here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+LOCAL_STAGES = frozenset({"local", "test"})
+DEPLOYED_STAGES = frozenset({"dev", "prod"})
+STAGE_VARIABLE = "MINSHENG_STAGE"
+# Reports are sent from this address (an SES identity); a deployed stage must name it.
+REPORT_SENDER = "MINSHENG_REPORT_SENDER"
+LOCAL_REPORT_SENDER = "reports@minsheng.localhost"
+# Letters to the mayor's mailbox are written to this address (the stack's parameter).
+MAILBOX_ADDRESS = "MINSHENG_MAILBOX_ADDRESS"
+LOCAL_MAILBOX_ADDRESS = "mailbox@minsheng.localhost"
+# Local stages also write every sent email here as files a person can open.
+OUTBOX = "MINSHENG_OUTBOX_DIR"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a usable deployment."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    appeals_table: str
+    comments_table: str
+    departments_table: str
+    categories_table: str
+    idempotency_table: str
+    settings_table: str
+    follows_table: str
+    stats_table: str
+    webhooks_table: str
+    deliveries_table: str
+    notifications_table: str
+    supports_table: str
+    notifications_queue: str
+    notifications_dead_letter_queue: str
+    webhook_secret_prefix: str
+    secret_cache_seconds: int
+    delivery_retry_seconds: tuple[int, ...]
+    # How many appeals one citizen may submit per window: ((count, seconds), ...).
+    submission_limits: tuple[tuple[int, int], ...]
+    limits_table: str
+    ranking_min_cases: int
+    reply_days: dict[str, int]
+    reference_cache_seconds: int
+    media_bucket: str
+    user_pool_id: str
+    user_pool_client_id: str
+    aws_endpoint: str | None
+    jwks_url: str
+    upload_max_bytes: int
+    upload_url_seconds: int
+    idempotency_seconds: int
+    due_index_shards: int
+    public_base_url: str | None
+    report_sender: str
+    outbox_dir: str | None
+    api_keys_table: str
+    rating_links_table: str
+    # The WeChat official account's token and ids (a Secrets Manager secret's name).
+    wechat_secret: str
+    # The mayor's mailbox (区长信箱): received letters, the bucket SES stores them in, and
+    # the address letters are written to (acknowledgements are sent from it).
+    mail_table: str = ""
+    inbox_bucket: str = ""
+    mailbox_address: str = ""
+    # The knowledge base (articles, their versions, the search index's version stamp), and
+    # how long an instance trusts its cached index before it checks the stamp again.
+    knowledge_table: str = ""
+    knowledge_cache_seconds: int = 30
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage in LOCAL_STAGES
+
+    @property
+    def token_issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+DEFAULT_REPLY_DAYS = {"consultation": 1, "complaint": 3, "suggestion": 5, "help": 3}
+
+
+def _reply_days(raw: str) -> dict[str, int]:
+    """``complaint=3,consultation=1``: working days to reply, per kind (defaults above)."""
+    days = dict(DEFAULT_REPLY_DAYS)
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        kind, _, value = part.partition("=")
+        if kind not in days or not value.isdigit() or not 1 <= int(value) <= 30:
+            raise ConfigError(f"MINSHENG_REPLY_DAYS: bad entry {part!r}")
+        days[kind] = int(value)
+    return days
+
+
+def _retry_seconds(raw: str) -> tuple[int, ...]:
+    """``30,120,600,3600,21600``: the pauses before each retry of a webhook delivery. As
+    many as the deployed dead-letter policy counts (``event_sources``); each at most the
+    12 hours SQS allows a message to stay hidden."""
+    from chalicelib.core.event_sources import DELIVERY_RETRY_SECONDS
+
+    if not raw.strip():
+        return DELIVERY_RETRY_SECONDS
+    parts = [p.strip() for p in raw.split(",")]
+    if len(parts) != len(DELIVERY_RETRY_SECONDS) or not all(p.isdigit() for p in parts):
+        raise ConfigError(
+            f"MINSHENG_DELIVERY_RETRY_SECONDS needs {len(DELIVERY_RETRY_SECONDS)} whole "
+            f"numbers of seconds, got {raw!r}"
+        )
+    values = tuple(int(p) for p in parts)
+    if any(v > 12 * 3600 for v in values):
+        raise ConfigError("MINSHENG_DELIVERY_RETRY_SECONDS: at most 43200 seconds each")
+    return values
+
+
+SUBMISSION_LIMITS_DEFAULT = "5/minute,20/day"
+_WINDOWS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def _submission_limits(raw: str) -> tuple[tuple[int, int], ...]:
+    """``5/minute,20/day``: at most 5 appeals a minute and 20 a day per citizen (windows
+    ``minute``, ``hour``, ``day``; a day is the calendar day in Asia/Shanghai). ``off``
+    turns the limits off."""
+    text = raw.strip() or SUBMISSION_LIMITS_DEFAULT
+    if text == "off":
+        return ()
+    limits: list[tuple[int, int]] = []
+    for part in text.split(","):
+        count, _, window = part.strip().partition("/")
+        if not count.isdigit() or int(count) < 1 or window not in _WINDOWS:
+            raise ConfigError(
+                f"MINSHENG_SUBMISSION_LIMITS: {part.strip()!r} is not <count>/<minute|hour|day>"
+            )
+        limits.append((int(count), _WINDOWS[window]))
+    return tuple(limits)
+
+
+def env_name(field: str) -> str:
+    """The environment variable a resource name is read from: ``appeals_table`` ->
+    ``MINSHENG_APPEALS_TABLE``. ``infra/`` sets these from the stack's own resources."""
+    return f"MINSHENG_{field.upper()}"
+
+
+def resource_fields() -> list[str]:
+    """Settings that name a deployed resource: every table and queue, the bucket, the pool
+    and its client. A deployed stage must be given each one; nothing guesses them from a
+    prefix."""
+    from dataclasses import fields
+
+    names = [f.name for f in fields(Settings)]
+    return [n for n in names if n.endswith(("_table", "_queue"))] + [
+        "media_bucket",
+        "inbox_bucket",
+        "user_pool_id",
+        "user_pool_client_id",
+    ]
+
+
+# Settings a deployed stage must be given that are not one resource's name.
+DEPLOYED_SETTINGS = ("webhook_secret_prefix", "wechat_secret")
+
+
+def deployed_fields() -> list[str]:
+    """Every setting the deployed stack gives a function (``MINSHENG_<FIELD>``)."""
+    return [*resource_fields(), *DEPLOYED_SETTINGS]
+
+
+def _stage(env: Mapping[str, str]) -> str:
+    stage = env.get(STAGE_VARIABLE, "")
+    if not stage:
+        raise ConfigError(
+            f"{STAGE_VARIABLE} is not set: use one of {sorted(DEPLOYED_STAGES)} when deployed "
+            f"(the local stack and the tests set {sorted(LOCAL_STAGES)})"
+        )
+    if stage not in LOCAL_STAGES | DEPLOYED_STAGES:
+        raise ConfigError(
+            f"{STAGE_VARIABLE}={stage!r} is not a known stage: "
+            f"{sorted(LOCAL_STAGES | DEPLOYED_STAGES)}"
+        )
+    return stage
+
+
+def load_settings() -> Settings:
+    env = os.environ
+    stage = _stage(env)
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+    prefix = env.get("MINSHENG_TABLE_PREFIX", f"minsheng-{stage}")
+    pool_id = env.get("MINSHENG_USER_POOL_ID", "")
+    endpoint = env.get("MINSHENG_AWS_ENDPOINT") or None
+    jwks_override = env.get("MINSHENG_JWKS_URL") or None
+    if stage not in LOCAL_STAGES:
+        # Never trust a key set other than the real pool's outside local stages: moto's
+        # signing key is public.
+        if jwks_override or endpoint:
+            raise ConfigError(
+                f"stage {stage!r} may not set MINSHENG_JWKS_URL or MINSHENG_AWS_ENDPOINT"
+            )
+        missing = [env_name(f) for f in deployed_fields() if not env.get(env_name(f))]
+        if not env.get(REPORT_SENDER):
+            missing.append(REPORT_SENDER)
+        if env.get(OUTBOX):
+            raise ConfigError(f"stage {stage!r} may not set {OUTBOX} (local stages only)")
+        if missing:
+            raise ConfigError(f"stage {stage!r} needs {', '.join(missing)} (set by the stack)")
+    if jwks_override:
+        jwks_url = jwks_override
+    elif endpoint:
+        jwks_url = f"{endpoint.rstrip('/')}/{pool_id}/.well-known/jwks.json"
+    else:
+        jwks_url = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json"
+    return Settings(
+        stage=stage,
+        region=region,
+        appeals_table=env.get("MINSHENG_APPEALS_TABLE", f"{prefix}-appeals"),
+        comments_table=env.get("MINSHENG_COMMENTS_TABLE", f"{prefix}-comments"),
+        departments_table=env.get("MINSHENG_DEPARTMENTS_TABLE", f"{prefix}-departments"),
+        categories_table=env.get("MINSHENG_CATEGORIES_TABLE", f"{prefix}-categories"),
+        idempotency_table=env.get("MINSHENG_IDEMPOTENCY_TABLE", f"{prefix}-idempotency"),
+        settings_table=env.get("MINSHENG_SETTINGS_TABLE", f"{prefix}-settings"),
+        follows_table=env.get("MINSHENG_FOLLOWS_TABLE", f"{prefix}-follows"),
+        stats_table=env.get("MINSHENG_STATS_TABLE", f"{prefix}-stats"),
+        webhooks_table=env.get("MINSHENG_WEBHOOKS_TABLE", f"{prefix}-webhooks"),
+        deliveries_table=env.get("MINSHENG_DELIVERIES_TABLE", f"{prefix}-deliveries"),
+        notifications_table=env.get("MINSHENG_NOTIFICATIONS_TABLE", f"{prefix}-notifications"),
+        supports_table=env.get("MINSHENG_SUPPORTS_TABLE", f"{prefix}-supports"),
+        # Queue URLs: the local stack and the tests set them when they create the queues.
+        notifications_queue=env.get("MINSHENG_NOTIFICATIONS_QUEUE", ""),
+        notifications_dead_letter_queue=env.get("MINSHENG_NOTIFICATIONS_DEAD_LETTER_QUEUE", ""),
+        webhook_secret_prefix=env.get("MINSHENG_WEBHOOK_SECRET_PREFIX", f"{prefix}/webhooks/"),
+        secret_cache_seconds=_int("MINSHENG_SECRET_CACHE_SECONDS", 30, 0, 300),
+        delivery_retry_seconds=_retry_seconds(env.get("MINSHENG_DELIVERY_RETRY_SECONDS", "")),
+        submission_limits=_submission_limits(env.get("MINSHENG_SUBMISSION_LIMITS", "")),
+        limits_table=env.get("MINSHENG_LIMITS_TABLE", f"{prefix}-limits"),
+        ranking_min_cases=_int("MINSHENG_RANKING_MIN_CASES", 5, 1, 1000),
+        reply_days=_reply_days(env.get("MINSHENG_REPLY_DAYS", "")),
+        reference_cache_seconds=_int("MINSHENG_REFERENCE_CACHE_SECONDS", 60, 0, 3600),
+        media_bucket=env.get("MINSHENG_MEDIA_BUCKET", f"{prefix}-media"),
+        user_pool_id=pool_id,
+        user_pool_client_id=env.get("MINSHENG_USER_POOL_CLIENT_ID", ""),
+        aws_endpoint=endpoint,
+        jwks_url=jwks_url,
+        upload_max_bytes=_int("MINSHENG_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, 1024, 50 << 20),
+        upload_url_seconds=_int("MINSHENG_UPLOAD_URL_SECONDS", 900, 60, 3600),
+        idempotency_seconds=_int("MINSHENG_IDEMPOTENCY_SECONDS", 86400, 60, 7 * 86400),
+        due_index_shards=_int("MINSHENG_DUE_INDEX_SHARDS", 8, 1, 64),
+        public_base_url=env.get("MINSHENG_PUBLIC_BASE_URL") or None,
+        report_sender=env.get(REPORT_SENDER) or LOCAL_REPORT_SENDER,
+        outbox_dir=env.get(OUTBOX) or None,
+        api_keys_table=env.get("MINSHENG_API_KEYS_TABLE", f"{prefix}-api-keys"),
+        rating_links_table=env.get("MINSHENG_RATING_LINKS_TABLE", f"{prefix}-rating-links"),
+        wechat_secret=env.get("MINSHENG_WECHAT_SECRET", f"{prefix}/wechat"),
+        mail_table=env.get("MINSHENG_MAIL_TABLE", f"{prefix}-mail"),
+        inbox_bucket=env.get("MINSHENG_INBOX_BUCKET", f"{prefix}-inbox"),
+        mailbox_address=env.get(MAILBOX_ADDRESS) or LOCAL_MAILBOX_ADDRESS,
+        knowledge_table=env.get("MINSHENG_KNOWLEDGE_TABLE", f"{prefix}-knowledge"),
+        knowledge_cache_seconds=_int("MINSHENG_KNOWLEDGE_CACHE_SECONDS", 30, 0, 3600),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load_settings()

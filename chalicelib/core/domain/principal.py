@@ -1,0 +1,83 @@
+"""Who is calling, as the verified token says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from chalicelib.core.domain.identities import phone_owner
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    OPERATOR = "operator"
+    DEPARTMENT = "department"
+    LEADER = "leader"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+DEPUTY_GROUP = "deputy"
+
+# A user in several groups acts with the strongest one.
+_GROUP_PRECEDENCE = (Role.ADMIN, Role.LEADER, Role.OPERATOR, Role.DEPARTMENT)
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: str
+    role: Role
+    username: str = ""
+    department_id: str | None = None
+    # Other owner keys the caller holds: the ``tel:`` key of a verified phone number
+    # (``domain/identities.py``), so appeals the hotline took for that number are theirs.
+    aliases: tuple[str, ...] = ()
+    # A people's congress deputy or CPPCC member (Cognito group ``deputy``): a citizen
+    # whose appeals are flagged and go to the center and the leaders at once.
+    deputy: bool = False
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, object]) -> Principal:
+        raw_groups = claims.get("cognito:groups") or []
+        groups = set(raw_groups) if isinstance(raw_groups, list) else set()
+        role = next((r for r in _GROUP_PRECEDENCE if r.value in groups), Role.CITIZEN)
+        department = claims.get("custom:department_id")
+        department_id = str(department) if department else None
+        if role is Role.DEPARTMENT and not department_id:
+            # Staff without a department cannot act for one; treat them as no staff at all.
+            role = Role.CITIZEN
+        username = claims.get("cognito:username") or claims.get("username") or ""
+        aliases: tuple[str, ...] = ()
+        verified = claims.get("phone_number_verified") in (True, "true")
+        phone = claims.get("phone_number")
+        if role is Role.CITIZEN and verified and isinstance(phone, str) and phone:
+            aliases = (phone_owner(phone),)
+        return cls(
+            id=str(claims["sub"]),
+            role=role,
+            username=str(username),
+            department_id=department_id if role is Role.DEPARTMENT else None,
+            aliases=aliases,
+            deputy=role is Role.CITIZEN and DEPUTY_GROUP in groups,
+        )
+
+    def owns(self, citizen_id: str) -> bool:
+        """Whether an appeal filed for ``citizen_id`` is the caller's own."""
+        return citizen_id == self.id or citizen_id in self.aliases
+
+    def actor(self) -> dict[str, str]:
+        return {"role": self.role.value, "id": self.id}
+
+
+SYSTEM = Principal(id="minsheng", role=Role.SYSTEM, username="minsheng")
+
+
+def department_system(department_id: str) -> Principal:
+    """A department's own case system, acting through signed webhooks: it acts for the
+    department, and the timeline records it as the system, not as one of the staff."""
+    return Principal(
+        id=f"system:{department_id}",
+        role=Role.DEPARTMENT,
+        username=f"{department_id} system",
+        department_id=department_id,
+    )

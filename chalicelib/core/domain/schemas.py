@@ -1,0 +1,576 @@
+"""Request and response schemas (JSON Schema 2020-12). One definition validates requests
+and is published in the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core.domain.appeal import CITIZEN_CHANNELS, Channel, Kind, State
+
+NON_BLANK = r"\S"
+PHONE = r"^\+?[0-9][0-9 -]{4,19}[0-9]$"
+ALLOWED_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic")
+MAX_MEDIA = 9
+
+LOCATION: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["lat", "lng"],
+    "properties": {
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lng": {"type": "number", "minimum": -180, "maximum": 180},
+        "address": {"type": "string", "maxLength": 200},
+    },
+}
+
+CONTACT: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": NON_BLANK},
+        "phone": {"type": "string", "pattern": PHONE},
+    },
+}
+
+APPEAL_CREATE: dict[str, Any] = {
+    "$id": "AppealCreate",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["kind", "title", "content"],
+    "properties": {
+        "kind": {"type": "string", "enum": [k.value for k in Kind]},
+        "title": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": NON_BLANK},
+        "content": {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": NON_BLANK},
+        "category": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,63}$"},
+        "channel": {"type": "string", "enum": [c.value for c in CITIZEN_CHANNELS]},
+        "location": LOCATION,
+        "contact": CONTACT,
+        "is_public": {"type": "boolean"},
+        "media": {
+            "type": "array",
+            "maxItems": MAX_MEDIA,
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1, "maxLength": 256},
+        },
+    },
+}
+
+# An appeal the platform center enters for a citizen (hotline, mayor's mailbox, deputies):
+# the same rules, but the channel is any of the platform's, and must be named.
+APPEAL_RECORD: dict[str, Any] = {
+    **APPEAL_CREATE,
+    "$id": "AppealRecord",
+    "required": [*APPEAL_CREATE["required"], "channel"],
+    "properties": {
+        **APPEAL_CREATE["properties"],
+        "channel": {"type": "string", "enum": [c.value for c in Channel]},
+    },
+}
+
+UPLOAD_CREATE: dict[str, Any] = {
+    "$id": "UploadCreate",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["content_type"],
+    "properties": {
+        "content_type": {"type": "string", "enum": list(ALLOWED_IMAGE_TYPES)},
+        "size": {"type": "integer", "minimum": 1},
+    },
+}
+
+EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "at", "actor"],
+    "properties": {
+        "type": {"type": "string"},
+        "at": {"type": "string", "format": "date-time"},
+        "actor": {
+            "type": "object",
+            "properties": {"role": {"type": "string"}, "id": {"type": "string"}},
+        },
+        "note": {"type": ["string", "null"]},
+        "data": {"type": "object"},
+    },
+}
+
+_SUMMARY_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string"},
+    "state": {"type": "string", "enum": [s.value for s in State]},
+    "kind": {"type": "string", "enum": [k.value for k in Kind]},
+    "category": {"type": ["string", "null"]},
+    "channel": {"type": "string"},
+    "title": {"type": "string"},
+    "is_public": {"type": "boolean"},
+    "department_id": {"type": ["string", "null"]},
+    "deadlines": {
+        "type": "object",
+        "properties": {
+            "sign_due": {"type": "string", "format": "date-time"},
+            "contact_due": {"type": "string", "format": "date-time"},
+            "reply_due": {"type": "string", "format": "date-time"},
+        },
+    },
+    "overdue": {"type": "array", "items": {"type": "string"}},
+    "escalation": {"type": ["object", "null"]},
+    "created_at": {"type": "string", "format": "date-time"},
+    "updated_at": {"type": "string", "format": "date-time"},
+}
+
+PHOTO: dict[str, Any] = {
+    "type": "object",
+    "required": ["index", "url", "expires_at", "public"],
+    "properties": {
+        "index": {"type": "integer", "description": "Its place in the appeal's media"},
+        "key": {"type": "string", "description": "The upload key (not in public views)"},
+        "url": {"type": "string"},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "public": {"type": "boolean", "description": "Marked public by the center"},
+    },
+}
+
+APPEAL_SUMMARY: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "state", "kind", "title", "created_at"],
+    "properties": _SUMMARY_PROPERTIES,
+}
+
+APPEAL: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "state", "kind", "title", "content", "created_at", "version"],
+    "properties": {
+        **_SUMMARY_PROPERTIES,
+        "content": {"type": "string"},
+        "location": {"type": ["object", "null"]},
+        "contact": {"type": ["object", "null"]},
+        "media": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Upload keys of the photos, for those who may see them",
+        },
+        "photos": {
+            "type": "array",
+            "description": "On GET /appeals/{id} only: a presigned GET URL per photo the "
+            "caller may open, valid a few minutes (read the appeal again for fresh ones). "
+            "The citizen, the platform center, the handling and co-handling departments "
+            "and leaders get every photo; others only photos the center marked public, on "
+            "a public appeal.",
+            "items": PHOTO,
+        },
+        "co_department_ids": {"type": "array", "items": {"type": "string"}},
+        "rating": {"type": ["object", "null"]},
+        "version": {"type": "integer"},
+        "timeline": {"type": "array", "items": EVENT},
+        "comments": {
+            "type": "object",
+            "description": "Staff only: how many comments the appeal has, and how many of "
+            "the latest are in the timeline (the rest: GET /appeals/{id}/comments)",
+            "properties": {"total": {"type": "integer"}, "shown": {"type": "integer"}},
+        },
+    },
+}
+
+COMMENT_PAGE: dict[str, Any] = {
+    "type": "object",
+    "required": ["items", "total"],
+    "properties": {
+        "items": {"type": "array", "items": EVENT},
+        "total": {"type": "integer"},
+        "next_cursor": {"type": ["string", "null"]},
+    },
+}
+
+APPEAL_PAGE: dict[str, Any] = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+        "items": {"type": "array", "items": APPEAL_SUMMARY},
+        "next_cursor": {
+            "type": ["string", "null"],
+            "description": "Pass back as cursor for more; null when the list is complete. "
+            "A filtered page may hold fewer than limit items, even none, and still have one.",
+        },
+    },
+}
+
+UPLOAD_TICKET: dict[str, Any] = {
+    "type": "object",
+    "required": ["key", "url", "fields", "expires_at", "max_bytes"],
+    "properties": {
+        "key": {"type": "string"},
+        "url": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "max_bytes": {"type": "integer"},
+    },
+}
+
+PROBLEM: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _body(schema_id: str, required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "$id": schema_id,
+        "type": "object",
+        "additionalProperties": False,
+        "required": required,
+        "properties": properties,
+    }
+
+
+def _text(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": NON_BLANK}
+
+
+APPEAL_ID = {"type": "string", "pattern": r"^\d{8}-[0-9A-HJKMNP-TV-Z]{8}$"}
+UNIT_ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,63}$"}
+CATEGORY_CODE = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,63}$"}
+NOTE = {"type": "string", "maxLength": 1000}
+REASON = _text(500)
+
+ACCEPT = _body(
+    "Accept",
+    [],
+    {
+        "category": CATEGORY_CODE,
+        "kind": {"type": "string", "enum": [k.value for k in Kind]},
+        "note": NOTE,
+    },
+)
+REJECT = _body("Reject", ["reason"], {"reason": REASON})
+DISPATCH = _body(
+    "Dispatch",
+    ["department_id"],
+    {
+        "department_id": UNIT_ID,
+        "co_department_ids": {
+            "type": "array",
+            "maxItems": 5,
+            "uniqueItems": True,
+            "items": UNIT_ID,
+        },
+        "note": NOTE,
+        "category": CATEGORY_CODE,
+        "kind": {"type": "string", "enum": [k.value for k in Kind]},
+    },
+)
+
+# A call the hotline takes: the appeal as the caller tells it, the caller's number (the
+# appeal belongs to it), and optionally the center's first steps in the same call.
+CALLER_PHONE = {"type": "string", "minLength": 5, "maxLength": 24}
+HOTLINE_APPEAL: dict[str, Any] = {
+    "$id": "HotlineAppeal",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["caller", "kind", "title", "content"],
+    "properties": {
+        "caller": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["phone"],
+            "properties": {"phone": CALLER_PHONE, "name": CONTACT["properties"]["name"]},
+        },
+        **{
+            name: APPEAL_CREATE["properties"][name]
+            for name in ("kind", "title", "content", "category", "location", "is_public")
+        },
+        "accept": {"type": "boolean", "description": "accept the appeal in the same call"},
+        "dispatch": {
+            **{k: v for k, v in DISPATCH.items() if k != "$id"},
+            "description": "dispatch the appeal in the same call (accepting it)",
+        },
+    },
+}
+MERGE = _body("Merge", ["into"], {"into": APPEAL_ID, "note": NOTE})
+ESCALATE = _body(
+    "Escalate",
+    ["level", "reason"],
+    {"level": {"type": "integer", "minimum": 1, "maximum": 3}, "reason": REASON},
+)
+EXTENSION_DECISION = _body(
+    "ExtensionDecision", ["approve"], {"approve": {"type": "boolean"}, "note": NOTE}
+)
+SIGN = _body("Sign", [], {"note": NOTE})
+CONTACT = _body(
+    "Contact",
+    ["method"],
+    {"method": {"type": "string", "enum": ["phone", "visit", "sms", "other"]}, "note": NOTE},
+)
+REPLY = _body(
+    "Reply",
+    ["content", "handler_name", "handler_phone"],
+    {
+        "content": _text(4000),
+        "handler_name": _text(50),
+        "handler_phone": {"type": "string", "pattern": PHONE},
+        "public_reply": _text(4000),
+    },
+)
+RETURN = _body("Return", ["reason"], {"reason": REASON})
+EXTENSION_REQUEST = _body(
+    "ExtensionRequest",
+    ["days", "reason"],
+    {"days": {"type": "integer", "minimum": 1, "maximum": 10}, "reason": REASON},
+)
+RATING = _body(
+    "Rating",
+    ["score", "resolved"],
+    {
+        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "resolved": {"type": "boolean"},
+        "comment": {"type": "string", "maxLength": 500},
+        "rework": {"type": "boolean"},
+    },
+)
+COMMENT = _body("Comment", ["text"], {"text": _text(2000)})
+# The citizen's own note on their open appeal (a reply to the mayor's mailbox): the text,
+# photos already stored for it, and where it came from.
+CITIZEN_NOTE = _body(
+    "CitizenNote",
+    ["text"],
+    {
+        "text": _text(4000),
+        "media": {
+            "type": "array",
+            "maxItems": MAX_MEDIA,
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1, "maxLength": 256},
+        },
+        "channel": {"type": "string", "enum": [c.value for c in Channel]},
+        "source": {"type": "string", "maxLength": 64},
+    },
+)
+PUBLISH_MEDIA = _body(
+    "PublishMedia",
+    ["index", "public"],
+    {
+        "index": {"type": "integer", "minimum": 0, "maximum": MAX_MEDIA - 1},
+        "public": {"type": "boolean"},
+    },
+)
+
+REPLY_DAYS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {k.value: {"type": "integer", "minimum": 1, "maximum": 30} for k in Kind},
+}
+DEPARTMENT_FIELDS: dict[str, Any] = {
+    "name": _text(100),
+    "kind": {"type": "string", "enum": ["department", "town", "street", "utility"]},
+    "active": {"type": "boolean"},
+}
+DEPARTMENT_CREATE = _body("DepartmentCreate", ["id", "name"], {"id": UNIT_ID, **DEPARTMENT_FIELDS})
+DEPARTMENT_UPDATE = _body("DepartmentUpdate", [], DEPARTMENT_FIELDS)
+CATEGORY_FIELDS: dict[str, Any] = {
+    "name": _text(100),
+    "group": {"type": ["string", "null"], "maxLength": 100},
+    "default_department": {"anyOf": [UNIT_ID, {"type": "null"}]},
+    "auto_dispatch": {"type": "boolean"},
+    "keywords": {"type": "array", "maxItems": 50, "uniqueItems": True, "items": _text(20)},
+    "reply_working_days": REPLY_DAYS,
+    "active": {"type": "boolean"},
+}
+CATEGORY_CREATE = _body(
+    "CategoryCreate", ["code", "name"], {"code": CATEGORY_CODE, **CATEGORY_FIELDS}
+)
+CATEGORY_UPDATE = _body("CategoryUpdate", [], CATEGORY_FIELDS)
+CALENDAR_YEAR = _body(
+    "CalendarYear",
+    ["holidays", "workdays"],
+    {
+        "holidays": {
+            "type": "array",
+            "maxItems": 120,
+            "uniqueItems": True,
+            "items": {"type": "string", "format": "date"},
+        },
+        "workdays": {
+            "type": "array",
+            "maxItems": 30,
+            "uniqueItems": True,
+            "items": {"type": "string", "format": "date"},
+        },
+    },
+)
+
+DEPARTMENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "name", "kind", "active"],
+    "properties": {"id": {"type": "string"}, **DEPARTMENT_FIELDS, "updated_at": {"type": "string"}},
+}
+CATEGORY: dict[str, Any] = {
+    "type": "object",
+    "required": ["code", "name"],
+    "properties": {"code": {"type": "string"}, **CATEGORY_FIELDS, "updated_at": {"type": "string"}},
+}
+CALENDAR: dict[str, Any] = {
+    "type": "object",
+    "required": ["year", "source", "holidays", "workdays"],
+    "properties": {
+        "year": {"type": "integer"},
+        "source": {"type": "string", "enum": ["loaded", "package", "weekdays"]},
+        "holidays": {"type": "array", "items": {"type": "string", "format": "date"}},
+        "workdays": {"type": "array", "items": {"type": "string", "format": "date"}},
+    },
+}
+
+
+def listing(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    }
+
+
+# -- department webhooks and notifications ------------------------------------------------
+
+WEBHOOK_ACTIONS = ("sign", "contact", "reply", "return", "extension")
+WEBHOOK_PUT = _body(
+    "WebhookRegistration",
+    ["url"],
+    {
+        "url": {"type": "string", "minLength": 1, "maxLength": 2048},
+        "enabled": {"type": "boolean", "default": True},
+    },
+)
+WEBHOOK = {
+    "type": "object",
+    "required": ["department_id", "url", "enabled"],
+    "properties": {
+        "department_id": {"type": "string"},
+        "url": {"type": ["string", "null"]},
+        "enabled": {"type": "boolean"},
+        "secret_issued_at": {"type": ["string", "null"]},
+        "previous_secret_until": {"type": ["string", "null"]},
+        "updated_at": {"type": "string"},
+        "secret": {
+            "type": "string",
+            "description": "The signing secret: in the answer that issued it, and never again",
+        },
+    },
+}
+# The inbound envelope: the rest of the body is what the staff API's action takes.
+WEBHOOK_INBOUND = {
+    "$id": "WebhookInbound",
+    "type": "object",
+    "required": ["appeal_id", "action"],
+    "properties": {
+        "appeal_id": APPEAL_ID,
+        "action": {"type": "string", "enum": list(WEBHOOK_ACTIONS)},
+    },
+    "additionalProperties": True,
+}
+DELIVERY_STATUSES = ("pending", "retrying", "delivered", "dead")
+DELIVERY = {
+    "type": "object",
+    "required": ["id", "department_id", "type", "status", "attempts"],
+    "properties": {
+        "id": {"type": "string"},
+        "department_id": {"type": "string"},
+        "type": {"type": "string"},
+        "appeal_id": {"type": "string"},
+        "status": {"type": "string", "enum": list(DELIVERY_STATUSES)},
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+        "attempts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "attempt": {"type": "integer"},
+                    "at": {"type": "string"},
+                    "status_code": {"type": ["integer", "null"]},
+                    "latency_ms": {"type": "integer"},
+                    "error": {"type": ["string", "null"]},
+                    "receive_count": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
+REDRIVE_RESULT = {
+    "type": "object",
+    "required": ["redriven"],
+    "properties": {
+        "redriven": {"type": "integer"},
+        "ids": {"type": "array", "items": {"type": "string"}},
+    },
+}
+NOTIFICATION = {
+    "type": "object",
+    "required": ["id", "type", "appeal_id", "title", "text", "at", "read"],
+    "properties": {
+        "id": {"type": "string"},
+        "type": {"type": "string"},
+        "appeal_id": {"type": "string"},
+        "title": {"type": "string"},
+        "text": {"type": "string"},
+        "at": {"type": "string"},
+        "read": {"type": "boolean"},
+        "read_at": {"type": ["string", "null"]},
+    },
+}
+NOTIFICATION_ID = {"type": "string", "pattern": r"^\d{8}T\d{9}Z-[0-9a-f]{32}$"}
+MARK_READ = _body(
+    "MarkRead",
+    ["ids"],
+    {
+        "ids": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 100,
+            "uniqueItems": True,
+            "items": NOTIFICATION_ID,
+        }
+    },
+)
+
+# -- the mayor's mailbox ------------------------------------------------------------------
+
+MAIL_LETTER = {
+    "type": "object",
+    "required": ["id", "received_at", "sender", "subject", "status", "size"],
+    "properties": {
+        "id": {"type": "string", "description": "The letter's Message-ID (or a digest)"},
+        "received_at": {"type": "string", "format": "date-time"},
+        "sender": {"type": "string", "description": "The From address, masked"},
+        "subject": {"type": "string"},
+        "status": {"type": "string", "enum": ["appeal", "note", "flagged"]},
+        "reason": {
+            "type": ["string", "null"],
+            "description": "auto-reply, bounce, no-text, no-sender, appeal-closed: <id>, "
+            "invalid: <fields>",
+        },
+        "size": {"type": "integer", "description": "Bytes of the raw message"},
+        "attachments": {
+            "type": "object",
+            "properties": {"kept": {"type": "integer"}, "ignored": {"type": "integer"}},
+        },
+        "appeal_id": {"type": ["string", "null"]},
+        "raw_url": {
+            "type": "string",
+            "description": "Operators only: the raw message (message/rfc822)",
+        },
+        "raw_url_expires_at": {"type": "string", "format": "date-time"},
+    },
+}

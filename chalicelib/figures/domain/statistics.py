@@ -1,0 +1,232 @@
+"""What each timeline event adds to the statistics: counters per department and for the
+whole platform, per day, ISO week and month (Asia/Shanghai) of the event."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from chalicelib.core.domain.clock import parse_iso
+from chalicelib.core.domain.periods import periods_of_iso
+
+PLATFORM = "platform"
+INTAKE = "intake"  # appeals received, by channel and kind (no department yet)
+# Knowledge-base answers citizens said made an appeal unnecessary (``deflected``): written
+# by the helpful call itself (no appeal, no stream record), one transaction with its marker.
+KNOWLEDGE = "knowledge"
+SATISFIED_FROM = 4
+
+# Every counter a period keeps; rankings and reports are computed from these alone.
+COUNTERS = (
+    "submitted",
+    "dispatched",
+    "signed",
+    "signed_on_time",
+    "contacted",
+    "contacted_on_time",
+    "replied",
+    "replied_on_time",
+    "overdue_orders",
+    "overdue_sign",
+    "overdue_contact",
+    "overdue_reply",
+    "returned",
+    "reworked",
+    "ratings",
+    "rating_sum",
+    "satisfied",
+    "resolved",
+    # Consultations the center answered itself from the knowledge base (直办): no
+    # department's, so counted for the platform alone, apart from ``replied``.
+    "center_replied",
+)
+
+
+def department_scope(department_id: str) -> str:
+    return f"dept#{department_id}"
+
+
+Increments = dict[tuple[str, str], Counter[str]]  # (period, scope) -> counter -> amount
+
+
+def _after(at: str, due: str) -> bool:
+    """True when ``at`` is strictly after ``due``: the deadline instant itself is on time,
+    for the sweep and for the counters alike."""
+    return parse_iso(at) > parse_iso(due)
+
+
+def _on_time(at: str, due: Any) -> bool:
+    return isinstance(due, str) and not _after(at, due)
+
+
+def _rating(counter: Counter[str], data: dict[str, Any]) -> None:
+    score = int(data.get("score", 0))
+    counter["ratings"] += 1
+    counter["rating_sum"] += score
+    counter["satisfied"] += score >= SATISFIED_FROM
+    counter["resolved"] += bool(data.get("resolved"))
+
+
+STAGE_OF = {"signed": "sign", "contacted": "contact", "replied": "reply"}
+STAGES = ("sign", "contact", "reply")
+# Events after which the round's department no longer has the work order in hand.
+ROUND_ENDS = frozenset({"returned", "merged", "rejected", "closed"})
+
+Late = list[tuple[str | None, str, Counter[str]]]
+
+
+class Round:
+    """What the counters must know of the current dispatch round, rebuilt from the timeline:
+    the department, the deadlines in force (extensions included), the stages done and the
+    stages already overdue.
+
+    One rule, whoever observes it: a stage is overdue when its deadline passed (strictly)
+    before the stage was done. Every event at time ``t`` shows that the stages still open
+    at ``t`` were not done before it, so each event first settles them against ``t``: a
+    late sign or reply, a return, a re-dispatch, an extension decision and the sweep's own
+    mark all count the same lateness once, in the periods of the deadline that passed."""
+
+    def __init__(self) -> None:
+        self.department: str | None = None
+        self.due: dict[str, str] = {}
+        self.done: set[str] = set()
+        self.overdue: set[str] = set()
+
+    def start(self, department: Any, deadlines: Any) -> None:
+        self.department = str(department) if department else self.department
+        self.due = {k.removesuffix("_due"): str(v) for k, v in dict(deadlines or {}).items()}
+        self.done = set()
+        self.overdue = set()
+
+    def end(self) -> None:
+        """The department no longer holds the work order: nothing more can be late."""
+        self.due = {}
+
+    def settle(self, at: str) -> Late:
+        """Mark overdue, once per round, each open stage whose deadline passed before
+        ``at``; (department, deadline, amounts) for each newly overdue one."""
+        out: Late = []
+        for stage in STAGES:
+            due = self.due.get(stage)
+            if due is None or stage in self.done or stage in self.overdue:
+                continue
+            if _after(at, due):
+                late: Counter[str] = Counter({f"overdue_{stage}": 1})
+                late["overdue_orders"] += not self.overdue
+                self.overdue.add(stage)
+                out.append((self.department, due, late))
+        return out
+
+
+def event_counters(event: dict[str, Any], rnd: Round) -> Late:
+    """(department, time whose periods it counts in, amounts) for one event, advancing the
+    round. Lateness is settled first, against the time of the event (see ``Round``)."""
+    kind = str(event.get("type"))
+    data = event.get("data") or {}
+    at = str(event.get("at"))
+    out = rnd.settle(at)
+    c: Counter[str] = Counter()
+    department = rnd.department
+    if kind == "submitted":
+        c["submitted"] += 1
+        department = None
+    elif kind == "dispatched":
+        rnd.start(data.get("department_id"), data.get("deadlines"))
+        department = rnd.department
+        c["dispatched"] += 1
+    elif kind == "replied" and data.get("by") == "center":
+        c["center_replied"] += 1
+        department = None
+    elif kind == "rework_requested" and data.get("by") == "center":
+        # Rework of the center's own reply goes back to the center: a rating, no round.
+        _rating(c, data)
+        department = None
+    elif kind == "rework_requested":
+        # A new round for the same department: counted as dispatched again (and against it).
+        department = str(data.get("department_id") or rnd.department)
+        rnd.start(department, data.get("deadlines"))
+        c.update(dispatched=1, reworked=1)
+        _rating(c, data)
+    elif kind == "extension_decided" and data.get("approve") and data.get("reply_due"):
+        rnd.due["reply"] = str(data["reply_due"]["to"])
+    elif kind in STAGE_OF:
+        stage = STAGE_OF[kind]
+        c[kind] += 1
+        c[f"{kind}_on_time"] += _on_time(at, rnd.due.get(stage))
+        rnd.done.add(stage)
+    elif kind == "returned":
+        c["returned"] += 1
+        department = data.get("department_id") or rnd.department
+        rnd.department = None
+        rnd.end()
+    elif kind in ROUND_ENDS:
+        rnd.end()
+    elif kind == "rated":
+        _rating(c, data)
+        department = data.get("department_id") or department
+    if c:
+        out.append((department, at, c))
+    return out
+
+
+NewCounts = Iterator[tuple[dict[str, Any], str | None, str, Counter[str]]]
+
+
+def _new_counts(old: dict[str, Any] | None, new: dict[str, Any] | None) -> NewCounts:
+    """(event, department, time it counts at, amounts) for each event the record adds. The
+    earlier events are replayed only to know the round they belong to."""
+    if new is None:
+        return
+    before = len(list((old or {}).get("timeline") or []))
+    rnd = Round()
+    for index, event in enumerate(list(new.get("timeline") or [])):
+        for department, when, added in event_counters(event, rnd):
+            if index >= before and +added:
+                yield event, department, when, +added
+
+
+def intake(event: dict[str, Any], appeal: dict[str, Any]) -> Counter[str]:
+    """What a submission adds to the ``intake`` scope: the appeal by channel and by kind
+    (as submitted)."""
+    channel = (event.get("data") or {}).get("channel") or appeal.get("channel")
+    return Counter({f"channel:{channel}": 1, f"kind:{appeal.get('kind')}": 1})
+
+
+def increments(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Increments:
+    """Everything one stream record adds: its new events, each in its periods, for its
+    department and for the platform; submissions also by channel and kind (``INTAKE``)."""
+    out: Increments = defaultdict(Counter)
+    for event, department, when, added in _new_counts(old, new):
+        for period in periods_of_iso(when):
+            out[(period, PLATFORM)].update(added)
+            if department:
+                out[(period, department_scope(str(department)))].update(added)
+            if added["submitted"] and new is not None:
+                out[(period, INTAKE)].update(intake(event, new))
+    return dict(out)
+
+
+# What a department's weekly report lists, work order by work order: the ones overdue,
+# returned or rated in the week (the counters count them; these marks name them).
+MARKED = ("overdue_sign", "overdue_contact", "overdue_reply", "returned", "ratings")
+DEPUTY = "deputy"
+
+Marks = dict[tuple[str, str], Counter[str]]  # (period, scope) -> counters, for one appeal
+
+
+def marks(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Marks:
+    """The appeal's marks one stream record adds: for the department, in the ISO week its
+    counters count them, each overdue stage, return and rating (``commented`` when the
+    rating says something); for the deputies' list, a deputy's appeal on its day."""
+    out: Marks = defaultdict(Counter)
+    for event, department, when, added in _new_counts(old, new):
+        day, week, _month = periods_of_iso(when)
+        if added["submitted"] and new is not None and new.get("channel") == DEPUTY:
+            out[(day, DEPUTY)]["submitted"] += 1
+        picked = Counter({name: added[name] for name in MARKED if added[name]})
+        if picked and department:
+            if picked["ratings"] and event.get("note"):
+                picked["commented"] += 1
+            out[(week, department_scope(str(department)))].update(picked)
+    return dict(out)

@@ -1,0 +1,36 @@
+"""The notifications queue: each message delivered (a department's webhook) or kept for
+the app (a person's), with failed messages reported so only they come back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice.app import Blueprint, SQSEvent
+
+from chalicelib.core.event_sources import QUEUE_CONSUMERS, UNBOUND_QUEUE_ARN
+from chalicelib.core.events.batch import partial_batch
+from chalicelib.core.observability import logger
+
+bp = Blueprint(__name__)
+_declared = QUEUE_CONSUMERS["deliver_notifications"]
+
+
+def deliver_record(record: Any) -> str:
+    from chalicelib.notifications.services import delivery
+
+    receive_count = int(record.attributes.approximate_receive_count)
+    try:
+        return delivery.handle(json.loads(record.body), receive_count, record.receipt_handle)
+    except delivery.DeliveryFailed:
+        raise  # logged where it failed; the queue brings it back on the retry schedule
+    except Exception:
+        logger.exception("notification not handled", extra={"message_id": record.message_id})
+        raise
+
+
+@bp.on_sqs_message(
+    queue_arn=UNBOUND_QUEUE_ARN, batch_size=_declared.batch_size, name=_declared.name
+)
+def deliver_notifications(event: SQSEvent) -> dict[str, Any]:
+    return partial_batch(event, deliver_record)

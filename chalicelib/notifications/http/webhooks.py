@@ -1,0 +1,229 @@
+"""Department systems: the admin's registration and delivery log, and the signed inbound
+endpoint a department's system acts through."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.core.domain import schemas
+from chalicelib.core.domain.principal import Principal, Role, department_system
+from chalicelib.core.errors import ValidationFailed
+from chalicelib.core.http.base import (
+    CURSOR_PARAM,
+    LIMIT_PARAM,
+    api,
+    idempotent,
+    json_response,
+    page_params,
+    read_json,
+)
+from chalicelib.notifications.domain import signatures
+
+bp = Blueprint(__name__)
+ADMIN = (Role.ADMIN,)
+
+SIGNED_HEADERS = (
+    {
+        "name": signatures.TIMESTAMP_HEADER,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "pattern": r"^\d+$"},
+        "description": "Unix seconds; at most 5 minutes from the platform's clock.",
+    },
+    {
+        "name": signatures.DELIVERY_HEADER,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "maxLength": 128},
+        "description": "Unique per request: a repeat returns the first answer, no second effect.",
+    },
+    {
+        "name": signatures.SIGNATURE_HEADER,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": 'sha256=<hex HMAC-SHA256 of "{timestamp}.{raw body}">, several '
+        "comma-separated during a rotation.",
+    },
+)
+
+
+@api(
+    bp,
+    "/departments/{department_id}/webhook",
+    "GET",
+    summary="A department's webhook registration (never its secret)",
+    roles=ADMIN,
+    tag="webhooks",
+    responses={200: schemas.WEBHOOK},
+)
+def get_webhook(_principal: Principal, department_id: str) -> Response:
+    # Imported by the routes that use it: the API function's other cold starts skip it.
+    from chalicelib.notifications.services import webhooks
+
+    return json_response(webhooks.show(department_id))
+
+
+@api(
+    bp,
+    "/departments/{department_id}/webhook",
+    "PUT",
+    summary="Register where a department's work orders are POSTed; the first registration "
+    "answers with the signing secret, once",
+    roles=ADMIN,
+    tag="webhooks",
+    request=schemas.WEBHOOK_PUT,
+    responses={200: schemas.WEBHOOK},
+)
+def put_webhook(_principal: Principal, department_id: str) -> Response:
+    from chalicelib.notifications.services import webhooks
+
+    body = read_json(bp.current_request)
+    return json_response(webhooks.register(department_id, body))
+
+
+@api(
+    bp,
+    "/departments/{department_id}/webhook/secret",
+    "POST",
+    summary="Rotate the signing secret: the new one is in this answer only; the old one "
+    "still verifies (and signs) for 24 hours",
+    roles=ADMIN,
+    tag="webhooks",
+    responses={200: schemas.WEBHOOK},
+)
+def rotate_secret(_principal: Principal, department_id: str) -> Response:
+    from chalicelib.notifications.services import webhooks
+
+    return json_response(webhooks.rotate(department_id))
+
+
+@api(
+    bp,
+    "/deliveries",
+    "GET",
+    summary="The webhook delivery log, newest first, with every attempt",
+    roles=ADMIN,
+    tag="webhooks",
+    query=(
+        {"name": "department_id", "in": "query", "schema": {"type": "string"}},
+        {
+            "name": "status",
+            "in": "query",
+            "schema": {"type": "string", "enum": list(schemas.DELIVERY_STATUSES)},
+        },
+        LIMIT_PARAM,
+        CURSOR_PARAM,
+    ),
+    responses={200: schemas.listing(schemas.DELIVERY)},
+)
+def list_deliveries(_principal: Principal) -> Response:
+    from chalicelib.notifications.services import webhooks
+
+    limit, cursor = page_params(bp.current_request)
+    params = dict(bp.current_request.query_params or {})
+    return json_response(webhooks.list_deliveries(params, limit, cursor))
+
+
+@api(
+    bp,
+    "/deliveries/{delivery_id}/redrive",
+    "POST",
+    summary="Send a delivery that is dead (or still retrying) again",
+    roles=ADMIN,
+    tag="webhooks",
+    responses={202: schemas.REDRIVE_RESULT},
+)
+def redrive_delivery(_principal: Principal, delivery_id: str) -> Response:
+    from chalicelib.notifications.services import webhooks
+
+    return json_response(webhooks.redrive_one(delivery_id), 202)
+
+
+@api(
+    bp,
+    "/deliveries/redrive",
+    "POST",
+    summary="Move every message of the notifications dead-letter queue back to be delivered",
+    roles=ADMIN,
+    tag="webhooks",
+    responses={202: schemas.REDRIVE_RESULT},
+)
+def redrive_dead_letters(_principal: Principal) -> Response:
+    from chalicelib.notifications.services import webhooks
+
+    return json_response(webhooks.redrive_dead_letters(), 202)
+
+
+@api(
+    bp,
+    "/webhooks/departments/{department_id}",
+    "POST",
+    summary="A department's system acts on its work order (sign, contact, reply, return, "
+    "extension), signed with the department's secret",
+    roles=None,
+    tag="webhooks",
+    request=schemas.WEBHOOK_INBOUND,
+    responses={200: schemas.APPEAL},
+    headers=SIGNED_HEADERS,
+)
+def inbound(_principal: None, department_id: str) -> Response:
+    from chalicelib.notifications.services import webhooks
+
+    request = bp.current_request
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode()
+    delivery_id = webhooks.verify_inbound(department_id, request.headers, raw)
+    body = read_json(request, max_bytes=webhooks.MAX_INBOUND_BYTES)
+    if not isinstance(body, dict):
+        raise ValidationFailed.one("body", "must be a JSON object")
+    return idempotent(
+        bp,
+        department_system(department_id),
+        f"/webhooks/departments/{department_id}",
+        {"body": body},
+        lambda: webhooks.act(department_id, body),
+        key=delivery_id,
+    )
+
+
+@api(
+    bp,
+    "/me/notifications",
+    "GET",
+    summary="The caller's notifications, newest first (what a push service would deliver)",
+    roles=tuple(r for r in Role if r is not Role.SYSTEM),
+    tag="notifications",
+    query=(
+        LIMIT_PARAM,
+        CURSOR_PARAM,
+    ),
+    responses={200: schemas.listing(schemas.NOTIFICATION)},
+)
+def my_notifications(principal: Principal) -> Response:
+    from chalicelib.notifications.store import in_app as notifications
+
+    limit, cursor = page_params(bp.current_request)
+    items, next_cursor = notifications.page(principal.id, limit, cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
+
+
+@api(
+    bp,
+    "/me/notifications/read",
+    "POST",
+    summary="Mark some of the caller's notifications read (all or none)",
+    roles=tuple(r for r in Role if r is not Role.SYSTEM),
+    tag="notifications",
+    request=schemas.MARK_READ,
+    responses={200: {"type": "object", "properties": {"read": {"type": "integer"}}}},
+)
+def mark_read(principal: Principal) -> Response:
+    from chalicelib.core.domain import clock
+    from chalicelib.core.domain.validation import validate
+    from chalicelib.notifications.store import in_app as notifications
+
+    request = validate(schemas.MARK_READ, read_json(bp.current_request))
+    notifications.mark_read(principal.id, request["ids"], clock.iso(clock.now()))
+    return json_response({"read": len(request["ids"])})

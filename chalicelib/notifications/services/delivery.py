@@ -1,0 +1,175 @@
+"""The notifications queue's consumer: a department's message is POSTed, signed, to its
+system; a person's is kept for the app. Each message is acted on once: the delivery log
+(webhooks) and the notification's own key (the app) remember what was done.
+
+A failed POST is tried again after a growing pause (the message's visibility timeout:
+about 30 s, 2 min, 10 min, 1 h, 6 h), then the queue sets the message aside in its
+dead-letter queue; every attempt is in the delivery log."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from chalicelib.core.config import settings
+from chalicelib.core.domain import clock
+from chalicelib.core.domain.principal import Principal, Role, department_system
+from chalicelib.core.event_sources import DELIVERY_ATTEMPTS
+from chalicelib.core.integrations import secrets
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.store import appeals as appeal_store
+from chalicelib.notifications.domain import notices as domain
+from chalicelib.notifications.domain import signatures, webhook_urls
+from chalicelib.notifications.integrations import queues, webhook_client
+from chalicelib.notifications.store import deliveries, webhooks
+from chalicelib.notifications.store import in_app as inbox
+
+USER_AGENT = "Minsheng-Webhooks/1"
+EVENT_HEADER = "X-Minsheng-Event"
+
+
+class DeliveryFailed(RuntimeError):
+    """This attempt did not deliver; the queue brings the message back later."""
+
+
+def handle(message: dict[str, Any], receive_count: int, receipt_handle: str) -> str:
+    """Act on one queue message; returns what was done. Raises DeliveryFailed (or any
+    error) to have the message tried again."""
+    kind = message["recipient"]["kind"]
+    if kind == domain.DEPARTMENT:
+        return deliver_webhook(message, receive_count, receipt_handle)
+    if kind in (domain.CITIZEN, domain.LEADER):
+        return keep_for_app(message)
+    if kind == domain.SMS:
+        from chalicelib.channels.hotline.services import sms_followup
+
+        try:
+            return sms_followup.send_rating_link(message)
+        except sms_followup.SmsFailed as exc:
+            raise DeliveryFailed(str(exc)) from exc
+    logger.error("notification with an unknown recipient", extra={"message_id": message["id"]})
+    return "dropped"
+
+
+def payload(message: dict[str, Any], department_id: str) -> dict[str, Any]:
+    """What the department's system receives: the event, and the work order as the
+    department sees it now (none once it is no longer the department's)."""
+    from chalicelib.core.services import views
+
+    appeal = appeal_store.get(message["appeal_id"])
+    system = department_system(department_id)
+    work_order = None
+    if appeal is not None and appeal.is_visible_to(system):
+        work_order = views.show(appeal, system)
+    return {
+        "id": message["id"],
+        "type": message["type"],
+        "occurred_at": message["occurred_at"],
+        "department_id": department_id,
+        "appeal_id": message["appeal_id"],
+        "data": message.get("data") or {},
+        "work_order": work_order,
+    }
+
+
+def signed_request(department_id: str, delivery_id: str, type_: str, body: bytes) -> dict[str, str]:
+    keys = secrets.read(department_id)
+    if keys is None:
+        raise DeliveryFailed(f"department {department_id} has no signing secret")
+    timestamp = int(time.time())
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        signatures.TIMESTAMP_HEADER: str(timestamp),
+        signatures.DELIVERY_HEADER: delivery_id,
+        EVENT_HEADER: type_,
+        signatures.SIGNATURE_HEADER: signatures.signature_header(
+            keys.valid(clock.now()), timestamp, body
+        ),
+    }
+
+
+def deliver_webhook(message: dict[str, Any], receive_count: int, receipt_handle: str) -> str:
+    department_id = message["recipient"]["id"]
+    registration = webhooks.get(department_id)
+    if registration is None or not registration.enabled or not registration.url:
+        metrics.add_metric(name="NotificationsWithoutWebhook", unit="Count", value=1)
+        return "no-webhook"
+    at = clock.iso(clock.now())
+    log = deliveries.open_delivery(
+        message["id"],
+        department_id,
+        message["type"],
+        message["appeal_id"],
+        json.dumps(message, ensure_ascii=False, sort_keys=True),
+        at,
+    )
+    if log.status == "delivered":
+        return "repeat"
+    attempt = len(log.attempts) + 1
+    final = receive_count >= DELIVERY_ATTEMPTS
+    error: str | None
+    try:
+        target = webhook_urls.check(registration.url, allow_loopback=settings().is_local)
+        body = json.dumps(payload(message, department_id), ensure_ascii=False).encode()
+        headers = signed_request(department_id, message["id"], message["type"], body)
+        outcome = webhook_client.post(target, body, headers)
+        status_code, latency, error = outcome.status, outcome.latency_ms, outcome.error
+    except (webhook_urls.UrlRefused, DeliveryFailed) as exc:
+        status_code, latency, error = None, 0, str(exc)
+    delivered = error is None
+    status = "delivered" if delivered else ("dead" if final else "retrying")
+    deliveries.record_attempt(
+        message["id"],
+        {
+            "attempt": attempt,
+            "at": at,
+            "status_code": status_code,
+            "latency_ms": latency,
+            "error": error,
+            "receive_count": receive_count,
+        },
+        status,
+        clock.iso(clock.now()),
+    )
+    metrics.add_metric(
+        name="WebhookDelivered" if delivered else "WebhookFailed", unit="Count", value=1
+    )
+    if delivered:
+        return "delivered"
+    retry_in = 0 if final else settings().delivery_retry_seconds[receive_count - 1]
+    logger.warning(
+        "webhook delivery failed",
+        extra={
+            "delivery_id": message["id"],
+            "department_id": department_id,
+            "attempt": attempt,
+            "error": error,
+            "retry_in": None if final else retry_in,
+        },
+    )
+    queues.hide_for(settings().notifications_queue, receipt_handle, retry_in)
+    raise DeliveryFailed(error or "not delivered")
+
+
+def keep_for_app(message: dict[str, Any]) -> str:
+    appeal = appeal_store.get(message["appeal_id"])
+    if appeal is None:
+        return "no-appeal"
+    user_id = message["recipient"]["id"]
+    role = Role.CITIZEN if message["recipient"]["kind"] == domain.CITIZEN else Role.LEADER
+    title = str(appeal.summary(Principal(id=user_id, role=role))["title"])
+    heading, text = domain.text_for(message["type"], title, message.get("data") or {})
+    added = inbox.add(
+        user_id,
+        message["id"],
+        message["type"],
+        appeal.id,
+        heading,
+        text,
+        message["occurred_at"],
+    )
+    if added:
+        metrics.add_metric(name="NotificationsKept", unit="Count", value=1)
+    return "kept" if added else "repeat"

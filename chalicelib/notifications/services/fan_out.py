@@ -1,0 +1,57 @@
+"""From the appeals stream to the notifications queue: each change's notices, one message
+per recipient, sent ten at a time. Ids are stable, so a record delivered twice enqueues
+the same messages again and the deliverer acts on each once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core.config import settings
+from chalicelib.core.integrations import directory
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.services.activity import AppealChange
+from chalicelib.core.store import appeals as appeal_store
+from chalicelib.notifications.domain import notices as domain
+from chalicelib.notifications.domain.notices import Notice
+from chalicelib.notifications.integrations import queues
+from chalicelib.work_orders.store import follows
+
+
+def recipients(notice: Notice) -> list[Notice]:
+    """The notice for each concrete recipient: all leaders, the appeal's followers, the
+    department handling a merge target."""
+    if notice.kind == domain.LEADERS:
+        return [notice.for_recipient(domain.LEADER, leader) for leader in directory.leader_ids()]
+    if notice.kind == domain.FOLLOWERS:
+        return [
+            notice.for_recipient(domain.LEADER, leader)
+            for leader in follows.followers(notice.recipient)
+        ]
+    if notice.kind == domain.DEPARTMENT_OF:
+        target = appeal_store.get(notice.recipient)
+        if target is None or not target.department_id:
+            return []
+        return [notice.for_recipient(domain.DEPARTMENT, target.department_id)]
+    return [notice]
+
+
+def messages_for(change: AppealChange) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for notice in domain.notices(change.appeal_id, change.old, change.new):
+        for concrete in recipients(notice):
+            found.setdefault(concrete.id, concrete.message())
+    return list(found.values())
+
+
+def notify_change(change: AppealChange) -> int:
+    """Enqueue the change's messages; raises when SQS refused any (the record is retried)."""
+    messages = messages_for(change)
+    if not messages:
+        return 0
+    sent = queues.send_all(settings().notifications_queue, messages)
+    metrics.add_metric(name="NotificationsQueued", unit="Count", value=sent)
+    logger.info(
+        "notifications queued",
+        extra={"appeal_id": change.appeal_id, "types": sorted({m["type"] for m in messages})},
+    )
+    return sent

@@ -1,0 +1,236 @@
+"""Department systems, both ways: the admin registers a URL and gets the signing secret
+once; a rotation keeps the old secret valid for a day; inbound requests are verified and
+run through the same transitions as the staff API; the delivery log can be read and a
+dead delivery sent again."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.core.config import settings
+from chalicelib.core.domain import clock, schemas
+from chalicelib.core.domain.appeal import Appeal
+from chalicelib.core.domain.principal import department_system
+from chalicelib.core.domain.validation import validate
+from chalicelib.core.errors import (
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    Unauthenticated,
+    ValidationFailed,
+)
+from chalicelib.core.integrations import secrets
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.store import reference
+from chalicelib.notifications.domain import signatures, webhook_urls
+from chalicelib.notifications.integrations import queues
+from chalicelib.notifications.store import deliveries, webhooks
+from chalicelib.notifications.store.webhooks import Registration
+
+ROTATION_OVERLAP = timedelta(hours=24)
+MAX_INBOUND_BYTES = 256 * 1024
+MAX_DELIVERY_ID = 128
+REDRIVE_LIMIT = 500
+# A signature that fails with the cached secret is checked against a fresh read at most
+# this often per department (a rotation elsewhere; not a way to hammer Secrets Manager).
+FRESH_READ_SECONDS = 30.0
+_fresh_reads: dict[str, float] = {}
+
+
+def _department(department_id: str) -> None:
+    if reference.get_department(department_id) is None:
+        raise NotFound(f"no department {department_id}")
+
+
+def _checked_url(url: str) -> str:
+    try:
+        webhook_urls.check(url, allow_loopback=settings().is_local)
+    except webhook_urls.UrlRefused as exc:
+        raise ValidationFailed.one("url", str(exc)) from exc
+    return url
+
+
+# -- admin ------------------------------------------------------------------------------
+
+
+def show(department_id: str) -> dict[str, Any]:
+    _department(department_id)
+    registration = webhooks.get(department_id)
+    if registration is None:
+        raise NotFound(f"department {department_id} has no webhook")
+    return registration.to_dict()
+
+
+def register(department_id: str, body: Any) -> dict[str, Any]:
+    """Set the URL (checked now, and again at every delivery) and whether deliveries go
+    out. The first registration issues the signing secret, shown in this answer only."""
+    request = validate(schemas.WEBHOOK_PUT, body)
+    _department(department_id)
+    url = _checked_url(request["url"])
+    now = clock.iso(clock.now())
+    current = webhooks.get(department_id)
+    issue = current is None or current.secret_issued_at is None
+    secret = None
+    if issue:
+        secret = secrets.new_secret()
+        secrets.write(department_id, secrets.SigningKeys(current=secret))
+    saved = webhooks.save(
+        Registration(
+            department_id=department_id,
+            url=url,
+            enabled=bool(request.get("enabled", True)),
+            secret_issued_at=now if issue else current.secret_issued_at,  # type: ignore[union-attr]
+            previous_secret_until=None if issue else current.previous_secret_until,  # type: ignore[union-attr]
+            updated_at=now,
+            version=current.version if current else 0,
+        )
+    )
+    answer = saved.to_dict()
+    if secret:
+        answer["secret"] = secret
+    logger.info("webhook registered", extra={"department_id": department_id, "issued": issue})
+    return answer
+
+
+def issue_secret(department_id: str, *, overlap: bool = True) -> tuple[Registration, str]:
+    """A new current secret; the one it replaces still verifies (and signs) for a day."""
+    now = clock.now()
+    current = webhooks.get(department_id)
+    keys = secrets.read(department_id, fresh=True)
+    secret = secrets.new_secret()
+    until = clock.iso(now + ROTATION_OVERLAP) if keys and overlap else None
+    secrets.write(
+        department_id,
+        secrets.SigningKeys(
+            current=secret, previous=keys.current if until and keys else None, previous_until=until
+        ),
+    )
+    saved = webhooks.save(
+        Registration(
+            department_id=department_id,
+            url=current.url if current else None,
+            enabled=current.enabled if current else False,
+            secret_issued_at=clock.iso(now),
+            previous_secret_until=until,
+            updated_at=clock.iso(now),
+            version=current.version if current else 0,
+        )
+    )
+    return saved, secret
+
+
+def rotate(department_id: str) -> dict[str, Any]:
+    _department(department_id)
+    saved, secret = issue_secret(department_id)
+    logger.info("webhook secret rotated", extra={"department_id": department_id})
+    return {**saved.to_dict(), "secret": secret}
+
+
+# -- inbound ----------------------------------------------------------------------------
+
+
+def verify_inbound(department_id: str, headers: Any, raw: bytes) -> str:
+    """The request's delivery id, if it is signed by the department's system. Every
+    failure is a 401 that says what is wrong with the request, never with the secret."""
+    if len(raw) > MAX_INBOUND_BYTES:
+        raise PayloadTooLarge(f"the body must be at most {MAX_INBOUND_BYTES} bytes")
+    _department(department_id)
+    delivery_id = str(headers.get(signatures.DELIVERY_HEADER.lower()) or "").strip()
+    if not delivery_id:
+        raise Unauthenticated(f"the {signatures.DELIVERY_HEADER} header is missing")
+    if len(delivery_id) > MAX_DELIVERY_ID or not delivery_id.isprintable():
+        raise Unauthenticated(
+            f"{signatures.DELIVERY_HEADER} must be 1 to {MAX_DELIVERY_ID} printable characters"
+        )
+    timestamp = headers.get(signatures.TIMESTAMP_HEADER.lower())
+    signature = headers.get(signatures.SIGNATURE_HEADER.lower())
+    keys = secrets.read(department_id)
+    if keys is None:
+        raise Unauthenticated(f"department {department_id} has no signing secret")
+    try:
+        signatures.verify(keys.valid(clock.now()), timestamp, signature, raw, time.time())
+    except signatures.BadSignature as first:
+        # A secret rotated in another process since this one cached it: read it again.
+        fresh = None
+        if (
+            time.monotonic() - _fresh_reads.get(department_id, -FRESH_READ_SECONDS)
+            >= FRESH_READ_SECONDS
+        ):
+            _fresh_reads[department_id] = time.monotonic()
+            fresh = secrets.read(department_id, fresh=True)
+        try:
+            if fresh is None or fresh == keys:
+                raise first
+            signatures.verify(fresh.valid(clock.now()), timestamp, signature, raw, time.time())
+        except signatures.BadSignature as exc:
+            metrics.add_metric(name="WebhookInboundRefused", unit="Count", value=1)
+            raise Unauthenticated(str(exc)) from exc
+    return delivery_id
+
+
+def act(department_id: str, body: Any) -> Appeal:
+    """Run the action the body names through the staff API's services, as the
+    department's system."""
+    from chalicelib.work_orders.services import department_actions as actions
+
+    envelope = validate(schemas.WEBHOOK_INBOUND, body)
+    params = {k: v for k, v in body.items() if k not in ("appeal_id", "action")}
+    service = {
+        "sign": actions.sign_work_order,
+        "contact": actions.record_contact,
+        "reply": actions.reply_to_appeal,
+        "return": actions.return_work_order,
+        "extension": actions.request_extension,
+    }[envelope["action"]]
+    appeal = service(department_system(department_id), envelope["appeal_id"], params)
+    metrics.add_metric(name="WebhookInboundAction", unit="Count", value=1)
+    return appeal
+
+
+# -- the delivery log -------------------------------------------------------------------
+
+
+def list_deliveries(params: dict[str, str], limit: int, cursor: str | None) -> dict[str, Any]:
+    department_id = params.get("department_id") or None
+    status = params.get("status") or None
+    if status is not None and status not in schemas.DELIVERY_STATUSES:
+        raise ValidationFailed.one(
+            "status", f"must be one of {', '.join(schemas.DELIVERY_STATUSES)}"
+        )
+    if department_id is None and status is None:
+        raise ValidationFailed.one("department_id", "name a department_id, a status, or both")
+    if department_id is not None and reference.get_department(department_id) is None:
+        raise ValidationFailed.one("department_id", "is not a department")
+    items, next_cursor = deliveries.page(department_id, status, limit, cursor)
+    return {"items": [d.to_dict() for d in items], "next_cursor": next_cursor}
+
+
+def redrive_one(delivery_id: str) -> dict[str, Any]:
+    """Send a delivery again (a dead one, or one still retrying): its message goes back on
+    the queue with a fresh set of attempts."""
+    found = deliveries.get(delivery_id)
+    if found is None:
+        raise NotFound(f"no delivery {delivery_id}")
+    if found.status == "delivered":
+        raise Conflict("this delivery was delivered; nothing to send again", status="delivered")
+    deliveries.set_status(delivery_id, "pending", clock.iso(clock.now()), unless="delivered")
+    queues.send_all(settings().notifications_queue, [json.loads(found.message)])
+    metrics.add_metric(name="WebhookRedriven", unit="Count", value=1)
+    return {"redriven": 1, "ids": [delivery_id]}
+
+
+def redrive_dead_letters() -> dict[str, Any]:
+    """Move what the dead-letter queue holds back to the notifications queue."""
+    cfg = settings()
+    moved = queues.move_all(
+        cfg.notifications_dead_letter_queue, cfg.notifications_queue, REDRIVE_LIMIT
+    )
+    now = clock.iso(clock.now())
+    for message in moved:
+        if message.get("recipient", {}).get("kind") == "department":
+            deliveries.set_status(str(message["id"]), "pending", now, unless="delivered")
+    metrics.add_metric(name="WebhookRedriven", unit="Count", value=len(moved))
+    return {"redriven": len(moved), "ids": [str(m.get("id")) for m in moved]}

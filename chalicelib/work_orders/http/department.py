@@ -1,0 +1,52 @@
+"""A department's actions on its work orders: sign, contact, reply, return, extension."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.core.domain import schemas
+from chalicelib.core.domain.workflow import Action
+from chalicelib.core.http.base import action_routes
+from chalicelib.work_orders.services import department_actions as actions
+
+bp = Blueprint(__name__)
+
+action_routes(
+    bp,
+    "department",
+    (
+        "sign",
+        Action.SIGN,
+        actions.sign_work_order,
+        schemas.SIGN,
+        "Sign for (签收) a dispatched work order: due 15 minutes after dispatch",
+    ),
+    (
+        "contact",
+        Action.CONTACT,
+        actions.record_contact,
+        schemas.CONTACT,
+        "Record contact (联系) with the citizen: due 30 minutes after dispatch",
+    ),
+    (
+        "reply",
+        Action.REPLY,
+        actions.reply_to_appeal,
+        schemas.REPLY,
+        "Reply (答复): due in working days by kind and category",
+    ),
+    (
+        "return",
+        Action.RETURN,
+        actions.return_work_order,
+        schemas.RETURN,
+        "Return (退回) the work order to the center with a reason",
+    ),
+    (
+        "extension",
+        Action.REQUEST_EXTENSION,
+        actions.request_extension,
+        schemas.EXTENSION_REQUEST,
+        "Ask the center for more working days to reply (延期)",
+    ),
+)

@@ -1,0 +1,161 @@
+"""The platform center (平台中心): intake decisions, dispatch, merges, escalation, extensions,
+and the work-order lists."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.core.domain import schemas
+from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.workflow import Action
+from chalicelib.core.http.base import (
+    CURSOR_PARAM,
+    LIMIT_PARAM,
+    action_routes,
+    api,
+    json_response,
+    page_params,
+)
+from chalicelib.intake.services import photos
+from chalicelib.work_orders.services import dispatch
+from chalicelib.work_orders.services import lists as work_orders
+from chalicelib.work_orders.services import similarity as similar
+
+bp = Blueprint(__name__)
+
+action_routes(
+    bp,
+    "operator",
+    (
+        "accept",
+        Action.ACCEPT,
+        dispatch.accept_appeal,
+        schemas.ACCEPT,
+        "Accept (受理) a submitted appeal, optionally reclassifying it",
+    ),
+    (
+        "reject",
+        Action.REJECT,
+        dispatch.reject_appeal,
+        schemas.REJECT,
+        "Reject an invalid, duplicate-spam or out-of-scope appeal, with a reason",
+    ),
+    (
+        "dispatch",
+        Action.DISPATCH,
+        dispatch.dispatch_appeal,
+        schemas.DISPATCH,
+        "Dispatch (转办) to a department; from submitted it accepts and dispatches in one step",
+    ),
+    (
+        "merge",
+        Action.MERGE,
+        dispatch.merge_appeal,
+        schemas.MERGE,
+        "Merge a duplicate into another appeal",
+    ),
+    (
+        "escalate",
+        Action.ESCALATE,
+        dispatch.escalate_appeal,
+        schemas.ESCALATE,
+        "Escalate (提级督办) to a level from 1 to 3",
+    ),
+    (
+        "extension/decision",
+        Action.DECIDE_EXTENSION,
+        dispatch.decide_extension,
+        schemas.EXTENSION_DECISION,
+        "Approve or refuse a department's extension request",
+    ),
+    (
+        "media/publish",
+        Action.PUBLISH_MEDIA,
+        photos.publish_photo,
+        schemas.PUBLISH_MEDIA,
+        "Mark photo `index` public (`public: true`) or take the mark back: the public sees "
+        "marked photos of a public appeal only, from a copy that does not name the citizen",
+    ),
+)
+
+WORK_ORDER_FILTERS = tuple(
+    {"name": name, "in": "query", "schema": schema}
+    for name, schema in (
+        (
+            "state",
+            {
+                "type": "string",
+                "enum": [s for s in schemas.APPEAL_SUMMARY["properties"]["state"]["enum"]],
+            },
+        ),
+        ("department_id", {"type": "string"}),
+        ("overdue", {"type": "boolean"}),
+        ("escalated", {"type": "boolean"}),
+        ("channel", {"type": "string"}),
+        ("kind", {"type": "string"}),
+        ("month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
+    )
+)
+
+
+WORK_ORDER_LIMIT = {
+    **LIMIT_PARAM,
+    "description": "Matches wanted per page. With filters beyond the index the list follows "
+    f"(for example state and channel), one request reads at most {work_orders.READ_FACTOR} x "
+    "limit work orders: a page may then hold fewer than limit items, even none, with a "
+    "next_cursor to go on. Only a null next_cursor means the list is complete.",
+}
+
+
+@api(
+    bp,
+    "/work-orders",
+    "GET",
+    summary="Work orders (a department sees its own only), newest first, from an index",
+    roles=(Role.OPERATOR, Role.DEPARTMENT, Role.LEADER, Role.ADMIN),
+    tag="operator",
+    responses={200: schemas.APPEAL_PAGE},
+    query=(*WORK_ORDER_FILTERS, WORK_ORDER_LIMIT, CURSOR_PARAM),
+)
+def list_work_orders(principal: Principal) -> Response:
+    limit, cursor = page_params(bp.current_request)
+    query = dict(bp.current_request.query_params or {})
+    return json_response(work_orders.list_work_orders(principal, query, limit, cursor))
+
+
+SIMILAR = {
+    "type": "object",
+    "required": ["appeal_id", "items"],
+    "properties": {
+        "appeal_id": {"type": "string"},
+        "since": {"type": "string"},
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [*schemas.APPEAL_SUMMARY["required"], "reasons"],
+                "properties": {
+                    **schemas.APPEAL_SUMMARY["properties"],
+                    "distance_m": {"type": ["integer", "null"]},
+                    "shared_words": {"type": "array", "items": {"type": "string"}},
+                    "reasons": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+
+
+@api(
+    bp,
+    "/appeals/{appeal_id}/similar",
+    "GET",
+    summary="Possible duplicates (for merging): appeals of the last 30 days in the same "
+    "category within 500 m, or with at least 3 topic words in common; nearby first, at "
+    f"most {similar.SHOWN}, from the {similar.CANDIDATES} most recent (never a scan)",
+    roles=(Role.OPERATOR,),
+    tag="operator",
+    responses={200: SIMILAR},
+)
+def similar_appeals(principal: Principal, appeal_id: str) -> Response:
+    return json_response(similar.similar_appeals(principal, appeal_id))
