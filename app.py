@@ -19,13 +19,16 @@ from chalicelib.core.http.base import as_problem, secure_headers
 from chalicelib.core.observability import flush_metrics
 from chalicelib.figures.events import rankings
 from chalicelib.figures.events import reports as report_schedules
+from chalicelib.figures.events import statistics as appeal_statistics
 from chalicelib.figures.events import supports as support_stream
 from chalicelib.figures.http import feed, public, reports
 from chalicelib.intake.http import citizen
 from chalicelib.knowledge.http import knowledge
 from chalicelib.notifications.events import delivery as notification_queue
-from chalicelib.notifications.http import webhooks
+from chalicelib.notifications.events import fan_out as appeal_notifications
+from chalicelib.notifications.http import in_app, webhooks
 from chalicelib.work_orders.events import closing, sla
+from chalicelib.work_orders.events import routing as appeal_routing
 from chalicelib.work_orders.http import department, operator
 from chalicelib.work_orders.http import leaders as leader
 
@@ -42,8 +45,12 @@ for blueprint in (
     feed.bp,
     console.bp,
     webhooks.bp,
+    in_app.bp,
     notification_queue.bp,
     appeal_stream.bp,
+    appeal_routing.bp,
+    appeal_statistics.bp,
+    appeal_notifications.bp,
     support_stream.bp,
     sla.bp,
     closing.bp,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.administration.domain import schemas as admin_schemas
 from chalicelib.administration.services import admin
 from chalicelib.core.domain import schemas
 from chalicelib.core.domain.principal import Principal, Role
@@ -22,7 +23,7 @@ STAFF = (Role.OPERATOR, Role.DEPARTMENT, Role.LEADER, Role.ADMIN)
     summary="Departments, towns and streets",
     roles=STAFF,
     tag="admin",
-    responses={200: schemas.listing(schemas.DEPARTMENT)},
+    responses={200: schemas.listing(admin_schemas.DEPARTMENT)},
 )
 def departments(_principal: Principal) -> Response:
     return json_response(admin.list_departments())
@@ -35,8 +36,8 @@ def departments(_principal: Principal) -> Response:
     summary="Add a department",
     roles=ADMIN,
     tag="admin",
-    request=schemas.DEPARTMENT_CREATE,
-    responses={201: schemas.DEPARTMENT},
+    request=admin_schemas.DEPARTMENT_CREATE,
+    responses={201: admin_schemas.DEPARTMENT},
 )
 def add_department(_principal: Principal) -> Response:
     return json_response(admin.create_department(read_json(bp.current_request)), 201)
@@ -49,8 +50,8 @@ def add_department(_principal: Principal) -> Response:
     summary="Change a department",
     roles=ADMIN,
     tag="admin",
-    request=schemas.DEPARTMENT_UPDATE,
-    responses={200: schemas.DEPARTMENT},
+    request=admin_schemas.DEPARTMENT_UPDATE,
+    responses={200: admin_schemas.DEPARTMENT},
 )
 def change_department(_principal: Principal, department_id: str) -> Response:
     body = read_json(bp.current_request)
@@ -64,7 +65,7 @@ def change_department(_principal: Principal, department_id: str) -> Response:
     summary="Categories with routing and reply days",
     roles=STAFF,
     tag="admin",
-    responses={200: schemas.listing(schemas.CATEGORY)},
+    responses={200: schemas.listing(admin_schemas.CATEGORY)},
 )
 def categories(_principal: Principal) -> Response:
     return json_response(admin.list_categories())
@@ -77,8 +78,8 @@ def categories(_principal: Principal) -> Response:
     summary="Add a category",
     roles=ADMIN,
     tag="admin",
-    request=schemas.CATEGORY_CREATE,
-    responses={201: schemas.CATEGORY},
+    request=admin_schemas.CATEGORY_CREATE,
+    responses={201: admin_schemas.CATEGORY},
 )
 def add_category(_principal: Principal) -> Response:
     return json_response(admin.create_category(read_json(bp.current_request)), 201)
@@ -91,8 +92,8 @@ def add_category(_principal: Principal) -> Response:
     summary="Change a category: default department, auto-dispatch, reply days per kind",
     roles=ADMIN,
     tag="admin",
-    request=schemas.CATEGORY_UPDATE,
-    responses={200: schemas.CATEGORY},
+    request=admin_schemas.CATEGORY_UPDATE,
+    responses={200: admin_schemas.CATEGORY},
 )
 def change_category(_principal: Principal, code: str) -> Response:
     return json_response(admin.update_category(code, read_json(bp.current_request)))
@@ -105,7 +106,7 @@ def change_category(_principal: Principal, code: str) -> Response:
     summary="A year's working-day exceptions and their source (loaded, package, weekdays)",
     roles=STAFF,
     tag="admin",
-    responses={200: schemas.CALENDAR},
+    responses={200: admin_schemas.CALENDAR},
 )
 def read_calendar(_principal: Principal, year: str) -> Response:
     return json_response(calendar.describe_year(year))
@@ -118,8 +119,8 @@ def read_calendar(_principal: Principal, year: str) -> Response:
     summary="Load a year's holidays and adjusted working days (State Council list)",
     roles=ADMIN,
     tag="admin",
-    request=schemas.CALENDAR_YEAR,
-    responses={200: schemas.CALENDAR},
+    request=admin_schemas.CALENDAR_YEAR,
+    responses={200: admin_schemas.CALENDAR},
 )
 def load_calendar(principal: Principal, year: str) -> Response:
     return json_response(calendar.load_year(principal, year, read_json(bp.current_request)))

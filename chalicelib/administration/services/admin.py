@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.domain import clock, schemas
+from chalicelib.administration.domain import schemas as admin_schemas
+from chalicelib.core.domain import clock
 from chalicelib.core.domain.validation import validate
 from chalicelib.core.errors import NotFound, ValidationFailed
 from chalicelib.core.store import reference
@@ -15,7 +16,7 @@ def list_departments() -> dict[str, Any]:
 
 
 def create_department(body: Any) -> dict[str, Any]:
-    request = validate(schemas.DEPARTMENT_CREATE, body)
+    request = validate(admin_schemas.DEPARTMENT_CREATE, body)
     return reference.put_department(
         request["id"],
         request["name"],
@@ -27,7 +28,7 @@ def create_department(body: Any) -> dict[str, Any]:
 
 
 def update_department(department_id: str, body: Any) -> dict[str, Any]:
-    request = validate(schemas.DEPARTMENT_UPDATE, body)
+    request = validate(admin_schemas.DEPARTMENT_UPDATE, body)
     stored = reference.department_with_version(department_id)
     if stored is None:
         raise NotFound(f"no department {department_id}")
@@ -78,13 +79,13 @@ def _save_category(
 
 
 def create_category(body: Any) -> dict[str, Any]:
-    request = validate(schemas.CATEGORY_CREATE, body)
+    request = validate(admin_schemas.CATEGORY_CREATE, body)
     _check_routing(request, request)
     return _save_category(request["code"], request, create=True, version=None)
 
 
 def update_category(code: str, body: Any) -> dict[str, Any]:
-    request = validate(schemas.CATEGORY_UPDATE, body)
+    request = validate(admin_schemas.CATEGORY_UPDATE, body)
     stored = reference.category_with_version(code)
     if stored is None:
         raise NotFound(f"no category {code}")

@@ -23,7 +23,7 @@ LOCATION: dict[str, Any] = {
     },
 }
 
-CONTACT: dict[str, Any] = {
+CITIZEN_CONTACT: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
@@ -44,7 +44,7 @@ APPEAL_CREATE: dict[str, Any] = {
         "category": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,63}$"},
         "channel": {"type": "string", "enum": [c.value for c in CITIZEN_CHANNELS]},
         "location": LOCATION,
-        "contact": CONTACT,
+        "contact": CITIZEN_CONTACT,
         "is_public": {"type": "boolean"},
         "media": {
             "type": "array",
@@ -224,7 +224,7 @@ PROBLEM: dict[str, Any] = {
 }
 
 
-def _body(schema_id: str, required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+def body(schema_id: str, required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
     return {
         "$id": schema_id,
         "type": "object",
@@ -234,7 +234,7 @@ def _body(schema_id: str, required: list[str], properties: dict[str, Any]) -> di
     }
 
 
-def _text(max_length: int) -> dict[str, Any]:
+def text(max_length: int) -> dict[str, Any]:
     return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": NON_BLANK}
 
 
@@ -242,9 +242,9 @@ APPEAL_ID = {"type": "string", "pattern": r"^\d{8}-[0-9A-HJKMNP-TV-Z]{8}$"}
 UNIT_ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,63}$"}
 CATEGORY_CODE = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,63}$"}
 NOTE = {"type": "string", "maxLength": 1000}
-REASON = _text(500)
+REASON = text(500)
 
-ACCEPT = _body(
+ACCEPT = body(
     "Accept",
     [],
     {
@@ -253,8 +253,8 @@ ACCEPT = _body(
         "note": NOTE,
     },
 )
-REJECT = _body("Reject", ["reason"], {"reason": REASON})
-DISPATCH = _body(
+REJECT = body("Reject", ["reason"], {"reason": REASON})
+DISPATCH = body(
     "Dispatch",
     ["department_id"],
     {
@@ -271,64 +271,38 @@ DISPATCH = _body(
     },
 )
 
-# A call the hotline takes: the appeal as the caller tells it, the caller's number (the
-# appeal belongs to it), and optionally the center's first steps in the same call.
-CALLER_PHONE = {"type": "string", "minLength": 5, "maxLength": 24}
-HOTLINE_APPEAL: dict[str, Any] = {
-    "$id": "HotlineAppeal",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["caller", "kind", "title", "content"],
-    "properties": {
-        "caller": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["phone"],
-            "properties": {"phone": CALLER_PHONE, "name": CONTACT["properties"]["name"]},
-        },
-        **{
-            name: APPEAL_CREATE["properties"][name]
-            for name in ("kind", "title", "content", "category", "location", "is_public")
-        },
-        "accept": {"type": "boolean", "description": "accept the appeal in the same call"},
-        "dispatch": {
-            **{k: v for k, v in DISPATCH.items() if k != "$id"},
-            "description": "dispatch the appeal in the same call (accepting it)",
-        },
-    },
-}
-MERGE = _body("Merge", ["into"], {"into": APPEAL_ID, "note": NOTE})
-ESCALATE = _body(
+MERGE = body("Merge", ["into"], {"into": APPEAL_ID, "note": NOTE})
+ESCALATE = body(
     "Escalate",
     ["level", "reason"],
     {"level": {"type": "integer", "minimum": 1, "maximum": 3}, "reason": REASON},
 )
-EXTENSION_DECISION = _body(
+EXTENSION_DECISION = body(
     "ExtensionDecision", ["approve"], {"approve": {"type": "boolean"}, "note": NOTE}
 )
-SIGN = _body("Sign", [], {"note": NOTE})
-CONTACT = _body(
+SIGN = body("Sign", [], {"note": NOTE})
+CONTACT = body(
     "Contact",
     ["method"],
     {"method": {"type": "string", "enum": ["phone", "visit", "sms", "other"]}, "note": NOTE},
 )
-REPLY = _body(
+REPLY = body(
     "Reply",
     ["content", "handler_name", "handler_phone"],
     {
-        "content": _text(4000),
-        "handler_name": _text(50),
+        "content": text(4000),
+        "handler_name": text(50),
         "handler_phone": {"type": "string", "pattern": PHONE},
-        "public_reply": _text(4000),
+        "public_reply": text(4000),
     },
 )
-RETURN = _body("Return", ["reason"], {"reason": REASON})
-EXTENSION_REQUEST = _body(
+RETURN = body("Return", ["reason"], {"reason": REASON})
+EXTENSION_REQUEST = body(
     "ExtensionRequest",
     ["days", "reason"],
     {"days": {"type": "integer", "minimum": 1, "maximum": 10}, "reason": REASON},
 )
-RATING = _body(
+RATING = body(
     "Rating",
     ["score", "resolved"],
     {
@@ -338,14 +312,14 @@ RATING = _body(
         "rework": {"type": "boolean"},
     },
 )
-COMMENT = _body("Comment", ["text"], {"text": _text(2000)})
+COMMENT = body("Comment", ["text"], {"text": text(2000)})
 # The citizen's own note on their open appeal (a reply to the mayor's mailbox): the text,
 # photos already stored for it, and where it came from.
-CITIZEN_NOTE = _body(
+CITIZEN_NOTE = body(
     "CitizenNote",
     ["text"],
     {
-        "text": _text(4000),
+        "text": text(4000),
         "media": {
             "type": "array",
             "maxItems": MAX_MEDIA,
@@ -356,7 +330,7 @@ CITIZEN_NOTE = _body(
         "source": {"type": "string", "maxLength": 64},
     },
 )
-PUBLISH_MEDIA = _body(
+PUBLISH_MEDIA = body(
     "PublishMedia",
     ["index", "public"],
     {
@@ -364,71 +338,6 @@ PUBLISH_MEDIA = _body(
         "public": {"type": "boolean"},
     },
 )
-
-REPLY_DAYS = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {k.value: {"type": "integer", "minimum": 1, "maximum": 30} for k in Kind},
-}
-DEPARTMENT_FIELDS: dict[str, Any] = {
-    "name": _text(100),
-    "kind": {"type": "string", "enum": ["department", "town", "street", "utility"]},
-    "active": {"type": "boolean"},
-}
-DEPARTMENT_CREATE = _body("DepartmentCreate", ["id", "name"], {"id": UNIT_ID, **DEPARTMENT_FIELDS})
-DEPARTMENT_UPDATE = _body("DepartmentUpdate", [], DEPARTMENT_FIELDS)
-CATEGORY_FIELDS: dict[str, Any] = {
-    "name": _text(100),
-    "group": {"type": ["string", "null"], "maxLength": 100},
-    "default_department": {"anyOf": [UNIT_ID, {"type": "null"}]},
-    "auto_dispatch": {"type": "boolean"},
-    "keywords": {"type": "array", "maxItems": 50, "uniqueItems": True, "items": _text(20)},
-    "reply_working_days": REPLY_DAYS,
-    "active": {"type": "boolean"},
-}
-CATEGORY_CREATE = _body(
-    "CategoryCreate", ["code", "name"], {"code": CATEGORY_CODE, **CATEGORY_FIELDS}
-)
-CATEGORY_UPDATE = _body("CategoryUpdate", [], CATEGORY_FIELDS)
-CALENDAR_YEAR = _body(
-    "CalendarYear",
-    ["holidays", "workdays"],
-    {
-        "holidays": {
-            "type": "array",
-            "maxItems": 120,
-            "uniqueItems": True,
-            "items": {"type": "string", "format": "date"},
-        },
-        "workdays": {
-            "type": "array",
-            "maxItems": 30,
-            "uniqueItems": True,
-            "items": {"type": "string", "format": "date"},
-        },
-    },
-)
-
-DEPARTMENT: dict[str, Any] = {
-    "type": "object",
-    "required": ["id", "name", "kind", "active"],
-    "properties": {"id": {"type": "string"}, **DEPARTMENT_FIELDS, "updated_at": {"type": "string"}},
-}
-CATEGORY: dict[str, Any] = {
-    "type": "object",
-    "required": ["code", "name"],
-    "properties": {"code": {"type": "string"}, **CATEGORY_FIELDS, "updated_at": {"type": "string"}},
-}
-CALENDAR: dict[str, Any] = {
-    "type": "object",
-    "required": ["year", "source", "holidays", "workdays"],
-    "properties": {
-        "year": {"type": "integer"},
-        "source": {"type": "string", "enum": ["loaded", "package", "weekdays"]},
-        "holidays": {"type": "array", "items": {"type": "string", "format": "date"}},
-        "workdays": {"type": "array", "items": {"type": "string", "format": "date"}},
-    },
-}
 
 
 def listing(item: dict[str, Any]) -> dict[str, Any]:
@@ -440,137 +349,3 @@ def listing(item: dict[str, Any]) -> dict[str, Any]:
             "next_cursor": {"type": ["string", "null"]},
         },
     }
-
-
-# -- department webhooks and notifications ------------------------------------------------
-
-WEBHOOK_ACTIONS = ("sign", "contact", "reply", "return", "extension")
-WEBHOOK_PUT = _body(
-    "WebhookRegistration",
-    ["url"],
-    {
-        "url": {"type": "string", "minLength": 1, "maxLength": 2048},
-        "enabled": {"type": "boolean", "default": True},
-    },
-)
-WEBHOOK = {
-    "type": "object",
-    "required": ["department_id", "url", "enabled"],
-    "properties": {
-        "department_id": {"type": "string"},
-        "url": {"type": ["string", "null"]},
-        "enabled": {"type": "boolean"},
-        "secret_issued_at": {"type": ["string", "null"]},
-        "previous_secret_until": {"type": ["string", "null"]},
-        "updated_at": {"type": "string"},
-        "secret": {
-            "type": "string",
-            "description": "The signing secret: in the answer that issued it, and never again",
-        },
-    },
-}
-# The inbound envelope: the rest of the body is what the staff API's action takes.
-WEBHOOK_INBOUND = {
-    "$id": "WebhookInbound",
-    "type": "object",
-    "required": ["appeal_id", "action"],
-    "properties": {
-        "appeal_id": APPEAL_ID,
-        "action": {"type": "string", "enum": list(WEBHOOK_ACTIONS)},
-    },
-    "additionalProperties": True,
-}
-DELIVERY_STATUSES = ("pending", "retrying", "delivered", "dead")
-DELIVERY = {
-    "type": "object",
-    "required": ["id", "department_id", "type", "status", "attempts"],
-    "properties": {
-        "id": {"type": "string"},
-        "department_id": {"type": "string"},
-        "type": {"type": "string"},
-        "appeal_id": {"type": "string"},
-        "status": {"type": "string", "enum": list(DELIVERY_STATUSES)},
-        "created_at": {"type": "string"},
-        "updated_at": {"type": "string"},
-        "attempts": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "attempt": {"type": "integer"},
-                    "at": {"type": "string"},
-                    "status_code": {"type": ["integer", "null"]},
-                    "latency_ms": {"type": "integer"},
-                    "error": {"type": ["string", "null"]},
-                    "receive_count": {"type": "integer"},
-                },
-            },
-        },
-    },
-}
-REDRIVE_RESULT = {
-    "type": "object",
-    "required": ["redriven"],
-    "properties": {
-        "redriven": {"type": "integer"},
-        "ids": {"type": "array", "items": {"type": "string"}},
-    },
-}
-NOTIFICATION = {
-    "type": "object",
-    "required": ["id", "type", "appeal_id", "title", "text", "at", "read"],
-    "properties": {
-        "id": {"type": "string"},
-        "type": {"type": "string"},
-        "appeal_id": {"type": "string"},
-        "title": {"type": "string"},
-        "text": {"type": "string"},
-        "at": {"type": "string"},
-        "read": {"type": "boolean"},
-        "read_at": {"type": ["string", "null"]},
-    },
-}
-NOTIFICATION_ID = {"type": "string", "pattern": r"^\d{8}T\d{9}Z-[0-9a-f]{32}$"}
-MARK_READ = _body(
-    "MarkRead",
-    ["ids"],
-    {
-        "ids": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 100,
-            "uniqueItems": True,
-            "items": NOTIFICATION_ID,
-        }
-    },
-)
-
-# -- the mayor's mailbox ------------------------------------------------------------------
-
-MAIL_LETTER = {
-    "type": "object",
-    "required": ["id", "received_at", "sender", "subject", "status", "size"],
-    "properties": {
-        "id": {"type": "string", "description": "The letter's Message-ID (or a digest)"},
-        "received_at": {"type": "string", "format": "date-time"},
-        "sender": {"type": "string", "description": "The From address, masked"},
-        "subject": {"type": "string"},
-        "status": {"type": "string", "enum": ["appeal", "note", "flagged"]},
-        "reason": {
-            "type": ["string", "null"],
-            "description": "auto-reply, bounce, no-text, no-sender, appeal-closed: <id>, "
-            "invalid: <fields>",
-        },
-        "size": {"type": "integer", "description": "Bytes of the raw message"},
-        "attachments": {
-            "type": "object",
-            "properties": {"kept": {"type": "integer"}, "ignored": {"type": "integer"}},
-        },
-        "appeal_id": {"type": ["string", "null"]},
-        "raw_url": {
-            "type": "string",
-            "description": "Operators only: the raw message (message/rfc822)",
-        },
-        "raw_url_expires_at": {"type": "string", "format": "date-time"},
-    },
-}

@@ -1,5 +1,7 @@
 """The appeals table's stream: each consumer is a loop over one typed per-record function,
-with partial batch failures reported to the event source mapping."""
+with partial batch failures reported to the event source mapping. The consumers live with
+their capability (work_orders/events/routing.py, figures/events/statistics.py,
+notifications/events/fan_out.py); this module holds their loop and the activity metrics."""
 
 from __future__ import annotations
 
@@ -11,9 +13,6 @@ from chalice.app import Blueprint, DynamoDBEvent
 from chalicelib.core.event_sources import UNBOUND_STREAM_ARN, consumer
 from chalicelib.core.observability import flush_metrics, logger
 from chalicelib.core.services.activity import AppealChange, record_activity
-from chalicelib.figures.services import statistics
-from chalicelib.notifications.services import fan_out as notifications
-from chalicelib.work_orders.services import dispatch
 
 bp = Blueprint(__name__)
 
@@ -48,14 +47,9 @@ def process(event: DynamoDBEvent, per_record: Callable[[AppealChange], Any]) -> 
         flush_metrics()
 
 
-def route_new_appeal(change: AppealChange) -> None:
-    """A new appeal in a category that routes itself is dispatched at once."""
-    if change.old is None and change.new and change.new.get("state") == "submitted":
-        dispatch.auto_dispatch(change.appeal_id, change.new.get("category"))
-
-
-def _on_stream(name: str) -> Callable[[Callable[..., Any]], Any]:
-    """The stream subscription as ``chalicelib/core/event_sources.py`` declares it."""
+def on_stream(bp: Blueprint, name: str) -> Callable[[Callable[..., Any]], Any]:
+    """The stream subscription of consumer ``name`` on ``bp``, as
+    ``chalicelib/core/event_sources.py`` declares it."""
     declared = consumer(name)
     return bp.on_dynamodb_record(
         stream_arn=UNBOUND_STREAM_ARN,
@@ -65,14 +59,13 @@ def _on_stream(name: str) -> Callable[[Callable[..., Any]], Any]:
     )
 
 
+def _on_stream(name: str) -> Callable[[Callable[..., Any]], Any]:
+    return on_stream(bp, name)
+
+
 @_on_stream("appeal_activity")
 def appeal_activity(event: DynamoDBEvent) -> dict[str, Any]:
     return process(event, record_activity)
-
-
-@_on_stream("appeal_routing")
-def appeal_routing(event: DynamoDBEvent) -> dict[str, Any]:
-    return process(event, route_new_appeal)
 
 
 def process_together(
@@ -108,18 +101,3 @@ def process_together(
         }
     finally:
         flush_metrics()
-
-
-@_on_stream("appeal_statistics")
-def appeal_statistics(event: DynamoDBEvent) -> dict[str, Any]:
-    return process_together(event, statistics.count_changes)
-
-
-@_on_stream("appeal_topics")
-def appeal_topics(event: DynamoDBEvent) -> dict[str, Any]:
-    return process(event, statistics.count_topics)
-
-
-@_on_stream("appeal_notifications")
-def appeal_notifications(event: DynamoDBEvent) -> dict[str, Any]:
-    return process(event, notifications.notify_change)

@@ -171,3 +171,8 @@ def withdraw(principal: Principal, appeal_id: str) -> dict[str, Any]:
         "supporting": False,
         "supporters": supports.counts([appeal.id])[appeal.id],
     }
+
+
+def support_counts(appeal_ids: list[str]) -> dict[str, int]:
+    """附议 per public appeal, for a page of them (at most 100 ids)."""
+    return supports.counts(appeal_ids)

@@ -432,9 +432,9 @@ def weekly(week: str, department_id: str, department_name: str, now: datetime) -
 def _review_due(department_id: str, now: datetime) -> dict[str, Any]:
     """The department's knowledge-base articles past their review date (the owner must
     look at them again), soonest due first."""
-    from chalicelib.knowledge.store import knowledge as knowledge_store
+    from chalicelib.knowledge.services import knowledge
 
-    due = knowledge_store.review_due(department_id, now.date().isoformat())
+    due = knowledge.review_due(department_id, now.date().isoformat())
     rows = [
         {"id": a.id, "title": a.title, "review_at": a.review_at, "link": None}
         for a in due[:LIST_LIMIT]

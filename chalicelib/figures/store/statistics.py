@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,15 +15,10 @@ from chalicelib.core.config import settings
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.integrations.aws import client
 from chalicelib.core.store import batch
+from chalicelib.core.store.counters import COUNTER_SHARDS, counter_pk, shard_of
 
 MARKER_DAYS = 3  # longer than the stream's 24-hour retention
 MAX_TRANSACTION_ITEMS = 100
-# Write shards of every counter item: a period's counters for one scope are spread over
-# this many items (each its own partition key), summed on read. With a batch's increments
-# aggregated (one update per counter per transaction), this keeps every item and partition
-# key under a tenth of DynamoDB's per-partition write limit at 2,000 appeals a second
-# (bench/hot_keys.py).
-COUNTER_SHARDS = 8
 # A scope's marks (one item per appeal) are spread over this many partition keys, by the
 # appeal's id.
 MARK_SHARDS = 8
@@ -33,15 +27,6 @@ CHUNK_ATTEMPTS = 4
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
-
-
-def shard_of(text: str, shards: int) -> int:
-    """A stable shard number for ``text`` (the same in every process)."""
-    return zlib.crc32(text.encode()) % shards
-
-
-def counter_pk(period: str, scope: str, shard: int) -> str:
-    return f"stats#{period}#{scope}#{shard}"
 
 
 def _add(pk: str, sk: str, amounts: Counter[str], at: str) -> dict[str, Any]:

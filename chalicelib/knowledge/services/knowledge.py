@@ -233,3 +233,8 @@ def import_articles(rows: list[dict[str, Any]], at: str, by: str = "demo") -> in
             continue
     knowledge_search.invalidate()
     return added
+
+
+def review_due(owner: str, day: str) -> list[kb.Article]:
+    """The owner's current articles whose review date is before ``day``."""
+    return store.review_due(owner, day)

@@ -228,7 +228,7 @@ def mark_helpful(article_id: str, citizen_key: str, periods: tuple[str, ...], at
             }
         },
     ]
-    from chalicelib.figures.store.statistics import COUNTER_SHARDS, counter_pk, shard_of
+    from chalicelib.core.store.counters import COUNTER_SHARDS, counter_pk, shard_of
 
     shard = shard_of(citizen_key, COUNTER_SHARDS)  # summed on read with the other counters
     for period in periods:

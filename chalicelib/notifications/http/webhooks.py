@@ -17,6 +17,7 @@ from chalicelib.core.http.base import (
     page_params,
     read_json,
 )
+from chalicelib.notifications.domain import schemas as webhook_schemas
 from chalicelib.notifications.domain import signatures
 
 bp = Blueprint(__name__)
@@ -55,7 +56,7 @@ SIGNED_HEADERS = (
     summary="A department's webhook registration (never its secret)",
     roles=ADMIN,
     tag="webhooks",
-    responses={200: schemas.WEBHOOK},
+    responses={200: webhook_schemas.WEBHOOK},
 )
 def get_webhook(_principal: Principal, department_id: str) -> Response:
     # Imported by the routes that use it: the API function's other cold starts skip it.
@@ -72,8 +73,8 @@ def get_webhook(_principal: Principal, department_id: str) -> Response:
     "answers with the signing secret, once",
     roles=ADMIN,
     tag="webhooks",
-    request=schemas.WEBHOOK_PUT,
-    responses={200: schemas.WEBHOOK},
+    request=webhook_schemas.WEBHOOK_PUT,
+    responses={200: webhook_schemas.WEBHOOK},
 )
 def put_webhook(_principal: Principal, department_id: str) -> Response:
     from chalicelib.notifications.services import webhooks
@@ -90,7 +91,7 @@ def put_webhook(_principal: Principal, department_id: str) -> Response:
     "still verifies (and signs) for 24 hours",
     roles=ADMIN,
     tag="webhooks",
-    responses={200: schemas.WEBHOOK},
+    responses={200: webhook_schemas.WEBHOOK},
 )
 def rotate_secret(_principal: Principal, department_id: str) -> Response:
     from chalicelib.notifications.services import webhooks
@@ -110,12 +111,12 @@ def rotate_secret(_principal: Principal, department_id: str) -> Response:
         {
             "name": "status",
             "in": "query",
-            "schema": {"type": "string", "enum": list(schemas.DELIVERY_STATUSES)},
+            "schema": {"type": "string", "enum": list(webhook_schemas.DELIVERY_STATUSES)},
         },
         LIMIT_PARAM,
         CURSOR_PARAM,
     ),
-    responses={200: schemas.listing(schemas.DELIVERY)},
+    responses={200: schemas.listing(webhook_schemas.DELIVERY)},
 )
 def list_deliveries(_principal: Principal) -> Response:
     from chalicelib.notifications.services import webhooks
@@ -132,7 +133,7 @@ def list_deliveries(_principal: Principal) -> Response:
     summary="Send a delivery that is dead (or still retrying) again",
     roles=ADMIN,
     tag="webhooks",
-    responses={202: schemas.REDRIVE_RESULT},
+    responses={202: webhook_schemas.REDRIVE_RESULT},
 )
 def redrive_delivery(_principal: Principal, delivery_id: str) -> Response:
     from chalicelib.notifications.services import webhooks
@@ -147,7 +148,7 @@ def redrive_delivery(_principal: Principal, delivery_id: str) -> Response:
     summary="Move every message of the notifications dead-letter queue back to be delivered",
     roles=ADMIN,
     tag="webhooks",
-    responses={202: schemas.REDRIVE_RESULT},
+    responses={202: webhook_schemas.REDRIVE_RESULT},
 )
 def redrive_dead_letters(_principal: Principal) -> Response:
     from chalicelib.notifications.services import webhooks
@@ -163,7 +164,7 @@ def redrive_dead_letters(_principal: Principal) -> Response:
     "extension), signed with the department's secret",
     roles=None,
     tag="webhooks",
-    request=schemas.WEBHOOK_INBOUND,
+    request=webhook_schemas.WEBHOOK_INBOUND,
     responses={200: schemas.APPEAL},
     headers=SIGNED_HEADERS,
 )
@@ -186,44 +187,3 @@ def inbound(_principal: None, department_id: str) -> Response:
         lambda: webhooks.act(department_id, body),
         key=delivery_id,
     )
-
-
-@api(
-    bp,
-    "/me/notifications",
-    "GET",
-    summary="The caller's notifications, newest first (what a push service would deliver)",
-    roles=tuple(r for r in Role if r is not Role.SYSTEM),
-    tag="notifications",
-    query=(
-        LIMIT_PARAM,
-        CURSOR_PARAM,
-    ),
-    responses={200: schemas.listing(schemas.NOTIFICATION)},
-)
-def my_notifications(principal: Principal) -> Response:
-    from chalicelib.notifications.store import in_app as notifications
-
-    limit, cursor = page_params(bp.current_request)
-    items, next_cursor = notifications.page(principal.id, limit, cursor)
-    return json_response({"items": items, "next_cursor": next_cursor})
-
-
-@api(
-    bp,
-    "/me/notifications/read",
-    "POST",
-    summary="Mark some of the caller's notifications read (all or none)",
-    roles=tuple(r for r in Role if r is not Role.SYSTEM),
-    tag="notifications",
-    request=schemas.MARK_READ,
-    responses={200: {"type": "object", "properties": {"read": {"type": "integer"}}}},
-)
-def mark_read(principal: Principal) -> Response:
-    from chalicelib.core.domain import clock
-    from chalicelib.core.domain.validation import validate
-    from chalicelib.notifications.store import in_app as notifications
-
-    request = validate(schemas.MARK_READ, read_json(bp.current_request))
-    notifications.mark_read(principal.id, request["ids"], clock.iso(clock.now()))
-    return json_response({"read": len(request["ids"])})

@@ -14,7 +14,7 @@ from chalicelib.core.store import appeals as appeal_store
 from chalicelib.notifications.domain import notices as domain
 from chalicelib.notifications.domain.notices import Notice
 from chalicelib.notifications.integrations import queues
-from chalicelib.work_orders.store import follows
+from chalicelib.work_orders.services import leaders
 
 
 def recipients(notice: Notice) -> list[Notice]:
@@ -25,7 +25,7 @@ def recipients(notice: Notice) -> list[Notice]:
     if notice.kind == domain.FOLLOWERS:
         return [
             notice.for_recipient(domain.LEADER, leader)
-            for leader in follows.followers(notice.recipient)
+            for leader in leaders.followers(notice.recipient)
         ]
     if notice.kind == domain.DEPARTMENT_OF:
         target = appeal_store.get(notice.recipient)

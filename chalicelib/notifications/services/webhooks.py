@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.core.config import settings
-from chalicelib.core.domain import clock, schemas
+from chalicelib.core.domain import clock
 from chalicelib.core.domain.appeal import Appeal
 from chalicelib.core.domain.principal import department_system
 from chalicelib.core.domain.validation import validate
@@ -25,6 +25,7 @@ from chalicelib.core.errors import (
 from chalicelib.core.integrations import secrets
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.store import reference
+from chalicelib.notifications.domain import schemas as webhook_schemas
 from chalicelib.notifications.domain import signatures, webhook_urls
 from chalicelib.notifications.integrations import queues
 from chalicelib.notifications.store import deliveries, webhooks
@@ -67,7 +68,7 @@ def show(department_id: str) -> dict[str, Any]:
 def register(department_id: str, body: Any) -> dict[str, Any]:
     """Set the URL (checked now, and again at every delivery) and whether deliveries go
     out. The first registration issues the signing secret, shown in this answer only."""
-    request = validate(schemas.WEBHOOK_PUT, body)
+    request = validate(webhook_schemas.WEBHOOK_PUT, body)
     _department(department_id)
     url = _checked_url(request["url"])
     now = clock.iso(clock.now())
@@ -176,7 +177,7 @@ def act(department_id: str, body: Any) -> Appeal:
     department's system."""
     from chalicelib.work_orders.services import department_actions as actions
 
-    envelope = validate(schemas.WEBHOOK_INBOUND, body)
+    envelope = validate(webhook_schemas.WEBHOOK_INBOUND, body)
     params = {k: v for k, v in body.items() if k not in ("appeal_id", "action")}
     service = {
         "sign": actions.sign_work_order,
@@ -196,9 +197,9 @@ def act(department_id: str, body: Any) -> Appeal:
 def list_deliveries(params: dict[str, str], limit: int, cursor: str | None) -> dict[str, Any]:
     department_id = params.get("department_id") or None
     status = params.get("status") or None
-    if status is not None and status not in schemas.DELIVERY_STATUSES:
+    if status is not None and status not in webhook_schemas.DELIVERY_STATUSES:
         raise ValidationFailed.one(
-            "status", f"must be one of {', '.join(schemas.DELIVERY_STATUSES)}"
+            "status", f"must be one of {', '.join(webhook_schemas.DELIVERY_STATUSES)}"
         )
     if department_id is None and status is None:
         raise ValidationFailed.one("department_id", "name a department_id, a status, or both")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.administration.domain.schemas import CALENDAR_YEAR
 from chalicelib.core.domain import clock
 from chalicelib.core.domain.calendar import WorkingCalendar, YearCalendar
 from chalicelib.core.domain.principal import Principal
-from chalicelib.core.domain.schemas import CALENDAR_YEAR
 from chalicelib.core.domain.validation import validate
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.observability import logger, metrics

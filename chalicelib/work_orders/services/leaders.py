@@ -39,3 +39,8 @@ def supervision(principal: Principal, limit: int, cursor: str | None) -> dict[st
     recently changed first."""
     items, next_cursor = appeal_store.query_index("supervision", "open", limit=limit, cursor=cursor)
     return {"items": [a.summary(principal) for a in items], "next_cursor": next_cursor}
+
+
+def followers(appeal_id: str) -> list[str]:
+    """The leaders following an appeal (their notices follow it)."""
+    return follows.followers(appeal_id)

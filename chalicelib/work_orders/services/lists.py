@@ -12,7 +12,7 @@ from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.store import appeals as appeal_store
 from chalicelib.core.store.models import AppealModel
-from chalicelib.figures.store import supports
+from chalicelib.figures.services import feed
 
 _UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # A filtered page reads at most this many times ``limit`` work orders (then a cursor).
@@ -101,7 +101,7 @@ def list_work_orders(
         index, key, limit=limit, cursor=cursor, filter_condition=combined
     )
     # 附议: how many citizens support each public work order of the page (one BatchGetItem).
-    counts = supports.counts([a.id for a in items if a.is_public])
+    counts = feed.support_counts([a.id for a in items if a.is_public])
     return {
         "items": [{**a.summary(principal), "supporters": counts.get(a.id, 0)} for a in items],
         "next_cursor": next_cursor,

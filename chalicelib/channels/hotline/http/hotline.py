@@ -6,6 +6,7 @@ import json
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.channels.hotline.domain import schemas as hotline_schemas
 from chalicelib.core.domain import schemas
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.http.base import (
@@ -31,7 +32,7 @@ OPERATORS = (Role.OPERATOR,)
     "optionally accept or dispatch it in the same call",
     roles=OPERATORS,
     tag="operator",
-    request=schemas.HOTLINE_APPEAL,
+    request=hotline_schemas.HOTLINE_APPEAL,
     responses={201: schemas.APPEAL},
     headers=(IDEMPOTENCY_HEADER,),
 )

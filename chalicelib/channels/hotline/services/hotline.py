@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.channels.hotline.domain.schemas import HOTLINE_APPEAL
 from chalicelib.core.domain import phones
 from chalicelib.core.domain.appeal import Appeal, Channel
 from chalicelib.core.domain.identities import phone_owner
 from chalicelib.core.domain.principal import Principal, Role
-from chalicelib.core.domain.schemas import APPEAL_RECORD, HOTLINE_APPEAL
+from chalicelib.core.domain.schemas import APPEAL_RECORD
 from chalicelib.core.domain.validation import validate
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.store import appeals as appeal_store

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.channels.mailbox.domain import schemas as mailbox_schemas
 from chalicelib.core.domain import schemas
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.http.base import CURSOR_PARAM, LIMIT_PARAM, api, json_response, page_params
@@ -29,7 +30,7 @@ bp = Blueprint(__name__)
         LIMIT_PARAM,
         CURSOR_PARAM,
     ),
-    responses={200: schemas.listing(schemas.MAIL_LETTER)},
+    responses={200: schemas.listing(mailbox_schemas.MAIL_LETTER)},
 )
 def list_letters(principal: Principal) -> Response:
     # The mail parser and templates load only where letters are handled (cold start).

@@ -1,0 +1,107 @@
+"""Department webhooks (registration, deliveries, the signed inbound envelope) and in-app
+notifications."""
+
+from __future__ import annotations
+
+from chalicelib.core.domain.schemas import APPEAL_ID, body
+
+WEBHOOK_ACTIONS = ("sign", "contact", "reply", "return", "extension")
+WEBHOOK_PUT = body(
+    "WebhookRegistration",
+    ["url"],
+    {
+        "url": {"type": "string", "minLength": 1, "maxLength": 2048},
+        "enabled": {"type": "boolean", "default": True},
+    },
+)
+WEBHOOK = {
+    "type": "object",
+    "required": ["department_id", "url", "enabled"],
+    "properties": {
+        "department_id": {"type": "string"},
+        "url": {"type": ["string", "null"]},
+        "enabled": {"type": "boolean"},
+        "secret_issued_at": {"type": ["string", "null"]},
+        "previous_secret_until": {"type": ["string", "null"]},
+        "updated_at": {"type": "string"},
+        "secret": {
+            "type": "string",
+            "description": "The signing secret: in the answer that issued it, and never again",
+        },
+    },
+}
+# The inbound envelope: the rest of the body is what the staff API's action takes.
+WEBHOOK_INBOUND = {
+    "$id": "WebhookInbound",
+    "type": "object",
+    "required": ["appeal_id", "action"],
+    "properties": {
+        "appeal_id": APPEAL_ID,
+        "action": {"type": "string", "enum": list(WEBHOOK_ACTIONS)},
+    },
+    "additionalProperties": True,
+}
+DELIVERY_STATUSES = ("pending", "retrying", "delivered", "dead")
+DELIVERY = {
+    "type": "object",
+    "required": ["id", "department_id", "type", "status", "attempts"],
+    "properties": {
+        "id": {"type": "string"},
+        "department_id": {"type": "string"},
+        "type": {"type": "string"},
+        "appeal_id": {"type": "string"},
+        "status": {"type": "string", "enum": list(DELIVERY_STATUSES)},
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+        "attempts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "attempt": {"type": "integer"},
+                    "at": {"type": "string"},
+                    "status_code": {"type": ["integer", "null"]},
+                    "latency_ms": {"type": "integer"},
+                    "error": {"type": ["string", "null"]},
+                    "receive_count": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
+REDRIVE_RESULT = {
+    "type": "object",
+    "required": ["redriven"],
+    "properties": {
+        "redriven": {"type": "integer"},
+        "ids": {"type": "array", "items": {"type": "string"}},
+    },
+}
+NOTIFICATION = {
+    "type": "object",
+    "required": ["id", "type", "appeal_id", "title", "text", "at", "read"],
+    "properties": {
+        "id": {"type": "string"},
+        "type": {"type": "string"},
+        "appeal_id": {"type": "string"},
+        "title": {"type": "string"},
+        "text": {"type": "string"},
+        "at": {"type": "string"},
+        "read": {"type": "boolean"},
+        "read_at": {"type": ["string", "null"]},
+    },
+}
+NOTIFICATION_ID = {"type": "string", "pattern": r"^\d{8}T\d{9}Z-[0-9a-f]{32}$"}
+MARK_READ = body(
+    "MarkRead",
+    ["ids"],
+    {
+        "ids": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 100,
+            "uniqueItems": True,
+            "items": NOTIFICATION_ID,
+        }
+    },
+)
