@@ -1,7 +1,7 @@
 import sys
 
 if sys.argv[1:2] == ["mail"]:
-    from chalicelib.local.mail import main as post_letter
+    from chalicelib.local.mailbox import main as post_letter
 
     sys.exit(post_letter(sys.argv[2:]))
 

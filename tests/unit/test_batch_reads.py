@@ -1,5 +1,6 @@
-"""BatchGetItem to the end (chalicelib/core/store/batch.py): keys DynamoDB holds back are asked
-again, and when they stay held back the read fails rather than answer part of a sum."""
+"""BatchGetItem to the end (chalicelib/core/store/batch_reads.py): keys DynamoDB holds
+back are asked again, and when they stay held back the read fails rather than answer part
+of a sum."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core.errors import ServiceUnavailable
-from chalicelib.core.store import batch
+from chalicelib.core.store import batch_reads as batch
 
 
 class HoldsBack:

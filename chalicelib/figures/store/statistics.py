@@ -14,7 +14,7 @@ from typing import Any
 from chalicelib.core.config import settings
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.integrations.aws import client
-from chalicelib.core.store import batch
+from chalicelib.core.store import batch_reads as batch
 from chalicelib.core.store.counters import COUNTER_SHARDS, counter_pk, shard_of
 
 MARKER_DAYS = 3  # longer than the stream's 24-hour retention

@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.core.config import settings
 from chalicelib.core.errors import Conflict, ServiceUnavailable
 from chalicelib.core.integrations.aws import client
-from chalicelib.core.store import batch
+from chalicelib.core.store import batch_reads as batch
 from chalicelib.figures.store.statistics import _add, _key
 
 COUNT_SK = "supporters"

@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.core.event_sources import QUEUE_CONSUMERS, UNBOUND_QUEUE_ARN
-from chalicelib.core.events.batch import partial_batch
+from chalicelib.core.events.queue_batch import partial_batch
 from chalicelib.core.observability import logger
 
 bp = Blueprint(__name__)

@@ -11,7 +11,7 @@ from urllib.parse import unquote_plus
 from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.core.event_sources import QUEUE_CONSUMERS, UNBOUND_QUEUE_ARN
-from chalicelib.core.events.batch import partial_batch
+from chalicelib.core.events.queue_batch import partial_batch
 from chalicelib.core.observability import logger
 
 bp = Blueprint(__name__)
