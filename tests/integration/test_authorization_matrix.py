@@ -102,6 +102,8 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/console"): same(301),  # to /console/, where the page's relative links resolve
     ("GET", "/console/{asset}"): public(),
     ("GET", "/console/vendor/{asset}"): public(),
+    ("GET", "/console/lib/{asset}"): public(),
+    ("GET", "/console/views/{asset}"): public(),
     ("GET", "/openapi.json"): public(),
     ("GET", "/public/appeals"): public(),
     ("GET", "/public/appeals/{appeal_id}"): same(404),  # the matrix's appeal is private
@@ -387,6 +389,10 @@ def request_for(
         return client.http.post(url, headers=headers, body="<xml></xml>")
     if path == "/console/vendor/{asset}":
         url = "/console/vendor/htm-preact.js"
+    if path == "/console/lib/{asset}":
+        url = "/console/lib/api.js"
+    if path == "/console/views/{asset}":
+        url = "/console/views/queue.js"
     if path == "/deliveries":
         url += "?status=dead"
     if path == "/mailbox/messages":

@@ -178,6 +178,8 @@ def test_ids_that_do_not_exist_or_belong_to_someone_else(
     for asset in ("..%2F..%2Fapp.py", "__init__.py", "%00", "app.js%00", "x" * 300):
         refused(people.client.http.get(f"/console/{asset}"), 404)
         refused(people.client.http.get(f"/console/vendor/{asset}"), 404)
+        refused(people.client.http.get(f"/console/lib/{asset}"), 404)
+        refused(people.client.http.get(f"/console/views/{asset}"), 404)
     refused(people.get("citizen:other", f"/appeals/{mine}"), 404)
     rating = {"score": 5, "resolved": True}
     refused(people.post("citizen:other", f"/appeals/{mine}/rating", rating), 404)

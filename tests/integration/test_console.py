@@ -4,7 +4,9 @@ configuration), and the duplicate suggestions the operator sees beside an appeal
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,14 @@ from tests.integration.test_bounded_reads import Reads, reads  # noqa: F401 (fix
 HERE = {"lat": 36.6400, "lng": 117.9700, "address": "般阳路1号"}
 NEAR = {"lat": 36.6420, "lng": 117.9710, "address": "般阳路3号"}  # about 240 m away
 FAR = {"lat": 36.7400, "lng": 118.0700, "address": "昆仑镇"}  # about 14 km away
+CONSOLE = Path(__file__).resolve().parents[2] / "chalicelib" / "static" / "console"
+# The console's own script: the entry and its modules (the vendored library is Preact's)
+SCRIPTS = sorted(
+    path.relative_to(CONSOLE).as_posix()
+    for path in CONSOLE.rglob("*.js")
+    if "vendor" not in path.relative_to(CONSOLE).parts
+)
+IMPORT = re.compile(r'^import \{[^}]*\} from "([^"]+)";$', re.MULTILINE)
 
 
 @pytest.fixture
@@ -48,21 +58,67 @@ def test_the_console_page_runs_only_its_own_scripts(people: People) -> None:
     html = _text(page)
     assert '<script type="module" src="app.js">' in html and "<script>" not in html
     assert "http://" not in html and "https://" not in html
-    script = http.get("/console/app.js")
-    assert script.status_code == 200
-    assert script.headers["Content-Type"] == "text/javascript; charset=utf-8"
-    source = _text(script)
-    assert "innerHTML" not in source and "eval(" not in source
-    # Search highlights are marked up with elements the script builds, never as markup
-    for sink in ("outerHTML", "insertAdjacentHTML", "dangerouslySetInnerHTML", "document.write"):
-        assert sink not in source, sink
-    assert "<mark>" in source  # the element built around each match
+    # Every module of the script is served, with the page's policy; none writes markup
+    assert "app.js" in SCRIPTS and "views/queue.js" in SCRIPTS and "lib/api.js" in SCRIPTS
+    sinks = ("outerHTML", "insertAdjacentHTML", "dangerouslySetInnerHTML", "document.write")
+    sources = []
+    for name in SCRIPTS:
+        script = http.get(f"/console/{name}")
+        assert script.status_code == 200, name
+        assert script.headers["Content-Type"] == "text/javascript; charset=utf-8", name
+        assert script.headers["Content-Security-Policy"] == policy, name
+        source = _text(script)
+        assert source == (CONSOLE / name).read_text("utf-8"), name
+        assert "innerHTML" not in source and "eval(" not in source, name
+        # Search highlights are marked up with elements the script builds, never as markup
+        for sink in sinks:
+            assert sink not in source, (name, sink)
+        sources.append(source)
+    assert any("<mark>" in source for source in sources)  # the element built around each match
     assert http.get("/console/app.css").headers["Content-Type"] == "text/css; charset=utf-8"
     vendor = http.get("/console/vendor/htm-preact.js")
     assert vendor.status_code == 200 and "export{" in _text(vendor)
     assert "MIT License" in _text(http.get("/console/vendor/LICENSE-preact.txt"))
     assert "Apache License" in _text(http.get("/console/vendor/LICENSE-htm.txt"))
     for missing in ("/console/secrets.txt", "/console/vendor/app.js", "/console/__init__.py"):
+        assert http.get(missing).status_code == 404, missing
+
+
+def test_the_console_modules_import_only_modules_it_serves(people: People) -> None:
+    http = people.client.http
+    for name in SCRIPTS:
+        source = (CONSOLE / name).read_text("utf-8")
+        imports = IMPORT.findall(source)
+        assert len(imports) == source.count("\nimport ") + source.startswith("import "), name
+        for target in imports:
+            # Relative to the module, within the console, the vendored library or a module
+            assert target.startswith(("./", "../")), (name, target)
+            url = (Path("/console") / name).parent.joinpath(target).resolve().as_posix()
+            assert url.startswith("/console/"), (name, target)
+            assert http.get(url).status_code == 200, (name, target)
+
+
+def test_the_console_serves_its_folders_modules_and_nothing_else(people: People) -> None:
+    http = people.client.http
+    view = http.get("/console/views/queue.js")
+    assert view.status_code == 200
+    assert view.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert "export function Queue(" in _text(view)
+    assert "export async function api(" in _text(http.get("/console/lib/api.js"))
+    for missing in (
+        "/console/views/..%2Fapp.js",
+        "/console/views/..%2F..%2F..%2Fapp.py",
+        "/console/views/%2E%2E%2Flib%2Fapi.js",
+        "/console/views/__init__.py",
+        "/console/views/missing.js",
+        "/console/views/Queue.js",
+        "/console/views/queue.js%00",
+        "/console/views/app.js",
+        "/console/lib/queue.js",
+        "/console/lib/app.css",
+        "/console/views/",
+        "/console/lib/",
+    ):
         assert http.get(missing).status_code == 404, missing
 
 

@@ -1,8 +1,12 @@
-"""The work console (工作台) for staff: a static page with its script, style and vendored
+"""The work console (工作台) for staff: a static page with its script (an ES module that
+imports its helpers from ``lib/`` and its views from ``views/``), style and vendored
 libraries, served by the app itself, and the little it needs to know to sign people in.
 Everything the console does goes through the public API."""
 
 from __future__ import annotations
+
+import functools
+import re
 
 from chalice.app import Blueprint, Response
 
@@ -21,6 +25,14 @@ VENDOR = {
     "LICENSE-htm.txt": "text/plain; charset=utf-8",
     "LICENSE-preact.txt": "text/plain; charset=utf-8",
 }
+# The script's module folders; what they serve is the files shipped in them whose names
+# are lower-case letters, digits and hyphens ending in .js (never __init__.py, never a path).
+MODULES = {
+    "lib": "chalicelib.static.console.lib",
+    "views": "chalicelib.static.console.views",
+}
+MODULE_NAME = re.compile(r"[a-z0-9-]+\.js")
+SCRIPT = "text/javascript; charset=utf-8"
 CONFIG_SCHEMA = {
     "type": "object",
     "properties": {
@@ -63,6 +75,24 @@ def policy() -> str:
 
 def _page(body: str, content_type: str) -> Response:
     return static_page(body, content_type, policy())
+
+
+@functools.cache
+def modules(folder: str) -> frozenset[str]:
+    """The ES modules one of the script's folders ships, listed once per instance."""
+    from importlib import resources
+
+    return frozenset(
+        entry.name
+        for entry in resources.files(MODULES[folder]).iterdir()
+        if MODULE_NAME.fullmatch(entry.name) and entry.is_file()
+    )
+
+
+def _module(folder: str, asset: str) -> Response:
+    if asset not in modules(folder):
+        raise NotFound(f"no asset {folder}/{asset}")
+    return _page(static_text(MODULES[folder], asset), SCRIPT)
 
 
 @api(
@@ -124,3 +154,32 @@ def console_vendor(_principal: None, asset: str) -> Response:
     if asset not in VENDOR:
         raise NotFound(f"no asset {asset}")
     return _page(static_text("chalicelib.static.console.vendor", asset), VENDOR[asset])
+
+
+@api(
+    bp,
+    "/console/lib/{asset}",
+    "GET",
+    roles=None,
+    tag="console",
+    summary="The script's shared modules (the API client, the session, formatting, problems, "
+    "highlights…)",
+    content_type="text/javascript",
+    responses={200: {"type": "string"}},
+)
+def console_lib(_principal: None, asset: str) -> Response:
+    return _module("lib", asset)
+
+
+@api(
+    bp,
+    "/console/views/{asset}",
+    "GET",
+    roles=None,
+    tag="console",
+    summary="The script's views, one module each (queue, appeal, knowledge base, figures…)",
+    content_type="text/javascript",
+    responses={200: {"type": "string"}},
+)
+def console_views(_principal: None, asset: str) -> Response:
+    return _module("views", asset)

@@ -1,0 +1,186 @@
+// What each role may do with an appeal in its state: the center accepts, dispatches,
+// rejects, merges (with the similar appeals beside it), decides extensions and escalates;
+// the lead department signs, contacts, replies, returns and asks for more time; a leader
+// follows, comments and escalates.
+import { html, useState, useEffect } from "../vendor/htm-preact.js";
+import { STATE, KIND, OPEN, CONTACT } from "../lib/labels.js";
+import { ProblemBox } from "../lib/problem.js";
+import { api, all } from "../lib/api.js";
+import { useLoad } from "../lib/hooks.js";
+import { clean, ActionForm } from "../lib/forms.js";
+import { reference } from "../lib/reference.js";
+
+function DepartmentPicker({ appeal, prefix }) {
+  const category = reference.categories.find((c) => c.code === appeal.category);
+  const first = category && category.default_department;
+  const active = reference.departments.filter((d) => d.active !== false);
+  const ordered = [...active.filter((d) => d.id === first), ...active.filter((d) => d.id !== first)];
+  return html`
+    <label for=${prefix + "-department"}>承办单位${first ? "（首项为类别默认单位）" : ""}</label>
+    <select id=${prefix + "-department"} name="department_id" required>
+      ${ordered.map((d) => html`<option value=${d.id}>${d.name}${d.id === first ? "（默认）" : ""}</option>`)}
+    </select>
+    <details>
+      <summary>协办单位</summary>
+      <div class="checks" role="group" aria-label="协办单位">
+        ${active.map((d) => html`<label class="check"><input type="checkbox" name="co" value=${d.id} />${d.name}</label>`)}
+      </div>
+    </details>
+    <label for=${prefix + "-note"}>派单说明（可选）</label>
+    <textarea id=${prefix + "-note"} name="note"></textarea>`;
+}
+
+function dispatchBody(data, form) {
+  const co = Array.from(form.querySelectorAll("input[name=co]:checked"), (i) => i.value)
+    .filter((v) => v !== data.department_id);
+  const body = { department_id: data.department_id };
+  if (co.length) body.co_department_ids = co;
+  if (data.note) body.note = data.note;
+  return body;
+}
+
+function chooseMerge(id) {
+  const field = document.getElementById("merge-into");
+  if (!field) return;
+  field.value = id;
+  field.focus();
+}
+
+export function Similar({ appeal }) {
+  const [state] = useLoad(() => api("GET", `appeals/${encodeURIComponent(appeal.id)}/similar`), [appeal.id]);
+  if (state.loading) return html`<p class="meta">正在查找相似诉求……</p>`;
+  if (state.error) return html`<${ProblemBox} error=${state.error} />`;
+  const items = state.data.items || [];
+  return html`<div id="similar">
+    <h3>可能重复（30 天内同类别附近或话题相近）</h3>
+    ${items.length === 0 ? html`<p class="meta">没有找到相似诉求。</p>` : html`<ul class="similar">
+      ${items.map((s) => html`<li><a href=${`#/appeal/${encodeURIComponent(s.id)}`}>${s.title}</a>
+        <span class="meta"> ${s.id} · ${STATE[s.state] || s.state} · ${(s.reasons || []).join("、")}</span>
+        <button class="secondary" type="button" onClick=${() => chooseMerge(s.id)}>作为合并目标</button></li>`)}
+    </ul>`}
+  </div>`;
+}
+
+export function OperatorActions({ appeal, done }) {
+  const s = appeal.state;
+  const pending = appeal.extension && appeal.extension.status === "pending";
+  const forms = [];
+  if (s === "submitted") {
+    forms.push(html`<${ActionForm} id="accept" legend="受理" appealId=${appeal.id} path="accept" onDone=${done}
+      toBody=${(d) => clean({ category: d.category, kind: d.kind })}>
+      <label for="accept-category">类别</label>
+      <select id="accept-category" name="category" value=${appeal.category || ""}>
+        <option value="">（不变）</option>
+        ${reference.categories.filter((c) => c.active !== false).map((c) => html`<option value=${c.code}>${c.group ? c.group + " · " : ""}${c.name}</option>`)}
+      </select>
+      <label for="accept-kind">类型</label>
+      <select id="accept-kind" name="kind" value=${appeal.kind}>
+        ${Object.entries(KIND).map(([k, v]) => html`<option value=${k}>${v}</option>`)}
+      </select>
+    <//>`);
+  }
+  if (["submitted", "accepted", "returned"].includes(s)) {
+    forms.push(html`<${ActionForm} id="dispatch" legend="派单" appealId=${appeal.id} path="dispatch" onDone=${done} toBody=${dispatchBody}>
+      <${DepartmentPicker} appeal=${appeal} prefix="dispatch" />
+    <//>`);
+    forms.push(html`<${ActionForm} id="reject" legend="不予受理" appealId=${appeal.id} path="reject" onDone=${done}
+      toBody=${(d) => ({ reason: d.reason })}>
+      <label for="reject-reason">理由</label><textarea id="reject-reason" name="reason" required></textarea>
+    <//>`);
+    forms.push(html`<${ActionForm} id="merge" legend="合并重复件" appealId=${appeal.id} path="merge" onDone=${done}
+      toBody=${(d) => ({ into: d.into.trim() })}>
+      <label for="merge-into">并入的诉求编号</label><input id="merge-into" name="into" type="text" required />
+    <//>`);
+  }
+  if (pending) {
+    forms.push(html`<${ActionForm} id="extension-decision" legend="延期审批" appealId=${appeal.id} path="extension/decision" onDone=${done}
+      toBody=${(d) => clean({ approve: d.approve === "yes", note: d.note })}>
+      <p>申请延期 ${appeal.extension.days} 个工作日：<span class="text">${appeal.extension.reason || ""}</span></p>
+      <label for="decision-approve">决定</label>
+      <select id="decision-approve" name="approve"><option value="yes">同意</option><option value="no">不同意</option></select>
+      <label for="decision-note">意见</label><textarea id="decision-note" name="note"></textarea>
+    <//>`);
+  }
+  return forms;
+}
+
+export function EscalateForm({ appeal, done }) {
+  if (!OPEN.includes(appeal.state)) return null;
+  return html`<${ActionForm} id="escalate" legend="提级督办" appealId=${appeal.id} path="escalate" onDone=${done}
+    toBody=${(d) => ({ level: Number(d.level), reason: d.reason })}>
+    <label for="escalate-level">督办级别</label>
+    <select id="escalate-level" name="level"><option value="1">1 级</option><option value="2">2 级</option><option value="3">3 级</option></select>
+    <label for="escalate-reason">理由</label><textarea id="escalate-reason" name="reason"></textarea>
+  <//>`;
+}
+
+export function DepartmentActions({ appeal, me, done }) {
+  if (appeal.department_id !== me.department) return html`<p class="meta">本单位为协办单位，由承办单位办理。</p>`;
+  const s = appeal.state;
+  const forms = [];
+  if (s === "dispatched") {
+    forms.push(html`<${ActionForm} id="sign" legend="签收" appealId=${appeal.id} path="sign" onDone=${done} toBody=${() => ({})}>
+      <p class="meta">签收后请在 30 分钟内联系群众。</p>
+    <//>`);
+  }
+  if (s === "signed") {
+    forms.push(html`<${ActionForm} id="contact" legend="联系群众" appealId=${appeal.id} path="contact" onDone=${done}
+      toBody=${(d) => clean({ method: d.method, note: d.note })}>
+      <label for="contact-method">方式</label>
+      <select id="contact-method" name="method">${Object.entries(CONTACT).map(([k, v]) => html`<option value=${k}>${v}</option>`)}</select>
+      <label for="contact-note">记录</label><textarea id="contact-note" name="note"></textarea>
+    <//>`);
+  }
+  if (s === "contacted") {
+    forms.push(html`<${ActionForm} id="reply" legend="答复" appealId=${appeal.id} path="reply" onDone=${done}
+      toBody=${(d) => clean({ content: d.content, handler_name: d.handler_name, handler_phone: d.handler_phone, public_reply: d.public_reply })}>
+      <label for="reply-content">答复内容</label><textarea id="reply-content" name="content" required></textarea>
+      <label for="reply-public">公开答复（可选，公开页面显示）</label><textarea id="reply-public" name="public_reply"></textarea>
+      <label for="reply-name">经办人</label><input id="reply-name" name="handler_name" type="text" required />
+      <label for="reply-phone">经办人电话</label><input id="reply-phone" name="handler_phone" type="tel" required />
+    <//>`);
+  }
+  if (["dispatched", "signed"].includes(s)) {
+    forms.push(html`<${ActionForm} id="return" legend="退回平台中心" appealId=${appeal.id} path="return" onDone=${done}
+      toBody=${(d) => ({ reason: d.reason })}>
+      <label for="return-reason">退回理由</label><textarea id="return-reason" name="reason" required></textarea>
+    <//>`);
+  }
+  if (["signed", "contacted"].includes(s)) {
+    forms.push(html`<${ActionForm} id="extension" legend="申请延期" appealId=${appeal.id} path="extension" onDone=${done}
+      toBody=${(d) => ({ days: Number(d.days), reason: d.reason })}>
+      <label for="extension-days">延期工作日（1–10）</label><input id="extension-days" name="days" type="number" min="1" max="10" value="1" />
+      <label for="extension-reason">理由</label><textarea id="extension-reason" name="reason" required></textarea>
+    <//>`);
+  }
+  return forms;
+}
+
+export function LeaderActions({ appeal, done }) {
+  const [following, setFollowing] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    all("me/following", 3).then((items) => setFollowing(items.some((i) => (i.id || i.appeal_id) === appeal.id)))
+      .catch(setError);
+  }, [appeal.id]);
+  const toggle = async () => {
+    setError(null);
+    try {
+      await api(following ? "DELETE" : "PUT", `appeals/${encodeURIComponent(appeal.id)}/follow`);
+      setFollowing(!following);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return html`
+    <div>
+      <button class="secondary" type="button" id="follow" aria-pressed=${following ? "true" : "false"}
+        disabled=${following === null} onClick=${toggle}>${following ? "取消关注" : "跟踪关注"}</button>
+      <${ProblemBox} error=${error} />
+    </div>
+    <${ActionForm} id="comment" legend="点评批示" appealId=${appeal.id} path="comments" onDone=${done}
+      toBody=${(d) => ({ text: d.text })}>
+      <label for="comment-text">批示内容</label><textarea id="comment-text" name="text" required></textarea>
+    <//>
+    <${EscalateForm} appeal=${appeal} done=${done} />`;
+}
