@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types format bench package clean fuzz load
+.PHONY: run test check lint types format bench package clean fuzz load docs
 
 STAGE ?= dev
 CHROMIUM := /usr/bin/chromium
@@ -45,6 +45,11 @@ types: $(STAMP)
 	$(PY) -m mypy
 
 check: lint types test
+
+# The documentation site (mkdocs.yml, docs/) in build/site/. Strict: a broken link or anchor,
+# or a page missing from the navigation, fails it (and tests/unit/test_docs.py in make test).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d build/site
 
 # The deployable template and zip under build/$(STAGE)/, then cfn-lint on the template.
 package: $(STAMP)

@@ -54,10 +54,8 @@ def main() -> None:
         from chalicelib.core.services.activity import AppealChange
         from chalicelib.intake.services import intake
         from chalicelib.local import provision as resources
-        from chalicelib.notifications.services import delivery, webhooks
-        from chalicelib.notifications.services import fan_out as notifications
-        from chalicelib.work_orders.services import department_actions, dispatch
-        from chalicelib.work_orders.services import leaders as leadership
+        from chalicelib.notifications.services import delivery, fan_out, webhooks
+        from chalicelib.work_orders.services import department_actions, dispatch, leaders
         from chalicelib.work_orders.store import follows
         from tests.support.department_system import Receiver
 
@@ -91,7 +89,7 @@ def main() -> None:
         for act in (
             lambda: department_actions.sign_work_order(staff, appeal.id, {}),
             lambda: department_actions.record_contact(staff, appeal.id, {"method": "phone"}),
-            lambda: leadership.comment_on_appeal(leader, appeal.id, {"text": "请尽快办理"}),
+            lambda: leaders.comment_on_appeal(leader, appeal.id, {"text": "请尽快办理"}),
             lambda: dispatch.escalate_appeal(
                 leader, appeal.id, {"level": 2, "reason": "群众反映强烈"}
             ),
@@ -112,7 +110,7 @@ def main() -> None:
 
         def run(label: str) -> None:
             calls.take()
-            queued = sum(notifications.notify_change(c) for c in changes)
+            queued = sum(fan_out.notify_change(c) for c in changes)
             produced = calls.take()
             messages = []
             while True:

@@ -18,7 +18,7 @@ def fill(volume: int, seed: int = 1) -> None:
     from chalicelib.core.domain.clock import TZ
     from chalicelib.data import district
     from chalicelib.figures.domain.statistics import increments
-    from chalicelib.figures.store import statistics as stats_store
+    from chalicelib.figures.store import statistics as statistics_store
 
     rng = random.Random(seed)
     units = [u["id"] for u in [*district()["departments"], *district()["towns_and_streets"]]]
@@ -49,8 +49,8 @@ def fill(volume: int, seed: int = 1) -> None:
                 {"type": kind, "at": clock.iso(at + timedelta(minutes=minutes)), "data": data}
             )
             new = {"timeline": list(timeline), "department_id": department, "deadlines": due}
-            counted = stats_store.Counted(f"{n:08d}{sequence}", increments(old, new))
-            stats_store.apply_once("statistics", counted, "x")
+            counted = statistics_store.Counted(f"{n:08d}{sequence}", increments(old, new))
+            statistics_store.apply_once("statistics", counted, "x")
 
 
 def main() -> None:

@@ -98,9 +98,9 @@ def test_other_citizen_gets_404_over_http(local_stack: RunningStack) -> None:
 
 
 def readme_walkthrough() -> str:
-    text = (ROOT / "README.md").read_text("utf-8")
+    text = (ROOT / "docs" / "start" / "walk-through.md").read_text("utf-8")
     match = re.search(r"<!-- walkthrough -->\s*```sh\n(.*?)```", text, re.S)
-    assert match, "README.md has no walkthrough block"
+    assert match, "docs/start/walk-through.md has no walkthrough block"
     return match.group(1)
 
 

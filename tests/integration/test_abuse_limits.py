@@ -134,7 +134,7 @@ def test_a_wechat_follower_is_held_to_the_same_limits(client: Any, limited: None
 def test_a_mail_sender_over_the_limits_is_flagged_not_answered(
     client: Any, stack: Stack, limited: None
 ) -> None:
-    from chalicelib.channels.mailbox.store import mailbox as mail_store
+    from chalicelib.channels.mailbox.store import mailbox as letters_store
     from tests.integration import report_helpers as rh
     from tests.integration.test_mailbox import SENDER, Mailbox, appeals_of, plain_letter
 
@@ -149,7 +149,7 @@ def test_a_mail_sender_over_the_limits_is_flagged_not_answered(
             assert mailbox.deliver(letter) == {"batchItemFailures": []}
         assert len(appeals_of(SENDER)) == 5
         assert len(rh.sent_messages()) == 5  # the sixth is not answered
-        sixth = mail_store.get("busy-5@example.com")
+        sixth = letters_store.get("busy-5@example.com")
         assert sixth is not None and sixth.status == "flagged"
         assert str(sixth.reason).startswith("too-many")
     finally:

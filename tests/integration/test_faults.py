@@ -137,9 +137,9 @@ def test_a_stream_batch_failing_half_way_returns_only_the_failed_records(
 
     # One record per transaction (a batch whose records touch many counters is split the
     # same way), and the statistics table throttles the fourth record's write
-    from chalicelib.figures.store import statistics as stats_store
+    from chalicelib.figures.store import statistics as statistics_store
 
-    monkeypatch.setattr(stats_store, "MAX_TRANSACTION_ITEMS", 7)
+    monkeypatch.setattr(statistics_store, "MAX_TRANSACTION_ITEMS", 7)
     calls = {"n": 0}
 
     def fourth(service: str, operation: str, params: dict[str, Any]) -> bool:

@@ -101,7 +101,7 @@ def test_a_consultation_is_answered_by_the_center_without_dispatch(people: Peopl
     assert stats["counters"].get("dispatched", 0) == 0
     assert stats["counters"].get("replied", 0) == 0
     assert stats["counters"]["ratings"] == 1 and stats["counters"]["satisfied"] == 1
-    from chalicelib.figures.store import statistics as stats_store
+    from chalicelib.figures.store import statistics as statistics_store
 
     counters = [
         item["pk"]["S"]
@@ -112,7 +112,7 @@ def test_a_consultation_is_answered_by_the_center_without_dispatch(people: Peopl
     # The center took the consultation in (accepted in the reply): its words feed hot topics
     topics = people.client.lambda_.invoke("appeal_topics", {"Records": stream_records()})
     assert topics.payload == {"batchItemFailures": []}
-    assert stats_store.topic_counts("2026-11-26")["残疾证"]["appeals"] == 1
+    assert statistics_store.topic_counts("2026-11-26")["残疾证"]["appeals"] == 1
 
 
 def test_an_edited_answer_is_kept_as_sent(people: People) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.channels.mailbox.store import mailbox as mail_store
+from chalicelib.channels.mailbox.store import mailbox as letters_store
 from chalicelib.core.config import settings
 from chalicelib.core.domain.appeal import Appeal, State
 from chalicelib.core.domain.identities import mail_owner
@@ -147,7 +147,7 @@ def test_a_gbk_letter_becomes_an_appeal_with_its_photo_and_is_acknowledged(
     assert settings().mailbox_address in str(sent.message["From"])
     assert appeal.id in sent.part("plain") and appeal.id in sent.part("html")
     # And the letter's record says so
-    letter = mail_store.get("letter-1@mail.example.com")
+    letter = letters_store.get("letter-1@mail.example.com")
     assert letter is not None and letter.status == "appeal" and letter.appeal_id == appeal.id
     assert (letter.attachments_kept, letter.attachments_ignored) == (1, 0)
     assert letter.sender == mail_owner(SENDER) and letter.sender_masked == "L***@example.com"
@@ -179,7 +179,7 @@ def test_a_reply_joins_the_appeal_as_the_citizen_s_note_and_a_repeat_is_one_appe
     assert note.actor == {"role": "citizen", "id": mail_owner(SENDER)}
     assert note.data["channel"] == "mailbox"
     assert len(rh.sent_messages()) == 1
-    reply_record = mail_store.get("reply-1@mail.example.com")
+    reply_record = letters_store.get("reply-1@mail.example.com")
     assert reply_record is not None and reply_record.status == "note"
     assert reply_record.appeal_id == appeal.id
     # And the same reply again adds nothing
@@ -215,7 +215,7 @@ def test_a_reply_to_a_closed_appeal_is_flagged(mailbox: Mailbox) -> None:
             In_Reply_To="<closed-1@example.com>",
         )
     )
-    record = mail_store.get("closed-2@example.com")
+    record = letters_store.get("closed-2@example.com")
     assert record is not None and record.status == "flagged"
     assert record.reason == f"appeal-closed: {appeal.id}"
     assert len(appeals_of(SENDER)) == 1
@@ -265,7 +265,7 @@ def test_auto_replies_and_bounces_are_flagged_never_answered_and_listed(
     assert len(admin) == 3 and all("raw_url" not in i for i in admin)
     # And the raw letter is kept
     s3 = boto3.client("s3", region_name="us-east-1")
-    record = mail_store.get("auto-1@example.com")
+    record = letters_store.get("auto-1@example.com")
     assert record is not None
     raw = s3.get_object(Bucket=settings().inbox_bucket, Key=record.s3_key)["Body"].read()
     assert b"auto-replied" in raw
@@ -294,14 +294,14 @@ def test_the_list_is_for_the_center_with_problem_answers(
 def test_a_letter_the_intake_refuses_is_flagged_not_dropped(
     mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.channels.mailbox.domain import mailbox as inbound_mail
+    from chalicelib.channels.mailbox.domain import mailbox as letters
 
     # Given a letter whose title the one intake validation refuses (a blank one)
-    monkeypatch.setattr(inbound_mail, "title_of", lambda mail: " ")
+    monkeypatch.setattr(letters, "title_of", lambda mail: " ")
     mailbox.deliver(gbk_letter("refused-1@example.com", html="<p>内容</p>"))
     # Then no appeal, no answer, and the letter waits for an operator with the reason
     assert appeals_of(SENDER) == [] and rh.sent_messages() == []
-    record = mail_store.get("refused-1@example.com")
+    record = letters_store.get("refused-1@example.com")
     assert record is not None and record.status == "flagged"
     assert record.reason is not None and record.reason.startswith("invalid: title")
     assert (record.attachments_kept, record.attachments_ignored) == (0, 1)

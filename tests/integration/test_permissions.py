@@ -140,15 +140,15 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
         return signed(key, seconds)
 
     monkeypatch.setattr(media, "presign_download", recording_download)
-    from chalicelib.channels.mailbox.integrations import mailbox as inbox
+    from chalicelib.channels.mailbox.integrations import mailbox as inbox_bucket
 
-    signed_letter = inbox.presign_download
+    signed_letter = inbox_bucket.presign_download
 
     def recording_letter(key: str, seconds: int) -> str:
         found.record("s3", "GetObject", {"Bucket": settings().inbox_bucket, "Key": key})
         return signed_letter(key, seconds)
 
-    monkeypatch.setattr(inbox, "presign_download", recording_letter)
+    monkeypatch.setattr(inbox_bucket, "presign_download", recording_letter)
     monkeypatch.setattr(BaseClient, "_make_api_call", recording_call)
     monkeypatch.setattr(S3PostPresigner, "generate_presigned_post", recording_presign)
     return found

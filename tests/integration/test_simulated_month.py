@@ -15,7 +15,7 @@ from chalicelib.core.store import appeals as store
 from chalicelib.core.store import reference
 from chalicelib.core.store.models import AppealModel
 from chalicelib.figures.services import rankings
-from chalicelib.figures.store import statistics as stats_store
+from chalicelib.figures.store import statistics as statistics_store
 from chalicelib.local.simulate import simulate
 from chalicelib.work_orders.services import sla
 from tests.integration.conftest import Stack
@@ -187,7 +187,7 @@ def test_boards_after_a_simulated_month_match_the_timelines(stack: Stack) -> Non
     departments = sorted(d.id for d in reference.list_departments())
     checked = 0
     for period in ("2026-11-26", "2026-W48", "2026-11", "2026-11-25", "2026-W47", "2026-10"):
-        boards = stats_store.snapshots(period)
+        boards = statistics_store.snapshots(period)
         assert set(boards) == {"volume", "overdue_rate", "return_rate", "satisfaction"}
         for name, snapshot in boards.items():
             got = sorted((e["department_id"], e["value"], e["ranked"]) for e in snapshot["entries"])

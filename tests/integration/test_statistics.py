@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
-from chalicelib.figures.store import statistics as stats_store
+from chalicelib.figures.store import statistics as statistics_store
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
 from tests.integration.test_events import stream_records
@@ -67,7 +67,7 @@ EXPECTED_DEPARTMENT = {
 def counters(period: str = "2026-11-26") -> dict[str, dict[str, int]]:
     return {
         scope: {k: v for k, v in values.items() if k != "expires_at"}
-        for scope, values in stats_store.period_counters(
+        for scope, values in statistics_store.period_counters(
             period, ["platform", "intake", f"dept#{DEPARTMENT}"]
         ).items()
     }
@@ -152,7 +152,7 @@ def test_a_batch_is_summed_per_counter_and_shards_add_up_on_read(
     walk(people)
     records = stream_records()
     writes: list[int] = []
-    original = stats_store.client
+    original = statistics_store.client
 
     def counting(service: str) -> Any:
         real = original(service)
@@ -167,7 +167,7 @@ def test_a_batch_is_summed_per_counter_and_shards_add_up_on_read(
 
         return Counting()
 
-    monkeypatch.setattr(stats_store, "client", counting)
+    monkeypatch.setattr(statistics_store, "client", counting)
     # When half of them come one by one (each its own batch) and the rest in one batch
     half = len(records) // 2
     for record in records[:half]:
@@ -201,4 +201,4 @@ def test_counters_and_markers_written_before_the_shards_still_count(people: Peop
     # Then the old counts add to the new ones, the old mark is listed and the first record
     # is not counted twice (it was a submission: 2 in all, 5 before)
     assert counters()["platform"]["submitted"] == 5 + 1
-    assert stats_store.marked("2026-W48", "dept#old") == {"A-1": {"returned": 1}}
+    assert statistics_store.marked("2026-W48", "dept#old") == {"A-1": {"returned": 1}}

@@ -1,7 +1,7 @@
-"""A department's own case system, as an integrator would write it from the README's
-"Department webhooks" section: an HTTP receiver on loopback that verifies each delivery's
-signature, and a client that signs requests to the inbound endpoint. Nothing here imports
-the project: it proves the README is enough."""
+"""A department's own case system, as an integrator would write it from the docs' page
+docs/integrate/webhooks.md ("Department webhooks"): an HTTP receiver on loopback that
+verifies each delivery's signature, and a client that signs requests to the inbound
+endpoint. Nothing here imports the project: it proves the page is enough."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ TOLERANCE = 300
 
 
 def verify(secret: str, headers: dict[str, str], raw_body: bytes) -> bool:
-    """The README's verification recipe: HMAC-SHA256 of "{timestamp}.{raw body}", any of
+    """The page's verification recipe: HMAC-SHA256 of "{timestamp}.{raw body}", any of
     the comma-separated signatures may match, the timestamp within five minutes."""
     timestamp = headers.get("X-Minsheng-Timestamp", "")
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > TOLERANCE:

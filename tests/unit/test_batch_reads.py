@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core.errors import ServiceUnavailable
-from chalicelib.core.store import batch_reads as batch
+from chalicelib.core.store import batch_reads
 
 
 class HoldsBack:
@@ -41,22 +41,22 @@ def keys(n: int) -> list[dict[str, Any]]:
 
 @pytest.fixture(autouse=True)
 def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch, "FIRST_PAUSE", 0.0)
+    monkeypatch.setattr(batch_reads, "FIRST_PAUSE", 0.0)
 
 
 def test_held_back_keys_are_asked_again_and_pages_hold_100(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake = HoldsBack(times=2)
-    monkeypatch.setattr(batch, "client", lambda _name: fake)
-    found = batch.get_items("t", keys(150))
+    monkeypatch.setattr(batch_reads, "client", lambda _name: fake)
+    found = batch_reads.get_items("t", keys(150))
     assert sorted(i["pk"]["S"] for i in found) == sorted(f"k{i}" for i in range(150))
     assert fake.requests == [100, 1, 1, 50]
 
 
 def test_keys_still_held_back_fail_the_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = HoldsBack(times=batch.ATTEMPTS)
-    monkeypatch.setattr(batch, "client", lambda _name: fake)
+    fake = HoldsBack(times=batch_reads.ATTEMPTS)
+    monkeypatch.setattr(batch_reads, "client", lambda _name: fake)
     with pytest.raises(ServiceUnavailable):
-        batch.get_items("t", keys(3))
-    assert len(fake.requests) == batch.ATTEMPTS
+        batch_reads.get_items("t", keys(3))
+    assert len(fake.requests) == batch_reads.ATTEMPTS

@@ -13,7 +13,7 @@ from email.utils import formataddr
 
 import pytest
 
-from chalicelib.channels.mailbox.domain import mailbox as inbound_mail
+from chalicelib.channels.mailbox.domain import mailbox as letters
 from chalicelib.channels.mailbox.domain.mailbox import InboundMail, parse
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
@@ -136,30 +136,30 @@ def test_only_real_images_within_the_limits_are_kept() -> None:
 
 
 def test_webp_and_heic_are_recognised_gif_is_not() -> None:
-    assert inbound_mail.sniff_image(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
-    assert inbound_mail.sniff_image(b"\x00\x00\x00\x18ftypheic\x00\x00") == "image/heic"
-    assert inbound_mail.sniff_image(b"GIF89a\x01\x00") is None
+    assert letters.sniff_image(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
+    assert letters.sniff_image(b"\x00\x00\x00\x18ftypheic\x00\x00") == "image/heic"
+    assert letters.sniff_image(b"GIF89a\x01\x00") is None
 
 
 def test_a_letter_without_text_is_flagged() -> None:
     empty = letter(MIMEText("   \n\n", "plain", "utf-8"))
-    assert read(empty).flag_reason == inbound_mail.REASON_NO_TEXT
+    assert read(empty).flag_reason == letters.REASON_NO_TEXT
     only_photo = MIMEMultipart()
     only_photo.attach(MIMEImage(JPEG, "jpeg"))
     mail = read(letter(only_photo))
-    assert mail.flag_reason == inbound_mail.REASON_NO_TEXT and len(mail.images) == 1
+    assert mail.flag_reason == letters.REASON_NO_TEXT and len(mail.images) == 1
 
 
 @pytest.mark.parametrize(
     ("header", "value", "reason"),
     [
-        ("Auto-Submitted", "auto-replied", inbound_mail.REASON_AUTO_REPLY),
+        ("Auto-Submitted", "auto-replied", letters.REASON_AUTO_REPLY),
         ("Auto-Submitted", "auto-generated; owner-email=x@example.com", "auto-reply"),
-        ("X-Autoreply", "yes", inbound_mail.REASON_AUTO_REPLY),
-        ("X-Autorespond", "vacation", inbound_mail.REASON_AUTO_REPLY),
-        ("Precedence", "bulk", inbound_mail.REASON_AUTO_REPLY),
-        ("Precedence", "auto_reply", inbound_mail.REASON_AUTO_REPLY),
-        ("Return-Path", "<>", inbound_mail.REASON_BOUNCE),
+        ("X-Autoreply", "yes", letters.REASON_AUTO_REPLY),
+        ("X-Autorespond", "vacation", letters.REASON_AUTO_REPLY),
+        ("Precedence", "bulk", letters.REASON_AUTO_REPLY),
+        ("Precedence", "auto_reply", letters.REASON_AUTO_REPLY),
+        ("Return-Path", "<>", letters.REASON_BOUNCE),
         ("Auto-Submitted", "no", None),
         ("Precedence", "first-class", None),
     ],
@@ -179,10 +179,10 @@ def test_bounces_are_recognised() -> None:
         b"--b\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n\r\n"
         b"--b--\r\n"
     )
-    assert read(report).flag_reason == inbound_mail.REASON_BOUNCE
+    assert read(report).flag_reason == letters.REASON_BOUNCE
     daemon = MIMEText("Undeliverable", "plain", "utf-8")
     daemon["From"] = "MAILER-DAEMON@mx.example.com"
-    assert read(daemon).flag_reason == inbound_mail.REASON_BOUNCE
+    assert read(daemon).flag_reason == letters.REASON_BOUNCE
 
 
 @pytest.mark.parametrize(
@@ -191,7 +191,7 @@ def test_bounces_are_recognised() -> None:
 def test_no_reply_senders_are_machines(sender: str) -> None:
     notice = MIMEText("Please click the link to verify", "plain", "utf-8")
     notice["From"] = sender
-    assert read(notice).flag_reason == inbound_mail.REASON_AUTO_REPLY
+    assert read(notice).flag_reason == letters.REASON_AUTO_REPLY
 
 
 def test_a_letter_without_message_id_is_keyed_by_its_bytes() -> None:
@@ -212,7 +212,7 @@ def test_thread_headers_and_case_number() -> None:
     mail = read(message)
     assert mail.references == ("ack-9@minsheng", "letter-0@example.com")
     assert mail.case_number == "20261128-7K3M9Q2P"
-    assert inbound_mail.title_of(mail) == "路灯 [诉求编号 20261128-7K3M9Q2P]"
+    assert letters.title_of(mail) == "路灯 [诉求编号 20261128-7K3M9Q2P]"
 
 
 def test_quoted_earlier_mail_is_trimmed_where_marked() -> None:
@@ -224,9 +224,9 @@ def test_quoted_earlier_mail_is_trimmed_where_marked() -> None:
         "在 2026年11月28日 09:30，民生诉求平台 写道：",
     ):
         text = f"补充一张照片。\n\n{marker}\n> 您的来信已受理\n旧内容"
-        assert inbound_mail.trim_quoted(text) == "补充一张照片。", marker
-    assert inbound_mail.trim_quoted("> 只有引用") == "> 只有引用"
-    assert inbound_mail.trim_quoted("没有标记\n第二行") == "没有标记\n第二行"
+        assert letters.trim_quoted(text) == "补充一张照片。", marker
+    assert letters.trim_quoted("> 只有引用") == "> 只有引用"
+    assert letters.trim_quoted("没有标记\n第二行") == "没有标记\n第二行"
 
 
 def test_title_falls_back_to_the_first_words_and_content_is_cut_with_a_marker() -> None:
@@ -240,13 +240,12 @@ def test_title_falls_back_to_the_first_words_and_content_is_cut_with_a_marker() 
     )
     assert untitled.subject == ""
     assert (
-        inbound_mail.title_of(untitled)
-        == "楼道灯坏了很久了请派人修理一下谢谢区长您辛苦了再次感谢"[:30]
+        letters.title_of(untitled) == "楼道灯坏了很久了请派人修理一下谢谢区长您辛苦了再次感谢"[:30]
     )
     long = read(letter(MIMEText("很" * 5000, "plain", "utf-8")))
-    content = inbound_mail.content_of(long)
-    assert len(content) == 4000 and content.endswith(inbound_mail.TRUNCATED)
+    content = letters.content_of(long)
+    assert len(content) == 4000 and content.endswith(letters.TRUNCATED)
     assert (
-        inbound_mail.title_of(read(letter(MIMEText("x", "plain", "utf-8"), subject="长" * 150)))
+        letters.title_of(read(letter(MIMEText("x", "plain", "utf-8"), subject="长" * 150)))
         == "长" * 100
     )

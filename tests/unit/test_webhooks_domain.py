@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.notifications.domain import notices as notifications
-from chalicelib.notifications.domain import signatures, webhook_urls
+from chalicelib.notifications.domain import notices, signatures, webhook_urls
 from chalicelib.notifications.domain.webhook_urls import UrlRefused, check
 
 
@@ -139,7 +138,7 @@ def events(*types: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def found(old: dict[str, Any] | None, new: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [(n.type, n.kind, n.recipient) for n in notifications.notices("a", old, new)]
+    return [(n.type, n.kind, n.recipient) for n in notices.notices("a", old, new)]
 
 
 def test_dispatch_tells_the_departments_and_the_citizen() -> None:
@@ -199,6 +198,6 @@ def test_notice_ids_are_stable_and_differ_by_recipient() -> None:
         co_department_ids=["water"],
         timeline=events(("dispatched", {"round": 1})),
     )
-    first = [n.id for n in notifications.notices("a", old, new)]
-    again = [n.id for n in notifications.notices("a", old, new)]
+    first = [n.id for n in notices.notices("a", old, new)]
+    again = [n.id for n in notices.notices("a", old, new)]
     assert first == again and len(set(first)) == len(first)

@@ -18,7 +18,7 @@ from chalicelib.core.observability import logger
 from chalicelib.core.store import reference
 from chalicelib.figures.domain.rankings import BOARDS, board, rates
 from chalicelib.figures.domain.statistics import INTAKE, KNOWLEDGE, PLATFORM, department_scope
-from chalicelib.figures.store import statistics as stats_store
+from chalicelib.figures.store import statistics as statistics_store
 
 # A word must come from this many different citizens (in accepted appeals) before it is
 # shown: one or two people are no topic, and could be recognised; one person filing again
@@ -40,7 +40,7 @@ def clear_cache() -> None:
 
 
 def build_boards(period: str, departments: dict[str, str]) -> dict[str, dict[str, Any]]:
-    counters = stats_store.period_counters(
+    counters = statistics_store.period_counters(
         period, [PLATFORM, *(department_scope(d) for d in departments)]
     )
     by_department = {d: counters.get(department_scope(d), {}) for d in departments}
@@ -74,7 +74,7 @@ def _public_boards(period: str) -> dict[str, dict[str, Any]]:
         if hit is not None and now - hit[0] < PUBLIC_CACHE_SECONDS:
             _boards.move_to_end(period)
             return hit[1]
-    stored = stats_store.snapshots(period)
+    stored = statistics_store.snapshots(period)
     if not stored:
         stored = build_boards(period, reference.active_department_names())
     with _boards_lock:
@@ -93,7 +93,7 @@ def refresh(at: datetime | None = None) -> dict[str, int]:
     written = 0
     for period in periods:
         for name, snapshot in build_boards(period, departments).items():
-            stats_store.put_snapshot(period, name, snapshot, clock.iso(moment))
+            statistics_store.put_snapshot(period, name, snapshot, clock.iso(moment))
             written += 1
     clear_cache()  # this process serves the new snapshots at once (the local stack)
     logger.info("rankings refreshed", extra={"periods": periods, "snapshots": written})
@@ -111,7 +111,9 @@ def public_rankings(period_text: str | None, board_name: str | None) -> dict[str
 
 def public_stats(period_text: str | None) -> dict[str, Any]:
     period = parse_period(period_text)
-    found = stats_store.counters_of([(period, PLATFORM), (period, INTAKE), (period, KNOWLEDGE)])
+    found = statistics_store.counters_of(
+        [(period, PLATFORM), (period, INTAKE), (period, KNOWLEDGE)]
+    )
     counters, intake = found[(period, PLATFORM)], found[(period, INTAKE)]
     return {
         # The knowledge base's share: consultations the center answered itself (直办), and
@@ -142,7 +144,7 @@ def _ranked(rows: list[tuple[str, int, int]], limit: int) -> list[dict[str, Any]
 
 def hot_topics(period_text: str | None, category: str | None, limit: int) -> dict[str, Any]:
     period = parse_period(period_text)
-    counts = stats_store.topic_counts(period)
+    counts = statistics_store.topic_counts(period)
     by_category: dict[str, list[tuple[str, int, int]]] = {}
     for word, c in counts.items():
         for name in c:
@@ -181,7 +183,7 @@ def daily_volume(month_text: str | None) -> dict[str, Any]:
     while day.month == first.month and day <= today:
         days.append(day.isoformat())
         day += timedelta(days=1)
-    counters = stats_store.platform_counters_of(days)
+    counters = statistics_store.platform_counters_of(days)
     return {
         "month": month,
         "days": [

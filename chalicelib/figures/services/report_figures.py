@@ -26,7 +26,7 @@ from chalicelib.figures.domain.reports import (
 )
 from chalicelib.figures.domain.statistics import DEPUTY, department_scope
 from chalicelib.figures.services import rankings
-from chalicelib.figures.store import statistics as stats_store
+from chalicelib.figures.store import statistics as statistics_store
 from chalicelib.work_orders.services import calendar
 
 # Reports are read as leaders read appeals: everything, personal data masked.
@@ -200,7 +200,7 @@ def _appeals(ids: list[str]) -> list[Appeal]:
 
 
 def _deputies(day: str, names: dict[str, str]) -> dict[str, Any]:
-    ids = sorted(stats_store.marked(day, DEPUTY))
+    ids = sorted(statistics_store.marked(day, DEPUTY))
     rows = [
         {
             "id": appeal.id,
@@ -219,7 +219,7 @@ def _deputies(day: str, names: dict[str, str]) -> dict[str, Any]:
 def _topics(day: str) -> list[dict[str, Any]]:
     """The day's hot topics next to the day before's counts of the same words."""
     shown = rankings.hot_topics(day, None, TOPICS_SHOWN)["topics"]
-    before = stats_store.topic_counts(earlier_periods(day, 1)[0])
+    before = statistics_store.topic_counts(earlier_periods(day, 1)[0])
     rows = []
     for topic in shown:
         earlier = before.get(topic["word"], {}).get("citizens", 0)
@@ -311,7 +311,7 @@ def weekly(week: str, department_id: str, department_name: str, now: datetime) -
     """A department's weekly copy: its counters and rates next to the median of the
     district's departments, and its overdue, returned and rated work orders of the week."""
     departments = reference.active_department_names()
-    all_counters = stats_store.period_counters(
+    all_counters = statistics_store.period_counters(
         week, [department_scope(d) for d in [department_id, *departments]]
     )
     own = all_counters.get(department_scope(department_id), {})
@@ -336,7 +336,7 @@ def weekly(week: str, department_id: str, department_name: str, now: datetime) -
         }
         for label, name in WEEKLY_RATE_ROWS
     ]
-    marks = stats_store.marked(week, department_scope(department_id))
+    marks = statistics_store.marked(week, department_scope(department_id))
     overdue_ids = sorted(
         i for i, m in marks.items() if any(m.get(f"overdue_{s}") for s in STAGE_NAMES)
     )

@@ -16,7 +16,7 @@ from chalicelib.core.domain.periods import period_end, periods_of_iso
 from chalicelib.core.services.activity import AppealChange
 from chalicelib.core.services.segmenter import segmenter as _segmenter
 from chalicelib.figures.domain.statistics import increments, marks
-from chalicelib.figures.store import statistics as stats_store
+from chalicelib.figures.store import statistics as statistics_store
 
 # Per appeal. A record's topic transaction holds its dedup marker and, for each of the
 # three periods (day, week, month) and each word, the word's counters and the citizen's
@@ -29,10 +29,10 @@ UNCATEGORISED = "uncategorised"
 _NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿几第")
 
 
-def counted(change: AppealChange) -> stats_store.Counted:
+def counted(change: AppealChange) -> statistics_store.Counted:
     """What one stream record adds: the domain's increments (counters per period and
     scope) and marks (the appeal named in a department's weekly lists)."""
-    return stats_store.Counted(
+    return statistics_store.Counted(
         sequence=change.sequence,
         counters=increments(change.old, change.new),
         marks={
@@ -46,14 +46,14 @@ def count_changes(changes: list[AppealChange]) -> list[str]:
     """Add a batch's new events to the counters, each record exactly once (a redelivered
     one adds nothing), the batch's increments summed per counter before they are written.
     Returns the sequence numbers that could not be written."""
-    return stats_store.apply_batch(
+    return statistics_store.apply_batch(
         "statistics", [counted(change) for change in changes], clock.iso(clock.now())
     )
 
 
 def count_change(change: AppealChange) -> None:
     """One record alone (see ``count_changes``)."""
-    stats_store.apply_once("statistics", counted(change), clock.iso(clock.now()))
+    statistics_store.apply_once("statistics", counted(change), clock.iso(clock.now()))
 
 
 @lru_cache(maxsize=1)
@@ -171,7 +171,7 @@ def count_topics(change: AppealChange) -> bool:
         for period in periods_of_iso(str(new["created_at"]))
         for word in words
     ]
-    return stats_store.add_topic_mentions(
+    return statistics_store.add_topic_mentions(
         change.sequence, category, mentions, clock.iso(clock.now())
     )
 
@@ -197,7 +197,7 @@ def count_support(appeal_id: str, citizen_id: str, at: str, sequence: str) -> bo
         for period in periods_of_iso(at)
         for word in words
     ]
-    return stats_store.add_topic_mentions(
+    return statistics_store.add_topic_mentions(
         sequence,
         str(appeal.category or UNCATEGORISED),
         mentions,

@@ -14,7 +14,7 @@ from typing import Any
 from chalicelib.core.config import settings
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.integrations.aws import client
-from chalicelib.core.store import batch_reads as batch
+from chalicelib.core.store import batch_reads
 from chalicelib.core.store.counters import COUNTER_SHARDS, counter_pk, shard_of
 
 MARKER_DAYS = 3  # longer than the stream's 24-hour retention
@@ -94,7 +94,7 @@ def _applied(consumer: str, sequences: list[str]) -> set[str]:
     # for as long as they live (MARKER_DAYS).
     wanted = [_marker_key(consumer, s) for s in sequences]
     wanted += [_key(f"dedup#{consumer}", s) for s in sequences]
-    for item in batch.get_items(table, wanted, consistent=True):
+    for item in batch_reads.get_items(table, wanted, consistent=True):
         found.add(item["sk"]["S"])
     return found
 
@@ -218,7 +218,7 @@ def _seen_categories(keys: list[dict[str, Any]]) -> dict[tuple[str, str], set[st
     consistently: the transaction that follows is conditioned on what is read here)."""
     table = settings().stats_table
     found: dict[tuple[str, str], set[str]] = {}
-    for item in batch.get_items(table, keys, consistent=True):
+    for item in batch_reads.get_items(table, keys, consistent=True):
         found[(item["pk"]["S"], item["sk"]["S"])] = set(item["categories"]["SS"])
     return found
 
@@ -385,7 +385,7 @@ def _sum_shards(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, 
     shard_keys = [_key(pk, scope) for pk, (_period, scope) in owner.items() if scope]
     shard_keys += [_key(f"stats#{period}", scope) for period, scope in dict.fromkeys(keys)]
     found: dict[tuple[str, str], Counter[str]] = {key: Counter() for key in keys}
-    for item in batch.get_items(table, shard_keys):
+    for item in batch_reads.get_items(table, shard_keys):
         row = {k: deserializer.deserialize(v) for k, v in item.items()}
         period, scope = owner[str(row["pk"])]
         found[(period, scope or str(row["sk"]))].update(_numbers(row))

@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.core.config import settings
 from chalicelib.core.errors import Conflict, ServiceUnavailable
 from chalicelib.core.integrations.aws import client
-from chalicelib.core.store import batch_reads as batch
+from chalicelib.core.store import batch_reads
 from chalicelib.figures.store.statistics import _add, _key
 
 COUNT_SK = "supporters"
@@ -80,6 +80,6 @@ def counts(appeal_ids: list[str]) -> dict[str, int]:
         return {}
     table = settings().stats_table
     found: dict[str, int] = {}
-    for item in batch.get_items(table, [_key(_counter_pk(i), COUNT_SK) for i in ids]):
+    for item in batch_reads.get_items(table, [_key(_counter_pk(i), COUNT_SK) for i in ids]):
         found[item["pk"]["S"].removeprefix("support#")] = int(item["count"]["N"])
     return {i: max(found.get(i, 0), 0) for i in ids}

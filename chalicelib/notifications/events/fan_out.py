@@ -8,11 +8,11 @@ from typing import Any
 from chalice.app import Blueprint, DynamoDBEvent
 
 from chalicelib.core.events.appeal_stream import on_stream, process
-from chalicelib.notifications.services import fan_out as notifications
+from chalicelib.notifications.services import fan_out
 
 bp = Blueprint(__name__)
 
 
 @on_stream(bp, "appeal_notifications")
 def appeal_notifications(event: DynamoDBEvent) -> dict[str, Any]:
-    return process(event, notifications.notify_change)
+    return process(event, fan_out.notify_change)

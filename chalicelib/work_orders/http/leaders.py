@@ -16,7 +16,7 @@ from chalicelib.core.http.base import (
     page_params,
 )
 from chalicelib.core.services import views
-from chalicelib.work_orders.services import leaders as leadership
+from chalicelib.work_orders.services import leaders
 
 bp = Blueprint(__name__)
 LEADER = (Role.LEADER,)
@@ -29,7 +29,7 @@ action_route(
     bp,
     "/appeals/{appeal_id}/comments",
     action=Action.COMMENT,
-    service=leadership.comment_on_appeal,
+    service=leaders.comment_on_appeal,
     request=schemas.COMMENT,
     tag="leader",
     summary="Comment or instruct (点评批示): appended to the appeal's timeline",
@@ -62,7 +62,7 @@ def comments(principal: Principal, appeal_id: str) -> Response:
     responses={200: FOLLOW},
 )
 def follow(principal: Principal, appeal_id: str) -> Response:
-    return json_response(leadership.follow_appeal(principal, appeal_id))
+    return json_response(leaders.follow_appeal(principal, appeal_id))
 
 
 @api(
@@ -75,7 +75,7 @@ def follow(principal: Principal, appeal_id: str) -> Response:
     responses={200: FOLLOW},
 )
 def unfollow(principal: Principal, appeal_id: str) -> Response:
-    return json_response(leadership.unfollow_appeal(principal, appeal_id))
+    return json_response(leaders.unfollow_appeal(principal, appeal_id))
 
 
 @api(
@@ -90,7 +90,7 @@ def unfollow(principal: Principal, appeal_id: str) -> Response:
 )
 def my_following(principal: Principal) -> Response:
     limit, cursor = page_params(bp.current_request)
-    return json_response(leadership.following(principal, limit, cursor))
+    return json_response(leaders.following(principal, limit, cursor))
 
 
 @api(
@@ -105,4 +105,4 @@ def my_following(principal: Principal) -> Response:
 )
 def supervision_list(principal: Principal) -> Response:
     limit, cursor = page_params(bp.current_request)
-    return json_response(leadership.supervision(principal, limit, cursor))
+    return json_response(leaders.supervision(principal, limit, cursor))

@@ -17,9 +17,7 @@ from chalicelib.core.http.base import (
     page_params,
 )
 from chalicelib.intake.services import photos
-from chalicelib.work_orders.services import dispatch
-from chalicelib.work_orders.services import lists as work_orders
-from chalicelib.work_orders.services import similarity as similar
+from chalicelib.work_orders.services import dispatch, lists, similarity
 
 bp = Blueprint(__name__)
 
@@ -101,7 +99,7 @@ WORK_ORDER_FILTERS = tuple(
 WORK_ORDER_LIMIT = {
     **LIMIT_PARAM,
     "description": "Matches wanted per page. With filters beyond the index the list follows "
-    f"(for example state and channel), one request reads at most {work_orders.READ_FACTOR} x "
+    f"(for example state and channel), one request reads at most {lists.READ_FACTOR} x "
     "limit work orders: a page may then hold fewer than limit items, even none, with a "
     "next_cursor to go on. Only a null next_cursor means the list is complete.",
 }
@@ -120,7 +118,7 @@ WORK_ORDER_LIMIT = {
 def list_work_orders(principal: Principal) -> Response:
     limit, cursor = page_params(bp.current_request)
     query = dict(bp.current_request.query_params or {})
-    return json_response(work_orders.list_work_orders(principal, query, limit, cursor))
+    return json_response(lists.list_work_orders(principal, query, limit, cursor))
 
 
 SIMILAR = {
@@ -152,10 +150,10 @@ SIMILAR = {
     "GET",
     summary="Possible duplicates (for merging): appeals of the last 30 days in the same "
     "category within 500 m, or with at least 3 topic words in common; nearby first, at "
-    f"most {similar.SHOWN}, from the {similar.CANDIDATES} most recent (never a scan)",
+    f"most {similarity.SHOWN}, from the {similarity.CANDIDATES} most recent (never a scan)",
     roles=(Role.OPERATOR,),
     tag="operator",
     responses={200: SIMILAR},
 )
 def similar_appeals(principal: Principal, appeal_id: str) -> Response:
-    return json_response(similar.similar_appeals(principal, appeal_id))
+    return json_response(similarity.similar_appeals(principal, appeal_id))

@@ -18,9 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from chalicelib.channels.mailbox.domain import mailbox as inbound_mail
+from chalicelib.channels.mailbox.domain import mailbox as letters
 from chalicelib.channels.mailbox.domain.mailbox import InboundMail
-from chalicelib.channels.mailbox.integrations import mailbox as inbox
+from chalicelib.channels.mailbox.integrations import mailbox as inbox_bucket
 from chalicelib.channels.mailbox.store import mailbox as store
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
@@ -72,12 +72,12 @@ def receive(bucket: str, key: str) -> str:
     """Handle the letter SES stored at ``key``; returns what became of it (``appeal``,
     ``note``, ``flagged``, ``duplicate`` or ``gone``). Raises only what a retry may cure."""
     try:
-        raw = inbox.read(bucket, key)
-    except inbox.LetterGone as exc:
+        raw = inbox_bucket.read(bucket, key)
+    except inbox_bucket.LetterGone as exc:
         logger.warning("letter not read", extra={"reason": str(exc)})
         return "gone"
     cfg = settings()
-    mail = inbound_mail.parse(raw, max_image_bytes=cfg.upload_max_bytes, max_images=MAX_MEDIA)
+    mail = letters.parse(raw, max_image_bytes=cfg.upload_max_bytes, max_images=MAX_MEDIA)
     message_id = _key_of(mail.message_id)
     at = clock.iso(clock.now())
     letter, new = store.claim(
@@ -159,8 +159,8 @@ def _request(mail: InboundMail, media_keys: list[str]) -> dict[str, Any]:
     request: dict[str, Any] = {
         "kind": Kind.CONSULTATION.value,  # the operator reclassifies when accepting
         "channel": Channel.MAILBOX.value,
-        "title": inbound_mail.title_of(mail),
-        "content": inbound_mail.content_of(mail),
+        "title": letters.title_of(mail),
+        "content": letters.content_of(mail),
     }
     if contact:
         request["contact"] = contact
@@ -206,7 +206,7 @@ def _add_note(mail: InboundMail, letter: store.Letter, owner: Principal, appeal:
     if not done:
         kept = _store_images(mail, owner, ATTACHED_ROOT, max(0, MAX_MEDIA - len(appeal.media)))
         params: dict[str, Any] = {
-            "text": inbound_mail.content_of(mail),
+            "text": letters.content_of(mail),
             "channel": Channel.MAILBOX.value,
             "source": source,
         }
@@ -318,7 +318,7 @@ def list_letters(
             "appeal_id": letter.appeal_id,
         }
         if handler:
-            item["raw_url"] = inbox.presign_download(letter.s3_key, RAW_URL_SECONDS)
+            item["raw_url"] = inbox_bucket.presign_download(letter.s3_key, RAW_URL_SECONDS)
             item["raw_url_expires_at"] = expires
         items.append(item)
     return {"items": items, "next_cursor": next_cursor}
