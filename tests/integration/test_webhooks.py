@@ -237,6 +237,32 @@ def test_bad_signatures_unknown_departments_and_large_bodies_change_nothing(
     assert bad.status_code == 400 and body(bad)["errors"][0]["field"] == "method"
 
 
+def test_a_signature_that_is_not_lowercase_hex_is_answered_as_a_wrong_one(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    """Not a 500: a non-ASCII value made hmac.compare_digest raise TypeError."""
+    secret = register(people, receiver.url)
+    appeal = dispatched_appeal(people)
+    raw = json.dumps({"appeal_id": appeal, "action": "sign"}).encode()
+    wrong = client.http.post(
+        f"/webhooks/departments/{DEPARTMENT}",
+        headers=signed_headers("whsec_not-the-secret", raw),
+        body=raw,
+    )
+    assert wrong.status_code == 401
+    good = signed_headers(secret, raw)
+    hex_value = good["X-Minsheng-Signature"].removeprefix("sha256=")
+    for value in ("é", "é" * 64, hex_value.upper(), hex_value[:-1], hex_value + "0", "z" * 64):
+        headers = {**good, "X-Minsheng-Signature": f"sha256={value}"}
+        answered = client.http.post(
+            f"/webhooks/departments/{DEPARTMENT}", headers=headers, body=raw
+        )
+        assert answered.status_code == 401, (value, answered.body)
+        assert answered.headers["Content-Type"] == "application/problem+json"
+        assert body(answered)["detail"] == body(wrong)["detail"], value
+    assert body(people.get("operator", f"/appeals/{appeal}"))["state"] == "dispatched"
+
+
 def test_a_receiver_that_is_down_fills_the_log_then_the_dead_letter_queue_until_redriven(
     client: Any, people: People, receiver: Receiver, quick_retries: None
 ) -> None:

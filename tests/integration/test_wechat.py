@@ -8,7 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import boto3
 import pytest
@@ -171,6 +171,20 @@ def test_a_bad_missing_or_stale_signature_is_403_and_writes_nothing(
     # And inside the window, the same signature scheme is accepted
     ok = wechat.get(wechat.query(timestamp=now - protocol.TOLERANCE_SECONDS + 30, echostr="e"))
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_signature_that_is_not_lowercase_hex_is_403_not_500(wechat: WeChat, method: str) -> None:
+    """A non-ASCII value made hmac.compare_digest raise TypeError (a 500)."""
+    xml = wechat.message("oFollower", "text", Content="路灯坏了", MsgId="2")
+    signed = dict(parse_qsl(wechat.query(echostr="e")))
+    for value in ("é", "é" * 40, signed["signature"].upper(), signed["signature"][:-1]):
+        query = urlencode({**signed, "signature": value})
+        answered = wechat.get(query) if method == "GET" else wechat.post(xml, query)
+        assert answered.status_code == 403, (value, answered.body)
+        assert answered.headers["Content-Type"] == "application/problem+json"
+        assert body(answered)["detail"] == "the signature does not match", value
+    assert appeals() == []
 
 
 def test_the_same_msgid_makes_one_appeal_and_the_same_reply(wechat: WeChat) -> None:

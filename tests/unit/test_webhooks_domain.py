@@ -34,11 +34,33 @@ def test_verify_accepts_either_secret_and_refuses_the_rest() -> None:
         (["old"], str(ts - 301), f"sha256={signatures.sign('old', ts - 301, body)}", body, "300"),
         (["old"], None, header, body, "missing"),
         (["old"], "12ab", header, body, "unix seconds"),
+        (["old"], "²", header, body, "unix seconds"),  # a digit int() does not read: a 500
         (["old"], str(ts), None, body, "missing"),
         (["old"], str(ts), "md5=abc", body, "sha256="),
     ):
         with pytest.raises(signatures.BadSignature, match=reason):
             signatures.verify(secrets, stamp, sig, sent, now)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "é",  # not ASCII: hmac.compare_digest raises TypeError on such a str
+        "é" * 64,
+        "A" * 64,  # upper case
+        "0" * 63,
+        "0" * 65,
+        "g" * 64,
+        " " + "0" * 63,
+    ],
+    ids=["e-acute", "64-e-acute", "upper-case", "63-digits", "65-digits", "not-hex", "space"],
+)
+def test_a_signature_that_is_not_lowercase_hex_of_its_length_is_a_wrong_signature(
+    value: str,
+) -> None:
+    now = time.time()
+    with pytest.raises(signatures.BadSignature, match="does not match"):
+        signatures.verify(["s3cret"], str(int(now)), f"sha256={value}", b"{}", now)
 
 
 def resolver(table: dict[str, list[str]]) -> Any:

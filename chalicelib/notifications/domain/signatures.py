@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 
 TIMESTAMP_HEADER = "X-Minsheng-Timestamp"
@@ -17,6 +18,9 @@ SCHEME = "sha256"
 # are refused; the delivery id catches replays inside the window).
 TOLERANCE_SECONDS = 300
 MAX_SIGNATURES = 5
+# What a signature is: the lowercase hex of one HMAC-SHA256. Anything else (upper case, the
+# wrong length, a character that is not ASCII) matches nothing, as a wrong signature.
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class BadSignature(Exception):
@@ -36,7 +40,7 @@ def signature_header(secrets: Sequence[str], timestamp: int, body: bytes) -> str
 def parse_timestamp(raw: str | None, now: float) -> int:
     if not raw:
         raise BadSignature(f"the {TIMESTAMP_HEADER} header is missing")
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise BadSignature(f"{TIMESTAMP_HEADER} must be unix seconds")
     timestamp = int(raw)
     if abs(now - timestamp) > TOLERANCE_SECONDS:
@@ -62,14 +66,15 @@ def verify(
     for part in signature_raw.split(",")[:MAX_SIGNATURES]:
         scheme, _, value = part.strip().partition("=")
         if scheme == SCHEME and value:
-            offered.append(value.strip().lower())
+            offered.append(value)
     if not offered:
         raise BadSignature(f"{SIGNATURE_HEADER} must be {SCHEME}=<hex HMAC-SHA256>")
+    well_formed = [v.encode("ascii") for v in offered if _HEX_DIGEST.fullmatch(v)]
     matched = False
     for secret in secrets:
-        expected = sign(secret, timestamp, body)
-        for value in offered:
+        expected = sign(secret, timestamp, body).encode("ascii")
+        for digest in well_formed:
             # Every pair is compared (no early exit), each in constant time.
-            matched |= hmac.compare_digest(expected, value)
+            matched |= hmac.compare_digest(expected, digest)
     if not matched:
         raise BadSignature("the signature does not match the body and timestamp")

@@ -44,7 +44,8 @@ SIGNED_HEADERS = (
         "required": True,
         "schema": {"type": "string"},
         "description": 'sha256=<hex HMAC-SHA256 of "{timestamp}.{raw body}">, several '
-        "comma-separated during a rotation.",
+        "comma-separated during a rotation; each the lowercase hex of the HMAC (anything "
+        "else is a wrong signature).",
     },
 )
 

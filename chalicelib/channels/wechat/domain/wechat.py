@@ -24,6 +24,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # What a follower sends to ask how their latest appeal is doing (after trimming spaces and
 # end punctuation). Exact words only: an appeal that begins with 查询 is still an appeal.
 STATUS_WORDS = frozenset({"查询", "进度", "查询进度", "办理进度", "查进度"})
+# What a signature is: the lowercase hex of one SHA-1. Anything else (upper case, spaces,
+# the wrong length, a character that is not ASCII) is a wrong signature.
+_HEX_DIGEST = re.compile(r"[0-9a-f]{40}")
 
 
 class BadSignature(Exception):
@@ -51,12 +54,16 @@ def verify(token: str, params: dict[str, str], now: float) -> None:
     nonce = params.get("nonce") or ""
     if not offered or not timestamp or not nonce:
         raise BadSignature("signature, timestamp and nonce are required")
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         raise BadSignature("timestamp must be unix seconds")
     if abs(now - int(timestamp)) > TOLERANCE_SECONDS:
         raise BadSignature(f"timestamp is more than {TOLERANCE_SECONDS} seconds from the clock")
-    expected = signature(token, timestamp, nonce)
-    if not hmac.compare_digest(expected, offered.strip().lower()):
+    expected = signature(token, timestamp, nonce).encode("ascii")
+    # A digest is compared in constant time (as bytes: a str that is not ASCII makes
+    # compare_digest raise); anything else cannot match.
+    if not _HEX_DIGEST.fullmatch(offered) or not hmac.compare_digest(
+        expected, offered.encode("ascii")
+    ):
         raise BadSignature("the signature does not match")
 
 

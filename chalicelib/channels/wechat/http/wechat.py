@@ -40,7 +40,8 @@ _SIGNED = [
         "in": "query",
         "required": True,
         "schema": {"type": "string"},
-        "description": "SHA-1 hex of the token, timestamp and nonce, sorted and joined.",
+        "description": "SHA-1 of the token, timestamp and nonce, sorted and joined, as 40 "
+        "lowercase hex characters (anything else is a wrong signature).",
     },
     {
         "name": "timestamp",
