@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 LOCAL_STAGES = frozenset({"local", "test"})
@@ -80,6 +81,9 @@ class Settings:
     # how long an instance trusts its cached index before it checks the stamp again.
     knowledge_table: str = ""
     knowledge_cache_seconds: int = 30
+    # The last day (Asia/Shanghai) webhooks' ``sha256=`` signatures, which do not cover the
+    # delivery id, are accepted inbound and sent outbound beside ``v2=`` ones.
+    webhook_sha256_until: date = date(2027, 6, 30)
 
     @property
     def is_local(self) -> bool:
@@ -135,6 +139,17 @@ def _retry_seconds(raw: str) -> tuple[int, ...]:
     if any(v > 12 * 3600 for v in values):
         raise ConfigError("MINSHENG_DELIVERY_RETRY_SECONDS: at most 43200 seconds each")
     return values
+
+
+WEBHOOK_SHA256_UNTIL_DEFAULT = "2027-06-30"
+
+
+def _last_day(name: str, default: str) -> date:
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a date (YYYY-MM-DD), got {raw!r}") from exc
 
 
 SUBMISSION_LIMITS_DEFAULT = "5/minute,20/day"
@@ -278,6 +293,9 @@ def load_settings() -> Settings:
         mailbox_address=env.get(MAILBOX_ADDRESS) or LOCAL_MAILBOX_ADDRESS,
         knowledge_table=env.get("MINSHENG_KNOWLEDGE_TABLE", f"{prefix}-knowledge"),
         knowledge_cache_seconds=_int("MINSHENG_KNOWLEDGE_CACHE_SECONDS", 30, 0, 3600),
+        webhook_sha256_until=_last_day(
+            "MINSHENG_WEBHOOK_SHA256_UNTIL", WEBHOOK_SHA256_UNTIL_DEFAULT
+        ),
     )
 
 

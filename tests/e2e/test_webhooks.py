@@ -1,7 +1,8 @@
 """A department's own system against the running local stack, over real HTTP both ways:
 registered by the admin, it receives the signed work order the pump delivers, verifies it
-with the README's recipe (tests/support/department_system.py imports nothing from the
-project), and signs, contacts and replies through the inbound webhook."""
+with the docs' recipes (v2, and the older sha256 one; tests/support/department_system.py
+imports nothing from the project), and signs, contacts and replies through the inbound
+webhook."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import RunningStack
-from tests.support.department_system import Receiver, signed_headers, verify
+from tests.support.department_system import Receiver, signed_headers, verify, verify_sha256
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -77,9 +78,10 @@ def test_a_department_system_works_a_case_end_to_end_through_webhooks(
         timeout=10,
     )
     assert dispatched.status_code == 200, dispatched.text
-    # The department's system receives it, signed
+    # The department's system receives it, signed with both schemes during the transition
     delivery = _wait(lambda: next(iter(department_system.of_type("work_order.dispatched")), None))
     assert verify(secret, delivery.headers, delivery.body)
+    assert verify_sha256(secret, delivery.headers, delivery.body)
     assert delivery.json()["work_order"]["id"] == appeal
     # and works the case through the inbound webhook
     for action, extra in (

@@ -18,7 +18,7 @@ from chalicelib.core.domain import clock
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
 from tests.integration.test_events import stream_records
-from tests.support.department_system import Receiver, signed_headers, verify
+from tests.support.department_system import Receiver, signed_headers, verify, verify_sha256
 
 
 @pytest.fixture
@@ -250,17 +250,88 @@ def test_a_signature_that_is_not_lowercase_hex_is_answered_as_a_wrong_one(
         body=raw,
     )
     assert wrong.status_code == 401
-    good = signed_headers(secret, raw)
-    hex_value = good["X-Minsheng-Signature"].removeprefix("sha256=")
-    for value in ("é", "é" * 64, hex_value.upper(), hex_value[:-1], hex_value + "0", "z" * 64):
-        headers = {**good, "X-Minsheng-Signature": f"sha256={value}"}
-        answered = client.http.post(
-            f"/webhooks/departments/{DEPARTMENT}", headers=headers, body=raw
-        )
-        assert answered.status_code == 401, (value, answered.body)
-        assert answered.headers["Content-Type"] == "application/problem+json"
-        assert body(answered)["detail"] == body(wrong)["detail"], value
+    for scheme in ("v2", "sha256"):
+        good = signed_headers(secret, raw, scheme=scheme)
+        hex_value = good["X-Minsheng-Signature"].removeprefix(f"{scheme}=")
+        for value in ("é", "é" * 64, hex_value.upper(), hex_value[:-1], hex_value + "0", "z" * 64):
+            headers = {**good, "X-Minsheng-Signature": f"{scheme}={value}"}
+            answered = client.http.post(
+                f"/webhooks/departments/{DEPARTMENT}", headers=headers, body=raw
+            )
+            assert answered.status_code == 401, (value, answered.body)
+            assert answered.headers["Content-Type"] == "application/problem+json"
+            assert body(answered)["detail"] == body(wrong)["detail"], value
     assert body(people.get("operator", f"/appeals/{appeal}"))["state"] == "dispatched"
+
+
+def test_a_captured_request_does_not_repeat_under_a_new_delivery_id(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    """v2 signs the delivery id: a request replayed inside the five minutes under another
+    X-Minsheng-Delivery (which the idempotency record would not recognise) is refused."""
+    secret = register(people, receiver.url)
+    appeal = dispatched_appeal(people)
+    assert inbound(client, secret, {"appeal_id": appeal, "action": "sign"}).status_code == 200
+    raw = json.dumps(
+        {"appeal_id": appeal, "action": "extension", "days": 2, "reason": "需协调多部门"}
+    ).encode()
+    captured = signed_headers(secret, raw, delivery_id="dept-system-ext-1")
+    first = client.http.post(f"/webhooks/departments/{DEPARTMENT}", headers=captured, body=raw)
+    assert first.status_code == 200, first.body
+    replayed = {**captured, "X-Minsheng-Delivery": "attacker-2"}
+    again = client.http.post(f"/webhooks/departments/{DEPARTMENT}", headers=replayed, body=raw)
+    assert again.status_code == 401, again.body
+    assert body(again)["detail"] == "the signature does not match the request"
+    timeline = body(people.get("operator", f"/appeals/{appeal}"))["timeline"]
+    assert [e["type"] for e in timeline].count("extension_requested") == 1
+
+
+def test_outbound_carries_both_schemes_and_inbound_takes_either_until_the_transition_ends(
+    client: Any, people: People, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flow = Flow(client)
+    secret = register(people, receiver.url)
+    assert settings().webhook_sha256_until.isoformat() == "2027-06-30"
+    first = dispatched_appeal(people)
+    flow.run()
+    [delivery] = receiver.of_type("work_order.dispatched")
+    schemes = [p.strip().split("=")[0] for p in delivery.headers["X-Minsheng-Signature"].split(",")]
+    assert schemes == ["sha256", "v2"]
+    assert verify(secret, delivery.headers, delivery.body)
+    assert verify_sha256(secret, delivery.headers, delivery.body)
+    # A system that still signs the old way is accepted during the transition
+    old_way = {"appeal_id": first, "action": "sign"}
+    raw = json.dumps(old_way).encode()
+    accepted = client.http.post(
+        f"/webhooks/departments/{DEPARTMENT}",
+        headers=signed_headers(secret, raw, scheme="sha256"),
+        body=raw,
+    )
+    assert accepted.status_code == 200, accepted.body
+    # After its last day: v2 only, both ways
+    monkeypatch.setenv("MINSHENG_WEBHOOK_SHA256_UNTIL", "2026-11-25")
+    settings.cache_clear()
+    Clock(shanghai("2026-11-26T09:00:00"))
+    try:
+        second = dispatched_appeal(people)
+        flow.run()
+        [later] = [
+            d for d in receiver.of_type("work_order.dispatched") if d.json()["appeal_id"] == second
+        ]
+        assert later.headers["X-Minsheng-Signature"].startswith("v2=")
+        assert "sha256=" not in later.headers["X-Minsheng-Signature"]
+        assert verify(secret, later.headers, later.body)
+        raw = json.dumps({"appeal_id": second, "action": "sign"}).encode()
+        refused = client.http.post(
+            f"/webhooks/departments/{DEPARTMENT}",
+            headers=signed_headers(secret, raw, scheme="sha256"),
+            body=raw,
+        )
+        assert refused.status_code == 401
+        assert "v2=" in body(refused)["detail"]
+        assert inbound(client, secret, {"appeal_id": second, "action": "sign"}).status_code == 200
+    finally:
+        clock.set_clock(None)
 
 
 def test_a_receiver_that_is_down_fills_the_log_then_the_dead_letter_queue_until_redriven(
@@ -373,7 +444,8 @@ def test_rotation_keeps_the_old_secret_for_a_day_and_signs_with_both(
     appeal = dispatched_appeal(people)
     flow.run()
     [delivery] = receiver.of_type("work_order.dispatched")
-    assert len(delivery.headers["X-Minsheng-Signature"].split(",")) == 2
+    # Each secret's two schemes
+    assert len(delivery.headers["X-Minsheng-Signature"].split(",")) == 4
     assert verify(old, delivery.headers, delivery.body)
     assert verify(new, delivery.headers, delivery.body)
     assert inbound(client, old, {"appeal_id": appeal, "action": "sign"}).status_code == 200

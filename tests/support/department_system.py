@@ -18,33 +18,57 @@ from typing import Any
 TOLERANCE = 300
 
 
+def _digest(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _offered(headers: dict[str, str], scheme: str) -> list[str]:
+    parts = (p.strip().partition("=") for p in headers.get("X-Minsheng-Signature", "").split(","))
+    return [value for name, _, value in parts if name == scheme]
+
+
 def verify(secret: str, headers: dict[str, str], raw_body: bytes) -> bool:
-    """The page's verification recipe: HMAC-SHA256 of "{timestamp}.{raw body}", any of
-    the comma-separated signatures may match, the timestamp within five minutes."""
+    """The page's verification recipe (v2): HMAC-SHA256 of "{timestamp}.{delivery id}.{raw
+    body}", any of the comma-separated v2 signatures may match, the timestamp within five
+    minutes."""
+    timestamp = headers.get("X-Minsheng-Timestamp", "")
+    delivery = headers.get("X-Minsheng-Delivery", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > TOLERANCE:
+        return False
+    expected = _digest(secret, f"{timestamp}.{delivery}.".encode() + raw_body).encode()
+    return any(hmac.compare_digest(expected, v.encode()) for v in _offered(headers, "v2"))
+
+
+def verify_sha256(secret: str, headers: dict[str, str], raw_body: bytes) -> bool:
+    """The recipe of the old scheme (accepted and sent until the transition ends): HMAC-SHA256
+    of "{timestamp}.{raw body}" in a ``sha256=`` part."""
     timestamp = headers.get("X-Minsheng-Timestamp", "")
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > TOLERANCE:
         return False
-    expected = hmac.new(
-        secret.encode(), timestamp.encode() + b"." + raw_body, hashlib.sha256
-    ).hexdigest()
-    offered = headers.get("X-Minsheng-Signature", "").split(",")
-    return any(
-        hmac.compare_digest(expected, part.strip().removeprefix("sha256=")) for part in offered
-    )
+    expected = _digest(secret, timestamp.encode() + b"." + raw_body).encode()
+    return any(hmac.compare_digest(expected, v.encode()) for v in _offered(headers, "sha256"))
 
 
 def signed_headers(
-    secret: str, raw_body: bytes, delivery_id: str | None = None, timestamp: int | None = None
+    secret: str,
+    raw_body: bytes,
+    delivery_id: str | None = None,
+    timestamp: int | None = None,
+    scheme: str = "v2",
 ) -> dict[str, str]:
+    """Headers for a request to the inbound endpoint, signed with ``scheme`` (``v2``, or
+    ``sha256`` as systems written before v2 sign)."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    signature = hmac.new(
-        secret.encode(), stamp.encode() + b"." + raw_body, hashlib.sha256
-    ).hexdigest()
+    delivery = delivery_id or uuid.uuid4().hex
+    if scheme == "v2":
+        signature = _digest(secret, f"{stamp}.{delivery}.".encode() + raw_body)
+    else:
+        signature = _digest(secret, stamp.encode() + b"." + raw_body)
     return {
         "Content-Type": "application/json",
         "X-Minsheng-Timestamp": stamp,
-        "X-Minsheng-Delivery": delivery_id or uuid.uuid4().hex,
-        "X-Minsheng-Signature": f"sha256={signature}",
+        "X-Minsheng-Delivery": delivery,
+        "X-Minsheng-Signature": f"{scheme}={signature}",
     }
 
 

@@ -13,33 +13,82 @@ from chalicelib.notifications.domain import notices, signatures, webhook_urls
 from chalicelib.notifications.domain.webhook_urls import UrlRefused, check
 
 
-def test_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:
+def test_the_old_scheme_is_hmac_sha256_of_timestamp_dot_body() -> None:
     body = b'{"appeal_id": "x"}'
     expected = hmac.new(b"s3cret", b"1700000000." + body, hashlib.sha256).hexdigest()
     assert signatures.sign("s3cret", 1700000000, body) == expected
-    assert signatures.signature_header(["a", "b"], 1, body).count("sha256=") == 2
+
+
+def test_v2_is_hmac_sha256_of_timestamp_dot_delivery_dot_body() -> None:
+    body = b'{"appeal_id": "x"}'
+    expected = hmac.new(b"s3cret", b"1700000000.d-42." + body, hashlib.sha256).hexdigest()
+    assert signatures.sign_v2("s3cret", 1700000000, "d-42", body) == expected
+
+
+def test_outbound_carries_both_schemes_for_each_secret_until_the_transition_ends() -> None:
+    body = b"{}"
+    both = signatures.signature_header(["a", "b"], 1, "d-1", body, sha256=True)
+    assert both == ", ".join(
+        [
+            f"sha256={signatures.sign('a', 1, body)}",
+            f"v2={signatures.sign_v2('a', 1, 'd-1', body)}",
+            f"sha256={signatures.sign('b', 1, body)}",
+            f"v2={signatures.sign_v2('b', 1, 'd-1', body)}",
+        ]
+    )
+    after = signatures.signature_header(["a"], 1, "d-1", body, sha256=False)
+    assert after == f"v2={signatures.sign_v2('a', 1, 'd-1', body)}"
+
+
+def test_the_transition_ends_after_its_last_day() -> None:
+    from datetime import date
+
+    last = date(2027, 6, 30)
+    assert signatures.sha256_accepted(date(2027, 6, 30), last)
+    assert not signatures.sha256_accepted(date(2027, 7, 1), last)
+
+
+def test_v2_does_not_verify_under_another_delivery_id() -> None:
+    now = time.time()
+    ts = int(now)
+    header = f"v2={signatures.sign_v2('s3cret', ts, 'd-1', b'{}')}"
+    signatures.verify(["s3cret"], str(ts), "d-1", header, b"{}", now)
+    with pytest.raises(signatures.BadSignature, match="does not match"):
+        signatures.verify(["s3cret"], str(ts), "d-2", header, b"{}", now, sha256=True)
+
+
+def test_the_old_scheme_verifies_only_during_the_transition() -> None:
+    now = time.time()
+    ts = int(now)
+    header = f"sha256={signatures.sign('s3cret', ts, b'{}')}"
+    signatures.verify(["s3cret"], str(ts), "d-1", header, b"{}", now, sha256=True)
+    # It does not cover the delivery id: the weakness v2 closes
+    signatures.verify(["s3cret"], str(ts), "d-2", header, b"{}", now, sha256=True)
+    with pytest.raises(signatures.BadSignature, match="v2="):
+        signatures.verify(["s3cret"], str(ts), "d-1", header, b"{}", now, sha256=False)
 
 
 def test_verify_accepts_either_secret_and_refuses_the_rest() -> None:
     now = time.time()
     body = b"{}"
     ts = int(now)
-    header = f"sha256={signatures.sign('old', ts, body)}"
-    signatures.verify(["new", "old"], str(ts), header, body, now)
-    both = signatures.signature_header(["x", "new"], ts, body)
-    signatures.verify(["new"], str(ts), both, body, now)
+    header = f"v2={signatures.sign_v2('old', ts, 'd', body)}"
+    signatures.verify(["new", "old"], str(ts), "d", header, body, now)
+    both = signatures.signature_header(["x", "new"], ts, "d", body, sha256=True)
+    signatures.verify(["new"], str(ts), "d", both, body, now)
+    stale = f"v2={signatures.sign_v2('old', ts - 301, 'd', body)}"
     for secrets, stamp, sig, sent, reason in (
         (["new"], str(ts), header, body, "does not match"),
         (["old"], str(ts), header, b"{ }", "does not match"),
-        (["old"], str(ts - 301), f"sha256={signatures.sign('old', ts - 301, body)}", body, "300"),
+        (["old"], str(ts - 301), stale, body, "300"),
         (["old"], None, header, body, "missing"),
         (["old"], "12ab", header, body, "unix seconds"),
         (["old"], "²", header, body, "unix seconds"),  # a digit int() does not read: a 500
         (["old"], str(ts), None, body, "missing"),
-        (["old"], str(ts), "md5=abc", body, "sha256="),
+        (["old"], str(ts), "md5=abc", body, "v2="),
     ):
         with pytest.raises(signatures.BadSignature, match=reason):
-            signatures.verify(secrets, stamp, sig, sent, now)
+            signatures.verify(secrets, stamp, "d", sig, sent, now, sha256=True)
 
 
 @pytest.mark.parametrize(
@@ -59,8 +108,11 @@ def test_a_signature_that_is_not_lowercase_hex_of_its_length_is_a_wrong_signatur
     value: str,
 ) -> None:
     now = time.time()
-    with pytest.raises(signatures.BadSignature, match="does not match"):
-        signatures.verify(["s3cret"], str(int(now)), f"sha256={value}", b"{}", now)
+    for scheme in ("sha256", "v2"):
+        with pytest.raises(signatures.BadSignature, match="does not match"):
+            signatures.verify(
+                ["s3cret"], str(int(now)), "d", f"{scheme}={value}", b"{}", now, sha256=True
+            )
 
 
 def resolver(table: dict[str, list[str]]) -> Any:

@@ -1,7 +1,15 @@
-"""Signed webhooks, both ways: ``X-Minsheng-Signature: sha256=<hex>`` is the HMAC-SHA256 of
-``"{timestamp}.{raw body}"`` with the department's secret. During a rotation's overlap two
-secrets are valid: outbound requests carry both signatures, comma-separated, and inbound
-requests verify with either."""
+"""Signed webhooks, both ways. ``X-Minsheng-Signature`` carries comma-separated
+``<scheme>=<hex>`` parts:
+
+- ``v2``: the HMAC-SHA256 of ``"{timestamp}.{delivery id}.{raw body}"`` with the
+  department's secret. It covers ``X-Minsheng-Delivery``, so a request captured and sent
+  again under another delivery id (which the idempotency record would not recognise) does
+  not verify;
+- ``sha256``: the HMAC-SHA256 of ``"{timestamp}.{raw body}"``, the scheme before v2. It is
+  accepted and sent until the transition's last day (a setting), then neither.
+
+During a rotation's overlap two secrets are valid: outbound requests carry each scheme's
+signature with each, and inbound requests verify with either."""
 
 from __future__ import annotations
 
@@ -9,11 +17,13 @@ import hashlib
 import hmac
 import re
 from collections.abc import Sequence
+from datetime import date
 
 TIMESTAMP_HEADER = "X-Minsheng-Timestamp"
 DELIVERY_HEADER = "X-Minsheng-Delivery"
 SIGNATURE_HEADER = "X-Minsheng-Signature"
-SCHEME = "sha256"
+SCHEME = "v2"
+SHA256_SCHEME = "sha256"  # the scheme before v2, during the transition
 # How far a request's timestamp may be from the receiver's clock (replays of old requests
 # are refused; the delivery id catches replays inside the window).
 TOLERANCE_SECONDS = 300
@@ -29,12 +39,32 @@ class BadSignature(Exception):
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The ``sha256`` scheme's signature (no delivery id)."""
     message = f"{timestamp}.".encode() + body
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def signature_header(secrets: Sequence[str], timestamp: int, body: bytes) -> str:
-    return ",".join(f"{SCHEME}={sign(secret, timestamp, body)}" for secret in secrets)
+def sign_v2(secret: str, timestamp: int, delivery_id: str, body: bytes) -> str:
+    message = f"{timestamp}.{delivery_id}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def sha256_accepted(today: date, last_day: date) -> bool:
+    """Whether the ``sha256`` scheme is still accepted and sent: through its last day."""
+    return today <= last_day
+
+
+def signature_header(
+    secrets: Sequence[str], timestamp: int, delivery_id: str, body: bytes, *, sha256: bool
+) -> str:
+    """Each secret's signatures: ``sha256=<hex>, v2=<hex>`` (v2 alone once ``sha256`` is
+    over)."""
+    parts: list[str] = []
+    for secret in secrets:
+        if sha256:
+            parts.append(f"{SHA256_SCHEME}={sign(secret, timestamp, body)}")
+        parts.append(f"{SCHEME}={sign_v2(secret, timestamp, delivery_id, body)}")
+    return ", ".join(parts)
 
 
 def parse_timestamp(raw: str | None, now: float) -> int:
@@ -53,28 +83,42 @@ def parse_timestamp(raw: str | None, now: float) -> int:
 def verify(
     secrets: Sequence[str],
     timestamp_raw: str | None,
+    delivery_id: str,
     signature_raw: str | None,
     body: bytes,
     now: float,
+    *,
+    sha256: bool = False,
 ) -> None:
-    """Accept the request if one of its signatures matches one of ``secrets``; compared in
-    constant time. Raises BadSignature otherwise."""
+    """Accept the request if one of its signatures matches one of ``secrets``: a ``v2``
+    one, or (while ``sha256`` is accepted) a ``sha256`` one; compared in constant time.
+    Raises BadSignature otherwise."""
     timestamp = parse_timestamp(timestamp_raw, now)
     if not signature_raw:
         raise BadSignature(f"the {SIGNATURE_HEADER} header is missing")
-    offered = []
+    schemes = (SCHEME, SHA256_SCHEME) if sha256 else (SCHEME,)
+    offered: list[tuple[str, str]] = []
     for part in signature_raw.split(",")[:MAX_SIGNATURES]:
         scheme, _, value = part.strip().partition("=")
-        if scheme == SCHEME and value:
-            offered.append(value)
+        if scheme in schemes and value:
+            offered.append((scheme, value))
     if not offered:
-        raise BadSignature(f"{SIGNATURE_HEADER} must be {SCHEME}=<hex HMAC-SHA256>")
-    well_formed = [v.encode("ascii") for v in offered if _HEX_DIGEST.fullmatch(v)]
+        wanted = f"{SCHEME}=<hex HMAC-SHA256>"
+        if sha256:
+            raise BadSignature(f"{SIGNATURE_HEADER} must carry {wanted} (or {SHA256_SCHEME}=)")
+        raise BadSignature(
+            f"{SIGNATURE_HEADER} must carry {wanted}: {SHA256_SCHEME}= signatures are no "
+            "longer accepted"
+        )
+    well_formed = [(s, v.encode("ascii")) for s, v in offered if _HEX_DIGEST.fullmatch(v)]
     matched = False
     for secret in secrets:
-        expected = sign(secret, timestamp, body).encode("ascii")
-        for digest in well_formed:
+        expected = {
+            SCHEME: sign_v2(secret, timestamp, delivery_id, body).encode("ascii"),
+            SHA256_SCHEME: sign(secret, timestamp, body).encode("ascii"),
+        }
+        for scheme, digest in well_formed:
             # Every pair is compared (no early exit), each in constant time.
-            matched |= hmac.compare_digest(expected, digest)
+            matched |= hmac.compare_digest(expected[scheme], digest)
     if not matched:
-        raise BadSignature("the signature does not match the body and timestamp")
+        raise BadSignature("the signature does not match the request")

@@ -36,16 +36,19 @@ SIGNED_HEADERS = (
         "in": "header",
         "required": True,
         "schema": {"type": "string", "maxLength": 128},
-        "description": "Unique per request: a repeat returns the first answer, no second effect.",
+        "description": "Unique per request: a repeat returns the first answer, no second "
+        "effect. Signed (v2).",
     },
     {
         "name": signatures.SIGNATURE_HEADER,
         "in": "header",
         "required": True,
         "schema": {"type": "string"},
-        "description": 'sha256=<hex HMAC-SHA256 of "{timestamp}.{raw body}">, several '
-        "comma-separated during a rotation; each the lowercase hex of the HMAC (anything "
-        "else is a wrong signature).",
+        "description": 'v2=<hex HMAC-SHA256 of "{timestamp}.{delivery id}.{raw body}">, '
+        "several comma-separated during a rotation; each the lowercase hex of the HMAC "
+        '(anything else is a wrong signature). sha256=<hex of "{timestamp}.{raw body}">, '
+        "the scheme before v2, is accepted until MINSHENG_WEBHOOK_SHA256_UNTIL "
+        "(2027-06-30).",
     },
 )
 

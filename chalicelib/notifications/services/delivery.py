@@ -85,7 +85,11 @@ def signed_request(department_id: str, delivery_id: str, type_: str, body: bytes
         signatures.DELIVERY_HEADER: delivery_id,
         EVENT_HEADER: type_,
         signatures.SIGNATURE_HEADER: signatures.signature_header(
-            keys.valid(clock.now()), timestamp, body
+            keys.valid(clock.now()),
+            timestamp,
+            delivery_id,
+            body,
+            sha256=signatures.sha256_accepted(clock.now().date(), settings().webhook_sha256_until),
         ),
     }
 

@@ -133,6 +133,11 @@ def rotate(department_id: str) -> dict[str, Any]:
 # -- inbound ----------------------------------------------------------------------------
 
 
+def sha256_accepted() -> bool:
+    """Whether the transition to v2 signatures still accepts (and sends) ``sha256=`` ones."""
+    return signatures.sha256_accepted(clock.now().date(), settings().webhook_sha256_until)
+
+
 def verify_inbound(department_id: str, headers: Any, raw: bytes) -> str:
     """The request's delivery id, if it is signed by the department's system. Every
     failure is a 401 that says what is wrong with the request, never with the secret."""
@@ -151,8 +156,13 @@ def verify_inbound(department_id: str, headers: Any, raw: bytes) -> str:
     keys = secrets.read(department_id)
     if keys is None:
         raise Unauthenticated(f"department {department_id} has no signing secret")
+    sha256 = sha256_accepted()
+
+    def check(valid: list[str]) -> None:
+        signatures.verify(valid, timestamp, delivery_id, signature, raw, time.time(), sha256=sha256)
+
     try:
-        signatures.verify(keys.valid(clock.now()), timestamp, signature, raw, time.time())
+        check(keys.valid(clock.now()))
     except signatures.BadSignature as first:
         # A secret rotated in another process since this one cached it: read it again.
         fresh = None
@@ -165,7 +175,7 @@ def verify_inbound(department_id: str, headers: Any, raw: bytes) -> str:
         try:
             if fresh is None or fresh == keys:
                 raise first
-            signatures.verify(fresh.valid(clock.now()), timestamp, signature, raw, time.time())
+            check(fresh.valid(clock.now()))
         except signatures.BadSignature as exc:
             metrics.add_metric(name="WebhookInboundRefused", unit="Count", value=1)
             raise Unauthenticated(str(exc)) from exc
