@@ -116,7 +116,8 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:UpdateItem", "table:rating_links_table"),
         # The WeChat official account: its token verifies every request (read only).
         ("secretsmanager:GetSecretValue", "secrets:wechat_secret"),
-        # Submission limits: each window's counter, taken in one transaction.
+        # Submission limits: each window's counter, taken in one transaction; WeChat's
+        # signed requests, each (timestamp, nonce) taken by one conditional write.
         ("dynamodb:UpdateItem", "table:limits_table"),
         # The mayor's mailbox: flagged letters listed, each with a presigned link to the
         # raw letter.

@@ -40,9 +40,10 @@ def test_the_demo_account_answers_wechat_over_http(local_stack: RunningStack) ->
         "<Content><![CDATA[小区东门路灯坏了两周]]></Content>"
         f"<MsgId>{uuid.uuid4().int % 10**18}</MsgId></xml>"
     )
+    signed = _signed(token)
     answered = requests.post(
         wechat["url"],
-        params=_signed(token),
+        params=signed,
         data=message.encode(),
         headers={"Content-Type": "text/xml"},
         timeout=10,
@@ -50,6 +51,16 @@ def test_the_demo_account_answers_wechat_over_http(local_stack: RunningStack) ->
     assert answered.status_code == 200, answered.text
     reply = {child.tag: child.text for child in fromstring(answered.content)}
     assert reply["ToUserName"] == openid and "编号：" in str(reply["Content"])
+    # Its signature does not carry another message (compatible mode does not sign the body)
+    other = message.replace("小区东门路灯坏了两周", "另一条消息")
+    reused = requests.post(
+        wechat["url"],
+        params=signed,
+        data=other.encode(),
+        headers={"Content-Type": "text/xml"},
+        timeout=10,
+    )
+    assert reused.status_code == 403, reused.text
     # And a forged one is refused
     forged = requests.get(
         wechat["url"], params={**_signed("not-the-token"), "echostr": "x"}, timeout=10

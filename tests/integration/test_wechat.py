@@ -187,6 +187,35 @@ def test_a_signature_that_is_not_lowercase_hex_is_403_not_500(wechat: WeChat, me
     assert appeals() == []
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_signature_is_used_once_another_request_under_it_is_403(
+    wechat: WeChat, method: str
+) -> None:
+    """Compatible mode signs the token, the timestamp and the nonce, not the body: a signed
+    query seen once must not carry another message (or another echostr) within its five
+    minutes."""
+    openid = "oFollower" + uuid.uuid4().hex[:8]
+    query = wechat.query(echostr="first")
+    xml = wechat.message(openid, "text", Content="小区东门路灯坏了", MsgId="31")
+
+    def send(q: str, x: str) -> Any:
+        return wechat.get(q) if method == "GET" else wechat.post(x, q)
+
+    first = send(query, xml)
+    assert first.status_code == 200, first.body
+    # Another message (or echostr) under the same timestamp and nonce is refused
+    forged_xml = wechat.message("oVictim", "text", Content="伪造的诉求", MsgId="32")
+    forged = send(query.replace("echostr=first", "echostr=other"), forged_xml)
+    assert forged.status_code == 403, forged.body
+    assert forged.headers["Content-Type"] == "application/problem+json"
+    assert "used" in body(forged)["detail"]
+    assert len(appeals()) == (1 if method == "POST" else 0)
+    # The same request again (WeChat's own retry of it) is answered as the first was
+    again = send(query, xml)
+    assert again.status_code == 200 and again.body == first.body
+    assert len(appeals()) == (1 if method == "POST" else 0)
+
+
 def test_the_same_msgid_makes_one_appeal_and_the_same_reply(wechat: WeChat) -> None:
     # Given a message WeChat retries (no answer within 5 s) with the same MsgId
     openid = "oRetry" + uuid.uuid4().hex[:8]

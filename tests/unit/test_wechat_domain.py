@@ -48,6 +48,25 @@ def test_anything_else_is_a_bad_signature(change: dict[str, str], now: int) -> N
         wechat.verify("minsheng", params, now)
 
 
+def test_a_request_digest_changes_with_anything_in_the_request() -> None:
+    params = {"signature": "a" * 40, "timestamp": str(NOW), "nonce": "n", "openid": "o1"}
+    digest = wechat.request_digest("POST", params, b"<xml/>")
+    assert digest == wechat.request_digest("POST", dict(reversed(params.items())), b"<xml/>")
+    assert (
+        len(
+            {
+                digest,
+                wechat.request_digest("GET", params, b"<xml/>"),
+                wechat.request_digest("POST", {**params, "openid": "o2"}, b"<xml/>"),
+                wechat.request_digest("POST", {**params, "echostr": "e"}, b"<xml/>"),
+                wechat.request_digest("POST", params, b"<xml> </xml>"),
+            }
+        )
+        == 5
+    )
+    assert wechat.nonce_key(str(NOW), "n") == f"wechat#{NOW}#n"
+
+
 def test_a_message_is_read_and_answered_to_its_sender() -> None:
     message = wechat.parse(
         b"<xml><ToUserName><![CDATA[gh_1]]></ToUserName>"

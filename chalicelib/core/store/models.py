@@ -480,8 +480,9 @@ class RatingLinkModel(Model):
 
 class LimitModel(Model):
     """Abuse limits: how many appeals one owner submitted in one window (``subject`` is the
-    owner key, ``window`` e.g. ``60#29400000`` for a minute's bucket); each item expires with
-    its window."""
+    owner key, ``window`` e.g. ``60#29400000`` for a minute's bucket); and each signed
+    WeChat request's ``(timestamp, nonce)`` (``subject`` ``wechat#{timestamp}#{nonce}``,
+    ``window`` ``once``, ``digest`` the request's). Each item expires with its window."""
 
     class Meta(_Meta):
         table_name = _S.limits_table
@@ -489,6 +490,7 @@ class LimitModel(Model):
     subject = UnicodeAttribute(hash_key=True)
     window = UnicodeAttribute(range_key=True)
     n = NumberAttribute(default=0)
+    digest = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 # replay, not a retry.
 TOLERANCE_SECONDS = 300
 MAX_BODY_BYTES = 64 * 1024
+# WeChat's nonces are a few digits; a signed request's pair is kept as a key.
+MAX_NONCE = 128
 TITLE_CHARS = 30
 # A title is cut after punctuation or a space when one falls this far in, else hard.
 _TITLE_MIN_CUT = 10
@@ -54,6 +56,8 @@ def verify(token: str, params: dict[str, str], now: float) -> None:
     nonce = params.get("nonce") or ""
     if not offered or not timestamp or not nonce:
         raise BadSignature("signature, timestamp and nonce are required")
+    if len(nonce) > MAX_NONCE:
+        raise BadSignature(f"nonce must be at most {MAX_NONCE} characters")
     if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         raise BadSignature("timestamp must be unix seconds")
     if abs(now - int(timestamp)) > TOLERANCE_SECONDS:
@@ -65,6 +69,23 @@ def verify(token: str, params: dict[str, str], now: float) -> None:
         expected, offered.encode("ascii")
     ):
         raise BadSignature("the signature does not match")
+
+
+def nonce_key(timestamp: str, nonce: str) -> str:
+    """What a signed request is remembered by for its window: compatible mode signs only
+    the token, the timestamp and the nonce, so each pair may carry one request."""
+    return f"wechat#{timestamp}#{nonce}"
+
+
+def request_digest(method: str, params: dict[str, str], body: bytes) -> str:
+    """The request a signature came with: its method, every query parameter and the body.
+    The same request again (WeChat's retry) has the same digest; anything else under the
+    same signature does not."""
+    hasher = hashlib.sha256(method.upper().encode() + b"\n")
+    for name, value in sorted(params.items()):
+        hasher.update(f"{name}={value}\n".encode())
+    hasher.update(body)
+    return hasher.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ def _params() -> dict[str, str]:
 
 def check_url() -> Response:
     params = _params()
-    wechat.verified_account(params)
+    wechat.verified_account(params, "GET")
     echo = params.get("echostr")
     if not echo:
         raise ValidationFailed.one("echostr", "is required")
@@ -159,10 +159,10 @@ def check_url() -> Response:
 def receive() -> Response:
     request = bp.current_request
     params = _params()
-    account = wechat.verified_account(params)
     raw = request.raw_body or b""
     if isinstance(raw, str):
         raw = raw.encode()
+    account = wechat.verified_account(params, "POST", raw)
     reply = wechat.reply_to(account, raw, bp.lambda_context)
     if reply == "success":
         return Response(body=reply, status_code=200, headers=TEXT_HEADERS)

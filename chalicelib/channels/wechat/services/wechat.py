@@ -27,6 +27,9 @@ from chalicelib.core.errors import (
 from chalicelib.core.observability import logger, metrics
 
 OPERATION = "/wechat"
+# A used (timestamp, nonce) is remembered a little past the window its timestamp is
+# accepted in (TTL deletion is late, never early, so this only adds).
+REMEMBER_MARGIN_SECONDS = 60
 # What to say for each field the appeal validation names (the rest: the generic reason).
 _REASONS = {
     "content": "留言须为1至4000字的文字",
@@ -34,15 +37,30 @@ _REASONS = {
 }
 
 
-def verified_account(params: dict[str, str]) -> Account:
-    """The account, if the request carries its token's signature with a fresh timestamp;
-    ``Forbidden`` (403) otherwise. Settings that cannot be read are a 503, not a 403."""
+def verified_account(params: dict[str, str], method: str, raw: bytes = b"") -> Account:
+    """The account, if the request carries its token's signature with a fresh timestamp,
+    and no other request came with that signature; ``Forbidden`` (403) otherwise. Settings
+    that cannot be read are a 503, not a 403."""
+    from chalicelib.channels.wechat.store import nonces
+
     found = account()
     try:
         wechat.verify(found.token, params, time.time())
     except wechat.BadSignature as exc:
         metrics.add_metric(name="WeChatRefused", unit="Count", value=1)
         raise Forbidden(str(exc)) from exc
+    # Compatible mode does not sign the body: the signature's (timestamp, nonce) is taken
+    # by this request for the window in which the timestamp is accepted.
+    timestamp, nonce = params["timestamp"], params["nonce"]
+    claimed = nonces.claim(
+        wechat.nonce_key(timestamp, nonce),
+        wechat.request_digest(method, params, raw),
+        int(timestamp) + wechat.TOLERANCE_SECONDS + REMEMBER_MARGIN_SECONDS,
+    )
+    if not claimed:
+        metrics.add_metric(name="WeChatRefused", unit="Count", value=1)
+        logger.warning("wechat signature used again for another request")
+        raise Forbidden("this signature was used for another request already")
     return found
 
 
