@@ -66,7 +66,8 @@ def main() -> None:
         os.environ["MINSHENG_USER_POOL_ID"] = identity.user_pool_id
         settings.cache_clear()
         receiver = Receiver().start()
-        webhooks.register("transport-bureau", {"url": receiver.url})
+        admin = Principal("admin-1", Role.ADMIN)
+        webhooks.register(admin, "transport-bureau", {"url": receiver.url})
         citizen = Principal("citizen-1", Role.CITIZEN)
         operator = Principal("operator-1", Role.OPERATOR)
         staff = Principal("staff-1", Role.DEPARTMENT, department_id="transport-bureau")

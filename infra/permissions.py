@@ -24,6 +24,7 @@ Grant = tuple[str, str]
 _APPEALS = "table:appeals_table"
 _STATS = "table:stats_table"
 _DELIVERIES = "table:deliveries_table"
+_HISTORY = "table:webhook_history_table"
 _NOTIFICATIONS = "table:notifications_table"
 _QUEUE = "queue:notifications_queue"
 _DEAD_LETTERS = "queue:notifications_dead_letter_queue"
@@ -84,6 +85,9 @@ _API: frozenset[Grant] = frozenset(
         # redrives (a delivery back on the queue; the dead-letter queue moved back).
         ("dynamodb:GetItem", "table:webhooks_table"),
         ("dynamodb:PutItem", "table:webhooks_table"),
+        # Every change of a registration is recorded in its own transaction; read in pages.
+        ("dynamodb:PutItem", _HISTORY),
+        ("dynamodb:Query", _HISTORY),
         ("secretsmanager:CreateSecret", _SECRETS),
         ("secretsmanager:PutSecretValue", _SECRETS),
         ("secretsmanager:GetSecretValue", _SECRETS),

@@ -42,6 +42,7 @@ class Settings:
     follows_table: str
     stats_table: str
     webhooks_table: str
+    webhook_history_table: str
     deliveries_table: str
     notifications_table: str
     supports_table: str
@@ -259,6 +260,9 @@ def load_settings() -> Settings:
         follows_table=env.get("MINSHENG_FOLLOWS_TABLE", f"{prefix}-follows"),
         stats_table=env.get("MINSHENG_STATS_TABLE", f"{prefix}-stats"),
         webhooks_table=env.get("MINSHENG_WEBHOOKS_TABLE", f"{prefix}-webhooks"),
+        webhook_history_table=env.get(
+            "MINSHENG_WEBHOOK_HISTORY_TABLE", f"{prefix}-webhook-history"
+        ),
         deliveries_table=env.get("MINSHENG_DELIVERIES_TABLE", f"{prefix}-deliveries"),
         notifications_table=env.get("MINSHENG_NOTIFICATIONS_TABLE", f"{prefix}-notifications"),
         supports_table=env.get("MINSHENG_SUPPORTS_TABLE", f"{prefix}-supports"),

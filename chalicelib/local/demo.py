@@ -102,11 +102,12 @@ def create_demo_users(cognito: Any, pool_id: str) -> list[dict[str, Any]]:
 def issue_webhook_secrets() -> dict[str, str]:
     """A signing secret for every demo department (new at each start, like the passwords),
     so an integrator can call the inbound webhook at once; no URL is registered."""
+    from chalicelib.core.domain.principal import SYSTEM
     from chalicelib.core.store import reference
     from chalicelib.notifications.services.webhooks import issue_secret
 
     return {
-        department.id: issue_secret(department.id, overlap=False)[1]
+        department.id: issue_secret(department.id, SYSTEM, overlap=False)[1]
         for department in reference.list_departments()
     }
 

@@ -154,6 +154,8 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/departments/{department_id}/webhook"): ADMIN_ONLY,
     ("PUT", "/departments/{department_id}/webhook"): ADMIN_ONLY,
     ("POST", "/departments/{department_id}/webhook/secret"): ADMIN_ONLY,
+    # The department's own staff read who changed its webhook; other departments do not.
+    ("GET", "/departments/{department_id}/webhook/history"): rule((ADMIN, DEPT)),
     ("GET", "/deliveries"): ADMIN_ONLY,
     ("POST", "/deliveries/redrive"): ADMIN_ONLY,
     ("POST", "/deliveries/{delivery_id}/redrive"): ADMIN_ONLY,

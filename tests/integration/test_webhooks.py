@@ -459,6 +459,65 @@ def test_rotation_keeps_the_old_secret_for_a_day_and_signs_with_both(
         clock.set_clock(None)
 
 
+def claims(token: str) -> dict[str, Any]:
+    import base64
+
+    payload = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+def test_every_change_of_a_registration_is_on_record_for_admins_and_the_department(
+    people: People, receiver: Receiver
+) -> None:
+    """Who changed a department's webhook, when, from what to what: an admin could point
+    it at their own server and leave no trace."""
+    admin = claims(people.token("admin"))
+    path = f"/departments/{DEPARTMENT}/webhook"
+    first_secret = register(people, receiver.url)
+    assert admin_put(people, path, {"url": receiver.url, "enabled": False}).status_code == 200
+    elsewhere = "http://127.0.0.1:9/elsewhere"
+    assert admin_put(people, path, {"url": elsewhere, "enabled": True}).status_code == 200
+    assert admin_put(people, path, {"url": elsewhere, "enabled": True}).status_code == 200
+    rotated_secret = body(people.post("admin", f"{path}/secret"))["secret"]
+    history = people.get("admin", f"{path}/history")
+    assert history.status_code == 200, history.body
+    items = body(history)["items"]
+    # Newest first; the PUT that changed nothing is not a change
+    assert [i["action"] for i in items] == [
+        "secret_rotated",
+        "changed",
+        "changed",
+        "registered",
+    ]
+    rotated, moved, disabled, registered = items
+    assert registered["old_url"] is None and registered["url"] == receiver.url
+    assert registered["enabled"] is True and registered["old_enabled"] is None
+    assert (disabled["old_url"], disabled["url"]) == (receiver.url, receiver.url)
+    assert (disabled["old_enabled"], disabled["enabled"]) == (True, False)
+    assert (moved["old_url"], moved["url"]) == (receiver.url, elsewhere)
+    assert (moved["old_enabled"], moved["enabled"]) == (False, True)
+    assert rotated["url"] == elsewhere
+    assert first_secret not in history.body.decode() and rotated_secret not in history.body.decode()
+    for item in items:
+        assert item["by"] == {
+            "role": "admin",
+            "id": admin["sub"],
+            "username": admin["cognito:username"],
+        }
+        assert item["at"] >= registered["at"]
+    # The department's own staff read it too; nobody else does
+    dept = people.get(f"department:{DEPARTMENT}", f"{path}/history")
+    assert dept.status_code == 200 and body(dept)["items"] == items
+    for who in ("department:health-commission", "operator", "leader", "citizen"):
+        assert people.get(who, f"{path}/history").status_code == 403, who
+    assert people.get("admin", "/departments/nowhere/webhook/history").status_code == 404
+    # In pages
+    first = body(people.get("admin", f"{path}/history?limit=3"))
+    assert first["items"] == items[:3] and first["next_cursor"]
+    rest = body(people.get("admin", f"{path}/history?limit=3&cursor={first['next_cursor']}"))
+    assert rest["items"] == items[3:] and rest["next_cursor"] is None
+
+
 @pytest.mark.parametrize(
     ("url", "field_message"),
     [

@@ -331,6 +331,27 @@ class WebhookModel(Model):
     version = VersionAttribute()
 
 
+class WebhookHistoryModel(Model):
+    """Every change of a department's webhook registration, newest last (``id`` sorts by
+    time): who made it, when, and what the URL and the enabled flag were before and after;
+    rotations and revocations of its secret. Written in the change's own transaction, kept
+    as long as the table."""
+
+    class Meta(_Meta):
+        table_name = _S.webhook_history_table
+
+    department_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)  # ``{at}#{random}``
+    action = UnicodeAttribute()
+    at = UnicodeAttribute()
+    actor = ActorMap()
+    username = UnicodeAttribute(null=True)
+    old_url = UnicodeAttribute(null=True)
+    url = UnicodeAttribute(null=True)
+    old_enabled = BooleanAttribute(null=True)
+    enabled = BooleanAttribute(null=True)
+
+
 class DepartmentDeliveriesIndex(GlobalSecondaryIndex["DeliveryModel"]):
     class Meta:
         index_name = "by-department"
@@ -572,6 +593,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     StatsModel,
     IdempotencyModel,
     WebhookModel,
+    WebhookHistoryModel,
     DeliveryModel,
     NotificationModel,
     SupportModel,

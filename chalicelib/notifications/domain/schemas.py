@@ -30,6 +30,28 @@ WEBHOOK = {
         },
     },
 }
+WEBHOOK_CHANGE_ACTIONS = ("registered", "changed", "secret_issued", "secret_rotated")
+WEBHOOK_CHANGE = {
+    "type": "object",
+    "required": ["action", "at", "by", "url", "enabled"],
+    "properties": {
+        "action": {"type": "string", "enum": list(WEBHOOK_CHANGE_ACTIONS)},
+        "at": {"type": "string"},
+        "by": {
+            "type": "object",
+            "description": "Who made the change (an admin; minsheng for the platform's own)",
+            "properties": {
+                "role": {"type": "string"},
+                "id": {"type": "string"},
+                "username": {"type": ["string", "null"]},
+            },
+        },
+        "old_url": {"type": ["string", "null"]},
+        "url": {"type": ["string", "null"]},
+        "old_enabled": {"type": ["boolean", "null"]},
+        "enabled": {"type": ["boolean", "null"]},
+    },
+}
 # The inbound envelope: the rest of the body is what the staff API's action takes.
 WEBHOOK_INBOUND = {
     "$id": "WebhookInbound",

@@ -80,11 +80,11 @@ def get_webhook(_principal: Principal, department_id: str) -> Response:
     request=webhook_schemas.WEBHOOK_PUT,
     responses={200: webhook_schemas.WEBHOOK},
 )
-def put_webhook(_principal: Principal, department_id: str) -> Response:
+def put_webhook(principal: Principal, department_id: str) -> Response:
     from chalicelib.notifications.services import webhooks
 
     body = read_json(bp.current_request)
-    return json_response(webhooks.register(department_id, body))
+    return json_response(webhooks.register(principal, department_id, body))
 
 
 @api(
@@ -97,10 +97,29 @@ def put_webhook(_principal: Principal, department_id: str) -> Response:
     tag="webhooks",
     responses={200: webhook_schemas.WEBHOOK},
 )
-def rotate_secret(_principal: Principal, department_id: str) -> Response:
+def rotate_secret(principal: Principal, department_id: str) -> Response:
     from chalicelib.notifications.services import webhooks
 
-    return json_response(webhooks.rotate(department_id))
+    return json_response(webhooks.rotate(principal, department_id))
+
+
+@api(
+    bp,
+    "/departments/{department_id}/webhook/history",
+    "GET",
+    summary="Every change of a department's webhook registration (who, when, the URL and "
+    "the enabled flag before and after; secret rotations), newest first; for admins and "
+    "the department's own staff",
+    roles=(Role.ADMIN, Role.DEPARTMENT),
+    tag="webhooks",
+    query=(LIMIT_PARAM, CURSOR_PARAM),
+    responses={200: schemas.listing(webhook_schemas.WEBHOOK_CHANGE)},
+)
+def webhook_history(principal: Principal, department_id: str) -> Response:
+    from chalicelib.notifications.services import webhooks
+
+    limit, cursor = page_params(bp.current_request)
+    return json_response(webhooks.history(principal, department_id, limit, cursor))
 
 
 @api(

@@ -13,10 +13,11 @@ from typing import Any
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
 from chalicelib.core.domain.appeal import Appeal
-from chalicelib.core.domain.principal import department_system
+from chalicelib.core.domain.principal import Principal, Role, department_system
 from chalicelib.core.domain.validation import validate
 from chalicelib.core.errors import (
     Conflict,
+    Forbidden,
     NotFound,
     PayloadTooLarge,
     Unauthenticated,
@@ -29,7 +30,7 @@ from chalicelib.notifications.domain import schemas as webhook_schemas
 from chalicelib.notifications.domain import signatures, webhook_urls
 from chalicelib.notifications.integrations import queues
 from chalicelib.notifications.store import deliveries, webhooks
-from chalicelib.notifications.store.webhooks import Registration
+from chalicelib.notifications.store.webhooks import Change, Registration
 
 ROTATION_OVERLAP = timedelta(hours=24)
 MAX_INBOUND_BYTES = 256 * 1024
@@ -65,38 +66,63 @@ def show(department_id: str) -> dict[str, Any]:
     return registration.to_dict()
 
 
-def register(department_id: str, body: Any) -> dict[str, Any]:
+def _change(by: Principal, action: str, at: str, **fields: Any) -> Change:
+    return Change(action=action, at=at, actor=by.actor(), username=by.username or None, **fields)
+
+
+def register(by: Principal, department_id: str, body: Any) -> dict[str, Any]:
     """Set the URL (checked now, and again at every delivery) and whether deliveries go
-    out. The first registration issues the signing secret, shown in this answer only."""
+    out. The first registration issues the signing secret, shown in this answer only.
+    Every change is recorded with who made it."""
     request = validate(webhook_schemas.WEBHOOK_PUT, body)
     _department(department_id)
     url = _checked_url(request["url"])
+    enabled = bool(request.get("enabled", True))
     now = clock.iso(clock.now())
     current = webhooks.get(department_id)
+    old_url = current.url if current else None
+    old_enabled = current.enabled if current and current.url else None
+    if current is not None and (old_url, old_enabled) == (url, enabled):
+        return current.to_dict()  # nothing changes, nothing to record
     issue = current is None or current.secret_issued_at is None
     secret = None
     if issue:
         secret = secrets.new_secret()
         secrets.write(department_id, secrets.SigningKeys(current=secret))
+    change = _change(
+        by,
+        "registered" if old_url is None else "changed",
+        now,
+        old_url=old_url,
+        url=url,
+        old_enabled=old_enabled,
+        enabled=enabled,
+    )
     saved = webhooks.save(
         Registration(
             department_id=department_id,
             url=url,
-            enabled=bool(request.get("enabled", True)),
+            enabled=enabled,
             secret_issued_at=now if issue else current.secret_issued_at,  # type: ignore[union-attr]
             previous_secret_until=None if issue else current.previous_secret_until,  # type: ignore[union-attr]
             updated_at=now,
             version=current.version if current else 0,
-        )
+        ),
+        change,
     )
     answer = saved.to_dict()
     if secret:
         answer["secret"] = secret
-    logger.info("webhook registered", extra={"department_id": department_id, "issued": issue})
+    logger.info(
+        "webhook registered",
+        extra={"department_id": department_id, "issued": issue, "action": change.action},
+    )
     return answer
 
 
-def issue_secret(department_id: str, *, overlap: bool = True) -> tuple[Registration, str]:
+def issue_secret(
+    department_id: str, by: Principal, *, overlap: bool = True
+) -> tuple[Registration, str]:
     """A new current secret; the one it replaces still verifies (and signs) for a day."""
     now = clock.now()
     current = webhooks.get(department_id)
@@ -109,25 +135,48 @@ def issue_secret(department_id: str, *, overlap: bool = True) -> tuple[Registrat
             current=secret, previous=keys.current if until and keys else None, previous_until=until
         ),
     )
+    url = current.url if current else None
+    enabled = current.enabled if current else False
     saved = webhooks.save(
         Registration(
             department_id=department_id,
-            url=current.url if current else None,
-            enabled=current.enabled if current else False,
+            url=url,
+            enabled=enabled,
             secret_issued_at=clock.iso(now),
             previous_secret_until=until,
             updated_at=clock.iso(now),
             version=current.version if current else 0,
-        )
+        ),
+        _change(
+            by,
+            "secret_rotated" if keys else "secret_issued",
+            clock.iso(now),
+            old_url=url,
+            url=url,
+            old_enabled=enabled if url else None,
+            enabled=enabled if url else None,
+        ),
     )
     return saved, secret
 
 
-def rotate(department_id: str) -> dict[str, Any]:
+def rotate(by: Principal, department_id: str) -> dict[str, Any]:
     _department(department_id)
-    saved, secret = issue_secret(department_id)
+    saved, secret = issue_secret(department_id, by)
     logger.info("webhook secret rotated", extra={"department_id": department_id})
     return {**saved.to_dict(), "secret": secret}
+
+
+def history(
+    viewer: Principal, department_id: str, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """Every change of the department's registration, newest first: for admins, and for
+    the department's own staff."""
+    if viewer.role is Role.DEPARTMENT and viewer.department_id != department_id:
+        raise Forbidden("only the department's own staff read its webhook's history")
+    _department(department_id)
+    items, next_cursor = webhooks.history(department_id, limit, cursor)
+    return {"items": [c.to_dict() for c in items], "next_cursor": next_cursor}
 
 
 # -- inbound ----------------------------------------------------------------------------

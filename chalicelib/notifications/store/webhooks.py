@@ -1,13 +1,21 @@
-"""Departments' webhook registrations."""
+"""Departments' webhook registrations, and the history of their changes."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass
+from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError
+from pynamodb.exceptions import (
+    DoesNotExist,
+    PutError,
+    PynamoDBConnectionError,
+    TransactWriteError,
+)
 
 from chalicelib.core.errors import Conflict, ServiceUnavailable
-from chalicelib.core.store.models import WebhookModel
+from chalicelib.core.store.models import ActorMap, WebhookHistoryModel, WebhookModel
+from chalicelib.core.store.paging import query_page
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,31 @@ class Registration:
         data = asdict(self)
         data.pop("version")
         return data
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a registration, as the history keeps it."""
+
+    action: str  # registered, changed, secret_issued, secret_rotated, ...
+    at: str
+    actor: dict[str, str]  # role, id
+    username: str | None = None
+    old_url: str | None = None
+    url: str | None = None
+    old_enabled: bool | None = None
+    enabled: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "at": self.at,
+            "by": {**self.actor, "username": self.username},
+            "old_url": self.old_url,
+            "url": self.url,
+            "old_enabled": self.old_enabled,
+            "enabled": self.enabled,
+        }
 
 
 def _registration(item: WebhookModel) -> Registration:
@@ -47,8 +80,7 @@ def get(department_id: str) -> Registration | None:
         raise ServiceUnavailable("the webhook store is unreachable") from exc
 
 
-def save(registration: Registration) -> Registration:
-    """Write against the version read (a concurrent change is a 409, never lost)."""
+def _item(registration: Registration) -> tuple[WebhookModel, Any]:
     item = WebhookModel(
         registration.department_id,
         url=registration.url,
@@ -62,10 +94,80 @@ def save(registration: Registration) -> Registration:
         item.version = registration.version
     else:
         condition = WebhookModel.department_id.does_not_exist()
+    return item, condition
+
+
+def _history_item(department_id: str, change: Change) -> WebhookHistoryModel:
+    return WebhookHistoryModel(
+        department_id,
+        f"{change.at}#{uuid.uuid4().hex[:12]}",
+        action=change.action,
+        at=change.at,
+        actor=ActorMap(**change.actor),
+        username=change.username,
+        old_url=change.old_url,
+        url=change.url,
+        old_enabled=change.old_enabled,
+        enabled=change.enabled,
+    )
+
+
+def save(registration: Registration, change: Change | None = None) -> Registration:
+    """Write against the version read (a concurrent change is a 409, never lost); a
+    ``change`` is recorded in the same transaction, so none happens unrecorded."""
+    item, condition = _item(registration)
+    if change is None:
+        try:
+            item.save(condition=condition)
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise Conflict("the webhook was changed meanwhile: read it again") from exc
+            raise ServiceUnavailable("the webhook store did not accept the write") from exc
+        return _registration(item)
+    from pynamodb.transactions import TransactWrite
+
+    connection = WebhookModel._get_connection().connection
     try:
-        item.save(condition=condition)
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        with TransactWrite(connection=connection) as transaction:
+            transaction.save(item, condition=condition)
+            transaction.save(
+                _history_item(registration.department_id, change),
+                condition=WebhookHistoryModel.id.does_not_exist(),
+            )
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        if any(
+            r is not None and r.code in ("ConditionalCheckFailed", "TransactionConflict")
+            for r in reasons
+        ):
             raise Conflict("the webhook was changed meanwhile: read it again") from exc
         raise ServiceUnavailable("the webhook store did not accept the write") from exc
+    except PynamoDBConnectionError as exc:
+        raise ServiceUnavailable("the webhook store is unreachable") from exc
     return _registration(item)
+
+
+def _change(item: WebhookHistoryModel) -> Change:
+    return Change(
+        action=item.action,
+        at=item.at,
+        actor={"role": item.actor.role, "id": item.actor.id},
+        username=item.username,
+        old_url=item.old_url,
+        url=item.url,
+        old_enabled=item.old_enabled,
+        enabled=item.enabled,
+    )
+
+
+def history(department_id: str, limit: int, cursor: str | None) -> tuple[list[Change], str | None]:
+    """A department's changes, newest first."""
+    items, next_cursor = query_page(
+        WebhookHistoryModel,
+        WebhookHistoryModel,
+        department_id,
+        list_name="webhook-history",
+        limit=limit,
+        cursor=cursor,
+    )
+    return [_change(i) for i in items], next_cursor
