@@ -197,6 +197,8 @@ NEEDS: dict[str, frozenset[Grant]] = {
             ("dynamodb:PutItem", "table:rating_links_table"),
             ("dynamodb:UpdateItem", "table:rating_links_table"),
             ("sns:Publish", "sms:phone-numbers"),
+            # A change of a department's webhook, told to each of its staff in the app.
+            ("cognito-idp:ListUsersInGroup", "pool:user_pool_id"),
         }
     ),
     "SupportTopics": frozenset(

@@ -646,6 +646,14 @@ def alarm_resources(functions: list[str], api_stage: str) -> dict[str, Any]:
         )
     )
     resources.update(
+        _any_of_metric(
+            "WebhookUrlChanged",
+            "A department's webhook URL was changed: its work orders go to another server "
+            "from now on (check with the department that it asked for it)",
+            "WebhookUrlChanged",
+        )
+    )
+    resources.update(
         _alarm(
             "SlaSweepLag",
             "The oldest due work order waits longer than the SLA sweep allows "

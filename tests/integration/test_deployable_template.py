@@ -192,6 +192,7 @@ def test_alarms_logs_and_the_on_call_topic(template: dict[str, Any]) -> None:
     assert metrics.count(("AWS/SQS", "ApproximateNumberOfMessagesVisible")) == len(QUEUES)
     assert ("AWS/ApiGateway", "5XXError") in metrics
     assert ("Minsheng", "SlaSweepLagSeconds") in metrics
+    assert ("Minsheng", "WebhookUrlChanged") in metrics
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
     subscription = of_type(template, "AWS::SNS::Subscription")["OnCallSubscription"]
     assert subscription["Properties"]["Endpoint"] == {"Ref": "OnCallEmail"}

@@ -518,6 +518,60 @@ def test_every_change_of_a_registration_is_on_record_for_admins_and_the_departme
     assert rest["items"] == items[3:] and rest["next_cursor"] is None
 
 
+def test_a_changed_url_is_told_to_the_old_url_and_to_the_departments_staff(
+    client: Any, people: People, receiver: Receiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flow = Flow(client)
+    admin = claims(people.token("admin"))
+    staff = f"department:{DEPARTMENT}"
+    people.token(staff)
+    people.token("department:health-commission")
+    secret = register(people, receiver.url)
+    flow.run()
+    elsewhere = Receiver().start()
+    try:
+        capsys.readouterr()
+        moved = admin_put(people, f"/departments/{DEPARTMENT}/webhook", {"url": elsewhere.url})
+        assert moved.status_code == 200, moved.body
+        # An alarm metric counts the change
+        assert '"WebhookUrlChanged":[1.0]' in capsys.readouterr().out
+        flow.deliver()
+        # The old URL is told, signed with the department's secret
+        [notice] = receiver.of_type("webhook.changed")
+        assert verify(secret, notice.headers, notice.body)
+        assert notice.headers["X-Minsheng-Event"] == "webhook.changed"
+        told = notice.json()
+        assert told["department_id"] == DEPARTMENT and "work_order" not in told
+        assert told["data"] == {
+            "action": "changed",
+            "old_url": receiver.url,
+            "url": elsewhere.url,
+            "old_enabled": True,
+            "enabled": True,
+            "by": {"role": "admin", "id": admin["sub"], "username": admin["cognito:username"]},
+        }
+        assert elsewhere.of_type("webhook.changed") == []
+    finally:
+        elsewhere.stop()
+    # The department's staff are told in the app (of the registration, then of the change);
+    # another department's are not
+    mine = [
+        n
+        for n in body(people.get(staff, "/me/notifications"))["items"]
+        if n["type"] == "webhook.changed"
+    ]
+    assert [n["title"] for n in mine] == ["部门接口已变更", "部门接口已登记"]
+    assert elsewhere.url in mine[0]["text"] and admin["cognito:username"] in mine[0]["text"]
+    assert receiver.url in mine[0]["text"] and receiver.url in mine[1]["text"]
+    assert all(n["appeal_id"] is None and n["read"] is False for n in mine)
+    others = body(people.get("department:health-commission", "/me/notifications"))["items"]
+    assert [n for n in others if n["type"].startswith("webhook.")] == []
+    # And the notice is in the delivery log like any delivery
+    log = body(people.get("admin", f"/deliveries?department_id={DEPARTMENT}&status=delivered"))
+    [entry] = [d for d in log["items"] if d["type"] == "webhook.changed"]
+    assert entry["appeal_id"] is None
+
+
 @pytest.mark.parametrize(
     ("url", "field_message"),
     [

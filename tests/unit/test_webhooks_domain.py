@@ -275,3 +275,24 @@ def test_notice_ids_are_stable_and_differ_by_recipient() -> None:
     first = [n.id for n in notices.notices("a", old, new)]
     again = [n.id for n in notices.notices("a", old, new)]
     assert first == again and len(set(first)) == len(first)
+
+
+def test_the_staff_read_who_moved_their_webhook_where() -> None:
+    heading, text = notices.webhook_text(
+        {
+            "action": "changed",
+            "old_url": "https://a.example/hook",
+            "url": "https://b.example/hook",
+            "old_enabled": True,
+            "enabled": False,
+            "by": {"role": "admin", "id": "u-1", "username": "admin1"},
+        }
+    )
+    assert heading == "部门接口已变更"
+    assert text == (
+        "管理员 admin1 将本部门接收工单的接口由 https://a.example/hook（启用）改为 "
+        "https://b.example/hook（停用）。如非本部门要求，请立即联系平台中心。"
+    )
+    assert notices.webhook_text({"action": "secret_rotated", "by": {"id": "u-1"}})[0] == (
+        "部门接口密钥已更换"
+    )

@@ -381,7 +381,7 @@ class DeliveryModel(Model):
     id = UnicodeAttribute(hash_key=True)
     department_id = UnicodeAttribute()
     type = UnicodeAttribute()
-    appeal_id = UnicodeAttribute()
+    appeal_id = UnicodeAttribute(null=True)  # none for a notice about the webhook itself
     status = UnicodeAttribute()  # pending, retrying, delivered, dead
     message = UnicodeAttribute()
     attempts = ListAttribute(of=MapAttribute, default=list)
@@ -403,7 +403,7 @@ class NotificationModel(Model):
     user_id = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)
     type = UnicodeAttribute()
-    appeal_id = UnicodeAttribute()
+    appeal_id = UnicodeAttribute(null=True)  # none for a change of a department's webhook
     title = UnicodeAttribute()
     text = UnicodeAttribute()
     at = UnicodeAttribute()

@@ -47,6 +47,11 @@ PERSON_TYPES = (
 
 OPEN_AT_DEPARTMENT = ("dispatched", "signed", "contacted")
 
+# A change of a department's webhook registration: delivered to the URL it replaces (the
+# message names it in ``url``) and kept in the app for the department's staff.
+WEBHOOK_CHANGED = "webhook.changed"
+DEPARTMENT_STAFF = "department_staff"
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -248,3 +253,36 @@ def text_for(type_: str, title: str, data: dict[str, Any]) -> tuple[str, str]:
     heading, template = TEXTS[type_]
     event = str(data.get("event") or "")
     return heading, template.format(title=title, event=EVENT_NAMES.get(event, event))
+
+
+# What the department's staff read in the app when its webhook changes: (title, text).
+WEBHOOK_TEXTS: dict[str, tuple[str, str]] = {
+    "registered": ("部门接口已登记", "{by}登记了本部门接收工单的接口：{url}（{enabled}）。"),
+    "changed": (
+        "部门接口已变更",
+        "{by}将本部门接收工单的接口由 {old_url}（{old_enabled}）改为 {url}（{enabled}）。",
+    ),
+    "secret_issued": ("部门接口密钥已签发", "{by}签发了本部门接口的签名密钥。"),
+    "secret_rotated": ("部门接口密钥已更换", "{by}更换了本部门接口的签名密钥。"),
+}
+WEBHOOK_ADVICE = "如非本部门要求，请立即联系平台中心。"
+
+
+def webhook_text(data: dict[str, Any]) -> tuple[str, str]:
+    """The staff's notification of a change of their department's webhook."""
+    action = str(data.get("action") or "changed")
+    heading, template = WEBHOOK_TEXTS.get(action, WEBHOOK_TEXTS["changed"])
+    by = data.get("by") or {}
+    who = f"管理员 {by.get('username') or by.get('id') or ''} ".replace("  ", " ")
+
+    def state(value: Any) -> str:
+        return "停用" if value is False else "启用"
+
+    text = template.format(
+        by=who,
+        url=data.get("url") or "",
+        old_url=data.get("old_url") or "",
+        enabled=state(data.get("enabled")),
+        old_enabled=state(data.get("old_enabled")),
+    )
+    return heading, text + WEBHOOK_ADVICE

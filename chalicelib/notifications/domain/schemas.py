@@ -71,7 +71,10 @@ DELIVERY = {
         "id": {"type": "string"},
         "department_id": {"type": "string"},
         "type": {"type": "string"},
-        "appeal_id": {"type": "string"},
+        "appeal_id": {
+            "type": ["string", "null"],
+            "description": "None for a notice about the webhook itself",
+        },
         "status": {"type": "string", "enum": list(DELIVERY_STATUSES)},
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
@@ -105,7 +108,10 @@ NOTIFICATION = {
     "properties": {
         "id": {"type": "string"},
         "type": {"type": "string"},
-        "appeal_id": {"type": "string"},
+        "appeal_id": {
+            "type": ["string", "null"],
+            "description": "None for webhook.changed (a department's webhook changed)",
+        },
         "title": {"type": "string"},
         "text": {"type": "string"},
         "at": {"type": "string"},

@@ -16,7 +16,7 @@ from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
 from chalicelib.core.domain.principal import Principal, Role, department_system
 from chalicelib.core.event_sources import DELIVERY_ATTEMPTS
-from chalicelib.core.integrations import secrets
+from chalicelib.core.integrations import directory, secrets
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.store import appeals as appeal_store
 from chalicelib.notifications.domain import notices as domain
@@ -41,6 +41,8 @@ def handle(message: dict[str, Any], receive_count: int, receipt_handle: str) -> 
         return deliver_webhook(message, receive_count, receipt_handle)
     if kind in (domain.CITIZEN, domain.LEADER):
         return keep_for_app(message)
+    if kind == domain.DEPARTMENT_STAFF:
+        return keep_for_staff(message)
     if kind == domain.SMS:
         from chalicelib.channels.hotline.services import sms_followup
 
@@ -73,6 +75,17 @@ def payload(message: dict[str, Any], department_id: str) -> dict[str, Any]:
     }
 
 
+def notice_payload(message: dict[str, Any], department_id: str) -> dict[str, Any]:
+    """A notice about the department's webhook itself (no work order)."""
+    return {
+        "id": message["id"],
+        "type": message["type"],
+        "occurred_at": message["occurred_at"],
+        "department_id": department_id,
+        "data": message.get("data") or {},
+    }
+
+
 def signed_request(department_id: str, delivery_id: str, type_: str, body: bytes) -> dict[str, str]:
     keys = secrets.read(department_id)
     if keys is None:
@@ -96,16 +109,23 @@ def signed_request(department_id: str, delivery_id: str, type_: str, body: bytes
 
 def deliver_webhook(message: dict[str, Any], receive_count: int, receipt_handle: str) -> str:
     department_id = message["recipient"]["id"]
-    registration = webhooks.get(department_id)
-    if registration is None or not registration.enabled or not registration.url:
-        metrics.add_metric(name="NotificationsWithoutWebhook", unit="Count", value=1)
-        return "no-webhook"
+    # A notice about the webhook itself goes to the URL it names (the one being replaced),
+    # whether deliveries are enabled or not; work orders go to the registered URL.
+    about_webhook = bool(message.get("url"))
+    if about_webhook:
+        url = str(message["url"])
+    else:
+        registration = webhooks.get(department_id)
+        if registration is None or not registration.enabled or not registration.url:
+            metrics.add_metric(name="NotificationsWithoutWebhook", unit="Count", value=1)
+            return "no-webhook"
+        url = registration.url
     at = clock.iso(clock.now())
     log = deliveries.open_delivery(
         message["id"],
         department_id,
         message["type"],
-        message["appeal_id"],
+        message.get("appeal_id"),
         json.dumps(message, ensure_ascii=False, sort_keys=True),
         at,
     )
@@ -115,8 +135,9 @@ def deliver_webhook(message: dict[str, Any], receive_count: int, receipt_handle:
     final = receive_count >= DELIVERY_ATTEMPTS
     error: str | None
     try:
-        target = webhook_urls.check(registration.url, allow_loopback=settings().is_local)
-        body = json.dumps(payload(message, department_id), ensure_ascii=False).encode()
+        target = webhook_urls.check(url, allow_loopback=settings().is_local)
+        shown = (notice_payload if about_webhook else payload)(message, department_id)
+        body = json.dumps(shown, ensure_ascii=False).encode()
         headers = signed_request(department_id, message["id"], message["type"], body)
         outcome = webhook_client.post(target, body, headers)
         status_code, latency, error = outcome.status, outcome.latency_ms, outcome.error
@@ -177,3 +198,25 @@ def keep_for_app(message: dict[str, Any]) -> str:
     if added:
         metrics.add_metric(name="NotificationsKept", unit="Count", value=1)
     return "kept" if added else "repeat"
+
+
+def keep_for_staff(message: dict[str, Any]) -> str:
+    """A change of the department's webhook, in the app of each of its staff."""
+    department_id = message["recipient"]["id"]
+    heading, text = domain.webhook_text(message.get("data") or {})
+    staff = directory.department_staff_ids(department_id)
+    added = sum(
+        inbox.add(
+            user_id,
+            message["id"],
+            message["type"],
+            None,
+            heading,
+            text,
+            message["occurred_at"],
+        )
+        for user_id in staff
+    )
+    if added:
+        metrics.add_metric(name="NotificationsKept", unit="Count", value=added)
+    return "kept" if added else ("repeat" if staff else "no-staff")

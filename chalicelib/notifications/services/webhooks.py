@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -26,8 +27,8 @@ from chalicelib.core.errors import (
 from chalicelib.core.integrations import secrets
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.store import reference
+from chalicelib.notifications.domain import notices, signatures, webhook_urls
 from chalicelib.notifications.domain import schemas as webhook_schemas
-from chalicelib.notifications.domain import signatures, webhook_urls
 from chalicelib.notifications.integrations import queues
 from chalicelib.notifications.store import deliveries, webhooks
 from chalicelib.notifications.store.webhooks import Change, Registration
@@ -110,6 +111,9 @@ def register(by: Principal, department_id: str, body: Any) -> dict[str, Any]:
         ),
         change,
     )
+    if old_url is not None and old_url != url:
+        metrics.add_metric(name="WebhookUrlChanged", unit="Count", value=1)
+    tell(department_id, change)
     answer = saved.to_dict()
     if secret:
         answer["secret"] = secret
@@ -137,6 +141,15 @@ def issue_secret(
     )
     url = current.url if current else None
     enabled = current.enabled if current else False
+    change = _change(
+        by,
+        "secret_rotated" if keys else "secret_issued",
+        clock.iso(now),
+        old_url=url,
+        url=url,
+        old_enabled=enabled if url else None,
+        enabled=enabled if url else None,
+    )
     saved = webhooks.save(
         Registration(
             department_id=department_id,
@@ -147,17 +160,49 @@ def issue_secret(
             updated_at=clock.iso(now),
             version=current.version if current else 0,
         ),
-        _change(
-            by,
-            "secret_rotated" if keys else "secret_issued",
-            clock.iso(now),
-            old_url=url,
-            url=url,
-            old_enabled=enabled if url else None,
-            enabled=enabled if url else None,
-        ),
+        change,
     )
+    tell(department_id, change)
     return saved, secret
+
+
+def tell(department_id: str, change: Change) -> None:
+    """The department hears of each change a person made to its webhook: its staff in the
+    app, and a changed URL or enabled flag by a ``webhook.changed`` notice to the URL it
+    replaces (signed as every delivery is). Queued after the change is recorded; a notice
+    that cannot be queued is logged (the change stands, and is on record)."""
+    if change.actor.get("role") == Role.SYSTEM.value:
+        return
+    data = {k: v for k, v in change.to_dict().items() if k != "at"}
+    base = {
+        "type": notices.WEBHOOK_CHANGED,
+        "appeal_id": None,
+        "occurred_at": change.at,
+        "data": data,
+    }
+    messages: list[dict[str, Any]] = [
+        {
+            **base,
+            "id": uuid.uuid4().hex,
+            "recipient": {"kind": notices.DEPARTMENT_STAFF, "id": department_id},
+        }
+    ]
+    if change.action == "changed" and change.old_url:
+        messages.append(
+            {
+                **base,
+                "id": uuid.uuid4().hex,
+                "recipient": {"kind": notices.DEPARTMENT, "id": department_id},
+                "url": change.old_url,
+            }
+        )
+    try:
+        queues.send_all(settings().notifications_queue, messages)
+    except Exception:
+        logger.exception(
+            "webhook change notices not queued",
+            extra={"department_id": department_id, "action": change.action},
+        )
 
 
 def rotate(by: Principal, department_id: str) -> dict[str, Any]:

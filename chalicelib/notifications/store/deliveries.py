@@ -30,7 +30,7 @@ class Delivery:
     id: str
     department_id: str
     type: str
-    appeal_id: str
+    appeal_id: str | None  # none for a notice about the webhook itself
     status: str
     message: str
     created_at: str
@@ -86,7 +86,12 @@ def get(delivery_id: str) -> Delivery | None:
 
 
 def open_delivery(
-    delivery_id: str, department_id: str, type_: str, appeal_id: str, message: str, at: str
+    delivery_id: str,
+    department_id: str,
+    type_: str,
+    appeal_id: str | None,
+    message: str,
+    at: str,
 ) -> Delivery:
     """The delivery's log entry: created on its first attempt, as it is on later ones."""
     now = clock.parse_iso(at)

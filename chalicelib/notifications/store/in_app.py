@@ -35,7 +35,13 @@ def _view(item: NotificationModel) -> dict[str, Any]:
 
 
 def add(
-    user_id: str, notice_id: str, type_: str, appeal_id: str, title: str, text: str, at: str
+    user_id: str,
+    notice_id: str,
+    type_: str,
+    appeal_id: str | None,
+    title: str,
+    text: str,
+    at: str,
 ) -> bool:
     """Keep a notification for the user; False when it is there already (a repeat)."""
     item = NotificationModel(
