@@ -199,6 +199,9 @@ NEEDS: dict[str, frozenset[Grant]] = {
             ("sns:Publish", "sms:phone-numbers"),
             # A change of a department's webhook, told to each of its staff in the app.
             ("cognito-idp:ListUsersInGroup", "pool:user_pool_id"),
+            # A URL that answered its challenge is marked verified, on record.
+            ("dynamodb:PutItem", "table:webhooks_table"),
+            ("dynamodb:PutItem", _HISTORY),
         }
     ),
     "SupportTopics": frozenset(

@@ -62,6 +62,22 @@ def test_a_department_system_works_a_case_end_to_end_through_webhooks(
     )
     assert registered.status_code == 200, registered.text
     secret = registered.json()["secret"]
+    assert registered.json()["url_verified"] is False
+    # The department's system stores the secret and asks for the challenge, which it
+    # answers: the URL is verified
+    department_system.secret = secret
+    asked = requests.post(
+        f"{api}/departments/e2e-hook-office/webhook/verify", headers=admin, timeout=10
+    )
+    assert asked.status_code == 202, asked.text
+
+    def verified() -> bool:
+        shown = requests.get(
+            f"{api}/departments/e2e-hook-office/webhook", headers=admin, timeout=10
+        ).json()
+        return bool(shown["url_verified"])
+
+    _wait(verified)
     # A citizen's appeal is dispatched to it by the center
     citizen = _auth(local_stack, "citizen1")
     appeal = requests.post(
@@ -83,6 +99,7 @@ def test_a_department_system_works_a_case_end_to_end_through_webhooks(
     assert verify(secret, delivery.headers, delivery.body)
     assert verify_sha256(secret, delivery.headers, delivery.body)
     assert delivery.json()["work_order"]["id"] == appeal
+    assert delivery.json()["masked"] is False
     # and works the case through the inbound webhook
     for action, extra in (
         ("sign", {}),

@@ -156,6 +156,8 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/departments/{department_id}/webhook/secret"): ADMIN_ONLY,
     # The department's own staff read who changed its webhook; other departments do not.
     ("GET", "/departments/{department_id}/webhook/history"): rule((ADMIN, DEPT)),
+    # A new challenge to the registered URL: the admin, or the department's own staff.
+    ("POST", "/departments/{department_id}/webhook/verify"): rule((ADMIN, DEPT)),
     ("GET", "/deliveries"): ADMIN_ONLY,
     ("POST", "/deliveries/redrive"): ADMIN_ONLY,
     ("POST", "/deliveries/{delivery_id}/redrive"): ADMIN_ONLY,
@@ -435,6 +437,7 @@ def _payload(world: World, method: str, path: str, action: str | None) -> Any:
         ("PUT", "/calendar/{year}"): {"holidays": ["2027-01-01"], "workdays": []},
         ("PUT", "/departments/{department_id}/webhook"): {"url": "http://127.0.0.1:9/hook"},
         ("POST", "/departments/{department_id}/webhook/secret"): None,
+        ("POST", "/departments/{department_id}/webhook/verify"): None,
         ("POST", "/deliveries/redrive"): None,
         ("POST", "/deliveries/{delivery_id}/redrive"): None,
         ("POST", "/me/notifications/read"): {"ids": [f"20261126T090000000Z-{'0' * 32}"]},

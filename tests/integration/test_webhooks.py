@@ -98,6 +98,19 @@ def register(people: People, url: str, department: str = DEPARTMENT) -> str:
     return str(answer["secret"])
 
 
+def verified(
+    people: People, flow: Flow, receiver: Receiver, secret: str, department: str = DEPARTMENT
+) -> None:
+    """The department's system learns its secret and answers a challenge: its URL is
+    verified (work orders reach it with personal data as written)."""
+    receiver.secret = secret
+    sent = people.post("admin", f"/departments/{department}/webhook/verify")
+    assert sent.status_code == 202, sent.body
+    flow.deliver()
+    shown = body(people.get("admin", f"/departments/{department}/webhook"))
+    assert shown["url"] == receiver.url and shown["url_verified"] is True, shown
+
+
 def inbound(
     client: Any, secret: str, payload: dict[str, Any], department: str = DEPARTMENT, **headers: str
 ) -> Any:
@@ -126,6 +139,8 @@ def test_a_department_system_receives_its_work_order_and_answers_through_the_web
     # The secret is shown once: the registration read back never carries it
     shown = body(people.get("admin", f"/departments/{DEPARTMENT}/webhook"))
     assert "secret" not in shown and shown["url"] == receiver.url
+    # The department's system answers the platform's challenge with it
+    verified(people, flow, receiver, secret)
     appeal = dispatched_appeal(people)
     flow.run()
     [delivery] = receiver.of_type("work_order.dispatched")
@@ -338,7 +353,7 @@ def test_a_receiver_that_is_down_fills_the_log_then_the_dead_letter_queue_until_
     client: Any, people: People, receiver: Receiver, quick_retries: None
 ) -> None:
     flow = Flow(client)
-    register(people, receiver.url)
+    verified(people, flow, receiver, register(people, receiver.url))
     receiver.status = 503
     dispatched_appeal(people)
     records = flow.stream()
@@ -362,7 +377,11 @@ def test_a_receiver_that_is_down_fills_the_log_then_the_dead_letter_queue_until_
     assert moved.status_code == 202 and body(moved)["redriven"] == 1
     flow.deliver()
     assert len(receiver.of_type("work_order.dispatched")) == 7
-    delivered = body(people.get("admin", "/deliveries?status=delivered"))["items"]
+    delivered = [
+        d
+        for d in body(people.get("admin", "/deliveries?status=delivered"))["items"]
+        if d["type"] == "work_order.dispatched"
+    ]
     assert [d["id"] for d in delivered] == [entry["id"]]
     assert delivered[0]["attempts"][-1]["status_code"] == 200
     # Delivered is final: a redrive of it is refused, a replayed stream batch sends nothing
@@ -373,11 +392,12 @@ def test_a_receiver_that_is_down_fills_the_log_then_the_dead_letter_queue_until_
     assert len(receiver.of_type("work_order.dispatched")) == 7
 
 
-def test_one_dead_delivery_is_redriven_from_the_log(
+def test_one_dead_delivery_is_redriven_from_the_log_once_the_new_url_is_verified(
     client: Any, people: People, receiver: Receiver, quick_retries: None
 ) -> None:
     flow = Flow(client)
-    register(people, receiver.url)
+    secret = register(people, receiver.url)
+    verified(people, flow, receiver, secret)
     receiver.stop()  # nobody listens: connection refused
     dispatched_appeal(people)
     flow.run()
@@ -387,6 +407,27 @@ def test_one_dead_delivery_is_redriven_from_the_log(
     try:
         response = admin_put(people, f"/departments/{DEPARTMENT}/webhook", {"url": revived.url})
         assert response.status_code == 200 and "secret" not in body(response)
+        assert body(response)["url_verified"] is False
+        # Past deliveries are not sent to a URL that has not proved it is the department's
+        refused = people.post("admin", f"/deliveries/{entry['id']}/redrive")
+        assert refused.status_code == 409, refused.body
+        assert refused.headers["Content-Type"] == "application/problem+json"
+        assert "not verified" in body(refused)["detail"]
+        assert body(refused)["url_verified"] is False
+        flow.deliver()  # the new URL's challenge is not answered: it does not know the secret
+        assert revived.of_type("work_order.dispatched") == []
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dead = sqs.receive_message(
+            QueueUrl=settings().notifications_dead_letter_queue,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=0,
+        ).get("Messages", [])
+        dead_ids = {json.loads(m["Body"])["id"] for m in dead}
+        assert entry["id"] in dead_ids
+        moved = body(people.post("admin", "/deliveries/redrive"))
+        assert entry["id"] in moved["refused"] and entry["id"] not in moved["ids"]
+        # Once the department's system answers, they go
+        verified(people, flow, revived, secret)
         assert people.post("admin", f"/deliveries/{entry['id']}/redrive").status_code == 202
         flow.deliver()
         assert len(revived.of_type("work_order.dispatched")) == 1
@@ -395,11 +436,78 @@ def test_one_dead_delivery_is_redriven_from_the_log(
         revived.stop()
 
 
+def test_a_new_url_receives_personal_data_only_once_it_answers_the_challenge(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    """An admin who points a department's webhook at a server of their own does not get
+    the department's work orders as written: until the system at the URL proves it holds
+    the department's secret, work orders reach it masked."""
+    flow = Flow(client)
+    secret = register(people, receiver.url)
+    shown = body(people.get("admin", f"/departments/{DEPARTMENT}/webhook"))
+    assert shown["url_verified"] is False and shown["verified_at"] is None
+    first = dispatched_appeal(people)
+    flow.run()
+    # The challenge: signed like every delivery, to the new URL
+    [challenge] = receiver.of_type("webhook.verify")
+    assert verify(secret, challenge.headers, challenge.body)
+    assert len(challenge.json()["data"]["challenge"]) == 64
+    assert "work_order" not in challenge.json()
+    # The work order, masked as leaders and admins read it
+    [masked] = receiver.of_type("work_order.dispatched")
+    assert masked.json()["masked"] is True
+    order = masked.json()["work_order"]
+    assert order["id"] == first and "13812345678" not in masked.body.decode()
+    assert "东门路灯坏了" in order["content"]
+    # An answer with the wrong secret, or the challenge echoed as it came, verifies nothing
+    for wrong in ("whsec_guess", None):
+        impostor = Receiver().start()
+        try:
+            admin_put(people, f"/departments/{DEPARTMENT}/webhook", {"url": impostor.url})
+            impostor.secret = wrong
+            if wrong is None:
+                impostor.answer = lambda _h, raw: (  # type: ignore[method-assign]
+                    200,
+                    json.dumps({"challenge": json.loads(raw)["data"]["challenge"]}).encode(),
+                )
+            flow.deliver(rounds=1)
+            assert impostor.of_type("webhook.verify")
+            again = body(people.get("admin", f"/departments/{DEPARTMENT}/webhook"))
+            assert again["url_verified"] is False
+        finally:
+            impostor.stop()
+    admin_put(people, f"/departments/{DEPARTMENT}/webhook", {"url": receiver.url})
+    # The department's staff (or the admin) ask for a new challenge once the system knows
+    # its secret; its answer verifies the URL, on record
+    receiver.secret = secret
+    asked = people.post(f"department:{DEPARTMENT}", f"/departments/{DEPARTMENT}/webhook/verify")
+    assert asked.status_code == 202, asked.body
+    flow.deliver()
+    shown = body(people.get("admin", f"/departments/{DEPARTMENT}/webhook"))
+    assert shown["url_verified"] is True and shown["verified_at"]
+    history = body(people.get("admin", f"/departments/{DEPARTMENT}/webhook/history"))["items"]
+    assert history[0]["action"] == "url_verified" and history[0]["url"] == receiver.url
+    assert history[0]["by"]["role"] == "system"
+    # From now on, as written
+    second = dispatched_appeal(people)
+    flow.run()
+    [clear] = [
+        d for d in receiver.of_type("work_order.dispatched") if d.json()["appeal_id"] == second
+    ]
+    assert clear.json()["masked"] is False
+    assert "13812345678" in clear.json()["work_order"]["content"]
+    # Only the department itself asks for its challenges
+    other = people.post("department:health-commission", f"/departments/{DEPARTMENT}/webhook/verify")
+    assert other.status_code == 403
+    assert people.post("admin", "/departments/health-commission/webhook/verify").status_code == 404
+
+
 def test_every_notification_is_sent_once_when_stream_batches_are_replayed(
     client: Any, people: People, receiver: Receiver
 ) -> None:
     flow = Flow(client)
-    register(people, receiver.url)
+    verified(people, flow, receiver, register(people, receiver.url))
+    receiver.received.clear()
     people.token("leader")
     appeal = dispatched_appeal(people)
     flow.stream()  # before the leader follows it

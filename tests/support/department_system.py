@@ -72,6 +72,13 @@ def signed_headers(
     }
 
 
+def challenge_answer(secret: str, raw_body: bytes) -> bytes:
+    """The page's answer to a ``webhook.verify`` delivery: the challenge, HMAC-SHA256'd
+    with the secret, as ``{"challenge": "<hex>"}``."""
+    challenge = json.loads(raw_body)["data"]["challenge"]
+    return json.dumps({"challenge": _digest(secret, challenge.encode())}).encode()
+
+
 @dataclass
 class Received:
     path: str
@@ -85,12 +92,22 @@ class Received:
 @dataclass
 class Receiver:
     """Answers every POST with ``status`` (a broken system answers 500) after ``delay``
-    seconds (a slow one times out), and keeps it."""
+    seconds (a slow one times out), and keeps it. Once it knows the department's
+    ``secret`` it answers the platform's ``webhook.verify`` challenge (signed with that
+    secret) as the page says; until then it cannot, and answers 401."""
 
     status: int = 200
     delay: float = 0.0
+    secret: str | None = None
     received: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+
+    def answer(self, headers: dict[str, str], raw: bytes) -> tuple[int, bytes]:
+        if not 200 <= self.status < 300 or headers.get("X-Minsheng-Event") != "webhook.verify":
+            return self.status, b'{"ok": true}'
+        if self.secret is None or not verify(self.secret, headers, raw):
+            return 401, b'{"error": "not signed with our secret"}'
+        return 200, challenge_answer(self.secret, raw)
 
     def start(self) -> Receiver:
         owner = self
@@ -99,13 +116,15 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
-                owner.received.append(Received(self.path, dict(self.headers.items()), raw))
+                headers = dict(self.headers.items())
+                owner.received.append(Received(self.path, headers, raw))
                 time.sleep(owner.delay)
+                status, answer = owner.answer(headers, raw)
                 try:
-                    self.send_response(owner.status)
+                    self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.end_headers()
-                    self.wfile.write(b'{"ok": true}')
+                    self.wfile.write(answer)
                 except (BrokenPipeError, ConnectionResetError):
                     return  # the platform gave up waiting (a timed-out delivery)
 

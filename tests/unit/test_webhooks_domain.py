@@ -296,3 +296,14 @@ def test_the_staff_read_who_moved_their_webhook_where() -> None:
     assert notices.webhook_text({"action": "secret_rotated", "by": {"id": "u-1"}})[0] == (
         "部门接口密钥已更换"
     )
+
+
+def test_a_challenge_is_answered_by_its_hmac_with_a_valid_secret_only() -> None:
+    challenge = "ab" * 32
+    answer = hmac.new(b"s3cret", challenge.encode(), hashlib.sha256).hexdigest()
+    assert signatures.challenge_answer("s3cret", challenge) == answer
+    assert signatures.answers_challenge(["other", "s3cret"], challenge, answer)
+    for wrong in (challenge, answer.upper(), answer[:-1], "é" * 64, ""):
+        assert not signatures.answers_challenge(["s3cret"], challenge, wrong), wrong
+    assert not signatures.answers_challenge(["other"], challenge, answer)
+    assert not signatures.answers_challenge(["s3cret"], "", answer)

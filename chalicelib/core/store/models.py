@@ -327,6 +327,11 @@ class WebhookModel(Model):
     # When the secret that is no longer current stops verifying (a rotation's overlap).
     previous_secret_until = UnicodeAttribute(null=True)
     secret_issued_at = UnicodeAttribute(null=True)
+    # Whether the system at ``url`` answered the platform's challenge (it holds the secret):
+    # False from each change of the URL until then; absent on registrations made before
+    # the challenge existed (they count as verified).
+    url_verified = BooleanAttribute(null=True)
+    verified_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
 

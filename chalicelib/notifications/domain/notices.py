@@ -50,6 +50,8 @@ OPEN_AT_DEPARTMENT = ("dispatched", "signed", "contacted")
 # A change of a department's webhook registration: delivered to the URL it replaces (the
 # message names it in ``url``) and kept in the app for the department's staff.
 WEBHOOK_CHANGED = "webhook.changed"
+# A challenge to a new URL: its system proves it holds the department's secret.
+WEBHOOK_VERIFY = "webhook.verify"
 DEPARTMENT_STAFF = "department_staff"
 
 

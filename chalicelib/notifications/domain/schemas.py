@@ -23,6 +23,13 @@ WEBHOOK = {
         "enabled": {"type": "boolean"},
         "secret_issued_at": {"type": ["string", "null"]},
         "previous_secret_until": {"type": ["string", "null"]},
+        "url_verified": {
+            "type": "boolean",
+            "description": "Whether the system at url answered the platform's challenge: "
+            "until then work orders reach it with personal data masked, and deliveries are "
+            "not sent to it again",
+        },
+        "verified_at": {"type": ["string", "null"]},
         "updated_at": {"type": "string"},
         "secret": {
             "type": "string",
@@ -30,7 +37,13 @@ WEBHOOK = {
         },
     },
 }
-WEBHOOK_CHANGE_ACTIONS = ("registered", "changed", "secret_issued", "secret_rotated")
+WEBHOOK_CHANGE_ACTIONS = (
+    "registered",
+    "changed",
+    "secret_issued",
+    "secret_rotated",
+    "url_verified",
+)
 WEBHOOK_CHANGE = {
     "type": "object",
     "required": ["action", "at", "by", "url", "enabled"],
@@ -100,6 +113,21 @@ REDRIVE_RESULT = {
     "properties": {
         "redriven": {"type": "integer"},
         "ids": {"type": "array", "items": {"type": "string"}},
+        "refused": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Deliveries left in the dead-letter queue: their department's URL "
+            "has not answered its challenge",
+        },
+    },
+}
+CHALLENGE_SENT = {
+    "type": "object",
+    "required": ["url", "url_verified", "challenge_sent"],
+    "properties": {
+        "url": {"type": "string"},
+        "url_verified": {"type": "boolean"},
+        "challenge_sent": {"type": "boolean"},
     },
 }
 NOTIFICATION = {

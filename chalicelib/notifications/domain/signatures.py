@@ -122,3 +122,21 @@ def verify(
             matched |= hmac.compare_digest(expected[scheme], digest)
     if not matched:
         raise BadSignature("the signature does not match the request")
+
+
+def challenge_answer(secret: str, challenge: str) -> str:
+    """What a department's system answers to a ``webhook.verify`` delivery: the
+    challenge's HMAC-SHA256 with its secret, lowercase hex."""
+    return hmac.new(secret.encode(), challenge.encode(), hashlib.sha256).hexdigest()
+
+
+def answers_challenge(secrets: Sequence[str], challenge: str, answer: str) -> bool:
+    """Whether ``answer`` is the challenge's answer with one of ``secrets``; compared in
+    constant time, anything but lowercase hex of its length matching nothing."""
+    if not challenge or not _HEX_DIGEST.fullmatch(answer):
+        return False
+    matched = False
+    for secret in secrets:
+        expected = challenge_answer(secret, challenge).encode("ascii")
+        matched |= hmac.compare_digest(expected, answer.encode("ascii"))
+    return matched

@@ -105,6 +105,23 @@ def rotate_secret(principal: Principal, department_id: str) -> Response:
 
 @api(
     bp,
+    "/departments/{department_id}/webhook/verify",
+    "POST",
+    summary="Send a new challenge (webhook.verify) to the registered URL: it is verified when "
+    "its system answers with the challenge's HMAC-SHA256 under the department's secret; "
+    "for admins and the department's own staff",
+    roles=(Role.ADMIN, Role.DEPARTMENT),
+    tag="webhooks",
+    responses={202: webhook_schemas.CHALLENGE_SENT},
+)
+def verify_webhook(principal: Principal, department_id: str) -> Response:
+    from chalicelib.notifications.services import webhooks
+
+    return json_response(webhooks.send_challenge(principal, department_id), 202)
+
+
+@api(
+    bp,
     "/departments/{department_id}/webhook/history",
     "GET",
     summary="Every change of a department's webhook registration (who, when, the URL and "
@@ -153,7 +170,8 @@ def list_deliveries(_principal: Principal) -> Response:
     bp,
     "/deliveries/{delivery_id}/redrive",
     "POST",
-    summary="Send a delivery that is dead (or still retrying) again",
+    summary="Send a delivery that is dead (or still retrying) again (409 while its "
+    "department's URL has not answered its challenge)",
     roles=ADMIN,
     tag="webhooks",
     responses={202: webhook_schemas.REDRIVE_RESULT},
@@ -168,7 +186,8 @@ def redrive_delivery(_principal: Principal, delivery_id: str) -> Response:
     bp,
     "/deliveries/redrive",
     "POST",
-    summary="Move every message of the notifications dead-letter queue back to be delivered",
+    summary="Move every message of the notifications dead-letter queue back to be delivered "
+    "(those for a URL that has not answered its challenge stay: refused)",
     roles=ADMIN,
     tag="webhooks",
     responses={202: webhook_schemas.REDRIVE_RESULT},

@@ -4,7 +4,7 @@ dead-letter queue moved back on request."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from chalicelib.core.integrations.aws import client
@@ -43,28 +43,44 @@ def hide_for(queue_url: str, receipt_handle: str, seconds: int) -> None:
     )
 
 
-def move_all(source_url: str, target_url: str, limit: int) -> list[dict[str, Any]]:
+def move_all(
+    source_url: str,
+    target_url: str,
+    limit: int,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Move up to ``limit`` messages from one queue to another (the dead-letter queue back
-    to its source); each is sent before it is deleted, so none is lost. Returns the bodies
-    moved."""
+    to its source); each is sent before it is deleted, so none is lost. A message ``keep``
+    refuses stays where it is (seen again once its visibility timeout ends). Returns the
+    bodies moved and those left."""
     sqs = client("sqs")
     moved: list[dict[str, Any]] = []
-    while len(moved) < limit:
+    left: list[dict[str, Any]] = []
+    while len(moved) + len(left) < limit:
         received = sqs.receive_message(
             QueueUrl=source_url,
-            MaxNumberOfMessages=min(BATCH, limit - len(moved)),
+            MaxNumberOfMessages=min(BATCH, limit - len(moved) - len(left)),
             VisibilityTimeout=60,
             WaitTimeSeconds=0,
         ).get("Messages", [])
         if not received:
             break
-        bodies = [json.loads(m["Body"]) for m in received]
-        send_all(target_url, bodies)
+        going = []
+        for message in received:
+            body = json.loads(message["Body"])
+            if keep is None or keep(body):
+                going.append((message, body))
+            else:
+                left.append(body)
+        if not going:
+            continue
+        send_all(target_url, [b for _, b in going])
         sqs.delete_message_batch(
             QueueUrl=source_url,
             Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(received)
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                for i, (m, _) in enumerate(going)
             ],
         )
-        moved += bodies
-    return moved
+        moved += [b for _, b in going]
+    return moved, left

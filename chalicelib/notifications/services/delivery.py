@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
-from chalicelib.core.domain.principal import Principal, Role, department_system
+from chalicelib.core.domain.principal import SYSTEM, Principal, Role, department_system
+from chalicelib.core.errors import Conflict
 from chalicelib.core.event_sources import DELIVERY_ATTEMPTS
 from chalicelib.core.integrations import directory, secrets
 from chalicelib.core.observability import logger, metrics
@@ -24,6 +26,7 @@ from chalicelib.notifications.domain import signatures, webhook_urls
 from chalicelib.notifications.integrations import queues, webhook_client
 from chalicelib.notifications.store import deliveries, webhooks
 from chalicelib.notifications.store import in_app as inbox
+from chalicelib.notifications.store.webhooks import Change
 
 USER_AGENT = "Minsheng-Webhooks/1"
 EVENT_HEADER = "X-Minsheng-Event"
@@ -54,16 +57,22 @@ def handle(message: dict[str, Any], receive_count: int, receipt_handle: str) -> 
     return "dropped"
 
 
-def payload(message: dict[str, Any], department_id: str) -> dict[str, Any]:
+# Whom a work order is shown as when the department's URL has not answered its challenge:
+# a supervisor (as leaders and admins read it), personal data masked.
+MASKED_READER = Principal(id="minsheng:unverified-webhook", role=Role.ADMIN)
+
+
+def payload(message: dict[str, Any], department_id: str, *, masked: bool = False) -> dict[str, Any]:
     """What the department's system receives: the event, and the work order as the
-    department sees it now (none once it is no longer the department's)."""
+    department sees it now (none once it is no longer the department's); ``masked`` as
+    a supervisor reads it, while the URL has not proved it is the department's."""
     from chalicelib.core.services import views
 
     appeal = appeal_store.get(message["appeal_id"])
     system = department_system(department_id)
     work_order = None
     if appeal is not None and appeal.is_visible_to(system):
-        work_order = views.show(appeal, system)
+        work_order = views.show(appeal, MASKED_READER if masked else system)
     return {
         "id": message["id"],
         "type": message["type"],
@@ -71,6 +80,7 @@ def payload(message: dict[str, Any], department_id: str) -> dict[str, Any]:
         "department_id": department_id,
         "appeal_id": message["appeal_id"],
         "data": message.get("data") or {},
+        "masked": masked,
         "work_order": work_order,
     }
 
@@ -86,10 +96,15 @@ def notice_payload(message: dict[str, Any], department_id: str) -> dict[str, Any
     }
 
 
-def signed_request(department_id: str, delivery_id: str, type_: str, body: bytes) -> dict[str, str]:
+def _keys(department_id: str) -> secrets.SigningKeys:
     keys = secrets.read(department_id)
     if keys is None:
         raise DeliveryFailed(f"department {department_id} has no signing secret")
+    return keys
+
+
+def signed_request(department_id: str, delivery_id: str, type_: str, body: bytes) -> dict[str, str]:
+    keys = _keys(department_id)
     timestamp = int(time.time())
     return {
         "Content-Type": "application/json; charset=utf-8",
@@ -112,14 +127,21 @@ def deliver_webhook(message: dict[str, Any], receive_count: int, receipt_handle:
     # A notice about the webhook itself goes to the URL it names (the one being replaced),
     # whether deliveries are enabled or not; work orders go to the registered URL.
     about_webhook = bool(message.get("url"))
+    is_challenge = message["type"] == domain.WEBHOOK_VERIFY
+    masked = False
     if about_webhook:
         url = str(message["url"])
+        if is_challenge:
+            current = webhooks.get(department_id)
+            if current is None or current.url != url:
+                return "stale"  # the URL changed since: its own challenge went there
     else:
         registration = webhooks.get(department_id)
         if registration is None or not registration.enabled or not registration.url:
             metrics.add_metric(name="NotificationsWithoutWebhook", unit="Count", value=1)
             return "no-webhook"
         url = registration.url
+        masked = not registration.verified
     at = clock.iso(clock.now())
     log = deliveries.open_delivery(
         message["id"],
@@ -136,11 +158,16 @@ def deliver_webhook(message: dict[str, Any], receive_count: int, receipt_handle:
     error: str | None
     try:
         target = webhook_urls.check(url, allow_loopback=settings().is_local)
-        shown = (notice_payload if about_webhook else payload)(message, department_id)
+        if about_webhook:
+            shown = notice_payload(message, department_id)
+        else:
+            shown = payload(message, department_id, masked=masked)
         body = json.dumps(shown, ensure_ascii=False).encode()
         headers = signed_request(department_id, message["id"], message["type"], body)
         outcome = webhook_client.post(target, body, headers)
         status_code, latency, error = outcome.status, outcome.latency_ms, outcome.error
+        if is_challenge and error is None:
+            error = answered(department_id, url, message, outcome.response)
     except (webhook_urls.UrlRefused, DeliveryFailed) as exc:
         status_code, latency, error = None, 0, str(exc)
     delivered = error is None
@@ -176,6 +203,44 @@ def deliver_webhook(message: dict[str, Any], receive_count: int, receipt_handle:
     )
     queues.hide_for(settings().notifications_queue, receipt_handle, retry_in)
     raise DeliveryFailed(error or "not delivered")
+
+
+def answered(department_id: str, url: str, message: dict[str, Any], response: str) -> str | None:
+    """Mark ``url`` verified if ``response`` is the challenge's answer; why not otherwise
+    (the delivery is then tried again, as any failed one)."""
+    try:
+        answer = json.loads(response).get("challenge")
+    except (ValueError, AttributeError):
+        answer = None
+    challenge = str((message.get("data") or {}).get("challenge") or "")
+    valid = _keys(department_id).valid(clock.now())
+    if not isinstance(answer, str) or not signatures.answers_challenge(valid, challenge, answer):
+        return "the answer is not the challenge's HMAC-SHA256 with the department's secret"
+    current = webhooks.get(department_id)
+    if current is None or current.url != url:
+        return None  # answered, but the URL has changed since: nothing to mark
+    if current.url_verified is True:
+        return None
+    now = clock.iso(clock.now())
+    try:
+        webhooks.save(
+            replace(current, url_verified=True, verified_at=now, updated_at=now),
+            Change(
+                action="url_verified",
+                at=now,
+                actor=SYSTEM.actor(),
+                username=SYSTEM.username,
+                old_url=url,
+                url=url,
+                old_enabled=current.enabled,
+                enabled=current.enabled,
+            ),
+        )
+    except Conflict:
+        return "the registration changed meanwhile"
+    metrics.add_metric(name="WebhookUrlVerified", unit="Count", value=1)
+    logger.info("webhook url verified", extra={"department_id": department_id})
+    return None
 
 
 def keep_for_app(message: dict[str, Any]) -> str:

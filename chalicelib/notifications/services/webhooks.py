@@ -9,6 +9,7 @@ import json
 import time
 import uuid
 from datetime import timedelta
+from secrets import token_hex
 from typing import Any
 
 from chalicelib.core.config import settings
@@ -99,6 +100,7 @@ def register(by: Principal, department_id: str, body: Any) -> dict[str, Any]:
         old_enabled=old_enabled,
         enabled=enabled,
     )
+    moved = old_url != url
     saved = webhooks.save(
         Registration(
             department_id=department_id,
@@ -108,12 +110,18 @@ def register(by: Principal, department_id: str, body: Any) -> dict[str, Any]:
             previous_secret_until=None if issue else current.previous_secret_until,  # type: ignore[union-attr]
             updated_at=now,
             version=current.version if current else 0,
+            # A new URL receives personal data once its system has answered a challenge.
+            url_verified=False if moved else current.url_verified,  # type: ignore[union-attr]
+            verified_at=None if moved else current.verified_at,  # type: ignore[union-attr]
         ),
         change,
     )
-    if old_url is not None and old_url != url:
+    if old_url is not None and moved:
         metrics.add_metric(name="WebhookUrlChanged", unit="Count", value=1)
-    tell(department_id, change)
+    messages = notices_of(department_id, change)
+    if moved:
+        messages.append(challenge(department_id, url))
+    _queue(department_id, messages, change.action)
     answer = saved.to_dict()
     if secret:
         answer["secret"] = secret
@@ -159,20 +167,21 @@ def issue_secret(
             previous_secret_until=until,
             updated_at=clock.iso(now),
             version=current.version if current else 0,
+            url_verified=current.url_verified if current else None,
+            verified_at=current.verified_at if current else None,
         ),
         change,
     )
-    tell(department_id, change)
+    _queue(department_id, notices_of(department_id, change), change.action)
     return saved, secret
 
 
-def tell(department_id: str, change: Change) -> None:
-    """The department hears of each change a person made to its webhook: its staff in the
-    app, and a changed URL or enabled flag by a ``webhook.changed`` notice to the URL it
-    replaces (signed as every delivery is). Queued after the change is recorded; a notice
-    that cannot be queued is logged (the change stands, and is on record)."""
+def notices_of(department_id: str, change: Change) -> list[dict[str, Any]]:
+    """How the department hears of a change a person made to its webhook: its staff in
+    the app, and a changed URL or enabled flag by a ``webhook.changed`` notice to the URL
+    it replaces (signed as every delivery is). The platform's own changes tell nobody."""
     if change.actor.get("role") == Role.SYSTEM.value:
-        return
+        return []
     data = {k: v for k, v in change.to_dict().items() if k != "at"}
     base = {
         "type": notices.WEBHOOK_CHANGED,
@@ -196,13 +205,54 @@ def tell(department_id: str, change: Change) -> None:
                 "url": change.old_url,
             }
         )
+    return messages
+
+
+def challenge(department_id: str, url: str) -> dict[str, Any]:
+    """A ``webhook.verify`` delivery to ``url`` with a new random challenge: the URL is
+    verified when the answer is the challenge's HMAC-SHA256 with the department's secret
+    (services/delivery.py checks it)."""
+    return {
+        "id": uuid.uuid4().hex,
+        "type": notices.WEBHOOK_VERIFY,
+        "recipient": {"kind": notices.DEPARTMENT, "id": department_id},
+        "appeal_id": None,
+        "occurred_at": clock.iso(clock.now()),
+        "data": {"challenge": token_hex(32)},
+        "url": url,
+    }
+
+
+def _queue(department_id: str, messages: list[dict[str, Any]], action: str) -> None:
+    """Queued after the change is recorded; notices that cannot be queued are logged (the
+    change stands, and is on record; a challenge can be asked for again)."""
+    if not messages:
+        return
     try:
         queues.send_all(settings().notifications_queue, messages)
     except Exception:
         logger.exception(
             "webhook change notices not queued",
-            extra={"department_id": department_id, "action": change.action},
+            extra={"department_id": department_id, "action": action},
         )
+
+
+def send_challenge(by: Principal, department_id: str) -> dict[str, Any]:
+    """A new challenge to the registered URL (its system may have learnt its secret since
+    the last one): asked by an admin or the department's own staff."""
+    if by.role is Role.DEPARTMENT and by.department_id != department_id:
+        raise Forbidden("only the department's own staff ask for its webhook's challenge")
+    _department(department_id)
+    registration = webhooks.get(department_id)
+    if registration is None or registration.url is None:
+        raise NotFound(f"department {department_id} has no webhook URL")
+    queues.send_all(settings().notifications_queue, [challenge(department_id, registration.url)])
+    logger.info("webhook challenge sent", extra={"department_id": department_id})
+    return {
+        "url": registration.url,
+        "url_verified": registration.verified,
+        "challenge_sent": True,
+    }
 
 
 def rotate(by: Principal, department_id: str) -> dict[str, Any]:
@@ -313,29 +363,60 @@ def list_deliveries(params: dict[str, str], limit: int, cursor: str | None) -> d
     return {"items": [d.to_dict() for d in items], "next_cursor": next_cursor}
 
 
+def _reaches_unverified(message: dict[str, Any], registrations: dict[str, Any]) -> bool:
+    """Whether a message would take a work order to a URL that has not answered its
+    challenge (notices about the webhook itself name their own URL and carry no personal
+    data)."""
+    recipient = message.get("recipient") or {}
+    if recipient.get("kind") != notices.DEPARTMENT or message.get("url"):
+        return False
+    department_id = str(recipient.get("id"))
+    if department_id not in registrations:
+        registrations[department_id] = webhooks.get(department_id)
+    registration = registrations[department_id]
+    return registration is not None and registration.url is not None and not registration.verified
+
+
 def redrive_one(delivery_id: str) -> dict[str, Any]:
     """Send a delivery again (a dead one, or one still retrying): its message goes back on
-    the queue with a fresh set of attempts."""
+    the queue with a fresh set of attempts. Never to a URL that has not proved it is the
+    department's (409)."""
     found = deliveries.get(delivery_id)
     if found is None:
         raise NotFound(f"no delivery {delivery_id}")
     if found.status == "delivered":
         raise Conflict("this delivery was delivered; nothing to send again", status="delivered")
+    message = json.loads(found.message)
+    if _reaches_unverified(message, {}):
+        raise Conflict(
+            f"department {found.department_id}'s webhook URL is not verified yet: its system "
+            "has not answered the challenge, so past deliveries are not sent to it",
+            url_verified=False,
+        )
     deliveries.set_status(delivery_id, "pending", clock.iso(clock.now()), unless="delivered")
-    queues.send_all(settings().notifications_queue, [json.loads(found.message)])
+    queues.send_all(settings().notifications_queue, [message])
     metrics.add_metric(name="WebhookRedriven", unit="Count", value=1)
-    return {"redriven": 1, "ids": [delivery_id]}
+    return {"redriven": 1, "ids": [delivery_id], "refused": []}
 
 
 def redrive_dead_letters() -> dict[str, Any]:
-    """Move what the dead-letter queue holds back to the notifications queue."""
+    """Move what the dead-letter queue holds back to the notifications queue; deliveries to
+    a URL that has not answered its challenge stay there (``refused``)."""
     cfg = settings()
-    moved = queues.move_all(
-        cfg.notifications_dead_letter_queue, cfg.notifications_queue, REDRIVE_LIMIT
+    registrations: dict[str, Any] = {}
+    moved, left = queues.move_all(
+        cfg.notifications_dead_letter_queue,
+        cfg.notifications_queue,
+        REDRIVE_LIMIT,
+        keep=lambda message: not _reaches_unverified(message, registrations),
     )
     now = clock.iso(clock.now())
     for message in moved:
         if message.get("recipient", {}).get("kind") == "department":
             deliveries.set_status(str(message["id"]), "pending", now, unless="delivered")
     metrics.add_metric(name="WebhookRedriven", unit="Count", value=len(moved))
-    return {"redriven": len(moved), "ids": [str(m.get("id")) for m in moved]}
+    return {
+        "redriven": len(moved),
+        "ids": [str(m.get("id")) for m in moved],
+        "refused": [str(m.get("id")) for m in left],
+    }

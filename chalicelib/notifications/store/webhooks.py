@@ -27,10 +27,19 @@ class Registration:
     previous_secret_until: str | None
     updated_at: str
     version: int = 0
+    # False until the system at ``url`` answers a challenge; None on registrations made
+    # before challenges existed, which count as verified.
+    url_verified: bool | None = None
+    verified_at: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.url is not None and self.url_verified is not False
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data.pop("version")
+        data["url_verified"] = self.verified
         return data
 
 
@@ -68,6 +77,8 @@ def _registration(item: WebhookModel) -> Registration:
         previous_secret_until=item.previous_secret_until,
         updated_at=item.updated_at,
         version=int(item.version or 0),
+        url_verified=item.url_verified,
+        verified_at=item.verified_at,
     )
 
 
@@ -87,6 +98,8 @@ def _item(registration: Registration) -> tuple[WebhookModel, Any]:
         enabled=registration.enabled,
         secret_issued_at=registration.secret_issued_at,
         previous_secret_until=registration.previous_secret_until,
+        url_verified=registration.url_verified,
+        verified_at=registration.verified_at,
         updated_at=registration.updated_at,
     )
     condition = None
