@@ -154,6 +154,8 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/departments/{department_id}/webhook"): ADMIN_ONLY,
     ("PUT", "/departments/{department_id}/webhook"): ADMIN_ONLY,
     ("POST", "/departments/{department_id}/webhook/secret"): ADMIN_ONLY,
+    # The matrix's registration has no previous secret: the admin's call is a 409.
+    ("POST", "/departments/{department_id}/webhook/secret/revoke-previous"): ADMIN_ONLY,
     # The department's own staff read who changed its webhook; other departments do not.
     ("GET", "/departments/{department_id}/webhook/history"): rule((ADMIN, DEPT)),
     # A new challenge to the registered URL: the admin, or the department's own staff.
@@ -437,6 +439,7 @@ def _payload(world: World, method: str, path: str, action: str | None) -> Any:
         ("PUT", "/calendar/{year}"): {"holidays": ["2027-01-01"], "workdays": []},
         ("PUT", "/departments/{department_id}/webhook"): {"url": "http://127.0.0.1:9/hook"},
         ("POST", "/departments/{department_id}/webhook/secret"): None,
+        ("POST", "/departments/{department_id}/webhook/secret/revoke-previous"): None,
         ("POST", "/departments/{department_id}/webhook/verify"): None,
         ("POST", "/deliveries/redrive"): None,
         ("POST", "/deliveries/{delivery_id}/redrive"): None,
@@ -465,8 +468,12 @@ def _webhook(world: World, caller: str, params: dict[str, str], extra: dict[str,
 
     appeal_id = world.appeal("dispatched")
     if caller == SYSTEM:
+        from chalicelib.core.integrations import secrets
+
+        # The current secret: the matrix rotates it and revokes the previous one.
+        keys = secrets.read(DEPARTMENT, fresh=True)
         payload = {"appeal_id": appeal_id, "action": "sign", **extra}
-        return inbound(world.client, world.webhook_secret, payload)
+        return inbound(world.client, keys.current if keys else world.webhook_secret, payload)
     return world.client.http.post(
         f"/webhooks/departments/{params['department_id']}",
         headers=world.headers(caller),

@@ -380,6 +380,7 @@ def webhook_journey(people: People, client: Any, appeal: str, dept: str) -> None
     secret = register(people, "http://127.0.0.1:9/hook")  # first: creates the secret
     ok(people.get("admin", f"/departments/{DEPARTMENT}/webhook"))
     secret = ok(people.post("admin", f"/departments/{DEPARTMENT}/webhook/secret"))["secret"]
+    ok(people.post("admin", f"/departments/{DEPARTMENT}/webhook/secret/revoke-previous"))
     ok(people.get("admin", f"/departments/{DEPARTMENT}/webhook/history"))
     ok(people.get(dept, f"/departments/{DEPARTMENT}/webhook/history"))
     assert people.post(dept, f"/departments/{DEPARTMENT}/webhook/verify").status_code == 202

@@ -680,6 +680,43 @@ def test_a_changed_url_is_told_to_the_old_url_and_to_the_departments_staff(
     assert entry["appeal_id"] is None
 
 
+def test_a_leaked_previous_secret_is_revoked_at_once_on_record(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    """A rotation keeps the old secret valid for 24 hours; when it leaked, the admin ends
+    that at once."""
+    flow = Flow(client)
+    old = register(people, receiver.url)
+    new = body(people.post("admin", f"/departments/{DEPARTMENT}/webhook/secret"))["secret"]
+    verified(people, flow, receiver, new)
+    appeal = dispatched_appeal(people)
+    assert inbound(client, old, {"appeal_id": appeal, "action": "sign"}).status_code == 200
+    path = f"/departments/{DEPARTMENT}/webhook/secret/revoke-previous"
+    for who in (f"department:{DEPARTMENT}", "operator"):
+        assert people.post(who, path).status_code == 403, who
+    revoked = people.post("admin", path)
+    assert revoked.status_code == 200, revoked.body
+    assert body(revoked)["previous_secret_until"] is None and "secret" not in body(revoked)
+    contact = {"appeal_id": appeal, "action": "contact", "method": "phone"}
+    assert inbound(client, old, contact).status_code == 401
+    assert inbound(client, new, contact).status_code == 200
+    # Deliveries are signed with the current secret alone
+    second = dispatched_appeal(people)
+    flow.run()
+    [delivery] = [
+        d for d in receiver.of_type("work_order.dispatched") if d.json()["appeal_id"] == second
+    ]
+    assert len(delivery.headers["X-Minsheng-Signature"].split(",")) == 2
+    assert verify(new, delivery.headers, delivery.body)
+    assert not verify(old, delivery.headers, delivery.body)
+    # On record, and nothing left to revoke
+    history = body(people.get("admin", f"/departments/{DEPARTMENT}/webhook/history"))["items"]
+    assert history[0]["action"] == "previous_secret_revoked"
+    assert history[0]["by"]["role"] == "admin"
+    again = people.post("admin", path)
+    assert again.status_code == 409 and "no previous secret" in body(again)["detail"]
+
+
 @pytest.mark.parametrize(
     ("url", "field_message"),
     [

@@ -266,6 +266,10 @@ WEBHOOK_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "secret_issued": ("部门接口密钥已签发", "{by}签发了本部门接口的签名密钥。"),
     "secret_rotated": ("部门接口密钥已更换", "{by}更换了本部门接口的签名密钥。"),
+    "previous_secret_revoked": (
+        "部门接口旧密钥已停用",
+        "{by}停用了本部门接口更换前的签名密钥，即时生效。",
+    ),
 }
 WEBHOOK_ADVICE = "如非本部门要求，请立即联系平台中心。"
 

@@ -42,6 +42,7 @@ WEBHOOK_CHANGE_ACTIONS = (
     "changed",
     "secret_issued",
     "secret_rotated",
+    "previous_secret_revoked",
     "url_verified",
 )
 WEBHOOK_CHANGE = {

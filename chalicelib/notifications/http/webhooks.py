@@ -105,6 +105,22 @@ def rotate_secret(principal: Principal, department_id: str) -> Response:
 
 @api(
     bp,
+    "/departments/{department_id}/webhook/secret/revoke-previous",
+    "POST",
+    summary="End a rotation's overlap now: the previous secret stops verifying and signing "
+    "at once (a leaked one); 409 when none is valid",
+    roles=ADMIN,
+    tag="webhooks",
+    responses={200: webhook_schemas.WEBHOOK},
+)
+def revoke_previous_secret(principal: Principal, department_id: str) -> Response:
+    from chalicelib.notifications.services import webhooks
+
+    return json_response(webhooks.revoke_previous(principal, department_id))
+
+
+@api(
+    bp,
     "/departments/{department_id}/webhook/verify",
     "POST",
     summary="Send a new challenge (webhook.verify) to the registered URL: it is verified when "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from secrets import token_hex
 from typing import Any
@@ -260,6 +261,34 @@ def rotate(by: Principal, department_id: str) -> dict[str, Any]:
     saved, secret = issue_secret(department_id, by)
     logger.info("webhook secret rotated", extra={"department_id": department_id})
     return {**saved.to_dict(), "secret": secret}
+
+
+def revoke_previous(by: Principal, department_id: str) -> dict[str, Any]:
+    """End a rotation's overlap now: the previous secret (leaked, say) stops verifying
+    inbound requests and signing deliveries at once, on record; the department is told."""
+    _department(department_id)
+    now = clock.now()
+    keys = secrets.read(department_id, fresh=True)
+    if keys is None or len(keys.valid(now)) < 2:
+        raise Conflict(f"department {department_id} has no previous secret still valid")
+    current = webhooks.get(department_id)
+    if current is None:
+        raise NotFound(f"department {department_id} has no webhook")
+    secrets.write(department_id, secrets.SigningKeys(current=keys.current))
+    at = clock.iso(now)
+    change = _change(
+        by,
+        "previous_secret_revoked",
+        at,
+        old_url=current.url,
+        url=current.url,
+        old_enabled=current.enabled if current.url else None,
+        enabled=current.enabled if current.url else None,
+    )
+    saved = webhooks.save(replace(current, previous_secret_until=None, updated_at=at), change)
+    _queue(department_id, notices_of(department_id, change), change.action)
+    logger.info("webhook previous secret revoked", extra={"department_id": department_id})
+    return saved.to_dict()
 
 
 def history(
