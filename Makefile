@@ -22,10 +22,12 @@ run: $(STAMP)
 test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	$(PY) -m pytest
 
-# The fuzz test of `make test`, with many more generated requests per operation and caller.
+# The fuzz test of `make test`, with many more generated requests per operation and caller,
+# from a new seed each run (printed; FUZZ_SEED=<seed> make fuzz repeats a run).
 FUZZ_EXAMPLES ?= 50
 fuzz: $(STAMP)
-	MINSHENG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 0 tests/e2e/test_fuzz.py
+	@seed=$${FUZZ_SEED:-$$(date +%s)}; echo "fuzz seed $$seed (FUZZ_SEED=$$seed make fuzz repeats this run)"; \
+	MINSHENG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MINSHENG_FUZZ_SEED=$$seed $(PY) -m pytest -n 0 tests/e2e/test_fuzz.py
 
 # A bounded traffic mix against the local stack, then its invariants (load/run.py).
 LOAD_ARGS ?=

@@ -423,7 +423,8 @@ def test_console_direct_reply_from_the_knowledge_base(local_stack: RunningStack)
             hit.get_by_role("button", name="采用此答案").click()
             answer = page.input_value("#direct-content")
             assert answer and page.input_value("#direct-public") == answer
-            assert page.evaluate("document.activeElement.id") == "direct-content"
+            # (the panel moves the focus once the fields are drawn, a task later)
+            page.wait_for_function("document.activeElement?.id === 'direct-content'", timeout=5000)
             edited = answer + "\n如有疑问，请拨打燃气公司客服电话。"
             page.fill("#direct-content", edited)
             violations += _axe(page, "direct reply panel")

@@ -240,12 +240,18 @@ def test_a_link_that_was_never_issued_or_has_expired_opens_nothing(
 
 
 def test_an_app_appeal_gets_no_sms(people: People, client: Any) -> None:
+    # Given an app appeal with a contact phone, dispatched, signed, contacted and replied to
     appeal_id = people.submit(contact={"name": "李先生", "phone": "13700001111"})["id"]
     dept = f"department:{DEPARTMENT}"
-    people.act("operator", appeal_id, "dispatch")
+    dispatched = people.act("operator", appeal_id, "dispatch")
+    assert dispatched.status_code == 200, dispatched.body
     for action in ("sign", "contact", "reply"):
-        people.act(dept, appeal_id, action)
+        response = people.act(dept, appeal_id, action)
+        assert response.status_code == 200, (action, response.body)
+    assert body(people.get("operator", f"/appeals/{appeal_id}"))["state"] == "replied"
+    # When every consumer has run on what that wrote
     Flow(client).run()
+    # Then no SMS went out: the reply's follow-up is for the hotline's callers only
     assert sms_sent() == []
 
 

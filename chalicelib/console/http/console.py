@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from chalice.app import Blueprint, Response
 
@@ -33,6 +34,13 @@ MODULES = {
 }
 MODULE_NAME = re.compile(r"[a-z0-9-]+\.js")
 SCRIPT = "text/javascript; charset=utf-8"
+
+
+def _media_of(assets: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The media types ``assets`` are served as, for the document: each a string."""
+    return {kind.partition(";")[0]: {"type": "string"} for kind in assets.values()}
+
+
 CONFIG_SCHEMA = {
     "type": "object",
     "properties": {
@@ -123,6 +131,7 @@ def console(_principal: None) -> Response:
     "client and sign-in endpoint",
     content_type="text/plain",
     responses={200: {"type": "string"}},
+    media={**_media_of(ASSETS), "application/json": CONFIG_SCHEMA},
 )
 def console_asset(_principal: None, asset: str) -> Response:
     if asset == "config.json":
@@ -149,6 +158,7 @@ def console_asset(_principal: None, asset: str) -> Response:
     summary="The console's vendored libraries (Preact with htm) and their licences",
     content_type="text/plain",
     responses={200: {"type": "string"}},
+    media=_media_of(VENDOR),
 )
 def console_vendor(_principal: None, asset: str) -> Response:
     if asset not in VENDOR:

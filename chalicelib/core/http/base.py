@@ -46,6 +46,9 @@ class RouteDoc:
     # Merged over the generated OpenAPI operation (routes whose bodies or errors are not
     # JSON and problem+json, such as Open311's).
     openapi: dict[str, Any] = field(default_factory=dict)
+    # A 200 answered in several media types (a static asset: a script, a style sheet, a
+    # JSON file): each with its schema, instead of ``content_type`` and the 200's schema.
+    media: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 ROUTES: list[RouteDoc] = []
@@ -174,6 +177,7 @@ def api(
     content_type: str = "application/json",
     accepts: tuple[str, ...] = ("application/json", "text/plain"),
     error_type: str = "application/problem+json",
+    media: dict[str, dict[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a route with its documentation. The view receives the verified principal
     (None on public routes) and its URL parameters; domain errors become problem+json.
@@ -193,6 +197,7 @@ def api(
             content_type,
             accepts,
             error_type,
+            media=dict(media or {}),
         )
     )
 
