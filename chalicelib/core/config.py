@@ -80,6 +80,9 @@ class Settings:
     # how long an instance trusts its cached index before it checks the stamp again.
     knowledge_table: str = ""
     knowledge_cache_seconds: int = 30
+    # The secret owner keys are keyed with (``domain/identities.py``): a Secrets Manager
+    # secret's name. Read once per process; changing its value orphans every owner key.
+    owner_key_secret: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -181,7 +184,7 @@ def resource_fields() -> list[str]:
 
 
 # Settings a deployed stage must be given that are not one resource's name.
-DEPLOYED_SETTINGS = ("webhook_secret_prefix", "wechat_secret")
+DEPLOYED_SETTINGS = ("webhook_secret_prefix", "wechat_secret", "owner_key_secret")
 
 
 def deployed_fields() -> list[str]:
@@ -278,6 +281,7 @@ def load_settings() -> Settings:
         mailbox_address=env.get(MAILBOX_ADDRESS) or LOCAL_MAILBOX_ADDRESS,
         knowledge_table=env.get("MINSHENG_KNOWLEDGE_TABLE", f"{prefix}-knowledge"),
         knowledge_cache_seconds=_int("MINSHENG_KNOWLEDGE_CACHE_SECONDS", 30, 0, 3600),
+        owner_key_secret=env.get("MINSHENG_OWNER_KEY_SECRET", f"{prefix}/owner-keys"),
     )
 
 

@@ -225,6 +225,19 @@ def create_wechat_secret(secretsmanager: Any, name: str, token: str, app_id: str
     )
 
 
+OWNER_KEY_DESCRIPTION = "Keys the owner keys of hotline callers, mail senders and WeChat followers"
+
+
+def create_owner_key_secret(secretsmanager: Any, name: str) -> None:
+    """The secret owner keys are keyed with (``domain/identities.py``): random, as the
+    template generates it; the app only reads it."""
+    import secrets
+
+    secretsmanager.create_secret(
+        Name=name, Description=OWNER_KEY_DESCRIPTION, SecretString=secrets.token_hex(32)
+    )
+
+
 def create_inbox_bucket(s3: Any, sqs: Any, bucket: str, region: str) -> None:
     """The bucket SES stores letters in, announcing each new one on the ``mailbox`` queue
     (S3 first sends an ``s3:TestEvent`` there, which the consumer skips)."""

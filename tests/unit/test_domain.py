@@ -53,7 +53,7 @@ def test_principal_role_from_claims(
     claims: dict[str, object] = {"sub": "u-1", "cognito:groups": groups}
     if department:
         claims["custom:department_id"] = department
-    principal = Principal.from_claims(claims)
+    principal = Principal.from_claims(claims, phone_owner=lambda phone: f"tel:{phone}")
     assert (principal.role, principal.department_id) == (role, department_id)
 
 

@@ -94,12 +94,13 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def authenticate(request: Request) -> Principal:
     from chalicelib.core.integrations.tokens import verify_id_token
+    from chalicelib.core.services.owners import phone_owner
 
     header = str(request.headers.get("authorization") or "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("an Authorization: Bearer <ID token> header is required")
-    return Principal.from_claims(verify_id_token(token.strip()))
+    return Principal.from_claims(verify_id_token(token.strip()), phone_owner=phone_owner)
 
 
 def read_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:

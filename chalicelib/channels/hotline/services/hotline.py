@@ -1,7 +1,7 @@
 """The 12345 hotline: an operator records a call on the caller's behalf, and looks up what
 the same number asked before (the duplicate check's first step).
 
-The appeal belongs to the caller's phone number (``identities.phone_owner``): a citizen who
+The appeal belongs to the caller's phone number (``services/owners.py``): a citizen who
 later signs in with that number, verified, finds it among their own. Everything the call
 names is checked before anything is written, so a refused call leaves nothing behind."""
 
@@ -12,11 +12,11 @@ from typing import Any
 from chalicelib.channels.hotline.domain.schemas import HOTLINE_APPEAL
 from chalicelib.core.domain import phones
 from chalicelib.core.domain.appeal import Appeal, Channel
-from chalicelib.core.domain.identities import phone_owner
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.domain.schemas import APPEAL_RECORD
 from chalicelib.core.domain.validation import validate
 from chalicelib.core.errors import ValidationFailed
+from chalicelib.core.services.owners import phone_owner
 from chalicelib.core.store import appeals as appeal_store
 from chalicelib.intake.services import intake
 from chalicelib.work_orders.services import dispatch

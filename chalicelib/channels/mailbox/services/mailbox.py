@@ -25,7 +25,6 @@ from chalicelib.channels.mailbox.store import mailbox as store
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
 from chalicelib.core.domain.appeal import NOTE_EVENT, TERMINAL_STATES, Appeal, Channel, Kind
-from chalicelib.core.domain.identities import mail_owner
 from chalicelib.core.domain.ids import is_appeal_id, new_appeal_id
 from chalicelib.core.domain.masking import mask_text
 from chalicelib.core.domain.phones import found_in
@@ -36,6 +35,7 @@ from chalicelib.core.errors import Conflict, NotFound, TooManyRequests, Validati
 from chalicelib.core.integrations import email as outgoing
 from chalicelib.core.integrations import media
 from chalicelib.core.observability import logger, metrics
+from chalicelib.core.services.owners import mail_owner
 from chalicelib.core.store import appeals as appeal_store
 from chalicelib.intake.services import intake
 from chalicelib.intake.services.uploads import ATTACHED_ROOT, UPLOADS_ROOT

@@ -4,7 +4,7 @@ gets the help text. Each answer is one passive text reply, inside WeChat's 5 sec
 secret read (cached), one signature check, at most one idempotency record and one write.
 
 A follower owns their appeals by an owner key of the account's AppID and their OpenID
-(``identities.wechat_owner``), exactly as a caller's phone owns the hotline's."""
+(``services/owners.py``), exactly as a caller's phone owns the hotline's."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from typing import Any
 from chalicelib.channels.wechat.domain import wechat
 from chalicelib.channels.wechat.integrations.wechat import Account, account
 from chalicelib.core.domain.appeal import Channel, Kind
-from chalicelib.core.domain.identities import wechat_owner
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.errors import (
     Conflict,
@@ -25,6 +24,7 @@ from chalicelib.core.errors import (
     ValidationFailed,
 )
 from chalicelib.core.observability import logger, metrics
+from chalicelib.core.services.owners import wechat_owner
 
 OPERATION = "/wechat"
 # What to say for each field the appeal validation names (the rest: the generic reason).
