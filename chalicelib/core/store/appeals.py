@@ -4,10 +4,16 @@ into domain errors. The index keys are derived here, on every write, from the fi
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError, QueryError
+from pynamodb.exceptions import (
+    DoesNotExist,
+    PutError,
+    PynamoDBConnectionError,
+    QueryError,
+    ScanError,
+)
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain.appeal import (
@@ -515,3 +521,17 @@ def save_merge(after: Appeal, into: str) -> Appeal:
 
 
 _UNMERGEABLE = frozenset({State.REJECTED, State.MERGED})
+
+
+def scan_by_owner_prefix(prefixes: Sequence[str]) -> Iterator[Appeal]:
+    """Every appeal whose owner key starts with one of ``prefixes``, read whole. A scan of
+    the table: for one-off maintenance (``infra/migrate_owner_keys.py``), never a request."""
+    condition: Any = None
+    for prefix in prefixes:
+        starts = AppealModel.citizen_id.startswith(prefix)
+        condition = starts if condition is None else condition | starts
+    try:
+        for item in AppealModel.scan(filter_condition=condition, consistent_read=True):
+            yield _from_model(item)
+    except (ScanError, PynamoDBConnectionError) as exc:
+        raise ServiceUnavailable("the appeal store is unreachable") from exc
