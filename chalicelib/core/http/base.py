@@ -14,6 +14,7 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.core.domain.appeal import Appeal
 from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.validation import CONTROL_CHARACTERS
 from chalicelib.core.errors import (
     DomainError,
     Forbidden,
@@ -123,9 +124,7 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-# Control characters no text needs (NUL and the rest of C0 but tab, line feed and return,
-# and DEL): refused rather than stored, shown or sent on.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 
 
 def _check_text(value: Any, where: str) -> None:
