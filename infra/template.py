@@ -224,13 +224,41 @@ def private_bucket(lifecycle_rules: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def bucket_resources() -> dict[str, Any]:
+def tls_only(bucket: str) -> dict[str, Any]:
+    """The bucket policy statement that refuses every request not made over TLS."""
+    return {
+        "Sid": "TlsOnly",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [
+            {"Fn::GetAtt": [bucket, "Arn"]},
+            {"Fn::Sub": f"${{{bucket}.Arn}}/*"},
+        ],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
 
+
+def bucket_resources() -> dict[str, Any]:
     return {
         "MediaBucket": {
             "Type": "AWS::S3::Bucket",
             **RETAIN,
             "Properties": private_bucket(media_lifecycle_rules()),
+        }
+    }
+
+
+def media_bucket_policy() -> dict[str, Any]:
+    """The photos bucket refuses plain HTTP (presigned uploads and downloads are https).
+    Apart from ``bucket_resources``: moto's CloudFormation creates no bucket policies."""
+    return {
+        "MediaBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "MediaBucket"},
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [tls_only("MediaBucket")]},
+            },
         }
     }
 
@@ -725,6 +753,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
     resources.update(table_resources())
     resources.update(queue_resources())
     resources.update(bucket_resources())
+    resources.update(media_bucket_policy())
     resources.update(inbox_bucket_resource())
     resources.update(identity_resources())
     resources.update(wechat_resources())
@@ -954,17 +983,7 @@ def add_mailbox(template: dict[str, Any], functions: list[str], stage: str) -> N
                                 "Resource": {"Fn::Sub": f"${{{INBOX_BUCKET}.Arn}}/{INBOX_PREFIX}*"},
                                 "Condition": {"StringEquals": account},
                             },
-                            {
-                                "Sid": "TlsOnly",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "s3:*",
-                                "Resource": [
-                                    {"Fn::GetAtt": [INBOX_BUCKET, "Arn"]},
-                                    {"Fn::Sub": f"${{{INBOX_BUCKET}.Arn}}/*"},
-                                ],
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            },
+                            tls_only(INBOX_BUCKET),
                         ],
                     },
                 },

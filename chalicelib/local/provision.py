@@ -44,6 +44,11 @@ APP_CLIENT = {
     "WriteAttributes": CLIENT_WRITE_ATTRIBUTES,
     "IdTokenValidity": 60,
     "TokenValidityUnits": {"IdToken": "minutes"},
+    # A wrong user name and a wrong password get the same answer: signing in does not
+    # tell who has an account.
+    "PreventUserExistenceErrors": "ENABLED",
+    # Signing out of the console revokes its refresh token (RevokeToken).
+    "EnableTokenRevocation": True,
 }
 PUBLIC_ACCESS_BLOCK = {
     "BlockPublicAcls": True,

@@ -359,3 +359,34 @@ def test_the_owner_key_secret_is_generated_kept_and_read_by_those_who_key_owners
     }
     assert readers == roles
     assert template["Outputs"]["OwnerKeySecret"]["Value"] == secret["Name"]
+
+
+def test_the_app_client_hides_whether_a_user_exists_and_can_revoke_tokens(
+    template: dict[str, Any],
+) -> None:
+    [client] = of_type(template, "AWS::Cognito::UserPoolClient").values()
+    assert client["Properties"]["PreventUserExistenceErrors"] == "ENABLED"
+    assert client["Properties"]["EnableTokenRevocation"] is True
+
+
+def test_every_bucket_refuses_plain_http(template: dict[str, Any]) -> None:
+    """Each bucket's policy denies every request not made over TLS, to the bucket and to
+    every object in it."""
+    buckets = of_type(template, "AWS::S3::Bucket")
+    assert set(buckets) >= {"MediaBucket", "InboxBucket"}
+    policies = of_type(template, "AWS::S3::BucketPolicy").values()
+    plain_http = {"Bool": {"aws:SecureTransport": "false"}}
+    for name in buckets:
+        [policy] = [p for p in policies if p["Properties"]["Bucket"] == {"Ref": name}]
+        denied = [
+            s
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if s["Effect"] == "Deny" and s["Condition"] == plain_http
+        ]
+        assert len(denied) == 1, name
+        [deny] = denied
+        assert deny["Principal"] == "*" and deny["Action"] == "s3:*"
+        assert deny["Resource"] == [
+            {"Fn::GetAtt": [name, "Arn"]},
+            {"Fn::Sub": f"${{{name}.Arn}}/*"},
+        ]
