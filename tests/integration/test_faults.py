@@ -42,9 +42,10 @@ def failing(
     matches: Callable[[str, str, dict[str, Any]], bool],
     code: str = "ProvisionedThroughputExceededException",
     times: int = 1,
+    message: str = "injected",
 ) -> Iterator[list[str]]:
     """The next ``times`` calls that ``matches(service, operation, params)`` fail with
-    ``code``, as AWS answers once the SDK's own retries are spent."""
+    ``code`` (and ``message``), as AWS answers once the SDK's own retries are spent."""
     original = BaseClient._make_api_call
     failed: list[str] = []
 
@@ -52,7 +53,7 @@ def failing(
         service = client.meta.service_model.service_name
         if len(failed) < times and matches(service, operation, params):
             failed.append(operation)
-            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
+            raise ClientError({"Error": {"Code": code, "Message": message}}, operation)
         return original(client, operation, params)
 
     with monkeypatch.context() as patch:

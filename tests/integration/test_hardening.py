@@ -123,3 +123,71 @@ def test_signing_out_of_the_console_revokes_the_refresh_token_then_ends_the_sess
     assert result["first"]["signedOut"] == 1
     assert result["second"]["left"] == 0 and result["second"]["session"] is None
     assert result["second"]["signedOut"] == 2
+
+
+def _everything_logged(records: list[Any]) -> list[str]:
+    """Each record as a log line carries it: the message, every extra field, and the
+    traceback with its chained causes."""
+    import logging
+
+    formatter = logging.Formatter()
+    lines = []
+    for record in records:
+        lines.append(json.dumps(record.__dict__, default=str, ensure_ascii=False))
+        if record.exc_info:
+            lines.append(formatter.formatException(record.exc_info))
+    return lines
+
+
+def test_provider_errors_are_logged_without_the_recipients_address_or_number(
+    client: Any,
+    stack: Stack,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """SES and SNS name the recipient in their error texts; the platform logs those texts
+    (and keeps them with a failed delivery) masked."""
+    import boto3
+
+    from chalicelib.core.config import settings
+    from chalicelib.core.domain import clock
+    from tests.integration.lifecycle_helpers import Clock, People, shanghai
+    from tests.integration.test_channels import replied_call
+    from tests.integration.test_faults import failing
+    from tests.integration.test_mailbox import SENDER, Mailbox, plain_letter
+    from tests.integration.test_webhooks import Flow
+
+    caplog.set_level("INFO")
+    Clock(shanghai("2026-11-26T09:00:00"))
+    try:
+        boto3.client("sesv2", region_name="us-east-1").create_email_identity(
+            EmailIdentity=settings().mailbox_address
+        )
+
+        def ses(service: str, operation: str, _params: dict[str, Any]) -> bool:
+            return service == "sesv2" and operation == "SendEmail"
+
+        message = f"Email address is not verified. The following identities failed: {SENDER}"
+        with failing(monkeypatch, ses, code="MessageRejected", message=message) as failed:
+            Mailbox(client).deliver(plain_letter("mask-1@example.com", "井盖丢失", "井盖"))
+        assert failed == ["SendEmail"]
+
+        people = People(stack, client)
+        replied_call(people)  # the caller is +8613912345678
+
+        def sns(service: str, operation: str, _params: dict[str, Any]) -> bool:
+            return service == "sns" and operation == "Publish"
+
+        message = "Invalid parameter: PhoneNumber Reason: +8613912345678 is not valid"
+        with failing(monkeypatch, sns, code="InvalidParameter", message=message) as failed:
+            Flow(client).run()
+        assert failed == ["Publish"]
+    finally:
+        clock.set_clock(None)
+    logged = "\n".join(_everything_logged(caplog.records)) + capsys.readouterr().out
+    assert "MessageRejected" in logged and "InvalidParameter" in logged  # the errors are there
+    assert SENDER.lower() not in logged.lower()
+    assert "13912345678" not in logged
+    deliveries = stack.items(settings().deliveries_table)
+    assert "13912345678" not in json.dumps(deliveries)
