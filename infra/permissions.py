@@ -11,7 +11,8 @@ is found through ``chalicelib/core/config.py``):
   ``queue:<field>``               a queue (the field holds its URL)
   ``pool:<field>``                the user pool
   ``secrets:<field>``             the secrets whose names start with the field's value
-                                  (``wechat_secret``: the one secret it names)
+                                  (``wechat_secret``, ``owner_key_secret``: the one
+                                  secret it names)
   ``identity:<field>``            the SES identity a setting names (the report sender, the
                                   mayor's mailbox)
   ``sms:phone-numbers``           SMS to phone numbers (SNS has no ARN for them: ``*``)
@@ -116,6 +117,9 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:UpdateItem", "table:rating_links_table"),
         # The WeChat official account: its token verifies every request (read only).
         ("secretsmanager:GetSecretValue", "secrets:wechat_secret"),
+        # Owner keys (a hotline caller's, a verified phone's, a WeChat follower's) are
+        # keyed with this secret: read once per container.
+        ("secretsmanager:GetSecretValue", "secrets:owner_key_secret"),
         # Submission limits: each window's counter, taken in one transaction.
         ("dynamodb:UpdateItem", "table:limits_table"),
         # The mayor's mailbox: flagged letters listed, each with a presigned link to the
@@ -248,6 +252,8 @@ NEEDS: dict[str, frozenset[Grant]] = {
     "ReceiveMail": frozenset(
         {
             ("s3:GetObject", "objects:inbox_bucket/inbox/"),
+            # The sender's owner key is keyed with this secret.
+            ("secretsmanager:GetSecretValue", "secrets:owner_key_secret"),
             # A sender's letters count against the submission limits.
             ("dynamodb:UpdateItem", "table:limits_table"),
             ("dynamodb:PutItem", _MAIL),

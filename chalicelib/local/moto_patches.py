@@ -257,8 +257,40 @@ def one_signing_key() -> None:
         setattr(models, "jwk", _KeyOnce(current))  # noqa: B010
 
 
+def revoke_tokens() -> None:
+    """Cognito's RevokeToken, which moto lacks (the console calls it on sign-out): the
+    refresh token no longer refreshes. As Cognito does, a token already revoked or unknown
+    is no error, and a token of another app client is refused."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.models import cognitoidp_backends
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import EmptyResult
+
+    if getattr(CognitoIdpResponse, "revoke_token", None) is not None:
+        return
+
+    def revoke_token(self: Any) -> Any:
+        token = self._get_param("Token")
+        client_id = self._get_param("ClientId")
+        for backends in cognitoidp_backends.values():
+            for region, backend in backends.items():
+                if region == "global":
+                    continue
+                for pool in backend.user_pools.values():
+                    issued = pool.refresh_tokens.get(token)
+                    if issued is None:
+                        continue
+                    if issued[0] != client_id:
+                        raise NotAuthorizedError("the token was not issued to this client")
+                    pool.refresh_tokens[token] = None
+        return EmptyResult()
+
+    CognitoIdpResponse.revoke_token = revoke_token  # type: ignore[attr-defined]
+
+
 def apply_all() -> None:
     serialise_dynamodb()
     atomic_transactions()
     fast_attribute_values()
     one_signing_key()
+    revoke_tokens()

@@ -44,6 +44,11 @@ APP_CLIENT = {
     "WriteAttributes": CLIENT_WRITE_ATTRIBUTES,
     "IdTokenValidity": 60,
     "TokenValidityUnits": {"IdToken": "minutes"},
+    # A wrong user name and a wrong password get the same answer: signing in does not
+    # tell who has an account.
+    "PreventUserExistenceErrors": "ENABLED",
+    # Signing out of the console revokes its refresh token (RevokeToken).
+    "EnableTokenRevocation": True,
 }
 PUBLIC_ACCESS_BLOCK = {
     "BlockPublicAcls": True,
@@ -222,6 +227,19 @@ def create_wechat_secret(secretsmanager: Any, name: str, token: str, app_id: str
         Name=name,
         Description="WeChat official account: the server token and the AppID",
         SecretString=json.dumps({"token": token, "app_id": app_id}),
+    )
+
+
+OWNER_KEY_DESCRIPTION = "Keys the owner keys of hotline callers, mail senders and WeChat followers"
+
+
+def create_owner_key_secret(secretsmanager: Any, name: str) -> None:
+    """The secret owner keys are keyed with (``domain/identities.py``): random, as the
+    template generates it; the app only reads it."""
+    import secrets
+
+    secretsmanager.create_secret(
+        Name=name, Description=OWNER_KEY_DESCRIPTION, SecretString=secrets.token_hex(32)
     )
 
 

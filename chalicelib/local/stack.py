@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings.cache_clear()
     provision.create_tables(aws("dynamodb"))
+    provision.create_owner_key_secret(aws("secretsmanager"), settings().owner_key_secret)
     provision.create_queues(aws("sqs"))
     provision.create_media_bucket(aws("s3"), settings().media_bucket, REGION)
     provision.create_email_identity(aws("sesv2"), settings().report_sender)

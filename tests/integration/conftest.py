@@ -119,6 +119,9 @@ def stack() -> Iterator[Stack]:
         clear_key_cache()
         rankings.clear_cache()
         provision.create_tables(boto3.client("dynamodb", region_name=REGION, config=cfg))
+        provision.create_owner_key_secret(
+            boto3.client("secretsmanager", region_name=REGION), settings().owner_key_secret
+        )
         provision.create_media_bucket(
             boto3.client("s3", region_name=REGION), settings().media_bucket, REGION
         )

@@ -305,3 +305,26 @@ def test_public_stats_count_every_channel(people: People, client: Any) -> None:
         "wechat": 1,
         "web": 1,
     }
+
+
+def test_the_rating_forms_comment_refuses_control_characters_like_the_api(
+    people: People, client: Any
+) -> None:
+    """Security review, finding 11: the SMS form's comment is checked as the API's is
+    (the RATING schema): a control character is a 400, nothing is written, and the link
+    still rates."""
+    appeal_id = replied_call(people)
+    Flow(client).run()
+    token = link_token(sms_sent()[-1][1])
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for comment in ("%E5%BE%88%1B%5B2J%E5%A5%BD", "ok%00", "bell%07"):
+        refused = client.http.post(
+            f"/r/{token}", headers=form, body=f"score=4&resolved=yes&comment={comment}"
+        )
+        assert refused.status_code == 400, (comment, refused.body)
+        assert "意见" in refused.body.decode()
+        assert body(people.get("operator", f"/appeals/{appeal_id}"))["state"] == "replied"
+    rated = client.http.post(
+        f"/r/{token}", headers=form, body="score=4&resolved=yes&comment=%E5%BE%88%E5%A5%BD%0A"
+    )
+    assert rated.status_code == 200, rated.body

@@ -78,6 +78,8 @@ def grants_of(service: str, operation: str, params: dict[str, Any]) -> set[Grant
         name = params.get("SecretId") or params.get("Name")
         if name == settings().wechat_secret:
             return {(f"secretsmanager:{operation}", "secrets:wechat_secret")}
+        if name == settings().owner_key_secret:
+            return {(f"secretsmanager:{operation}", "secrets:owner_key_secret")}
         assert str(name).startswith(settings().webhook_secret_prefix), name
         return {(f"secretsmanager:{operation}", "secrets:webhook_secret_prefix")}
     if service == "cognito-idp":
@@ -442,9 +444,11 @@ def mailbox_journey(people: People, client: Any, recorder: Recorder) -> None:
     auto = plain_letter(
         "journey-auto@example.com", "休假中", "自动回复", Auto_Submitted="auto-replied"
     )
+    from chalicelib.core.integrations import secrets
     from chalicelib.core.store import reference
 
     reference.clear_cache()  # a process of its own on Lambda
+    secrets.reset()
     for raw in (letter, reply, letter, auto):
         bodies = [mailbox.notification(mailbox.store(raw))]
         with recorder.running("ReceiveMail"):

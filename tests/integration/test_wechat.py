@@ -16,7 +16,7 @@ from defusedxml.ElementTree import fromstring
 
 from chalicelib.channels.wechat.domain import wechat as protocol
 from chalicelib.core.config import settings
-from chalicelib.core.domain.identities import wechat_owner
+from chalicelib.core.services.owners import wechat_owner
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import People
 

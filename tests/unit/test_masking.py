@@ -158,3 +158,15 @@ def test_coarse_location_keeps_the_street_and_about_a_kilometre() -> None:
     assert coarse_address(None) is None
     coarse = coarse_location({"lat": 36.80123, "lng": 118.05456, "address": "湖田镇王家村5号"})
     assert coarse == {"lat": 36.8, "lng": 118.05, "address": "湖田镇"}
+
+
+def test_a_providers_error_text_loses_its_recipient() -> None:
+    from chalicelib.core.domain.masking import without_recipient
+
+    text = "Invalid parameter: PhoneNumber Reason: +12025550123 is not valid"
+    assert "2025550123" not in without_recipient(text, "+12025550123")
+    assert "Invalid parameter: PhoneNumber" in without_recipient(text, "+12025550123")
+    text = "Address blacklisted: Li.Si@Example.com (also li.si@example.com)"
+    masked = without_recipient(text, "li.si@example.com")
+    assert "li.si@" not in masked.lower() and "l***@example.com" in masked.lower()
+    assert without_recipient("Throttling: rate exceeded", "") == "Throttling: rate exceeded"

@@ -215,3 +215,17 @@ def coarse_location(location: dict[str, Any] | None) -> dict[str, Any] | None:
             coarse[axis] = round(float(location[axis]), COARSE_DEGREES)
     coarse["address"] = coarse_address(location.get("address"))
     return coarse
+
+
+def without_recipient(text: str, recipient: str) -> str:
+    """A provider's error text (SES, SNS) fit for a log line: the recipient's address or
+    number, wherever it is named (in any case), and any other address or number masked."""
+    if recipient:
+        shown = mask_phone(recipient) if "@" not in recipient else _email_of(recipient)
+        text = re.sub(re.escape(recipient), shown or "***", text, flags=re.IGNORECASE)
+    return mask_text(text) or ""
+
+
+def _email_of(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return local[:1] + "***@" + domain

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-
-from chalicelib.core.domain.identities import phone_owner
 
 
 class Role(StrEnum):
@@ -37,7 +36,11 @@ class Principal:
     deputy: bool = False
 
     @classmethod
-    def from_claims(cls, claims: dict[str, object]) -> Principal:
+    def from_claims(
+        cls, claims: dict[str, object], *, phone_owner: Callable[[str], str]
+    ) -> Principal:
+        """The caller the token's claims describe; ``phone_owner`` gives the owner key of
+        a verified phone number (``services/owners.py``), asked only when there is one."""
         raw_groups = claims.get("cognito:groups") or []
         groups = set(raw_groups) if isinstance(raw_groups, list) else set()
         role = next((r for r in _GROUP_PRECEDENCE if r.value in groups), Role.CITIZEN)
@@ -67,6 +70,11 @@ class Principal:
 
     def actor(self) -> dict[str, str]:
         return {"role": self.role.value, "id": self.id}
+
+    def logged(self) -> dict[str, str]:
+        """The actor as a log line names it: staff by id, a citizen by role alone (their
+        id, or their number's owner key, is never a log field)."""
+        return {"role": self.role.value} if self.role is Role.CITIZEN else self.actor()
 
 
 SYSTEM = Principal(id="minsheng", role=Role.SYSTEM, username="minsheng")

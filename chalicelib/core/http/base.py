@@ -14,6 +14,7 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.core.domain.appeal import Appeal
 from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.validation import CONTROL_CHARACTERS
 from chalicelib.core.errors import (
     DomainError,
     Forbidden,
@@ -97,12 +98,13 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def authenticate(request: Request) -> Principal:
     from chalicelib.core.integrations.tokens import verify_id_token
+    from chalicelib.core.services.owners import phone_owner
 
     header = str(request.headers.get("authorization") or "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("an Authorization: Bearer <ID token> header is required")
-    return Principal.from_claims(verify_id_token(token.strip()))
+    return Principal.from_claims(verify_id_token(token.strip()), phone_owner=phone_owner)
 
 
 def read_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:
@@ -125,9 +127,7 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-# Control characters no text needs (NUL and the rest of C0 but tab, line feed and return,
-# and DEL): refused rather than stored, shown or sent on.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 
 
 def _check_text(value: Any, where: str) -> None:

@@ -92,7 +92,26 @@ export async function freshToken() {
   return session.idToken;
 }
 
-export function signOut() {
+// Signing out revokes the refresh token at the pool (RevokeToken: it gives no new ID
+// token; the one held now lapses within the hour), then ends the session, even when the
+// pool cannot be reached.
+export async function signOut() {
+  const ending = session;
+  if (ending && ending.refreshToken && config) {
+    try {
+      await fetch(config.cognito_endpoint, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/x-amz-json-1.1",
+          "X-Amz-Target": "AWSCognitoIdentityProviderService.RevokeToken",
+        },
+        body: JSON.stringify({ Token: ending.refreshToken, ClientId: config.user_pool_client_id }),
+        signal: AbortSignal.timeout(3000),
+      });
+    } catch {
+      // The session ends all the same; the refresh token then lapses with its validity.
+    }
+  }
   saveSession(null);
   onSignedOut();
 }
