@@ -3,7 +3,9 @@
 DynamoDB applies each write's condition atomically. moto checks the condition and writes
 the item in Python, with no lock, so two threads of the moto server can both pass the
 same condition. Serialising DynamoDB calls restores the guarantee every optimistic-locking
-write here depends on (two racing writers: one wins)."""
+write here depends on (two racing writers: one wins). Stream reads take the same lock: a
+transaction that fails puts back the stream records it wrote, and no reader sees them in
+between."""
 
 from __future__ import annotations
 
@@ -19,90 +21,187 @@ def serialise_dynamodb() -> None:
     if _applied:
         return
     from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-    original = DynamoHandler.call_action
+    for handler in (DynamoHandler, DynamoDBStreamsHandler):
+        handler.call_action = _serialised(handler.call_action)  # type: ignore[method-assign]
+    _applied = True
 
+
+def _serialised(original: Any) -> Any:
     def call_action(self: Any) -> Any:
         with _lock:
             return original(self)
 
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-    _applied = True
+    return call_action
 
 
 def atomic_transactions() -> None:
     """moto applies a TransactWriteItems one operation at a time and, to roll back, deep
-    copies every table it touches once per operation: the cost grows with the table, and a
-    counter table grows with every stream record. DynamoDB checks every condition first and
-    then writes all or nothing; this does the same, touching only the items named."""
+    copies every table it names, once per transaction: the cost grows with the table, and
+    a counter table grows with every stream record. This takes moto's very steps, in its
+    order and with its errors, and keeps only what undoing them needs: each named item as
+    it was (a copy for an update, which changes the item in place), where a deleted item
+    stood, and how long each table's stream was. Any failure (a condition, a validation
+    error, an item too large, two operations on one item, anything raised) puts those
+    back: all or nothing, as moto's copies do (and also after an entry of two operations,
+    where moto keeps what the entries before it wrote), at the cost of the items named.
+    tests/unit/test_moto_patches.py runs generated transactions through both."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "_minsheng", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        _transact_write_items(self, transact_items)
+
+    transact_write_items._minsheng = True  # type: ignore[attr-defined]
+    transact_write_items.original = original  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+class _Undo:
+    """What a transaction changed, to put back: items (newest last) and stream lengths."""
+
+    def __init__(self) -> None:
+        # (container, key, the item before or None, the container's keys before a delete)
+        self.items: list[tuple[dict[Any, Any], Any, Any, list[Any] | None]] = []
+        self.streams: dict[int, tuple[Any, list[Any], int]] = {}
+
+    def stream(self, table: Any) -> None:
+        shard = table.stream_shard
+        if shard is not None and id(shard) not in self.streams:
+            self.streams[id(shard)] = (shard, shard.items, len(shard.items))
+
+    def item(self, table: Any, hash_value: Any, range_value: Any, op_type: str) -> None:
+        import copy
+
+        container: dict[Any, Any] = table.items
+        key = hash_value
+        if table.range_key_attr is not None:
+            if hash_value not in container:  # a read creates the partition's dict
+                self.items.append((container, hash_value, None, None))
+            container = container[hash_value]
+            key = range_value
+        before = container.get(key)
+        order = list(container) if before is not None and op_type == "Delete" else None
+        if before is not None and op_type == "Update":  # moto updates the item in place
+            before = copy.deepcopy(before)
+        self.items.append((container, key, before, order))
+
+    def rollback(self) -> None:
+        for container, key, before, order in reversed(self.items):
+            if before is None:
+                container.pop(key, None)
+            elif order is None or key in container:
+                container[key] = before
+            else:  # deleted: back where it stood
+                restored = {k: before if k == key else container[k] for k in order}
+                container.clear()
+                container.update(restored)
+        for shard, records, length in self.streams.values():
+            del records[length:]
+            shard.items = records
+
+
+def _transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+    """moto 5.2.5's ``DynamoDBBackend.transact_write_items``, step for step, with an
+    :class:`_Undo` in place of its table copies."""
     from moto.dynamodb.comparisons import get_filter_expression
     from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
         MultipleTransactionsException,
         TooManyTransactionsException,
         TransactionCanceledException,
         TransactWriteSingleOpException,
     )
-    from moto.dynamodb.models import DynamoDBBackend
 
-    if getattr(DynamoDBBackend.transact_write_items, "_minsheng", False):
-        return
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        if len(transact_items) > 100:
-            raise TooManyTransactionsException()
-        seen: set[tuple[str, str]] = set()
-        plan: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
-        reasons: list[Any] = []
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    undo = _Undo()
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table_name = op.get("TableName")
+        if table_name and table_name in backend.tables:
+            undo.stream(backend.tables[table_name])
+    target_items: set[tuple[str, str]] = set()
+    errors: list[tuple[Any, Any, Any]] = []  # (Code, Message, Item)
+    try:
         for entry in transact_items:
-            if len(entry) > 1:
+            original_item: dict[str, Any] | None = None
+            if len(list(entry.keys())) > 1:
                 raise TransactWriteSingleOpException
-            op_type, op = next(iter(entry.items()))
-            table = self.get_table(op["TableName"])
-            if op_type == "Put":
-                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
-                if table.range_key_attr is not None:
-                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
-            else:
-                key = op["Key"]
-            marker = (op["TableName"], str(dict(sorted(key.items()))))
-            if marker in seen:
-                raise MultipleTransactionsException()
-            seen.add(marker)
-            current = self.get_item(op["TableName"], key)
-            condition = op.get("ConditionExpression")
-            failed = condition is not None and not get_filter_expression(
-                condition,
-                op.get("ExpressionAttributeNames"),
-                op.get("ExpressionAttributeValues"),
-            ).expr(current)
-            if failed:
-                old = None
-                if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
-                    old = current.to_json()["Attributes"]
-                reasons.append(("ConditionalCheckFailed", "The conditional request failed", old))
-            else:
-                reasons.append((None, None, None))
-            plan.append((op_type, op, key))
-        if any(code is not None for code, _, _ in reasons):
-            raise TransactionCanceledException(reasons)
-        for op_type, op, key in plan:
-            names = op.get("ExpressionAttributeNames")
-            values = op.get("ExpressionAttributeValues")
-            if op_type == "Put":
-                self.put_item(op["TableName"], op["Item"])
-            elif op_type == "Delete":
-                self.delete_item(op["TableName"], key)
-            elif op_type == "Update":
-                self.update_item(
-                    op["TableName"],
-                    key,
-                    update_expression=op["UpdateExpression"],
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
-                )
-
-    transact_write_items._minsheng = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+            try:
+                op_type, op = next(iter(entry.items()))
+                if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                    raise ValueError("Unsupported transaction operation")
+                table_name = op["TableName"]
+                condition = op.get("ConditionExpression")
+                names = op.get("ExpressionAttributeNames")
+                values = op.get("ExpressionAttributeValues")
+                if op_type == "Put":
+                    attrs = op["Item"]
+                    table = backend.get_table(table_name)
+                    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                    if table.range_key_attr is not None:
+                        key[table.range_key_attr] = attrs[table.range_key_attr]
+                else:
+                    key = op["Key"]
+                marker = (str(table_name), str(dict(sorted(key.items()))))
+                if marker in target_items:
+                    raise MultipleTransactionsException()
+                target_items.add(marker)
+                # What get_item looks at first, with the same errors; then the item as it is.
+                table = backend.get_table(table_name)
+                hash_value, range_value = backend.get_keys_value(table, key)
+                undo.item(table, hash_value, range_value, op_type)
+                current = backend.get_item(table_name, key)
+                if condition is not None and not get_filter_expression(
+                    condition, names, values
+                ).expr(current):
+                    if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                        original_item = current.to_json()["Attributes"]
+                    raise ConditionalCheckFailed(item=original_item)
+                if op_type == "Put":
+                    backend.put_item(
+                        table_name,
+                        op["Item"],
+                        condition_expression=condition,
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                    )
+                elif op_type == "Delete":
+                    backend.delete_item(
+                        table_name,
+                        key,
+                        condition_expression=condition,
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                    )
+                elif op_type == "Update":
+                    backend.update_item(
+                        table_name,
+                        key,
+                        update_expression=op["UpdateExpression"],
+                        condition_expression=condition,
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                    )
+                errors.append((None, None, None))
+            except (MultipleTransactionsException, MockValidationException):
+                raise
+            except ConditionalCheckFailed as e:
+                errors.append(("ConditionalCheckFailed", str(e.message), original_item))
+            except Exception as e:
+                errors.append((type(e).__name__, str(e), original_item))
+    except BaseException:
+        undo.rollback()
+        raise
+    if any(code is not None for code, _, _ in errors):
+        undo.rollback()
+        raise TransactionCanceledException(errors)
 
 
 def fast_attribute_values() -> None:

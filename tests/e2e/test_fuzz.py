@@ -44,7 +44,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.conftest import RunningStack, start_stack, stop_stack
+from tests.e2e.conftest import RunningStack, start_stack, stop_stack, wait_seconds
 
 # A stack of its own: the admin's fuzzed calls add departments, categories and calendar
 # years, which the shared stack's tests must not see. Its own group, so it can run beside
@@ -186,7 +186,7 @@ def _fuzz(
         # the caller's token would make it valid again.
         sent = {} if _negates_authorization(case) else headers
         try:
-            response = case.call_and_validate(headers=sent, checks=CHECKS, timeout=30)
+            response = case.call_and_validate(headers=sent, checks=CHECKS, timeout=wait_seconds(30))
             if case.path_parameters and mode is GenerationMode.POSITIVE:
                 answers[str(response.status_code)] += 1
         except (AssertionError, FailureGroup) as failure:  # every check's failures
