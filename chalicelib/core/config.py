@@ -80,6 +80,12 @@ class Settings:
     # how long an instance trusts its cached index before it checks the stamp again.
     knowledge_table: str = ""
     knowledge_cache_seconds: int = 30
+    # Staff accounts: the directory, each account's record (enabled, MFA, signed out) and
+    # every change to it; the roles that must have an authenticator app (TOTP); how long a
+    # function may keep an account's record before it reads it again (0: every request).
+    users_table: str = ""
+    mfa_roles: frozenset[str] = frozenset({"admin"})
+    account_cache_seconds: int = 0
 
     @property
     def is_local(self) -> bool:
@@ -157,6 +163,23 @@ def _submission_limits(raw: str) -> tuple[tuple[int, int], ...]:
             )
         limits.append((int(count), _WINDOWS[window]))
     return tuple(limits)
+
+
+MFA_ROLES_DEFAULT = "admin"
+# The roles MINSHENG_MFA_ROLES may name (admins always need an authenticator app).
+MFA_ROLE_CHOICES = ("operator", "department", "leader", "admin")
+
+
+def _mfa_roles(raw: str) -> frozenset[str]:
+    """``admin,leader,operator``: the staff roles whose accounts must have TOTP set up before
+    the API answers them; ``admin`` is always among them."""
+    roles = {r.strip() for r in (raw.strip() or MFA_ROLES_DEFAULT).split(",") if r.strip()}
+    unknown = sorted(roles - set(MFA_ROLE_CHOICES))
+    if unknown:
+        raise ConfigError(
+            f"MINSHENG_MFA_ROLES: {', '.join(unknown)} is not one of {', '.join(MFA_ROLE_CHOICES)}"
+        )
+    return frozenset(roles | {"admin"})
 
 
 def env_name(field: str) -> str:
@@ -278,6 +301,9 @@ def load_settings() -> Settings:
         mailbox_address=env.get(MAILBOX_ADDRESS) or LOCAL_MAILBOX_ADDRESS,
         knowledge_table=env.get("MINSHENG_KNOWLEDGE_TABLE", f"{prefix}-knowledge"),
         knowledge_cache_seconds=_int("MINSHENG_KNOWLEDGE_CACHE_SECONDS", 30, 0, 3600),
+        users_table=env.get("MINSHENG_USERS_TABLE", f"{prefix}-users"),
+        mfa_roles=_mfa_roles(env.get("MINSHENG_MFA_ROLES", "")),
+        account_cache_seconds=_int("MINSHENG_ACCOUNT_CACHE_SECONDS", 0, 0, 300),
     )
 
 

@@ -99,7 +99,10 @@ def authenticate(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("an Authorization: Bearer <ID token> header is required")
-    return Principal.from_claims(verify_id_token(token.strip()))
+    from chalicelib.core.services.accounts import admit
+
+    claims = verify_id_token(token.strip())
+    return admit(Principal.from_claims(claims), claims)
 
 
 def read_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:
