@@ -76,6 +76,12 @@ def add_user(principal: Principal) -> Response:
     tag=TAG,
     accepts=("text/csv",),
     responses={201: admin_schemas.USER_IMPORT, 200: admin_schemas.USER_IMPORT},
+    openapi={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string", "maxLength": MAX_CSV_BYTES}}},
+        }
+    },
 )
 def import_users(principal: Principal) -> Response:
     raw = bp.current_request.raw_body or b""

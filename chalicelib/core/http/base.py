@@ -177,6 +177,7 @@ def api(
     content_type: str = "application/json",
     accepts: tuple[str, ...] = ("application/json", "text/plain"),
     error_type: str = "application/problem+json",
+    openapi: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a route with its documentation. The view receives the verified principal
     (None on public routes) and its URL parameters; domain errors become problem+json.
@@ -196,6 +197,7 @@ def api(
             content_type,
             accepts,
             error_type,
+            openapi or {},
         )
     )
 
