@@ -497,3 +497,25 @@ def test_the_loader_makes_the_first_admin_from_a_csv_file(
     assert history[0]["by"]["username"] == "load_reference_data"
     # The first admin signs in with the temporary password and sets a new one
     assert first_sign_in(people.stack, "wang.min", "Wang-Min-2026-first")["IdToken"]
+
+
+def test_a_deleted_account_and_one_out_of_every_staff_group_lose_the_staff_routes(
+    people: People,
+) -> None:
+    from chalicelib.core.services import accounts
+
+    stack = people.stack
+    name, password = stack.user("operator")
+    token = stack.sign_in(name, password)
+    # Taken out of its group in the pool by hand (the table never saw the account)
+    stack.cognito.admin_remove_user_from_group(
+        UserPoolId=stack.pool_id, Username=name, GroupName="operator"
+    )
+    _problem(people.client.http.get("/supervision", headers=stack.headers(token)), 403, "forbidden")
+    stack.cognito.admin_delete_user(UserPoolId=stack.pool_id, Username=name)
+    accounts.forget()
+    _problem(
+        people.client.http.get("/supervision", headers=stack.headers(token)),
+        401,
+        "account-disabled",
+    )

@@ -105,6 +105,8 @@ def admit(principal: Principal, claims: dict[str, Any]) -> Principal:
         return principal
     account = _record(principal)
     if account is None:
+        if pool.lookup(principal.username) is None:
+            raise AccountDisabled("this account no longer exists")
         # The pool no longer puts them in a staff group: what the token says is stale.
         return principal.as_account(None, None)
     if not account.enabled:
