@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email
 import re
+import subprocess
 import time
 from email import policy
 from pathlib import Path
@@ -25,6 +26,8 @@ from tests.e2e.conftest import RunningStack
 from tests.e2e.test_console import ARTIFACTS, CHROMIUM, Browser, _axe, _open, _shots
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
+
+ZBARIMG = Path("/usr/bin/zbarimg")  # reads the QR code back (zbar-tools; make test installs it)
 
 UNIT = "transport-bureau"
 STAFF = "e2e.zhang"
@@ -80,8 +83,8 @@ def _users(stack: RunningStack, query: str) -> list[dict[str, Any]]:
 
 @pytest.mark.long(60)
 def test_staff_accounts_from_import_to_disable(local_stack: RunningStack) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs chromium and fonts-noto-cjk")
+    if not CHROMIUM.exists() or not ZBARIMG.exists():
+        pytest.fail(f"{CHROMIUM} or {ZBARIMG} is missing: `make test` installs them")
     from playwright.sync_api import sync_playwright
 
     stack = local_stack
@@ -147,6 +150,16 @@ def test_staff_accounts_from_import_to_disable(local_stack: RunningStack) -> Non
             assert page.inner_text("#totp-secret").replace(" ", "") == secret
             violations += _axe(page, "authenticator set-up")
             overflow += _shots(page, "first-sign-in-authenticator")
+            # The QR code reads back as the authenticator's otpauth link with the secret
+            qr = ARTIFACTS / "authenticator-qr.png"
+            page.locator("#totp svg.qr").screenshot(path=str(qr))
+            read = subprocess.run(
+                [str(ZBARIMG), "-q", "--raw", str(qr)], capture_output=True, text=True, check=True
+            ).stdout.strip()
+            assert read.startswith(
+                f"otpauth://totp/%E6%B0%91%E7%94%9F%E8%AF%89%E6%B1%82%3A{STAFF}?"
+            )
+            assert f"secret={secret}&" in read and "issuer=" in read
             page.fill("#totp-code", "000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
             page.click("#totp-form button[type=submit]")
             page.wait_for_selector("#totp-form [role=alert]")
