@@ -223,6 +223,32 @@ def test_staff_accounts_from_import_to_disable(local_stack: RunningStack) -> Non
             admin.wait_for_selector(f"tr[data-user='{STAFF}'] ol.history li")
             assert "停用" in admin.inner_text(f"tr[data-user='{STAFF}'] ol.history")
             overflow += _shots(admin, "admin-users-history")
+
+            # Enabled again, a new temporary password, then moved to another unit
+            row = admin.locator(f"tr[data-user='{STAFF}']")
+            row.get_by_role("button", name="启用").click()
+            admin.wait_for_selector(f"tr[data-user='{STAFF}'][data-enabled='true']")
+            row.get_by_role("button", name="重设密码").click()
+            admin.wait_for_selector(f"tr[data-user='{STAFF}'][data-status='FORCE_CHANGE_PASSWORD']")
+            assert "已重新发送临时密码" in admin.inner_text("[role=status]")
+            assert "临时密码" in _outbox_mail(stack, "invitation", STAFF)
+            row.get_by_role("button", name="修改").click()
+            admin.select_option(f"[id='edit-unit-{STAFF}']", "health-commission")
+            violations += _axe(admin, "users edit")
+            overflow += _shots(admin, "admin-users-edit")
+            admin.click(f"[id='edit-{STAFF}'] button[type=submit]")
+            admin.wait_for_selector(f"tr[data-user='{STAFF}']", state="detached")
+            assert "已保存" in admin.inner_text("[role=status]")
+            moved = [u for u in _users(stack, "department_id=health-commission")]
+            assert [u["username"] for u in moved if u["username"] == STAFF] == [STAFF]
+
+            # One more added by hand: it starts waiting for its first sign-in
+            admin.fill("#new-user-username", "e2e.zhao")
+            admin.fill("#new-user-name", "赵磊")
+            admin.fill("#new-user-email", "zhaolei@example.gov")
+            admin.click("#user-new button[type=submit]")
+            admin.wait_for_selector("tr[data-user='e2e.zhao'][data-status='FORCE_CHANGE_PASSWORD']")
+            assert "已开通 赵磊（e2e.zhao）" in admin.inner_text("[role=status]")
             page.close()
             admin.close()
         finally:

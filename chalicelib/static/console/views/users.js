@@ -86,7 +86,7 @@ function UserTable({ users, ready, act, done, failed }) {
         <button class="secondary" type="button" aria-expanded=${editing === u.username ? "true" : "false"} onClick=${() => setEditing(editing === u.username ? null : u.username)}>修改</button>
         <button class="secondary" type="button" onClick=${() => setHistory(history === u.username ? null : u.username)}>变更记录</button>
         ${editing === u.username ? html`<${EditUser} user=${u} done=${(text) => { setEditing(null); done(text); }} failed=${failed} />` : null}
-        ${history === u.username ? html`<${History} username=${u.username} />` : null}
+        ${history === u.username ? html`<${History} username=${u.username} updated=${u.updated_at} />` : null}
       </td></tr>`) : html`<tr><td colspan="5">暂无账号。</td></tr>`}</tbody></table></div>`;
 }
 
@@ -116,8 +116,9 @@ function EditUser({ user, done, failed }) {
   </form>`;
 }
 
-function History({ username }) {
-  const [state] = useLoad(() => api("GET", `users/${encodeURIComponent(username)}/history?limit=20`), [username]);
+function History({ username, updated }) {
+  // Read again after each change to the account (its updated_at moves).
+  const [state] = useLoad(() => api("GET", `users/${encodeURIComponent(username)}/history?limit=20`), [username, updated]);
   if (state.error) return html`<${ProblemBox} error=${state.error} />`;
   if (!state.data) return html`<p class="meta">正在加载……</p>`;
   return html`<ol class="history" aria-label="变更记录">${state.data.items.map((c) => html`<li>
