@@ -509,6 +509,23 @@ def cognito_like_a_pool() -> None:
                 self.admin_get_user(pool.id, username),
                 responses_.get("SOFTWARE_TOKEN_MFA_CODE", ""),
             )
+        if challenge_name == "NEW_PASSWORD_REQUIRED" and session in self.sessions:
+            # An account with an authenticator app (its password reset) is asked for the
+            # code after the new password, as a real pool asks; moto signs it in at once.
+            username, pool = self.sessions[session]
+            user = self.admin_get_user(pool.id, username)
+            if user.software_token_mfa_enabled and client_id in pool.clients:
+                password = responses_.get("NEW_PASSWORD")
+                if not password:
+                    raise InvalidParameterException("NEW_PASSWORD is required")
+                self._validate_password(pool.id, password)
+                user.password = password
+                user.status = UserStatus.CONFIRMED
+                return {
+                    "ChallengeName": "SOFTWARE_TOKEN_MFA",
+                    "Session": session,
+                    "ChallengeParameters": {},
+                }
         return original_respond(self, session, client_id, challenge_name, responses_)
 
     CognitoIdpBackend.associate_software_token = associate_software_token  # type: ignore[method-assign]

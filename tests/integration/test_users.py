@@ -519,3 +519,36 @@ def test_a_deleted_account_and_one_out_of_every_staff_group_lose_the_staff_route
         401,
         "account-disabled",
     )
+
+
+def test_after_a_reset_an_account_with_an_authenticator_still_gives_its_code(
+    people: People,
+) -> None:
+    stack = people.stack
+    new_user(people)
+    first_sign_in(stack, "zhao.lei", "Zhao-Lei-2026-new")
+    stack.set_up_totp("zhao.lei", "Zhao-Lei-2026-new")
+    assert body(_post(people, "/users/zhao.lei/reset-password"))["mfa"] is True
+    started = stack.cognito.initiate_auth(
+        ClientId=stack.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "zhao.lei", "PASSWORD": invitation("zhao.lei")["code"]},
+    )
+    assert started["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    asked = stack.cognito.respond_to_auth_challenge(
+        ClientId=stack.client_id,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=started["Session"],
+        ChallengeResponses={"USERNAME": "zhao.lei", "NEW_PASSWORD": "Zhao-Lei-2026-again"},
+    )
+    assert asked["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    done = stack.cognito.respond_to_auth_challenge(
+        ClientId=stack.client_id,
+        ChallengeName="SOFTWARE_TOKEN_MFA",
+        Session=asked["Session"],
+        ChallengeResponses={
+            "USERNAME": "zhao.lei",
+            "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(stack.totp["zhao.lei"]).now(),
+        },
+    )
+    assert "IdToken" in done["AuthenticationResult"]
