@@ -552,3 +552,31 @@ def test_after_a_reset_an_account_with_an_authenticator_still_gives_its_code(
         },
     )
     assert "IdToken" in done["AuthenticationResult"]
+
+
+def test_the_guard_holds_without_the_early_check(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two admins stepping down at once both pass the early check (each reads the other in
+    the directory): the guard written in the record's transaction lets one through, and the
+    other's pool steps are undone."""
+    from chalicelib.administration.services import users
+
+    stack = people.stack
+    me = people.tokens.setdefault("admin", stack.token("admin"))
+    from chalicelib.core.integrations.tokens import verify_id_token
+
+    mine = str(verify_id_token(me)["cognito:username"])
+    other, password = stack.user("admin")
+    people.tokens["admin:other"] = stack.sign_in(other, password)
+    assert people.get("admin:other", "/users").status_code == 200  # on record, counted
+    monkeypatch.setattr(users, "_guard_last_admin", lambda _before, _after: None)
+    assert _patch(people, mine, {"role": "leader"}).status_code == 200
+    refused = people.client.http.patch(
+        f"/users/{other}",
+        headers=stack.headers(people.tokens["admin:other"]),
+        body=json.dumps({"role": "leader"}),
+    )
+    _problem(refused, 409, "last-admin")
+    groups = stack.cognito.admin_list_groups_for_user(UserPoolId=stack.pool_id, Username=other)
+    assert [g["GroupName"] for g in groups["Groups"]] == ["admin"]
