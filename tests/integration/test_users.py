@@ -580,3 +580,27 @@ def test_the_guard_holds_without_the_early_check(
     _problem(refused, 409, "last-admin")
     groups = stack.cognito.admin_list_groups_for_user(UserPoolId=stack.pool_id, Username=other)
     assert [g["GroupName"] for g in groups["Groups"]] == ["admin"]
+
+
+def test_every_account_route_answers_an_unknown_account_and_bad_input_as_problems(
+    people: People,
+) -> None:
+    for action in ("disable", "enable", "reset-password", "sign-out"):
+        _problem(_post(people, f"/users/nobody.here/{action}"), 404, "not-found")
+    _problem(people.get("admin", "/users/nobody.here/history"), 404, "not-found")
+    _problem(_patch(people, "nobody.here", {"name": "无"}), 404, "not-found")
+    _problem(people.get("admin", "/users?cursor=not-a-cursor"), 400, "validation")
+    _problem(people.get("admin", "/users?limit=0"), 400, "validation")
+    _problem(_csv(people, HEADER + "x" * (300 * 1024)), 413, "payload-too-large")
+    _problem(_csv(people, HEADER), 400, "validation")  # no rows
+    _problem(_csv(people, b"\xff\xfe"), 400, "validation")  # not UTF-8
+    _problem(_post(people, "/users", {"username": "x.y.z"}), 400, "validation")
+    # A cursor of one list does not page another
+    _csv(people, GOOD)
+    page = body(people.get("admin", "/users?limit=1"))
+    assert page["next_cursor"]
+    _problem(
+        people.get("admin", f"/users?role=leader&cursor={page['next_cursor']}"),
+        400,
+        "validation",
+    )
