@@ -115,3 +115,15 @@ def test_other_staff_read_the_contact_masked() -> None:
     assert masked["email"] == "l***@example.gov" and masked["phone"] == "139****5002"
     assert "status" not in masked and "mfa" not in masked
     assert shown(account, admin=True) == account
+
+
+def test_the_api_takes_at_most_200_rows_a_file_and_the_loader_any_number() -> None:
+    rows = "".join(f"user.{n:03d},某,operator,,u{n}@example.gov,\n" for n in range(201))
+    problems = Problems()
+    read_csv((HEADER + rows).encode(), problems)
+    assert problems.errors == [
+        {"row": 1, "field": "file", "message": "has 201 rows: at most 200 a file"}
+    ]
+    problems = Problems()
+    assert len(read_csv((HEADER + rows).encode(), problems, max_rows=None)) == 201
+    assert problems.errors == []

@@ -18,6 +18,7 @@ from typing import Any
 from chalicelib.administration.domain import schemas as admin_schemas
 from chalicelib.administration.domain.users import (
     DEPARTMENT_ROLE,
+    MAX_ROWS,
     NewUser,
     Problems,
     changes,
@@ -188,13 +189,15 @@ def create_user(principal: Principal, body: Any) -> dict[str, Any]:
     return view(_create(principal, user, "created"))
 
 
-def import_users(principal: Principal, raw: bytes) -> tuple[dict[str, Any], bool]:
+def import_users(
+    principal: Principal, raw: bytes, max_rows: int | None = MAX_ROWS
+) -> tuple[dict[str, Any], bool]:
     """Every row checked before anything is written; then all the new accounts made, or
     none (those made before a failure are taken back). Rows whose account is there already
     as the row describes it are left as they are (``unchanged``). Returns the answer and
     whether anything was made."""
     problems = Problems()
-    rows = read_csv(raw, problems)
+    rows = read_csv(raw, problems, max_rows)
     users = check_rows(rows, _department_exists, problems) if not problems.errors else []
     new: list[NewUser] = []
     unchanged: list[str] = []
