@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 STAGE ?= dev
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+ZBARIMG := /usr/bin/zbarimg
 BUILD := build/$(STAGE)
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
@@ -19,7 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 run: $(STAMP)
 	$(PY) -m chalicelib.local
 
-test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
+test: $(STAMP) $(CHROMIUM) $(CJK_FONT) $(ZBARIMG)
 	$(PY) -m pytest
 
 # The fuzz test of `make test`, with many more generated requests per operation and caller,
@@ -84,12 +85,13 @@ clean:
 	rm -rf $(VENV) .local build .pytest_cache .mypy_cache .ruff_cache mutants
 
 # Browser tests drive Debian's chromium through Playwright (no browser download); the CJK
-# fonts make Chinese render in their screenshots. Installed with apt-get when missing.
-$(CHROMIUM) $(CJK_FONT):
+# fonts make Chinese render in their screenshots; zbarimg reads back the QR code the console
+# draws. Installed with apt-get when missing.
+$(CHROMIUM) $(CJK_FONT) $(ZBARIMG):
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing chromium and fonts-noto-cjk for the browser tests (apt-get) ..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+		echo "Installing chromium, fonts-noto-cjk and zbar-tools for the browser tests (apt-get) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk zbar-tools; \
 	else \
-		echo "The browser tests need $(CHROMIUM) and $(CJK_FONT): run 'sudo apt-get install chromium fonts-noto-cjk' (Debian) and try again." >&2; \
+		echo "The browser tests need $(CHROMIUM), $(CJK_FONT) and $(ZBARIMG): run 'sudo apt-get install chromium fonts-noto-cjk zbar-tools' (Debian) and try again." >&2; \
 		exit 1; \
 	fi

@@ -298,8 +298,17 @@ def identity_resources() -> dict[str, Any]:
                 "UserPoolName": {"Fn::Sub": "${AWS::StackName}-users"},
                 "Policies": {"PasswordPolicy": spec.PASSWORD_POLICY},
                 "Schema": spec.POOL_SCHEMA,
-                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
+                "AdminCreateUserConfig": {
+                    "AllowAdminCreateUserOnly": False,
+                    "InviteMessageTemplate": spec.INVITATION,
+                },
                 "AutoVerifiedAttributes": spec.AUTO_VERIFIED,
+                "VerificationMessageTemplate": spec.VERIFICATION,
+                "AccountRecoverySetting": spec.ACCOUNT_RECOVERY,
+                # Authenticator apps for whoever sets one up (the API requires one of the
+                # roles in MINSHENG_MFA_ROLES).
+                "MfaConfiguration": spec.MFA_CONFIGURATION,
+                "EnabledMfas": spec.ENABLED_MFAS,
                 # The verification codes go by SMS through SNS, as the pool's role.
                 "SmsConfiguration": {
                     "SnsCallerArn": {"Fn::GetAtt": ["UserPoolSmsRole", "Arn"]},

@@ -85,6 +85,12 @@ class Settings:
     owner_key_secret: str = ""
     # How many requests one Open311 API key may post per window: ((count, seconds), ...).
     open311_limits: tuple[tuple[int, int], ...] = ()
+    # Staff accounts: the directory, each account's record (enabled, MFA, signed out) and
+    # every change to it; the roles that must have an authenticator app (TOTP); how long a
+    # function may keep an account's record before it reads it again (0: every request).
+    users_table: str = ""
+    mfa_roles: frozenset[str] = frozenset({"admin"})
+    account_cache_seconds: int = 0
 
     @property
     def is_local(self) -> bool:
@@ -164,6 +170,23 @@ def _submission_limits(
             raise ConfigError(f"{name}: {part.strip()!r} is not <count>/<minute|hour|day>")
         limits.append((int(count), _WINDOWS[window]))
     return tuple(limits)
+
+
+MFA_ROLES_DEFAULT = "admin"
+# The roles MINSHENG_MFA_ROLES may name (admins always need an authenticator app).
+MFA_ROLE_CHOICES = ("operator", "department", "leader", "admin")
+
+
+def _mfa_roles(raw: str) -> frozenset[str]:
+    """``admin,leader,operator``: the staff roles whose accounts must have TOTP set up before
+    the API answers them; ``admin`` is always among them."""
+    roles = {r.strip() for r in (raw.strip() or MFA_ROLES_DEFAULT).split(",") if r.strip()}
+    unknown = sorted(roles - set(MFA_ROLE_CHOICES))
+    if unknown:
+        raise ConfigError(
+            f"MINSHENG_MFA_ROLES: {', '.join(unknown)} is not one of {', '.join(MFA_ROLE_CHOICES)}"
+        )
+    return frozenset(roles | {"admin"})
 
 
 def env_name(field: str) -> str:
@@ -291,6 +314,9 @@ def load_settings() -> Settings:
             OPEN311_LIMITS_DEFAULT,
             "MINSHENG_OPEN311_LIMITS",
         ),
+        users_table=env.get("MINSHENG_USERS_TABLE", f"{prefix}-users"),
+        mfa_roles=_mfa_roles(env.get("MINSHENG_MFA_ROLES", "")),
+        account_cache_seconds=_int("MINSHENG_ACCOUNT_CACHE_SECONDS", 0, 0, 300),
     )
 
 

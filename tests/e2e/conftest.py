@@ -75,25 +75,57 @@ class RunningStack:
     def password(self, username: str) -> str:
         return next(u["password"] for u in self.info["users"] if u["username"] == username)
 
-    def sign_in(self, username: str) -> str:
-        """InitiateAuth against the stack's Cognito endpoint, as the mobile app does."""
+    def totp_secret(self, username: str) -> str | None:
+        return next(
+            (u.get("totp_secret") for u in self.info["users"] if u["username"] == username), None
+        )
+
+    def cognito(self, target: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One call to the stack's Cognito endpoint, as the browser and the app make it."""
         response = requests.post(
             self.info["aws_endpoint"] + "/",
             headers={
                 "Content-Type": "application/x-amz-json-1.1",
-                "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
+                "X-Amz-Target": f"AWSCognitoIdentityProviderService.{target}",
             },
-            data=json.dumps(
-                {
-                    "AuthFlow": "USER_PASSWORD_AUTH",
-                    "ClientId": self.info["user_pool_client_id"],
-                    "AuthParameters": {"USERNAME": username, "PASSWORD": self.password(username)},
-                }
-            ),
+            data=json.dumps(body),
             timeout=wait_seconds(10),
         )
         response.raise_for_status()
-        return str(response.json()["AuthenticationResult"]["IdToken"])
+        return dict(response.json())
+
+    def sign_in(self, username: str, password: str | None = None) -> str:
+        """InitiateAuth against the stack's Cognito endpoint, as the mobile app does (with
+        the authenticator's code when the pool asks for it)."""
+        import pyotp
+
+        answer = self.cognito(
+            "InitiateAuth",
+            {
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "ClientId": self.info["user_pool_client_id"],
+                "AuthParameters": {
+                    "USERNAME": username,
+                    "PASSWORD": password or self.password(username),
+                },
+            },
+        )
+        if answer.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+            secret = self.totp_secret(username)
+            assert secret, f"{username} has an authenticator app the test does not know"
+            answer = self.cognito(
+                "RespondToAuthChallenge",
+                {
+                    "ChallengeName": "SOFTWARE_TOKEN_MFA",
+                    "ClientId": self.info["user_pool_client_id"],
+                    "Session": answer["Session"],
+                    "ChallengeResponses": {
+                        "USERNAME": username,
+                        "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(secret).now(),
+                    },
+                },
+            )
+        return str(answer["AuthenticationResult"]["IdToken"])
 
     def events(self) -> list[dict[str, Any]]:
         path = Path(self.info["events_log"])

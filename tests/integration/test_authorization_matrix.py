@@ -34,6 +34,9 @@ from tests.integration.lifecycle_helpers import (
 )
 
 CO_DEPARTMENT = "water-supply-company"
+# The staff account the users routes act on, and the CSV header of an import.
+MATRIX_STAFF = "matrix.staff"
+CSV_HEADER = "username,name,role,department_id,email,phone\n"
 
 # The callers. ``system`` is a department's own system: it holds a signing secret, never
 # a user token.
@@ -204,6 +207,16 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/knowledge/search"): rule(SIGNED_IN),
     ("POST", "/knowledge/articles/{article_id}/helpful"): rule(CITIZENS),
     ("POST", "/appeals/{appeal_id}/direct-reply"): OPERATOR_ONLY,
+    # Staff accounts: the admin's; other staff read the directory (contacts masked).
+    ("GET", "/users"): STAFF_READ,
+    ("POST", "/users"): ADMIN_ONLY,
+    ("POST", "/users/import"): ADMIN_ONLY,
+    ("PATCH", "/users/{username}"): ADMIN_ONLY,
+    ("POST", "/users/{username}/disable"): ADMIN_ONLY,
+    ("POST", "/users/{username}/enable"): ADMIN_ONLY,
+    ("POST", "/users/{username}/reset-password"): ADMIN_ONLY,
+    ("POST", "/users/{username}/sign-out"): ADMIN_ONLY,
+    ("GET", "/users/{username}/history"): ADMIN_ONLY,
 }
 
 
@@ -332,6 +345,14 @@ def world(client: Any, stack: Stack) -> Iterator[World]:
         "owner_department_id": DEPARTMENT,
     }
     import_articles([row], clock.iso(clock.now()))
+    staff = {
+        "username": MATRIX_STAFF,
+        "name": "矩阵职员",
+        "role": "department",
+        "department_id": DEPARTMENT,
+        "email": "matrix@example.gov",
+    }
+    assert people.post("admin", "/users", staff).status_code == 201
     yield world
     clock.set_clock(None)
 
@@ -362,6 +383,7 @@ def request_for(
         "token": "x" * 43,
         "service_file": "road-facilities.json",
         "article_id": world.article_id,
+        "username": MATRIX_STAFF,
     }
     if "{appeal_id}" in path or "{request_file}" in path:
         appeal_id = world.appeal(
@@ -392,6 +414,11 @@ def request_for(
     if path == "/r/{token}" and method == "POST":
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         return client.http.post(url, headers=headers, body="score=5&resolved=yes")
+    if path == "/users/import":
+        headers["Content-Type"] = "text/csv"
+        unique = uuid.uuid4().hex[:8]
+        row = f"m.{unique},矩阵,operator,,{unique}@example.gov,"
+        return client.http.post(url, headers=headers, body=CSV_HEADER + row + "\n")
     if path == "/wechat" and method == "POST":
         headers["Content-Type"] = "text/xml"
         return client.http.post(url, headers=headers, body="<xml></xml>")
@@ -459,6 +486,17 @@ def _payload(world: World, method: str, path: str, action: str | None) -> Any:
         },
         ("PUT", "/knowledge/articles/{article_id}"): {"public": True},
         ("POST", "/knowledge/articles/{article_id}/helpful"): None,
+        ("POST", "/users"): {
+            "username": f"m.{unique}",
+            "name": "矩阵",
+            "role": "operator",
+            "email": f"{unique}@example.gov",
+        },
+        ("PATCH", "/users/{username}"): {"name": "矩阵职员"},
+        ("POST", "/users/{username}/disable"): None,
+        ("POST", "/users/{username}/enable"): None,
+        ("POST", "/users/{username}/reset-password"): None,
+        ("POST", "/users/{username}/sign-out"): None,
     }
     return bodies.get((method, path), {})
 

@@ -156,6 +156,75 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     return found
 
 
+def users_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -> None:
+    """Every users route, a change undone (the record's write refused after the pool's
+    steps), and an account first seen by the check of its request."""
+    from chalicelib.administration.store import users as directory
+    from chalicelib.core.errors import ServiceUnavailable
+
+    def ok(response: Any) -> Any:
+        assert response.status_code < 300, response.body
+        return body(response)
+
+    headers = stack.headers(people.token("admin"))
+    csv = {**headers, "Content-Type": "text/csv"}
+    rows = (
+        "username,name,role,department_id,email,phone\n"
+        f"perm.one,甲,department,{DEPARTMENT},one@example.gov,13912345001\n"
+    )
+    new = {"username": "perm.two", "name": "乙", "role": "operator", "email": "two@example.gov"}
+    from chalicelib.local.provision import create_user
+
+    create_user(stack.cognito, stack.pool_id, "perm.admin", "Perm-Admin-2026x", "admin", None)
+    stack.set_up_totp("perm.admin", "Perm-Admin-2026x")
+    unseen = stack.sign_in("perm.admin", "Perm-Admin-2026x")
+    with recorder.running("APIHandler"):
+        ok(client.http.post("/users/import", headers=csv, body=rows))
+        ok(people.post("admin", "/users", new))
+        ok(people.get("admin", "/users"))
+        ok(people.get("admin", "/users?role=operator"))
+        ok(people.get("admin", f"/users?department_id={DEPARTMENT}"))
+        ok(client.http.patch("/users/perm.one", headers=headers, body='{"name": "甲甲"}'))
+        ok(client.http.patch("/users/perm.one", headers=headers, body='{"role": "leader"}'))
+        ok(client.http.patch("/users/perm.two", headers=headers, body='{"role": "admin"}'))
+        ok(
+            client.http.patch(
+                "/users/perm.one",
+                headers=headers,
+                body=json.dumps({"role": "department", "department_id": DEPARTMENT}),
+            )
+        )
+        for action in ("disable", "enable", "reset-password", "sign-out"):
+            ok(people.post("admin", f"/users/perm.one/{action}"))
+        ok(people.get("admin", "/users/perm.one/history"))
+
+        def refuse(*_args: Any) -> str:
+            raise ServiceUnavailable("the users store did not accept the write")
+
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(directory, "write", refuse)
+            failed = people.post("admin", "/users", {**new, "username": "perm.three"})
+        assert failed.status_code == 503, failed.body
+        # An import failing at its second account takes the first back
+        from chalicelib.administration.integrations import user_pool
+
+        create = user_pool.create
+
+        def second_fails(user: Any) -> Any:
+            if user.username == "perm.five":
+                raise ServiceUnavailable("the user pool did not take the change")
+            return create(user)
+
+        two = rows.replace("perm.one", "perm.four") + "perm.five,戊,operator,,five@example.gov,\n"
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(user_pool, "create", second_fails)
+            failed = client.http.post("/users/import", headers=csv, body=two)
+        assert failed.status_code == 503, failed.body
+        # An admin the users table has not seen: recorded (and counted) at its first request
+        ok(client.http.get("/users", headers=stack.headers(unseen)))
+        ok(people.post("admin", "/users/perm.admin/disable"))
+
+
 def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -> None:
     """Every route at least once, through the states that reach every store call."""
 
@@ -558,6 +627,7 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(
     someone_writes_first(monkeypatch, recorder)
     try:
         api_journey(people, recorder, client, stack)
+        users_journey(people, recorder, client, stack)
         mailbox_journey(people, client, recorder)
         records = stream_records()
         for function, handler in (

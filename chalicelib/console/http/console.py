@@ -25,6 +25,8 @@ VENDOR = {
     "htm-preact.js": "text/javascript; charset=utf-8",
     "LICENSE-htm.txt": "text/plain; charset=utf-8",
     "LICENSE-preact.txt": "text/plain; charset=utf-8",
+    "uqr.js": "text/javascript; charset=utf-8",
+    "LICENSE-uqr.txt": "text/plain; charset=utf-8",
 }
 # The script's module folders; what they serve is the files shipped in them whose names
 # are lower-case letters, digits and hyphens ending in .js (never __init__.py, never a path).
@@ -47,6 +49,7 @@ CONFIG_SCHEMA = {
         "region": {"type": "string"},
         "user_pool_client_id": {"type": "string"},
         "cognito_endpoint": {"type": "string"},
+        "mfa_roles": {"type": "array", "items": {"type": "string"}},
     },
 }
 
@@ -141,6 +144,8 @@ def console_asset(_principal: None, asset: str) -> Response:
                 "region": cfg.region,
                 "user_pool_client_id": cfg.user_pool_client_id,
                 "cognito_endpoint": cognito_endpoint(),
+                # The roles that must set up an authenticator app (the others may).
+                "mfa_roles": sorted(cfg.mfa_roles),
             },
             headers={"Cache-Control": "no-cache"},
         )
@@ -155,7 +160,7 @@ def console_asset(_principal: None, asset: str) -> Response:
     "GET",
     roles=None,
     tag="console",
-    summary="The console's vendored libraries (Preact with htm) and their licences",
+    summary="The console's vendored libraries (Preact with htm, uqr) and their licences",
     content_type="text/plain",
     responses={200: {"type": "string"}},
     media=_media_of(VENDOR),

@@ -22,6 +22,18 @@ DEPUTY_GROUP = "deputy"
 _GROUP_PRECEDENCE = (Role.ADMIN, Role.LEADER, Role.OPERATOR, Role.DEPARTMENT)
 
 
+# The roles a staff account (or a deputy's) is given; each is a group of the user pool.
+ACCOUNT_ROLES = ("operator", "department", "leader", "admin", DEPUTY_GROUP)
+
+
+def account_role(groups: set[str] | list[str] | tuple[str, ...]) -> str | None:
+    """The role an account's groups give it (the strongest staff group, else ``deputy``),
+    or None for a plain citizen."""
+    found = set(groups)
+    staff = next((r.value for r in _GROUP_PRECEDENCE if r.value in found), None)
+    return staff or (DEPUTY_GROUP if DEPUTY_GROUP in found else None)
+
+
 @dataclass(frozen=True)
 class Principal:
     id: str
@@ -62,6 +74,31 @@ class Principal:
             department_id=department_id if role is Role.DEPARTMENT else None,
             aliases=aliases,
             deputy=role is Role.CITIZEN and DEPUTY_GROUP in groups,
+        )
+
+    @property
+    def managed(self) -> bool:
+        """Whether the caller's account is one the users API manages (staff, deputies)."""
+        return self.role in _GROUP_PRECEDENCE or self.deputy
+
+    def as_account(self, role: str | None, department_id: str | None) -> Principal:
+        """The caller with the role and department their account has now (a change made
+        after the token was issued counts at once); ``None``: no staff role any more."""
+        from dataclasses import replace
+
+        if role is None:
+            return replace(self, role=Role.CITIZEN, department_id=None, deputy=False)
+        if role == DEPUTY_GROUP:
+            return replace(self, role=Role.CITIZEN, department_id=None, deputy=True)
+        if role == Role.DEPARTMENT.value and not department_id:
+            return replace(self, role=Role.CITIZEN, department_id=None, deputy=False)
+        staff = Role(role)
+        return replace(
+            self,
+            role=staff,
+            department_id=department_id if staff is Role.DEPARTMENT else None,
+            deputy=False,
+            aliases=(),
         )
 
     def owns(self, citizen_id: str) -> bool:

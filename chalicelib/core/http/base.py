@@ -104,7 +104,10 @@ def authenticate(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("an Authorization: Bearer <ID token> header is required")
-    return Principal.from_claims(verify_id_token(token.strip()), phone_owner=phone_owner)
+    from chalicelib.core.services.accounts import admit
+
+    claims = verify_id_token(token.strip())
+    return admit(Principal.from_claims(claims, phone_owner=phone_owner), claims)
 
 
 def read_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:
@@ -178,6 +181,7 @@ def api(
     accepts: tuple[str, ...] = ("application/json", "text/plain"),
     error_type: str = "application/problem+json",
     media: dict[str, dict[str, Any]] | None = None,
+    openapi: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a route with its documentation. The view receives the verified principal
     (None on public routes) and its URL parameters; domain errors become problem+json.
@@ -197,6 +201,7 @@ def api(
             content_type,
             accepts,
             error_type,
+            openapi or {},
             media=dict(media or {}),
         )
     )
