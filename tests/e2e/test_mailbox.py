@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, RunningStack
+from tests.e2e.conftest import ROOT, RunningStack, wait_seconds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -33,11 +33,11 @@ def test_a_letter_sent_to_the_local_stack_becomes_an_appeal_and_is_answered(
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=wait_seconds(60),
     )  # fmt: skip
     assert posted.returncode == 0, posted.stdout + posted.stderr
     # Then an answer with the case number arrives in the outbox
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait_seconds(30)
     answers: set[Path] = set()
     while time.monotonic() < deadline and not answers:
         answers = set(outbox.glob("mailbox-*.eml")) - before
@@ -50,9 +50,11 @@ def test_a_letter_sent_to_the_local_stack_becomes_an_appeal_and_is_answered(
     assert answer["In-Reply-To"] == "<sample-letter-0001@example.com>"
     # And the operator reads the appeal with its photo
     operator = {"Authorization": f"Bearer {local_stack.sign_in('operator1')}"}
-    shown = requests.get(f"{local_stack.api}/appeals/{appeal_id}", headers=operator, timeout=10)
+    shown = requests.get(
+        f"{local_stack.api}/appeals/{appeal_id}", headers=operator, timeout=wait_seconds(10)
+    )
     assert shown.status_code == 200, shown.text
     appeal = shown.json()
     assert appeal["channel"] == "mailbox" and appeal["contact"]["phone"] == "+8613812345678"
     (photo,) = appeal["photos"]
-    assert requests.get(photo["url"], timeout=10).content.startswith(b"\x89PNG")
+    assert requests.get(photo["url"], timeout=wait_seconds(10)).content.startswith(b"\x89PNG")
