@@ -112,3 +112,29 @@ def _reset_process_state() -> None:
     search = sys.modules.get("chalicelib.knowledge.services.knowledge_search")
     if search is not None:
         search.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _deliveries_match_the_event_catalogue() -> Iterator[list[str]]:
+    """Every delivery a department system of the suite receives during a test (the
+    receivers of tests/support/department_system.py, the example system of
+    examples/department_system/) is valid against its event type's schema in the
+    catalogue; a type without one fails the test."""
+    from tests.support import department_system
+    from tests.support.event_schemas import problems
+
+    found: list[str] = []
+    checked: list[int] = []
+
+    def check(headers: dict[str, str], raw: bytes) -> None:
+        checked.append(1)
+        found.extend(problems(headers, raw))
+
+    department_system.OBSERVERS.append(check)
+    yield found
+    department_system.OBSERVERS.remove(check)
+    if found:
+        pytest.fail(
+            f"{len(found)} of the deliveries ({len(checked)} received) do not match the "
+            "event catalogue:\n" + "\n".join(sorted(set(found))[:20])
+        )

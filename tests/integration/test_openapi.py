@@ -33,3 +33,23 @@ def test_document_is_valid_openapi_3_1(client: Any) -> None:
     )
     assert {"201", "400", "401", "403"} <= set(submit["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in submit["parameters"])
+
+
+def test_the_document_describes_every_webhook_event_with_its_schema(client: Any) -> None:
+    from openapi_spec_validator import validate
+
+    from chalicelib.notifications.domain import catalogue
+
+    document = body(client.http.get("/openapi.json"))
+    validate(document)
+    assert set(document["webhooks"]) == set(catalogue.EVENTS)
+    decided = document["webhooks"]["work_order.extension_decided"]["post"]
+    content = decided["requestBody"]["content"]["application/json"]
+    assert content["schema"]["properties"]["schema_version"] == {
+        "const": "1",
+        "description": "The body's format version (also in X-Minsheng-Schema-Version)",
+    }
+    assert content["schema"]["properties"]["data"]["required"] == ["approve", "days", "reply_due"]
+    assert content["examples"]["example"]["value"]["data"]["approve"] is True
+    headers = {p["name"] for p in decided["parameters"]}
+    assert {"X-Minsheng-Signature", "X-Minsheng-Delivery", "X-Minsheng-Schema-Version"} <= headers

@@ -1027,3 +1027,83 @@ def test_a_delivery_connects_to_the_address_checked_with_the_names_host_and_tls_
     assert sorted(i["type"] for i in items) == ["webhook.verify", "work_order.dispatched"]
     for entry in items:
         assert "no network in this test" in entry["attempts"][0]["error"]
+
+
+def test_the_center_s_decisions_the_citizen_s_note_rating_and_closure_reach_the_department_once(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    """work_order.extension_decided (with the new deadline), citizen_note, rated and
+    closed: each delivered once, with a stable id, however often the stream's batches
+    are delivered again."""
+    from chalicelib.core.domain import schemas
+    from chalicelib.core.domain.principal import Principal, Role
+    from chalicelib.core.domain.workflow import Action
+    from chalicelib.core.store import appeals as store
+    from chalicelib.work_orders.services.transitions import perform
+
+    flow = Flow(client)
+    time = Clock(shanghai("2026-11-02T10:00:00"))
+    verified(people, flow, receiver, register(people, receiver.url))
+    receiver.received.clear()
+    dept = f"department:{DEPARTMENT}"
+    rated, unrated = dispatched_appeal(people), dispatched_appeal(people)
+    for appeal in (rated, unrated):
+        assert people.act(dept, appeal, "sign").status_code == 200
+        assert people.act(dept, appeal, "contact").status_code == 200
+    # Given the department asked for three more working days, and the center agreed
+    asked = people.act(dept, rated, "extension", {"days": 3, "reason": "需协调多部门"})
+    assert asked.status_code == 200, asked.body
+    before = body(asked)["deadlines"]["reply_due"]
+    decided = people.act("operator", rated, "extension/decision", {"approve": True})
+    assert decided.status_code == 200, decided.body
+    after = body(decided)["deadlines"]["reply_due"]
+    assert after > before
+    # and the citizen added to the appeal (a reply to the mayor's mailbox)
+    found = store.get(rated)
+    assert found is not None
+    citizen = Principal(id=found.citizen_id, role=Role.CITIZEN)
+    perform(
+        citizen,
+        rated,
+        Action.ADD_NOTE,
+        {"text": "补充：晚上八点后路灯全灭", "channel": "mailbox", "source": "m1"},
+        schema=schemas.CITIZEN_NOTE,
+    )
+    # When both are replied, one is rated and the other closes itself after 7 days
+    for appeal in (rated, unrated):
+        assert people.act(dept, appeal, "reply").status_code == 200
+    assert people.act("citizen", rated, "rating", {"score": 4, "resolved": True}).status_code == 200
+    time.advance(days=7, minutes=1)
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+    )
+    assert client.lambda_.invoke("auto_close", event).payload == {"closed": 1, "skipped": 0}
+    # and the stream delivers its batches again, whole and in part
+    records = flow.stream()
+    flow.replay(records)
+    flow.replay(records[2:5])
+    flow.deliver()
+    flow.replay(records)
+    flow.deliver()
+    # Then the department's system has each event once
+    ids = [r.headers["X-Minsheng-Delivery"] for r in receiver.received]
+    assert len(ids) == len(set(ids))
+    got = {(r.json()["appeal_id"], r.json()["type"]): r.json() for r in receiver.received}
+    assert len(got) == len(receiver.received)
+    decision = got[(rated, "work_order.extension_decided")]["data"]
+    assert decision == {
+        "approve": True,
+        "days": 3,
+        "reply_due": after,
+        "previous_reply_due": before,
+    }
+    note = got[(rated, "work_order.citizen_note")]
+    timeline = note["work_order"]["timeline"]
+    assert timeline[note["data"]["event"]]["note"] == "补充：晚上八点后路灯全灭"
+    assert note["data"]["channel"] == "mailbox"
+    assert got[(rated, "work_order.rated")]["data"] == {"score": 4, "resolved": True}
+    assert got[(rated, "work_order.closed")]["data"] == {"reason": "rated"}
+    assert got[(unrated, "work_order.closed")]["data"] == {"reason": "no_rating"}
+    assert (unrated, "work_order.rated") not in got
+    assert got[(unrated, "work_order.closed")]["work_order"]["state"] == "closed"
+    assert all(r.headers["X-Minsheng-Schema-Version"] == "1" for r in receiver.received)

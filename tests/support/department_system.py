@@ -11,11 +11,20 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 TOLERANCE = 300
+# Called with every delivery any receiver of the suite takes (headers, raw body): the
+# suite's conftest checks each against the event catalogue.
+OBSERVERS: list[Callable[[dict[str, str], bytes], None]] = []
+
+
+def observe(headers: dict[str, str], raw: bytes) -> None:
+    for observer in list(OBSERVERS):
+        observer(headers, raw)
 
 
 def _digest(secret: str, message: bytes) -> str:
@@ -118,6 +127,7 @@ class Receiver:
                 raw = self.rfile.read(length)
                 headers = dict(self.headers.items())
                 owner.received.append(Received(self.path, headers, raw))
+                observe(headers, raw)
                 time.sleep(owner.delay)
                 status, answer = owner.answer(headers, raw)
                 try:

@@ -152,3 +152,12 @@ def test_readme_is_a_front_page() -> None:
     assert any(link.startswith("docs/") for link in links), "README.md links nothing in docs/"
     broken = [link for link in links if not (ROOT / link.split("#")[0]).exists()]
     assert not broken, f"README.md links files that are not there: {broken}"
+
+
+def test_the_events_page_lists_every_event_of_the_catalogue() -> None:
+    from chalicelib.notifications.domain import catalogue
+
+    text = (DOCS / "integrate" / "events.md").read_text("utf-8")
+    listed = set(re.findall(r"^\|\s*`([a-z_]+\.[a-z_]+)`\s*\|", text, re.M))
+    assert listed == set(catalogue.EVENTS), "docs/integrate/events.md's table and the catalogue"
+    assert f'`"{catalogue.SCHEMA_VERSION}"`' in text

@@ -53,6 +53,9 @@ class RouteDoc:
 
 
 ROUTES: list[RouteDoc] = []
+# The OpenAPI document's ``webhooks``: what the platform POSTs to integrators, by event
+# type (a capability's http module registers its own; the core knows none of them).
+WEBHOOKS: dict[str, dict[str, Any]] = {}
 
 LIMIT_PARAM = {
     "name": "limit",

@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.core.domain import schemas
-from chalicelib.core.http.base import ROUTES, RouteDoc, api, json_response
+from chalicelib.core.http.base import ROUTES, WEBHOOKS, RouteDoc, api, json_response
 
 bp = Blueprint(__name__)
 
@@ -128,6 +128,7 @@ def openapi_document() -> dict[str, Any]:
             "schemas": {"Problem": schemas.PROBLEM},
         },
         "paths": dict(sorted(paths.items())),
+        "webhooks": {name: dict(item) for name, item in sorted(WEBHOOKS.items())},
     }
 
 

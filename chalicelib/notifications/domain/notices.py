@@ -33,6 +33,10 @@ WORK_ORDER_TYPES = (
     "work_order.rework",
     "work_order.merged",
     "work_order.recalled",
+    "work_order.extension_decided",
+    "work_order.citizen_note",
+    "work_order.rated",
+    "work_order.closed",
 )
 # For people, in the app.
 PERSON_TYPES = (
@@ -105,6 +109,44 @@ def _plain(value: Any) -> Any:
 def _departments(image: dict[str, Any]) -> list[str]:
     lead = image.get("department_id")
     return [d for d in [lead, *(image.get("co_department_ids") or [])] if d]
+
+
+# Where a citizen's note still concerns the department: it has the work order in hand, or
+# has replied and waits for the rating.
+NOTE_AT_DEPARTMENT = (*OPEN_AT_DEPARTMENT, "replied")
+
+
+def department_events(
+    kind: str, index: int, data: dict[str, Any], new: dict[str, Any]
+) -> list[tuple[str, list[str], dict[str, Any]]]:
+    """What the departments' systems are told of the timeline event ``kind`` at ``index``
+    beyond the steps above: (type, departments, data) each. The catalogue
+    (``catalogue.py``) has each type's schema; a new type goes there first."""
+    deadlines = dict(new.get("deadlines") or {})
+    if kind == "extension_decided" and new.get("department_id"):
+        reply_due = data.get("reply_due") or {}
+        facts: dict[str, Any] = {
+            "approve": bool(data.get("approve")),
+            "days": data.get("days"),
+            "reply_due": deadlines.get("reply_due"),
+        }
+        if isinstance(reply_due, dict) and reply_due.get("from"):
+            facts["previous_reply_due"] = reply_due["from"]
+        return [("work_order.extension_decided", [str(new["department_id"])], facts)]
+    if kind == "citizen_note" and new.get("state") in NOTE_AT_DEPARTMENT:
+        facts = {"event": index, "media_added": len(data.get("media") or [])}
+        if data.get("channel"):
+            facts["channel"] = data["channel"]
+        return [("work_order.citizen_note", _departments(new), facts)]
+    if kind == "rated":
+        rating = {"score": data.get("score"), "resolved": bool(data.get("resolved"))}
+        return [
+            ("work_order.rated", _departments(new), rating),
+            ("work_order.closed", _departments(new), {"reason": "rated"}),
+        ]
+    if kind == "closed":
+        return [("work_order.closed", _departments(new), {"reason": "no_rating"})]
+    return []
 
 
 def notices(appeal_id: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[Notice]:
@@ -204,6 +246,9 @@ def notices(appeal_id: str, old: dict[str, Any] | None, new: dict[str, Any] | No
             add(CITIZEN, citizen, "appeal.closed", at, source)
         elif kind == "rejected":
             add(CITIZEN, citizen, "appeal.rejected", at, source)
+        for type_, targets, facts in department_events(kind, index, data, new):
+            for target in targets:
+                add(DEPARTMENT, target, type_, at, source, **facts)
         if kind not in ("submitted", "sla_warning") and not everyone_told:
             add(FOLLOWERS, appeal_id, "appeal.updated", at, source, event=kind)
 

@@ -11,14 +11,15 @@ from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.http.base import (
     CURSOR_PARAM,
     LIMIT_PARAM,
+    WEBHOOKS,
     api,
     idempotent,
     json_response,
     page_params,
     read_json,
 )
+from chalicelib.notifications.domain import catalogue, signatures
 from chalicelib.notifications.domain import schemas as webhook_schemas
-from chalicelib.notifications.domain import signatures
 
 bp = Blueprint(__name__)
 ADMIN = (Role.ADMIN,)
@@ -51,6 +52,49 @@ SIGNED_HEADERS = (
         "(2027-06-30).",
     },
 )
+
+# What every outbound delivery carries, for the OpenAPI document's ``webhooks``.
+DELIVERY_HEADERS = [
+    {
+        "name": signatures.TIMESTAMP_HEADER,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "pattern": r"^\d+$"},
+        "description": "Unix seconds when it was signed: refuse one more than 5 minutes off.",
+    },
+    {
+        "name": signatures.DELIVERY_HEADER,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "The delivery's id, equal to the body's id and the same on every "
+        "retry: drop a repeat.",
+    },
+    {
+        "name": "X-Minsheng-Event",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "enum": sorted(catalogue.EVENTS)},
+        "description": "The event type (the body's type).",
+    },
+    {
+        "name": catalogue.SCHEMA_VERSION_HEADER,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "const": catalogue.SCHEMA_VERSION},
+        "description": "The body's format version (the body's schema_version).",
+    },
+    {
+        "name": signatures.SIGNATURE_HEADER,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": 'sha256=<hex>, v2=<hex>: v2 is the HMAC-SHA256 of "{timestamp}.'
+        "{delivery id}.{raw body}\" with the department's secret (v2 alone after "
+        "MINSHENG_WEBHOOK_SHA256_UNTIL); during a rotation each scheme with both secrets.",
+    },
+]
+WEBHOOKS.update(catalogue.openapi_webhooks(DELIVERY_HEADERS))
 
 
 @api(

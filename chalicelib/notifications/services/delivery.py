@@ -21,8 +21,8 @@ from chalicelib.core.event_sources import DELIVERY_ATTEMPTS
 from chalicelib.core.integrations import directory, secrets
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.store import appeals as appeal_store
+from chalicelib.notifications.domain import catalogue, signatures, webhook_urls
 from chalicelib.notifications.domain import notices as domain
-from chalicelib.notifications.domain import signatures, webhook_urls
 from chalicelib.notifications.integrations import queues, webhook_client
 from chalicelib.notifications.store import deliveries, webhooks
 from chalicelib.notifications.store import in_app as inbox
@@ -76,6 +76,7 @@ def payload(message: dict[str, Any], department_id: str, *, masked: bool = False
     return {
         "id": message["id"],
         "type": message["type"],
+        "schema_version": catalogue.SCHEMA_VERSION,
         "occurred_at": message["occurred_at"],
         "department_id": department_id,
         "appeal_id": message["appeal_id"],
@@ -90,6 +91,7 @@ def notice_payload(message: dict[str, Any], department_id: str) -> dict[str, Any
     return {
         "id": message["id"],
         "type": message["type"],
+        "schema_version": catalogue.SCHEMA_VERSION,
         "occurred_at": message["occurred_at"],
         "department_id": department_id,
         "data": message.get("data") or {},
@@ -112,6 +114,7 @@ def signed_request(department_id: str, delivery_id: str, type_: str, body: bytes
         signatures.TIMESTAMP_HEADER: str(timestamp),
         signatures.DELIVERY_HEADER: delivery_id,
         EVENT_HEADER: type_,
+        catalogue.SCHEMA_VERSION_HEADER: catalogue.SCHEMA_VERSION,
         signatures.SIGNATURE_HEADER: signatures.signature_header(
             keys.valid(clock.now()),
             timestamp,
