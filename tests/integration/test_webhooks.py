@@ -1107,3 +1107,37 @@ def test_the_center_s_decisions_the_citizen_s_note_rating_and_closure_reach_the_
     assert (unrated, "work_order.rated") not in got
     assert got[(unrated, "work_order.closed")]["work_order"]["state"] == "closed"
     assert all(r.headers["X-Minsheng-Schema-Version"] == "1" for r in receiver.received)
+
+
+@pytest.mark.parametrize(
+    ("action", "fields"),
+    [
+        ("sign", {"signed_by": "李明"}),
+        ("contact", {"method": "phone", "phone": "13900001111"}),
+        ("reply", {**VALID_REPLY, "attachments": []}),
+        ("return", {"reason": "不属于本单位职责", "to": "health-commission"}),
+        ("extension", {"days": 2, "reason": "需协调", "until": "2026-12-01"}),
+    ],
+)
+def test_each_inbound_action_refuses_fields_it_does_not_know_naming_them(
+    client: Any, people: People, receiver: Receiver, action: str, fields: dict[str, Any]
+) -> None:
+    secret = register(people, receiver.url)
+    appeal = dispatched_appeal(people)
+    if action in ("contact", "reply", "extension"):
+        assert inbound(client, secret, {"appeal_id": appeal, "action": "sign"}).status_code == 200
+    if action == "reply":
+        contact = {"appeal_id": appeal, "action": "contact", "method": "phone"}
+        assert inbound(client, secret, contact).status_code == 200
+    before = body(people.get("operator", f"/appeals/{appeal}"))
+    answered = inbound(
+        client, secret, {"appeal_id": appeal, "action": action, **fields, "extra_note": "x"}
+    )
+    assert answered.status_code == 400, answered.body
+    problem = body(answered)
+    known = set(fields) - {"signed_by", "phone", "attachments", "to", "until"}
+    unknown = sorted({*fields, "extra_note"} - known)
+    assert sorted(e["field"] for e in problem["errors"]) == unknown
+    assert {e["message"] for e in problem["errors"]} == {"is not a known field"}
+    after = body(people.get("operator", f"/appeals/{appeal}"))
+    assert after["version"] == before["version"] and after["state"] == before["state"]

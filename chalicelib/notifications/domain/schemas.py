@@ -3,6 +3,9 @@ notifications."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from chalicelib.core.domain import schemas as core
 from chalicelib.core.domain.schemas import APPEAL_ID, body
 
 WEBHOOK_ACTIONS = ("sign", "contact", "reply", "return", "extension")
@@ -66,16 +69,48 @@ WEBHOOK_CHANGE = {
         "enabled": {"type": ["boolean", "null"]},
     },
 }
-# The inbound envelope: the rest of the body is what the staff API's action takes.
-WEBHOOK_INBOUND = {
-    "$id": "WebhookInbound",
+# The inbound envelope: the action, and the work order it is for.
+WEBHOOK_ENVELOPE = {
+    "$id": "WebhookEnvelope",
     "type": "object",
     "required": ["appeal_id", "action"],
     "properties": {
         "appeal_id": APPEAL_ID,
         "action": {"type": "string", "enum": list(WEBHOOK_ACTIONS)},
     },
-    "additionalProperties": True,
+}
+# Each action's body: the envelope and the fields of the staff API's call, nothing else.
+ACTION_BODIES: dict[str, dict[str, Any]] = {
+    "sign": core.SIGN,
+    "contact": core.CONTACT,
+    "reply": core.REPLY,
+    "return": core.RETURN,
+    "extension": core.EXTENSION_REQUEST,
+}
+
+
+def _inbound(action: str) -> dict[str, Any]:
+    staff = ACTION_BODIES[action]
+    return body(
+        f"WebhookInbound{staff['$id']}",
+        ["appeal_id", "action", *staff["required"]],
+        {
+            "appeal_id": APPEAL_ID,
+            "action": {"type": "string", "const": action},
+            **staff["properties"],
+        },
+    )
+
+
+WEBHOOK_INBOUND_ACTIONS: dict[str, dict[str, Any]] = {a: _inbound(a) for a in WEBHOOK_ACTIONS}
+WEBHOOK_INBOUND = {
+    "$id": "WebhookInbound",
+    "description": "One of the actions, each with the fields of the staff API's call; "
+    "an unknown field is refused (400 naming it)",
+    "oneOf": [
+        {k: v for k, v in schema.items() if k != "$id"}
+        for schema in WEBHOOK_INBOUND_ACTIONS.values()
+    ],
 }
 DELIVERY_STATUSES = ("pending", "retrying", "delivered", "dead")
 DELIVERY = {

@@ -360,7 +360,8 @@ def act(department_id: str, body: Any) -> Appeal:
     department's system."""
     from chalicelib.work_orders.services import department_actions as actions
 
-    envelope = validate(webhook_schemas.WEBHOOK_INBOUND, body)
+    envelope = validate(webhook_schemas.WEBHOOK_ENVELOPE, body)
+    validate(webhook_schemas.WEBHOOK_INBOUND_ACTIONS[envelope["action"]], body)
     params = {k: v for k, v in body.items() if k not in ("appeal_id", "action")}
     service = {
         "sign": actions.sign_work_order,
