@@ -49,6 +49,8 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:ConditionCheckItem", _APPEALS),
         _index("by-citizen"),
         _index("by-department"),
+        # A department's system catches up with its work orders changed since a time.
+        _index("by-department-changes"),
         _index("by-department-state"),
         _index("by-state"),
         _index("by-month"),

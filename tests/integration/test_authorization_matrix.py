@@ -170,6 +170,16 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
         **{caller: 401 for caller in CALLERS},
         SYSTEM: OK,
     },
+    # A department's system reads its own work orders, signed with its secret; a token is
+    # no signature.
+    **{
+        ("GET", path): {**{caller: 401 for caller in CALLERS}, SYSTEM: OK}
+        for path in (
+            "/department-systems/{department_id}/work-orders",
+            "/department-systems/{department_id}/work-orders/{appeal_id}",
+            "/department-systems/{department_id}/work-orders/{appeal_id}/comments",
+        )
+    },
     ("GET", "/me/notifications"): rule(SIGNED_IN),
     # Marking read a notification that is not the caller's own (here: none is) is a 404.
     ("POST", "/me/notifications/read"): rule((), hidden=SIGNED_IN),
@@ -407,6 +417,8 @@ def request_for(
     headers = world.headers(caller)
     if path == "/webhooks/departments/{department_id}":
         return _webhook(world, caller, params, extra or {})
+    if path.startswith("/department-systems/") and caller == SYSTEM:
+        return _signed_read(world, url)
     if path.startswith("/open311/v2/requests.") and method == "POST":
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         form = {
@@ -525,6 +537,14 @@ def _webhook(world: World, caller: str, params: dict[str, str], extra: dict[str,
         headers=world.headers(caller),
         body=json.dumps({"appeal_id": appeal_id, "action": "sign"}),
     )
+
+
+def _signed_read(world: World, url: str) -> Any:
+    from chalicelib.core.integrations import secrets
+    from tests.integration.test_webhooks import signed_read
+
+    keys = secrets.read(DEPARTMENT, fresh=True)
+    return signed_read(world.client, keys.current if keys else world.webhook_secret, url)
 
 
 def _outcome(status: int) -> Any:

@@ -442,7 +442,7 @@ def channels_journey(people: People, client: Any, stack: Stack, dept: str) -> No
 
 def webhook_journey(people: People, client: Any, appeal: str, dept: str) -> None:
     """The admin's webhook calls, a signed inbound action, the delivery log and redrives."""
-    from tests.integration.test_webhooks import inbound, register
+    from tests.integration.test_webhooks import inbound, register, signed_read
 
     def ok(response: Any) -> Any:
         assert response.status_code < 300, response.body
@@ -459,6 +459,11 @@ def webhook_journey(people: People, client: Any, appeal: str, dept: str) -> None
     ok(people.act("operator", fresh, "dispatch", {"department_id": DEPARTMENT}))
     ok(inbound(client, secret, {"appeal_id": fresh, "action": "sign"}))
     ok(people.act("leader", fresh, "comments"))
+    # The department's system catches up through the signed reads
+    reads = f"/department-systems/{DEPARTMENT}/work-orders"
+    ok(signed_read(client, secret, reads, changed_since="2026-01-01T00:00:00+08:00"))
+    ok(signed_read(client, secret, f"{reads}/{fresh}"))
+    ok(signed_read(client, secret, f"{reads}/{fresh}/comments"))
     ok(people.get("admin", f"/deliveries?department_id={DEPARTMENT}"))
     ok(people.get("admin", "/deliveries?status=dead"))
     ok(people.get("citizen", "/me/notifications"))

@@ -1141,3 +1141,81 @@ def test_each_inbound_action_refuses_fields_it_does_not_know_naming_them(
     assert {e["message"] for e in problem["errors"]} == {"is not a known field"}
     after = body(people.get("operator", f"/appeals/{appeal}"))
     assert after["version"] == before["version"] and after["state"] == before["state"]
+
+
+def signed_read(client: Any, secret: str, path: str, **query: str) -> Any:
+    """A read signed as the events page says: the body signed is "GET {path}?{query}",
+    the query's pairs sorted and percent-encoded (RFC 3986)."""
+    from urllib.parse import quote, urlencode
+
+    encoded = urlencode(sorted(query.items()), quote_via=quote)
+    target = path + ("?" + encoded if encoded else "")
+    headers = signed_headers(secret, f"GET {target}".encode())
+    headers.pop("Content-Type")
+    return client.http.get(target, headers=headers)
+
+
+def test_a_department_system_reads_its_own_work_orders_signed_and_nothing_else(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    from tests.integration.lifecycle_helpers import OTHER_DEPARTMENT
+
+    time = Clock(shanghai("2026-11-02T10:00:00"))
+    secret = register(people, receiver.url)
+    other_secret = register(people, receiver.url, OTHER_DEPARTMENT)
+    first = dispatched_appeal(people)
+    time.advance(minutes=1)
+    second = dispatched_appeal(people)
+    elsewhere = people.submit()["id"]
+    sent = people.act("operator", elsewhere, "dispatch", {"department_id": OTHER_DEPARTMENT})
+    assert sent.status_code == 200, sent.body
+    time.advance(minutes=1)
+    assert people.act("leader", first, "comments", {"text": "请尽快办理"}).status_code == 200
+    base = f"/department-systems/{DEPARTMENT}/work-orders"
+    # Every work order of the department, oldest change first: the second, then the first
+    every = signed_read(client, secret, base)
+    assert every.status_code == 200, every.body
+    items = body(every)["items"]
+    assert [i["id"] for i in items] == [second, first]
+    assert all(isinstance(i["version"], int) for i in items)
+    # Changed since the second's change: the second (at that time) and the first
+    since = items[0]["updated_at"]
+    later = body(signed_read(client, secret, base, changed_since=since, limit="1"))
+    assert [i["id"] for i in later["items"]] == [second] and later["next_cursor"]
+    rest = signed_read(
+        client, secret, base, changed_since=since, limit="1", cursor=later["next_cursor"]
+    )
+    assert [i["id"] for i in body(rest)["items"]] == [first]
+    after = body(signed_read(client, secret, base, changed_since=items[1]["updated_at"]))
+    assert [i["id"] for i in after["items"]] == [first]
+    # One work order with the department's view of its timeline, and its comments
+    one = body(signed_read(client, secret, f"{base}/{first}"))
+    assert one["id"] == first and "13812345678" in one["content"]
+    assert [e["type"] for e in one["timeline"]][-1] == "commented"
+    assert one["version"] == items[1]["version"]
+    comments = body(signed_read(client, secret, f"{base}/{first}/comments"))
+    assert [c["note"] for c in comments["items"]] == ["请尽快办理"]
+    # Another department's work order is not there for it: 404, as for staff
+    assert signed_read(client, secret, f"{base}/{elsewhere}").status_code == 404
+    assert signed_read(client, secret, f"{base}/{elsewhere}/comments").status_code == 404
+    assert elsewhere not in [i["id"] for i in items]
+    # and the other department's system reads only its own
+    theirs = f"/department-systems/{OTHER_DEPARTMENT}/work-orders"
+    assert [i["id"] for i in body(signed_read(client, other_secret, theirs))["items"]] == [
+        elsewhere
+    ]
+    assert signed_read(client, other_secret, f"{theirs}/{first}").status_code == 404
+    assert signed_read(client, other_secret, f"{base}/{first}").status_code == 401
+    # A signature is for its path and query only; no signature, no read
+    raw = f"GET {base}/{second}".encode()
+    moved = client.http.get(f"{base}/{first}", headers=signed_headers(secret, raw))
+    assert moved.status_code == 401
+    assert client.http.get(base).status_code == 401
+    token = people.stack.headers(people.token(f"department:{DEPARTMENT}"))
+    assert client.http.get(base, headers=token).status_code == 401
+    # Bad parameters are named
+    bad = signed_read(client, secret, base, changed_since="yesterday", state="signed")
+    assert bad.status_code == 400
+    assert sorted(e["field"] for e in body(bad)["errors"]) == ["state"]
+    bad = signed_read(client, secret, base, changed_since="yesterday")
+    assert [e["field"] for e in body(bad)["errors"]] == ["changed_since"]

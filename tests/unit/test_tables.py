@@ -61,6 +61,7 @@ def test_appeals_table_has_stream_and_its_indexes() -> None:
         "by-citizen",
         "by-department-state",
         "by-department",
+        "by-department-changes",
         "by-state",
         "by-month",
         "supervision",

@@ -444,6 +444,7 @@ INDEXES: dict[str, Any] = {
     "by-citizen": AppealModel.by_citizen,
     "by-department-state": AppealModel.by_department_state,
     "by-department": AppealModel.by_department,
+    "by-department-changes": AppealModel.by_department_changes,
     "by-state": AppealModel.by_state,
     "by-month": AppealModel.by_month,
     "supervision": AppealModel.supervision_list,
@@ -513,6 +514,22 @@ def query_index(
         plain = {k: v["S"] for k, v in start.items()}
         next_cursor = encode_cursor({"~index": index_name, **plain})
     return items, next_cursor
+
+
+def changed_for_department(
+    department_id: str, since: str | None, limit: int, cursor: str | None
+) -> tuple[list[Appeal], str | None]:
+    """The department's work orders (as lead) changed at or after ``since`` (an ISO time
+    in the store's own form), oldest change first, a page at a time."""
+    condition = AppealModel.updated_at >= since if since else None
+    return query_index(
+        "by-department-changes",
+        department_id,
+        limit=limit,
+        cursor=cursor,
+        range_condition=condition,
+        newest_first=False,
+    )
 
 
 def save_merge(after: Appeal, into: str) -> Appeal:

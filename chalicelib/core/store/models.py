@@ -125,6 +125,21 @@ class DepartmentIndex(GlobalSecondaryIndex["AppealModel"]):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class DepartmentChangesIndex(GlobalSecondaryIndex["AppealModel"]):
+    """A department's work orders by when they last changed: its system catches up with
+    what changed since a time (the signed reads)."""
+
+    class Meta:
+        index_name = "by-department-changes"
+        projection = IncludeProjection(
+            [a for a in SUMMARY_ATTRIBUTES if a not in ("department_id", "updated_at")]
+            + ["version"]
+        )
+
+    department_id = UnicodeAttribute(hash_key=True)
+    updated_at = UnicodeAttribute(range_key=True)
+
+
 class StateIndex(GlobalSecondaryIndex["AppealModel"]):
     """Appeals in one state, by when they entered it (the center's queues, auto-close)."""
 
@@ -228,6 +243,7 @@ class AppealModel(Model):
 
     by_citizen = CitizenIndex()
     by_department = DepartmentIndex()
+    by_department_changes = DepartmentChangesIndex()
     by_state = StateIndex()
     by_month = MonthIndex()
     supervision_list = SupervisionIndex()

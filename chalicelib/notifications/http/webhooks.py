@@ -289,3 +289,103 @@ def inbound(_principal: None, department_id: str) -> Response:
         lambda: webhooks.act(department_id, body),
         key=delivery_id,
     )
+
+
+# -- signed reads -------------------------------------------------------------------------
+
+READ_HEADERS = (
+    SIGNED_HEADERS[0],
+    {
+        **SIGNED_HEADERS[1],
+        "description": "Unique per request (a new one for each read). Signed (v2).",
+    },
+    {
+        **SIGNED_HEADERS[2],
+        "description": 'v2=<hex HMAC-SHA256 of "{timestamp}.{request id}.GET {path}"> with '
+        "the department's secret: the path after the API's base, its query's pairs sorted "
+        "and percent-encoded (RFC 3986) as sent.",
+    },
+)
+WORK_ORDER_CHANGE = {
+    **schemas.APPEAL_SUMMARY,
+    "properties": {**schemas.APPEAL_SUMMARY["properties"], "version": {"type": "integer"}},
+}
+
+
+def _signed_read(department_id: str) -> None:
+    from chalicelib.notifications.services import system_reads
+
+    request = bp.current_request
+    query = request.query_params
+    pairs = [(k, v) for k in (query or {}) for v in query.getlist(k)] if query else []
+    target = system_reads.canonical_target(request.method, request.path, request.uri_params, pairs)
+    system_reads.verify(department_id, request.headers, target)
+
+
+@api(
+    bp,
+    "/department-systems/{department_id}/work-orders",
+    "GET",
+    summary="A department's system reads its work orders changed at or after changed_since "
+    "(oldest change first; all of them without it), signed with the department's secret",
+    roles=None,
+    tag="webhooks",
+    query=(
+        {
+            "name": "changed_since",
+            "in": "query",
+            "schema": {"type": "string", "format": "date-time"},
+            "description": "ISO 8601 with offset: pass the updated_at of the last item applied",
+        },
+        LIMIT_PARAM,
+        CURSOR_PARAM,
+    ),
+    headers=READ_HEADERS,
+    responses={200: schemas.listing(WORK_ORDER_CHANGE)},
+)
+def system_work_orders(_principal: None, department_id: str) -> Response:
+    from chalicelib.notifications.services import system_reads
+
+    _signed_read(department_id)
+    limit, cursor = page_params(bp.current_request)
+    query = dict(bp.current_request.query_params or {})
+    return json_response(system_reads.changed(department_id, query, limit, cursor))
+
+
+@api(
+    bp,
+    "/department-systems/{department_id}/work-orders/{appeal_id}",
+    "GET",
+    summary="A department's system reads one of its work orders with the department's view "
+    "of the timeline, signed with the department's secret (404 unless it is the "
+    "department's)",
+    roles=None,
+    tag="webhooks",
+    headers=READ_HEADERS,
+    responses={200: schemas.APPEAL},
+)
+def system_work_order(_principal: None, department_id: str, appeal_id: str) -> Response:
+    from chalicelib.notifications.services import system_reads
+
+    _signed_read(department_id)
+    return json_response(system_reads.work_order(department_id, appeal_id))
+
+
+@api(
+    bp,
+    "/department-systems/{department_id}/work-orders/{appeal_id}/comments",
+    "GET",
+    summary="A department's system reads every leader's comment on one of its work orders, "
+    "oldest first, signed with the department's secret",
+    roles=None,
+    tag="webhooks",
+    query=(LIMIT_PARAM, CURSOR_PARAM),
+    headers=READ_HEADERS,
+    responses={200: schemas.COMMENT_PAGE},
+)
+def system_work_order_comments(_principal: None, department_id: str, appeal_id: str) -> Response:
+    from chalicelib.notifications.services import system_reads
+
+    _signed_read(department_id)
+    limit, cursor = page_params(bp.current_request)
+    return json_response(system_reads.comments(department_id, appeal_id, limit, cursor))
