@@ -1,0 +1,1 @@
+"""Examples of clients of the platform (each folder has its own README)."""

@@ -1,0 +1,1 @@
+"""A department's case system for Minsheng, in the standard library only (system.py)."""
