@@ -817,6 +817,9 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
     resources.update(alarm_resources(functions, api_stage))
     add_report_sender(template, functions, api_stage)
     add_mailbox(template, functions, stage)
+    from infra.delivery_network import place_delivery
+
+    place_delivery(template, handlers)
 
     outputs = template.setdefault("Outputs", {})
     outputs.update(data_outputs())

@@ -96,6 +96,11 @@ class Settings:
     # The last day (Asia/Shanghai) webhooks' ``sha256=`` signatures, which do not cover the
     # delivery id, are accepted inbound and sent outbound beside ``v2=`` ones.
     webhook_sha256_until: date = date(2027, 6, 30)
+    # Webhook URLs on private ranges (10/8, 172.16/12, 192.168/16, fc00::/7: a government
+    # network reached from the delivery function's VPC); allowed only where the stack
+    # places the delivery function in a VPC (``delivery_network`` "vpc").
+    webhook_private_targets: bool = False
+    delivery_network: str = "public"
 
     @property
     def is_local(self) -> bool:
@@ -104,6 +109,26 @@ class Settings:
     @property
     def token_issuer(self) -> str:
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+
+DELIVERY_NETWORKS = ("public", "vpc")
+
+
+def _private_targets(env: Mapping[str, str]) -> tuple[bool, str]:
+    """``MINSHENG_WEBHOOK_PRIVATE_TARGETS`` (true/false) and ``MINSHENG_DELIVERY_NETWORK``
+    (public/vpc): private targets only with the VPC placement."""
+    network = env.get("MINSHENG_DELIVERY_NETWORK", "public") or "public"
+    if network not in DELIVERY_NETWORKS:
+        raise ConfigError("MINSHENG_DELIVERY_NETWORK must be public or vpc")
+    raw = (env.get("MINSHENG_WEBHOOK_PRIVATE_TARGETS", "false") or "false").lower()
+    if raw not in ("true", "false"):
+        raise ConfigError("MINSHENG_WEBHOOK_PRIVATE_TARGETS must be true or false")
+    if raw == "true" and network != "vpc":
+        raise ConfigError(
+            "MINSHENG_WEBHOOK_PRIVATE_TARGETS=true needs MINSHENG_DELIVERY_NETWORK=vpc: private "
+            "addresses are reachable from the delivery function's VPC only"
+        )
+    return raw == "true", network
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -278,6 +303,7 @@ def load_settings() -> Settings:
         jwks_url = f"{endpoint.rstrip('/')}/{pool_id}/.well-known/jwks.json"
     else:
         jwks_url = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json"
+    private_targets, delivery_network = _private_targets(env)
     return Settings(
         stage=stage,
         region=region,
@@ -339,6 +365,8 @@ def load_settings() -> Settings:
         webhook_sha256_until=_last_day(
             "MINSHENG_WEBHOOK_SHA256_UNTIL", WEBHOOK_SHA256_UNTIL_DEFAULT
         ),
+        webhook_private_targets=private_targets,
+        delivery_network=delivery_network,
     )
 
 

@@ -237,10 +237,15 @@ def test_the_api_stage_is_throttled_by_parameters(template: dict[str, Any]) -> N
 def _resolved_environment(template: dict[str, Any]) -> dict[str, str]:
     variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     stand_ins = {"UserPool": "us-east-1_Stack1234", "UserPoolClient": "stackclient123"}
+    parameters = template["Parameters"]
 
     def value(v: Any) -> str:
         if isinstance(v, str):
             return v
+        if "Fn::If" in v:  # the parameters' defaults: every optional part off
+            return value(v["Fn::If"][2])
+        if "Ref" in v and "Default" in parameters.get(v["Ref"], {}):
+            return str(parameters[v["Ref"]]["Default"])
         if "Fn::Sub" in v:
             return str(v["Fn::Sub"]).replace("${AWS::StackName}", "minsheng-prod")
         return stand_ins.get(v["Ref"], f"minsheng-prod-{v['Ref']}")
@@ -391,3 +396,60 @@ def test_every_bucket_refuses_plain_http(template: dict[str, Any]) -> None:
             {"Fn::GetAtt": [name, "Arn"]},
             {"Fn::Sub": f"${{{name}.Arn}}/*"},
         ]
+
+
+def test_the_delivery_function_s_vpc_placement_is_a_parameter_off_by_default(
+    template: dict[str, Any],
+) -> None:
+    """DeliveryNetwork=vpc puts the webhook deliverer (alone) in two private subnets behind
+    one NAT gateway, whose address is an output; HTTPS is all it may send; every part of it
+    is conditional, and private targets need it."""
+    from infra.delivery_network import DELIVERY_HANDLER, IN_VPC
+
+    parameters = template["Parameters"]
+    assert parameters["DeliveryNetwork"]["Default"] == "public"
+    assert parameters["DeliveryPrivateTargets"]["Default"] == "false"
+    conditions = template["Conditions"]
+    assert conditions[IN_VPC] == {"Fn::Equals": [{"Ref": "DeliveryNetwork"}, "vpc"]}
+    assert {"Condition": IN_VPC} in conditions["DeliveryPrivateTargetsOn"]["Fn::And"]
+    network = {k: v for k, v in template["Resources"].items() if v["Type"].startswith("AWS::EC2::")}
+    assert {v["Type"] for v in network.values()} >= {
+        "AWS::EC2::VPC",
+        "AWS::EC2::NatGateway",
+        "AWS::EC2::EIP",
+        "AWS::EC2::SecurityGroup",
+        "AWS::EC2::VPCEndpoint",
+    }
+    assert all(v.get("Condition") == IN_VPC for v in network.values())
+    [group] = [v for v in network.values() if v["Type"] == "AWS::EC2::SecurityGroup"]
+    assert [(r["FromPort"], r["ToPort"]) for r in group["Properties"]["SecurityGroupEgress"]] == [
+        (443, 443)
+    ]
+    assert "SecurityGroupIngress" not in group["Properties"]
+    placed = []
+    for name, function in functions(template).items():
+        properties = function["Properties"]
+        variables = properties["Environment"]["Variables"]
+        assert variables["MINSHENG_DELIVERY_NETWORK"] == {"Ref": "DeliveryNetwork"}
+        assert variables["MINSHENG_WEBHOOK_PRIVATE_TARGETS"] == {
+            "Fn::If": ["DeliveryPrivateTargetsOn", "true", "false"]
+        }
+        if "VpcConfig" in properties:
+            placed.append(name)
+            choice = properties["VpcConfig"]["Fn::If"]
+            assert choice[0] == IN_VPC and choice[2] == {"Ref": "AWS::NoValue"}
+            assert len(choice[1]["SubnetIds"]) == 2
+            role = template["Resources"][properties["Role"]["Fn::GetAtt"][0]]
+            [eni] = role["Properties"]["ManagedPolicyArns"]
+            assert eni["Fn::If"][0] == IN_VPC
+            assert eni["Fn::If"][1]["Fn::Sub"].endswith("AWSLambdaENIManagementAccess")
+    from app import app
+    from infra.template import _handler_names
+
+    assert [_handler_names(app)[name] for name in placed] == [DELIVERY_HANDLER]
+    outputs = template["Outputs"]
+    assert outputs["DeliveryEgressAddress"] == {
+        "Condition": IN_VPC,
+        "Description": outputs["DeliveryEgressAddress"]["Description"],
+        "Value": {"Ref": "DeliveryNatAddress"},
+    }

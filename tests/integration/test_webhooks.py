@@ -1219,3 +1219,37 @@ def test_a_department_system_reads_its_own_work_orders_signed_and_nothing_else(
     assert sorted(e["field"] for e in body(bad)["errors"]) == ["state"]
     bad = signed_read(client, secret, base, changed_since="yesterday")
     assert [e["field"] for e in body(bad)["errors"]] == ["changed_since"]
+
+
+def test_with_the_vpc_placement_private_targets_are_allowed_and_nothing_else_inside(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stack whose delivery function sits in a VPC (DeliveryNetwork=vpc) and allows
+    private targets registers a government network's URL; loopback and the metadata
+    address stay refused."""
+    import dataclasses
+    import socket
+
+    from chalicelib.notifications.services import webhooks
+
+    prod = dataclasses.replace(
+        settings(), stage="prod", delivery_network="vpc", webhook_private_targets=True
+    )
+    monkeypatch.setattr(webhooks, "settings", lambda: prod)
+
+    def getaddrinfo(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        assert host == "cases.zwww.example", host  # nothing else is looked up
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.20.30.40", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    for url in ("https://127.0.0.1/", "https://169.254.169.254/", "https://100.64.0.1/"):
+        response = admin_put(people, f"/departments/{DEPARTMENT}/webhook", {"url": url})
+        assert response.status_code == 400, (url, response.body)
+        assert body(response)["errors"][0]["field"] == "url"
+    for url in ("https://cases.zwww.example/hook", "https://192.168.10.5/hook"):
+        response = admin_put(people, f"/departments/{DEPARTMENT}/webhook", {"url": url})
+        assert response.status_code == 200, (url, response.body)
+        assert body(response)["url"] == url
+    # Plain http stays for loopback receivers only
+    response = admin_put(people, f"/departments/{DEPARTMENT}/webhook", {"url": "http://10.1.1.1/"})
+    assert response.status_code == 400

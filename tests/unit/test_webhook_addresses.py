@@ -45,3 +45,34 @@ def test_mapped_private_addresses_still_say_what_they_reach() -> None:
 def test_public_ipv6_is_accepted() -> None:
     target = check("https://[2001:4860:4860::8888]/hook", allow_loopback=False)
     assert target.addresses == ("2001:4860:4860::8888",)
+
+
+def test_private_ranges_are_allowed_only_when_asked_and_nothing_else_inside() -> None:
+    import ipaddress
+
+    from chalicelib.notifications.domain.webhook_urls import refused_reason
+
+    for text in ("10.0.0.1", "172.16.5.4", "172.31.255.254", "192.168.1.1", "fd00::1"):
+        address = ipaddress.ip_address(text)
+        assert refused_reason(address, allow_loopback=False) == "is a private address", text
+        assert refused_reason(address, allow_loopback=False, allow_private=True) is None, text
+    for text in ("127.0.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::ffff:10.0.0.1"):
+        address = ipaddress.ip_address(text)
+        assert refused_reason(address, allow_loopback=False, allow_private=True), text
+
+
+def test_private_targets_need_the_vpc_placement(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.core.config import ConfigError, load_settings
+
+    monkeypatch.setenv("MINSHENG_WEBHOOK_PRIVATE_TARGETS", "true")
+    with pytest.raises(ConfigError, match="MINSHENG_DELIVERY_NETWORK=vpc"):
+        load_settings()
+    monkeypatch.setenv("MINSHENG_DELIVERY_NETWORK", "vpc")
+    assert load_settings().webhook_private_targets is True
+    monkeypatch.setenv("MINSHENG_DELIVERY_NETWORK", "office")
+    with pytest.raises(ConfigError, match="public or vpc"):
+        load_settings()
+    monkeypatch.delenv("MINSHENG_DELIVERY_NETWORK")
+    monkeypatch.delenv("MINSHENG_WEBHOOK_PRIVATE_TARGETS")
+    assert load_settings().webhook_private_targets is False
+    assert load_settings().delivery_network == "public"

@@ -59,8 +59,18 @@ _IPV4_IN_IPV6 = tuple(
 )
 
 
-def refused_reason(address: Address, *, allow_loopback: bool) -> str | None:
-    """Why an address may not receive webhooks (None: it may)."""
+# The private ranges a deployment whose delivery function sits in a VPC may allow (a
+# government network reached through the VPC): nothing else that is not public.
+PRIVATE_RANGES = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
+
+
+def refused_reason(
+    address: Address, *, allow_loopback: bool, allow_private: bool = False
+) -> str | None:
+    """Why an address may not receive webhooks (None: it may). ``allow_private``: the
+    ranges of ``PRIVATE_RANGES`` may."""
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped:
             # Named for what it reaches when that is refused anyway (a private address).
@@ -78,6 +88,8 @@ def refused_reason(address: Address, *, allow_loopback: bool) -> str | None:
         return None if allow_loopback else "is a loopback address"
     if address.is_link_local:
         return "is a link-local address (such as the instance metadata service)"
+    if allow_private and any(address in network for network in PRIVATE_RANGES):
+        return None
     if address.is_private:
         return "is a private address"
     if address.is_multicast:
@@ -87,7 +99,13 @@ def refused_reason(address: Address, *, allow_loopback: bool) -> str | None:
     return None
 
 
-def check(url: str, *, allow_loopback: bool, resolve: Resolver = system_resolver) -> Target:
+def check(
+    url: str,
+    *,
+    allow_loopback: bool,
+    allow_private: bool = False,
+    resolve: Resolver = system_resolver,
+) -> Target:
     """The URL's target if webhooks may go there; raises UrlRefused naming the reason."""
     if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
         raise UrlRefused(f"must be a URL of at most {MAX_URL_LENGTH} characters")
@@ -120,7 +138,7 @@ def check(url: str, *, allow_loopback: bool, resolve: Resolver = system_resolver
             raise UrlRefused(f"{host} does not resolve")
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
-        reason = refused_reason(address, allow_loopback=allow_loopback)
+        reason = refused_reason(address, allow_loopback=allow_loopback, allow_private=allow_private)
         if reason:
             shown = host if literal is not None else f"{host} resolves to {text}, which"
             raise UrlRefused(f"{shown} {reason}")

@@ -160,7 +160,11 @@ def deliver_webhook(message: dict[str, Any], receive_count: int, receipt_handle:
     final = receive_count >= DELIVERY_ATTEMPTS
     error: str | None
     try:
-        target = webhook_urls.check(url, allow_loopback=settings().is_local)
+        target = webhook_urls.check(
+            url,
+            allow_loopback=settings().is_local,
+            allow_private=settings().webhook_private_targets,
+        )
         if about_webhook:
             shown = notice_payload(message, department_id)
         else:

@@ -52,7 +52,11 @@ def _department(department_id: str) -> None:
 
 def _checked_url(url: str) -> str:
     try:
-        webhook_urls.check(url, allow_loopback=settings().is_local)
+        webhook_urls.check(
+            url,
+            allow_loopback=settings().is_local,
+            allow_private=settings().webhook_private_targets,
+        )
     except webhook_urls.UrlRefused as exc:
         raise ValidationFailed.one("url", str(exc)) from exc
     return url
