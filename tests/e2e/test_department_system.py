@@ -51,6 +51,7 @@ def system(local_stack: RunningStack, office: str) -> Iterator[DepartmentSystem]
     found.stop()
 
 
+@pytest.mark.long(35)  # it waits for the platform's first retry (30 s) of what it missed
 def test_the_example_system_catches_up_after_downtime_with_the_platform_s_states(
     local_stack: RunningStack, system: DepartmentSystem
 ) -> None:

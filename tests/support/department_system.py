@@ -1,7 +1,11 @@
 """A department's own case system, as an integrator would write it from the docs' page
 docs/integrate/webhooks.md ("Department webhooks"): an HTTP receiver on loopback that
 verifies each delivery's signature, and a client that signs requests to the inbound
-endpoint. Nothing here imports the project: it proves the page is enough."""
+endpoint. Nothing here imports the project: it proves the page is enough. The receiver the
+docs point integrators to is examples/department_system/ (it also de-duplicates, drops stale
+deliveries and catches up through the signed reads; tests/e2e/test_department_system.py runs
+it); this one is the suite's instrument: it answers as told (a status, a delay) and keeps
+everything it receives."""
 
 from __future__ import annotations
 
