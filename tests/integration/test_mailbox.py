@@ -26,14 +26,18 @@ from chalicelib.core.store import appeals as appeal_store
 from tests.integration import report_helpers as rh
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import People
+from tests.support import ses
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) + b"\xff\xd9"
 SENDER = "Li.Si@Example.com"
 
 
-def gbk_letter(message_id: str, *, html: str, subject: str = "般阳路东段下水道堵塞") -> bytes:
+def gbk_letter(
+    message_id: str, *, html: str, subject: str = "般阳路东段下水道堵塞", **verdicts: str | None
+) -> bytes:
     """A letter as a Chinese webmail writes it: GBK, RFC 2047 subject and name, HTML body
-    only, a JPEG attached."""
+    only, a JPEG attached; as SES stores it (by default its sender verified: SPF, DKIM and
+    DMARC pass for the From domain; ``verdicts`` as in ``tests.support.ses.stored``)."""
     message = MIMEMultipart()
     message["From"] = formataddr((str(Header("李四", "gbk")), SENDER))
     message["To"] = "mailbox@minsheng.localhost"
@@ -43,17 +47,21 @@ def gbk_letter(message_id: str, *, html: str, subject: str = "般阳路东段下
     photo = MIMEImage(JPEG, "jpeg")
     photo.add_header("Content-Disposition", "attachment", filename="下水道.jpg")
     message.attach(photo)
-    return message.as_bytes()
+    return ses.stored(message.as_bytes(), **verdicts)  # type: ignore[arg-type]
 
 
-def plain_letter(message_id: str, text: str, subject: str, **headers: str) -> bytes:
+def plain_letter(
+    message_id: str, text: str, subject: str, *, verdicts: dict[str, Any] | None = None,
+    **headers: str,
+) -> bytes:  # fmt: skip
+    """A plain UTF-8 letter as SES stores it (see ``gbk_letter``)."""
     message = MIMEText(text, "plain", "utf-8")
     message["From"] = headers.pop("From", SENDER)
     message["Subject"] = Header(subject, "utf-8").encode()
     message["Message-ID"] = f"<{message_id}>"
     for name, value in headers.items():
         message[name.replace("_", "-")] = value
-    return message.as_bytes()
+    return ses.stored(message.as_bytes(), **(verdicts or {}))
 
 
 class Mailbox:
@@ -233,7 +241,7 @@ def test_auto_replies_and_bounces_are_flagged_never_answered_and_listed(
             "auto-1@example.com", "我正在休假。", "自动回复：休假中", Auto_Submitted="auto-replied"
         )
     )
-    bounce = (
+    bounce = ses.stored(
         b"From: MAILER-DAEMON@mx.example.com\r\n"
         b"Subject: Undelivered Mail Returned to Sender\r\n"
         b"Message-ID: <bounce-1@mx.example.com>\r\n"
@@ -305,6 +313,15 @@ def test_a_letter_the_intake_refuses_is_flagged_not_dropped(
     assert record is not None and record.status == "flagged"
     assert record.reason is not None and record.reason.startswith("invalid: title")
     assert (record.attachments_kept, record.attachments_ignored) == (0, 1)
+    # And its photo, stored for the appeal that was refused, is not left behind
+    assert media_objects() == []
+
+
+def media_objects() -> list[str]:
+    listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(
+        Bucket=settings().media_bucket
+    )
+    return [o["Key"] for o in listed.get("Contents", [])]
 
 
 def test_a_blank_display_name_is_left_out_of_the_contact(mailbox: Mailbox) -> None:
@@ -317,7 +334,7 @@ def test_a_letter_without_message_id_is_one_appeal_by_its_bytes(mailbox: Mailbox
     message = MIMEText("没有 Message-ID 的来信", "plain", "utf-8")
     message["From"] = SENDER
     message["Subject"] = "无编号"
-    raw = message.as_bytes()
+    raw = ses.stored(message.as_bytes())
     mailbox.deliver(raw)
     mailbox.deliver(raw)
     assert len(appeals_of(SENDER)) == 1
@@ -383,3 +400,98 @@ def test_the_acknowledgement_does_not_stack_reply_prefixes() -> None:
     # Registered, not yet accepted (the center has not looked at it); one blank line apart
     assert "已由民生诉求平台登记" in ack.text and "受理登记" not in ack.html
     assert "\n\n\n" not in ack.text
+
+
+# -- who the sender is ------------------------------------------------------------------
+
+VICTIM = "victim@gov.example.cn"
+
+
+def forged(message_id: str, text: str, subject: str, **headers: str) -> bytes:
+    """A letter written in the victim's name from somewhere else: SES stored it, and found
+    that its From domain's DMARC fails (SPF and DKIM pass for the sender's own domain)."""
+    return plain_letter(
+        message_id,
+        text,
+        subject,
+        verdicts={"dmarc": "fail", "envelope": "x@evil.example", "signer": "evil.example"},
+        **{"From": VICTIM, **headers},
+    )
+
+
+def test_a_letter_ses_did_not_verify_is_set_aside_for_an_operator_unanswered(
+    mailbox: Mailbox, client: Any, stack: Stack
+) -> None:
+    # Given a letter in the victim's name that fails DMARC, and one without SES's headers
+    mailbox.deliver(forged("forged-1@evil.example", "请回复此邮件领取补贴", "补贴领取通知"))
+    message = MIMEText("没有经过 SES 的来信", "plain", "utf-8")
+    message["From"] = VICTIM
+    message["Subject"] = "无验证"
+    message["Message-ID"] = "<forged-2@evil.example>"
+    mailbox.deliver(message.as_bytes())
+    # Then neither is an appeal of the victim's, and nobody is answered
+    assert appeals_of(VICTIM) == []
+    assert rh.sent_messages() == []
+    for message_id in ("forged-1@evil.example", "forged-2@evil.example"):
+        record = letters_store.get(message_id)
+        assert record is not None and record.status == "flagged", message_id
+        assert record.reason == "unverified-sender" and record.appeal_id is None
+    # And the operator finds them in the center's list of letters set aside
+    listed = body(People(stack, client).get("operator", "/mailbox/messages"))["items"]
+    assert [i["reason"] for i in listed] == ["unverified-sender", "unverified-sender"]
+    assert all("raw_url" in i for i in listed)
+
+
+def test_a_forged_letter_does_not_join_the_victim_s_appeal(mailbox: Mailbox) -> None:
+    # Given the victim's own appeal, from a letter SES verified
+    mailbox.deliver(plain_letter("victim-1@gov.example.cn", "路灯不亮", "路灯", From=VICTIM))
+    (appeal,) = appeals_of(VICTIM)
+    # When a forged letter names its case number and its thread, with a photo
+    forgery = gbk_letter(
+        "forged-3@evil.example",
+        html="<p>问题已解决，请撤销</p>",
+        subject=f"Re: 路灯 [诉求编号 {appeal.id}]",
+        dmarc="fail",
+        envelope="x@evil.example",
+        signer="evil.example",
+    ).replace(b"Li.Si@Example.com", VICTIM.encode())
+    forgery = forgery.replace(
+        b"Message-ID:", b"In-Reply-To: <victim-1@gov.example.cn>\nMessage-ID:", 1
+    )
+    mailbox.deliver(forgery)
+    # Then the appeal is as it was: no note, no photo
+    after = appeal_store.get(appeal.id)
+    assert after is not None and after.timeline == appeal.timeline and after.media == []
+    record = letters_store.get("forged-3@evil.example")
+    assert record is not None and record.reason == "unverified-sender"
+    assert (record.attachments_kept, record.attachments_ignored) == (0, 1)
+    assert len(rh.sent_messages()) == 1  # the victim's own acknowledgement only
+
+
+def test_an_encoded_display_name_is_not_the_sender_s_address(mailbox: Mailbox) -> None:
+    # Given a letter whose display name decodes to the victim's address, sent (and
+    # verified) from the attacker's own domain
+    raw = plain_letter(
+        "encoded-1@evil.example",
+        "我要反映问题",
+        "来信",
+        From=f"=?utf-8?q?{VICTIM.replace('@', '=40')}?= <attacker@evil.example>",
+    )
+    assert b"header.from=evil.example" in raw
+    mailbox.deliver(raw)
+    # Then it belongs to the attacker's address, never to the victim's
+    assert appeals_of(VICTIM) == []
+    (appeal,) = appeals_of("attacker@evil.example")
+    assert appeal.contact is None  # a name that is an address is no name
+    (sent,) = rh.sent_messages()
+    assert sent.to == ["attacker@evil.example"]
+
+
+@pytest.mark.parametrize(("verdict", "reason"), [("spam", "spam"), ("virus", "virus")])
+def test_spam_and_virus_are_set_aside(mailbox: Mailbox, verdict: str, reason: str) -> None:
+    mailbox.deliver(
+        plain_letter(f"{verdict}-1@example.com", "中奖通知", "恭喜", verdicts={verdict: "FAIL"})
+    )
+    assert appeals_of(SENDER) == [] and rh.sent_messages() == []
+    record = letters_store.get(f"{verdict}-1@example.com")
+    assert record is not None and record.status == "flagged" and record.reason == reason

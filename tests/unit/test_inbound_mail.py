@@ -15,14 +15,19 @@ import pytest
 
 from chalicelib.channels.mailbox.domain import mailbox as letters
 from chalicelib.channels.mailbox.domain.mailbox import InboundMail, parse
+from tests.support import ses
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 LIMIT = 1024
 
 
-def read(message: MIMEBase | bytes, max_images: int = 9) -> InboundMail:
+def read(message: MIMEBase | bytes, max_images: int = 9, *, stored: bool = True) -> InboundMail:
+    """The letter as the mailbox reads it; ``stored``: as SES stores it, its sender verified
+    (SPF, DKIM and DMARC pass for the From domain)."""
     raw = message if isinstance(message, bytes) else message.as_bytes()
+    if stored:
+        raw = ses.stored(raw)
     return parse(raw, max_image_bytes=LIMIT, max_images=max_images)
 
 
@@ -249,3 +254,119 @@ def test_title_falls_back_to_the_first_words_and_content_is_cut_with_a_marker() 
         letters.title_of(read(letter(MIMEText("x", "plain", "utf-8"), subject="长" * 150)))
         == "长" * 100
     )
+
+
+# -- who the sender is ------------------------------------------------------------------
+
+PLAIN = b"Subject: =?utf-8?b?6Lev54Gv?=\r\nMessage-ID: <who-1@example.com>\r\n\r\nroad lamp\r\n"
+GENUINE = b"From: =?utf-8?b?5byg5LiJ?= <zhang.san@example.com>\r\n" + PLAIN
+
+
+def test_the_from_address_is_read_before_its_encoded_words_are_decoded() -> None:
+    # Given a display name that decodes to an address, before the real address
+    raw = b"From: =?utf-8?q?victim=40gov.cn?= <attacker@evil.com>\r\n" + PLAIN
+    mail = read(raw)
+    # Then the address is the one between the brackets; the decoded words are only a name
+    assert mail.sender == "attacker@evil.com"
+    assert mail.sender_name == "victim@gov.cn"
+    # And an encoded word alone is no address at all
+    alone = read(b"From: =?utf-8?q?victim=40gov.cn?=\r\n" + PLAIN)
+    assert alone.sender == "" and alone.flag_reason == "no-sender"
+
+
+def test_ses_s_topmost_results_vouch_for_a_genuine_sender() -> None:
+    mail = read(GENUINE)
+    assert mail.sender == "zhang.san@example.com" and mail.sender_name == "张三"
+    assert mail.flag_reason is None and mail.verified
+    # SPF and DKIM both passing for the From domain (or a domain of it) do without DMARC
+    for verdicts in (
+        {"dmarc": "none"},
+        {"dmarc": None, "envelope": "bounce@mail.example.com"},
+        {"dmarc": "none", "signer": "mail.example.com"},
+    ):
+        mail = parse(ses.stored(GENUINE, **verdicts), max_image_bytes=LIMIT, max_images=9)
+        assert mail.flag_reason is None and mail.verified, verdicts
+
+
+FAILED = ses.results("example.com", dmarc="fail")
+EVIL = ses.results("evil.com")
+
+
+@pytest.mark.parametrize(
+    ("case", "raw"),
+    [
+        ("no SES headers", GENUINE),
+        ("DMARC fails", ses.stored(GENUINE, dmarc="fail")),
+        ("DMARC passes for another domain", ses.stored(GENUINE, authentication=EVIL)),
+        (
+            "SPF passes for another domain",
+            ses.stored(GENUINE, dmarc="none", envelope="x@evil.com"),
+        ),
+        ("DKIM signed by another domain", ses.stored(GENUINE, dmarc="none", signer="evil.com")),
+        ("DKIM fails", ses.stored(GENUINE, dmarc="none", dkim="fail")),
+        ("SPF soft-fails", ses.stored(GENUINE, dmarc="none", spf="softfail")),
+        (
+            "a lookalike domain",
+            ses.stored(GENUINE, dmarc="none", envelope="x@notexample.com", signer="xexample.com"),
+        ),
+        (
+            "a passing copy below SES's own",
+            ses.stored(
+                b"Authentication-Results: amazonses.com; dmarc=pass header.from=example.com\r\n"
+                + GENUINE,
+                dmarc="fail",
+            ),
+        ),
+        (
+            "topmost results by another server",
+            b"Authentication-Results: mx.evil.com; spf=pass smtp.mailfrom=example.com; "
+            b"dkim=pass header.d=example.com; dmarc=pass header.from=example.com\r\n"
+            + ses.stored(GENUINE),
+        ),
+        (
+            "a result written into the HELO name",
+            ses.stored(
+                GENUINE,
+                authentication=FAILED.replace(
+                    "helo=mail.example.com;", "helo=x; dmarc=pass header.from=example.com;"
+                ),
+            ),
+        ),
+        (
+            "an envelope written into the HELO name",
+            ses.stored(
+                GENUINE,
+                authentication=ses.results(
+                    "example.com", dmarc="none", envelope="x@evil.com"
+                ).replace("helo=mail.example.com", "helo=x smtp.mailfrom=example.com"),
+            ),
+        ),
+        (
+            "a comment left open in the HELO name",
+            ses.stored(
+                GENUINE,
+                authentication=FAILED.replace(
+                    "helo=mail.example.com;", "helo=x (; dmarc=pass header.from=example.com;"
+                ),
+            ),
+        ),
+        ("two From headers", ses.stored(b"From: other@example.com\r\n" + GENUINE)),
+        (
+            "two addresses in From",
+            ses.stored(b"From: zhang.san@example.com, victim@example.com\r\n" + PLAIN),
+        ),
+    ],
+)
+def test_a_sender_ses_did_not_vouch_for_is_unverified(case: str, raw: bytes) -> None:
+    mail = parse(raw, max_image_bytes=LIMIT, max_images=9)
+    assert mail.flag_reason == "unverified-sender", case
+    assert not mail.verified, case
+
+
+def test_spam_and_virus_verdicts_set_a_letter_aside() -> None:
+    assert read(ses.stored(GENUINE, spam="FAIL"), stored=False).flag_reason == "spam"
+    assert read(ses.stored(GENUINE, virus="FAIL"), stored=False).flag_reason == "virus"
+    # Only SES's own verdict counts: a copy the sender wrote below it changes nothing
+    copied = ses.stored(b"X-SES-Spam-Verdict: PASS\r\n" + GENUINE, spam="FAIL")
+    assert read(copied, stored=False).flag_reason == "spam"
+    assert read(ses.stored(GENUINE, spam="GRAY"), stored=False).flag_reason is None

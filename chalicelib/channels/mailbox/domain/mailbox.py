@@ -4,6 +4,10 @@ Pure: bytes in, a plain record out, standard library only. Chinese mail arrives 
 GBK, GB2312 or GB18030, with RFC 2047 headers or raw 8-bit ones; GB2312 and GBK are read as
 GB18030 (their superset, so a character a client took from the wider set still decodes),
 and bytes that decode in no way become U+FFFD: a letter is never lost to its encoding.
+
+The sender is the From address as written, parsed before any encoded word is decoded (only
+the display name is decoded), and it stands for the letter only when SES vouches for it
+(``authentication.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses
 from html.parser import HTMLParser
+
+from chalicelib.channels.mailbox.domain import authentication
+from chalicelib.channels.mailbox.domain.authentication import UNVERIFIED, Verdict
 
 # Charsets read as another that contains them.
 _SUPERSETS = {
@@ -46,6 +53,8 @@ NO_REPLY_SENDERS = frozenset({"noreply", "no-reply", "no_reply", "donotreply", "
 REASON_AUTO_REPLY = "auto-reply"
 REASON_BOUNCE = "bounce"
 REASON_NO_TEXT = "no-text"
+REASON_NO_SENDER = "no-sender"
+REASON_UNVERIFIED = authentication.REASON_UNVERIFIED
 
 CASE_NUMBER = re.compile(r"诉求编号\s*[:：]?\s*(\d{8}-[0-9A-HJKMNP-TV-Z]{8})")
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|回复|答复|转发)\s*[:：]\s*)+", re.IGNORECASE)
@@ -84,10 +93,26 @@ class InboundMail:
     images: list[Image] = field(default_factory=list)
     ignored: int = 0  # attachments not kept: not an image, too large, too many
     auto_reason: str | None = None  # set for auto-replies and bounces
+    # What SES says of the sender (unverified unless its topmost results vouch for it)
+    verdict: Verdict = UNVERIFIED
+
+    @property
+    def verified(self) -> bool:
+        """Whether the letter may stand for its sender: own an appeal, join their thread,
+        count against their limits, be answered."""
+        return bool(self.sender) and self.verdict.reason is None
 
     @property
     def flag_reason(self) -> str | None:
-        """Why this letter goes to an operator rather than becoming an appeal, if it does."""
+        """Why this letter goes to an operator rather than becoming an appeal, if it does:
+        SES's virus or spam verdict, no sender, a sender SES did not vouch for, then what
+        machines send (auto-replies, bounces), then a letter without text."""
+        if self.verdict.virus or self.verdict.spam:
+            return self.verdict.reason
+        if not self.sender:
+            return REASON_NO_SENDER
+        if self.verdict.reason:
+            return self.verdict.reason
         if self.auto_reason:
             return self.auto_reason
         if not self.text.strip():
@@ -270,9 +295,31 @@ def _is_attachment(part: Message) -> bool:
 # -- the whole letter -------------------------------------------------------------------
 
 
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})+$")
+
+
 def _address(address: str) -> str:
+    """An address as the mailbox keeps it (its domain in lower case), or "" when it is not
+    a plain ``local@domain`` (an encoded word, a route, two ``@``, a non-ASCII name)."""
     local, at, domain = address.strip().rpartition("@")
-    return f"{local}@{domain.lower()}" if at and local and domain else ""
+    if not at or "@" in local or not _LOCAL_PART.match(local) or not _DOMAIN.match(domain):
+        return ""
+    return f"{local}@{domain.lower()}"
+
+
+def _sender(message: Message) -> tuple[str, str, bool]:
+    """(address, display name, whether the letter names exactly one sender). The raw
+    header is parsed as it came and only the display name is decoded: encoded words that
+    read as an address (``=?utf-8?q?victim=40gov.cn?= <attacker@evil.com>``) stay a name."""
+    values = [str(v) for k, v in message.raw_items() if k.lower() == "from"]
+    found = [(name, address) for name, address in getaddresses(values) if name or address]
+    if not found:
+        return "", "", True
+    name, address = found[0]
+    display = decode_header_value(name).strip().strip('"')
+    return _address(address), display, len(values) == 1 and len(found) == 1
 
 
 def _auto_reason(message: Message, sender: str) -> str | None:
@@ -303,10 +350,12 @@ def parse(raw: bytes, *, max_image_bytes: int, max_images: int) -> InboundMail:
     """Read one raw message. Never raises on content: a broken part is skipped (and an
     attachment that cannot be read counts as ignored)."""
     message = BytesParser(policy=policy.default).parsebytes(raw)
-    sender_name, sender = "", ""
-    addresses = getaddresses([decode_header_value(_raw_header(message, "From"))])
-    if addresses:
-        sender_name, sender = addresses[0][0].strip().strip('"'), addresses[0][1].strip()
+    sender, sender_name, single = _sender(message)
+    verdict = authentication.verdict(
+        ((k, str(v)) for k, v in message.raw_items()), sender.rpartition("@")[2]
+    )
+    if not single:  # which of the senders did SES check? None stands for the letter
+        verdict = Verdict(verified=False, spam=verdict.spam, virus=verdict.virus)
     ids = _message_ids(_raw_header(message, "Message-ID"))
     message_id = ids[0] if ids else "sha256:" + hashlib.sha256(raw).hexdigest()
     references: list[str] = []
@@ -347,7 +396,7 @@ def parse(raw: bytes, *, max_image_bytes: int, max_images: int) -> InboundMail:
         text = tidy("\n\n".join(html))
     return InboundMail(
         message_id=message_id,
-        sender=_address(sender),
+        sender=sender,
         sender_name=sender_name,
         subject=decode_header_value(_raw_header(message, "Subject")),
         text=trim_quoted(text),
@@ -356,6 +405,7 @@ def parse(raw: bytes, *, max_image_bytes: int, max_images: int) -> InboundMail:
         images=images,
         ignored=ignored,
         auto_reason=_auto_reason(message, sender),
+        verdict=verdict,
     )
 
 
