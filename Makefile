@@ -4,11 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint types format bench package clean fuzz load docs
+.PHONY: run test check lint types format bench package clean fuzz load docs mutants
 
 STAGE ?= dev
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+ZBARIMG := /usr/bin/zbarimg
 BUILD := build/$(STAGE)
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
@@ -19,13 +20,15 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 run: $(STAMP)
 	$(PY) -m chalicelib.local
 
-test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
+test: $(STAMP) $(CHROMIUM) $(CJK_FONT) $(ZBARIMG)
 	$(PY) -m pytest
 
-# The fuzz test of `make test`, with many more generated requests per operation and caller.
+# The fuzz test of `make test`, with many more generated requests per operation and caller,
+# from a new seed each run (printed; FUZZ_SEED=<seed> make fuzz repeats a run).
 FUZZ_EXAMPLES ?= 50
 fuzz: $(STAMP)
-	MINSHENG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 0 tests/e2e/test_fuzz.py
+	@seed=$${FUZZ_SEED:-$$(date +%s)}; echo "fuzz seed $$seed (FUZZ_SEED=$$seed make fuzz repeats this run)"; \
+	MINSHENG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MINSHENG_FUZZ_SEED=$$seed $(PY) -m pytest -n 0 tests/e2e/test_fuzz.py
 
 # A bounded traffic mix against the local stack, then its invariants (load/run.py).
 LOAD_ARGS ?=
@@ -62,16 +65,33 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) bench/run_all.py $(BENCH_ARGS)
 
+# Mutation testing, not part of `make test`: mutmut mutates the masking, the workflow, the
+# statistics domain and its consumer ([tool.mutmut] in pyproject.toml) and runs, against
+# each mutant, the selected tests that reach the mutated function: the domain's mutants
+# against the unit tests alone, the consumer's also against the integration statistics
+# tests. Then the score and the mutants no test caught (tests/mutants.md says why each
+# lives). From scratch each time, in mutants/ (git-ignored); about 3 minutes on two cores.
+MUTMUT_INTEGRATION := tests/integration/test_statistics.py
+mutants: $(STAMP)
+	rm -rf mutants && mkdir mutants
+	PYTEST_ADDOPTS="--deselect=$(MUTMUT_INTEGRATION)" $(PY) -m mutmut run "chalicelib.domain.*" \
+		> mutants/run-domain.log || (tail -40 mutants/run-domain.log; exit 1)
+	$(PY) -m mutmut run "chalicelib.figures.services.statistics.*" \
+		> mutants/run-consumer.log || (tail -40 mutants/run-consumer.log; exit 1)
+	$(PY) -m mutmut export-cicd-stats > /dev/null && cat mutants/mutmut-cicd-stats.json && echo
+	$(PY) -m mutmut results
+
 clean:
-	rm -rf $(VENV) .local build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .local build .pytest_cache .mypy_cache .ruff_cache mutants
 
 # Browser tests drive Debian's chromium through Playwright (no browser download); the CJK
-# fonts make Chinese render in their screenshots. Installed with apt-get when missing.
-$(CHROMIUM) $(CJK_FONT):
+# fonts make Chinese render in their screenshots; zbarimg reads back the QR code the console
+# draws. Installed with apt-get when missing.
+$(CHROMIUM) $(CJK_FONT) $(ZBARIMG):
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing chromium and fonts-noto-cjk for the browser tests (apt-get) ..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+		echo "Installing chromium, fonts-noto-cjk and zbar-tools for the browser tests (apt-get) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk zbar-tools; \
 	else \
-		echo "The browser tests need $(CHROMIUM) and $(CJK_FONT): run 'sudo apt-get install chromium fonts-noto-cjk' (Debian) and try again." >&2; \
+		echo "The browser tests need $(CHROMIUM), $(CJK_FONT) and $(ZBARIMG): run 'sudo apt-get install chromium fonts-noto-cjk zbar-tools' (Debian) and try again." >&2; \
 		exit 1; \
 	fi

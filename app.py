@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice
 
-from chalicelib.administration.http import admin
+from chalicelib.administration.http import admin, users
 from chalicelib.channels.hotline.http import hotline, rating_links
 from chalicelib.channels.mailbox.events import mailbox as mailbox_queue
 from chalicelib.channels.mailbox.http import mailbox as mailbox_api
@@ -41,6 +41,7 @@ for blueprint in (
     department.bp,
     leader.bp,
     admin.bp,
+    users.bp,
     public.bp,
     feed.bp,
     console.bp,

@@ -362,4 +362,5 @@ def provision() -> None:
     moto_patches.apply_all()
     settings.cache_clear()
     resources.create_tables(boto3.client("dynamodb"))
+    resources.create_owner_key_secret(boto3.client("secretsmanager"), settings().owner_key_secret)
     demo.load_reference_data("2026-11-01T09:00:00.000+08:00")

@@ -33,6 +33,9 @@ def start_stack() -> Any:
     settings.cache_clear()
     reset_clients()
     provision.create_tables(boto3.client("dynamodb", region_name=REGION, config=cfg))
+    provision.create_owner_key_secret(
+        boto3.client("secretsmanager", region_name=REGION), settings().owner_key_secret
+    )
     provision.create_queues(boto3.client("sqs", region_name=REGION))
     provision.create_media_bucket(
         boto3.client("s3", region_name=REGION), settings().media_bucket, REGION

@@ -73,6 +73,7 @@ def provision(endpoint: str) -> Any:
     settings.cache_clear()
     reset_clients()
     resources.create_tables(aws("dynamodb"))
+    resources.create_owner_key_secret(aws("secretsmanager"), settings().owner_key_secret)
     resources.create_queues(aws("sqs"))
     resources.create_media_bucket(aws("s3"), settings().media_bucket, REGION)
     resources.create_email_identity(aws("sesv2"), settings().report_sender)

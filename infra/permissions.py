@@ -11,7 +11,8 @@ is found through ``chalicelib/core/config.py``):
   ``queue:<field>``               a queue (the field holds its URL)
   ``pool:<field>``                the user pool
   ``secrets:<field>``             the secrets whose names start with the field's value
-                                  (``wechat_secret``: the one secret it names)
+                                  (``wechat_secret``, ``owner_key_secret``: the one
+                                  secret it names)
   ``identity:<field>``            the SES identity a setting names (the report sender, the
                                   mayor's mailbox)
   ``sms:phone-numbers``           SMS to phone numbers (SNS has no ARN for them: ``*``)
@@ -30,6 +31,8 @@ _DEAD_LETTERS = "queue:notifications_dead_letter_queue"
 _SECRETS = "secrets:webhook_secret_prefix"
 _MAIL = "table:mail_table"
 _KNOWLEDGE = "table:knowledge_table"
+_USERS = "table:users_table"
+_POOL = "pool:user_pool_id"
 
 
 def _index(name: str) -> Grant:
@@ -116,6 +119,9 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:UpdateItem", "table:rating_links_table"),
         # The WeChat official account: its token verifies every request (read only).
         ("secretsmanager:GetSecretValue", "secrets:wechat_secret"),
+        # Owner keys (a hotline caller's, a verified phone's, a WeChat follower's) are
+        # keyed with this secret: read once per container.
+        ("secretsmanager:GetSecretValue", "secrets:owner_key_secret"),
         # Submission limits: each window's counter, taken in one transaction.
         ("dynamodb:UpdateItem", "table:limits_table"),
         # The mayor's mailbox: flagged letters listed, each with a presigned link to the
@@ -132,6 +138,32 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:UpdateItem", _KNOWLEDGE),
         # A department's weekly report (also read here) lists its articles due for review.
         ("dynamodb:Query", "index:knowledge_table/by-owner"),
+        # Staff accounts: every staff request reads its account's record (an account the
+        # table has not seen is looked up in the pool and recorded; MFA is asked of the
+        # pool); the admin's changes go to the pool and, with their record and the guard of
+        # the last admin, in one transaction to the table; the directory and each account's
+        # changes are read in pages. A change that fails is undone (AdminDeleteUser, the
+        # record's DeleteItem).
+        ("dynamodb:GetItem", _USERS),
+        ("dynamodb:PutItem", _USERS),
+        ("dynamodb:UpdateItem", _USERS),
+        ("dynamodb:DeleteItem", _USERS),
+        ("dynamodb:Query", _USERS),
+        ("dynamodb:Query", "index:users_table/directory"),
+        ("dynamodb:Query", "index:users_table/by-role"),
+        ("dynamodb:Query", "index:users_table/by-department"),
+        ("cognito-idp:AdminGetUser", _POOL),
+        ("cognito-idp:AdminListGroupsForUser", _POOL),
+        ("cognito-idp:AdminCreateUser", _POOL),
+        ("cognito-idp:AdminDeleteUser", _POOL),
+        ("cognito-idp:AdminAddUserToGroup", _POOL),
+        ("cognito-idp:AdminRemoveUserFromGroup", _POOL),
+        ("cognito-idp:AdminUpdateUserAttributes", _POOL),
+        ("cognito-idp:AdminDeleteUserAttributes", _POOL),
+        ("cognito-idp:AdminDisableUser", _POOL),
+        ("cognito-idp:AdminEnableUser", _POOL),
+        ("cognito-idp:AdminUserGlobalSignOut", _POOL),
+        ("cognito-idp:AdminSetUserPassword", _POOL),
     }
 )
 
@@ -248,6 +280,8 @@ NEEDS: dict[str, frozenset[Grant]] = {
     "ReceiveMail": frozenset(
         {
             ("s3:GetObject", "objects:inbox_bucket/inbox/"),
+            # The sender's owner key is keyed with this secret.
+            ("secretsmanager:GetSecretValue", "secrets:owner_key_secret"),
             # A sender's letters count against the submission limits.
             ("dynamodb:UpdateItem", "table:limits_table"),
             ("dynamodb:PutItem", _MAIL),

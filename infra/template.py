@@ -42,6 +42,8 @@ REPORT_FUNCTIONS = ("DailyReport", "WeeklyReport")
 # rating links the notifications consumer sends.
 LINK_FUNCTIONS = (*REPORT_FUNCTIONS, "DeliverNotifications")
 WECHAT_SECRET = "WeChatSecret"
+OWNER_KEY_SECRET = "OwnerKeySecret"
+OWNER_KEY_CHARS = 64
 MAILBOX_ADDRESS = "MailboxAddress"  # the parameter naming the mayor's mailbox address
 INBOX_BUCKET = "InboxBucket"
 MAILBOX_FUNCTION = "ReceiveMail"
@@ -156,6 +158,34 @@ def wechat_resources() -> dict[str, Any]:
     }
 
 
+def owner_key_secret_name() -> Any:
+    """The secret owner keys are keyed with (``domain/identities.py``)."""
+    return {"Fn::Sub": "${AWS::StackName}/owner-keys"}
+
+
+def owner_key_resources() -> dict[str, Any]:
+    """A random value CloudFormation generates once, which nobody needs to read: the app
+    keys hotline callers', mail senders' and WeChat followers' owner keys with it. Kept
+    when the stack is deleted or the resource replaced, like the tables whose keys depend
+    on it (a new value would orphan every owner key: see docs/operate/upgrades.md)."""
+    from chalicelib.local.provision import OWNER_KEY_DESCRIPTION
+
+    return {
+        OWNER_KEY_SECRET: {
+            "Type": "AWS::SecretsManager::Secret",
+            **RETAIN,
+            "Properties": {
+                "Name": owner_key_secret_name(),
+                "Description": OWNER_KEY_DESCRIPTION,
+                "GenerateSecretString": {
+                    "PasswordLength": OWNER_KEY_CHARS,
+                    "ExcludePunctuation": True,
+                },
+            },
+        }
+    }
+
+
 def media_lifecycle_rules() -> list[dict[str, Any]]:
     """Uploads never attached to an appeal expire; attached photos are copied under
     ``ATTACHED_ROOT`` (services/uploads.py), which no rule touches."""
@@ -194,13 +224,41 @@ def private_bucket(lifecycle_rules: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def bucket_resources() -> dict[str, Any]:
+def tls_only(bucket: str) -> dict[str, Any]:
+    """The bucket policy statement that refuses every request not made over TLS."""
+    return {
+        "Sid": "TlsOnly",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [
+            {"Fn::GetAtt": [bucket, "Arn"]},
+            {"Fn::Sub": f"${{{bucket}.Arn}}/*"},
+        ],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
 
+
+def bucket_resources() -> dict[str, Any]:
     return {
         "MediaBucket": {
             "Type": "AWS::S3::Bucket",
             **RETAIN,
             "Properties": private_bucket(media_lifecycle_rules()),
+        }
+    }
+
+
+def media_bucket_policy() -> dict[str, Any]:
+    """The photos bucket refuses plain HTTP (presigned uploads and downloads are https).
+    Apart from ``bucket_resources``: moto's CloudFormation creates no bucket policies."""
+    return {
+        "MediaBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "MediaBucket"},
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [tls_only("MediaBucket")]},
+            },
         }
     }
 
@@ -240,8 +298,17 @@ def identity_resources() -> dict[str, Any]:
                 "UserPoolName": {"Fn::Sub": "${AWS::StackName}-users"},
                 "Policies": {"PasswordPolicy": spec.PASSWORD_POLICY},
                 "Schema": spec.POOL_SCHEMA,
-                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
+                "AdminCreateUserConfig": {
+                    "AllowAdminCreateUserOnly": False,
+                    "InviteMessageTemplate": spec.INVITATION,
+                },
                 "AutoVerifiedAttributes": spec.AUTO_VERIFIED,
+                "VerificationMessageTemplate": spec.VERIFICATION,
+                "AccountRecoverySetting": spec.ACCOUNT_RECOVERY,
+                # Authenticator apps for whoever sets one up (the API requires one of the
+                # roles in MINSHENG_MFA_ROLES).
+                "MfaConfiguration": spec.MFA_CONFIGURATION,
+                "EnabledMfas": spec.ENABLED_MFAS,
                 # The verification codes go by SMS through SNS, as the pool's role.
                 "SmsConfiguration": {
                     "SnsCallerArn": {"Fn::GetAtt": ["UserPoolSmsRole", "Arn"]},
@@ -311,6 +378,10 @@ def data_outputs() -> dict[str, Any]:
         "Description": env_name("wechat_secret"),
         "Value": wechat_secret_name(),
     }
+    outputs[output_name("owner_key_secret")] = {
+        "Description": env_name("owner_key_secret"),
+        "Value": owner_key_secret_name(),
+    }
     return outputs
 
 
@@ -353,6 +424,8 @@ def _resolve(resource: str) -> Any:
         }
     if kind == "secrets" and rest == "wechat_secret":
         return {"Ref": WECHAT_SECRET}  # the secret's ARN: that one secret alone
+    if kind == "secrets" and rest == "owner_key_secret":
+        return {"Ref": OWNER_KEY_SECRET}
     if kind == "identity" and rest == "mailbox_address":
         return {
             "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"
@@ -689,9 +762,11 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
     resources.update(table_resources())
     resources.update(queue_resources())
     resources.update(bucket_resources())
+    resources.update(media_bucket_policy())
     resources.update(inbox_bucket_resource())
     resources.update(identity_resources())
     resources.update(wechat_resources())
+    resources.update(owner_key_resources())
 
     ids = resource_ids()
     names = {env_name(field): {"Ref": ids[field]} for field in resource_fields()}
@@ -703,6 +778,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
         variables["MINSHENG_STAGE"] = stage
         variables[env_name("webhook_secret_prefix")] = secret_prefix()
         variables[env_name("wechat_secret")] = wechat_secret_name()
+        variables[env_name("owner_key_secret")] = owner_key_secret_name()
         resources[f"{function}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {
@@ -916,17 +992,7 @@ def add_mailbox(template: dict[str, Any], functions: list[str], stage: str) -> N
                                 "Resource": {"Fn::Sub": f"${{{INBOX_BUCKET}.Arn}}/{INBOX_PREFIX}*"},
                                 "Condition": {"StringEquals": account},
                             },
-                            {
-                                "Sid": "TlsOnly",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "s3:*",
-                                "Resource": [
-                                    {"Fn::GetAtt": [INBOX_BUCKET, "Arn"]},
-                                    {"Fn::Sub": f"${{{INBOX_BUCKET}.Arn}}/*"},
-                                ],
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            },
+                            tls_only(INBOX_BUCKET),
                         ],
                     },
                 },

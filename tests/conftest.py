@@ -2,6 +2,7 @@
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,12 +27,26 @@ os.environ.update(
 for name in ("AWS_PROFILE", "MINSHENG_AWS_ENDPOINT", "MINSHENG_JWKS_URL", "AWS_ENDPOINT_URL"):
     os.environ.pop(name, None)
 
+if "mutmut" in sys.modules:  # `make mutants`: any failing example kills the mutant
+    from hypothesis import Phase
+    from hypothesis import settings as hypothesis_settings
 
+    # Loaded before the test modules import: their @settings keep this for what they
+    # leave unset. Shrinking a mutant's failure to its smallest example is time wasted.
+    hypothesis_settings.register_profile(
+        "mutants", phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target)
+    )
+    hypothesis_settings.load_profile("mutants")
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The tests marked ``long(seconds)`` first, longest first. With ``--dist loadgroup``
     one worker takes the local stack's group at once and the other the tests in this
     order: the long ones start early, the many short ones fill the end, and neither worker
-    waits alone on a test of minutes. The short ones stay in the order collected."""
+    waits alone on a test of minutes. The rest keep the order they come in: pytest-randomly
+    shuffles before this runs (last, and the sort is stable), so the long ones still go
+    first and the others in the run's random order (its seed is in the header)."""
 
     def seconds(item: pytest.Item) -> float:
         mark = item.get_closest_marker("long")
@@ -40,6 +55,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=seconds, reverse=True)
     if config.getoption("loadgroup", default=False):  # set on xdist workers only
         _name_groups(items)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """The run's seed, last, where a failure is read: with it the same order comes again."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if isinstance(seed, int) and config.getoption("randomly_reorganize", default=False):
+        terminalreporter.write_line(
+            f"tests in random order, seed {seed}: -p randomly -p no:cacheprovider "
+            f"--randomly-seed={seed} collects them in this order again"
+        )
 
 
 def _name_groups(items: list[pytest.Item]) -> None:
@@ -60,3 +87,28 @@ def _name_groups(items: list[pytest.Item]) -> None:
         suffix = "@" + "_".join(names)
         if names and not item.nodeid.endswith(suffix):
             item._id = NodeId.parse(item.nodeid + suffix)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state() -> Iterator[None]:
+    """What one test may leave in the process for the next, put back on both sides of
+    every test: the platform clock (``clock.set_clock``), the settings (read from the
+    environment once and cached: a test that changed the environment leaves them behind)
+    and the knowledge search's index (kept per process, checked against a version stamp
+    that a fresh table of the next test may share)."""
+    _reset_process_state()
+    yield
+    _reset_process_state()
+
+
+def _reset_process_state() -> None:
+    # Only what is imported already: importing the app here would read the settings early.
+    clock = sys.modules.get("chalicelib.core.domain.clock")
+    if clock is not None:
+        clock.set_clock(None)
+    config = sys.modules.get("chalicelib.core.config")
+    if config is not None:
+        config.settings.cache_clear()
+    search = sys.modules.get("chalicelib.knowledge.services.knowledge_search")
+    if search is not None:
+        search.invalidate()

@@ -80,6 +80,17 @@ class Settings:
     # how long an instance trusts its cached index before it checks the stamp again.
     knowledge_table: str = ""
     knowledge_cache_seconds: int = 30
+    # The secret owner keys are keyed with (``domain/identities.py``): a Secrets Manager
+    # secret's name. Read once per process; changing its value orphans every owner key.
+    owner_key_secret: str = ""
+    # How many requests one Open311 API key may post per window: ((count, seconds), ...).
+    open311_limits: tuple[tuple[int, int], ...] = ()
+    # Staff accounts: the directory, each account's record (enabled, MFA, signed out) and
+    # every change to it; the roles that must have an authenticator app (TOTP); how long a
+    # function may keep an account's record before it reads it again (0: every request).
+    users_table: str = ""
+    mfa_roles: frozenset[str] = frozenset({"admin"})
+    account_cache_seconds: int = 0
 
     @property
     def is_local(self) -> bool:
@@ -138,25 +149,44 @@ def _retry_seconds(raw: str) -> tuple[int, ...]:
 
 
 SUBMISSION_LIMITS_DEFAULT = "5/minute,20/day"
+# Per Open311 API key: an integrator posts for many citizens.
+OPEN311_LIMITS_DEFAULT = "30/minute,1000/day"
 _WINDOWS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
-def _submission_limits(raw: str) -> tuple[tuple[int, int], ...]:
+def _submission_limits(
+    raw: str, default: str = SUBMISSION_LIMITS_DEFAULT, name: str = "MINSHENG_SUBMISSION_LIMITS"
+) -> tuple[tuple[int, int], ...]:
     """``5/minute,20/day``: at most 5 appeals a minute and 20 a day per citizen (windows
     ``minute``, ``hour``, ``day``; a day is the calendar day in Asia/Shanghai). ``off``
     turns the limits off."""
-    text = raw.strip() or SUBMISSION_LIMITS_DEFAULT
+    text = raw.strip() or default
     if text == "off":
         return ()
     limits: list[tuple[int, int]] = []
     for part in text.split(","):
         count, _, window = part.strip().partition("/")
         if not count.isdigit() or int(count) < 1 or window not in _WINDOWS:
-            raise ConfigError(
-                f"MINSHENG_SUBMISSION_LIMITS: {part.strip()!r} is not <count>/<minute|hour|day>"
-            )
+            raise ConfigError(f"{name}: {part.strip()!r} is not <count>/<minute|hour|day>")
         limits.append((int(count), _WINDOWS[window]))
     return tuple(limits)
+
+
+MFA_ROLES_DEFAULT = "admin"
+# The roles MINSHENG_MFA_ROLES may name (admins always need an authenticator app).
+MFA_ROLE_CHOICES = ("operator", "department", "leader", "admin")
+
+
+def _mfa_roles(raw: str) -> frozenset[str]:
+    """``admin,leader,operator``: the staff roles whose accounts must have TOTP set up before
+    the API answers them; ``admin`` is always among them."""
+    roles = {r.strip() for r in (raw.strip() or MFA_ROLES_DEFAULT).split(",") if r.strip()}
+    unknown = sorted(roles - set(MFA_ROLE_CHOICES))
+    if unknown:
+        raise ConfigError(
+            f"MINSHENG_MFA_ROLES: {', '.join(unknown)} is not one of {', '.join(MFA_ROLE_CHOICES)}"
+        )
+    return frozenset(roles | {"admin"})
 
 
 def env_name(field: str) -> str:
@@ -181,7 +211,7 @@ def resource_fields() -> list[str]:
 
 
 # Settings a deployed stage must be given that are not one resource's name.
-DEPLOYED_SETTINGS = ("webhook_secret_prefix", "wechat_secret")
+DEPLOYED_SETTINGS = ("webhook_secret_prefix", "wechat_secret", "owner_key_secret")
 
 
 def deployed_fields() -> list[str]:
@@ -278,6 +308,15 @@ def load_settings() -> Settings:
         mailbox_address=env.get(MAILBOX_ADDRESS) or LOCAL_MAILBOX_ADDRESS,
         knowledge_table=env.get("MINSHENG_KNOWLEDGE_TABLE", f"{prefix}-knowledge"),
         knowledge_cache_seconds=_int("MINSHENG_KNOWLEDGE_CACHE_SECONDS", 30, 0, 3600),
+        owner_key_secret=env.get("MINSHENG_OWNER_KEY_SECRET", f"{prefix}/owner-keys"),
+        open311_limits=_submission_limits(
+            env.get("MINSHENG_OPEN311_LIMITS", ""),
+            OPEN311_LIMITS_DEFAULT,
+            "MINSHENG_OPEN311_LIMITS",
+        ),
+        users_table=env.get("MINSHENG_USERS_TABLE", f"{prefix}-users"),
+        mfa_roles=_mfa_roles(env.get("MINSHENG_MFA_ROLES", "")),
+        account_cache_seconds=_int("MINSHENG_ACCOUNT_CACHE_SECONDS", 0, 0, 300),
     )
 
 

@@ -25,7 +25,7 @@ class ValidationFailed(DomainError):
     title = "Invalid request"
     type_slug = "validation"
 
-    def __init__(self, errors: list[dict[str, str]], detail: str | None = None) -> None:
+    def __init__(self, errors: list[dict[str, Any]], detail: str | None = None) -> None:
         fields = ", ".join(e["field"] for e in errors)
         super().__init__(detail or f"Invalid field(s): {fields}")
         self.errors = errors
@@ -45,6 +45,19 @@ class Forbidden(DomainError):
     status = 403
     title = "Forbidden"
     type_slug = "forbidden"
+
+
+class AccountDisabled(Unauthenticated):
+    """The token is genuine, but its account was disabled or signed out since."""
+
+    type_slug = "account-disabled"
+
+
+class MfaRequired(Forbidden):
+    """The caller's role needs an authenticator app (TOTP) and the account has none yet."""
+
+    title = "Two-step verification required"
+    type_slug = "mfa-required"
 
 
 class NotFound(DomainError):

@@ -18,6 +18,8 @@ class DemoUser:
     role: str
     department_id: str | None
     phone: str | None = None  # verified (E.164): the hotline's appeals for it are theirs
+    # The authenticator app's secret (base32) of a demo user who has one: admins must.
+    totp_secret: str | None = None
 
 
 def new_password() -> str:
@@ -88,15 +90,47 @@ def demo_users() -> list[DemoUser]:
     return users
 
 
-def create_demo_users(cognito: Any, pool_id: str) -> list[dict[str, Any]]:
+# Roles whose demo users get an authenticator app at start (the API requires one of admins).
+DEMO_TOTP_ROLES = ("admin",)
+
+
+def create_demo_users(cognito: Any, pool_id: str, client_id: str) -> list[dict[str, Any]]:
+    """The demo users with working passwords (unlike an account the users API makes, which
+    starts in FORCE_CHANGE_PASSWORD as on AWS), the admin with an authenticator app, and
+    the staff in the users table's directory."""
+    from dataclasses import replace
+
+    from chalicelib.core.services.accounts import adopt
+
     created = []
     for user in demo_users():
         group = None if user.role == "citizen" else user.role
         create_user(
             cognito, pool_id, user.username, user.password, group, user.department_id, user.phone
         )
+        if user.role in DEMO_TOTP_ROLES:
+            user = replace(user, totp_secret=set_up_totp(cognito, client_id, user))
+        if group is not None:
+            adopt(user.username)
         created.append(asdict(user))
     return created
+
+
+def set_up_totp(cognito: Any, client_id: str, user: DemoUser) -> str:
+    """An authenticator app for a demo user, as the console sets one up; returns its secret."""
+    import pyotp
+
+    access = cognito.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user.username, "PASSWORD": user.password},
+    )["AuthenticationResult"]["AccessToken"]
+    secret = str(cognito.associate_software_token(AccessToken=access)["SecretCode"])
+    cognito.verify_software_token(AccessToken=access, UserCode=pyotp.TOTP(secret).now())
+    cognito.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    return secret
 
 
 def issue_webhook_secrets() -> dict[str, str]:

@@ -1,9 +1,18 @@
 """Where moto behaves unlike AWS in a way the product relies on, the local stack corrects it.
 
+Cognito (``cognito_like_a_pool``): moto sends nothing. A real pool sends a new account's
+temporary password (the invitation), sends it again on ``RESEND``, and sends the code of a
+forgotten password; here each is written to the outbox (``MINSHENG_OUTBOX_DIR``: an email
+as ``.eml``, a text under ``sms/``) and kept in ``SENT``. moto accepts any forgotten-
+password code and gives every user the same authenticator secret; here each user gets a
+secret of their own and every code (TOTP, forgotten password) is checked.
+
 DynamoDB applies each write's condition atomically. moto checks the condition and writes
 the item in Python, with no lock, so two threads of the moto server can both pass the
 same condition. Serialising DynamoDB calls restores the guarantee every optimistic-locking
-write here depends on (two racing writers: one wins)."""
+write here depends on (two racing writers: one wins). Stream reads take the same lock: a
+transaction that fails puts back the stream records it wrote, and no reader sees them in
+between."""
 
 from __future__ import annotations
 
@@ -19,90 +28,187 @@ def serialise_dynamodb() -> None:
     if _applied:
         return
     from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-    original = DynamoHandler.call_action
+    for handler in (DynamoHandler, DynamoDBStreamsHandler):
+        handler.call_action = _serialised(handler.call_action)  # type: ignore[method-assign]
+    _applied = True
 
+
+def _serialised(original: Any) -> Any:
     def call_action(self: Any) -> Any:
         with _lock:
             return original(self)
 
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-    _applied = True
+    return call_action
 
 
 def atomic_transactions() -> None:
     """moto applies a TransactWriteItems one operation at a time and, to roll back, deep
-    copies every table it touches once per operation: the cost grows with the table, and a
-    counter table grows with every stream record. DynamoDB checks every condition first and
-    then writes all or nothing; this does the same, touching only the items named."""
+    copies every table it names, once per transaction: the cost grows with the table, and
+    a counter table grows with every stream record. This takes moto's very steps, in its
+    order and with its errors, and keeps only what undoing them needs: each named item as
+    it was (a copy for an update, which changes the item in place), where a deleted item
+    stood, and how long each table's stream was. Any failure (a condition, a validation
+    error, an item too large, two operations on one item, anything raised) puts those
+    back: all or nothing, as moto's copies do (and also after an entry of two operations,
+    where moto keeps what the entries before it wrote), at the cost of the items named.
+    tests/unit/test_moto_patches.py runs generated transactions through both."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "_minsheng", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        _transact_write_items(self, transact_items)
+
+    transact_write_items._minsheng = True  # type: ignore[attr-defined]
+    transact_write_items.original = original  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+class _Undo:
+    """What a transaction changed, to put back: items (newest last) and stream lengths."""
+
+    def __init__(self) -> None:
+        # (container, key, the item before or None, the container's keys before a delete)
+        self.items: list[tuple[dict[Any, Any], Any, Any, list[Any] | None]] = []
+        self.streams: dict[int, tuple[Any, list[Any], int]] = {}
+
+    def stream(self, table: Any) -> None:
+        shard = table.stream_shard
+        if shard is not None and id(shard) not in self.streams:
+            self.streams[id(shard)] = (shard, shard.items, len(shard.items))
+
+    def item(self, table: Any, hash_value: Any, range_value: Any, op_type: str) -> None:
+        import copy
+
+        container: dict[Any, Any] = table.items
+        key = hash_value
+        if table.range_key_attr is not None:
+            if hash_value not in container:  # a read creates the partition's dict
+                self.items.append((container, hash_value, None, None))
+            container = container[hash_value]
+            key = range_value
+        before = container.get(key)
+        order = list(container) if before is not None and op_type == "Delete" else None
+        if before is not None and op_type == "Update":  # moto updates the item in place
+            before = copy.deepcopy(before)
+        self.items.append((container, key, before, order))
+
+    def rollback(self) -> None:
+        for container, key, before, order in reversed(self.items):
+            if before is None:
+                container.pop(key, None)
+            elif order is None or key in container:
+                container[key] = before
+            else:  # deleted: back where it stood
+                restored = {k: before if k == key else container[k] for k in order}
+                container.clear()
+                container.update(restored)
+        for shard, records, length in self.streams.values():
+            del records[length:]
+            shard.items = records
+
+
+def _transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+    """moto 5.2.5's ``DynamoDBBackend.transact_write_items``, step for step, with an
+    :class:`_Undo` in place of its table copies."""
     from moto.dynamodb.comparisons import get_filter_expression
     from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
         MultipleTransactionsException,
         TooManyTransactionsException,
         TransactionCanceledException,
         TransactWriteSingleOpException,
     )
-    from moto.dynamodb.models import DynamoDBBackend
 
-    if getattr(DynamoDBBackend.transact_write_items, "_minsheng", False):
-        return
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        if len(transact_items) > 100:
-            raise TooManyTransactionsException()
-        seen: set[tuple[str, str]] = set()
-        plan: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
-        reasons: list[Any] = []
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    undo = _Undo()
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table_name = op.get("TableName")
+        if table_name and table_name in backend.tables:
+            undo.stream(backend.tables[table_name])
+    target_items: set[tuple[str, str]] = set()
+    errors: list[tuple[Any, Any, Any]] = []  # (Code, Message, Item)
+    try:
         for entry in transact_items:
-            if len(entry) > 1:
+            original_item: dict[str, Any] | None = None
+            if len(list(entry.keys())) > 1:
                 raise TransactWriteSingleOpException
-            op_type, op = next(iter(entry.items()))
-            table = self.get_table(op["TableName"])
-            if op_type == "Put":
-                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
-                if table.range_key_attr is not None:
-                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
-            else:
-                key = op["Key"]
-            marker = (op["TableName"], str(dict(sorted(key.items()))))
-            if marker in seen:
-                raise MultipleTransactionsException()
-            seen.add(marker)
-            current = self.get_item(op["TableName"], key)
-            condition = op.get("ConditionExpression")
-            failed = condition is not None and not get_filter_expression(
-                condition,
-                op.get("ExpressionAttributeNames"),
-                op.get("ExpressionAttributeValues"),
-            ).expr(current)
-            if failed:
-                old = None
-                if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
-                    old = current.to_json()["Attributes"]
-                reasons.append(("ConditionalCheckFailed", "The conditional request failed", old))
-            else:
-                reasons.append((None, None, None))
-            plan.append((op_type, op, key))
-        if any(code is not None for code, _, _ in reasons):
-            raise TransactionCanceledException(reasons)
-        for op_type, op, key in plan:
-            names = op.get("ExpressionAttributeNames")
-            values = op.get("ExpressionAttributeValues")
-            if op_type == "Put":
-                self.put_item(op["TableName"], op["Item"])
-            elif op_type == "Delete":
-                self.delete_item(op["TableName"], key)
-            elif op_type == "Update":
-                self.update_item(
-                    op["TableName"],
-                    key,
-                    update_expression=op["UpdateExpression"],
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
-                )
-
-    transact_write_items._minsheng = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+            try:
+                op_type, op = next(iter(entry.items()))
+                if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                    raise ValueError("Unsupported transaction operation")
+                table_name = op["TableName"]
+                condition = op.get("ConditionExpression")
+                names = op.get("ExpressionAttributeNames")
+                values = op.get("ExpressionAttributeValues")
+                if op_type == "Put":
+                    attrs = op["Item"]
+                    table = backend.get_table(table_name)
+                    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                    if table.range_key_attr is not None:
+                        key[table.range_key_attr] = attrs[table.range_key_attr]
+                else:
+                    key = op["Key"]
+                marker = (str(table_name), str(dict(sorted(key.items()))))
+                if marker in target_items:
+                    raise MultipleTransactionsException()
+                target_items.add(marker)
+                # What get_item looks at first, with the same errors; then the item as it is.
+                table = backend.get_table(table_name)
+                hash_value, range_value = backend.get_keys_value(table, key)
+                undo.item(table, hash_value, range_value, op_type)
+                current = backend.get_item(table_name, key)
+                if condition is not None and not get_filter_expression(
+                    condition, names, values
+                ).expr(current):
+                    if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                        original_item = current.to_json()["Attributes"]
+                    raise ConditionalCheckFailed(item=original_item)
+                if op_type == "Put":
+                    backend.put_item(
+                        table_name,
+                        op["Item"],
+                        condition_expression=condition,
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                    )
+                elif op_type == "Delete":
+                    backend.delete_item(
+                        table_name,
+                        key,
+                        condition_expression=condition,
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                    )
+                elif op_type == "Update":
+                    backend.update_item(
+                        table_name,
+                        key,
+                        update_expression=op["UpdateExpression"],
+                        condition_expression=condition,
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                    )
+                errors.append((None, None, None))
+            except (MultipleTransactionsException, MockValidationException):
+                raise
+            except ConditionalCheckFailed as e:
+                errors.append(("ConditionalCheckFailed", str(e.message), original_item))
+            except Exception as e:
+                errors.append((type(e).__name__, str(e), original_item))
+    except BaseException:
+        undo.rollback()
+        raise
+    if any(code is not None for code, _, _ in errors):
+        undo.rollback()
+        raise TransactionCanceledException(errors)
 
 
 def fast_attribute_values() -> None:
@@ -257,8 +363,310 @@ def one_signing_key() -> None:
         setattr(models, "jwk", _KeyOnce(current))  # noqa: B010
 
 
+def revoke_tokens() -> None:
+    """Cognito's RevokeToken, which moto lacks (the console calls it on sign-out): the
+    refresh token no longer refreshes. As Cognito does, a token already revoked or unknown
+    is no error, and a token of another app client is refused."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.models import cognitoidp_backends
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import EmptyResult
+
+    if getattr(CognitoIdpResponse, "revoke_token", None) is not None:
+        return
+
+    def revoke_token(self: Any) -> Any:
+        token = self._get_param("Token")
+        client_id = self._get_param("ClientId")
+        for backends in cognitoidp_backends.values():
+            for region, backend in backends.items():
+                if region == "global":
+                    continue
+                for pool in backend.user_pools.values():
+                    issued = pool.refresh_tokens.get(token)
+                    if issued is None:
+                        continue
+                    if issued[0] != client_id:
+                        raise NotAuthorizedError("the token was not issued to this client")
+                    pool.refresh_tokens[token] = None
+        return EmptyResult()
+
+    CognitoIdpResponse.revoke_token = revoke_token  # type: ignore[attr-defined]
+
+
+# What the local pool "sent": {"kind", "to", "medium", "username", "text", "code"}.
+SENT: list[dict[str, Any]] = []
+TOTP_WINDOW = 1  # steps of 30 s either side, as authenticator apps drift
+
+
+def _outbox(medium: str, to: str, subject: str, text: str, name: str) -> None:
+    import os
+    import re
+    from email.message import EmailMessage
+    from pathlib import Path
+
+    from chalicelib.core.domain import clock
+
+    folder = os.environ.get("MINSHENG_OUTBOX_DIR")
+    if not folder:
+        return
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    safe = re.sub(r"[^A-Za-z0-9@._-]", "_", f"{name}--{to}")
+    if medium == "SMS":
+        sms = Path(folder) / "sms"
+        sms.mkdir(parents=True, exist_ok=True)
+        (sms / f"{stamp}--{safe}.txt").write_text(f"To: {to}\n\n{text}\n", "utf-8")
+        return
+    message = EmailMessage()
+    message["From"] = "no-reply@verificationemail.com"
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text, charset="utf-8", cte="8bit")
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    (Path(folder) / f"{safe}.eml").write_bytes(message.as_bytes())
+
+
+def _send(
+    kind: str, user: Any, mediums: list[str], template: dict[str, str], code: str, **values: str
+) -> None:
+    """A message of the pool's to the user's email or phone (both if asked)."""
+    attributes = user.attribute_lookup
+    for medium in mediums:
+        to = attributes.get("email") if medium == "EMAIL" else attributes.get("phone_number")
+        if not to:
+            continue
+        text = template["EmailMessage" if medium == "EMAIL" else _sms_key(template)]
+        text = text.replace("{####}", code)
+        for key, value in values.items():
+            text = text.replace("{" + key + "}", value)
+        subject = template.get("EmailSubject", "")
+        entry = {"kind": kind, "to": to, "medium": medium, "username": user.username}
+        SENT.append({**entry, "text": text, "code": code})
+        _outbox(medium, to, subject, text, f"{kind}-{user.username}")
+
+
+def _sms_key(template: dict[str, str]) -> str:
+    return "SMSMessage" if "SMSMessage" in template else "SmsMessage"
+
+
+def _temporary_password() -> str:
+    import secrets
+    import string
+
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        value = "".join(secrets.choice(alphabet) for _ in range(12))
+        kinds = (str.isupper, str.islower, str.isdigit)
+        if all(any(kind(c) for c in value) for kind in kinds):
+            return value
+
+
+def _invitation_template(pool: Any) -> dict[str, str]:
+    from chalicelib.local.provision import INVITATION
+
+    config = pool.extended_config.get("AdminCreateUserConfig") or {}
+    return dict(config.get("InviteMessageTemplate") or INVITATION)
+
+
+def _verification_template(pool: Any) -> dict[str, str]:
+    from chalicelib.local.provision import VERIFICATION
+
+    return dict(pool.extended_config.get("VerificationMessageTemplate") or VERIFICATION)
+
+
+def cognito_like_a_pool() -> None:
+    from moto.cognitoidp import responses
+    from moto.cognitoidp.exceptions import (
+        CodeMismatchException,
+        InvalidParameterException,
+        NotAuthorizedError,
+        ResourceNotFoundError,
+        UserNotFoundError,
+    )
+    from moto.cognitoidp.models import CognitoIdpBackend, UserStatus
+    from moto.core.exceptions import JsonRESTError
+
+    if getattr(responses.CognitoIdpResponse.admin_create_user, "_minsheng", False):
+        return
+
+    class UnsupportedUserStateException(JsonRESTError):
+        def __init__(self, message: str) -> None:
+            super().__init__("UnsupportedUserStateException", message)
+
+    def admin_create_user(self: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        pool_id = self._get_param("UserPoolId")
+        username = self._get_param("Username")
+        action = self._get_param("MessageAction")
+        password = self._get_param("TemporaryPassword") or _temporary_password()
+        mediums = self._get_param("DesiredDeliveryMediums") or ["SMS"]
+        backend = self.backend
+        pool = backend.describe_user_pool(pool_id)
+        if action == "RESEND":
+            # The account stays as it is (attributes, groups): a new temporary password.
+            user = backend.admin_get_user(pool_id, username)
+            if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
+                raise UnsupportedUserStateException(
+                    f"User {username} is not in FORCE_CHANGE_PASSWORD"
+                )
+            user.password = password
+        else:
+            user = backend.admin_create_user(
+                pool_id, username, action, password, self._get_param("UserAttributes", [])
+            )
+        if action != "SUPPRESS":
+            _send(
+                "invitation",
+                user,
+                mediums,
+                _invitation_template(pool),
+                password,
+                username=user.username,
+            )
+        return ActionResult({"User": user.to_json(extended=True)})
+
+    admin_create_user._minsheng = True  # type: ignore[attr-defined]
+    responses.CognitoIdpResponse.admin_create_user = admin_create_user  # type: ignore[method-assign]
+
+    def _verified(user: Any) -> list[str]:
+        attributes = user.attribute_lookup
+        found = []
+        if attributes.get("email") and attributes.get("email_verified") == "true":
+            found.append("EMAIL")
+        if attributes.get("phone_number") and attributes.get("phone_number_verified") == "true":
+            found.append("SMS")
+        return found
+
+    def forgot_password(self: Any, client_id: str, username: str) -> Any:
+        import secrets
+
+        pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
+        if pool is None:
+            raise ResourceNotFoundError("Username/client id combination not found.")
+        user = pool._get_user(username)
+        if user is None:
+            raise UserNotFoundError("Username/client id combination not found.")
+        if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+            raise NotAuthorizedError("User password cannot be reset in the current state.")
+        mediums = _verified(user)
+        if not mediums:
+            raise InvalidParameterException(
+                "Cannot reset password for the user as there is no registered/verified email "
+                "or phone_number"
+            )
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        user.confirmation_code = code
+        medium = mediums[0]
+        _send("code", user, [medium], _verification_template(pool), code)
+        to = user.attribute_lookup["email" if medium == "EMAIL" else "phone_number"]
+        shown = to[:1] + "***" + to[to.find("@") :] if medium == "EMAIL" else "+*******" + to[-4:]
+        return None, {
+            "CodeDeliveryDetails": {
+                "Destination": shown,
+                "DeliveryMedium": medium,
+                "AttributeName": "email" if medium == "EMAIL" else "phone_number",
+            }
+        }
+
+    def confirm_forgot_password(
+        self: Any, client_id: str, username: str, password: str, confirmation_code: str
+    ) -> None:
+        pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
+        user = pool._get_user(username) if pool else None
+        if pool is None or user is None:
+            raise ResourceNotFoundError(client_id)
+        if not user.confirmation_code or confirmation_code != user.confirmation_code:
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        self._validate_password(pool.id, password)
+        user.password = password
+        user.confirmation_code = None
+        if user.status is UserStatus.RESET_REQUIRED:
+            user.status = UserStatus.CONFIRMED
+
+    CognitoIdpBackend.forgot_password = forgot_password  # type: ignore[method-assign]
+    CognitoIdpBackend.confirm_forgot_password = confirm_forgot_password  # type: ignore[method-assign]
+
+    def _user_of(self: Any, access_token: str | None, session: str | None) -> Any:
+        if session:
+            if session not in self.sessions:
+                raise NotAuthorizedError(session)
+            username, pool = self.sessions[session]
+            return self.admin_get_user(pool.id, username)
+        for pool in self.user_pools.values():
+            if access_token in pool.access_tokens:
+                _, username = pool.access_tokens[access_token]
+                return self.admin_get_user(pool.id, username)
+        raise NotAuthorizedError(access_token)
+
+    def _check_code(user: Any, code: str) -> None:
+        import pyotp
+
+        secret = getattr(user, "minsheng_totp_secret", None)
+        if not secret or not pyotp.TOTP(secret).verify(str(code), valid_window=TOTP_WINDOW):
+            raise CodeMismatchException("Invalid code received for user")
+
+    def associate_software_token(self: Any, access_token: str, session: str) -> Any:
+        import pyotp
+
+        user = _user_of(self, access_token, session)
+        user.minsheng_totp_secret = pyotp.random_base32(32)
+        answer = {"SecretCode": user.minsheng_totp_secret}
+        if session:
+            answer["Session"] = session
+        return answer
+
+    def verify_software_token(
+        self: Any, access_token: str, session: str, user_code: str, friendly_device_name: str
+    ) -> Any:
+        from moto.moto_api._internal import mock_random as random
+
+        user = _user_of(self, access_token, session)
+        _check_code(user, user_code)
+        user.token_verified = True
+        new_session = str(random.uuid4())
+        self.sessions[new_session] = (user.username, self.describe_user_pool(user.user_pool_id))
+        return {"Status": "SUCCESS", "Session": new_session}
+
+    original_respond = CognitoIdpBackend.respond_to_auth_challenge
+
+    def respond_to_auth_challenge(
+        self: Any, session: str, client_id: str, challenge_name: str, responses_: dict[str, str]
+    ) -> Any:
+        if challenge_name == "SOFTWARE_TOKEN_MFA" and session in self.sessions:
+            username, pool = self.sessions[session]
+            _check_code(
+                self.admin_get_user(pool.id, username),
+                responses_.get("SOFTWARE_TOKEN_MFA_CODE", ""),
+            )
+        if challenge_name == "NEW_PASSWORD_REQUIRED" and session in self.sessions:
+            # An account with an authenticator app (its password reset) is asked for the
+            # code after the new password, as a real pool asks; moto signs it in at once.
+            username, pool = self.sessions[session]
+            user = self.admin_get_user(pool.id, username)
+            if user.software_token_mfa_enabled and client_id in pool.clients:
+                password = responses_.get("NEW_PASSWORD")
+                if not password:
+                    raise InvalidParameterException("NEW_PASSWORD is required")
+                self._validate_password(pool.id, password)
+                user.password = password
+                user.status = UserStatus.CONFIRMED
+                return {
+                    "ChallengeName": "SOFTWARE_TOKEN_MFA",
+                    "Session": session,
+                    "ChallengeParameters": {},
+                }
+        return original_respond(self, session, client_id, challenge_name, responses_)
+
+    CognitoIdpBackend.associate_software_token = associate_software_token  # type: ignore[method-assign]
+    CognitoIdpBackend.verify_software_token = verify_software_token  # type: ignore[method-assign]
+    CognitoIdpBackend.respond_to_auth_challenge = respond_to_auth_challenge  # type: ignore[method-assign,assignment]
+
+
 def apply_all() -> None:
     serialise_dynamodb()
     atomic_transactions()
     fast_attribute_values()
     one_signing_key()
+    revoke_tokens()
+    cognito_like_a_pool()

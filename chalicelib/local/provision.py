@@ -28,7 +28,36 @@ PASSWORD_POLICY = {
     "RequireLowercase": True,
     "RequireNumbers": True,
     "RequireSymbols": False,
+    # A temporary password (an invitation, a reset) works this many days.
+    "TemporaryPasswordValidityDays": 7,
 }
+# What the pool sends a new staff member (the users API makes the account): the user name
+# and the temporary password ({####}), by email, SMS or both.
+INVITATION = {
+    "EmailSubject": "民生诉求平台工作台账号",
+    "EmailMessage": "您好！您的民生诉求平台工作台账号已开通。用户名：{username}，临时密码：{####}。"
+    "请在 7 天内登录工作台，按提示设置新密码并开启两步验证。",
+    "SMSMessage": "【民生诉求平台】工作台账号 {username}，临时密码 {####}，"
+    "请在7天内登录并设置新密码。",
+}
+# The code of a forgotten password ({####}), and the way it goes: the verified email first,
+# else the verified phone.
+VERIFICATION = {
+    "DefaultEmailOption": "CONFIRM_WITH_CODE",
+    "EmailSubject": "民生诉求平台验证码",
+    "EmailMessage": "您的民生诉求平台验证码：{####}。如非本人操作，请忽略本邮件。",
+    "SmsMessage": "【民生诉求平台】验证码 {####}，用于重设工作台密码。",
+}
+ACCOUNT_RECOVERY = {
+    "RecoveryMechanisms": [
+        {"Name": "verified_email", "Priority": 1},
+        {"Name": "verified_phone_number", "Priority": 2},
+    ]
+}
+# Authenticator apps (TOTP) for whoever sets one up; the API requires one of the roles in
+# MINSHENG_MFA_ROLES (core/services/accounts.py).
+MFA_CONFIGURATION = "OPTIONAL"
+ENABLED_MFAS = ["SOFTWARE_TOKEN_MFA"]
 POOL_SCHEMA = [
     {
         "Name": "department_id",
@@ -44,6 +73,11 @@ APP_CLIENT = {
     "WriteAttributes": CLIENT_WRITE_ATTRIBUTES,
     "IdTokenValidity": 60,
     "TokenValidityUnits": {"IdToken": "minutes"},
+    # A wrong user name and a wrong password get the same answer: signing in does not
+    # tell who has an account.
+    "PreventUserExistenceErrors": "ENABLED",
+    # Signing out of the console revokes its refresh token (RevokeToken).
+    "EnableTokenRevocation": True,
 }
 PUBLIC_ACCESS_BLOCK = {
     "BlockPublicAcls": True,
@@ -69,9 +103,20 @@ def create_user_pool(cognito: Any, name: str) -> Identity:
         PoolName=name,
         Policies={"PasswordPolicy": PASSWORD_POLICY},
         Schema=POOL_SCHEMA,
-        AdminCreateUserConfig={"AllowAdminCreateUserOnly": False},
+        AdminCreateUserConfig={
+            "AllowAdminCreateUserOnly": False,
+            "InviteMessageTemplate": INVITATION,
+        },
         AutoVerifiedAttributes=AUTO_VERIFIED,
+        VerificationMessageTemplate=VERIFICATION,
+        AccountRecoverySetting=ACCOUNT_RECOVERY,
+        MfaConfiguration=MFA_CONFIGURATION,
     )["UserPool"]
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=pool["Id"],
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration=MFA_CONFIGURATION,
+    )
     client = cognito.create_user_pool_client(
         UserPoolId=pool["Id"],
         ClientName=f"{name}-app",
@@ -222,6 +267,19 @@ def create_wechat_secret(secretsmanager: Any, name: str, token: str, app_id: str
         Name=name,
         Description="WeChat official account: the server token and the AppID",
         SecretString=json.dumps({"token": token, "app_id": app_id}),
+    )
+
+
+OWNER_KEY_DESCRIPTION = "Keys the owner keys of hotline callers, mail senders and WeChat followers"
+
+
+def create_owner_key_secret(secretsmanager: Any, name: str) -> None:
+    """The secret owner keys are keyed with (``domain/identities.py``): random, as the
+    template generates it; the app only reads it."""
+    import secrets
+
+    secretsmanager.create_secret(
+        Name=name, Description=OWNER_KEY_DESCRIPTION, SecretString=secrets.token_hex(32)
     )
 
 

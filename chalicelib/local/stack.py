@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings.cache_clear()
     provision.create_tables(aws("dynamodb"))
+    provision.create_owner_key_secret(aws("secretsmanager"), settings().owner_key_secret)
     provision.create_queues(aws("sqs"))
     provision.create_media_bucket(aws("s3"), settings().media_bucket, REGION)
     provision.create_email_identity(aws("sesv2"), settings().report_sender)
@@ -105,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     from chalicelib.core.domain import clock
 
     departments, categories = demo.load_reference_data(clock.iso(clock.now()))
-    users = demo.create_demo_users(aws("cognito-idp"), identity.user_pool_id)
+    users = demo.create_demo_users(
+        aws("cognito-idp"), identity.user_pool_id, identity.user_pool_client_id
+    )
     webhook_secrets = demo.issue_webhook_secrets()
     wechat = demo.wechat_account(aws("secretsmanager"))
     demo.load_report_recipients(clock.iso(clock.now()))
@@ -285,10 +288,16 @@ def _print_banner(
         f"  Outbox         {info['outbox_dir']}",
         "  Reports        daily 08:00 and weekly Monday 08:00 (Asia/Shanghai), each email "
         "also in the outbox as .eml and .html; any time: GET /reports/daily?date=",
+        "  Staff accounts made with POST /users start in FORCE_CHANGE_PASSWORD: their "
+        "temporary password is in the outbox (invitation-<user>--<address>.eml, or sms/)",
         f"  SMS            texts (rating links) in {info['outbox_dir']}/sms; citizen1's "
         f"verified phone is {demo.DEMO_CALLER}: record a call for it with POST /hotline/appeals",
         "  Demo logins (passwords are new at every start):",
-        *[f"    {u['role']:<10} {u['username']:<12} {u['password']}" for u in shown],
+        *[
+            f"    {u['role']:<10} {u['username']:<12} {u['password']}"
+            + (f"   authenticator secret {u['totp_secret']}" if u.get("totp_secret") else "")
+            for u in shown
+        ],
         f"    department staff: {len(staff)} users, e.g. {staff[0]['username']} "
         f"{staff[0]['password']}",
         f"  Mailbox        letters to {info['mailbox_address']}: python -m chalicelib.local "

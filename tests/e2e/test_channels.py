@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, wait_seconds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -21,13 +21,13 @@ def _auth(stack: RunningStack, username: str) -> dict[str, str]:
 
 
 def _wait(condition: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + wait_seconds(timeout)
     while time.monotonic() < deadline:
         found = condition()
         if found:
             return found
         time.sleep(0.3)
-    raise AssertionError(f"not within {timeout}s")
+    raise AssertionError(f"not within {wait_seconds(timeout):g}s")
 
 
 def test_a_hotline_call_is_followed_up_by_sms_and_rated_through_its_link(
@@ -44,7 +44,10 @@ def test_a_hotline_call_is_followed_up_by_sms_and_rated_through_its_link(
         "dispatch": {"department_id": department},
     }
     recorded = requests.post(
-        f"{api}/hotline/appeals", headers=_auth(local_stack, "operator1"), json=call, timeout=10
+        f"{api}/hotline/appeals",
+        headers=_auth(local_stack, "operator1"),
+        json=call,
+        timeout=wait_seconds(10),
     )
     assert recorded.status_code == 201, recorded.text
     appeal_id = recorded.json()["id"]
@@ -52,7 +55,9 @@ def test_a_hotline_call_is_followed_up_by_sms_and_rated_through_its_link(
 
     # citizen1 signed up with that number, verified: the call is theirs
     citizen = _auth(local_stack, "citizen1")
-    mine = requests.get(f"{api}/appeals/mine?limit=100", headers=citizen, timeout=10).json()
+    mine = requests.get(
+        f"{api}/appeals/mine?limit=100", headers=citizen, timeout=wait_seconds(10)
+    ).json()
     assert appeal_id in [a["id"] for a in mine["items"]]
 
     handler = _auth(local_stack, staff["username"])
@@ -63,7 +68,10 @@ def test_a_hotline_call_is_followed_up_by_sms_and_rated_through_its_link(
     }
     for action, payload in steps.items():
         done = requests.post(
-            f"{api}/appeals/{appeal_id}/{action}", headers=handler, json=payload, timeout=10
+            f"{api}/appeals/{appeal_id}/{action}",
+            headers=handler,
+            json=payload,
+            timeout=wait_seconds(10),
         )
         assert done.status_code == 200, (action, done.text)
 
@@ -82,13 +90,15 @@ def test_a_hotline_call_is_followed_up_by_sms_and_rated_through_its_link(
     link = next(word for word in sent.split() if "/r/" in word)
     assert link.startswith(f"{api}/r/")
 
-    page = requests.get(link, timeout=10)
+    page = requests.get(link, timeout=wait_seconds(10))
     assert page.status_code == 200 and "已更换灯泡" in page.text
-    rated = requests.post(link, data={"score": "5", "resolved": "yes"}, timeout=10)
+    rated = requests.post(link, data={"score": "5", "resolved": "yes"}, timeout=wait_seconds(10))
     assert rated.status_code == 200, rated.text
-    again = requests.post(link, data={"score": "1", "resolved": "no"}, timeout=10)
+    again = requests.post(link, data={"score": "1", "resolved": "no"}, timeout=wait_seconds(10))
     assert again.status_code == 404
-    shown = requests.get(f"{api}/appeals/{appeal_id}", headers=citizen, timeout=10).json()
+    shown = requests.get(
+        f"{api}/appeals/{appeal_id}", headers=citizen, timeout=wait_seconds(10)
+    ).json()
     assert shown["state"] == "closed" and shown["rating"]["score"] == 5
 
 
@@ -98,7 +108,7 @@ def test_a_deputys_appeal_reaches_the_leaders_at_once(local_stack: RunningStack)
         f"{api}/appeals",
         headers=_auth(local_stack, "deputy1"),
         json={"kind": "suggestion", "title": "学校门口增设信号灯", "content": "上下学时段车流大"},
-        timeout=10,
+        timeout=wait_seconds(10),
     )
     assert submitted.status_code == 201, submitted.text
     appeal = submitted.json()
@@ -106,7 +116,9 @@ def test_a_deputys_appeal_reaches_the_leaders_at_once(local_stack: RunningStack)
     leader = _auth(local_stack, "leader1")
 
     def listed(path: str, key: str) -> bool:
-        items = requests.get(f"{api}{path}", headers=leader, timeout=10).json()["items"]
+        items = requests.get(f"{api}{path}", headers=leader, timeout=wait_seconds(10)).json()[
+            "items"
+        ]
         return appeal["id"] in [item[key] for item in items]
 
     assert _wait(lambda: listed("/supervision?limit=100", "id"))

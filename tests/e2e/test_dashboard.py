@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, RunningStack, start_stack, stop_stack
+from tests.e2e.conftest import ROOT, RunningStack, start_stack, stop_stack, wait_ms, wait_seconds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -43,11 +43,13 @@ def busy_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStac
         yield stack
     finally:
         try:
-            stop_stack(stack)  # kills the stack when it does not stop within 60 s
+            stop_stack(stack)  # kills the stack when it does not stop in time
         except subprocess.TimeoutExpired:
             # Cleanup only (a schedule mid-run at this stack's fast pace): Ctrl-C itself is
             # tested on a stack of its own (test_ctrl_c_stops_the_stack_cleanly).
-            warnings.warn("the dashboard's stack took over 60 s to stop", stacklevel=1)
+            warnings.warn(
+                f"the dashboard's stack took over {wait_seconds(60):g} s to stop", stacklevel=1
+            )
 
 
 def _auth(stack: RunningStack, username: str) -> dict[str, str]:
@@ -60,7 +62,7 @@ def _replied_public_appeal(stack: RunningStack) -> str:
         f"{api}/appeals",
         headers=_auth(stack, "citizen2"),
         json={"kind": "complaint", "title": XSS, "content": "测试标记文本", "is_public": True},
-        timeout=10,
+        timeout=wait_seconds(10),
     ).json()["id"]
     operator = _auth(stack, "operator1")
     staff = _auth(stack, "staff-transport-bureau")
@@ -76,14 +78,18 @@ def _replied_public_appeal(stack: RunningStack) -> str:
     ]
     for who, action, payload in steps:
         response = requests.post(
-            f"{api}/appeals/{appeal}/{action}", headers=who, json=payload, timeout=10
+            f"{api}/appeals/{appeal}/{action}", headers=who, json=payload, timeout=wait_seconds(10)
         )
         assert response.status_code == 200, response.text
     return str(appeal)
 
 
 def _rankings(stack: RunningStack, period: str) -> dict[str, list[list[str]]]:
-    return _shown(requests.get(f"{stack.api}/public/rankings?period={period}", timeout=10).json())
+    return _shown(
+        requests.get(
+            f"{stack.api}/public/rankings?period={period}", timeout=wait_seconds(10)
+        ).json()
+    )
 
 
 def _shown(data: dict[str, Any]) -> dict[str, list[list[str]]]:
@@ -126,7 +132,7 @@ def test_the_dashboard_shows_the_public_figures_safely(busy_stack: RunningStack)
 
     appeal = _replied_public_appeal(busy_stack)
     # The rankings refresh (every 15 minutes, scaled) has counted the simulated month
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + wait_seconds(90)
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))
     month = day[:7]
     while time.monotonic() < deadline:
@@ -140,10 +146,13 @@ def test_the_dashboard_shows_the_public_figures_safely(busy_stack: RunningStack)
     dialogs: list[str] = []
     foreign: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox"], timeout=wait_ms(30_000)
+        )
         try:
             for width, height in ((360, 780), (1280, 900)):
                 page = browser.new_page(viewport={"width": width, "height": height})
+                page.set_default_timeout(wait_ms(30_000))  # Playwright's own, scaled
                 page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
                 page.on(
                     "request",
@@ -156,7 +165,7 @@ def test_the_dashboard_shows_the_public_figures_safely(busy_stack: RunningStack)
                 # The month's boards are what GET /public/rankings answered the page
                 with page.expect_response(lambda r: "public/rankings" in r.url) as answer:
                     page.goto(busy_stack.api + "/")
-                page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+                page.wait_for_selector("body[data-ready='true']", timeout=wait_ms(30_000))
                 assert f"period={month}" in answer.value.url
                 monthly = _boards_on_page(page)
                 assert monthly == _shown(answer.value.json()) and monthly["volume"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, wait_seconds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -27,7 +27,7 @@ def test_a_consultation_is_answered_from_the_knowledge_base(local_stack: Running
     question = "户口迁到淄川了，残疾人证怎么迁过来？"
     # Before submitting, the app searches public articles
     found = requests.get(
-        f"{api}/knowledge/search", params={"q": question}, headers=citizen, timeout=20
+        f"{api}/knowledge/search", params={"q": question}, headers=citizen, timeout=wait_seconds(20)
     )
     assert found.status_code == 200, found.text
     assert found.json()["results"][0]["id"] == ARTICLE
@@ -36,19 +36,22 @@ def test_a_consultation_is_answered_from_the_knowledge_base(local_stack: Running
         f"{api}/appeals",
         headers=citizen,
         json={"kind": "consultation", "title": "残疾证迁移", "content": question},
-        timeout=10,
+        timeout=wait_seconds(10),
     )
     assert created.status_code == 201, created.text
     appeal = created.json()
     staff = requests.get(
-        f"{api}/knowledge/search", params={"q": question}, headers=operator, timeout=20
+        f"{api}/knowledge/search",
+        params={"q": question},
+        headers=operator,
+        timeout=wait_seconds(20),
     ).json()
     assert staff["results"][0]["id"] == ARTICLE and staff["results"][0]["highlights"]
     replied = requests.post(
         f"{api}/appeals/{appeal['id']}/direct-reply",
         headers=operator,
         json={"article_id": ARTICLE},
-        timeout=10,
+        timeout=wait_seconds(10),
     )
     assert replied.status_code == 200, replied.text
     timeline = replied.json()["timeline"]
@@ -56,10 +59,10 @@ def test_a_consultation_is_answered_from_the_knowledge_base(local_stack: Running
     assert timeline[-1]["data"]["by"] == "center"
     # The pump counts it: a center reply in the public figures of the day
     day = appeal["created_at"][:10]
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait_seconds(30)
     stats: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        stats = requests.get(f"{api}/public/stats?period={day}", timeout=10).json()
+        stats = requests.get(f"{api}/public/stats?period={day}", timeout=wait_seconds(10)).json()
         if stats["knowledge"]["center_replied"] >= 1:
             break
         time.sleep(0.5)

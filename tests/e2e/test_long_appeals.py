@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, wait_seconds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -26,7 +26,9 @@ def test_three_hundred_long_comments_then_a_full_reply(local_stack: RunningStack
     staff = auth(f"staff-{DEPARTMENT}")
 
     def post(who: dict[str, str], path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        response = requests.post(f"{api}{path}", headers=who, json=payload, timeout=30)
+        response = requests.post(
+            f"{api}{path}", headers=who, json=payload, timeout=wait_seconds(30)
+        )
         assert response.status_code in (200, 201), (path, response.text[:300])
         return dict(response.json())
 
@@ -52,12 +54,12 @@ def test_three_hundred_long_comments_then_a_full_reply(local_stack: RunningStack
     texts: list[str] = []
     url: str | None = f"{api}{base}/comments?limit=100"
     while url:
-        page = requests.get(url, headers=leader, timeout=30).json()
+        page = requests.get(url, headers=leader, timeout=wait_seconds(30)).json()
         texts += [item["note"] for item in page["items"]]
         cursor = page["next_cursor"]
         url = f"{api}{base}/comments?limit=100&cursor={cursor}" if cursor else None
     assert texts == [f"{index:03d}{INSTRUCTION}" for index in range(300)]
-    whole = requests.get(f"{api}{base}", headers=leader, timeout=30).json()
+    whole = requests.get(f"{api}{base}", headers=leader, timeout=wait_seconds(30)).json()
     types = [e["type"] for e in whole["timeline"]]
     assert [t for t in types if t != "commented"] == [
         "submitted",

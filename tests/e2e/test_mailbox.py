@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, RunningStack
+from tests.e2e.conftest import ROOT, RunningStack, wait_seconds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -30,7 +30,7 @@ def post_letter(local_stack: RunningStack, path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=wait_seconds(60),
     )  # fmt: skip
     assert posted.returncode == 0, posted.stdout + posted.stderr
 
@@ -43,7 +43,7 @@ def test_a_letter_sent_to_the_local_stack_becomes_an_appeal_and_is_answered(
     # When the sample letter is posted as the README says
     post_letter(local_stack, SAMPLE)
     # Then an answer with the case number arrives in the outbox
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait_seconds(30)
     answers: set[Path] = set()
     while time.monotonic() < deadline and not answers:
         answers = set(outbox.glob("mailbox-*.eml")) - before
@@ -56,12 +56,14 @@ def test_a_letter_sent_to_the_local_stack_becomes_an_appeal_and_is_answered(
     assert answer["In-Reply-To"] == "<sample-letter-0001@example.com>"
     # And the operator reads the appeal with its photo
     operator = {"Authorization": f"Bearer {local_stack.sign_in('operator1')}"}
-    shown = requests.get(f"{local_stack.api}/appeals/{appeal_id}", headers=operator, timeout=10)
+    shown = requests.get(
+        f"{local_stack.api}/appeals/{appeal_id}", headers=operator, timeout=wait_seconds(10)
+    )
     assert shown.status_code == 200, shown.text
     appeal = shown.json()
     assert appeal["channel"] == "mailbox" and appeal["contact"]["phone"] == "+8613812345678"
     (photo,) = appeal["photos"]
-    assert requests.get(photo["url"], timeout=10).content.startswith(b"\x89PNG")
+    assert requests.get(photo["url"], timeout=wait_seconds(10)).content.startswith(b"\x89PNG")
 
 
 def test_a_letter_ses_did_not_verify_is_set_aside_unanswered(local_stack: RunningStack) -> None:
@@ -71,10 +73,12 @@ def test_a_letter_ses_did_not_verify_is_set_aside_unanswered(local_stack: Runnin
     # When the unverified sample (the sample sender's name, DMARC failing) is posted
     post_letter(local_stack, UNVERIFIED)
     # Then the center's list shows it set aside, with the reason
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait_seconds(30)
     found: list[dict[str, str]] = []
     while time.monotonic() < deadline and not found:
-        listed = requests.get(f"{local_stack.api}/mailbox/messages", headers=operator, timeout=10)
+        listed = requests.get(
+            f"{local_stack.api}/mailbox/messages", headers=operator, timeout=wait_seconds(10)
+        )
         assert listed.status_code == 200, listed.text
         found = [i for i in listed.json()["items"] if i["id"] == "sample-letter-0002@evil.example"]
         time.sleep(0.3)

@@ -13,7 +13,7 @@ import pytest
 import requests
 from georeport import GeoReport
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, wait_seconds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -43,7 +43,7 @@ def _replied_public_appeal(stack: RunningStack) -> str:
             "location": {"lat": 36.6512345, "lng": 117.9667891, "address": "般阳路街道华光路88号"},
             "is_public": True,
         },
-        timeout=10,
+        timeout=wait_seconds(10),
     )
     assert created.status_code == 201, created.text
     appeal = created.json()["id"]
@@ -67,7 +67,10 @@ def _replied_public_appeal(stack: RunningStack) -> str:
     ]
     for headers, action, payload in steps:
         done = requests.post(
-            f"{api}/appeals/{appeal}/{action}", headers=headers, json=payload, timeout=10
+            f"{api}/appeals/{appeal}/{action}",
+            headers=headers,
+            json=payload,
+            timeout=wait_seconds(10),
         )
         assert done.status_code == 200, (action, done.text)
     return str(appeal)
@@ -109,7 +112,7 @@ def test_georeport_reads_services_and_requests_in_json_and_xml(
     xml_listed = as_xml.get_service_requests(service_request_id=appeal)
     assert xml_listed["agency_responsible"] == "区交通运输局"  # one request: a dict
     # The same XML through the standard library's parser
-    raw = requests.get(f"{root}/requests.xml", timeout=10)
+    raw = requests.get(f"{root}/requests.xml", timeout=wait_seconds(10))
     tree = ElementTree.fromstring(raw.content)
     found = {r.findtext("service_request_id"): r for r in tree.findall("request")}
     assert found[appeal].findtext("status_notes") == "已调整发车间隔"
@@ -121,7 +124,7 @@ def test_georeport_reads_services_and_requests_in_json_and_xml(
         f"requests/{appeal}.json",
         f"requests/{appeal}.xml",
     ):
-        text = requests.get(f"{root}/{path}", timeout=10).text
+        text = requests.get(f"{root}/{path}", timeout=wait_seconds(10)).text
         for secret in (NAME, PHONE, ID_CARD, "13900001111", "王强", "华光路88号"):
             assert secret not in text, (path, secret)
 
@@ -139,32 +142,40 @@ def test_an_integrator_posts_with_the_admins_key_and_the_operator_sees_it(
         "last_name": "张",
         "phone": "13812341234",
     }
-    refused = requests.post(f"{api}/open311/v2/requests.json", data=form, timeout=10)
+    refused = requests.post(f"{api}/open311/v2/requests.json", data=form, timeout=wait_seconds(10))
     assert refused.status_code == 403
     assert refused.json() == [
         {"code": 403, "description": "api_key: is required to create a request"}
     ]
-    refused_xml = requests.post(f"{api}/open311/v2/requests.xml", data=form, timeout=10)
+    refused_xml = requests.post(
+        f"{api}/open311/v2/requests.xml", data=form, timeout=wait_seconds(10)
+    )
     assert refused_xml.status_code == 403
     assert ElementTree.fromstring(refused_xml.content).findtext("error/code") == "403"
 
     admin = _auth(local_stack, "admin1")
-    key = requests.post(f"{api}/open311/keys", headers=admin, json={"name": "e2e"}, timeout=10)
+    key = requests.post(
+        f"{api}/open311/keys", headers=admin, json={"name": "e2e"}, timeout=wait_seconds(10)
+    )
     assert key.status_code == 201, key.text
     created = requests.post(
         f"{api}/open311/v2/requests.json",
         data={**form, "api_key": key.json()["api_key"]},
-        timeout=10,
+        timeout=wait_seconds(10),
     )
     assert created.status_code == 201, created.text
     appeal = created.json()[0]["service_request_id"]
 
     operator = _auth(local_stack, "operator1")
     queue = requests.get(
-        f"{api}/work-orders?state=submitted&channel=open311&limit=100", headers=operator, timeout=10
+        f"{api}/work-orders?state=submitted&channel=open311&limit=100",
+        headers=operator,
+        timeout=wait_seconds(10),
     )
     assert queue.status_code == 200, queue.text
     assert appeal in [item["id"] for item in queue.json()["items"]]
-    detail = requests.get(f"{api}/appeals/{appeal}", headers=operator, timeout=10).json()
+    detail = requests.get(
+        f"{api}/appeals/{appeal}", headers=operator, timeout=wait_seconds(10)
+    ).json()
     assert detail["channel"] == "open311"
     assert detail["contact"] == {"name": "张三", "phone": "13812341234"}

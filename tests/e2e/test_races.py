@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, wait_seconds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -27,13 +27,13 @@ def test_twenty_concurrent_signs_one_wins(local_stack: RunningStack) -> None:
     appeal = requests.post(
         f"{api}/appeals",
         headers=citizen,
-        timeout=10,
+        timeout=wait_seconds(10),
         json={"kind": "complaint", "title": "公交站牌损坏", "content": "站牌被撞坏了"},
     ).json()
     dispatched = requests.post(
         f"{api}/appeals/{appeal['id']}/dispatch",
         headers=operator,
-        timeout=10,
+        timeout=wait_seconds(10),
         json={"department_id": DEPARTMENT},
     )
     assert dispatched.status_code == 200, dispatched.text
@@ -47,7 +47,10 @@ def test_twenty_concurrent_signs_one_wins(local_stack: RunningStack) -> None:
         barrier.wait()
         try:
             response: Any = session.post(
-                f"{api}/appeals/{appeal['id']}/sign", headers=staff, json={}, timeout=30
+                f"{api}/appeals/{appeal['id']}/sign",
+                headers=staff,
+                json={},
+                timeout=wait_seconds(30),
             )
         except requests.RequestException as exc:
             response = exc
@@ -64,5 +67,7 @@ def test_twenty_concurrent_signs_one_wins(local_stack: RunningStack) -> None:
     assert sorted(codes) == ["200"] + ["409"] * 19, codes
     for loser in (r for r in results if r.status_code == 409):
         assert loser.json()["state"] == "signed"
-    final = requests.get(f"{api}/appeals/{appeal['id']}", headers=operator, timeout=10).json()
+    final = requests.get(
+        f"{api}/appeals/{appeal['id']}", headers=operator, timeout=wait_seconds(10)
+    ).json()
     assert [e["type"] for e in final["timeline"]].count("signed") == 1

@@ -6,14 +6,13 @@ project), and signs, contacts and replies through the inbound webhook."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, wait_seconds, wait_until
 from tests.support.department_system import Receiver, signed_headers, verify
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
@@ -30,34 +29,42 @@ def _auth(stack: RunningStack, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {stack.sign_in(username)}"}
 
 
-def _wait(condition: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout}s")
+@pytest.fixture
+def hook_office(local_stack: RunningStack) -> Iterator[str]:
+    """A department the admin adds to the shared stack for this test, and deactivates
+    after it: the other tests see the stack's own reference data (the rankings list every
+    active department, whatever the order the tests run in)."""
+    admin = _auth(local_stack, "admin1")
+    created = requests.post(
+        f"{local_stack.api}/departments",
+        headers=admin,
+        json={"id": "e2e-hook-office", "name": "网格化服务中心"},
+        timeout=wait_seconds(10),
+    )
+    assert created.status_code == 201, created.text
+    yield "e2e-hook-office"
+    deactivated = requests.put(
+        f"{local_stack.api}/departments/e2e-hook-office",
+        headers=_auth(local_stack, "admin1"),
+        json={"active": False},
+        timeout=wait_seconds(10),
+    )
+    assert deactivated.status_code == 200, deactivated.text
+    assert deactivated.json()["active"] is False
 
 
 def test_a_department_system_works_a_case_end_to_end_through_webhooks(
-    local_stack: RunningStack, department_system: Receiver
+    local_stack: RunningStack, department_system: Receiver, hook_office: str
 ) -> None:
     api = local_stack.api
     admin = _auth(local_stack, "admin1")
-    # The admin adds the department and registers its system: the secret comes once
-    created = requests.post(
-        f"{api}/departments",
-        headers=admin,
-        json={"id": "e2e-hook-office", "name": "网格化服务中心"},
-        timeout=10,
-    )
-    assert created.status_code == 201, created.text
+    # The admin has added the department (hook_office) and registers its system: the
+    # secret comes once
     registered = requests.put(
         f"{api}/departments/e2e-hook-office/webhook",
         headers=admin,
         json={"url": department_system.url},
-        timeout=10,
+        timeout=wait_seconds(10),
     )
     assert registered.status_code == 200, registered.text
     secret = registered.json()["secret"]
@@ -67,18 +74,20 @@ def test_a_department_system_works_a_case_end_to_end_through_webhooks(
         f"{api}/appeals",
         headers=citizen,
         json={"kind": "complaint", "title": "小区门口积水", "content": "雨后积水严重，无法通行"},
-        timeout=10,
+        timeout=wait_seconds(10),
     ).json()["id"]
     operator = _auth(local_stack, "operator1")
     dispatched = requests.post(
         f"{api}/appeals/{appeal}/dispatch",
         headers=operator,
         json={"department_id": "e2e-hook-office"},
-        timeout=10,
+        timeout=wait_seconds(10),
     )
     assert dispatched.status_code == 200, dispatched.text
     # The department's system receives it, signed
-    delivery = _wait(lambda: next(iter(department_system.of_type("work_order.dispatched")), None))
+    delivery = wait_until(
+        lambda: next(iter(department_system.of_type("work_order.dispatched")), None)
+    )
     assert verify(secret, delivery.headers, delivery.body)
     assert delivery.json()["work_order"]["id"] == appeal
     # and works the case through the inbound webhook
@@ -99,7 +108,7 @@ def test_a_department_system_works_a_case_end_to_end_through_webhooks(
             f"{api}/webhooks/departments/e2e-hook-office",
             headers=signed_headers(secret, raw),
             data=raw,
-            timeout=10,
+            timeout=wait_seconds(10),
         )
         assert answered.status_code == 200, answered.text
     # A forged request changes nothing
@@ -108,27 +117,31 @@ def test_a_department_system_works_a_case_end_to_end_through_webhooks(
         f"{api}/webhooks/departments/e2e-hook-office",
         headers=signed_headers("whsec_guess", raw),
         data=raw,
-        timeout=10,
+        timeout=wait_seconds(10),
     )
     assert forged.status_code == 401
     assert forged.headers["Content-Type"] == "application/problem+json"
-    final = requests.get(f"{api}/appeals/{appeal}", headers=citizen, timeout=10).json()
+    final = requests.get(
+        f"{api}/appeals/{appeal}", headers=citizen, timeout=wait_seconds(10)
+    ).json()
     assert final["state"] == "replied"
 
     # The citizen's app lists the reply
     def replied() -> Any:
-        items = requests.get(f"{api}/me/notifications", headers=citizen, timeout=10).json()
+        items = requests.get(
+            f"{api}/me/notifications", headers=citizen, timeout=wait_seconds(10)
+        ).json()
         return [
             n for n in items["items"] if n["appeal_id"] == appeal and n["type"] == "appeal.replied"
         ]
 
-    [notice] = _wait(replied)
+    [notice] = wait_until(replied)
     assert "小区门口积水" in notice["text"]
     # And the delivery log shows the delivery with its attempt
     log = requests.get(
         f"{api}/deliveries?department_id=e2e-hook-office&status=delivered",
         headers=admin,
-        timeout=10,
+        timeout=wait_seconds(10),
     ).json()["items"]
     assert {d["type"] for d in log} >= {"work_order.dispatched"}
     assert all(d["attempts"][-1]["status_code"] == 200 for d in log)
@@ -142,7 +155,7 @@ def test_demo_departments_can_call_the_inbound_webhook_at_once(local_stack: Runn
         f"{local_stack.api}/webhooks/departments/transport-bureau",
         headers=signed_headers(secrets["transport-bureau"], raw),
         data=raw,
-        timeout=10,
+        timeout=wait_seconds(10),
     )
     # Signed correctly: the platform looks for the work order (and has none by that id)
     assert answered.status_code == 404, answered.text

@@ -11,7 +11,7 @@ from xml.etree.ElementTree import fromstring
 import pytest
 import requests
 
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import RunningStack, wait_seconds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -28,7 +28,7 @@ def test_the_demo_account_answers_wechat_over_http(local_stack: RunningStack) ->
     token = wechat["token"]
     # WeChat's check of the server URL
     checked = requests.get(
-        wechat["url"], params={**_signed(token), "echostr": "e2e-echo"}, timeout=10
+        wechat["url"], params={**_signed(token), "echostr": "e2e-echo"}, timeout=wait_seconds(10)
     )
     assert checked.status_code == 200 and checked.text == "e2e-echo"
     # A follower's message, answered with its case number
@@ -45,13 +45,13 @@ def test_the_demo_account_answers_wechat_over_http(local_stack: RunningStack) ->
         params=_signed(token),
         data=message.encode(),
         headers={"Content-Type": "text/xml"},
-        timeout=10,
+        timeout=wait_seconds(10),
     )
     assert answered.status_code == 200, answered.text
     reply = {child.tag: child.text for child in fromstring(answered.content)}
     assert reply["ToUserName"] == openid and "编号：" in str(reply["Content"])
     # And a forged one is refused
     forged = requests.get(
-        wechat["url"], params={**_signed("not-the-token"), "echostr": "x"}, timeout=10
+        wechat["url"], params={**_signed("not-the-token"), "echostr": "x"}, timeout=wait_seconds(10)
     )
     assert forged.status_code == 403

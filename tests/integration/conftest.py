@@ -26,6 +26,8 @@ class Stack:
     client_id: str
     cognito: Any
     _tokens: dict[str, str] = field(default_factory=dict)
+    # Authenticator secrets of the users who set one up (admins always do).
+    totp: dict[str, str] = field(default_factory=dict)
 
     def user(
         self, role: str = "citizen", department_id: str | None = None, phone: str | None = None
@@ -38,15 +40,51 @@ class Stack:
         password = "Test-" + uuid.uuid4().hex[:12] + "A1"
         group = None if role == "citizen" else role
         create_user(self.cognito, self.pool_id, username, password, group, department_id, phone)
+        if role == "admin":  # the API answers admins only once they have an authenticator
+            self.set_up_totp(username, password)
         return username, password
 
+    def set_up_totp(self, username: str, password: str) -> str:
+        """An authenticator app for the user, as the console sets one up."""
+        import pyotp
+
+        access = self.cognito.initiate_auth(
+            ClientId=self.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )["AuthenticationResult"]["AccessToken"]
+        secret = self.cognito.associate_software_token(AccessToken=access)["SecretCode"]
+        self.cognito.verify_software_token(AccessToken=access, UserCode=pyotp.TOTP(secret).now())
+        self.cognito.set_user_mfa_preference(
+            AccessToken=access,
+            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
+        self.totp[username] = secret
+        return secret
+
     def sign_in(self, username: str, password: str) -> str:
+        return str(self.authenticate(username, password)["IdToken"])
+
+    def authenticate(self, username: str, password: str) -> dict[str, Any]:
+        """The pool's tokens, the authenticator's code given when the pool asks for it."""
+        import pyotp
+
         result = self.cognito.initiate_auth(
             ClientId=self.client_id,
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": password},
         )
-        return str(result["AuthenticationResult"]["IdToken"])
+        if result.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+            result = self.cognito.respond_to_auth_challenge(
+                ClientId=self.client_id,
+                ChallengeName="SOFTWARE_TOKEN_MFA",
+                Session=result["Session"],
+                ChallengeResponses={
+                    "USERNAME": username,
+                    "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(self.totp[username]).now(),
+                },
+            )
+        return dict(result["AuthenticationResult"])
 
     def token(self, role: str = "citizen", department_id: str | None = None) -> str:
         return self.sign_in(*self.user(role, department_id))
@@ -119,6 +157,9 @@ def stack() -> Iterator[Stack]:
         clear_key_cache()
         rankings.clear_cache()
         provision.create_tables(boto3.client("dynamodb", region_name=REGION, config=cfg))
+        provision.create_owner_key_secret(
+            boto3.client("secretsmanager", region_name=REGION), settings().owner_key_secret
+        )
         provision.create_media_bucket(
             boto3.client("s3", region_name=REGION), settings().media_bucket, REGION
         )
@@ -131,9 +172,12 @@ def stack() -> Iterator[Stack]:
         )
         reset_clients()
         from chalicelib.core.integrations import directory, secrets
+        from chalicelib.core.services import accounts
 
         secrets.reset()
         directory.clear_cache()
+        accounts.forget()
+        moto_patches.SENT.clear()
         load_reference_data()
         yield Stack(identity.user_pool_id, identity.user_pool_client_id, cognito)
 

@@ -240,12 +240,18 @@ def test_a_link_that_was_never_issued_or_has_expired_opens_nothing(
 
 
 def test_an_app_appeal_gets_no_sms(people: People, client: Any) -> None:
+    # Given an app appeal with a contact phone, dispatched, signed, contacted and replied to
     appeal_id = people.submit(contact={"name": "李先生", "phone": "13700001111"})["id"]
     dept = f"department:{DEPARTMENT}"
-    people.act("operator", appeal_id, "dispatch")
+    dispatched = people.act("operator", appeal_id, "dispatch")
+    assert dispatched.status_code == 200, dispatched.body
     for action in ("sign", "contact", "reply"):
-        people.act(dept, appeal_id, action)
+        response = people.act(dept, appeal_id, action)
+        assert response.status_code == 200, (action, response.body)
+    assert body(people.get("operator", f"/appeals/{appeal_id}"))["state"] == "replied"
+    # When every consumer has run on what that wrote
     Flow(client).run()
+    # Then no SMS went out: the reply's follow-up is for the hotline's callers only
     assert sms_sent() == []
 
 
@@ -299,3 +305,26 @@ def test_public_stats_count_every_channel(people: People, client: Any) -> None:
         "wechat": 1,
         "web": 1,
     }
+
+
+def test_the_rating_forms_comment_refuses_control_characters_like_the_api(
+    people: People, client: Any
+) -> None:
+    """Security review, finding 11: the SMS form's comment is checked as the API's is
+    (the RATING schema): a control character is a 400, nothing is written, and the link
+    still rates."""
+    appeal_id = replied_call(people)
+    Flow(client).run()
+    token = link_token(sms_sent()[-1][1])
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for comment in ("%E5%BE%88%1B%5B2J%E5%A5%BD", "ok%00", "bell%07"):
+        refused = client.http.post(
+            f"/r/{token}", headers=form, body=f"score=4&resolved=yes&comment={comment}"
+        )
+        assert refused.status_code == 400, (comment, refused.body)
+        assert "意见" in refused.body.decode()
+        assert body(people.get("operator", f"/appeals/{appeal_id}"))["state"] == "replied"
+    rated = client.http.post(
+        f"/r/{token}", headers=form, body="score=4&resolved=yes&comment=%E5%BE%88%E5%A5%BD%0A"
+    )
+    assert rated.status_code == 200, rated.body

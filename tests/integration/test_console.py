@@ -134,6 +134,8 @@ def test_the_console_configuration_names_the_pool_client_and_endpoint(
         "region": settings().region,
         "user_pool_client_id": settings().user_pool_client_id,
         "cognito_endpoint": config["cognito_endpoint"],
+        # The roles that must set up an authenticator app (the console offers it to others)
+        "mfa_roles": ["admin"],
     }
     assert config["user_pool_client_id"]
     assert config["cognito_endpoint"].startswith(("http://", "https://"))

@@ -42,9 +42,10 @@ def failing(
     matches: Callable[[str, str, dict[str, Any]], bool],
     code: str = "ProvisionedThroughputExceededException",
     times: int = 1,
+    message: str = "injected",
 ) -> Iterator[list[str]]:
     """The next ``times`` calls that ``matches(service, operation, params)`` fail with
-    ``code``, as AWS answers once the SDK's own retries are spent."""
+    ``code`` (and ``message``), as AWS answers once the SDK's own retries are spent."""
     original = BaseClient._make_api_call
     failed: list[str] = []
 
@@ -52,7 +53,7 @@ def failing(
         service = client.meta.service_model.service_name
         if len(failed) < times and matches(service, operation, params):
             failed.append(operation)
-            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
+            raise ClientError({"Error": {"Code": code, "Message": message}}, operation)
         return original(client, operation, params)
 
     with monkeypatch.context() as patch:
@@ -280,3 +281,33 @@ def test_a_department_endpoint_that_times_out_is_retried_then_dead_lettered(
         assert [json.loads(m["Body"])["id"] for m in dlq["Messages"]] == [entry["id"]]
     finally:
         receiver.stop()
+
+
+def test_a_failed_rating_write_leaves_the_sms_link_usable(
+    people: People, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Security review, finding 11: the link is used in the same write as the rating, so
+    a rating the store refused leaves the citizen a link that still rates."""
+    from tests.integration.test_channels import link_token, replied_call, sms_sent
+    from tests.integration.test_webhooks import Flow
+
+    appeal_id = replied_call(people)
+    Flow(client).run()
+    token = link_token(sms_sent()[-1][1])
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    with failing(monkeypatch, writes_to("appeals_table")) as failed:
+        refused = client.http.post(f"/r/{token}", headers=form, body="score=4&resolved=yes")
+    assert failed, "the rating's write was not attempted"
+    assert refused.status_code == 503, refused.body
+    assert body(people.get("operator", f"/appeals/{appeal_id}"))["state"] == "replied"
+    [link] = items("rating_links_table")
+    assert "used_at" not in link, link
+    # The citizen tries again with the same link: rated, and only now is it used up
+    assert client.http.get(f"/r/{token}").status_code == 200
+    rated = client.http.post(f"/r/{token}", headers=form, body="score=4&resolved=yes")
+    assert rated.status_code == 200, rated.body
+    appeal = body(people.get("operator", f"/appeals/{appeal_id}"))
+    assert appeal["state"] == "closed" and appeal["rating"]["score"] == 4
+    assert "used_at" in items("rating_links_table")[0]
+    again = client.http.post(f"/r/{token}", headers=form, body="score=1&resolved=no")
+    assert again.status_code == 404

@@ -21,7 +21,7 @@ import pytest
 from chalicelib.channels.mailbox.store import mailbox as letters_store
 from chalicelib.core.config import settings
 from chalicelib.core.domain.appeal import Appeal, State
-from chalicelib.core.domain.identities import mail_owner
+from chalicelib.core.services.owners import mail_owner
 from chalicelib.core.store import appeals as appeal_store
 from tests.integration import report_helpers as rh
 from tests.integration.conftest import Stack, body

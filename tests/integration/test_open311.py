@@ -344,3 +344,44 @@ def test_keys_are_the_admins(client: Any, stack: Stack, people: People) -> None:
     )
     assert gone.status_code == 404
     assert gone.headers["Content-Type"] == "application/problem+json"
+
+
+def test_each_key_may_post_so_many_requests_a_window(
+    client: Any, stack: Stack, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Security review, finding 12: posting is limited per API key
+    (``MINSHENG_OPEN311_LIMITS``): beyond it, 429 in the call's format with Retry-After,
+    nothing stored; another key, and the next window, are not held back."""
+    monkeypatch.setenv("MINSHENG_OPEN311_LIMITS", "2/minute,4/day")
+    settings.cache_clear()
+    time = Clock(shanghai("2026-11-26T09:00:10"))
+    key = new_key(people)["api_key"]
+    other = new_key(people, "311 app")["api_key"]
+    for _ in range(2):
+        assert post(client, {**GOOD_FORM, "api_key": key}).status_code == 201
+    before = count_appeals(stack)
+    refused = post(client, {**GOOD_FORM, "api_key": key})
+    assert refused.status_code == 429, refused.body
+    assert int(refused.headers["Retry-After"]) == 51  # until 09:01:00, rounded up
+    [error] = body(refused)
+    assert error["code"] == 429 and "2 appeals per minute" in error["description"]
+    as_xml = post(client, {**GOOD_FORM, "api_key": key}, "xml")
+    assert as_xml.status_code == 429 and as_xml.headers["Retry-After"]
+    assert xml(as_xml).find("error/code").text == "429"  # type: ignore[union-attr]
+    assert count_appeals(stack) == before
+    assert post(client, {**GOOD_FORM, "api_key": other}).status_code == 201
+    time.advance(minutes=1)
+    assert post(client, {**GOOD_FORM, "api_key": key}).status_code == 201
+    # A bad request counts against nothing
+    assert post(client, {**GOOD_FORM, "api_key": key, "lat": "x"}).status_code == 400
+    assert post(client, {**GOOD_FORM, "api_key": key}).status_code == 201
+    time.advance(minutes=1)
+    day_full = post(client, {**GOOD_FORM, "api_key": key})
+    assert day_full.status_code == 429 and "4 appeals per day" in body(day_full)[0]["description"]
+    settings.cache_clear()
+
+
+def test_the_per_key_limit_has_a_default() -> None:
+    from chalicelib.core.config import load_settings
+
+    assert load_settings().open311_limits == ((30, 60), (1000, 86400))

@@ -78,6 +78,8 @@ def grants_of(service: str, operation: str, params: dict[str, Any]) -> set[Grant
         name = params.get("SecretId") or params.get("Name")
         if name == settings().wechat_secret:
             return {(f"secretsmanager:{operation}", "secrets:wechat_secret")}
+        if name == settings().owner_key_secret:
+            return {(f"secretsmanager:{operation}", "secrets:owner_key_secret")}
         assert str(name).startswith(settings().webhook_secret_prefix), name
         return {(f"secretsmanager:{operation}", "secrets:webhook_secret_prefix")}
     if service == "cognito-idp":
@@ -152,6 +154,75 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     monkeypatch.setattr(BaseClient, "_make_api_call", recording_call)
     monkeypatch.setattr(S3PostPresigner, "generate_presigned_post", recording_presign)
     return found
+
+
+def users_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -> None:
+    """Every users route, a change undone (the record's write refused after the pool's
+    steps), and an account first seen by the check of its request."""
+    from chalicelib.administration.store import users as directory
+    from chalicelib.core.errors import ServiceUnavailable
+
+    def ok(response: Any) -> Any:
+        assert response.status_code < 300, response.body
+        return body(response)
+
+    headers = stack.headers(people.token("admin"))
+    csv = {**headers, "Content-Type": "text/csv"}
+    rows = (
+        "username,name,role,department_id,email,phone\n"
+        f"perm.one,甲,department,{DEPARTMENT},one@example.gov,13912345001\n"
+    )
+    new = {"username": "perm.two", "name": "乙", "role": "operator", "email": "two@example.gov"}
+    from chalicelib.local.provision import create_user
+
+    create_user(stack.cognito, stack.pool_id, "perm.admin", "Perm-Admin-2026x", "admin", None)
+    stack.set_up_totp("perm.admin", "Perm-Admin-2026x")
+    unseen = stack.sign_in("perm.admin", "Perm-Admin-2026x")
+    with recorder.running("APIHandler"):
+        ok(client.http.post("/users/import", headers=csv, body=rows))
+        ok(people.post("admin", "/users", new))
+        ok(people.get("admin", "/users"))
+        ok(people.get("admin", "/users?role=operator"))
+        ok(people.get("admin", f"/users?department_id={DEPARTMENT}"))
+        ok(client.http.patch("/users/perm.one", headers=headers, body='{"name": "甲甲"}'))
+        ok(client.http.patch("/users/perm.one", headers=headers, body='{"role": "leader"}'))
+        ok(client.http.patch("/users/perm.two", headers=headers, body='{"role": "admin"}'))
+        ok(
+            client.http.patch(
+                "/users/perm.one",
+                headers=headers,
+                body=json.dumps({"role": "department", "department_id": DEPARTMENT}),
+            )
+        )
+        for action in ("disable", "enable", "reset-password", "sign-out"):
+            ok(people.post("admin", f"/users/perm.one/{action}"))
+        ok(people.get("admin", "/users/perm.one/history"))
+
+        def refuse(*_args: Any) -> str:
+            raise ServiceUnavailable("the users store did not accept the write")
+
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(directory, "write", refuse)
+            failed = people.post("admin", "/users", {**new, "username": "perm.three"})
+        assert failed.status_code == 503, failed.body
+        # An import failing at its second account takes the first back
+        from chalicelib.administration.integrations import user_pool
+
+        create = user_pool.create
+
+        def second_fails(user: Any) -> Any:
+            if user.username == "perm.five":
+                raise ServiceUnavailable("the user pool did not take the change")
+            return create(user)
+
+        two = rows.replace("perm.one", "perm.four") + "perm.five,戊,operator,,five@example.gov,\n"
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(user_pool, "create", second_fails)
+            failed = client.http.post("/users/import", headers=csv, body=two)
+        assert failed.status_code == 503, failed.body
+        # An admin the users table has not seen: recorded (and counted) at its first request
+        ok(client.http.get("/users", headers=stack.headers(unseen)))
+        ok(people.post("admin", "/users/perm.admin/disable"))
 
 
 def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -> None:
@@ -442,9 +513,11 @@ def mailbox_journey(people: People, client: Any, recorder: Recorder) -> None:
     auto = plain_letter(
         "journey-auto@example.com", "休假中", "自动回复", Auto_Submitted="auto-replied"
     )
+    from chalicelib.core.integrations import secrets
     from chalicelib.core.store import reference
 
     reference.clear_cache()  # a process of its own on Lambda
+    secrets.reset()
     for raw in (letter, reply, letter, auto):
         bodies = [mailbox.notification(mailbox.store(raw))]
         with recorder.running("ReceiveMail"):
@@ -554,6 +627,7 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(
     someone_writes_first(monkeypatch, recorder)
     try:
         api_journey(people, recorder, client, stack)
+        users_journey(people, recorder, client, stack)
         mailbox_journey(people, client, recorder)
         records = stream_records()
         for function, handler in (

@@ -139,3 +139,71 @@ def test_both_schedules_send_the_public_figures_to_each_recipient(
         html_file = next(p for p in found if p.suffix == ".html")
         assert html_file.read_text("utf-8") == message.part("html")
     assert ids["markup"]
+
+
+CITIZEN_NAME = "张伟"
+PHONE = "13812345678"
+
+
+def test_reports_mask_phone_numbers_and_names_in_titles_reasons_and_comments(
+    client: Any, stack: Stack, outbox: Path
+) -> None:
+    from chalicelib.core.domain import clock
+    from chalicelib.work_orders.services import sla
+    from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
+
+    # Given, on Sunday 29 November, appeals whose titles, the department's return reason
+    # and the citizen's rating comment carry the citizen's name and phone number
+    people = People(stack, client)
+    time = Clock(shanghai("2026-11-29T09:00:00"))
+    try:
+        contact = {"name": CITIZEN_NAME, "phone": PHONE}
+        title = f"{CITIZEN_NAME}反映路灯不亮 {PHONE}"
+        staff = f"department:{DEPARTMENT}"
+
+        def appeal(who: str = "citizen") -> str:
+            made = people.submit(who, title=title, content="东门路灯坏了", contact=contact)
+            response = people.act("operator", made["id"], "dispatch")
+            assert response.status_code == 200, response.body
+            return str(made["id"])
+
+        deputy = appeal("deputy")  # on the daily's deputies' list, and escalated
+        escalation = {"level": 2, "reason": f"{CITIZEN_NAME}多次来电"}
+        assert people.act("operator", deputy, "escalate", escalation).status_code == 200
+        returned = appeal()
+        time.advance(minutes=5)
+        reason = {"reason": f"经与{CITIZEN_NAME}（{PHONE}）核实，不属于本单位职责"}
+        assert people.act(staff, returned, "return", reason).status_code == 200
+        rated = appeal()
+        for action in ("sign", "contact", "reply"):
+            assert people.act(staff, rated, action).status_code == 200, action
+        comment = {"score": 2, "resolved": False, "comment": f"我是{CITIZEN_NAME}，电话{PHONE}"}
+        assert people.act("citizen", rated, "rating", comment).status_code == 200
+        appeal()  # never signed: overdue on both reports
+    finally:
+        clock.set_clock(None)
+    sla.sweep(rh.TRAFFIC_END)
+    rh.feed_consumers(client)
+    rh.put_recipients(client, stack, stack.token("admin"))
+
+    # When both schedules fire on Monday at 08:00
+    daily = rh.fire(client, "daily_report", rh.SEND_AT)
+    weekly = rh.fire(client, "weekly_report", rh.SEND_AT)
+    assert daily["sent"] == 2 and weekly["sent"] == 3, (daily, weekly)
+
+    # Then the rows are there, masked, and neither the name nor the number in clear
+    masked_title = "张*反映路灯不亮 138****5678"
+    messages = rh.sent_messages()
+    leaders = [m for m in messages if m.to[0] in rh.LEADERS]
+    transport = [m for m in messages if m.to[0] in rh.WEEKLY[DEPARTMENT]]
+    assert len(leaders) == 2 and len(transport) == 1
+    for message in leaders:
+        for part in (message.part("plain"), message.part("html")):
+            assert part.count(masked_title) >= 3, part  # deputy's list, supervision: 2 + 1
+    for part in (transport[0].part("plain"), transport[0].part("html")):
+        assert part.count(masked_title) >= 3, part  # the overdue, returned and rated orders
+        assert "经与张*（138****5678）核实，不属于本单位职责" in part
+        assert "我是张*，电话138****5678" in part
+    for message in messages:
+        for part in (message.subject, message.part("plain"), message.part("html")):
+            assert CITIZEN_NAME not in part and PHONE not in part, (message.to, part)

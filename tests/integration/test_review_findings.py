@@ -11,9 +11,11 @@ import pytest
 
 from chalicelib.core.domain import clock
 from chalicelib.core.store import appeals as store
+from chalicelib.figures.services import rankings
 from chalicelib.work_orders.services import dispatch
+from tests.integration import report_helpers as rh
 from tests.integration.conftest import Stack, body
-from tests.integration.lifecycle_helpers import DEPARTMENT, People
+from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
 
 STAFF = f"department:{DEPARTMENT}"
 PHONE = "13812341234"
@@ -21,6 +23,7 @@ ID_CARD = "370302199001011234"
 HOUSE = "华光路123号"
 PRIVATE_REPLY = "已派维修班组于周三上门处理，费用由物业承担"
 SECRETS = (PHONE, ID_CARD, HOUSE, "123号")
+NAME = "张三"  # the contact of every appeal here
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ def _public_appeal_through_its_life(people: People) -> str:
         content=f"请联系我{PHONE}，身份证{ID_CARD}，住和平街道{HOUSE}3单元401室，"
         "邮箱 zhang.san@example.com，车牌鲁C12345，卡号6222021234567890123",
         location={"lat": 36.80123, "lng": 118.05456, "address": f"和平街道{HOUSE}"},
-        contact={"name": "张三", "phone": PHONE},
+        contact={"name": NAME, "phone": PHONE},
     )["id"]
     for who, action, payload in (
         ("operator", "dispatch", None),
@@ -66,11 +69,33 @@ def _public_appeal_through_its_life(people: People) -> str:
 def test_free_text_is_masked_for_everyone_but_the_owner_and_the_handlers(
     people: People, client: Any
 ) -> None:
+    # Given a public appeal whose every free-text field carries personal data, taken through
+    # its life, followed by a leader, and two more citizens' appeals in the same words (three
+    # citizens: enough for its words to be a hot topic)
+    Clock(shanghai("2026-11-26T09:00:00"))
     appeal_id = _public_appeal_through_its_life(people)
-    people.post("leader", "/appeals/" + appeal_id + "/follow")
-    client.http.put(
-        f"/appeals/{appeal_id}/follow", headers=people.stack.headers(people.token("leader"))
-    )
+    # (their titles name their contact: a name only the whole item knows, not an index)
+    others = [
+        people.submit(
+            who,
+            title=f"{NAME}反映路灯不亮 {PHONE}",
+            content=f"路灯坏了，身份证{ID_CARD}",
+            contact={"name": NAME, "phone": PHONE},
+        )["id"]
+        for who in ("citizen:second", "citizen:third")
+    ]
+    for other in others:
+        assert people.act("operator", other, "dispatch").status_code == 200
+    # (one of them escalated and still open: on the leaders' supervision list)
+    escalation = {"level": 2, "reason": f"反映人{PHONE}多次来电"}
+    assert people.act("operator", others[0], "escalate", escalation).status_code == 200
+    leader = people.stack.headers(people.token("leader"))
+    assert client.http.put(f"/appeals/{appeal_id}/follow", headers=leader).status_code == 200
+    # and the consumers and the rankings refresh have run on all of it
+    rh.feed_consumers(client)
+    rankings.refresh()
+    # When each of them reads what they may
+    day = "period=2026-11-26"
     reads = {
         "another citizen": [people.get("citizen:other", f"/appeals/{appeal_id}")],
         "a leader": [
@@ -80,29 +105,53 @@ def test_free_text_is_masked_for_everyone_but_the_owner_and_the_handlers(
         ],
         "an admin": [people.get("admin", f"/appeals/{appeal_id}")],
         "anyone": [
-            client.http.get(f"/appeals/{appeal_id}"),
-            client.http.get("/public/hot-topics"),
-            client.http.get("/public/rankings"),
-            client.http.get("/public/stats"),
+            client.http.get(f"/public/appeals/{appeal_id}"),
+            client.http.get("/public/appeals"),
+            client.http.get(f"/public/hot-topics?{day}"),
+            client.http.get(f"/public/rankings?{day}"),
+            client.http.get(f"/public/stats?{day}"),
         ],
     }
+    # Then every read is answered, and holds the appeal or the figures it fed
+    for who, responses in reads.items():
+        for response in responses:
+            assert response.status_code == 200, (who, response.body)
+    read = {who: [body(r) for r in responses] for who, responses in reads.items()}
+    for who in ("another citizen", "a leader", "an admin"):
+        assert read[who][0]["id"] == appeal_id, who
+    assert [a["id"] for a in read["a leader"][1]["items"]] == [appeal_id]
+    assert [a["id"] for a in read["a leader"][2]["items"]] == [others[0]]
+    public_page, feed, topics, boards, stats = read["anyone"]
+    assert public_page["id"] == appeal_id
+    assert appeal_id in [a["id"] for a in feed["items"]]
+    hot = {t["word"]: t["citizens"] for t in topics["topics"]}
+    assert hot.get("灯不亮") == 3 and set(hot.values()) == {3}, hot
+    assert stats["counters"]["submitted"] == 3 and stats["counters"]["replied"] == 1
+    [volume] = [b for b in boards["boards"] if b["board"] == "volume"]
+    assert {e["department_id"]: e["count"] for e in volume["entries"]}[DEPARTMENT] == 1  # replied
+    # The titles are there, masked (not an error body, nor an empty page)
+    masked_title = "路灯不亮 138****1234"
+    for page in (read["a leader"][1], feed):
+        assert page["items"][0]["title"] == masked_title
+    assert read["a leader"][2]["items"][0]["title"] == f"张*反映{masked_title}"
+    # and none of it holds the personal data in clear
     for who, responses in reads.items():
         for response in responses:
             text = response.body.decode() if isinstance(response.body, bytes) else response.body
             # Leaders and admins supervise the answer itself; others read the public one.
             private = () if who in ("a leader", "an admin") else (PRIVATE_REPLY,)
-            for secret in (*SECRETS, *private):
+            for secret in (*SECRETS, NAME, *private):
                 assert secret not in text, (who, secret, text[:400])
             for clear in ("zhang.san@example.com", "鲁C12345", "6222021234567890123"):
                 assert clear not in text, (who, clear)
-    stranger = body(reads["another citizen"][0])
+    stranger = read["another citizen"][0]
     assert stranger["reply"]["public_reply"] == "已答复，详见回复"
     assert stranger["location"]["address"] == "和平街道"
     assert round(stranger["location"]["lat"], 2) == stranger["location"]["lat"]
     assert "36.80123" not in _dump(stranger)
-    leader = body(reads["a leader"][0])
-    assert "138****1234" in leader["content"]
-    assert any(e["type"] == "commented" for e in leader["timeline"])
+    seen_by_leader = read["a leader"][0]
+    assert "138****1234" in seen_by_leader["content"]
+    assert any(e["type"] == "commented" for e in seen_by_leader["timeline"])
 
 
 def test_masking_happens_on_read_and_the_handlers_see_what_was_written(people: People) -> None:

@@ -88,11 +88,16 @@ def test_counters_per_department_platform_and_period(people: People) -> None:
 
 
 def test_redelivered_batch_changes_nothing(people: People) -> None:
+    # Given the stream of two appeals through the loop, counted once
     walk(people)
     records = stream_records()
-    invoke(people.client, records)
-    once = counters()
     assert invoke(people.client, records) == {"batchItemFailures": []}
+    once = counters()
+    assert once.get(f"dept#{DEPARTMENT}") == EXPECTED_DEPARTMENT
+    assert once.get("platform") == {**EXPECTED_DEPARTMENT, "submitted": 2}
+    # When Lambda delivers the same batch again
+    assert invoke(people.client, records) == {"batchItemFailures": []}
+    # Then every counter is as the first delivery left it
     assert counters() == once
 
 
@@ -202,3 +207,59 @@ def test_counters_and_markers_written_before_the_shards_still_count(people: Peop
     # is not counted twice (it was a submission: 2 in all, 5 before)
     assert counters()["platform"]["submitted"] == 5 + 1
     assert statistics_store.marked("2026-W48", "dept#old") == {"A-1": {"returned": 1}}
+
+
+def test_two_consumers_on_the_same_records_at_once_count_them_once(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda may run a batch it retries after a timeout beside the invocation still
+    working on it: both read the records as not yet counted, both write, one wins."""
+    import threading
+
+    from chalicelib.local.lambda_context import LocalContext
+
+    # Given the stream of two appeals through the loop, not yet counted
+    walk(people)
+    records = stream_records()
+    handler = people.client._app.handler_map["appeal_statistics"]
+    # (each consumer, once it has read which records were counted, waits for the other:
+    # both go on to write knowing the same)
+    real_applied = statistics_store._applied
+    both_read = threading.Barrier(2, timeout=30)
+    reads: list[set[str]] = []
+    waited = threading.local()
+
+    def applied(consumer: str, sequences: list[str]) -> set[str]:
+        found = real_applied(consumer, sequences)
+        reads.append(found)
+        if not getattr(waited, "done", False):
+            waited.done = True
+            both_read.wait()
+        return found
+
+    monkeypatch.setattr(statistics_store, "_applied", applied)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            results.append(handler({"Records": records}, LocalContext("appeal_statistics")))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    # When two consumers run the same batch at the same moment
+    threads = [threading.Thread(target=consume) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert results == [{"batchItemFailures": []}] * 2
+    # Then every record counted once
+    day = counters()
+    assert day.get(f"dept#{DEPARTMENT}") == EXPECTED_DEPARTMENT
+    assert day.get("platform") == {**EXPECTED_DEPARTMENT, "submitted": 2}
+    # (both had read nothing counted; one transaction lost its markers' condition and read
+    # again)
+    assert reads[:2] == [set(), set()]
+    assert len(reads) >= 3

@@ -16,7 +16,13 @@ import pytest
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
 from tests.integration.conftest import Stack, body
-from tests.integration.lifecycle_helpers import DEPARTMENT, Clock, People, shanghai
+from tests.integration.lifecycle_helpers import (
+    DEPARTMENT,
+    VALID_BODIES,
+    Clock,
+    People,
+    shanghai,
+)
 from tests.integration.test_events import stream_records
 from tests.support.department_system import Receiver, signed_headers, verify
 
@@ -82,6 +88,9 @@ class Flow:
 class _Log:
     def write(self, entry: dict[str, Any]) -> None:
         return
+
+
+VALID_REPLY = VALID_BODIES["reply"]
 
 
 def admin_put(people: People, path: str, payload: Any) -> Any:
@@ -340,23 +349,46 @@ def test_rotation_keeps_the_old_secret_for_a_day_and_signs_with_both(
 ) -> None:
     flow = Flow(client)
     old = register(people, receiver.url)
-    rotated = people.post("admin", f"/departments/{DEPARTMENT}/webhook/secret")
-    assert rotated.status_code == 200
-    new = body(rotated)["secret"]
-    assert new != old and body(rotated)["previous_secret_until"]
-    appeal = dispatched_appeal(people)
-    flow.run()
-    [delivery] = receiver.of_type("work_order.dispatched")
-    assert len(delivery.headers["X-Minsheng-Signature"].split(",")) == 2
-    assert verify(old, delivery.headers, delivery.body)
-    assert verify(new, delivery.headers, delivery.body)
-    assert inbound(client, old, {"appeal_id": appeal, "action": "sign"}).status_code == 200
-    contact = {"appeal_id": appeal, "action": "contact", "method": "phone"}
-    later = Clock(clock.now() + timedelta(hours=24, minutes=1))
+    time = Clock(shanghai("2026-11-26T09:00:00"))
     try:
-        assert later.at > clock.now() - timedelta(seconds=1)
-        assert inbound(client, old, contact).status_code == 401
-        assert inbound(client, new, contact).status_code == 200
+        # When the admin rotates the secret at 09:00
+        rotated = people.post("admin", f"/departments/{DEPARTMENT}/webhook/secret")
+        assert rotated.status_code == 200, rotated.body
+        answer = body(rotated)
+        new = answer["secret"]
+        assert new != old
+        # Then the new one is issued now and the old one stays valid for exactly a day
+        rotated_at = time.at
+        assert clock.parse_iso(answer["secret_issued_at"]) == rotated_at
+        assert clock.parse_iso(answer["previous_secret_until"]) == rotated_at + timedelta(hours=24)
+        shown = body(people.get("admin", f"/departments/{DEPARTMENT}/webhook"))
+        assert "secret" not in shown
+        assert shown["previous_secret_until"] == answer["previous_secret_until"]
+        # During the overlap a delivery carries both signatures
+        appeal = dispatched_appeal(people)
+        flow.run()
+        [delivery] = receiver.of_type("work_order.dispatched")
+        assert len(delivery.headers["X-Minsheng-Signature"].split(",")) == 2
+        assert verify(old, delivery.headers, delivery.body)
+        assert verify(new, delivery.headers, delivery.body)
+        # and both secrets act, the old one until the last minute of the day
+        assert inbound(client, new, {"appeal_id": appeal, "action": "sign"}).status_code == 200
+        time.advance(hours=23, minutes=59)
+        contact = {"appeal_id": appeal, "action": "contact", "method": "phone"}
+        assert inbound(client, old, contact).status_code == 200
+        # A day and a minute after the rotation the old secret neither acts nor signs
+        time.advance(minutes=2)
+        late = {"appeal_id": appeal, "action": "reply", **VALID_REPLY}
+        refused = inbound(client, old, late)
+        assert refused.status_code == 401, refused.body
+        assert inbound(client, new, late).status_code == 200
+        second = dispatched_appeal(people)
+        flow.run()
+        [after] = [d for d in receiver.of_type("work_order.dispatched") if d is not delivery]
+        assert after.json()["work_order"]["id"] == second
+        assert len(after.headers["X-Minsheng-Signature"].split(",")) == 1
+        assert verify(new, after.headers, after.body)
+        assert not verify(old, after.headers, after.body)
     finally:
         clock.set_clock(None)
 
@@ -441,3 +473,188 @@ def test_the_prod_stage_refuses_loopback_private_and_metadata_urls(
         assert response.status_code == 400, (url, response.body)
         assert body(response)["errors"][0]["field"] == "url"
     assert people.get("admin", f"/departments/{DEPARTMENT}/webhook").status_code == 404
+
+
+def test_a_failed_delivery_is_tried_again_after_30_s_2_min_10_min_1_h_and_6_h(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    import time
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    from chalicelib.core.integrations.aws import client as aws_client
+    from chalicelib.local.pump import QueueSubscription
+
+    # Given a department system that answers 503, and the retry schedule as deployed
+    assert settings().delivery_retry_seconds == (30, 120, 600, 3600, 6 * 3600)
+    flow = Flow(client)
+    register(people, receiver.url)
+    receiver.status = 503
+    dispatched_appeal(people)
+    flow.stream()
+    # (what the deliverer asks SQS for, as SQS receives it)
+    asked: list[int] = []
+    app_sqs = aws_client("sqs")
+
+    def visibility_asked(params: dict[str, Any], **_: Any) -> None:
+        asked.append(int(params["VisibilityTimeout"]))
+
+    app_sqs.meta.events.register(
+        "provide-client-params.sqs.ChangeMessageVisibility", visibility_asked
+    )
+    url = settings().notifications_queue
+    arn = flow.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sub = QueueSubscription("deliver_notifications", "notifications", 10, True)
+    handler = client._app.handler_map["deliver_notifications"]
+    queue = sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].queues[url.rsplit("/", 1)[-1]]
+    try:
+        for attempt, pause in enumerate((30, 120, 600, 3600, 6 * 3600, 0), start=1):
+            # When the deliverer receives the message and the POST fails
+            messages = flow.sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
+            )["Messages"]
+            ours = [
+                m for m in messages if json.loads(m["Body"]).get("type") == "work_order.dispatched"
+            ]
+            assert len(ours) == 1, messages
+            assert ours[0]["Attributes"]["ApproximateReceiveCount"] == str(attempt)
+            flow.pump.invoke_queue_handler(sub, handler, url, arn, "us-east-1", messages)
+            # Then it asks SQS to hide the message for the pause before the next attempt
+            assert asked[-1] == pause, (attempt, asked)
+            [kept] = [m for m in queue._messages if m.receipt_handle == ours[0]["ReceiptHandle"]]
+            hidden_for = (kept.visible_at - time.time() * 1000) / 1000
+            assert pause - 5 < hidden_for <= pause, (attempt, hidden_for)
+            if pause:
+                # and SQS keeps it out of sight meanwhile; then the pause is over
+                again = flow.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+                assert again.get("Messages", []) == []
+                flow.sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=ours[0]["ReceiptHandle"], VisibilityTimeout=0
+                )
+    finally:
+        app_sqs.meta.events.unregister(
+            "provide-client-params.sqs.ChangeMessageVisibility", visibility_asked
+        )
+    assert asked == [30, 120, 600, 3600, 21600, 0]
+    assert len(receiver.of_type("work_order.dispatched")) == 6
+    # After the sixth attempt the queue sets it aside in the dead-letter queue
+    assert flow.sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+    dead = flow.sqs.receive_message(QueueUrl=settings().notifications_dead_letter_queue)
+    assert [json.loads(m["Body"])["type"] for m in dead["Messages"]] == ["work_order.dispatched"]
+
+
+class Dns:
+    """The resolver the platform's sockets see: ``name`` answers ``answers`` one lookup
+    after the other (the last one from then on); every other name as the system has it."""
+
+    def __init__(self, name: str, *answers: str) -> None:
+        import socket
+
+        self.name, self.answers, self.asked = name, list(answers), 0
+        self._real = socket.getaddrinfo
+
+    def getaddrinfo(self, host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        import socket
+
+        if host != self.name:
+            return self._real(host, port, *args, **kwargs)
+        answer = self.answers[min(self.asked, len(self.answers) - 1)]
+        self.asked += 1
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer, port))]
+
+
+class Connections:
+    """Every connection the webhook client opens, refused (no network in a test), and the
+    pools it opens them through: the TLS name and the Host header they were given."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import urllib3
+        from urllib3.util import connection
+
+        self.opened: list[tuple[str, int]] = []
+        self.pools: list[dict[str, Any]] = []
+        self.hosts: list[str] = []
+        owner = self
+        real_pool = urllib3.HTTPSConnectionPool
+
+        def refuse(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+            owner.opened.append((address[0], int(address[1])))
+            raise ConnectionRefusedError("no network in this test")
+
+        class Pool(real_pool):  # type: ignore[misc, valid-type]
+            def __init__(self, host: str, port: int, **kwargs: Any) -> None:
+                owner.pools.append({"host": host, "port": port, **kwargs})
+                super().__init__(host, port, **kwargs)
+
+            def urlopen(self, method: str, url: str, **kwargs: Any) -> Any:
+                owner.hosts.append(kwargs["headers"]["Host"])
+                return super().urlopen(method, url, **kwargs)
+
+        monkeypatch.setattr(connection, "create_connection", refuse)
+        monkeypatch.setattr(urllib3, "HTTPSConnectionPool", Pool)
+
+
+def _prod_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prod stage's rule for webhook URLs, at registration and at delivery (only the
+    stage differs: the stack's tables, queues and pool stay the test's)."""
+    import dataclasses
+
+    from chalicelib.notifications.services import delivery, webhooks
+
+    prod = dataclasses.replace(settings(), stage="prod")
+    monkeypatch.setattr(webhooks, "settings", lambda: prod)
+    monkeypatch.setattr(delivery, "settings", lambda: prod)
+
+
+def test_a_name_that_resolves_inside_at_delivery_is_refused_and_never_connected(
+    client: Any, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    # Given a URL whose name resolved to a public address when it was registered
+    _prod_stage(monkeypatch)
+    dns = Dns("hooks.transport.example", "93.184.215.14", "10.1.2.3")
+    monkeypatch.setattr(socket, "getaddrinfo", dns.getaddrinfo)
+    register(people, "https://hooks.transport.example/minsheng")
+    connections = Connections(monkeypatch)
+    # When, by the time a work order is delivered, the name resolves to a private address
+    dispatched_appeal(people)
+    Flow(client).run()
+    # Then the delivery is refused by the check at delivery, and no connection is opened
+    assert dns.asked == 2
+    assert connections.opened == [] and connections.pools == []
+    [entry] = body(people.get("admin", f"/deliveries?department_id={DEPARTMENT}"))["items"]
+    [attempt] = entry["attempts"]
+    assert attempt["status_code"] is None
+    assert "resolves to 10.1.2.3, which is a private address" in attempt["error"]
+
+
+def test_a_delivery_connects_to_the_address_checked_with_the_names_host_and_tls_name(
+    client: Any, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    # Given a registered URL whose name resolves to a public address at the delivery's
+    # check, and to loopback at any later lookup (a name rebound in between)
+    _prod_stage(monkeypatch)
+    dns = Dns("hooks.transport.example", "93.184.215.14", "93.184.215.14", "127.0.0.1")
+    monkeypatch.setattr(socket, "getaddrinfo", dns.getaddrinfo)
+    register(people, "https://hooks.transport.example:8443/minsheng")
+    connections = Connections(monkeypatch)
+    # When a work order is delivered
+    dispatched_appeal(people)
+    Flow(client).run()
+    # Then the name was looked up once at delivery, and the connection went to the address
+    # checked, never to the name; TLS checks the name and the Host header carries it
+    assert dns.asked == 2
+    assert connections.opened == [("93.184.215.14", 8443)]
+    [pool] = connections.pools
+    assert (pool["host"], pool["port"]) == ("93.184.215.14", 8443)
+    assert pool["server_hostname"] == pool["assert_hostname"] == "hooks.transport.example"
+    assert pool["cert_reqs"] == "CERT_REQUIRED"
+    assert connections.hosts == ["hooks.transport.example:8443"]
+    [entry] = body(people.get("admin", f"/deliveries?department_id={DEPARTMENT}"))["items"]
+    assert "no network in this test" in entry["attempts"][0]["error"]

@@ -16,7 +16,7 @@ from defusedxml.ElementTree import fromstring
 
 from chalicelib.channels.wechat.domain import wechat as protocol
 from chalicelib.core.config import settings
-from chalicelib.core.domain.identities import wechat_owner
+from chalicelib.core.services.owners import wechat_owner
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import People
 
@@ -380,9 +380,7 @@ def test_a_secret_without_the_app_id_is_503(client: Any, stack: Stack) -> None:
     assert wechat.get(wechat.query(echostr="e")).status_code == 503
 
 
-def test_a_charset_in_the_content_type_and_a_retry_still_being_written(
-    wechat: WeChat, client: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_charset_in_the_content_type(wechat: WeChat, client: Any) -> None:
     # WeChat's Content-Type may name the charset
     openid = "oCharset" + uuid.uuid4().hex[:8]
     xml = wechat.message(openid, "text", Content="桥下涵洞积水", MsgId="501")
@@ -392,15 +390,67 @@ def test_a_charset_in_the_content_type_and_a_retry_still_being_written(
         body=xml.encode(),
     )
     assert "已登记" in reply(answered)["Content"]
-    # A retry that arrives while the first delivery is still being written makes nothing
-    # and tells the follower to ask later
-    from chalicelib.core.errors import Conflict
+    assert len(appeals()) == 1
+
+
+def first_delivery_in_progress(openid: str, msg_id: str, content: str, remaining_ms: int) -> None:
+    """What the Lambda that took a message's first delivery wrote before registering it:
+    Powertools' INPROGRESS record for (account, /wechat, MsgId), in the idempotency table,
+    expiring with that invocation's remaining time."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from chalicelib.channels.wechat.services.wechat import OPERATION
     from chalicelib.core.services import idempotency
 
-    def in_progress(*_args: Any, **_kwargs: Any) -> Any:
-        raise Conflict("a request with this Idempotency-Key is still in progress")
+    layer = DynamoDBPersistenceLayer(
+        table_name=settings().idempotency_table,
+        boto3_client=boto3.client("dynamodb", region_name="us-east-1"),
+    )
+    layer.configure(idempotency._config(), key_prefix="minsheng")
+    request = {
+        "owner": APP_ID,
+        "operation": OPERATION,
+        "key": msg_id,
+        "payload": {"from": openid, "content": content},
+        "token": uuid.uuid4().hex,
+    }
+    layer.save_inprogress(request, remaining_time_in_millis=remaining_ms)
 
-    monkeypatch.setattr(idempotency, "run_once", in_progress)
+
+def idempotency_statuses() -> list[str]:
+    table = settings().idempotency_table
+    items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName=table)["Items"]
+    return sorted(item["status"]["S"] for item in items)
+
+
+def test_a_retry_while_the_first_delivery_is_still_being_written_makes_nothing(
+    wechat: WeChat,
+) -> None:
+    # Given a message whose first delivery is being registered by another invocation (a
+    # minute left), as WeChat retries after five seconds without an answer
+    openid = "oRetry" + uuid.uuid4().hex[:8]
+    first_delivery_in_progress(openid, "502", "桥下涵洞积水", remaining_ms=60_000)
+    # When the retry of the same MsgId arrives
     retry = reply(wechat.text(openid, "桥下涵洞积水", msg_id="502"))
+    # Then the follower is told to ask later, nothing is made, and the first delivery's
+    # record is left as it was
     assert retry["Content"] == protocol.IN_PROGRESS
-    assert len(appeals()) == 1
+    assert appeals() == []
+    assert idempotency_statuses() == ["INPROGRESS"]
+
+
+def test_a_retry_after_the_first_delivery_timed_out_registers_the_message_once(
+    wechat: WeChat,
+) -> None:
+    # Given a message whose first delivery's invocation timed out while registering it (its
+    # in-progress record expired with it: no time left)
+    openid = "oTimeout" + uuid.uuid4().hex[:8]
+    first_delivery_in_progress(openid, "503", "桥下涵洞积水", remaining_ms=0)
+    # When WeChat retries the same MsgId, twice
+    first = reply(wechat.text(openid, "桥下涵洞积水", msg_id="503"))
+    again = reply(wechat.text(openid, "桥下涵洞积水", msg_id="503"))
+    # Then the retry registers it, once, and the next retry gets the same answer
+    [appeal] = appeals()
+    assert "已登记" in first["Content"] and appeal["id"]["S"] in first["Content"]
+    assert again["Content"] == first["Content"]
+    assert idempotency_statuses() == ["COMPLETED"]

@@ -113,3 +113,20 @@ def test_key_cache_fetches_once_and_refetches_for_a_new_key(
     monkeypatch.setattr(tokens, "JWKS_MIN_REFETCH_SECONDS", 0)
     assert cache.key("u", "k2") == "key-2"
     assert len(fetched) == 2
+
+
+def test_the_mfa_roles_always_include_admins(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.core.config import ConfigError, load_settings
+
+    monkeypatch.setenv("MINSHENG_STAGE", "test")
+    monkeypatch.delenv("MINSHENG_MFA_ROLES", raising=False)
+    assert load_settings().mfa_roles == frozenset({"admin"})
+    monkeypatch.setenv("MINSHENG_MFA_ROLES", "leader, operator")
+    assert load_settings().mfa_roles == frozenset({"admin", "leader", "operator"})
+    monkeypatch.setenv("MINSHENG_MFA_ROLES", "leader,citizen")
+    with pytest.raises(ConfigError, match="MINSHENG_MFA_ROLES: citizen"):
+        load_settings()
+    monkeypatch.setenv("MINSHENG_MFA_ROLES", "")
+    monkeypatch.setenv("MINSHENG_ACCOUNT_CACHE_SECONDS", "301")
+    with pytest.raises(ConfigError, match="MINSHENG_ACCOUNT_CACHE_SECONDS"):
+        load_settings()

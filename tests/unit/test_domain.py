@@ -53,7 +53,7 @@ def test_principal_role_from_claims(
     claims: dict[str, object] = {"sub": "u-1", "cognito:groups": groups}
     if department:
         claims["custom:department_id"] = department
-    principal = Principal.from_claims(claims)
+    principal = Principal.from_claims(claims, phone_owner=lambda phone: f"tel:{phone}")
     assert (principal.role, principal.department_id) == (role, department_id)
 
 
@@ -179,3 +179,13 @@ def test_visibility_rules() -> None:
     appeal.state = State.ACCEPTED
     assert appeal.is_visible_to(stranger)
     assert appeal.view(stranger)["media"] == []
+
+
+@pytest.mark.parametrize("comment", ["a\x00b", "\x1b[2J", "bell\x07", "del\x7f"])
+def test_the_rating_schema_refuses_control_characters_in_the_comment(comment: str) -> None:
+    from chalicelib.core.domain.schemas import RATING
+
+    with pytest.raises(ValidationFailed) as refused:
+        validate(RATING, {"score": 4, "resolved": True, "comment": comment})
+    assert [e["field"] for e in refused.value.errors] == ["comment"]
+    validate(RATING, {"score": 4, "resolved": True, "comment": "很好\n谢谢\t!"})

@@ -1,7 +1,9 @@
 """Properties of the transition table (issue 13), over random sequences of actions at
 random times: no sequence leaves an appeal in an undefined state or changes an earlier
 timeline event; a refused action changes nothing; a deadline never falls on a non-working
-day, and an extension never moves one earlier.
+day, and an extension never moves one earlier. A run stops at a terminal state; each
+example walks toward an action drawn for it, so every action is taken (its reach is printed
+with ``pytest -s`` and a minimum asserted), with its parameters drawn.
 
 To see these catch a broken rule: in ``chalicelib/core/domain/workflow.py`` ``_decide_extension``
 compute the new deadline with ``o.calendar.add_working_days(o.now, 0)`` instead of
@@ -11,43 +13,79 @@ compute the new deadline with ``o.calendar.add_working_days(o.now, 0)`` instead 
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.core.domain import clock
-from chalicelib.core.domain.appeal import Appeal, Channel, Event, Kind, State
+from chalicelib.core.domain import clock, photos
+from chalicelib.core.domain.appeal import TERMINAL_STATES, Appeal, Channel, Event, Kind, State
 from chalicelib.core.domain.calendar import WorkingCalendar
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.domain.workflow import TRANSITIONS, Action, Outside, apply
-from chalicelib.core.errors import Conflict
+from chalicelib.core.errors import Conflict, ValidationFailed
 
 CALENDAR = WorkingCalendar()
 DEPARTMENT = "transport-bureau"
 
-PARAMS: dict[Action, dict[str, Any]] = {
-    Action.ACCEPT: {},
+CONTACT_METHODS = ("phone", "visit", "sms", "other")
+KINDS = [k.value for k in Kind]
+
+
+def params_for(action: Action, appeal: Appeal, data: st.DataObject) -> dict[str, Any]:
+    """Parameters for ``action`` as the API's schemas allow them, drawn: an approval or a
+    refusal, any escalation level, any number of days, any score, a photo index that may
+    be past the last photo, and so on."""
+    draw = data.draw
+    if action is Action.ACCEPT:
+        return {"kind": draw(st.sampled_from(KINDS)), "category": draw(st.sampled_from(CATEGORIES))}
+    if action is Action.DISPATCH:
+        co = draw(st.lists(st.sampled_from(("water-supply-company", "gas-company")), unique=True))
+        return {"department_id": DEPARTMENT, "co_department_ids": co}
+    if action is Action.ESCALATE:
+        return {"level": draw(st.integers(1, 3)), "reason": "群众反映强烈"}
+    if action is Action.REQUEST_EXTENSION:
+        return {"days": draw(st.integers(1, 10)), "reason": "需协调"}
+    if action is Action.DECIDE_EXTENSION:
+        return {"approve": draw(st.booleans())}
+    if action is Action.CONTACT:
+        return {"method": draw(st.sampled_from(CONTACT_METHODS))}
+    if action is Action.RATE:
+        return {"score": draw(st.integers(1, 5)), "resolved": draw(st.booleans())}
+    if action in (Action.REWORK, Action.REOPEN):
+        return {"score": draw(st.integers(1, 2)), "resolved": False, "rework": True}
+    if action is Action.PUBLISH_MEDIA:
+        index = draw(st.integers(0, len(appeal.media)))  # one past the last: refused
+        # Half the time the change that applies (publish a hidden photo, hide a shown one)
+        change = index not in photos.published(appeal)
+        return {"index": index, "public": change if draw(st.booleans()) else draw(st.booleans())}
+    if action is Action.ADD_NOTE:
+        added = draw(st.lists(st.sampled_from(PHOTOS), max_size=3, unique=True))
+        return {"text": "补充：晚上更严重", "media": added}
+    return dict(FIXED_PARAMS[action])
+
+
+CATEGORIES = ("street-lighting", "water-supply", "public-transport")
+PHOTOS = tuple(f"attached/citizen-1/photo-{i}.jpg" for i in range(4))
+FIXED_PARAMS: dict[Action, dict[str, Any]] = {
     Action.REJECT: {"reason": "不属于受理范围"},
-    Action.DISPATCH: {"department_id": DEPARTMENT},
     Action.MERGE: {"into": "20261101-AAAAAAAA"},
-    Action.ESCALATE: {"level": 2, "reason": "群众反映强烈"},
-    Action.REQUEST_EXTENSION: {"days": 3, "reason": "需协调"},
-    Action.DECIDE_EXTENSION: {"approve": True},
     Action.SIGN: {},
-    Action.CONTACT: {"method": "phone"},
     Action.REPLY: {"content": "已处理", "handler_name": "王强", "handler_phone": "13900001111"},
     Action.RETURN: {"reason": "非本单位职责"},
     Action.COMMENT: {"text": "请尽快办理"},
-    Action.RATE: {"score": 4, "resolved": True},
-    Action.REWORK: {"score": 1, "resolved": False, "rework": True},
     Action.AUTO_CLOSE: {},
-    Action.ADD_NOTE: {"text": "补充：晚上更严重"},
     Action.CENTER_REPLY: {"article_id": "kb-bus-route", "content": "请拨打公交热线。"},
-    Action.REOPEN: {"score": 1, "resolved": False, "rework": True},
 }
-ACTIONS = sorted(PARAMS, key=lambda a: a.value)
+ACTIONS = sorted(TRANSITIONS, key=lambda a: a.value)
+# Every action is applied at least this often over the property's examples, and each
+# parameter that changes the outcome is drawn both ways: a property that silently stopped
+# exercising one fails.
+MIN_APPLIED = 25
+REACH: Counter[str] = Counter()
 
 
 def actor(action: Action) -> Principal:
@@ -83,6 +121,40 @@ def is_working_moment(text: str) -> bool:
     return CALENDAR.is_working_day(clock.parse_iso(text).date())
 
 
+@cache
+def path_toward(state: State, goal: Action) -> Action | None:
+    """The first action of a shortest walk of the table from ``state`` to a state ``goal``
+    may be taken in (None: there already, or no walk leads there)."""
+    if state in TRANSITIONS[goal].sources:
+        return None
+    seen, frontier = {state}, [(state, None)]
+    while frontier:
+        reached: list[tuple[State, Action | None]] = []
+        for at, first in frontier:
+            for action in ACTIONS:
+                target = TRANSITIONS[action].target
+                if at not in TRANSITIONS[action].sources or target is None or target in seen:
+                    continue
+                step = first or action
+                if target in TRANSITIONS[goal].sources:
+                    return step
+                seen.add(target)
+                reached.append((target, step))
+        frontier = reached
+    return None
+
+
+def toward(appeal: Appeal, goal: Action) -> Action | None:
+    """The next step toward taking ``goal``: ``goal`` itself once the appeal is where it
+    may be taken (an extension requested first for a decision), else a step of the walk."""
+    if appeal.state in TRANSITIONS[goal].sources:
+        pending = (appeal.extension or {}).get("status") == "pending"
+        if goal is Action.DECIDE_EXTENSION and not pending:
+            return Action.REQUEST_EXTENSION
+        return goal
+    return path_toward(appeal.state, goal)
+
+
 @settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
@@ -92,38 +164,71 @@ def is_working_moment(text: str) -> bool:
     length=st.integers(min_value=1, max_value=25),
     data=st.data(),
 )
-def test_random_sequences_keep_the_appeal_well_formed(
+def random_sequences_keep_the_appeal_well_formed(
     start: datetime, kind: Kind, length: int, data: st.DataObject
 ) -> None:
-    def next_step(state: State) -> tuple[Action, int]:
-        # Mostly an action the state allows (so long paths are walked), sometimes any.
+    goal = data.draw(st.sampled_from(ACTIONS))
+
+    def next_step(appeal: Appeal) -> tuple[Action, int]:
+        # Mostly a step toward the example's goal, an action drawn for it (so every
+        # action, the deep ones too, is reached), else any action the state allows,
+        # sometimes any action at all.
+        state = appeal.state
         allowed = [a for a in ACTIONS if state in TRANSITIONS[a].sources]
-        pool = allowed if allowed and data.draw(st.integers(0, 4)) else ACTIONS
+        tier = data.draw(st.integers(0, 5))
+        if tier >= 1:
+            action = toward(appeal, goal)
+            if action is not None:
+                return action, data.draw(st.integers(min_value=0, max_value=3 * 24 * 60))
+        pool = allowed if allowed and tier else ACTIONS
         action = data.draw(st.sampled_from(pool))
         return action, data.draw(st.integers(min_value=0, max_value=3 * 24 * 60))
 
     now = start.replace(tzinfo=clock.TZ)
     appeal = new_appeal(now, kind)
+    appeal.media = data.draw(st.lists(st.sampled_from(PHOTOS), max_size=3, unique=True))
+    if appeal.media and data.draw(st.booleans()):  # its first photo published already
+        shown = {"index": 0, "public": True}
+        operator = {"role": "operator", "id": "operator-1"}
+        appeal.timeline.append(Event(photos.PUBLISHED_EVENT, clock.iso(now), operator, data=shown))
     for _ in range(length):
-        action, minutes = next_step(appeal.state)
+        if appeal.state in TERMINAL_STATES:
+            REACH["run ended in a terminal state"] += 1
+            break
+        action, minutes = next_step(appeal)
+        params = params_for(action, appeal, data)
         now += timedelta(minutes=minutes)
         outside = Outside(now=now, calendar=CALENDAR, reply_days=reply_days)
         before = copy.deepcopy(appeal)
         transition = TRANSITIONS[action]
         try:
-            after = apply(appeal, action, actor(action), dict(PARAMS[action]), outside)
-        except Conflict:
+            after = apply(appeal, action, actor(action), dict(params), outside)
+        except (Conflict, ValidationFailed) as refused:
             # Refused: by the table (the state is not a source) or by the effect (an
-            # extension already waiting, none to decide, an escalation not upwards);
-            # nothing changed either way.
+            # extension already waiting, none to decide, an escalation not upwards, a
+            # photo already so or not there); nothing changed either way.
+            REACH[f"refused {action.value}"] += 1
             assert appeal == before
             refused_by_effect = action in (
                 Action.REQUEST_EXTENSION,
                 Action.DECIDE_EXTENSION,
                 Action.ESCALATE,
+                Action.PUBLISH_MEDIA,
             )
             assert appeal.state not in transition.sources or refused_by_effect
+            assert isinstance(refused, Conflict) or action is Action.PUBLISH_MEDIA
             continue
+        REACH[action.value] += 1
+        if action is goal:
+            goal = data.draw(st.sampled_from(ACTIONS))
+        if action is Action.DECIDE_EXTENSION:
+            REACH[f"decide_extension approve={params['approve']}"] += 1
+        if action is Action.ESCALATE:
+            REACH[f"escalate level={params['level']}"] += 1
+        if action is Action.PUBLISH_MEDIA:
+            REACH[f"publish_media public={params['public']}"] += 1
+        if action is Action.RATE:
+            REACH[f"rate resolved={params['resolved']}"] += 1
         assert appeal == before, "apply changed the appeal it was given"
         assert appeal.state in transition.sources
         # A defined state: the table's target, or the same state for notes and marks
@@ -142,7 +247,29 @@ def test_random_sequences_keep_the_appeal_well_formed(
                 assert clock.parse_iso(due) > now
         if action is Action.DECIDE_EXTENSION and due and before.deadlines.get("reply_due"):
             assert clock.parse_iso(due) >= clock.parse_iso(before.deadlines["reply_due"])
+            if not params["approve"]:
+                assert due == before.deadlines["reply_due"]  # a refusal moves nothing
         appeal = after
+
+
+def test_random_sequences_keep_the_appeal_well_formed() -> None:
+    """The property over its examples, then its reach: how often each action was applied
+    (and each deciding parameter drawn each way). Printed (pytest -s) and asserted."""
+    REACH.clear()
+    random_sequences_keep_the_appeal_well_formed()
+    reach = dict(sorted(REACH.items()))
+    print("\nreach of the transition property:")
+    for name, count in reach.items():
+        print(f"  {name:45} {count}")
+    low = {a.value: REACH[a.value] for a in ACTIONS if REACH[a.value] < MIN_APPLIED}
+    assert not low, f"actions applied fewer than {MIN_APPLIED} times: {low}"
+    for drawn in (
+        *(f"decide_extension approve={v}" for v in (True, False)),
+        *(f"escalate level={v}" for v in (1, 2, 3)),
+        *(f"publish_media public={v}" for v in (True, False)),
+        *(f"rate resolved={v}" for v in (True, False)),
+    ):
+        assert REACH[drawn] >= 5, (drawn, reach)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)

@@ -72,3 +72,80 @@ CALENDAR: dict[str, Any] = {
         "workdays": {"type": "array", "items": {"type": "string", "format": "date"}},
     },
 }
+
+# -- staff accounts (the users API) -------------------------------------------------------
+
+USERNAME = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._-]{2,63}$"}
+ROLE = {"type": "string", "enum": ["operator", "department", "leader", "admin", "deputy"]}
+USER_STATUS = {
+    "type": "string",
+    "description": "The pool's status: FORCE_CHANGE_PASSWORD until the first sign-in sets a "
+    "password, then CONFIRMED (also RESET_REQUIRED, UNCONFIRMED...)",
+}
+USER_CREATE = body(
+    "UserCreate",
+    ["username", "name", "role"],
+    {
+        "username": USERNAME,
+        "name": text(64),
+        "role": ROLE,
+        "department_id": UNIT_ID,
+        "email": {"type": "string", "maxLength": 254},
+        "phone": {"type": "string", "maxLength": 20},
+    },
+)
+USER_UPDATE = body(
+    "UserUpdate",
+    [],
+    {"name": text(64), "role": ROLE, "department_id": {"anyOf": [UNIT_ID, {"type": "null"}]}},
+)
+USER: dict[str, Any] = {
+    "type": "object",
+    "required": ["username", "name", "role", "enabled"],
+    "properties": {
+        "username": {"type": "string"},
+        "name": {"type": "string"},
+        "role": ROLE,
+        "department_id": {"type": ["string", "null"]},
+        "email": {"type": ["string", "null"], "description": "masked for all but admins"},
+        "phone": {"type": ["string", "null"], "description": "E.164; masked for all but admins"},
+        "enabled": {"type": "boolean"},
+        "status": USER_STATUS,
+        "mfa": {"type": "boolean", "description": "an authenticator app (TOTP) is set up"},
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string", "description": "the last change, here or in the pool"},
+    },
+}
+USER_IMPORT = {
+    "type": "object",
+    "required": ["created", "unchanged"],
+    "properties": {
+        "created": {"type": "array", "items": {"type": "string"}},
+        "unchanged": {"type": "array", "items": {"type": "string"}},
+    },
+}
+USER_CHANGE: dict[str, Any] = {
+    "type": "object",
+    "required": ["at", "by", "action", "before", "after"],
+    "properties": {
+        "at": {"type": "string"},
+        "by": {
+            "type": "object",
+            "properties": {"username": {"type": "string"}, "id": {"type": "string"}},
+        },
+        "action": {
+            "type": "string",
+            "enum": [
+                "created",
+                "imported",
+                "changed",
+                "disabled",
+                "enabled",
+                "password_reset",
+                "signed_out",
+            ],
+        },
+        "before": {"type": "object"},
+        "after": {"type": "object"},
+    },
+}

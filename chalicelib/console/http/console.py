@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from chalice.app import Blueprint, Response
 
@@ -24,6 +25,8 @@ VENDOR = {
     "htm-preact.js": "text/javascript; charset=utf-8",
     "LICENSE-htm.txt": "text/plain; charset=utf-8",
     "LICENSE-preact.txt": "text/plain; charset=utf-8",
+    "uqr.js": "text/javascript; charset=utf-8",
+    "LICENSE-uqr.txt": "text/plain; charset=utf-8",
 }
 # The script's module folders; what they serve is the files shipped in them whose names
 # are lower-case letters, digits and hyphens ending in .js (never __init__.py, never a path).
@@ -33,12 +36,20 @@ MODULES = {
 }
 MODULE_NAME = re.compile(r"[a-z0-9-]+\.js")
 SCRIPT = "text/javascript; charset=utf-8"
+
+
+def _media_of(assets: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The media types ``assets`` are served as, for the document: each a string."""
+    return {kind.partition(";")[0]: {"type": "string"} for kind in assets.values()}
+
+
 CONFIG_SCHEMA = {
     "type": "object",
     "properties": {
         "region": {"type": "string"},
         "user_pool_client_id": {"type": "string"},
         "cognito_endpoint": {"type": "string"},
+        "mfa_roles": {"type": "array", "items": {"type": "string"}},
     },
 }
 
@@ -123,6 +134,7 @@ def console(_principal: None) -> Response:
     "client and sign-in endpoint",
     content_type="text/plain",
     responses={200: {"type": "string"}},
+    media={**_media_of(ASSETS), "application/json": CONFIG_SCHEMA},
 )
 def console_asset(_principal: None, asset: str) -> Response:
     if asset == "config.json":
@@ -132,6 +144,8 @@ def console_asset(_principal: None, asset: str) -> Response:
                 "region": cfg.region,
                 "user_pool_client_id": cfg.user_pool_client_id,
                 "cognito_endpoint": cognito_endpoint(),
+                # The roles that must set up an authenticator app (the others may).
+                "mfa_roles": sorted(cfg.mfa_roles),
             },
             headers={"Cache-Control": "no-cache"},
         )
@@ -146,9 +160,10 @@ def console_asset(_principal: None, asset: str) -> Response:
     "GET",
     roles=None,
     tag="console",
-    summary="The console's vendored libraries (Preact with htm) and their licences",
+    summary="The console's vendored libraries (Preact with htm, uqr) and their licences",
     content_type="text/plain",
     responses={200: {"type": "string"}},
+    media=_media_of(VENDOR),
 )
 def console_vendor(_principal: None, asset: str) -> Response:
     if asset not in VENDOR:

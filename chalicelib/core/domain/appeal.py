@@ -134,10 +134,20 @@ def _masked_data(data: dict[str, Any], names: Sequence[str] = ()) -> dict[str, A
     return out
 
 
+def _staff_event(event: Event) -> dict[str, Any]:
+    """The whole record as staff read it: the people who acted are named, except a
+    citizen, who is ``{"role": "citizen"}`` (their id, or their number's owner key, is
+    nobody's business but their own)."""
+    shown = event.to_dict()
+    if event.actor.get("role") == Role.CITIZEN.value:
+        shown["actor"] = {"role": Role.CITIZEN.value}
+    return shown
+
+
 def _supervisor_event(event: Event, names: Sequence[str] = ()) -> dict[str, Any]:
     """For leaders and admins: the whole record, free text masked."""
     return {
-        **event.to_dict(),
+        **_staff_event(event),
         "note": mask_text(event.note, names),
         "data": _masked_data(event.data, names),
     }
@@ -313,14 +323,14 @@ class Appeal:
         # Comments are kept apart; in the record they sit where their time puts them.
         merged = sorted([*self.timeline, *comments], key=lambda e: e.at)
         if audience is Audience.HANDLER:
-            return [e.to_dict() for e in merged]
+            return [_staff_event(e) for e in merged]
         return [_supervisor_event(e, self.names()) for e in merged]
 
     def comments_view(self, viewer: Principal, comments: Sequence[Event]) -> list[dict[str, Any]]:
         """Leaders' instructions as ``viewer`` may read them (nobody but staff)."""
         audience = self.audience(viewer)
         if audience is Audience.HANDLER:
-            return [e.to_dict() for e in comments]
+            return [_staff_event(e) for e in comments]
         if audience is Audience.SUPERVISOR:
             return [_supervisor_event(e, self.names()) for e in comments]
         return []

@@ -6,7 +6,8 @@ platform center and the handling department read what was written."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -62,6 +63,40 @@ def _email(match: re.Match[str]) -> str:
 
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
 
+# Between the digits of a number: a space, a dot or a hyphen (in the normal form).
+_SEP = "[ .-]"
+# What becomes - , . and + in the normal form: the dashes, the dots (middle, full-width) and
+# the plus signs (full-width, small) people write numbers with.
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+_DOTS = "\u00b7\u2022\u2024\u30fb\ufe52\uff0e"
+_PLUSES = "\ufe62\uff0b"
+
+
+@cache
+def _unusual() -> re.Pattern[str]:
+    """A digit other than 0-9, a space other than ASCII's, a dash, a dot or a plus sign."""
+    return re.compile(rf"(?![0-9])\d|(?![\x00-\x7f])\s|[{_DASHES}{_DOTS}{_PLUSES}]")
+
+
+def _usual(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _DASHES:
+        return "-"
+    if char in _DOTS:
+        return "."
+    if char in _PLUSES:
+        return "+"
+    digit = unicodedata.decimal(char, None)
+    return " " if digit is None else str(digit)
+
+
+def _normal(text: str) -> str:
+    """What the rules match, character by character: every decimal digit as its ASCII
+    digit (full-width １ as 1, as NFKC has it), every other space (U+3000 too) as a space,
+    the dashes as -, the dots as ., the plus signs as +. One character for one, so a match
+    in the normal form is a match at the same place of the text."""
+    return _unusual().sub(_usual, text)
+
 
 # Order matters: the longest, most specific patterns first, so a bank card is not taken
 # for a phone number and an id card not for a bank card.
@@ -75,12 +110,17 @@ def _rules() -> tuple[tuple[re.Pattern[str], Any], ...]:
             re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{9}[\dXx](?![0-9A-Za-z])"),
             _keep(3, 4),
         ),
-        # Bank card: 16 to 19 digits, possibly grouped by spaces or dashes.
-        (re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)"), _keep(4, 4)),
-        # Mainland mobile, with or without +86 and separators.
-        (re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"), _mobile),
+        # Bank card: 16 to 19 digits, possibly grouped by spaces, dots or dashes.
+        (re.compile(rf"(?<!\d)(?:\d{_SEP}?){{15,18}}\d(?!\d)"), _keep(4, 4)),
+        # Mainland mobile, with or without +86, separators anywhere between its digits.
+        (
+            re.compile(
+                rf"(?<!\d)(?:\+?86{_SEP}{{0,2}})?1{_SEP}{{0,2}}[3-9](?:{_SEP}{{0,2}}\d){{9}}(?!\d)"
+            ),
+            _mobile,
+        ),
         # Landline: area code 0xx or 0xxx, then 7 or 8 digits.
-        (re.compile(r"(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)"), _keep(4, 2)),
+        (re.compile(rf"(?<!\d)0\d{{2,3}}{_SEP}?\d{{7,8}}(?!\d)"), _keep(4, 2)),
         # Any other run of 7 or more digits (a number written without its area code).
         (re.compile(r"(?<!\d)\d{7,}(?!\d)"), _keep(1, 2)),
         # Licence plates: province, letter, then 5 (or 6 for new-energy) letters or digits.
@@ -104,16 +144,44 @@ def _rules() -> tuple[tuple[re.Pattern[str], Any], ...]:
 def mask_text(text: str | None, names: Iterable[str] = ()) -> str | None:
     """Free text as those who do not handle the appeal may read it: phone numbers, id and
     bank card numbers, e-mail addresses, licence plates and house numbers masked, and the
-    names the appeal itself records (its contact, its handler) wherever they appear."""
+    names the appeal itself records (its contact, its handler) wherever they appear. A
+    number is found however it is written: in full-width digits, with spaces (U+3000 too),
+    dots or dashes between its digits."""
     if not text:
         return text
     for name in sorted(
         {n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True
     ):
         text = text.replace(name, mask_name(name) or "")
+    normal = _normal(text)
     for pattern, replace in _rules():
-        text = pattern.sub(replace, text)
+        if normal == text:
+            text = normal = pattern.sub(replace, text)
+        else:
+            text, normal = _substitute(pattern, replace, text, normal)
     return text
+
+
+def _substitute(
+    pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], text: str, normal: str
+) -> tuple[str, str]:
+    """``pattern`` matched in the normal form and each match replaced in both; what no
+    match took (or a match left as it was, a date) stays as written, full-width or not."""
+    kept: list[str] = []
+    normals: list[str] = []
+    start = 0
+    for match in pattern.finditer(normal):
+        masked = replace(match)
+        clear = masked == match.group(0)
+        kept += (
+            text[start : match.start()],
+            text[match.start() : match.end()] if clear else masked,
+        )
+        normals += (normal[start : match.start()], masked)
+        start = match.end()
+    kept.append(text[start:])
+    normals.append(normal[start:])
+    return "".join(kept), "".join(normals)
 
 
 # Where a Chinese address stops being an area and starts being a door.
@@ -147,3 +215,17 @@ def coarse_location(location: dict[str, Any] | None) -> dict[str, Any] | None:
             coarse[axis] = round(float(location[axis]), COARSE_DEGREES)
     coarse["address"] = coarse_address(location.get("address"))
     return coarse
+
+
+def without_recipient(text: str, recipient: str) -> str:
+    """A provider's error text (SES, SNS) fit for a log line: the recipient's address or
+    number, wherever it is named (in any case), and any other address or number masked."""
+    if recipient:
+        shown = mask_phone(recipient) if "@" not in recipient else _email_of(recipient)
+        text = re.sub(re.escape(recipient), shown or "***", text, flags=re.IGNORECASE)
+    return mask_text(text) or ""
+
+
+def _email_of(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return local[:1] + "***@" + domain

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-
-from chalicelib.core.domain.identities import phone_owner
 
 
 class Role(StrEnum):
@@ -23,6 +22,18 @@ DEPUTY_GROUP = "deputy"
 _GROUP_PRECEDENCE = (Role.ADMIN, Role.LEADER, Role.OPERATOR, Role.DEPARTMENT)
 
 
+# The roles a staff account (or a deputy's) is given; each is a group of the user pool.
+ACCOUNT_ROLES = ("operator", "department", "leader", "admin", DEPUTY_GROUP)
+
+
+def account_role(groups: set[str] | list[str] | tuple[str, ...]) -> str | None:
+    """The role an account's groups give it (the strongest staff group, else ``deputy``),
+    or None for a plain citizen."""
+    found = set(groups)
+    staff = next((r.value for r in _GROUP_PRECEDENCE if r.value in found), None)
+    return staff or (DEPUTY_GROUP if DEPUTY_GROUP in found else None)
+
+
 @dataclass(frozen=True)
 class Principal:
     id: str
@@ -37,7 +48,11 @@ class Principal:
     deputy: bool = False
 
     @classmethod
-    def from_claims(cls, claims: dict[str, object]) -> Principal:
+    def from_claims(
+        cls, claims: dict[str, object], *, phone_owner: Callable[[str], str]
+    ) -> Principal:
+        """The caller the token's claims describe; ``phone_owner`` gives the owner key of
+        a verified phone number (``services/owners.py``), asked only when there is one."""
         raw_groups = claims.get("cognito:groups") or []
         groups = set(raw_groups) if isinstance(raw_groups, list) else set()
         role = next((r for r in _GROUP_PRECEDENCE if r.value in groups), Role.CITIZEN)
@@ -61,12 +76,42 @@ class Principal:
             deputy=role is Role.CITIZEN and DEPUTY_GROUP in groups,
         )
 
+    @property
+    def managed(self) -> bool:
+        """Whether the caller's account is one the users API manages (staff, deputies)."""
+        return self.role in _GROUP_PRECEDENCE or self.deputy
+
+    def as_account(self, role: str | None, department_id: str | None) -> Principal:
+        """The caller with the role and department their account has now (a change made
+        after the token was issued counts at once); ``None``: no staff role any more."""
+        from dataclasses import replace
+
+        if role is None:
+            return replace(self, role=Role.CITIZEN, department_id=None, deputy=False)
+        if role == DEPUTY_GROUP:
+            return replace(self, role=Role.CITIZEN, department_id=None, deputy=True)
+        if role == Role.DEPARTMENT.value and not department_id:
+            return replace(self, role=Role.CITIZEN, department_id=None, deputy=False)
+        staff = Role(role)
+        return replace(
+            self,
+            role=staff,
+            department_id=department_id if staff is Role.DEPARTMENT else None,
+            deputy=False,
+            aliases=(),
+        )
+
     def owns(self, citizen_id: str) -> bool:
         """Whether an appeal filed for ``citizen_id`` is the caller's own."""
         return citizen_id == self.id or citizen_id in self.aliases
 
     def actor(self) -> dict[str, str]:
         return {"role": self.role.value, "id": self.id}
+
+    def logged(self) -> dict[str, str]:
+        """The actor as a log line names it: staff by id, a citizen by role alone (their
+        id, or their number's owner key, is never a log field)."""
+        return {"role": self.role.value} if self.role is Role.CITIZEN else self.actor()
 
 
 SYSTEM = Principal(id="minsheng", role=Role.SYSTEM, username="minsheng")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core.domain.appeal import CITIZEN_CHANNELS, Channel, Kind, State
+from chalicelib.core.domain.validation import NO_CONTROL
 
 NON_BLANK = r"\S"
 PHONE = r"^\+?[0-9][0-9 -]{4,19}[0-9]$"
@@ -308,7 +309,8 @@ RATING = body(
     {
         "score": {"type": "integer", "minimum": 1, "maximum": 5},
         "resolved": {"type": "boolean"},
-        "comment": {"type": "string", "maxLength": 500},
+        # The SMS page's form comes here too, without the JSON layer's check.
+        "comment": {"type": "string", "maxLength": 500, "pattern": NO_CONTROL},
         "rework": {"type": "boolean"},
     },
 )

@@ -11,6 +11,12 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError as SchemaError
 
 
+# Control characters no text needs (NUL and the rest of C0 but tab, line feed and return,
+# and DEL): refused rather than stored, shown or sent on. The HTTP layer refuses them in
+# every JSON string; a schema refuses them in one field with ``NO_CONTROL``.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
 _validators: dict[str, Any] = {}
 
 
@@ -60,7 +66,10 @@ def _describe(error: SchemaError) -> list[dict[str, str]]:
         "enum": lambda: "must be one of: " + ", ".join(map(str, value)),
         "minLength": lambda: f"must have at least {value} character(s)",
         "maxLength": lambda: f"must have at most {value} characters",
-        "pattern": lambda: "must not be blank" if value == r"\S" else "has an invalid format",
+        "pattern": lambda: {
+            r"\S": "must not be blank",
+            NO_CONTROL: "contains a control character",
+        }.get(str(value), "has an invalid format"),
         "minimum": lambda: f"must be at least {value}",
         "maximum": lambda: f"must be at most {value}",
         "maxItems": lambda: f"must have at most {value} items",

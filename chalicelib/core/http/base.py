@@ -14,6 +14,7 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.core.domain.appeal import Appeal
 from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.validation import CONTROL_CHARACTERS
 from chalicelib.core.errors import (
     DomainError,
     Forbidden,
@@ -46,6 +47,9 @@ class RouteDoc:
     # Merged over the generated OpenAPI operation (routes whose bodies or errors are not
     # JSON and problem+json, such as Open311's).
     openapi: dict[str, Any] = field(default_factory=dict)
+    # A 200 answered in several media types (a static asset: a script, a style sheet, a
+    # JSON file): each with its schema, instead of ``content_type`` and the 200's schema.
+    media: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 ROUTES: list[RouteDoc] = []
@@ -94,12 +98,16 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def authenticate(request: Request) -> Principal:
     from chalicelib.core.integrations.tokens import verify_id_token
+    from chalicelib.core.services.owners import phone_owner
 
     header = str(request.headers.get("authorization") or "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("an Authorization: Bearer <ID token> header is required")
-    return Principal.from_claims(verify_id_token(token.strip()))
+    from chalicelib.core.services.accounts import admit
+
+    claims = verify_id_token(token.strip())
+    return admit(Principal.from_claims(claims, phone_owner=phone_owner), claims)
 
 
 def read_json(request: Request, max_bytes: int = MAX_BODY_BYTES) -> Any:
@@ -122,9 +130,7 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-# Control characters no text needs (NUL and the rest of C0 but tab, line feed and return,
-# and DEL): refused rather than stored, shown or sent on.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 
 
 def _check_text(value: Any, where: str) -> None:
@@ -174,6 +180,8 @@ def api(
     content_type: str = "application/json",
     accepts: tuple[str, ...] = ("application/json", "text/plain"),
     error_type: str = "application/problem+json",
+    media: dict[str, dict[str, Any]] | None = None,
+    openapi: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a route with its documentation. The view receives the verified principal
     (None on public routes) and its URL parameters; domain errors become problem+json.
@@ -193,6 +201,8 @@ def api(
             content_type,
             accepts,
             error_type,
+            openapi or {},
+            media=dict(media or {}),
         )
     )
 

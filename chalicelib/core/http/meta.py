@@ -51,7 +51,8 @@ def _operation(route: RouteDoc) -> dict[str, Any]:
     for status, body in route.responses.items():
         entry: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "OK")}
         if body is not None:
-            entry["content"] = {route.content_type: {"schema": _schema(body)}}
+            media = route.media if status == 200 and route.media else {route.content_type: body}
+            entry["content"] = {kind: {"schema": _schema(schema)} for kind, schema in media.items()}
         responses[str(status)] = entry
     errors = route.error_type
     takes_input = route.request is not None or route.query or route.headers or "{" in route.path

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
+from chalicelib.core.domain.masking import without_recipient
 from chalicelib.core.integrations.aws import client
 
 SENDER_NAME = "民生诉求平台"
@@ -66,7 +67,9 @@ def send(mail: Mail) -> str:
             Content={"Raw": {"Data": raw}},
         )
     except (BotoCoreError, ClientError) as exc:
-        raise SendFailed(str(exc)) from exc
+        # SES names the recipient in some refusals: the text is kept masked, and the
+        # original (which callers log with its traceback) is not chained.
+        raise SendFailed(without_recipient(str(exc), mail.to)) from None
     outbox = settings().outbox_dir
     if outbox:
         _keep(Path(outbox), mail, raw)

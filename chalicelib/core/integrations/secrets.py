@@ -1,8 +1,13 @@
-"""Departments' webhook signing secrets in Secrets Manager, one secret per department
-(``{prefix}{department_id}``), read through Powertools parameters with a short cache.
+"""Secrets in Secrets Manager, read through Powertools parameters.
 
-The secret's value is JSON: ``{"current": ..., "previous": ..., "previous_until": ...}``;
-during a rotation's overlap both verify inbound requests and both sign outbound ones."""
+Departments' webhook signing secrets, one secret per department (``{prefix}{department_id}``),
+with a short cache. The secret's value is JSON: ``{"current": ..., "previous": ...,
+"previous_until": ...}``; during a rotation's overlap both verify inbound requests and both
+sign outbound ones.
+
+The owner-key secret (``settings().owner_key_secret``), which keys the hotline's, the
+mailbox's and WeChat's owner keys (``domain/identities.py``): read once per process and
+kept, since every key written depends on it."""
 
 from __future__ import annotations
 
@@ -23,6 +28,11 @@ PREFIX = "whsec_"
 
 _provider_lock = threading.Lock()
 _provider: Any = None
+# The owner-key secret's value must be long enough not to be guessed (the stack generates
+# 64 characters; the local stack 64 random bytes, hex).
+OWNER_KEY_MIN_CHARS = 32
+_owner_key_lock = threading.Lock()
+_owner_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -68,10 +78,12 @@ def _secrets_provider() -> Any:
 
 
 def reset() -> None:
-    """Forget the provider and its cache (tests that start and stop moto)."""
-    global _provider
+    """Forget the provider, its cache and the owner key (tests that start and stop moto)."""
+    global _provider, _owner_key
     with _provider_lock:
         _provider = None
+    with _owner_key_lock:
+        _owner_key = None
 
 
 def read(department_id: str, *, fresh: bool = False) -> SigningKeys | None:
@@ -136,3 +148,25 @@ def read_named(name: str, *, fresh: bool = False) -> str | None:
         if "ResourceNotFoundException" in str(exc):
             return None
         raise
+
+
+def owner_key() -> bytes:
+    """The owner-key secret, read on first use and kept for the life of the process. A
+    missing, short or unreadable secret is ServiceUnavailable: nothing is keyed without it."""
+    global _owner_key
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    with _owner_key_lock:
+        if _owner_key is None:
+            name = settings().owner_key_secret
+            try:
+                value = read_named(name, fresh=True)
+            except GetParameterError as exc:
+                raise ServiceUnavailable("the secret store is unreachable") from exc
+            if value is None or len(value.strip()) < OWNER_KEY_MIN_CHARS:
+                raise ServiceUnavailable(
+                    f"the owner-key secret {name} is missing or shorter than "
+                    f"{OWNER_KEY_MIN_CHARS} characters"
+                )
+            _owner_key = value.strip().encode()
+        return _owner_key

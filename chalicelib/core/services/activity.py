@@ -31,11 +31,22 @@ def new_comments(change: AppealChange) -> int:
     return max(int((change.new or {}).get("comments") or 0) - before, 0)
 
 
+def _as_compared(event: Any) -> Any:
+    """An event without its citizen's id: re-keying an owner (the owner-key migration)
+    changes who the citizen is keyed as, not what happened."""
+    if not isinstance(event, dict):
+        return event
+    actor = event.get("actor")
+    if isinstance(actor, dict) and actor.get("role") == "citizen":
+        return {**event, "actor": {"role": "citizen"}}
+    return event
+
+
 def timeline_rewritten(change: AppealChange) -> bool:
     if change.old is None or change.new is None:
         return False
-    old_events = list(change.old.get("timeline") or [])
-    new_list = list(change.new.get("timeline") or [])
+    old_events = [_as_compared(e) for e in change.old.get("timeline") or []]
+    new_list = [_as_compared(e) for e in change.new.get("timeline") or []]
     return new_list[: len(old_events)] != old_events
 
 

@@ -4,10 +4,17 @@ into domain errors. The index keys are derived here, on every write, from the fi
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError, QueryError
+from pynamodb.exceptions import (
+    DoesNotExist,
+    PutError,
+    PynamoDBConnectionError,
+    QueryError,
+    ScanError,
+)
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain.appeal import (
@@ -20,7 +27,7 @@ from chalicelib.core.domain.appeal import (
     State,
 )
 from chalicelib.core.domain.sla import next_open_deadline
-from chalicelib.core.errors import Conflict, ServiceUnavailable, ValidationFailed
+from chalicelib.core.errors import Conflict, DomainError, ServiceUnavailable, ValidationFailed
 from chalicelib.core.store.cursors import decode_cursor, encode_cursor
 from chalicelib.core.store.models import (
     ActorMap,
@@ -274,14 +281,27 @@ def due_by(moment: str) -> list[Appeal]:
     return found
 
 
-def save_transition(after: Appeal) -> Appeal:
+@dataclass(frozen=True)
+class Alongside:
+    """An update of another table's item that must happen with the appeal's write, or not
+    at all (an SMS rating link used by the rating it gives): ``item`` names it (a model
+    with its key), ``actions`` and ``condition`` as for ``Model.update``. When its
+    condition fails, the appeal is not written and ``refused`` is raised."""
+
+    item: Any
+    actions: list[Any]
+    condition: Any
+    refused: DomainError
+
+
+def save_transition(after: Appeal, alongside: Sequence[Alongside] = ()) -> Appeal:
     """Write the appeal as ``after`` says, if nobody else wrote it since it was read at
-    ``after.version``: one conditional PutItem, or, with a new comment, one transaction
-    that also stores the comment. The loser of a race gets Conflict with the current
-    state."""
+    ``after.version``: one conditional PutItem, or, with a new comment or a write
+    ``alongside``, one transaction that also makes those. The loser of a race gets
+    Conflict with the current state."""
     apart = [e for e in after.timeline if e.type in KEPT_APART]
-    if apart:
-        return _save_with_comments(after, apart)
+    if apart or alongside:
+        return _save_in_transaction(after, apart, alongside)
     item = _to_model(after)
     try:
         item.save()
@@ -303,7 +323,9 @@ def _changed_meanwhile(appeal_id: str) -> Conflict:
     )
 
 
-def _save_with_comments(after: Appeal, comments: list[Event]) -> Appeal:
+def _save_in_transaction(
+    after: Appeal, comments: list[Event], alongside: Sequence[Alongside]
+) -> Appeal:
     from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 
@@ -321,8 +343,16 @@ def _save_with_comments(after: Appeal, comments: list[Event]) -> Appeal:
                 )
                 transaction.save(comment, condition=CommentModel.seq.does_not_exist())
             transaction.save(item)
+            for write in alongside:
+                transaction.update(write.item, actions=write.actions, condition=write.condition)
     except TransactWriteError as exc:
+        # DynamoDB answers a reason per item, in the order PynamoDB sends them: the puts
+        # (the comments, then the appeal), then the updates (``alongside``).
         reasons = exc.cancellation_reasons or []
+        others = reasons[len(comments) + 1 :]
+        for write, reason in zip(alongside, others, strict=False):
+            if reason is not None and reason.code == "ConditionalCheckFailed":
+                raise write.refused from exc
         if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
             raise _changed_meanwhile(after.id) from exc
         if any(r is not None and r.code == "TransactionConflict" for r in reasons):
@@ -515,3 +545,17 @@ def save_merge(after: Appeal, into: str) -> Appeal:
 
 
 _UNMERGEABLE = frozenset({State.REJECTED, State.MERGED})
+
+
+def scan_by_owner_prefix(prefixes: Sequence[str]) -> Iterator[Appeal]:
+    """Every appeal whose owner key starts with one of ``prefixes``, read whole. A scan of
+    the table: for one-off maintenance (``infra/migrate_owner_keys.py``), never a request."""
+    condition: Any = None
+    for prefix in prefixes:
+        starts = AppealModel.citizen_id.startswith(prefix)
+        condition = starts if condition is None else condition | starts
+    try:
+        for item in AppealModel.scan(filter_condition=condition, consistent_read=True):
+            yield _from_model(item)
+    except (ScanError, PynamoDBConnectionError) as exc:
+        raise ServiceUnavailable("the appeal store is unreachable") from exc

@@ -15,6 +15,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     VersionAttribute,
 )
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STREAM_NEW_AND_OLD_IMAGE
@@ -560,6 +561,79 @@ class KnowledgeModel(Model):
     by_owner = KnowledgeOwnerIndex()
 
 
+class UsersIndex(GlobalSecondaryIndex["UserModel"]):
+    """Sparse: every staff account (``listed`` is ``staff`` on account records only), by
+    user name."""
+
+    class Meta:
+        index_name = "directory"
+        projection = AllProjection()
+
+    listed = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute(range_key=True)
+
+
+class UsersByRoleIndex(GlobalSecondaryIndex["UserModel"]):
+    class Meta:
+        index_name = "by-role"
+        projection = AllProjection()
+
+    role = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute(range_key=True)
+
+
+class UsersByDepartmentIndex(GlobalSecondaryIndex["UserModel"]):
+    class Meta:
+        index_name = "by-department"
+        projection = AllProjection()
+
+    department_id = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute(range_key=True)
+
+
+class UserModel(Model):
+    """Staff accounts beside the user pool, one table: each account's record (user name /
+    ``account``: role, department, contact, enabled, MFA seen, signed out at), every change
+    made to it (``history#{username}`` / time and id: who, what, before and after, never
+    rewritten), and the guard of the last admin (``#admins`` / ``guard``: the enabled
+    admins' user names, changed in the same transaction as each admin's record)."""
+
+    class Meta(_Meta):
+        table_name = _S.users_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    username = UnicodeAttribute(null=True)
+    sub = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+    department_id = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    enabled = BooleanAttribute(null=True)
+    mfa = BooleanAttribute(null=True)
+    mfa_checked_at = NumberAttribute(null=True)
+    signed_out_at = NumberAttribute(null=True)  # epoch seconds: older tokens are refused
+    created_at = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    listed = UnicodeAttribute(null=True)
+    # A change: when, by whom, which, and the fields it changed as they were and became
+    # (``by``, ``before`` and ``after`` as JSON objects).
+    at = UnicodeAttribute(null=True)
+    by = UnicodeAttribute(null=True)
+    action = UnicodeAttribute(null=True)
+    before = UnicodeAttribute(null=True)
+    after = UnicodeAttribute(null=True)
+    # The guard: the enabled admins.
+    admins = UnicodeSetAttribute(null=True)
+    rev = NumberAttribute(null=True)  # an account record's revision (each change names it)
+
+    directory = UsersIndex()
+    by_role = UsersByRoleIndex()
+    by_department = UsersByDepartmentIndex()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AppealModel,
     CommentModel,
@@ -578,4 +652,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     LimitModel,
     MailModel,
     KnowledgeModel,
+    UserModel,
 )

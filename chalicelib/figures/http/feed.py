@@ -167,6 +167,7 @@ def dashboard(_principal: None) -> Response:
     summary="The dashboard's script and style",
     content_type="text/plain",
     responses={200: {"type": "string"}},
+    media={kind.partition(";")[0]: {"type": "string"} for kind in ASSETS.values()},
 )
 def dashboard_asset(_principal: None, asset: str) -> Response:
     if asset not in ASSETS:

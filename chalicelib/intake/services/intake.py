@@ -35,13 +35,15 @@ def submit_appeal(principal: Principal, body: Any) -> Appeal:
     return store_appeal(principal, request)
 
 
-def limit_submissions(owner: str) -> None:
-    """Count one submission against the owner's limits (``MINSHENG_SUBMISSION_LIMITS``);
-    TooManyRequests, with the seconds until the full window ends, when one is full."""
+def limit_submissions(owner: str, windows: tuple[tuple[int, int], ...] | None = None) -> None:
+    """Count one submission against the owner's limits (``windows``, by default
+    ``MINSHENG_SUBMISSION_LIMITS``); TooManyRequests, with the seconds until the full
+    window ends, when one is full."""
     from chalicelib.intake.store import limits
 
     now = clock.now()
-    full = limits.take(owner, settings().submission_limits, now)
+    chosen = settings().submission_limits if windows is None else windows
+    full = limits.take(owner, chosen, now)
     if full is not None:
         metrics.add_metric(name="SubmissionsLimited", unit="Count", value=1)
         wait = int((full.ends - now).total_seconds()) + 1
@@ -62,17 +64,19 @@ def record_appeal(
     recorded_by: Principal | None = None,
     *,
     limited: bool = False,
+    limits: tuple[tuple[int, int], ...] | None = None,
     appeal_id: str | None = None,
 ) -> Appeal:
     """An appeal taken on a channel the citizen does not use themselves (hotline, mayor's
     mailbox, WeChat, deputies): validated like any other, and it must name its
     ``channel``. ``recorded_by`` is the staff member who took it, if one did; ``limited``
-    counts it against the owner's submission limits (channels the citizen drives). A
+    counts it against the owner's submission limits (channels the citizen drives), or
+    against ``limits`` when given (an Open311 key's). A
     channel that must make one appeal of a message delivered twice reserves ``appeal_id``
     first: the second write then fails with ``AppealIdTaken``."""
     request = validated_request(citizen, body, APPEAL_RECORD)
     if limited:
-        limit_submissions(citizen.id)
+        limit_submissions(citizen.id, limits)
     return store_appeal(citizen, request, recorded_by, appeal_id)
 
 

@@ -1,6 +1,7 @@
 """Where a department's webhook may point. Deployed stages accept only ``https`` URLs whose
 host is, and resolves only to, public addresses: never loopback, private, link-local (the
-instance metadata service), shared, reserved or multicast ranges. The check runs when a URL
+instance metadata service), shared, reserved or multicast ranges, nor an IPv6 form of an
+IPv4 address. The check runs when a URL
 is registered and again on every delivery, after DNS resolution, and the request goes to
 the address checked (a name cannot resolve elsewhere in between). The local stage accepts
 loopback too (and plain ``http`` there), so a receiver on the same machine works."""
@@ -41,10 +42,38 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# IPv6 forms that carry an IPv4 address: 6to4, Teredo, NAT64 (well-known and local-use),
+# IPv4-mapped, -translated and -compatible. A relay or translator delivers them to the
+# IPv4 address inside, which may be anything: none receives webhooks.
+_IPV4_IN_IPV6 = tuple(
+    ipaddress.IPv6Network(n)
+    for n in (
+        "2002::/16",
+        "2001::/32",
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",
+        "::ffff:0:0/96",
+        "::ffff:0:0:0/96",
+        "::/96",
+    )
+)
+
+
 def refused_reason(address: Address, *, allow_loopback: bool) -> str | None:
     """Why an address may not receive webhooks (None: it may)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            # Named for what it reaches when that is refused anyway (a private address).
+            inner = refused_reason(address.ipv4_mapped, allow_loopback=allow_loopback)
+            if inner:
+                return inner
+        if not (address.is_loopback or address.is_unspecified) and any(
+            address in network for network in _IPV4_IN_IPV6
+        ):
+            return (
+                "embeds an IPv4 address (6to4, Teredo, NAT64, IPv4-mapped or -compatible): "
+                "use the IPv4 address itself"
+            )
     if address.is_loopback:
         return None if allow_loopback else "is a loopback address"
     if address.is_link_local:

@@ -5,7 +5,7 @@
 // share the helpers in lib/.
 import { html, render, useState, useEffect } from "./vendor/htm-preact.js";
 import { ROLE } from "./lib/labels.js";
-import { session, configure, whenSignedOut, claims, roleOf, signOut } from "./lib/session.js";
+import { session, configure, whenSignedOut, whenMfaRequired, claims, roleOf, signOut } from "./lib/session.js";
 import { reference, departmentName } from "./lib/reference.js";
 import { SignIn } from "./views/sign-in.js";
 import { Queue } from "./views/queue.js";
@@ -14,12 +14,14 @@ import { Articles, ArticleView, ArticleNew } from "./views/knowledge.js";
 import { AppealList } from "./views/appeal-list.js";
 import { Figures } from "./views/figures.js";
 import { Admin } from "./views/admin.js";
+import { Users } from "./views/users.js";
+import { TotpSetup } from "./views/mfa.js";
 
 const NAV = {
   operator: [["#/queue", "工单队列"], ["#/supervision", "督办与超期"], ["#/knowledge", "知识库"], ["#/figures", "数据"]],
   department: [["#/queue", "本单位工单"], ["#/knowledge", "知识库"], ["#/figures", "本周数据"]],
   leader: [["#/supervision", "督办清单"], ["#/following", "我的关注"], ["#/figures", "数据与排名"]],
-  admin: [["#/admin", "系统管理"], ["#/supervision", "督办清单"], ["#/knowledge", "知识库"], ["#/figures", "数据"]],
+  admin: [["#/admin", "系统管理"], ["#/users", "工作人员账号"], ["#/supervision", "督办清单"], ["#/knowledge", "知识库"], ["#/figures", "数据"]],
 };
 
 function useHash() {
@@ -35,12 +37,20 @@ function useHash() {
 function App() {
   const [signedIn, setSignedIn] = useState(Boolean(session));
   const [queue, setQueue] = useState([]);
+  // The API said this account needs an authenticator app first (mfa-required).
+  const [needsMfa, setNeedsMfa] = useState(false);
   const hash = useHash();
-  useEffect(() => { whenSignedOut(() => { reference.loaded = null; setSignedIn(false); }); }, []);
+  useEffect(() => {
+    whenSignedOut(() => { reference.loaded = null; setNeedsMfa(false); setSignedIn(false); });
+    whenMfaRequired(() => setNeedsMfa(true));
+  }, []);
   useEffect(() => {
     document.body.dataset.view = signedIn ? hash.split("/")[1] || "home" : "signin";
   });
   if (!signedIn) return html`<${SignIn} onDone=${() => { setSignedIn(true); location.hash = "#/"; }} />`;
+  if (needsMfa) {
+    return html`<${TotpSetup} required=${true} onDone=${() => location.reload()} />`;
+  }
   const token = claims(session.idToken);
   const me = { role: roleOf(session.idToken), department: token["custom:department_id"], username: session.username };
   const nav = NAV[me.role] || [];
@@ -53,6 +63,7 @@ function App() {
   else if (route === "/following") view = html`<${AppealList} title="我关注的诉求" id="following" path="me/following" />`;
   else if (route === "/figures") view = html`<${Figures} me=${me} />`;
   else if (route === "/admin") view = html`<${Admin} />`;
+  else if (route === "/users" && me.role === "admin") view = html`<${Users} />`;
   else if (route === "/knowledge" && me.role !== "leader") view = html`<${Articles} me=${me} />`;
   else if (route === "/knowledge/new" && me.role !== "leader") view = html`<${ArticleNew} me=${me} />`;
   else if (route.startsWith("/knowledge/")) view = html`<${ArticleView} id=${decodeURIComponent(route.slice(11))} me=${me} />`;
@@ -61,7 +72,7 @@ function App() {
     <header class="top">
       <h1>民生诉求 · 工作台</h1>
       <span class="who">${ROLE[me.role]}${me.department ? ` · ${departmentName(me.department)}` : ""} · ${me.username}</span>
-      <button type="button" onClick=${signOut}>退出</button>
+      <button type="button" id="sign-out" onClick=${signOut}>退出</button>
     </header>
     <nav class="tabs" aria-label="功能">
       ${nav.map(([href, label]) => html`<a href=${href} aria-current=${"#" + route === href ? "page" : undefined}>${label}</a>`)}

@@ -38,7 +38,10 @@ def supervision(principal: Principal, limit: int, cursor: str | None) -> dict[st
     """Open work orders that are escalated or overdue, and open deputies' appeals, most
     recently changed first."""
     items, next_cursor = appeal_store.query_index("supervision", "open", limit=limit, cursor=cursor)
-    return {"items": [a.summary(principal) for a in items], "next_cursor": next_cursor}
+    # The index carries summaries; the whole items name the people whose names a leader's
+    # titles must not show (one BatchGetItem for the page).
+    whole = appeal_store.batch_get([a.id for a in items]) if items else []
+    return {"items": [a.summary(principal) for a in whole], "next_cursor": next_cursor}
 
 
 def followers(appeal_id: str) -> list[str]:

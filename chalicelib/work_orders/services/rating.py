@@ -3,6 +3,7 @@ that sends it back to the department."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.core.domain import schemas
@@ -16,7 +17,15 @@ from chalicelib.work_orders.services.transitions import check_role, perform
 REWORK_MAX_SCORE = 2
 
 
-def rate_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
+def rate_appeal(
+    principal: Principal,
+    appeal_id: str,
+    body: Any,
+    *,
+    save: Callable[[Appeal], Appeal] | None = None,
+) -> Appeal:
+    """Rate (or ask for rework); ``save`` writes the rated appeal when the caller writes
+    something with it (the SMS link used by the rating)."""
     check_role(principal, Action.RATE)
     params = validate(schemas.RATING, body)
     rework = bool(params.get("rework", False))
@@ -25,8 +34,8 @@ def rate_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
             "rework", f"may be asked only with a score of {REWORK_MAX_SCORE} or less"
         )
     if not rework:
-        return perform(principal, appeal_id, Action.RATE, params)
-    return perform(principal, appeal_id, Action.REWORK, params, choose=_rework_action)
+        return perform(principal, appeal_id, Action.RATE, params, save=save)
+    return perform(principal, appeal_id, Action.REWORK, params, choose=_rework_action, save=save)
 
 
 def _rework_action(appeal: Appeal) -> Action:

@@ -103,7 +103,7 @@ def perform(
             "appeal_id": saved.id,
             "action": action.value,
             "state": saved.state.value,
-            "actor": principal.actor(),
+            "actor": principal.logged(),
         },
     )
     metrics.add_metric(name=f"Transition_{action.value}", unit="Count", value=1)

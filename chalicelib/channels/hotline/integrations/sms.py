@@ -8,6 +8,7 @@ from pathlib import Path
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
+from chalicelib.core.domain.masking import without_recipient
 from chalicelib.core.integrations.aws import client
 
 
@@ -29,7 +30,9 @@ def send(phone: str, text: str, name: str) -> str:
             },
         )
     except (BotoCoreError, ClientError) as exc:
-        raise SendFailed(str(exc)) from exc
+        # SNS names the number in some refusals: the text is kept masked, and the original
+        # (which callers log with its traceback) is not chained.
+        raise SendFailed(without_recipient(str(exc), phone)) from None
     outbox = settings().outbox_dir
     if outbox:
         folder = Path(outbox) / "sms"

@@ -1,7 +1,7 @@
 """The 12345 hotline: an operator records a call on the caller's behalf, and looks up what
 the same number asked before (the duplicate check's first step).
 
-The appeal belongs to the caller's phone number (``identities.phone_owner``): a citizen who
+The appeal belongs to the caller's phone number (``services/owners.py``): a citizen who
 later signs in with that number, verified, finds it among their own. Everything the call
 names is checked before anything is written, so a refused call leaves nothing behind."""
 
@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.channels.hotline.domain.schemas import HOTLINE_APPEAL
-from chalicelib.core.domain import phones
+from chalicelib.core.domain import identities, phones
 from chalicelib.core.domain.appeal import Appeal, Channel
-from chalicelib.core.domain.identities import phone_owner
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.domain.schemas import APPEAL_RECORD
 from chalicelib.core.domain.validation import validate
 from chalicelib.core.errors import ValidationFailed
+from chalicelib.core.services.owners import phone_owner
 from chalicelib.core.store import appeals as appeal_store
 from chalicelib.intake.services import intake
 from chalicelib.work_orders.services import dispatch
@@ -69,3 +69,16 @@ def caller_appeals(
     e164 = caller_number(raw_phone, "phone")
     items, next_cursor = appeal_store.list_by_citizen(phone_owner(e164), limit, cursor)
     return {"items": [a.summary(operator) for a in items], "next_cursor": next_cursor}
+
+
+def owner_key_of(appeal: Appeal) -> str | None:
+    """The owner key a hotline appeal should have now, from the caller's number it keeps
+    (``contact.phone``), if its key is that number's (either the earlier version's hash or
+    the current key); None when its contact does not give it (the owner-key migration)."""
+    phone = phones.normalize(str((appeal.contact or {}).get("phone") or ""))
+    if phone is None:
+        return None
+    current = phone_owner(phone)
+    if appeal.citizen_id in (current, identities.legacy_owner("tel", phone)):
+        return current
+    return None

@@ -9,6 +9,7 @@ appeal's owner, as the app's."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from typing import Any
 
@@ -18,6 +19,7 @@ from chalicelib.core.config import settings
 from chalicelib.core.domain import clock, phones
 from chalicelib.core.domain.appeal import Appeal, State
 from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.validation import CONTROL_CHARACTERS
 from chalicelib.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.store import appeals as appeal_store
@@ -25,6 +27,8 @@ from chalicelib.work_orders.services import rating
 from chalicelib.work_orders.services.closing import RATING_WINDOW
 
 SUMMARY_CHARS = 60
+# The API refuses these in every JSON string; the form's comment is checked the same way.
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 
 
 class SmsFailed(RuntimeError):
@@ -127,6 +131,8 @@ def parse_form(form: dict[str, list[str]]) -> dict[str, Any]:
         errors.append({"field": "resolved", "message": "请选择问题是否已解决"})
     if len(comment) > 500:
         errors.append({"field": "comment", "message": "不能超过 500 字"})
+    elif _CONTROL.search(comment):
+        errors.append({"field": "comment", "message": "不能包含控制字符"})
     if errors:
         raise ValidationFailed(errors)
     body: dict[str, Any] = {"score": int(score_text), "resolved": resolved_text == "yes"}
@@ -136,15 +142,21 @@ def parse_form(form: dict[str, list[str]]) -> dict[str, Any]:
 
 
 def rate(token: str, form: dict[str, list[str]]) -> Appeal:
-    """Rate the appeal through its link, once."""
+    """Rate the appeal through its link, once: the link is used in the same transaction
+    as the rating is written, so a rating that fails (refused, or not written) leaves the
+    link as it was, and two ratings racing on one link give one."""
     body = parse_form(form)
     link, appeal = _open(token)
     if appeal.state is not State.REPLIED:
         raise Conflict("this appeal is not waiting for a rating")
-    if not rating_links.use(link.id, token_hash(token), clock.iso(clock.now())):
-        raise NotFound("this link is not valid any more")
+    used = rating_links.use_alongside(link.id, token_hash(token), clock.iso(clock.now()))
     try:
-        rated = rating.rate_appeal(owner(appeal), appeal.id, body)
+        rated = rating.rate_appeal(
+            owner(appeal),
+            appeal.id,
+            body,
+            save=lambda after: appeal_store.save_transition(after, alongside=[used]),
+        )
     except DomainError:
         logger.warning("rating through a link refused", extra={"appeal_id": appeal.id})
         raise

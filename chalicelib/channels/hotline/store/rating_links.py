@@ -14,7 +14,8 @@ from pynamodb.exceptions import (
 )
 
 from chalicelib.core.domain import clock
-from chalicelib.core.errors import ServiceUnavailable
+from chalicelib.core.errors import NotFound, ServiceUnavailable
+from chalicelib.core.store.appeals import Alongside
 from chalicelib.core.store.models import RatingLinkModel
 
 # Links are kept this long after they expire (what was sent, and whether it was used).
@@ -92,20 +93,15 @@ def by_token(token_hash: str) -> RatingLink | None:
     return get(keys[0].id) if keys else None
 
 
-def use(link_id: str, token_hash: str, at: str) -> bool:
-    """Mark the link used, if it was not and the token is still its token (False
-    otherwise): whoever wins this write rates, once."""
-    try:
-        RatingLinkModel(link_id).update(
-            actions=[RatingLinkModel.used_at.set(at)],
-            condition=RatingLinkModel.used_at.does_not_exist()
-            & (RatingLinkModel.token_hash == token_hash)
-            & (RatingLinkModel.expires_at > at),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise ServiceUnavailable("the rating link store did not accept the write") from exc
-    except PynamoDBConnectionError as exc:
-        raise ServiceUnavailable("the rating link store is unreachable") from exc
-    return True
+def use_alongside(link_id: str, token_hash: str, at: str) -> Alongside:
+    """The link marked used in the same transaction as the rating it gives, if it was not
+    used and the token is still its token (the appeal is not written otherwise): a rating
+    the store refuses leaves the link as it was."""
+    return Alongside(
+        item=RatingLinkModel(link_id),
+        actions=[RatingLinkModel.used_at.set(at)],
+        condition=RatingLinkModel.used_at.does_not_exist()
+        & (RatingLinkModel.token_hash == token_hash)
+        & (RatingLinkModel.expires_at > at),
+        refused=NotFound("this link is not valid any more"),
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -25,9 +26,8 @@ from chalicelib.channels.mailbox.domain.mailbox import InboundMail
 from chalicelib.channels.mailbox.integrations import mailbox as inbox_bucket
 from chalicelib.channels.mailbox.store import mailbox as store
 from chalicelib.core.config import settings
-from chalicelib.core.domain import clock
+from chalicelib.core.domain import clock, identities
 from chalicelib.core.domain.appeal import NOTE_EVENT, TERMINAL_STATES, Appeal, Channel, Kind
-from chalicelib.core.domain.identities import mail_owner
 from chalicelib.core.domain.ids import is_appeal_id, new_appeal_id
 from chalicelib.core.domain.masking import mask_text
 from chalicelib.core.domain.phones import found_in
@@ -44,6 +44,7 @@ from chalicelib.core.errors import (
 from chalicelib.core.integrations import email as outgoing
 from chalicelib.core.integrations import media
 from chalicelib.core.observability import logger, metrics
+from chalicelib.core.services.owners import mail_owner
 from chalicelib.core.store import appeals as appeal_store
 from chalicelib.intake.services import intake
 from chalicelib.intake.services.uploads import ATTACHED_ROOT, UPLOADS_ROOT
@@ -342,3 +343,39 @@ def list_letters(
             item["raw_url_expires_at"] = expires
         items.append(item)
     return {"items": items, "next_cursor": next_cursor}
+
+
+# -- the owner-key migration -----------------------------------------------------------
+
+
+def rekey_letters(*, dry_run: bool = False) -> tuple[dict[str, str], Counter[str]]:
+    """Every letter's sender key, re-keyed from the earlier version's hash to the current
+    key by the From address of the raw letter (still in the inbox bucket for
+    ``INBOX_KEEP_DAYS``). Returns the key each sender's appeals should have (an earlier
+    key, or the current one, -> the current one), and the letters counted by outcome."""
+    keys: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    cfg = settings()
+    for letter in store.scan_senders("mail:"):
+        try:
+            raw = inbox_bucket.read(cfg.inbox_bucket, letter.s3_key)
+        except inbox_bucket.LetterGone:
+            counts["letter gone"] += 1
+            continue
+        mail = letters.parse(raw, max_image_bytes=0, max_images=0)
+        if not mail.sender:
+            counts["letter left"] += 1
+            continue
+        current = mail_owner(mail.sender)
+        earlier = identities.legacy_owner("mail", mail.sender)
+        if letter.sender not in (current, earlier):
+            counts["letter left"] += 1
+            continue
+        keys[earlier] = keys[current] = current
+        if letter.sender == current:
+            counts["letter current"] += 1
+            continue
+        if not dry_run:
+            store.rekey_sender(letter.message_id, letter.sender, current)
+        counts["letter rekeyed"] += 1
+    return keys, counts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ from pynamodb.exceptions import (
     GetError,
     PutError,
     PynamoDBConnectionError,
+    ScanError,
     UpdateError,
 )
 
@@ -159,3 +160,28 @@ def page_flagged(limit: int, cursor: str | None) -> tuple[list[Letter], str | No
         cursor=cursor,
     )
     return [_letter(i) for i in items], next_cursor
+
+
+def scan_senders(prefix: str) -> Iterator[Letter]:
+    """Every letter whose sender key starts with ``prefix``. A scan of the table: for
+    one-off maintenance (the owner-key migration), never a request."""
+    try:
+        for item in MailModel.scan(filter_condition=MailModel.sender.startswith(prefix)):
+            yield _letter(item)
+    except (ScanError, PynamoDBConnectionError) as exc:
+        raise ServiceUnavailable("the mailbox store is unreachable") from exc
+
+
+def rekey_sender(message_id: str, old: str, new: str) -> bool:
+    """The letter's sender key replaced, if it is still ``old`` (False otherwise)."""
+    try:
+        MailModel(message_id).update(
+            actions=[MailModel.sender.set(new)], condition=MailModel.sender == old
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise ServiceUnavailable("the mailbox store did not accept the write") from exc
+    except PynamoDBConnectionError as exc:
+        raise ServiceUnavailable("the mailbox store is unreachable") from exc
+    return True

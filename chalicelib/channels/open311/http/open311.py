@@ -197,10 +197,14 @@ def _doc(
 # --- answers ------------------------------------------------------------------------------
 
 
-def _answer(fmt: str, root: str, value: Any, status: int = 200) -> Response:
+def _answer(
+    fmt: str, root: str, value: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     body = spec.to_xml(root, value) if fmt == "xml" else json.dumps(value, ensure_ascii=False)
     return Response(
-        body=body, status_code=status, headers={"Content-Type": spec.CONTENT_TYPES[fmt]}
+        body=body,
+        status_code=status,
+        headers={"Content-Type": spec.CONTENT_TYPES[fmt], **(headers or {})},
     )
 
 
@@ -209,7 +213,9 @@ def _failure(fmt: str, error: DomainError) -> Response:
     failure: ValidationFailed | str = error if isinstance(error, ValidationFailed) else error.detail
     if status >= 500:
         failure = "The request could not be completed; try again later."
-    return _answer(fmt, "errors", spec.errors(status, failure), status)
+    # A key over its limit (429), a store that throttled (503): when to try again.
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
+    return _answer(fmt, "errors", spec.errors(status, failure), status, headers)
 
 
 View = Callable[..., tuple[str, Any, int]]

@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.channels.open311.domain import open311 as spec
 from chalicelib.channels.open311.store import api_keys as key_store
 from chalicelib.channels.open311.store import open311 as open311_store
+from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
 from chalicelib.core.domain.appeal import PUBLIC_STATES, Appeal
 from chalicelib.core.domain.principal import Principal, Role
@@ -141,7 +142,10 @@ def create_request(form: dict[str, str]) -> list[dict[str, Any]]:
     request = spec.intake_request(form, _is_service)
     submitter = Principal(id=f"open311:{key.key_id}", role=Role.CITIZEN, username=key.name)
     try:
-        appeal = intake.record_appeal(submitter, request)
+        # Counted per key (MINSHENG_OPEN311_LIMITS), once the request is valid.
+        appeal = intake.record_appeal(
+            submitter, request, limited=True, limits=settings().open311_limits
+        )
     except ValidationFailed as failure:
         raise spec.as_form_errors(failure) from failure
     logger.info("open311 request", extra={"appeal_id": appeal.id, "key_id": key.key_id})

@@ -4,7 +4,7 @@ gets the help text. Each answer is one passive text reply, inside WeChat's 5 sec
 secret read (cached), one signature check, at most one idempotency record and one write.
 
 A follower owns their appeals by an owner key of the account's AppID and their OpenID
-(``identities.wechat_owner``), exactly as a caller's phone owns the hotline's."""
+(``services/owners.py``), exactly as a caller's phone owns the hotline's."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from chalicelib.channels.wechat.domain import wechat
 from chalicelib.channels.wechat.integrations.wechat import Account, account
+from chalicelib.core.domain import identities
 from chalicelib.core.domain.appeal import Channel, Kind
-from chalicelib.core.domain.identities import wechat_owner
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.errors import (
     Conflict,
@@ -25,6 +25,7 @@ from chalicelib.core.errors import (
     ValidationFailed,
 )
 from chalicelib.core.observability import logger, metrics
+from chalicelib.core.services.owners import wechat_owner
 
 OPERATION = "/wechat"
 # What to say for each field the appeal validation names (the rest: the generic reason).
@@ -75,7 +76,10 @@ def answer(found: Account, message: wechat.Message, lambda_context: Any = None) 
     if message.msg_type != "text":
         return wechat.HELP
     if message.is_status_query:
-        return latest_status(owner)
+        # Appeals an earlier version keyed by a plain hash of the OpenID (which no stored
+        # data gives back, so the owner-key migration cannot re-key them) are found too.
+        earlier = identities.legacy_owner("wechat", f"{found.app_id}:{message.sender}")
+        return latest_status([owner, earlier])
     content = message.content or ""
     if not content.strip():
         return wechat.BLANK
@@ -128,11 +132,11 @@ def record(
     return str(result["reply"])
 
 
-def latest_status(owner: str) -> str:
+def latest_status(owners: list[str]) -> str:
     from chalicelib.core.store import appeals as appeal_store
     from chalicelib.figures.services.report_figures import STATE_NAMES
 
-    items, _ = appeal_store.list_by_citizen(owner, 1, None)
+    items, _ = appeal_store.list_by_owners(owners, 1, None)
     if not items:
         return wechat.NO_APPEAL
     latest = items[0]

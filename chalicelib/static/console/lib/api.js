@@ -1,7 +1,7 @@
 // The public API (see openapi.json beside the console): one call with the session's token
 // (and an Idempotency-Key on every POST), and a list read page by page.
 import { Problem } from "./problem.js";
-import { freshToken, signOut } from "./session.js";
+import { freshToken, signOut, mfaRequired } from "./session.js";
 
 const API = new URL("../", location.href).href;
 
@@ -10,7 +10,8 @@ function idempotencyKey() {
   return "console-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export async function api(method, path, body) {
+// ``contentType``: the body is sent as it is (a file), not as JSON.
+export async function api(method, path, body, contentType) {
   let token;
   try {
     token = await freshToken();
@@ -19,18 +20,19 @@ export async function api(method, path, body) {
     throw error;
   }
   const headers = { Authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
   if (method === "POST") headers["Idempotency-Key"] = idempotencyKey();
   const response = await fetch(API + path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || contentType ? body : JSON.stringify(body),
   });
   const data = await response.json().catch(() => null);
   if (response.status === 401) {
     signOut();
     throw new Problem(data || { title: "登录已失效", status: 401 });
   }
+  if (response.status === 403 && data && String(data.type).endsWith(":mfa-required")) mfaRequired();
   if (!response.ok) throw new Problem(data || { title: "请求失败", status: response.status });
   return data;
 }

@@ -21,7 +21,12 @@ export const EVENT = {
 };
 export const ROLE = {
   citizen: "群众", operator: "平台中心", department: "承办单位", leader: "区领导",
-  admin: "管理员", system: "系统",
+  admin: "管理员", system: "系统", deputy: "代表委员",
+};
+// A staff account's state in the user pool.
+export const ACCOUNT_STATUS = {
+  FORCE_CHANGE_PASSWORD: "待首次登录", CONFIRMED: "已启用", RESET_REQUIRED: "待重设密码",
+  UNCONFIRMED: "未确认", UNKNOWN: "未知",
 };
 export const OPEN = ["submitted", "accepted", "dispatched", "signed", "contacted", "returned"];
 export const CONTACT = { phone: "电话", visit: "上门", sms: "短信", other: "其他" };

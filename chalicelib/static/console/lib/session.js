@@ -1,5 +1,8 @@
-// Signing staff in at the user pool (USER_PASSWORD_AUTH, refreshed before it runs out),
-// the session kept in sessionStorage, and signing out.
+// Signing staff in at the user pool (USER_PASSWORD_AUTH, refreshed before it runs out) as a
+// real pool asks: a new password at the first sign-in (NEW_PASSWORD_REQUIRED), the
+// authenticator's code (SOFTWARE_TOKEN_MFA), a forgotten password (a code by email or SMS,
+// then a new password), and setting up an authenticator app (TOTP). The session is kept
+// in sessionStorage; signing out forgets it.
 import { Problem } from "./problem.js";
 
 const SESSION = "minsheng.console.session";
@@ -9,15 +12,30 @@ let config = null;
 // Read by the shell (an imported binding follows each sign-in and sign-out)
 export let session = readSession();
 let onSignedOut = () => {};
+let onMfaRequired = () => {};
 
 // The user pool's app client and endpoint (config.json), before anyone signs in.
 export function configure(value) {
   config = value;
 }
 
+// Whether the caller's role must have an authenticator app (the stack's setting).
+export function mfaRequiredFor(role) {
+  return Boolean(config && (config.mfa_roles || ["admin"]).includes(role));
+}
+
 // What the shell does when the session ends (signed out, or refused by the API).
 export function whenSignedOut(callback) {
   onSignedOut = callback;
+}
+
+// What the shell does when the API says the account needs an authenticator app first.
+export function whenMfaRequired(callback) {
+  onMfaRequired = callback;
+}
+
+export function mfaRequired() {
+  onMfaRequired();
 }
 
 function readSession() {
@@ -45,6 +63,31 @@ export function roleOf(token) {
   return STAFF.find((r) => groups.includes(r)) || "citizen";
 }
 
+// The pool's errors in words staff understand (its own message stays in the detail).
+const POOL_ERROR = {
+  NotAuthorizedException: "用户名或密码不正确",
+  UserNotFoundException: "用户名或密码不正确",
+  CodeMismatchException: "验证码不正确，请重新输入",
+  ExpiredCodeException: "验证码已过期，请重新获取",
+  InvalidPasswordException: "新密码不符合要求：至少 12 位，须含大写字母、小写字母和数字",
+  LimitExceededException: "尝试次数过多，请稍后再试",
+  TooManyRequestsException: "尝试次数过多，请稍后再试",
+  TooManyFailedAttemptsException: "尝试次数过多，请稍后再试",
+  EnableSoftwareTokenMFAException: "验证码不正确，请重新输入",
+  PasswordResetRequiredException: "需要重设密码：请点“忘记密码”获取验证码",
+  InvalidParameterException: "无法完成：请检查填写的内容",
+};
+
+function poolTitle(code, message) {
+  if (code === "NotAuthorizedException") {
+    if (/disabled/i.test(message)) return "账号已停用，请联系管理员";
+    if (/attempts exceeded/i.test(message)) return "密码输错次数过多，账号暂时锁定，请稍后再试";
+    if (/current state|cannot be reset/i.test(message)) return "此账号尚未设置密码：请用邮件或短信中的临时密码登录";
+    if (/session/i.test(message)) return "登录已超时，请重新登录";
+  }
+  return POOL_ERROR[code] || "登录失败";
+}
+
 async function cognito(target, body) {
   const response = await fetch(config.cognito_endpoint, {
     method: "POST",
@@ -56,18 +99,14 @@ async function cognito(target, body) {
   });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const message = data.message || data.Message || "登录失败";
-    throw new Problem({ title: "登录失败", detail: message, status: response.status });
+    const code = String(data.__type || data.code || "").split("#").pop();
+    const message = data.message || data.Message || "";
+    throw new Problem({ title: poolTitle(code, message), status: response.status, code, message });
   }
-  return data.AuthenticationResult;
+  return data;
 }
 
-export async function signIn(username, password) {
-  const result = await cognito("InitiateAuth", {
-    AuthFlow: "USER_PASSWORD_AUTH",
-    ClientId: config.user_pool_client_id,
-    AuthParameters: { USERNAME: username, PASSWORD: password },
-  });
+function keep(username, result) {
   const role = roleOf(result.IdToken);
   if (role === "citizen") {
     throw new Problem({ title: "无法登录", detail: "工作台仅供工作人员使用。", status: 403 });
@@ -75,24 +114,126 @@ export async function signIn(username, password) {
   saveSession({
     username,
     idToken: result.IdToken,
-    refreshToken: result.RefreshToken,
+    accessToken: result.AccessToken,
+    refreshToken: result.RefreshToken || (session && session.refreshToken),
     expiresAt: Date.now() + result.ExpiresIn * 1000,
+  });
+}
+
+// One step of signing in: either signed in ({done: true}), or what the pool asks next
+// ({challenge, session, username}: NEW_PASSWORD_REQUIRED or SOFTWARE_TOKEN_MFA).
+function step(username, answer) {
+  if (answer.AuthenticationResult) {
+    keep(username, answer.AuthenticationResult);
+    return { done: true };
+  }
+  const known = ["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA"];
+  if (!known.includes(answer.ChallengeName)) {
+    throw new Problem({ title: "无法登录", detail: `用户池要求 ${answer.ChallengeName}，工作台不支持`, status: 400 });
+  }
+  return { challenge: answer.ChallengeName, session: answer.Session, username };
+}
+
+export async function signIn(username, password) {
+  const answer = await cognito("InitiateAuth", {
+    AuthFlow: "USER_PASSWORD_AUTH",
+    ClientId: config.user_pool_client_id,
+    AuthParameters: { USERNAME: username, PASSWORD: password },
+  });
+  return step(username, answer);
+}
+
+function respond(pending, name, responses) {
+  return cognito("RespondToAuthChallenge", {
+    ChallengeName: name,
+    ClientId: config.user_pool_client_id,
+    Session: pending.session,
+    ChallengeResponses: { USERNAME: pending.username, ...responses },
+  }).then((answer) => step(pending.username, answer));
+}
+
+// The first sign-in: the temporary password is replaced by the staff member's own.
+export function setNewPassword(pending, password) {
+  return respond(pending, "NEW_PASSWORD_REQUIRED", { NEW_PASSWORD: password });
+}
+
+// The authenticator's six digits, at every sign-in once it is set up.
+export function answerCode(pending, code) {
+  return respond(pending, "SOFTWARE_TOKEN_MFA", { SOFTWARE_TOKEN_MFA_CODE: code });
+}
+
+// A code to the verified email (or phone); answers where it went.
+export async function forgotPassword(username) {
+  const answer = await cognito("ForgotPassword", { ClientId: config.user_pool_client_id, Username: username });
+  return answer.CodeDeliveryDetails || {};
+}
+
+export function confirmForgotPassword(username, code, password) {
+  return cognito("ConfirmForgotPassword", {
+    ClientId: config.user_pool_client_id,
+    Username: username,
+    ConfirmationCode: code,
+    Password: password,
+  });
+}
+
+// Whether the signed-in account has an authenticator app.
+export async function hasAuthenticator() {
+  const user = await cognito("GetUser", { AccessToken: session.accessToken });
+  return (user.UserMFASettingList || []).includes("SOFTWARE_TOKEN_MFA");
+}
+
+// A new authenticator secret for the signed-in account (base32, to type or scan).
+export async function newAuthenticatorSecret() {
+  const answer = await cognito("AssociateSoftwareToken", { AccessToken: session.accessToken });
+  return answer.SecretCode;
+}
+
+// The first code from the app proves it holds the secret; then sign-ins ask for codes.
+export async function confirmAuthenticator(code) {
+  await cognito("VerifySoftwareToken", {
+    AccessToken: session.accessToken,
+    UserCode: code,
+    FriendlyDeviceName: "民生诉求工作台",
+  });
+  await cognito("SetUserMFAPreference", {
+    AccessToken: session.accessToken,
+    SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
   });
 }
 
 export async function freshToken() {
   if (!session) throw new Problem({ title: "未登录", status: 401 });
   if (Date.now() < session.expiresAt - 60_000) return session.idToken;
-  const result = await cognito("InitiateAuth", {
+  const answer = await cognito("InitiateAuth", {
     AuthFlow: "REFRESH_TOKEN_AUTH",
     ClientId: config.user_pool_client_id,
     AuthParameters: { REFRESH_TOKEN: session.refreshToken },
   });
-  saveSession({ ...session, idToken: result.IdToken, expiresAt: Date.now() + result.ExpiresIn * 1000 });
+  keep(session.username, answer.AuthenticationResult);
   return session.idToken;
 }
 
-export function signOut() {
+// Signing out revokes the refresh token at the pool (RevokeToken: it gives no new ID
+// token; the one held now lapses within the hour), then ends the session, even when the
+// pool cannot be reached.
+export async function signOut() {
+  const ending = session;
+  if (ending && ending.refreshToken && config) {
+    try {
+      await fetch(config.cognito_endpoint, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/x-amz-json-1.1",
+          "X-Amz-Target": "AWSCognitoIdentityProviderService.RevokeToken",
+        },
+        body: JSON.stringify({ Token: ending.refreshToken, ClientId: config.user_pool_client_id }),
+        signal: AbortSignal.timeout(3000),
+      });
+    } catch {
+      // The session ends all the same; the refresh token then lapses with its validity.
+    }
+  }
   saveSession(null);
   onSignedOut();
 }
