@@ -495,3 +495,123 @@ def test_spam_and_virus_are_set_aside(mailbox: Mailbox, verdict: str, reason: st
     assert appeals_of(SENDER) == [] and rh.sent_messages() == []
     record = letters_store.get(f"{verdict}-1@example.com")
     assert record is not None and record.status == "flagged" and record.reason == reason
+
+
+# -- poison and slow letters ------------------------------------------------------------
+
+
+def poison(message_id: str, body: bytes) -> bytes:
+    """A letter from the verified sender whose body (``Content-Type`` onwards) is ``body``."""
+    head = (
+        f"From: {SENDER}\r\nSubject: =?utf-8?b?6Lev54Gv?=\r\nMessage-ID: <{message_id}>\r\n"
+    ).encode()
+    return ses.stored(head + body)
+
+
+def deep(levels: int) -> bytes:
+    raw = b'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n'
+    for n in range(levels):
+        raw += b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (n, n + 1)
+    return raw + b"--b%d\r\nContent-Type: text/plain\r\n\r\nroad lamp\r\n--b%d--\r\n" % (
+        levels,
+        levels,
+    )
+
+
+def parts(count: int) -> bytes:
+    """``count`` tiny text parts after a photo."""
+    photo = (
+        b"--b\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + __import__("base64").encodebytes(JPEG)
+    )
+    tiny = b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+    return (
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' + photo + tiny * count + b"--b--\r\n"
+    )
+
+
+def test_a_letter_in_a_codec_that_is_no_text_encoding_is_read_as_utf_8(mailbox: Mailbox) -> None:
+    # Given a letter whose body declares zlib, and whose subject is in rot13
+    raw = poison(
+        "zlib-1@example.com",
+        b'Content-Type: text/plain; charset="zlib"\r\n\r\n' + "东门路灯坏了".encode(),
+    ).replace(b"=?utf-8?b?6Lev54Gv?=", b"=?rot13?b?6Lev54Gv?=")
+    # When it is delivered, Then it is taken (not failed and retried) and answered
+    assert mailbox.deliver(raw) == {"batchItemFailures": []}
+    (appeal,) = appeals_of(SENDER)
+    assert appeal.content == "东门路灯坏了" and appeal.title == "路灯"
+    assert len(rh.sent_messages()) == 1
+
+
+@pytest.mark.parametrize(
+    ("case", "content", "reason"),
+    [
+        ("2,000 nested multiparts", deep(2000), "too-deep"),
+        ("20,000 tiny parts and a photo", parts(20_000), "too-many-parts"),
+    ],
+)
+def test_a_letter_the_parser_cannot_take_is_set_aside_never_retried(
+    mailbox: Mailbox, client: Any, stack: Stack, case: str, content: bytes, reason: str
+) -> None:
+    # When the letter is delivered
+    result = mailbox.deliver(poison("poison-1@example.com", content))
+    # Then it does not fail (a failure is retried, then dead-lettered, seen by no one)
+    assert result == {"batchItemFailures": []}, case
+    # And it is set aside for an operator with the reason, unanswered, nothing stored
+    record = letters_store.get("poison-1@example.com")
+    assert record is not None and record.status == "flagged", case
+    assert record.reason == reason and record.appeal_id is None
+    assert record.subject == "路灯" and record.size > 0
+    assert appeals_of(SENDER) == [] and rh.sent_messages() == [] and media_objects() == []
+    listed = body(People(stack, client).get("operator", "/mailbox/messages"))["items"]
+    assert [(i["id"], i["reason"]) for i in listed] == [("poison-1@example.com", reason)]
+    assert "raw_url" in listed[0]
+
+
+def test_a_letter_over_the_size_limit_is_set_aside_unread(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a limit of 1 MB, and a letter of a little more (a text and a large photo)
+    monkeypatch.setenv("MINSHENG_MAILBOX_MAX_BYTES", str(1 << 20))
+    settings.cache_clear()
+    message = MIMEMultipart()
+    message["From"] = SENDER
+    message["Subject"] = Header("大照片", "utf-8").encode()
+    message["Message-ID"] = "<large-1@example.com>"
+    message.attach(MIMEText("见附件", "plain", "utf-8"))
+    message.attach(MIMEImage(JPEG[:-2] + b"\x00" * (800 << 10) + b"\xff\xd9", "jpeg"))
+    raw = ses.stored(message.as_bytes())
+    assert len(raw) > 1 << 20
+    try:
+        # When it is delivered
+        assert mailbox.deliver(raw) == {"batchItemFailures": []}
+    finally:
+        settings.cache_clear()
+    # Then it is set aside as too large, read no further than its headers
+    record = letters_store.get("large-1@example.com")
+    assert record is not None and record.status == "flagged"
+    assert record.reason == "too-large" and record.size == len(raw)
+    assert record.subject == "大照片"
+    assert appeals_of(SENDER) == [] and rh.sent_messages() == [] and media_objects() == []
+
+
+def test_whatever_the_parser_raises_the_letter_is_set_aside_as_unreadable(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.channels.mailbox.domain import mailbox as letters
+
+    real = letters.BytesParser
+
+    class Failing(real):  # type: ignore[misc, valid-type]
+        def parsebytes(self, text: bytes, headersonly: bool = False) -> Any:
+            if not headersonly:
+                raise ValueError("a parser bug")
+            return super().parsebytes(text, headersonly)
+
+    monkeypatch.setattr(letters, "BytesParser", Failing)
+    assert mailbox.deliver(plain_letter("bug-1@example.com", "路灯坏了", "路灯")) == {
+        "batchItemFailures": []
+    }
+    record = letters_store.get("bug-1@example.com")
+    assert record is not None and record.reason == "unreadable"
+    assert appeals_of(SENDER) == [] and rh.sent_messages() == []

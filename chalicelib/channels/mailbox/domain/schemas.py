@@ -13,8 +13,9 @@ MAIL_LETTER = {
         "status": {"type": "string", "enum": ["appeal", "note", "flagged"]},
         "reason": {
             "type": ["string", "null"],
-            "description": "virus, spam, no-sender, unverified-sender, bounce, auto-reply, "
-            "no-text, invalid: <fields>, too-many: <limit>, appeal-closed: <id>",
+            "description": "virus, spam, too-large, too-many-parts, too-deep, unreadable, "
+            "no-sender, unverified-sender, bounce, auto-reply, no-text, invalid: <fields>, "
+            "too-many: <limit>, appeal-closed: <id>",
         },
         "size": {"type": "integer", "description": "Bytes of the raw message"},
         "attachments": {

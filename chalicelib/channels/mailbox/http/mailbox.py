@@ -17,9 +17,9 @@ bp = Blueprint(__name__)
     "/mailbox/messages",
     "GET",
     summary="Letters to the mayor's mailbox waiting for an operator (senders SES did not "
-    "verify, spam, viruses, auto-replies, bounces, no text, refused, an appeal already "
-    "closed), newest first; operators get a link to each raw message, valid 5 minutes "
-    "(admins: subject masked, no link)",
+    "verify, spam, viruses, letters over the limits or unreadable, auto-replies, bounces, "
+    "no text, refused, an appeal already closed), newest first; operators get a link to "
+    "each raw message, valid 5 minutes (admins: subject masked, no link)",
     roles=(Role.OPERATOR, Role.ADMIN),
     tag="mailbox",
     query=(

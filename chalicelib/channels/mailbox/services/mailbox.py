@@ -79,13 +79,21 @@ def _key_of(message_id: str) -> str:
 def receive(bucket: str, key: str) -> str:
     """Handle the letter SES stored at ``key``; returns what became of it (``appeal``,
     ``note``, ``flagged``, ``duplicate`` or ``gone``). Raises only what a retry may cure."""
+    cfg = settings()
+    limits = letters.Limits(cfg.mailbox_max_bytes, cfg.mailbox_max_parts, cfg.mailbox_max_depth)
     try:
-        raw = inbox_bucket.read(bucket, key)
+        raw = inbox_bucket.read(bucket, key, limits.max_bytes)
     except inbox_bucket.LetterGone as exc:
         logger.warning("letter not read", extra={"reason": str(exc)})
         return "gone"
-    cfg = settings()
-    mail = letters.parse(raw, max_image_bytes=cfg.upload_max_bytes, max_images=MAX_MEDIA)
+    except inbox_bucket.TooLarge as exc:
+        mail = letters.too_large(exc.head, exc.size)
+    else:
+        mail = letters.parse(
+            raw, max_image_bytes=cfg.upload_max_bytes, max_images=MAX_MEDIA, limits=limits
+        )
+    if mail.unread:
+        logger.warning("letter set aside unread", extra={"reason": mail.unread, "size": mail.size})
     message_id = _key_of(mail.message_id)
     at = clock.iso(clock.now())
     letter, new = store.claim(
@@ -358,11 +366,14 @@ def rekey_letters(*, dry_run: bool = False) -> tuple[dict[str, str], Counter[str
     cfg = settings()
     for letter in store.scan_senders("mail:"):
         try:
-            raw = inbox_bucket.read(cfg.inbox_bucket, letter.s3_key)
+            raw = inbox_bucket.read(cfg.inbox_bucket, letter.s3_key, cfg.mailbox_max_bytes)
         except inbox_bucket.LetterGone:
             counts["letter gone"] += 1
             continue
-        mail = letters.parse(raw, max_image_bytes=0, max_images=0)
+        except inbox_bucket.TooLarge as exc:
+            mail = letters.too_large(exc.head, exc.size)
+        else:
+            mail = letters.parse(raw, max_image_bytes=0, max_images=0)
         if not mail.sender:
             counts["letter left"] += 1
             continue
