@@ -615,3 +615,79 @@ def test_whatever_the_parser_raises_the_letter_is_set_aside_as_unreadable(
     record = letters_store.get("bug-1@example.com")
     assert record is not None and record.reason == "unreadable"
     assert appeals_of(SENDER) == [] and rh.sent_messages() == []
+
+
+# -- the number a reply is texted to ----------------------------------------------------
+
+MERCHANT = "商户（老板电话13912345678）占道经营，油烟很大。\n我的电话是13887654321，请尽快处理。"
+
+
+def reply_to(people: People, appeal_id: str) -> None:
+    from tests.integration.lifecycle_helpers import DEPARTMENT
+
+    assert people.act("operator", appeal_id, "dispatch").status_code == 200
+    for action in ("sign", "contact", "reply"):
+        response = people.act(f"department:{DEPARTMENT}", appeal_id, action)
+        assert response.status_code == 200, (action, response.body)
+
+
+def texts() -> list[tuple[str, str]]:
+    from tests.integration.test_channels import sms_sent
+
+    return sms_sent()
+
+
+def test_a_number_the_letter_only_mentions_is_never_texted(
+    mailbox: Mailbox, client: Any, stack: Stack
+) -> None:
+    from tests.integration.test_webhooks import Flow
+
+    # Given a letter that names the merchant's number first, and the writer's own in a
+    # sentence, on no line of its own
+    mailbox.deliver(plain_letter("merchant-1@example.com", MERCHANT, "占道经营"))
+    (appeal,) = appeals_of(SENDER)
+    # Then the appeal has no phone: a number in the text is nobody's for sure
+    assert appeal.contact is None or "phone" not in appeal.contact
+    # And when the department replies, no text (with its rating link) goes to anyone;
+    # the writer was answered by email, with the case number
+    reply_to(People(stack, client), appeal.id)
+    Flow(client).run()
+    assert texts() == []
+    assert [m.to for m in rh.sent_messages()] == [[SENDER.replace("Example.com", "example.com")]]
+
+
+def test_the_number_on_a_labelled_line_is_the_one_texted(
+    mailbox: Mailbox, client: Any, stack: Stack
+) -> None:
+    from tests.integration.test_webhooks import Flow
+
+    # Given a letter that names the merchant's number, then the writer's on a line of its own
+    text = "商户（老板电话13912345678）占道经营，油烟很大。\n\n联系电话：138-8765-4321\n李四"
+    mailbox.deliver(plain_letter("labelled-1@example.com", text, "占道经营"))
+    (appeal,) = appeals_of(SENDER)
+    assert appeal.contact == {"phone": "+8613887654321"}
+    # When the department replies, Then the text and its rating link go to that number
+    reply_to(People(stack, client), appeal.id)
+    Flow(client).run()
+    assert [phone for phone, _ in texts()] == ["+8613887654321"]
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "phone"),
+    [
+        ("two labelled numbers", "路灯坏了\n联系电话：13887654321\n手机：13912345678", None),
+        ("a labelled number abroad", "路灯坏了\n联系电话：+44 7911 123456", "+447911123456"),
+        ("a label inside a sentence", "路灯坏了，商户电话：13912345678，请查处", None),
+    ],
+)
+def test_an_uncertain_or_foreign_number_gets_no_text(
+    mailbox: Mailbox, client: Any, stack: Stack, case: str, text: str, phone: str | None
+) -> None:
+    from tests.integration.test_webhooks import Flow
+
+    mailbox.deliver(plain_letter("uncertain-1@example.com", text, "路灯"))
+    (appeal,) = appeals_of(SENDER)
+    assert (appeal.contact or {}).get("phone") == phone, case
+    reply_to(People(stack, client), appeal.id)
+    Flow(client).run()
+    assert texts() == [], case

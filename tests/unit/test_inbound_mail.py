@@ -567,3 +567,30 @@ def test_whatever_the_parser_raises_the_letter_is_set_aside_as_unreadable(
     mail = read(HEADERS + b"Content-Type: text/plain\r\n\r\nroad lamp\r\n")
     assert mail.flag_reason == "unreadable" and mail.message_id == "poison-1@example.com"
     assert mail.sender == "zhang.san@example.com"
+
+
+# -- the phone a letter gives -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("路灯坏了\n\n联系电话：13812345678\n张三", "+8613812345678"),
+        ("路灯坏了\n联系电话 138-1234-5678", "+8613812345678"),
+        ("路灯坏了\n  手机: +86 138 1234 5678。", "+8613812345678"),
+        ("路灯坏了\n电话：0533-5181234", "+865335181234"),  # a fixed line, to call back
+        ("路灯坏了\n手机号码：１３８１２３４５６７８", "+8613812345678"),
+        ("联系电话：13812345678\n手机：138 1234 5678", "+8613812345678"),  # the same twice
+        # Only a number on a labelled line of its own is the writer's
+        ("商户（老板电话13912345678）占道经营\n我的电话是13887654321", None),
+        ("路灯坏了，商户电话：13912345678，请查处", None),
+        ("联系电话：13912345678（商户老板）", None),
+        ("路灯坏了 13812345678", None),
+        # Two different numbers: which one is the writer's is a guess
+        ("联系电话：13887654321\n手机：13912345678", None),
+        ("联系电话：12345", None),
+        ("", None),
+    ],
+)
+def test_the_phone_is_read_from_a_labelled_line_only(text: str, phone: str | None) -> None:
+    assert letters.contact_phone(text) == phone

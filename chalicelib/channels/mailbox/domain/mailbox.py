@@ -34,6 +34,7 @@ from html.parser import HTMLParser
 
 from chalicelib.channels.mailbox.domain import authentication
 from chalicelib.channels.mailbox.domain.authentication import UNVERIFIED, Verdict
+from chalicelib.core.domain import phones
 
 # Charsets read as another that contains them.
 _SUPERSETS = {
@@ -642,6 +643,32 @@ class _Text:
 
 
 # -- what an appeal takes from a letter -------------------------------------------------
+
+# A line that gives the writer's number: a label at its start, then the number alone on it
+# (a full stop or comma after it at most). A number anywhere else in a letter may be anyone's
+# (the merchant complained about, a neighbour): it is never taken for the writer's.
+_SPACE = r"[ \t\u3000]*"
+_PHONE_LINE = re.compile(
+    rf"^{_SPACE}(?:本人)?(?:联系电话|联系手机|联系方式|手机号码|手机号|手机|电话号码|电话)"
+    rf"{_SPACE}[:：]?{_SPACE}"
+    r"(?P<number>[+＋]?[0-9０-９][0-9０-９ \t\-－()（）]{5,24}[0-9０-９])"
+    rf"{_SPACE}[。.,，;；]?{_SPACE}$",
+    re.MULTILINE,
+)
+
+
+def contact_phone(text: str) -> str | None:
+    """The phone number a letter gives for its writer, in E.164: the one valid number on
+    labelled lines of its own (``联系电话：138 1234 5678``, ``手机：…``, ``电话：…``). None when
+    the letter labels no number, or two different ones (which one is the writer's would
+    be a guess)."""
+    found = {
+        e164
+        for line in _PHONE_LINE.finditer(text)
+        if (e164 := phones.normalize(line["number"])) is not None
+    }
+    return found.pop() if len(found) == 1 else None
+
 
 TRUNCATED = "\n……（来信过长，以下从略；全文见信件存档）"
 

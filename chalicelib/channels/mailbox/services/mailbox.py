@@ -30,7 +30,6 @@ from chalicelib.core.domain import clock, identities
 from chalicelib.core.domain.appeal import NOTE_EVENT, TERMINAL_STATES, Appeal, Channel, Kind
 from chalicelib.core.domain.ids import is_appeal_id, new_appeal_id
 from chalicelib.core.domain.masking import mask_text
-from chalicelib.core.domain.phones import found_in
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.domain.schemas import CITIZEN_NOTE, MAX_MEDIA
 from chalicelib.core.domain.workflow import Action
@@ -179,9 +178,9 @@ def _request(mail: InboundMail, media_keys: list[str]) -> dict[str, Any]:
     name = mail.sender_name.strip()[:50].strip()
     if name and "@" not in name:
         contact["name"] = name
-    phones = found_in(mail.text)
-    if phones:
-        contact["phone"] = phones[0]
+    phone = letters.contact_phone(mail.text)  # a labelled line's, never a guess
+    if phone:
+        contact["phone"] = phone
     request: dict[str, Any] = {
         "kind": Kind.CONSULTATION.value,  # the operator reclassifies when accepting
         "channel": Channel.MAILBOX.value,
