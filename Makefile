@@ -74,7 +74,7 @@ bench: $(STAMP)
 MUTMUT_INTEGRATION := tests/integration/test_statistics.py
 mutants: $(STAMP)
 	rm -rf mutants && mkdir mutants
-	PYTEST_ADDOPTS="--deselect=$(MUTMUT_INTEGRATION)" $(PY) -m mutmut run "chalicelib.domain.*" \
+	PYTEST_ADDOPTS="--deselect=$(MUTMUT_INTEGRATION)" $(PY) -m mutmut run "chalicelib.core.domain.*" "chalicelib.figures.domain.*" \
 		> mutants/run-domain.log || (tail -40 mutants/run-domain.log; exit 1)
 	$(PY) -m mutmut run "chalicelib.figures.services.statistics.*" \
 		> mutants/run-consumer.log || (tail -40 mutants/run-consumer.log; exit 1)

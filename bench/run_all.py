@@ -39,6 +39,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("knowledge_search.py", []),
     ("hot_keys.py", []),
     ("digest_rate.py", []),
+    ("mail_parse.py", ["--runs", "3"]),
 ]
 COLUMNS = ("figure", "value", "unit", "baseline", "ratio", "target", "holds")
 

@@ -23,6 +23,8 @@ MAILBOX_ADDRESS = "MINSHENG_MAILBOX_ADDRESS"
 LOCAL_MAILBOX_ADDRESS = "mailbox@minsheng.localhost"
 # Local stages also write every sent email here as files a person can open.
 OUTBOX = "MINSHENG_OUTBOX_DIR"
+# SES receives letters of up to 40 MB: the mailbox reads no larger one.
+MAILBOX_MAX_BYTES = 40 * 1024 * 1024
 
 
 class ConfigError(RuntimeError):
@@ -101,6 +103,12 @@ class Settings:
     # places the delivery function in a VPC (``delivery_network`` "vpc").
     webhook_private_targets: bool = False
     delivery_network: str = "public"
+    # What the mailbox reads of a letter at most: its bytes, its MIME parts and how deep
+    # they nest; a letter over one is set aside for an operator, read no further than its
+    # headers (the defaults are ``channels/mailbox/domain/mailbox.py``'s ``Limits``).
+    mailbox_max_bytes: int = MAILBOX_MAX_BYTES
+    mailbox_max_parts: int = 100
+    mailbox_max_depth: int = 10
 
     @property
     def is_local(self) -> bool:
@@ -367,6 +375,11 @@ def load_settings() -> Settings:
         ),
         webhook_private_targets=private_targets,
         delivery_network=delivery_network,
+        mailbox_max_bytes=_int(
+            "MINSHENG_MAILBOX_MAX_BYTES", MAILBOX_MAX_BYTES, 1024 * 1024, MAILBOX_MAX_BYTES
+        ),
+        mailbox_max_parts=_int("MINSHENG_MAILBOX_MAX_PARTS", 100, 10, 1000),
+        mailbox_max_depth=_int("MINSHENG_MAILBOX_MAX_DEPTH", 10, 3, 50),
     )
 
 

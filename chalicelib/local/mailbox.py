@@ -1,7 +1,13 @@
 """``python -m chalicelib.local mail FILE.eml``: a letter to the mayor's mailbox of the running
-local stack, stored in its inbox bucket as SES would store it. The bucket announces it on
-the mailbox queue and the event pump hands it to the app; the acknowledgement lands in the
-outbox."""
+local stack, stored in its inbox bucket as it is. The bucket announces it on the mailbox
+queue and the event pump hands it to the app; the acknowledgement lands in the outbox.
+
+The file is the letter as SES stores it, with the headers SES adds on top (its spam and
+virus verdicts, and ``Authentication-Results: amazonses.com; …`` with SPF, DKIM and DMARC):
+the app believes the sender only when they vouch for it, here as deployed. A letter
+without them is set aside for an operator as ``unverified-sender``.
+``chalicelib/local/sample_letter.eml`` passes; ``sample_letter_unverified.eml`` (the same
+sender's name, sent from elsewhere: DMARC fails) is set aside."""
 
 from __future__ import annotations
 
@@ -15,7 +21,9 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.local mail", description=__doc__)
-    parser.add_argument("files", nargs="+", type=Path, help="raw messages (.eml)")
+    parser.add_argument(
+        "files", nargs="+", type=Path, help="raw messages (.eml) as SES stores them"
+    )
     parser.add_argument("--state-dir", default=os.environ.get("STATE_DIR", ".local"))
     args = parser.parse_args(argv)
     state = Path(args.state_dir) / "stack.json"

@@ -301,7 +301,8 @@ def _print_banner(
         f"    department staff: {len(staff)} users, e.g. {staff[0]['username']} "
         f"{staff[0]['password']}",
         f"  Mailbox        letters to {info['mailbox_address']}: python -m chalicelib.local "
-        "mail FILE.eml (e.g. chalicelib/local/sample_letter.eml); answers in the outbox",
+        "mail FILE.eml, a letter as SES stores it (chalicelib/local/sample_letter.eml; "
+        "sample_letter_unverified.eml is set aside); answers in the outbox",
         f"  Webhooks       signing secrets of the {len(info['webhook_secrets'])} demo departments "
         "in stack.json (webhook_secrets)",
         f"  WeChat         {info['wechat']['url']}   token {info['wechat']['token']} "

@@ -362,7 +362,7 @@ def test_console_direct_reply_from_the_knowledge_base(local_stack: RunningStack)
     and in the article list, and the operator changes an article there (a new version)."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs chromium and fonts-noto-cjk")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     stack = local_stack
     operator = {"Authorization": f"Bearer {stack.sign_in('operator1')}"}
@@ -438,7 +438,8 @@ def test_console_direct_reply_from_the_knowledge_base(local_stack: RunningStack)
             answer = page.input_value("#direct-content")
             assert answer and page.input_value("#direct-public") == answer
             # (the panel moves the focus once the fields are drawn, a task later)
-            page.wait_for_function("document.activeElement?.id === 'direct-content'", timeout=5000)
+            # (a locator assertion: a string predicate would be eval'd, which the CSP refuses)
+            expect(page.locator("#direct-content")).to_be_focused(timeout=wait_ms(5000))
             edited = answer + "\n如有疑问，请拨打燃气公司客服电话。"
             page.fill("#direct-content", edited)
             violations += _axe(page, "direct reply panel")

@@ -154,3 +154,31 @@ def test_a_mail_sender_over_the_limits_is_flagged_not_answered(
         assert str(sixth.reason).startswith("too-many")
     finally:
         clock.set_clock(None)
+
+
+def test_letters_in_a_sender_s_name_do_not_use_up_their_limits(
+    client: Any, stack: Stack, limited: None
+) -> None:
+    from chalicelib.channels.mailbox.store import mailbox as letters_store
+    from tests.integration import report_helpers as rh
+    from tests.integration.test_mailbox import SENDER, Mailbox, appeals_of, plain_letter
+
+    boto3.client("sesv2", region_name="us-east-1").create_email_identity(
+        EmailIdentity=settings().mailbox_address
+    )
+    mailbox = Mailbox(client)
+    Clock(shanghai("2026-11-26T09:00:10"))
+    failing = {"dmarc": "fail", "envelope": "x@evil.example", "signer": "evil.example"}
+    try:
+        # Twenty letters in the sender's name that SES could not verify
+        for n in range(20):
+            letter = plain_letter(f"forged-{n}@evil.example", "路灯坏了", "路灯", verdicts=failing)
+            assert mailbox.deliver(letter) == {"batchItemFailures": []}
+        assert appeals_of(SENDER) == [] and rh.sent_messages() == []
+        reasons = {letters_store.get(f"forged-{n}@evil.example").reason for n in range(20)}  # type: ignore[union-attr]
+        assert reasons == {"unverified-sender"}
+        # Then the sender's own letter is still taken and answered
+        mailbox.deliver(plain_letter("own-1@example.com", "井盖丢失", "井盖"))
+        assert len(appeals_of(SENDER)) == 1 and len(rh.sent_messages()) == 1
+    finally:
+        clock.set_clock(None)

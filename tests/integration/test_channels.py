@@ -255,6 +255,39 @@ def test_an_app_appeal_gets_no_sms(people: People, client: Any) -> None:
     assert sms_sent() == []
 
 
+def test_a_caller_abroad_gets_no_text(people: People, client: Any) -> None:
+    """Security review (issue 23), finding 3: follow-up texts go to mainland mobiles only."""
+    # Given a call from a UK mobile, recorded for that number, dispatched and replied to
+    call = {
+        **CALL,
+        "caller": {"phone": "+44 7911 123456"},
+        "dispatch": {"department_id": DEPARTMENT},
+    }
+    appeal = body(people.post("operator", "/hotline/appeals", call))
+    assert appeal["contact"]["phone"] == "+447911123456"
+    for action in ("sign", "contact", "reply"):
+        assert people.act(f"department:{DEPARTMENT}", appeal["id"], action).status_code == 200
+    # When every consumer has run on it
+    Flow(client).run()
+    # Then no text went out: the reply waits in the appeal, unrated, as an app's would
+    assert sms_sent() == []
+    assert body(people.get("operator", f"/appeals/{appeal['id']}"))["state"] == "replied"
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["+447911123456", "+85261234567", "+12025550143", "+861065123456", "+8612012345678", "x"],
+)
+def test_the_sms_sender_refuses_any_number_but_a_mainland_mobile(stack: Stack, number: str) -> None:
+    from chalicelib.channels.hotline.integrations import sms
+
+    with pytest.raises(ValueError):
+        sms.send(number, "【民生诉求】您反映的问题已答复", "rating-test")
+    assert sms_sent() == []
+    assert sms.send("+8613912345678", "【民生诉求】您反映的问题已答复", "rating-test")
+    assert [phone for phone, _ in sms_sent()] == ["+8613912345678"]
+
+
 # -- deputies -------------------------------------------------------------------------------
 
 

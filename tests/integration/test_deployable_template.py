@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core.config import env_name, resource_fields
-from chalicelib.core.event_sources import QUEUES, STREAM_CONSUMERS
+from chalicelib.core.event_sources import QUEUE_CONSUMERS, QUEUES, STREAM_CONSUMERS
 from chalicelib.core.store.models import ALL_MODELS
 from infra.permissions import NEEDS
 
@@ -88,6 +88,29 @@ def test_stream_mappings_carry_the_declared_delivery(template: dict[str, Any]) -
         on_failure = mapping["DestinationConfig"]["OnFailure"]
         queue, attribute = on_failure["Destination"]["Fn::GetAtt"]
         assert on_failure["Type"] == "SQS" and queue in queues and attribute == "Arn"
+
+
+def test_the_mailbox_hands_its_consumer_one_letter_at_a_time(template: dict[str, Any]) -> None:
+    """A letter is read within the function's timeout (the limits bound it), and if one
+    still ran out of time, only it would come back: the mailbox queue's mapping takes one
+    letter a batch, reports failures by message, and the queue hides a message longer than
+    six timeouts, as chalicelib/core/event_sources.py declares (the local pump reads it too)."""
+    mappings = {
+        name: (function["Properties"], event["Properties"])
+        for name, function in functions(template).items()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "SQS"
+    }
+    function, mapping = mappings["ReceiveMail"]
+    assert mapping["Queue"] == {"Fn::GetAtt": ["MailboxQueue", "Arn"]}
+    assert mapping["BatchSize"] == 1
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = template["Resources"]["MailboxQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+    assert function["Timeout"] == 60
+    # Webhook deliveries keep their batches of ten (each one bounded to seconds)
+    _, delivery = mappings["DeliverNotifications"]
+    assert delivery["BatchSize"] == QUEUE_CONSUMERS["deliver_notifications"].batch_size == 10
 
 
 def test_every_model_has_a_kept_table_and_every_function_its_names(

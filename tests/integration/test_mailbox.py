@@ -26,14 +26,18 @@ from chalicelib.core.store import appeals as appeal_store
 from tests.integration import report_helpers as rh
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import People
+from tests.support import ses
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) + b"\xff\xd9"
 SENDER = "Li.Si@Example.com"
 
 
-def gbk_letter(message_id: str, *, html: str, subject: str = "般阳路东段下水道堵塞") -> bytes:
+def gbk_letter(
+    message_id: str, *, html: str, subject: str = "般阳路东段下水道堵塞", **verdicts: str | None
+) -> bytes:
     """A letter as a Chinese webmail writes it: GBK, RFC 2047 subject and name, HTML body
-    only, a JPEG attached."""
+    only, a JPEG attached; as SES stores it (by default its sender verified: SPF, DKIM and
+    DMARC pass for the From domain; ``verdicts`` as in ``tests.support.ses.stored``)."""
     message = MIMEMultipart()
     message["From"] = formataddr((str(Header("李四", "gbk")), SENDER))
     message["To"] = "mailbox@minsheng.localhost"
@@ -43,17 +47,21 @@ def gbk_letter(message_id: str, *, html: str, subject: str = "般阳路东段下
     photo = MIMEImage(JPEG, "jpeg")
     photo.add_header("Content-Disposition", "attachment", filename="下水道.jpg")
     message.attach(photo)
-    return message.as_bytes()
+    return ses.stored(message.as_bytes(), **verdicts)  # type: ignore[arg-type]
 
 
-def plain_letter(message_id: str, text: str, subject: str, **headers: str) -> bytes:
+def plain_letter(
+    message_id: str, text: str, subject: str, *, verdicts: dict[str, Any] | None = None,
+    **headers: str,
+) -> bytes:  # fmt: skip
+    """A plain UTF-8 letter as SES stores it (see ``gbk_letter``)."""
     message = MIMEText(text, "plain", "utf-8")
     message["From"] = headers.pop("From", SENDER)
     message["Subject"] = Header(subject, "utf-8").encode()
     message["Message-ID"] = f"<{message_id}>"
     for name, value in headers.items():
         message[name.replace("_", "-")] = value
-    return message.as_bytes()
+    return ses.stored(message.as_bytes(), **(verdicts or {}))
 
 
 class Mailbox:
@@ -233,7 +241,7 @@ def test_auto_replies_and_bounces_are_flagged_never_answered_and_listed(
             "auto-1@example.com", "我正在休假。", "自动回复：休假中", Auto_Submitted="auto-replied"
         )
     )
-    bounce = (
+    bounce = ses.stored(
         b"From: MAILER-DAEMON@mx.example.com\r\n"
         b"Subject: Undelivered Mail Returned to Sender\r\n"
         b"Message-ID: <bounce-1@mx.example.com>\r\n"
@@ -305,6 +313,15 @@ def test_a_letter_the_intake_refuses_is_flagged_not_dropped(
     assert record is not None and record.status == "flagged"
     assert record.reason is not None and record.reason.startswith("invalid: title")
     assert (record.attachments_kept, record.attachments_ignored) == (0, 1)
+    # And its photo, stored for the appeal that was refused, is not left behind
+    assert media_objects() == []
+
+
+def media_objects() -> list[str]:
+    listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(
+        Bucket=settings().media_bucket
+    )
+    return [o["Key"] for o in listed.get("Contents", [])]
 
 
 def test_a_blank_display_name_is_left_out_of_the_contact(mailbox: Mailbox) -> None:
@@ -317,7 +334,7 @@ def test_a_letter_without_message_id_is_one_appeal_by_its_bytes(mailbox: Mailbox
     message = MIMEText("没有 Message-ID 的来信", "plain", "utf-8")
     message["From"] = SENDER
     message["Subject"] = "无编号"
-    raw = message.as_bytes()
+    raw = ses.stored(message.as_bytes())
     mailbox.deliver(raw)
     mailbox.deliver(raw)
     assert len(appeals_of(SENDER)) == 1
@@ -383,3 +400,294 @@ def test_the_acknowledgement_does_not_stack_reply_prefixes() -> None:
     # Registered, not yet accepted (the center has not looked at it); one blank line apart
     assert "已由民生诉求平台登记" in ack.text and "受理登记" not in ack.html
     assert "\n\n\n" not in ack.text
+
+
+# -- who the sender is ------------------------------------------------------------------
+
+VICTIM = "victim@gov.example.cn"
+
+
+def forged(message_id: str, text: str, subject: str, **headers: str) -> bytes:
+    """A letter written in the victim's name from somewhere else: SES stored it, and found
+    that its From domain's DMARC fails (SPF and DKIM pass for the sender's own domain)."""
+    return plain_letter(
+        message_id,
+        text,
+        subject,
+        verdicts={"dmarc": "fail", "envelope": "x@evil.example", "signer": "evil.example"},
+        **{"From": VICTIM, **headers},
+    )
+
+
+def test_a_letter_ses_did_not_verify_is_set_aside_for_an_operator_unanswered(
+    mailbox: Mailbox, client: Any, stack: Stack
+) -> None:
+    # Given a letter in the victim's name that fails DMARC, and one without SES's headers
+    mailbox.deliver(forged("forged-1@evil.example", "请回复此邮件领取补贴", "补贴领取通知"))
+    message = MIMEText("没有经过 SES 的来信", "plain", "utf-8")
+    message["From"] = VICTIM
+    message["Subject"] = "无验证"
+    message["Message-ID"] = "<forged-2@evil.example>"
+    mailbox.deliver(message.as_bytes())
+    # Then neither is an appeal of the victim's, and nobody is answered
+    assert appeals_of(VICTIM) == []
+    assert rh.sent_messages() == []
+    for message_id in ("forged-1@evil.example", "forged-2@evil.example"):
+        record = letters_store.get(message_id)
+        assert record is not None and record.status == "flagged", message_id
+        assert record.reason == "unverified-sender" and record.appeal_id is None
+    # And the operator finds them in the center's list of letters set aside
+    listed = body(People(stack, client).get("operator", "/mailbox/messages"))["items"]
+    assert [i["reason"] for i in listed] == ["unverified-sender", "unverified-sender"]
+    assert all("raw_url" in i for i in listed)
+
+
+def test_a_forged_letter_does_not_join_the_victim_s_appeal(mailbox: Mailbox) -> None:
+    # Given the victim's own appeal, from a letter SES verified
+    mailbox.deliver(plain_letter("victim-1@gov.example.cn", "路灯不亮", "路灯", From=VICTIM))
+    (appeal,) = appeals_of(VICTIM)
+    # When a forged letter names its case number and its thread, with a photo
+    forgery = gbk_letter(
+        "forged-3@evil.example",
+        html="<p>问题已解决，请撤销</p>",
+        subject=f"Re: 路灯 [诉求编号 {appeal.id}]",
+        dmarc="fail",
+        envelope="x@evil.example",
+        signer="evil.example",
+    ).replace(b"Li.Si@Example.com", VICTIM.encode())
+    forgery = forgery.replace(
+        b"Message-ID:", b"In-Reply-To: <victim-1@gov.example.cn>\nMessage-ID:", 1
+    )
+    mailbox.deliver(forgery)
+    # Then the appeal is as it was: no note, no photo
+    after = appeal_store.get(appeal.id)
+    assert after is not None and after.timeline == appeal.timeline and after.media == []
+    record = letters_store.get("forged-3@evil.example")
+    assert record is not None and record.reason == "unverified-sender"
+    assert (record.attachments_kept, record.attachments_ignored) == (0, 1)
+    assert len(rh.sent_messages()) == 1  # the victim's own acknowledgement only
+
+
+def test_an_encoded_display_name_is_not_the_sender_s_address(mailbox: Mailbox) -> None:
+    # Given a letter whose display name decodes to the victim's address, sent (and
+    # verified) from the attacker's own domain
+    raw = plain_letter(
+        "encoded-1@evil.example",
+        "我要反映问题",
+        "来信",
+        From=f"=?utf-8?q?{VICTIM.replace('@', '=40')}?= <attacker@evil.example>",
+    )
+    assert b"header.from=evil.example" in raw
+    mailbox.deliver(raw)
+    # Then it belongs to the attacker's address, never to the victim's
+    assert appeals_of(VICTIM) == []
+    (appeal,) = appeals_of("attacker@evil.example")
+    assert appeal.contact is None  # a name that is an address is no name
+    (sent,) = rh.sent_messages()
+    assert sent.to == ["attacker@evil.example"]
+
+
+@pytest.mark.parametrize(("verdict", "reason"), [("spam", "spam"), ("virus", "virus")])
+def test_spam_and_virus_are_set_aside(mailbox: Mailbox, verdict: str, reason: str) -> None:
+    mailbox.deliver(
+        plain_letter(f"{verdict}-1@example.com", "中奖通知", "恭喜", verdicts={verdict: "FAIL"})
+    )
+    assert appeals_of(SENDER) == [] and rh.sent_messages() == []
+    record = letters_store.get(f"{verdict}-1@example.com")
+    assert record is not None and record.status == "flagged" and record.reason == reason
+
+
+# -- poison and slow letters ------------------------------------------------------------
+
+
+def poison(message_id: str, body: bytes) -> bytes:
+    """A letter from the verified sender whose body (``Content-Type`` onwards) is ``body``."""
+    head = (
+        f"From: {SENDER}\r\nSubject: =?utf-8?b?6Lev54Gv?=\r\nMessage-ID: <{message_id}>\r\n"
+    ).encode()
+    return ses.stored(head + body)
+
+
+def deep(levels: int) -> bytes:
+    raw = b'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n'
+    for n in range(levels):
+        raw += b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (n, n + 1)
+    return raw + b"--b%d\r\nContent-Type: text/plain\r\n\r\nroad lamp\r\n--b%d--\r\n" % (
+        levels,
+        levels,
+    )
+
+
+def parts(count: int) -> bytes:
+    """``count`` tiny text parts after a photo."""
+    photo = (
+        b"--b\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + __import__("base64").encodebytes(JPEG)
+    )
+    tiny = b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+    return (
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' + photo + tiny * count + b"--b--\r\n"
+    )
+
+
+def test_a_letter_in_a_codec_that_is_no_text_encoding_is_read_as_utf_8(mailbox: Mailbox) -> None:
+    # Given a letter whose body declares zlib, and whose subject is in rot13
+    raw = poison(
+        "zlib-1@example.com",
+        b'Content-Type: text/plain; charset="zlib"\r\n\r\n' + "东门路灯坏了".encode(),
+    ).replace(b"=?utf-8?b?6Lev54Gv?=", b"=?rot13?b?6Lev54Gv?=")
+    # When it is delivered, Then it is taken (not failed and retried) and answered
+    assert mailbox.deliver(raw) == {"batchItemFailures": []}
+    (appeal,) = appeals_of(SENDER)
+    assert appeal.content == "东门路灯坏了" and appeal.title == "路灯"
+    assert len(rh.sent_messages()) == 1
+
+
+@pytest.mark.parametrize(
+    ("case", "content", "reason"),
+    [
+        ("2,000 nested multiparts", deep(2000), "too-deep"),
+        ("20,000 tiny parts and a photo", parts(20_000), "too-many-parts"),
+    ],
+)
+def test_a_letter_the_parser_cannot_take_is_set_aside_never_retried(
+    mailbox: Mailbox, client: Any, stack: Stack, case: str, content: bytes, reason: str
+) -> None:
+    # When the letter is delivered
+    result = mailbox.deliver(poison("poison-1@example.com", content))
+    # Then it does not fail (a failure is retried, then dead-lettered, seen by no one)
+    assert result == {"batchItemFailures": []}, case
+    # And it is set aside for an operator with the reason, unanswered, nothing stored
+    record = letters_store.get("poison-1@example.com")
+    assert record is not None and record.status == "flagged", case
+    assert record.reason == reason and record.appeal_id is None
+    assert record.subject == "路灯" and record.size > 0
+    assert appeals_of(SENDER) == [] and rh.sent_messages() == [] and media_objects() == []
+    listed = body(People(stack, client).get("operator", "/mailbox/messages"))["items"]
+    assert [(i["id"], i["reason"]) for i in listed] == [("poison-1@example.com", reason)]
+    assert "raw_url" in listed[0]
+
+
+def test_a_letter_over_the_size_limit_is_set_aside_unread(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a limit of 1 MB, and a letter of a little more (a text and a large photo)
+    monkeypatch.setenv("MINSHENG_MAILBOX_MAX_BYTES", str(1 << 20))
+    settings.cache_clear()
+    message = MIMEMultipart()
+    message["From"] = SENDER
+    message["Subject"] = Header("大照片", "utf-8").encode()
+    message["Message-ID"] = "<large-1@example.com>"
+    message.attach(MIMEText("见附件", "plain", "utf-8"))
+    message.attach(MIMEImage(JPEG[:-2] + b"\x00" * (800 << 10) + b"\xff\xd9", "jpeg"))
+    raw = ses.stored(message.as_bytes())
+    assert len(raw) > 1 << 20
+    try:
+        # When it is delivered
+        assert mailbox.deliver(raw) == {"batchItemFailures": []}
+    finally:
+        settings.cache_clear()
+    # Then it is set aside as too large, read no further than its headers
+    record = letters_store.get("large-1@example.com")
+    assert record is not None and record.status == "flagged"
+    assert record.reason == "too-large" and record.size == len(raw)
+    assert record.subject == "大照片"
+    assert appeals_of(SENDER) == [] and rh.sent_messages() == [] and media_objects() == []
+
+
+def test_whatever_the_parser_raises_the_letter_is_set_aside_as_unreadable(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.channels.mailbox.domain import mailbox as letters
+
+    real = letters.BytesParser
+
+    class Failing(real):  # type: ignore[misc, valid-type]
+        def parsebytes(self, text: bytes, headersonly: bool = False) -> Any:
+            if not headersonly:
+                raise ValueError("a parser bug")
+            return super().parsebytes(text, headersonly)
+
+    monkeypatch.setattr(letters, "BytesParser", Failing)
+    assert mailbox.deliver(plain_letter("bug-1@example.com", "路灯坏了", "路灯")) == {
+        "batchItemFailures": []
+    }
+    record = letters_store.get("bug-1@example.com")
+    assert record is not None and record.reason == "unreadable"
+    assert appeals_of(SENDER) == [] and rh.sent_messages() == []
+
+
+# -- the number a reply is texted to ----------------------------------------------------
+
+MERCHANT = "商户（老板电话13912345678）占道经营，油烟很大。\n我的电话是13887654321，请尽快处理。"
+
+
+def reply_to(people: People, appeal_id: str) -> None:
+    from tests.integration.lifecycle_helpers import DEPARTMENT
+
+    assert people.act("operator", appeal_id, "dispatch").status_code == 200
+    for action in ("sign", "contact", "reply"):
+        response = people.act(f"department:{DEPARTMENT}", appeal_id, action)
+        assert response.status_code == 200, (action, response.body)
+
+
+def texts() -> list[tuple[str, str]]:
+    from tests.integration.test_channels import sms_sent
+
+    return sms_sent()
+
+
+def test_a_number_the_letter_only_mentions_is_never_texted(
+    mailbox: Mailbox, client: Any, stack: Stack
+) -> None:
+    from tests.integration.test_webhooks import Flow
+
+    # Given a letter that names the merchant's number first, and the writer's own in a
+    # sentence, on no line of its own
+    mailbox.deliver(plain_letter("merchant-1@example.com", MERCHANT, "占道经营"))
+    (appeal,) = appeals_of(SENDER)
+    # Then the appeal has no phone: a number in the text is nobody's for sure
+    assert appeal.contact is None or "phone" not in appeal.contact
+    # And when the department replies, no text (with its rating link) goes to anyone;
+    # the writer was answered by email, with the case number
+    reply_to(People(stack, client), appeal.id)
+    Flow(client).run()
+    assert texts() == []
+    assert [m.to for m in rh.sent_messages()] == [[SENDER.replace("Example.com", "example.com")]]
+
+
+def test_the_number_on_a_labelled_line_is_the_one_texted(
+    mailbox: Mailbox, client: Any, stack: Stack
+) -> None:
+    from tests.integration.test_webhooks import Flow
+
+    # Given a letter that names the merchant's number, then the writer's on a line of its own
+    text = "商户（老板电话13912345678）占道经营，油烟很大。\n\n联系电话：138-8765-4321\n李四"
+    mailbox.deliver(plain_letter("labelled-1@example.com", text, "占道经营"))
+    (appeal,) = appeals_of(SENDER)
+    assert appeal.contact == {"phone": "+8613887654321"}
+    # When the department replies, Then the text and its rating link go to that number
+    reply_to(People(stack, client), appeal.id)
+    Flow(client).run()
+    assert [phone for phone, _ in texts()] == ["+8613887654321"]
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "phone"),
+    [
+        ("two labelled numbers", "路灯坏了\n联系电话：13887654321\n手机：13912345678", None),
+        ("a labelled number abroad", "路灯坏了\n联系电话：+44 7911 123456", "+447911123456"),
+        ("a label inside a sentence", "路灯坏了，商户电话：13912345678，请查处", None),
+    ],
+)
+def test_an_uncertain_or_foreign_number_gets_no_text(
+    mailbox: Mailbox, client: Any, stack: Stack, case: str, text: str, phone: str | None
+) -> None:
+    from tests.integration.test_webhooks import Flow
+
+    mailbox.deliver(plain_letter("uncertain-1@example.com", text, "路灯"))
+    (appeal,) = appeals_of(SENDER)
+    assert (appeal.contact or {}).get("phone") == phone, case
+    reply_to(People(stack, client), appeal.id)
+    Flow(client).run()
+    assert texts() == [], case

@@ -130,3 +130,21 @@ def test_the_mfa_roles_always_include_admins(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("MINSHENG_ACCOUNT_CACHE_SECONDS", "301")
     with pytest.raises(ConfigError, match="MINSHENG_ACCOUNT_CACHE_SECONDS"):
         load_settings()
+
+
+def test_the_mailbox_limits_are_the_parser_s_defaults_and_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib.channels.mailbox.domain.mailbox import Limits
+
+    cfg = config.load_settings()
+    read = Limits(cfg.mailbox_max_bytes, cfg.mailbox_max_parts, cfg.mailbox_max_depth)
+    assert read == Limits() == Limits(40 * 1024 * 1024, 100, 10)
+    # Never beyond what SES stores, nor deeper than the parser can recurse
+    for name, value in (("MINSHENG_MAILBOX_MAX_BYTES", 40 * 1024 * 1024 + 1),
+                        ("MINSHENG_MAILBOX_MAX_DEPTH", 51),
+                        ("MINSHENG_MAILBOX_MAX_PARTS", 0)):  # fmt: skip
+        monkeypatch.setenv(name, str(value))
+        with pytest.raises(config.ConfigError, match=name):
+            config.load_settings()
+        monkeypatch.delenv(name)

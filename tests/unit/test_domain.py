@@ -189,3 +189,24 @@ def test_the_rating_schema_refuses_control_characters_in_the_comment(comment: st
         validate(RATING, {"score": 4, "resolved": True, "comment": comment})
     assert [e["field"] for e in refused.value.errors] == ["comment"]
     validate(RATING, {"score": 4, "resolved": True, "comment": "很好\n谢谢\t!"})
+
+
+@pytest.mark.parametrize(
+    ("raw", "mobile"),
+    [
+        ("13812345678", "+8613812345678"),
+        ("+86 139-1234-5678", "+8613912345678"),
+        ("008619912345678", "+8619912345678"),
+        ("+44 7911 123456", None),  # a UK mobile
+        ("+852 6123 4567", None),  # Hong Kong
+        ("+1 202 555 0143", None),
+        ("010 6512 3456", None),  # a Beijing fixed line
+        ("12012345678", None),  # no mobile starts 10-12
+        ("1381234567", None),
+        ("", None),
+    ],
+)
+def test_texts_go_to_mainland_mobiles_only(raw: str, mobile: str | None) -> None:
+    from chalicelib.core.domain import phones
+
+    assert phones.mainland_mobile(raw) == mobile

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from chalicelib.core.domain.masking import mask_phone
-from chalicelib.core.domain.phones import is_mobile, normalize
+from chalicelib.core.domain.phones import mainland_mobile
 from chalicelib.core.domain.principal import ACCOUNT_ROLES
 
 ROLES = ACCOUNT_ROLES
@@ -48,14 +48,6 @@ class Problems:
         if row is not None:
             entry = {"row": row, **entry}
         self.errors.append(entry)
-
-
-def mainland_mobile(raw: str) -> str | None:
-    """A mainland China mobile number in E.164, or None."""
-    e164 = normalize(raw)
-    if e164 is None or not e164.startswith("+86") or not is_mobile(e164):
-        return None
-    return e164
 
 
 def check_user(

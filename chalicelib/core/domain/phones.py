@@ -1,12 +1,19 @@
 """Phone numbers as the district uses them: mainland China numbers (mobile and fixed line
 with area code), checked and written in E.164 with ``phonenumbers`` (the ``lite`` build:
-the same metadata, without geocoding and carrier data)."""
+the same metadata, without geocoding and carrier data).
+
+The platform texts mainland China mobiles only (``mainland_mobile``): a follow-up text
+carries a link that rates and closes an appeal as its owner, so it goes to no number the
+platform cannot be sure is a mainland subscriber's (a number abroad, a fixed line)."""
 
 from __future__ import annotations
+
+import re
 
 import phonenumbers
 
 REGION = "CN"
+_MAINLAND_MOBILE = re.compile(r"^\+861[3-9]\d{9}$")
 
 
 def normalize(raw: str) -> str | None:
@@ -22,7 +29,8 @@ def normalize(raw: str) -> str | None:
 
 
 def is_mobile(e164: str) -> bool:
-    """Whether an E.164 number can receive an SMS (mobile, or a number that may be one)."""
+    """Whether an E.164 number can receive an SMS (mobile, or a number that may be one),
+    in any country."""
     kind = phonenumbers.number_type(phonenumbers.parse(e164, None))
     return kind in (
         phonenumbers.PhoneNumberType.MOBILE,
@@ -30,12 +38,10 @@ def is_mobile(e164: str) -> bool:
     )
 
 
-def found_in(text: str) -> list[str]:
-    """The valid numbers written in ``text`` (a letter that gives a number to call back),
-    in E.164, each once, in order."""
-    found: list[str] = []
-    for match in phonenumbers.PhoneNumberMatcher(text, REGION):
-        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-        if e164 not in found:
-            found.append(e164)
-    return found
+def mainland_mobile(raw: str) -> str | None:
+    """``raw`` as E.164 if it is a mainland China mobile (``+86 1[3-9]`` and nine digits,
+    valid and a mobile by the numbering plan), else None: the only numbers texted."""
+    e164 = normalize(raw)
+    if e164 is None or not _MAINLAND_MOBILE.match(e164) or not is_mobile(e164):
+        return None
+    return e164

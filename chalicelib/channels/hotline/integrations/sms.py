@@ -1,5 +1,6 @@
-"""Text messages to callers' phones through SNS (transactional SMS). Local stages also write
-each message to the outbox folder as a text file a person can read."""
+"""Text messages to callers' phones through SNS (transactional SMS), to mainland China
+mobiles only. Local stages also write each message to the outbox folder as a text file a
+person can read."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from pathlib import Path
 
 from chalicelib.core.config import settings
-from chalicelib.core.domain import clock
+from chalicelib.core.domain import clock, phones
 from chalicelib.core.domain.masking import without_recipient
 from chalicelib.core.integrations.aws import client
 
@@ -16,11 +17,18 @@ class SendFailed(RuntimeError):
     """SNS did not take the message."""
 
 
+class NotMainlandMobile(ValueError):
+    """The platform texts mainland China mobiles only; nothing was sent."""
+
+
 def send(phone: str, text: str, name: str) -> str:
-    """Send ``text`` to ``phone`` (E.164); returns SNS's message id. ``name`` names the
-    outbox file (no personal data)."""
+    """Send ``text`` to ``phone`` (E.164, a mainland China mobile: any other number is
+    refused before SNS is asked); returns SNS's message id. ``name`` names the outbox file
+    (no personal data)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    if phones.mainland_mobile(phone) != phone:
+        raise NotMainlandMobile("not a mainland China mobile number in E.164")
     try:
         answer = client("sns").publish(
             PhoneNumber=phone,

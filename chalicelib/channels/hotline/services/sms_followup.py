@@ -1,5 +1,6 @@
 """SMS follow-up (短信回访) for callers without the app: when a hotline or mailbox appeal is
-replied, the caller gets a text with the reply's gist and a link to rate it.
+replied, the caller gets a text with the reply's gist and a link to rate it, if the
+appeal's contact phone is a mainland China mobile (nothing else is ever texted).
 
 The link's token is unguessable (32 random bytes) and only its SHA-256 is kept; it opens
 once and expires with the rating window (7 days after the reply, when unrated appeals close
@@ -65,8 +66,9 @@ def send_rating_link(message: dict[str, Any]) -> str:
         return "no-appeal"
     if appeal.state is not State.REPLIED:
         return "not-waiting"  # rated, reworked or closed before the text went out
-    phone = phones.normalize(str((appeal.contact or {}).get("phone") or ""))
-    if phone is None or not phones.is_mobile(phone):
+    # Mainland mobiles only: the link rates and closes the appeal as its owner.
+    phone = phones.mainland_mobile(str((appeal.contact or {}).get("phone") or ""))
+    if phone is None:
         metrics.add_metric(name="SmsWithoutMobile", unit="Count", value=1)
         return "no-mobile"
     token = secrets.token_urlsafe(32)

@@ -4,6 +4,19 @@ Pure: bytes in, a plain record out, standard library only. Chinese mail arrives 
 GBK, GB2312 or GB18030, with RFC 2047 headers or raw 8-bit ones; GB2312 and GBK are read as
 GB18030 (their superset, so a character a client took from the wider set still decodes),
 and bytes that decode in no way become U+FFFD: a letter is never lost to its encoding.
+
+The sender is the From address as written, parsed before any encoded word is decoded (only
+the display name is decoded), and it stands for the letter only when SES vouches for it
+(``authentication.py``).
+
+Reading a letter never raises and takes bounded time. Its bytes are scanned first (size,
+parts, nesting; ``screen``): a letter over a limit is set aside with only its headers read,
+never handed to the email parser, which recurses once per level and slows with every part.
+Only text codecs decode anything (a declared ``zlib`` or ``base64`` reads as UTF-8); the
+parser runs with the legacy policy, whose headers are plain strings (the structured header
+parser recurses on nested comments and takes seconds over long parameter lists); what is
+read of text, headers and references is bounded; and a letter the parser still fails on is
+set aside as unreadable.
 """
 
 from __future__ import annotations
@@ -18,6 +31,10 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses
 from html.parser import HTMLParser
+
+from chalicelib.channels.mailbox.domain import authentication
+from chalicelib.channels.mailbox.domain.authentication import UNVERIFIED, Verdict
+from chalicelib.core.domain import phones
 
 # Charsets read as another that contains them.
 _SUPERSETS = {
@@ -46,6 +63,34 @@ NO_REPLY_SENDERS = frozenset({"noreply", "no-reply", "no_reply", "donotreply", "
 REASON_AUTO_REPLY = "auto-reply"
 REASON_BOUNCE = "bounce"
 REASON_NO_TEXT = "no-text"
+REASON_NO_SENDER = "no-sender"
+REASON_UNVERIFIED = authentication.REASON_UNVERIFIED
+# Letters set aside with only their headers read (``screen``, ``parse``).
+REASON_TOO_LARGE = "too-large"
+REASON_TOO_MANY_PARTS = "too-many-parts"
+REASON_TOO_DEEP = "too-deep"
+REASON_UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the mailbox reads of a letter at most (``MINSHENG_MAILBOX_MAX_BYTES``,
+    ``_MAX_PARTS``, ``_MAX_DEPTH``; these defaults are the settings' defaults)."""
+
+    max_bytes: int = 40 * 1024 * 1024  # SES's own limit for a received letter
+    max_parts: int = 100  # MIME parts (a letter with nine photos has about a dozen)
+    max_depth: int = 10  # multiparts and messages inside one another
+
+
+# Bytes of text read from a letter, each kind (plain, HTML) in all: an appeal keeps 4,000
+# characters, and HTML takes seconds a megabyte to reduce to text.
+MAX_TEXT_BYTES = 256 * 1024
+# Characters of a subject decoded (200 are shown), and message ids a letter may name for
+# its thread (each one a lookup).
+MAX_SUBJECT_CHARS = 4096
+MAX_REFERENCES = 50
+# Bytes of a letter over the size limit that are read, for its headers.
+HEAD_BYTES = 64 * 1024
 
 CASE_NUMBER = re.compile(r"诉求编号\s*[:：]?\s*(\d{8}-[0-9A-HJKMNP-TV-Z]{8})")
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|回复|答复|转发)\s*[:：]\s*)+", re.IGNORECASE)
@@ -84,10 +129,31 @@ class InboundMail:
     images: list[Image] = field(default_factory=list)
     ignored: int = 0  # attachments not kept: not an image, too large, too many
     auto_reason: str | None = None  # set for auto-replies and bounces
+    # What SES says of the sender (unverified unless its topmost results vouch for it)
+    verdict: Verdict = UNVERIFIED
+    # Why only the headers were read (too large, too many parts, too deep, unreadable)
+    unread: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        """Whether the letter may stand for its sender: own an appeal, join their thread,
+        count against their limits, be answered."""
+        return bool(self.sender) and self.verdict.reason is None
 
     @property
     def flag_reason(self) -> str | None:
-        """Why this letter goes to an operator rather than becoming an appeal, if it does."""
+        """Why this letter goes to an operator rather than becoming an appeal, if it does:
+        SES's virus or spam verdict, a letter not read beyond its headers, no sender, a
+        sender SES did not vouch for, then what machines send (auto-replies, bounces), then
+        a letter without text."""
+        if self.verdict.virus or self.verdict.spam:
+            return self.verdict.reason
+        if self.unread:
+            return self.unread
+        if not self.sender:
+            return REASON_NO_SENDER
+        if self.verdict.reason:
+            return self.verdict.reason
         if self.auto_reason:
             return self.auto_reason
         if not self.text.strip():
@@ -105,25 +171,33 @@ class InboundMail:
 
 
 def _codec(charset: str | None) -> str:
+    """The text codec a declared charset names (widened as above), else UTF-8: ``zlib``,
+    ``base64``, ``rot13`` and the like are codecs Python knows but no text encoding."""
     name = (charset or "utf-8").strip().strip('"').lower()
     name = _SUPERSETS.get(name, name)
     try:
-        found = codecs.lookup(name).name
-    except LookupError:
+        found = codecs.lookup(name)
+    except (LookupError, ValueError, TypeError):
         return "utf-8"
-    return _SUPERSETS.get(found, found)
+    if not getattr(found, "_is_text_encoding", True):
+        return "utf-8"
+    return _SUPERSETS.get(found.name, found.name)
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
     """``data`` in the declared charset (widened as above). Undeclared (or ASCII-declared)
-    bytes that are not UTF-8 are tried as GB18030; what still fails becomes U+FFFD."""
+    bytes that are not UTF-8 are tried as GB18030; what still fails becomes U+FFFD. A text
+    codec that cannot replace what it cannot decode (``idna``) gives way to UTF-8."""
     declared = (charset or "").strip().strip('"').lower()
     if declared in ("", "ascii", "us-ascii"):
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             return data.decode("gb18030", errors="replace")
-    return data.decode(_codec(charset), errors="replace")
+    try:
+        return data.decode(_codec(charset), errors="replace")
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        return data.decode("utf-8", errors="replace")
 
 
 def decode_header_value(raw: str | None) -> str:
@@ -169,6 +243,15 @@ def _message_ids(raw: str | None) -> list[str]:
     if not ids and raw.strip():
         ids = [raw.strip().strip("<>")]
     return [i for i in ids if i]
+
+
+def _references(message: Message) -> tuple[str, ...]:
+    """In-Reply-To then References, each id once, the first ``MAX_REFERENCES``."""
+    found: dict[str, None] = {}
+    for name in ("In-Reply-To", "References"):
+        for reference in _message_ids(_raw_header(message, name)):
+            found.setdefault(reference)
+    return tuple(found)[:MAX_REFERENCES]
 
 
 # -- HTML to text -----------------------------------------------------------------------
@@ -270,9 +353,31 @@ def _is_attachment(part: Message) -> bool:
 # -- the whole letter -------------------------------------------------------------------
 
 
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})+$")
+
+
 def _address(address: str) -> str:
+    """An address as the mailbox keeps it (its domain in lower case), or "" when it is not
+    a plain ``local@domain`` (an encoded word, a route, two ``@``, a non-ASCII name)."""
     local, at, domain = address.strip().rpartition("@")
-    return f"{local}@{domain.lower()}" if at and local and domain else ""
+    if not at or "@" in local or not _LOCAL_PART.match(local) or not _DOMAIN.match(domain):
+        return ""
+    return f"{local}@{domain.lower()}"
+
+
+def _sender(message: Message) -> tuple[str, str, bool]:
+    """(address, display name, whether the letter names exactly one sender). The raw
+    header is parsed as it came and only the display name is decoded: encoded words that
+    read as an address (``=?utf-8?q?victim=40gov.cn?= <attacker@evil.com>``) stay a name."""
+    values = [str(v) for k, v in message.raw_items() if k.lower() == "from"]
+    found = [(name, address) for name, address in getaddresses(values) if name or address]
+    if not found:
+        return "", "", True
+    name, address = found[0]
+    display = decode_header_value(name).strip().strip('"')
+    return _address(address), display, len(values) == 1 and len(found) == 1
 
 
 def _auto_reason(message: Message, sender: str) -> str | None:
@@ -299,67 +404,271 @@ def _auto_reason(message: Message, sender: str) -> str | None:
     return None
 
 
-def parse(raw: bytes, *, max_image_bytes: int, max_images: int) -> InboundMail:
-    """Read one raw message. Never raises on content: a broken part is skipped (and an
-    attachment that cannot be read counts as ignored)."""
-    message = BytesParser(policy=policy.default).parsebytes(raw)
-    sender_name, sender = "", ""
-    addresses = getaddresses([decode_header_value(_raw_header(message, "From"))])
-    if addresses:
-        sender_name, sender = addresses[0][0].strip().strip('"'), addresses[0][1].strip()
-    ids = _message_ids(_raw_header(message, "Message-ID"))
-    message_id = ids[0] if ids else "sha256:" + hashlib.sha256(raw).hexdigest()
-    references: list[str] = []
-    for name in ("In-Reply-To", "References"):
-        for found in _message_ids(_raw_header(message, name)):
-            if found not in references:
-                references.append(found)
+# -- the limits, from the bytes ---------------------------------------------------------
 
-    plain: list[str] = []
-    html: list[str] = []
+# A Content-Type line (with its folded lines) that opens a multipart or a message. A line
+# starts after CR or LF (the email parser reads CR, LF and CRLF as line ends), and the scans
+# read the letter after a LF of their own, so its first line is one too.
+_CONTAINER = (
+    rb"[\r\n](?i:content-type)[ \t]*:(?P<value>\s*(?P<kind>(?i:multipart|message))/"
+    rb"(?P<subtype>[^\s;]*)[^\r\n]*(?:(?:\r\n|\r|\n)[ \t][^\r\n]*)*)"
+)
+_CONTAINERS = re.compile(_CONTAINER)
+_BOUNDARY = re.compile(
+    rb'(?<![^\s;])boundary\s*=\s*(?:"(?P<quoted>[^"\r\n]*)"|(?P<token>[^\s;"]+))',
+    re.IGNORECASE,
+)
+# A multipart whose boundary the scan does not read for sure (RFC 2231 pieces, escapes):
+# no line is this (lines end before CR and LF).
+_UNSURE = b"\n"
+
+
+def screen(raw: bytes, limits: Limits) -> str | None:
+    """Why a letter is set aside before the email parser sees it, if it is: more bytes,
+    parts or levels of nesting than ``limits`` allow. Two scans of the bytes by regular
+    expressions, never a parse: every Content-Type line that opens a multipart or a
+    message is a level, every line that starts a part of a declared multipart (``--`` and
+    its boundary) is a part, and a level ends where a part of a multipart around it starts
+    or its closing line is. Lines that only look like these (in a text) count too, and
+    when a multipart's boundary cannot be read for sure every line that starts with ``--``
+    is a part: the scan errs towards setting aside, never towards parsing more than the
+    limits, and the lines it looks at one by one are bounded by the limits too."""
+    if len(raw) > limits.max_bytes:
+        return REASON_TOO_LARGE
+    # Each multipart or message is a part too: more of them than parts allowed is too
+    # many parts (said once the scan below has not found the letter too deep first).
+    most = limits.max_parts + limits.max_depth
+    boundaries: set[bytes] = set()
+    containers = 0
+    lines = b"\n" + raw
+    for found in _CONTAINERS.finditer(lines):
+        containers += 1
+        if containers > most:
+            break
+        if found["kind"].lower() == b"multipart":
+            boundaries.add(_boundary(found["value"]))
+    if not containers:
+        return None  # one part: nothing nests, nothing to count
+    if _UNSURE in boundaries:
+        delimiter = rb"--(?P<line>[^\r\n]*)"
+    else:
+        names = b"|".join(re.escape(b) for b in sorted(boundaries, key=len, reverse=True))
+        delimiter = rb"--(?P<line>(?:" + names + rb")(?:--)?)[ \t]*(?=[\r\n]|\Z)"
+    levels: list[tuple[bytes, bool] | None] = []  # (boundary, digest) or None: a message
+    parts = closings = 0
+    for found in re.finditer(_CONTAINER + rb"|[\r\n]" + delimiter, lines):
+        if found["kind"] is not None:
+            if found["kind"].lower() == b"message":
+                levels.append(None)
+            else:
+                digest = found["subtype"].lower() == b"digest"
+                levels.append((_boundary(found["value"]), digest))
+            if len(levels) > limits.max_depth:
+                return REASON_TOO_DEEP
+            continue
+        line = found["line"].rstrip(b" \t")
+        at = _level_of(levels, line)
+        if at is None and line.endswith(b"--") and line[:-2] in boundaries:
+            closings += 1  # one for each multipart
+            if closings > most:
+                return REASON_TOO_MANY_PARTS
+            closed = _level_of(levels, line[:-2])
+            if closed is not None:
+                del levels[closed:]
+            continue
+        if at is not None:
+            del levels[at + 1 :]
+            level = levels[at]
+            if level is not None and level[1]:
+                levels.append(None)  # each part of a digest is a message
+                if len(levels) > limits.max_depth:
+                    return REASON_TOO_DEEP
+        parts += 1
+        if parts > limits.max_parts:
+            return REASON_TOO_MANY_PARTS
+    return REASON_TOO_MANY_PARTS if containers > most else None
+
+
+def _level_of(levels: list[tuple[bytes, bool] | None], boundary: bytes) -> int | None:
+    """Where the innermost open multipart with ``boundary`` is, if one is open."""
+    for at in range(len(levels) - 1, -1, -1):
+        level = levels[at]
+        if level is not None and level[0] == boundary:
+            return at
+    return None
+
+
+def _boundary(declared: bytes) -> bytes:
+    """The boundary a Content-Type value names, as the email parser reads it, or
+    ``_UNSURE``."""
+    named = _BOUNDARY.search(declared)
+    if named is None or b"boundary*" in declared.lower():
+        return _UNSURE
+    if named["quoted"] is not None:
+        if b"\\" in named["quoted"]:
+            return _UNSURE
+        return bytes(named["quoted"].rstrip())
+    return bytes(named["token"].rstrip())
+
+
+# -- reading a letter -------------------------------------------------------------------
+
+
+def parse(
+    raw: bytes, *, max_image_bytes: int, max_images: int, limits: Limits = Limits()
+) -> InboundMail:
+    """Read one raw message. Never raises: a broken part is skipped (and an attachment
+    that cannot be read counts as ignored); a letter over ``limits``, or one the parser
+    fails on, is read no further than its headers and set aside (``unread``)."""
+    reason = screen(raw, limits)
+    if reason is None:
+        try:
+            return _read(
+                raw,
+                BytesParser(policy=policy.compat32).parsebytes(raw),
+                max_image_bytes,
+                max_images,
+            )
+        except Exception:  # a parser's failure on content (RecursionError among them)
+            reason = REASON_UNREADABLE
+    return set_aside(raw, len(raw), reason)
+
+
+def set_aside(head: bytes, size: int, reason: str) -> InboundMail:
+    """A letter read no further than its headers (from ``head``, the letter or its first
+    bytes), with why. Its id is its Message-ID, else a digest of ``head``."""
+    try:
+        message = BytesParser(policy=policy.compat32).parsebytes(head, headersonly=True)
+        sender, sender_name, single = _sender(message)
+        verdict = _verdict(message, sender, single)
+        ids = _message_ids(_raw_header(message, "Message-ID"))
+        subject = _subject(message)
+        references = _references(message)
+    except Exception:  # not even the headers read: the operator opens the raw letter
+        sender, sender_name, verdict, ids, subject, references = "", "", UNVERIFIED, [], "", ()
+    return InboundMail(
+        message_id=ids[0] if ids else "sha256:" + hashlib.sha256(head).hexdigest(),
+        sender=sender,
+        sender_name=sender_name,
+        subject=subject,
+        text="",
+        references=references,
+        size=size,
+        verdict=verdict,
+        unread=reason,
+    )
+
+
+def too_large(head: bytes, size: int) -> InboundMail:
+    """A letter of ``size`` bytes, over the size limit, of which ``head`` was read."""
+    return set_aside(head, size, REASON_TOO_LARGE)
+
+
+def _verdict(message: Message, sender: str, single: bool) -> Verdict:
+    verdict = authentication.verdict(
+        ((k, str(v)) for k, v in message.raw_items()), sender.rpartition("@")[2]
+    )
+    if not single:  # which of the senders did SES check? None stands for the letter
+        verdict = Verdict(verified=False, spam=verdict.spam, virus=verdict.virus)
+    return verdict
+
+
+def _subject(message: Message) -> str:
+    return decode_header_value((_raw_header(message, "Subject") or "")[:MAX_SUBJECT_CHARS])
+
+
+def _read(raw: bytes, message: Message, max_image_bytes: int, max_images: int) -> InboundMail:
+    sender, sender_name, single = _sender(message)
+    ids = _message_ids(_raw_header(message, "Message-ID"))
+    plain = _Text()
+    html = _Text()
     images: list[Image] = []
     ignored = 0
     for part in message.walk():
         if part.is_multipart():
             continue
-        if part.get_content_type() in ("message/delivery-status", "message/rfc822"):
-            continue
         try:
+            kind = part.get_content_type()
+            if kind in ("message/delivery-status", "message/rfc822"):
+                continue
+            attachment = _is_attachment(part)
             payload = part.get_payload(decode=True)
-        except Exception:
-            payload = None
-        data = payload if isinstance(payload, bytes) else b""
-        if _is_attachment(part):
-            kind = sniff_image(data)
-            if kind is None or len(data) > max_image_bytes or len(images) >= max_images:
-                ignored += 1
+            data = payload if isinstance(payload, bytes) else b""
+            if attachment:
+                image = sniff_image(data)
+                if image is None or len(data) > max_image_bytes or len(images) >= max_images:
+                    ignored += 1
+                else:
+                    images.append(Image(image, data))
+            elif kind == "text/plain":
+                plain.add(data, part.get_content_charset())
+            elif kind == "text/html":
+                html.add(data, part.get_content_charset())
             else:
-                images.append(Image(kind, data))
-            continue
-        if part.get_content_type() == "text/plain":
-            plain.append(decode_bytes(data, part.get_content_charset()))
-        elif part.get_content_type() == "text/html":
-            html.append(html_to_text(decode_bytes(data, part.get_content_charset())))
-        else:
+                ignored += 1
+        except Exception:  # a part that cannot be read is left out, and counted
             ignored += 1
-    text = tidy("\n\n".join(plain))
+    text = tidy("\n\n".join(plain.texts))
     if not text:
-        text = tidy("\n\n".join(html))
+        text = tidy("\n\n".join(html_to_text(t) for t in html.texts))
     return InboundMail(
-        message_id=message_id,
-        sender=_address(sender),
+        message_id=ids[0] if ids else "sha256:" + hashlib.sha256(raw).hexdigest(),
+        sender=sender,
         sender_name=sender_name,
-        subject=decode_header_value(_raw_header(message, "Subject")),
+        subject=_subject(message),
         text=trim_quoted(text),
-        references=tuple(references),
+        references=_references(message),
         size=len(raw),
         images=images,
         ignored=ignored,
         auto_reason=_auto_reason(message, sender),
+        verdict=_verdict(message, sender, single),
     )
 
 
+class _Text:
+    """A letter's text parts of one kind, decoded up to ``MAX_TEXT_BYTES`` in all (an HTML
+    part is reduced to text only when the letter has no plain text)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.room = MAX_TEXT_BYTES
+
+    def add(self, data: bytes, charset: str | None) -> None:
+        if self.room <= 0:
+            return
+        data = data[: self.room]
+        self.room -= len(data)
+        self.texts.append(decode_bytes(data, charset))
+
+
 # -- what an appeal takes from a letter -------------------------------------------------
+
+# A line that gives the writer's number: a label at its start, then the number alone on it
+# (a full stop or comma after it at most). A number anywhere else in a letter may be anyone's
+# (the merchant complained about, a neighbour): it is never taken for the writer's.
+_SPACE = r"[ \t\u3000]*"
+_PHONE_LINE = re.compile(
+    rf"^{_SPACE}(?:本人)?(?:联系电话|联系手机|联系方式|手机号码|手机号|手机|电话号码|电话)"
+    rf"{_SPACE}[:：]?{_SPACE}"
+    r"(?P<number>[+＋]?[0-9０-９][0-9０-９ \t\-－()（）]{5,24}[0-9０-９])"
+    rf"{_SPACE}[。.,，;；]?{_SPACE}$",
+    re.MULTILINE,
+)
+
+
+def contact_phone(text: str) -> str | None:
+    """The phone number a letter gives for its writer, in E.164: the one valid number on
+    labelled lines of its own (``联系电话：138 1234 5678``, ``手机：…``, ``电话：…``). None when
+    the letter labels no number, or two different ones (which one is the writer's would
+    be a guess)."""
+    found = {
+        e164
+        for line in _PHONE_LINE.finditer(text)
+        if (e164 := phones.normalize(line["number"])) is not None
+    }
+    return found.pop() if len(found) == 1 else None
+
 
 TRUNCATED = "\n……（来信过长，以下从略；全文见信件存档）"
 

@@ -13,8 +13,9 @@ MAIL_LETTER = {
         "status": {"type": "string", "enum": ["appeal", "note", "flagged"]},
         "reason": {
             "type": ["string", "null"],
-            "description": "auto-reply, bounce, no-text, no-sender, appeal-closed: <id>, "
-            "invalid: <fields>",
+            "description": "virus, spam, too-large, too-many-parts, too-deep, unreadable, "
+            "no-sender, unverified-sender, bounce, auto-reply, no-text, invalid: <fields>, "
+            "too-many: <limit>, appeal-closed: <id>",
         },
         "size": {"type": "integer", "description": "Bytes of the raw message"},
         "attachments": {

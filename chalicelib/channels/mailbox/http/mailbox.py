@@ -16,7 +16,8 @@ bp = Blueprint(__name__)
     bp,
     "/mailbox/messages",
     "GET",
-    summary="Letters to the mayor's mailbox waiting for an operator (auto-replies, bounces, "
+    summary="Letters to the mayor's mailbox waiting for an operator (senders SES did not "
+    "verify, spam, viruses, letters over the limits or unreadable, auto-replies, bounces, "
     "no text, refused, an appeal already closed), newest first; operators get a link to "
     "each raw message, valid 5 minutes (admins: subject masked, no link)",
     roles=(Role.OPERATOR, Role.ADMIN),

@@ -8,25 +8,40 @@ from chalicelib.core.integrations.aws import client
 
 # SES writes each letter under this prefix (the receipt rule's ObjectKeyPrefix).
 INBOX_PREFIX = "inbox/"
-# SES accepts messages up to 40 MB; nothing larger is read.
-MAX_MESSAGE_BYTES = 40 * 1024 * 1024
+# What is read of a letter over the size limit: enough for its headers.
+HEAD_BYTES = 64 * 1024
 
 
 class LetterGone(Exception):
     """The object a notification named is not there (deleted, or another bucket's)."""
 
 
-def read(bucket: str, key: str) -> bytes:
-    """The raw message at ``key``. Only the stack's inbox bucket and prefix are read."""
+class TooLarge(Exception):
+    """The letter is larger than the mailbox reads; ``head`` is its first bytes."""
+
+    def __init__(self, size: int, head: bytes) -> None:
+        super().__init__(f"a letter of {size} bytes")
+        self.size = size
+        self.head = head
+
+
+def read(bucket: str, key: str, max_bytes: int) -> bytes:
+    """The raw message at ``key``, or TooLarge (with its first ``HEAD_BYTES``) when it is
+    larger than ``max_bytes``: the rest is never downloaded. Only the stack's inbox bucket
+    and prefix are read."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     if bucket != settings().inbox_bucket or not key.startswith(INBOX_PREFIX):
         raise LetterGone(f"not a letter of this mailbox: {bucket}/{key}")
     try:
         answer = client("s3").get_object(Bucket=bucket, Key=key)
-        if int(answer.get("ContentLength", 0)) > MAX_MESSAGE_BYTES:
-            raise LetterGone(f"larger than {MAX_MESSAGE_BYTES} bytes: {key}")
-        return bytes(answer["Body"].read())
+        size = int(answer.get("ContentLength", 0))
+        body = answer["Body"]
+        if size > max_bytes:
+            head = bytes(body.read(HEAD_BYTES))
+            body.close()
+            raise TooLarge(size, head)
+        return bytes(body.read())
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in ("404", "NoSuchKey", "NotFound"):

@@ -1,7 +1,9 @@
 """The mayor's mailbox (区长信箱): a letter SES stored becomes an appeal through the one
 intake path, a reply in its thread becomes the citizen's note on that appeal, and anything
-a person should look at first (auto-replies, bounces, no text, refused by validation, an
-appeal already closed) is kept and flagged for an operator, never answered automatically.
+a person should look at first (a sender SES did not vouch for, spam or a virus,
+auto-replies, bounces, no text, refused by validation, an appeal already closed) is kept
+and flagged for an operator, never answered automatically. Only a verified sender's letter
+owns an appeal, joins a thread or counts against the sender's limits.
 
 Each letter is claimed once by its Message-ID before anything else is written: the same
 letter delivered twice (SES, S3 or SQS redelivery) is one appeal and one acknowledgement.
@@ -28,11 +30,16 @@ from chalicelib.core.domain import clock, identities
 from chalicelib.core.domain.appeal import NOTE_EVENT, TERMINAL_STATES, Appeal, Channel, Kind
 from chalicelib.core.domain.ids import is_appeal_id, new_appeal_id
 from chalicelib.core.domain.masking import mask_text
-from chalicelib.core.domain.phones import found_in
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.domain.schemas import CITIZEN_NOTE, MAX_MEDIA
 from chalicelib.core.domain.workflow import Action
-from chalicelib.core.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from chalicelib.core.errors import (
+    Conflict,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    ValidationFailed,
+)
 from chalicelib.core.integrations import email as outgoing
 from chalicelib.core.integrations import media
 from chalicelib.core.observability import logger, metrics
@@ -44,7 +51,6 @@ from chalicelib.work_orders.services.transitions import perform
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "email"
 RAW_URL_SECONDS = 300
-REASON_NO_SENDER = "no-sender"
 REASON_CLOSED = "appeal-closed"
 REASON_INVALID = "invalid"
 REASON_TOO_MANY = "too-many"  # the sender is over the submission limits
@@ -72,13 +78,21 @@ def _key_of(message_id: str) -> str:
 def receive(bucket: str, key: str) -> str:
     """Handle the letter SES stored at ``key``; returns what became of it (``appeal``,
     ``note``, ``flagged``, ``duplicate`` or ``gone``). Raises only what a retry may cure."""
+    cfg = settings()
+    limits = letters.Limits(cfg.mailbox_max_bytes, cfg.mailbox_max_parts, cfg.mailbox_max_depth)
     try:
-        raw = inbox_bucket.read(bucket, key)
+        raw = inbox_bucket.read(bucket, key, limits.max_bytes)
     except inbox_bucket.LetterGone as exc:
         logger.warning("letter not read", extra={"reason": str(exc)})
         return "gone"
-    cfg = settings()
-    mail = letters.parse(raw, max_image_bytes=cfg.upload_max_bytes, max_images=MAX_MEDIA)
+    except inbox_bucket.TooLarge as exc:
+        mail = letters.too_large(exc.head, exc.size)
+    else:
+        mail = letters.parse(
+            raw, max_image_bytes=cfg.upload_max_bytes, max_images=MAX_MEDIA, limits=limits
+        )
+    if mail.unread:
+        logger.warning("letter set aside unread", extra={"reason": mail.unread, "size": mail.size})
     message_id = _key_of(mail.message_id)
     at = clock.iso(clock.now())
     letter, new = store.claim(
@@ -113,7 +127,7 @@ def _flag(letter: store.Letter, reason: str, ignored: int) -> str:
 
 def _handle(mail: InboundMail, letter: store.Letter) -> str:
     attachments = len(mail.images) + mail.ignored
-    reason = mail.flag_reason or (None if mail.sender else REASON_NO_SENDER)
+    reason = mail.flag_reason or (None if mail.verified else letters.REASON_UNVERIFIED)
     if reason:
         return _flag(letter, reason, attachments)
     owner = _owner(mail)
@@ -149,14 +163,24 @@ def _store_images(mail: InboundMail, owner: Principal, root: str, room: int) -> 
     return keys
 
 
+def _discard(keys: list[str]) -> None:
+    """The photos stored for an appeal that was not written: nothing of a refused letter
+    stays in the media bucket (the raw letter, in the inbox, is what the operator reads)."""
+    for key in keys:
+        try:
+            media.delete_object(key)
+        except ServiceUnavailable:
+            logger.warning("photo of a refused letter not removed", extra={"key": key})
+
+
 def _request(mail: InboundMail, media_keys: list[str]) -> dict[str, Any]:
     contact: dict[str, str] = {}
     name = mail.sender_name.strip()[:50].strip()
     if name and "@" not in name:
         contact["name"] = name
-    phones = found_in(mail.text)
-    if phones:
-        contact["phone"] = phones[0]
+    phone = letters.contact_phone(mail.text)  # a labelled line's, never a guess
+    if phone:
+        contact["phone"] = phone
     request: dict[str, Any] = {
         "kind": Kind.CONSULTATION.value,  # the operator reclassifies when accepting
         "channel": Channel.MAILBOX.value,
@@ -184,9 +208,12 @@ def _new_appeal(mail: InboundMail, letter: store.Letter, owner: Principal) -> st
     except TooManyRequests as exc:
         if appeal_store.get(appeal_id) is None:
             # A sender over the submission limits: kept for an operator, not answered.
+            _discard(keys)
             return _flag(letter, f"{REASON_TOO_MANY}: {exc.detail}"[:500], kept + ignored)
         created = False  # counted again on a redelivery of a letter already written
     except ValidationFailed as exc:
+        if appeal_store.get(appeal_id) is None:
+            _discard(keys)
         detail = "; ".join(f"{e['field']} {e['message']}" for e in exc.errors)
         return _flag(letter, f"{REASON_INVALID}: {detail}"[:500], kept + ignored)
     at = clock.iso(clock.now())
@@ -338,11 +365,14 @@ def rekey_letters(*, dry_run: bool = False) -> tuple[dict[str, str], Counter[str
     cfg = settings()
     for letter in store.scan_senders("mail:"):
         try:
-            raw = inbox_bucket.read(cfg.inbox_bucket, letter.s3_key)
+            raw = inbox_bucket.read(cfg.inbox_bucket, letter.s3_key, cfg.mailbox_max_bytes)
         except inbox_bucket.LetterGone:
             counts["letter gone"] += 1
             continue
-        mail = letters.parse(raw, max_image_bytes=0, max_images=0)
+        except inbox_bucket.TooLarge as exc:
+            mail = letters.too_large(exc.head, exc.size)
+        else:
+            mail = letters.parse(raw, max_image_bytes=0, max_images=0)
         if not mail.sender:
             counts["letter left"] += 1
             continue
