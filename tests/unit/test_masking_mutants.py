@@ -17,6 +17,7 @@ from chalicelib.core.domain.masking import (
     mask_name,
     mask_phone,
     mask_text,
+    without_recipient,
 )
 
 
@@ -111,3 +112,26 @@ def test_the_coarse_location_rounds_the_point_to_about_a_kilometre() -> None:
     }
     assert coarse_location({"lat": None, "lng": 118.0}) == {"lng": 118.0, "address": None}
     assert coarse_location(None) is None
+
+
+def test_a_providers_error_names_its_recipient_masked_as_what_it_is() -> None:
+    # A number as a number (not as an address), an address in whatever case the provider
+    # wrote it, a recipient that is neither as stars, an empty text as empty
+    sms = "Invalid parameter: PhoneNumber +8613812345678 is opted out"
+    assert without_recipient(sms, "+8613812345678") == (
+        "Invalid parameter: PhoneNumber 861******5678 is opted out"
+    )
+    mail = "Address blacklisted: ZHANG.SAN@EXAMPLE.COM"
+    assert (
+        without_recipient(mail, "zhang.san@example.com") == "Address blacklisted: z***@example.com"
+    )
+    assert without_recipient("Email address is not verified: ops", "ops") == (
+        "Email address is not verified: ***"
+    )
+    assert without_recipient("", "ops") == ""
+
+
+def test_a_short_number_is_all_stars() -> None:
+    # A five-digit service number keeps none of its digits (it kept all five)
+    assert mask_phone("12345") == "*****"
+    assert mask_phone("123456") == "1*3456"

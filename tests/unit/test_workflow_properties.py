@@ -13,6 +13,7 @@ compute the new deadline with ``o.calendar.add_working_days(o.now, 0)`` instead 
 from __future__ import annotations
 
 import copy
+import os
 from collections import Counter
 from datetime import datetime, timedelta
 from functools import cache
@@ -261,6 +262,10 @@ def test_random_sequences_keep_the_appeal_well_formed() -> None:
     print("\nreach of the transition property:")
     for name, count in reach.items():
         print(f"  {name:45} {count}")
+    if "MUTANT_UNDER_TEST" in os.environ:
+        # Under make mutants the property checks every example as here, but its examples
+        # are not these (mutmut's run draws another sequence): the reach is this run's.
+        return
     low = {a.value: REACH[a.value] for a in ACTIONS if REACH[a.value] < MIN_APPLIED}
     assert not low, f"actions applied fewer than {MIN_APPLIED} times: {low}"
     for drawn in (

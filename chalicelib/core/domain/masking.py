@@ -17,7 +17,7 @@ def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
     digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) <= 4:
+    if len(digits) <= 5:
         return "*" * len(digits)
     head = digits[:3] if len(digits) >= 11 else digits[:1]
     return head + "*" * (len(digits) - len(head) - 4) + digits[-4:]
