@@ -65,6 +65,10 @@ def test_the_portal_page_runs_only_its_own_scripts(people: People) -> None:
     assert '<script type="module" src="app.js">' in html and "<script>" not in html
     assert "http://" not in html and "https://" not in html
     assert '<html lang="zh-CN">' in html and 'name="viewport"' in html
+    # Every module is fetched at once, not one import level after another (a slow phone
+    # network pays each round trip)
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', html))
+    assert preloaded == {*SCRIPTS, "vendor/htm-preact.js"} - {"app.js"}
     assert "app.js" in SCRIPTS and "views/appeal-form.js" in SCRIPTS and "lib/api.js" in SCRIPTS
     sinks = ("innerHTML", "outerHTML", "insertAdjacentHTML", "dangerouslySetInnerHTML")
     for name in SCRIPTS:

@@ -93,7 +93,9 @@ export function AppealForm() {
   const [locating, setLocating] = useState(null);
   const [previews, setPreviews] = useState({});
   const sending = useRef(false);
-  const fields = fieldErrors(error);
+  // Fields changed since the API named them: their messages go.
+  const [edited, setEdited] = useState([]);
+  const fields = Object.fromEntries(Object.entries(fieldErrors(error)).filter(([f]) => !edited.includes(f)));
   const max = settings().max_photos || 9;
 
   useEffect(() => { loadReference().then(() => setGroups(categoryGroups())).catch(setError); }, []);
@@ -103,9 +105,11 @@ export function AppealForm() {
     sessionStorage.setItem(DRAFT, JSON.stringify({ ...rest, photos: photos.filter((p) => p.key) }));
   }, [draft]);
 
+  const FIELD = { address: "location", name: "contact", phone: "contact" };
   const set = (name) => (event) => {
     const value = event.currentTarget.value;
     setDraft((d) => ({ ...d, [name]: value, key: null }));
+    setEdited((e) => [...e, FIELD[name] || name]);
   };
 
   const locate = () => {
@@ -164,6 +168,7 @@ export function AppealForm() {
     sending.current = true;
     setBusy(true);
     setError(null);
+    setEdited([]);
     // One key per draft, written down before the request leaves: a second click, or the
     // same draft after a reload, repeats the first submission instead of filing another.
     const key = draft.key || newKey();
@@ -262,7 +267,8 @@ export function AppealForm() {
         <label class="choice"><input type="radio" name="is_public" value="true" checked=${draft.is_public === "true"} onChange=${set("is_public")} /> 公开：标题、内容和答复在“公开留言”展示，姓名、电话等个人信息会隐去，其他群众可以附议</label>
         <${Hint} id="appeal-public-hint" error=${fields.is_public}>内容里请不要写身份证号等个人信息；公开前平台会自动隐去姓名和电话号码。</${Hint}>
       </fieldset>
-      <${ProblemBox} error=${error} fields=${fields} />
+      ${Object.keys(fields).length || !(error && error.body && (error.body.errors || []).length)
+        ? html`<${ProblemBox} error=${error} fields=${fieldErrors(error)} />` : null}
       <button class="primary wide" type="submit" disabled=${busy || draft.photos.some((p) => !p.key)}>${busy ? "正在提交……" : "提交"}</button>
     </form>
   </main>`;

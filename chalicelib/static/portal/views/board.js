@@ -1,9 +1,9 @@
 // 公开留言: the public board, newest first, filtered by category and department; each
 // appeal's public page shows its masked text, the public reply, the rating and 附议 (for a
 // signed-in citizen).
-import { html, useState, useEffect } from "../vendor/htm-preact.js";
+import { html, useState, useEffect, useRef } from "../vendor/htm-preact.js";
 import { api } from "../lib/api.js";
-import { ProblemBox } from "../lib/problem.js";
+import { Problem, ProblemBox } from "../lib/problem.js";
 import { STATE, KIND, EVENT, SCORES } from "../lib/labels.js";
 import { when, day } from "../lib/format.js";
 import { useLoad, useTitle } from "../lib/hooks.js";
@@ -18,6 +18,7 @@ export function Board({ query }) {
   const [cursor, setCursor] = useState(null);
   const [error, setError] = useState(null);
   const [loading, setLoading] = useState(true);
+  const latest = useRef(0);
   useEffect(() => { loadReference().then(() => setReady(true)).catch(setError); }, []);
   const path = (next) => {
     const params = new URLSearchParams({ limit: "20" });
@@ -26,17 +27,27 @@ export function Board({ query }) {
     if (next) params.set("cursor", next);
     return `public/appeals?${params}`;
   };
+  // Only the answer to the latest request is shown (a filter changed twice quickly).
   const load = async (next) => {
+    const mine = ++latest.current;
     setLoading(true);
     setError(null);
     try {
-      const page = await api("GET", path(next), undefined, { anonymous: true });
-      setItems((old) => (next ? [...old, ...page.items] : page.items));
+      // A filtered page may hold fewer items than asked for, even none, and still go on:
+      // read on (a few pages at most) until there is something to show.
+      let page = await api("GET", path(next), undefined, { anonymous: true });
+      const found = [...page.items];
+      for (let more = 0; !found.length && page.next_cursor && more < 3; more++) {
+        page = await api("GET", path(page.next_cursor), undefined, { anonymous: true });
+        found.push(...page.items);
+      }
+      if (mine !== latest.current) return;
+      setItems((old) => (next ? [...old, ...found] : found));
       setCursor(page.next_cursor);
     } catch (e) {
-      setError(e);
+      if (mine === latest.current) setError(e);
     } finally {
-      setLoading(false);
+      if (mine === latest.current) setLoading(false);
     }
   };
   useEffect(() => { load(null); }, [filters.category, filters.department_id]);
@@ -69,8 +80,8 @@ export function Board({ query }) {
       </li>`)}
     </ul>
     ${loading ? html`<p>正在加载……</p>` : null}
-    ${!loading && !items.length && !error ? html`<p>没有符合条件的公开留言。</p>` : null}
-    ${cursor && !loading ? html`<button type="button" class="secondary" onClick=${() => load(cursor)}>加载更多</button>` : null}
+    ${!loading && !items.length && !error ? html`<p>${cursor ? "最近没有符合条件的公开留言。" : "没有符合条件的公开留言。"}</p>` : null}
+    ${cursor && !loading ? html`<button type="button" class="secondary" onClick=${() => load(cursor)}>${items.length ? "加载更多" : "查看更早的留言"}</button>` : null}
   </main>`;
 }
 
@@ -88,7 +99,8 @@ export function PublicAppeal({ id }) {
     try {
       setSupport(await api("PUT", `appeals/${encodeURIComponent(a.id)}/support`));
     } catch (e) {
-      setError(e);
+      // The API refuses a citizen's support of their own appeal (409).
+      setError(e.body && e.body.status === 409 ? new Problem({ title: "这是您自己的留言，无需附议" }) : e);
     }
   };
   const withdraw = async () => {
