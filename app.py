@@ -14,7 +14,7 @@ from chalicelib.channels.open311.http import open311 as open311_api
 from chalicelib.channels.wechat.http import wechat
 from chalicelib.console.http import console
 from chalicelib.core.events import appeal_stream
-from chalicelib.core.http import meta
+from chalicelib.core.http import cors, meta
 from chalicelib.core.http.base import as_problem, secure_headers
 from chalicelib.core.observability import flush_metrics
 from chalicelib.figures.events import rankings
@@ -27,6 +27,7 @@ from chalicelib.knowledge.http import knowledge
 from chalicelib.notifications.events import delivery as notification_queue
 from chalicelib.notifications.events import fan_out as appeal_notifications
 from chalicelib.notifications.http import in_app, webhooks
+from chalicelib.portal.http import portal
 from chalicelib.work_orders.events import closing, sla
 from chalicelib.work_orders.events import routing as appeal_routing
 from chalicelib.work_orders.http import department, operator
@@ -45,6 +46,7 @@ for blueprint in (
     public.bp,
     feed.bp,
     console.bp,
+    portal.bp,
     webhooks.bp,
     in_app.bp,
     notification_queue.bp,
@@ -67,11 +69,13 @@ for blueprint in (
     knowledge.bp,
 ):
     app.register_blueprint(blueprint)
+# Last: the preflight (OPTIONS) of every path the blueprints above registered.
+app.register_blueprint(cors.preflight_blueprint())
 
 
 @app.middleware("http")
 def http_envelope(event: Any, get_response: Any) -> Any:
     try:
-        return secure_headers(as_problem(get_response(event)))
+        return cors.answer(event, secure_headers(as_problem(get_response(event))))
     finally:
         flush_metrics()

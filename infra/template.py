@@ -820,6 +820,7 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
     from infra.delivery_network import place_delivery
 
     place_delivery(template, handlers)
+    add_cors(template, functions)
 
     outputs = template.setdefault("Outputs", {})
     outputs.update(data_outputs())
@@ -889,6 +890,51 @@ def queue_mapping(handler: str) -> dict[str, Any]:
     if declared.report_batch_item_failures:
         properties["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
     return properties
+
+
+CORS_ORIGINS = "CorsOrigins"
+# Where the portal's photos are posted from: the API's own pages on its execute-api
+# address (the bucket's rule cannot name the API itself, which depends on the functions
+# that name the bucket), and the origins the district lists.
+API_ORIGINS = "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+
+
+def add_cors(template: dict[str, Any], functions: list[str]) -> None:
+    """Cross-origin calls: the ``CorsOrigins`` parameter (none by default) is every
+    function's ``MINSHENG_CORS_ORIGINS``; the media bucket answers the presigned photo
+    uploads (POST) of the API's own pages and of those origins. The presigned policy is
+    what guards an upload; the rule only lets the page read S3's answer."""
+    template["Parameters"][CORS_ORIGINS] = {
+        "Type": "String",
+        "Default": "",
+        "Description": "Origins other than the API's own whose pages may call the API from a "
+        "browser (CORS), comma-separated (https://h5.example.gov.cn); none by default",
+        "AllowedPattern": "^(https?://[a-z0-9.-]+(:[0-9]{1,5})?(,https?://[a-z0-9.-]+(:[0-9]{1,5})?)*)?$",
+    }
+    template.setdefault("Conditions", {})["HasCorsOrigins"] = {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": CORS_ORIGINS}, ""]}]
+    }
+    resources = template["Resources"]
+    for function in functions:
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        variables["MINSHENG_CORS_ORIGINS"] = {"Ref": CORS_ORIGINS}
+    own = {"Fn::Sub": API_ORIGINS}
+    resources["MediaBucket"]["Properties"]["CorsConfiguration"] = {
+        "CorsRules": [
+            {
+                "Id": "photo-uploads",
+                "AllowedMethods": ["POST"],
+                "AllowedOrigins": {
+                    "Fn::If": [
+                        "HasCorsOrigins",
+                        {"Fn::Split": [",", {"Fn::Join": [",", [own, {"Ref": CORS_ORIGINS}]]}]},
+                        [own],
+                    ]
+                },
+                "MaxAge": 600,
+            }
+        ]
+    }
 
 
 def add_report_sender(template: dict[str, Any], functions: list[str], api_stage: str) -> None:

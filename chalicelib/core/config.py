@@ -7,6 +7,7 @@ Tests and the local stack set the environment before the app is imported; Pynamo
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -109,6 +110,9 @@ class Settings:
     mailbox_max_bytes: int = MAILBOX_MAX_BYTES
     mailbox_max_parts: int = 100
     mailbox_max_depth: int = 10
+    # The origins other than the API's own whose pages may call the API from a browser
+    # (CORS): a district's own app shell, a separate H5 domain. None by default.
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def is_local(self) -> bool:
@@ -236,6 +240,23 @@ def _mfa_roles(raw: str) -> frozenset[str]:
             f"MINSHENG_MFA_ROLES: {', '.join(unknown)} is not one of {', '.join(MFA_ROLE_CHOICES)}"
         )
     return frozenset(roles | {"admin"})
+
+
+_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """``https://app.example.gov.cn,https://h5.example.gov.cn``: each an origin exactly as
+    a browser sends it (scheme, host, port if not the default; no path, no wildcard)."""
+    origins = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        if not _ORIGIN.fullmatch(part):
+            raise ConfigError(
+                f"MINSHENG_CORS_ORIGINS: {part!r} is not an origin such as https://h5.example.cn"
+            )
+        if part not in origins:
+            origins.append(part)
+    return tuple(origins)
 
 
 def env_name(field: str) -> str:
@@ -380,6 +401,7 @@ def load_settings() -> Settings:
         ),
         mailbox_max_parts=_int("MINSHENG_MAILBOX_MAX_PARTS", 100, 10, 1000),
         mailbox_max_depth=_int("MINSHENG_MAILBOX_MAX_DEPTH", 10, 3, 50),
+        cors_origins=_origins(env.get("MINSHENG_CORS_ORIGINS", "")),
     )
 
 

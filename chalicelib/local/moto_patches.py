@@ -2,10 +2,12 @@
 
 Cognito (``cognito_like_a_pool``): moto sends nothing. A real pool sends a new account's
 temporary password (the invitation), sends it again on ``RESEND``, and sends the code of a
-forgotten password; here each is written to the outbox (``MINSHENG_OUTBOX_DIR``: an email
-as ``.eml``, a text under ``sms/``) and kept in ``SENT``. moto accepts any forgotten-
-password code and gives every user the same authenticator secret; here each user gets a
-secret of their own and every code (TOTP, forgotten password) is checked.
+forgotten password, and the code that confirms the phone number of a citizen who signs
+up; here each is written to the outbox (``MINSHENG_OUTBOX_DIR``: an email as ``.eml``, a
+text under ``sms/``) and kept in ``SENT``. moto accepts any forgotten-password or sign-up
+code, lacks ResendConfirmationCode, and gives every user the same authenticator secret;
+here each user gets a secret of their own and every code (TOTP, forgotten password,
+sign-up) is checked; a confirmed sign-up's phone number is verified, as the pool marks it.
 
 DynamoDB applies each write's condition atomically. moto checks the condition and writes
 the item in Python, with no lock, so two threads of the moto server can both pass the
@@ -661,6 +663,109 @@ def cognito_like_a_pool() -> None:
     CognitoIdpBackend.associate_software_token = associate_software_token  # type: ignore[method-assign]
     CognitoIdpBackend.verify_software_token = verify_software_token  # type: ignore[method-assign]
     CognitoIdpBackend.respond_to_auth_challenge = respond_to_auth_challenge  # type: ignore[method-assign,assignment]
+    _sign_up_like_a_pool()
+
+
+def _sign_up_code(pool: Any, user: Any) -> dict[str, str] | None:
+    """A new code for an unconfirmed user, sent to the phone number (or email) the pool
+    verifies automatically; the delivery details as SignUp answers them, or None."""
+    import secrets
+
+    auto = pool.extended_config.get("AutoVerifiedAttributes") or []
+    attributes = user.attribute_lookup
+    if "phone_number" in auto and attributes.get("phone_number"):
+        medium, name = "SMS", "phone_number"
+    elif "email" in auto and attributes.get("email"):
+        medium, name = "EMAIL", "email"
+    else:
+        return None
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    user.minsheng_sign_up_code = code
+    _send("sign-up", user, [medium], _verification_template(pool), code)
+    to = attributes[name]
+    shown = to[:1] + "***" + to[to.find("@") :] if medium == "EMAIL" else "+*******" + to[-4:]
+    return {"Destination": shown, "DeliveryMedium": medium, "AttributeName": name}
+
+
+def _sign_up_like_a_pool() -> None:
+    from moto.cognitoidp import responses
+    from moto.cognitoidp.exceptions import (
+        CodeMismatchException,
+        NotAuthorizedError,
+        ResourceNotFoundError,
+        UserNotFoundError,
+    )
+    from moto.cognitoidp.models import UserStatus
+    from moto.core.responses import ActionResult, EmptyResult
+
+    response = responses.CognitoIdpResponse
+    if getattr(response.sign_up, "_minsheng", False):
+        return
+
+    def _pool_and_user(self: Any, client_id: str, username: str) -> tuple[Any, Any]:
+        backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+        pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)
+        if pool is None:
+            raise ResourceNotFoundError(client_id)
+        user = pool._get_user(username)
+        if user is None:
+            raise UserNotFoundError("Username/client id combination not found.")
+        return pool, user
+
+    def sign_up(self: Any) -> Any:
+        client_id = self._get_param("ClientId")
+        attributes = self._get_param("UserAttributes", [])
+        backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+        client = next(
+            (p.clients[client_id] for p in backend.user_pools.values() if client_id in p.clients),
+            None,
+        )
+        writable = set((client.extended_config if client else {}).get("WriteAttributes") or [])
+        refused = sorted({a["Name"] for a in attributes} - writable) if writable else []
+        if refused:
+            # As the pool refuses an attribute the app client may not write (above all
+            # phone_number_verified: only the code verifies a number).
+            raise NotAuthorizedError(
+                f"A client attempted to write unauthorized attribute {refused[0]}"
+            )
+        user, _ = self._get_region_agnostic_backend().sign_up(
+            client_id=client_id,
+            username=self._get_param("Username"),
+            password=self._get_param("Password"),
+            attributes=attributes,
+        )
+        pool, _ = _pool_and_user(self, client_id, user.username)
+        answer: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.id}
+        details = _sign_up_code(pool, user)
+        if details:
+            answer["CodeDeliveryDetails"] = details
+        return ActionResult(answer)
+
+    def confirm_sign_up(self: Any) -> Any:
+        _pool, user = _pool_and_user(self, self._get_param("ClientId"), self._get_param("Username"))
+        if user.status is not UserStatus.UNCONFIRMED:
+            raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
+        code = getattr(user, "minsheng_sign_up_code", None)
+        if not code or self._get_param("ConfirmationCode") != code:
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        user.minsheng_sign_up_code = None
+        user.status = UserStatus.CONFIRMED
+        # The code went to the phone (or email): the pool marks that attribute verified.
+        verified = "phone_number_verified" if "phone_number" in user.attribute_lookup else None
+        if verified:
+            user.update_attributes([{"Name": verified, "Value": "true"}])
+        return EmptyResult()
+
+    def resend_confirmation_code(self: Any) -> Any:
+        pool, user = _pool_and_user(self, self._get_param("ClientId"), self._get_param("Username"))
+        if user.status is not UserStatus.UNCONFIRMED:
+            raise NotAuthorizedError("User is already confirmed.")
+        return ActionResult({"CodeDeliveryDetails": _sign_up_code(pool, user) or {}})
+
+    sign_up._minsheng = True  # type: ignore[attr-defined]
+    response.sign_up = sign_up  # type: ignore[method-assign]
+    response.confirm_sign_up = confirm_sign_up  # type: ignore[method-assign]
+    response.resend_confirmation_code = resend_confirmation_code  # type: ignore[attr-defined]
 
 
 def apply_all() -> None:

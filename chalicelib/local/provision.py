@@ -40,13 +40,14 @@ INVITATION = {
     "SMSMessage": "【民生诉求平台】工作台账号 {username}，临时密码 {####}，"
     "请在7天内登录并设置新密码。",
 }
-# The code of a forgotten password ({####}), and the way it goes: the verified email first,
-# else the verified phone.
+# The code ({####}) that confirms a citizen's phone number when they sign up in the portal,
+# and the code of a forgotten password, which goes to the verified email first, else the
+# verified phone. One template serves both (as a user pool has it).
 VERIFICATION = {
     "DefaultEmailOption": "CONFIRM_WITH_CODE",
     "EmailSubject": "民生诉求平台验证码",
     "EmailMessage": "您的民生诉求平台验证码：{####}。如非本人操作，请忽略本邮件。",
-    "SmsMessage": "【民生诉求平台】验证码 {####}，用于重设工作台密码。",
+    "SmsMessage": "【民生诉求平台】验证码 {####}，用于注册账号或重设密码，请勿告诉他人。",
 }
 ACCOUNT_RECOVERY = {
     "RecoveryMechanisms": [

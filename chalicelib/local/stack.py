@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         "openapi_url": f"{api_url}/openapi.json",
         "dashboard_url": f"{api_url}/",
         "console_url": f"{api_url}/console/",
+        "portal_url": f"{api_url}/portal/",
         "pid": os.getpid(),
     }
     # Ready to be stopped before anyone can learn the stack is up (stack.json).
@@ -278,6 +279,8 @@ def _print_banner(
         f"  API            {info['api_url']}",
         f"  OpenAPI        {info['openapi_url']}",
         f"  Dashboard      {info['dashboard_url']}",
+        f"  Portal         {info['portal_url']}   (citizens: sign up with a mobile number; "
+        "the SMS code is in the outbox's sms/)",
         f"  Console        {info['console_url']}   (staff: operator1, staff-<unit id>, "
         "leader1, admin1)",
         f"  AWS (moto)     {info['aws_endpoint']}   region {info['region']}",

@@ -107,6 +107,13 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/console/vendor/{asset}"): public(),
     ("GET", "/console/lib/{asset}"): public(),
     ("GET", "/console/views/{asset}"): public(),
+    ("GET", "/portal"): same(301),  # to /portal/, where the page's relative links resolve
+    ("GET", "/portal/{asset}"): public(),
+    ("GET", "/portal/vendor/{asset}"): public(),
+    ("GET", "/portal/lib/{asset}"): public(),
+    ("GET", "/portal/views/{asset}"): public(),
+    ("GET", "/public/categories"): public(),
+    ("GET", "/public/departments"): public(),
     ("GET", "/openapi.json"): public(),
     ("GET", "/public/appeals"): public(),
     ("GET", "/public/appeals/{appeal_id}"): same(404),  # the matrix's appeal is private
@@ -446,6 +453,12 @@ def request_for(
         url = "/console/lib/api.js"
     if path == "/console/views/{asset}":
         url = "/console/views/queue.js"
+    if path == "/portal/vendor/{asset}":
+        url = "/portal/vendor/htm-preact.js"
+    if path == "/portal/lib/{asset}":
+        url = "/portal/lib/api.js"
+    if path == "/portal/views/{asset}":
+        url = "/portal/views/board.js"
     if path == "/deliveries":
         url += "?status=dead"
     if path == "/mailbox/messages":

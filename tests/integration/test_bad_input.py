@@ -180,6 +180,8 @@ def test_ids_that_do_not_exist_or_belong_to_someone_else(
         refused(people.client.http.get(f"/console/vendor/{asset}"), 404)
         refused(people.client.http.get(f"/console/lib/{asset}"), 404)
         refused(people.client.http.get(f"/console/views/{asset}"), 404)
+        for folder in ("", "vendor/", "lib/", "views/"):
+            refused(people.client.http.get(f"/portal/{folder}{asset}"), 404)
     refused(people.get("citizen:other", f"/appeals/{mine}"), 404)
     rating = {"score": 5, "resolved": True}
     refused(people.post("citizen:other", f"/appeals/{mine}/rating", rating), 404)

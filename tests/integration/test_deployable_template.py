@@ -259,7 +259,11 @@ def test_the_api_stage_is_throttled_by_parameters(template: dict[str, Any]) -> N
 
 def _resolved_environment(template: dict[str, Any]) -> dict[str, str]:
     variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
-    stand_ins = {"UserPool": "us-east-1_Stack1234", "UserPoolClient": "stackclient123"}
+    stand_ins = {
+        "UserPool": "us-east-1_Stack1234",
+        "UserPoolClient": "stackclient123",
+        "CorsOrigins": "",  # the parameter's default
+    }
     parameters = template["Parameters"]
 
     def value(v: Any) -> str:
@@ -476,3 +480,30 @@ def test_the_delivery_function_s_vpc_placement_is_a_parameter_off_by_default(
         "Description": outputs["DeliveryEgressAddress"]["Description"],
         "Value": {"Ref": "DeliveryNatAddress"},
     }
+
+
+def test_cross_origin_calls_are_a_parameter_none_by_default(template: dict[str, Any]) -> None:
+    """``CorsOrigins`` (empty by default) is every function's MINSHENG_CORS_ORIGINS; the
+    media bucket takes the photo uploads (POST only) of the API's own pages and of the
+    listed origins."""
+    import re
+
+    parameter = template["Parameters"]["CorsOrigins"]
+    assert parameter["Default"] == ""
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("https://h5.example.cn,http://a.cn:8080")
+    assert not pattern.fullmatch("*") and not pattern.fullmatch("https://a.cn/")
+    for name, function in functions(template).items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["MINSHENG_CORS_ORIGINS"] == {"Ref": "CorsOrigins"}, name
+    [rule] = template["Resources"]["MediaBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedMethods"] == ["POST"]
+    own = {"Fn::Sub": "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert rule["AllowedOrigins"] == {
+        "Fn::If": [
+            "HasCorsOrigins",
+            {"Fn::Split": [",", {"Fn::Join": [",", [own, {"Ref": "CorsOrigins"}]]}]},
+            [own],
+        ]
+    }
+    assert "AllowedHeaders" not in rule  # a form post sends none beyond the safelisted

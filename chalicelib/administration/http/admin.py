@@ -29,6 +29,53 @@ def departments(_principal: Principal) -> Response:
     return json_response(admin.list_departments())
 
 
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
+PUBLIC_DEPARTMENT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "kind": {"type": "string", "description": "department, town or street"},
+    },
+}
+PUBLIC_CATEGORY = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "group": {"type": ["string", "null"], "description": "the branch of the tree"},
+    },
+}
+
+
+@api(
+    bp,
+    "/public/departments",
+    "GET",
+    summary="The active departments, towns and streets by name (no login): what the public "
+    "feed is filtered by",
+    roles=None,
+    tag="public",
+    responses={200: schemas.listing(PUBLIC_DEPARTMENT)},
+)
+def public_departments(_principal: None) -> Response:
+    return json_response(admin.public_departments(), headers=PUBLIC_CACHE)
+
+
+@api(
+    bp,
+    "/public/categories",
+    "GET",
+    summary="The category tree citizens choose from (no login): code, name and group of each "
+    "active category",
+    roles=None,
+    tag="public",
+    responses={200: schemas.listing(PUBLIC_CATEGORY)},
+)
+def public_categories(_principal: None) -> Response:
+    return json_response(admin.public_categories(), headers=PUBLIC_CACHE)
+
+
 @api(
     bp,
     "/departments",

@@ -15,6 +15,22 @@ def list_departments() -> dict[str, Any]:
     return {"items": [d.to_dict() for d in reference.list_departments()], "next_cursor": None}
 
 
+def public_departments() -> dict[str, Any]:
+    """The active departments, towns and streets by name: what a citizen filters the
+    public feed by."""
+    items = [{"id": d.id, "name": d.name, "kind": d.kind} for d in reference.active_departments()]
+    return {"items": items, "next_cursor": None}
+
+
+def public_categories() -> dict[str, Any]:
+    """The category tree citizens choose from (its groups, then the categories in each):
+    codes, names and groups, never routing or deadlines."""
+    items = [
+        {"code": c.code, "name": c.name, "group": c.group} for c in reference.active_categories()
+    ]
+    return {"items": items, "next_cursor": None}
+
+
 def create_department(body: Any) -> dict[str, Any]:
     request = validate(admin_schemas.DEPARTMENT_CREATE, body)
     return reference.put_department(

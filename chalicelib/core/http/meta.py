@@ -99,11 +99,41 @@ def _operation(route: RouteDoc) -> dict[str, Any]:
     return op
 
 
+def _preflight(path: str) -> dict[str, Any]:
+    """The CORS preflight every path answers (``core/http/cors.py``)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
+    return {
+        "operationId": f"options_{slug}" if slug else "options_root",
+        "summary": "CORS preflight: 204 with the methods and headers allowed for an origin "
+        "listed in MINSHENG_CORS_ORIGINS, else 403",
+        "tags": ["meta"],
+        "parameters": [
+            *(
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in re.findall(r"{(\w+)}", path)
+            ),
+            {"name": "Origin", "in": "header", "required": True, "schema": {"type": "string"}},
+            {
+                "name": "Access-Control-Request-Method",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+            },
+        ],
+        "responses": {
+            "204": {"description": "The origin may make the request"},
+            "403": _problem("The origin is not listed, or the path has no such method"),
+        },
+    }
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for route in ROUTES:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    for path, operations in paths.items():
+        operations["options"] = _preflight(path)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -163,6 +163,17 @@ def list_categories() -> list[Category]:
         raise ServiceUnavailable("the reference data store is unreachable") from exc
 
 
+def active_departments() -> list[Department]:
+    """The active departments, cached like single reads (public requests read them)."""
+    return _cached("departments:active-list", lambda: [d for d in list_departments() if d.active])
+
+
+def active_categories() -> list[Category]:
+    """The active categories, cached like single reads: the public category tree is
+    read on requests no login limits."""
+    return _cached("categories:active", lambda: [c for c in list_categories() if c.active])
+
+
 def _save(item: CategoryModel | DepartmentModel | SettingModel, *, create: bool) -> None:
     hash_key = type(item)._hash_keyname
     condition = None
