@@ -119,7 +119,13 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-DEFAULT_REPLY_DAYS = {"consultation": 1, "complaint": 3, "suggestion": 5, "help": 3}
+DEFAULT_REPLY_DAYS = {
+    "consultation": 1,
+    "complaint": 3,
+    "suggestion": 5,
+    "help": 3,
+    "whistleblowing": 5,
+}
 
 
 def _reply_days(raw: str) -> dict[str, int]:

@@ -259,7 +259,7 @@ class Simulation:
                 dispatch.reject_appeal,
                 self.operator,
                 appeal_id,
-                {"reason": "不属于受理范围"},
+                {"reason": "不属于受理范围", "reason_code": "out_of_scope"},
             )
             return
         others = [a for a in self.recent if a != appeal_id]

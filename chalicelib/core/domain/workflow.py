@@ -16,7 +16,15 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib.core.domain import clock, photos
-from chalicelib.core.domain.appeal import NOTE_EVENT, TERMINAL_STATES, Appeal, Event, Kind, State
+from chalicelib.core.domain.appeal import (
+    NOTE_EVENT,
+    TERMINAL_STATES,
+    TRANSFER_TARGETS,
+    Appeal,
+    Event,
+    Kind,
+    State,
+)
 from chalicelib.core.domain.calendar import WorkingCalendar
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.domain.schemas import MAX_MEDIA
@@ -46,6 +54,8 @@ class Action(StrEnum):
     ADD_NOTE = "add_note"  # the citizen adds to their own open appeal (a reply by mail)
     CENTER_REPLY = "center_reply"  # 直办: the center answers a consultation from the knowledge base
     REOPEN = "reopen"  # rework asked of a center reply: back to the center, not a department
+    TRANSFER = "transfer"  # 即时转办: handed on at once to 110/119/120/122 or another body
+    URGE = "urge"  # 催办: the center or a leader presses the department on an open order
 
 
 class Deadlines(StrEnum):
@@ -76,6 +86,7 @@ S = State
 OPEN = _states(S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.SIGNED, S.CONTACTED, S.REPLIED, S.RETURNED)
 AT_CENTER = _states(S.SUBMITTED, S.ACCEPTED, S.RETURNED)
 IN_HAND = _states(S.SIGNED, S.CONTACTED)
+AT_DEPARTMENT = _states(S.DISPATCHED, S.SIGNED, S.CONTACTED)
 OPERATOR, DEPARTMENT, LEADER, CITIZEN, SYSTEM = (
     Role.OPERATOR,
     Role.DEPARTMENT,
@@ -148,6 +159,15 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(
             Action.REOPEN, _states(S.REPLIED), S.ACCEPTED, _roles(CITIZEN), "rework_requested"
         ),
+        Transition(
+            Action.TRANSFER,
+            AT_CENTER,
+            S.TRANSFERRED,
+            _roles(OPERATOR),
+            "transferred",
+            Deadlines.CLEAR,
+        ),
+        Transition(Action.URGE, AT_DEPARTMENT, None, _roles(OPERATOR, LEADER), "urged"),
     )
 }
 
@@ -202,6 +222,8 @@ def _accept(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None,
     if p.get("kind") and p["kind"] != appeal.kind.value:
         data["kind"] = {"from": appeal.kind.value, "to": p["kind"]}
         appeal.kind = Kind(p["kind"])
+        if appeal.kind is Kind.WHISTLEBLOWING:
+            appeal.is_public = False  # a 举报 is never public
     if p.get("category") and p["category"] != appeal.category:
         data["category"] = {"from": appeal.category, "to": p["category"]}
         appeal.category = p["category"]
@@ -209,7 +231,31 @@ def _accept(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None,
 
 
 def _reject(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
-    return p["reason"], {}
+    code = p.get("reason_code")  # required over HTTP (schemas.REJECT)
+    return p["reason"], ({"reason_code": code} if code else {})
+
+
+def _transfer(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    """即时转办: where it went (a code, or ``other`` with the body's name), on record."""
+    to = str(p["to"])
+    name = str(p.get("name") or TRANSFER_TARGETS[to])
+    data: dict[str, Any] = {"to": to, "name": name}
+    if appeal.state is State.SUBMITTED:
+        data["accepted"] = True
+    appeal.department_id = None
+    appeal.co_department_ids = []
+    appeal.extension = None
+    return p["note"], data
+
+
+def _urge(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    """催办: the department holding it is pressed; the urges of the order are numbered."""
+    count = sum(1 for e in appeal.timeline if e.type == "urged") + 1
+    return p.get("note"), {
+        "department_id": appeal.department_id,
+        "count": count,
+        "overdue": list(appeal.overdue),
+    }
 
 
 def _dispatch(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:
@@ -438,6 +484,8 @@ EFFECTS: dict[Action, Effect] = {
     Action.ADD_NOTE: _add_note,
     Action.CENTER_REPLY: _center_reply,
     Action.REOPEN: _reopen,
+    Action.TRANSFER: _transfer,
+    Action.URGE: _urge,
 }
 
 

@@ -40,6 +40,13 @@ COUNTERS = (
     # Consultations the center answered itself from the knowledge base (直办): no
     # department's, so counted for the platform alone, apart from ``replied``.
     "center_replied",
+    # The center's other outcomes, for the platform alone: rejections (不予受理) and
+    # instant transfers (即时转办), each also per reason code / target as
+    # ``rejected:<code>`` and ``transferred:<to>``.
+    "rejected",
+    "transferred",
+    # 催办: urges of a department's open work orders, in the periods of the urge.
+    "urged",
 )
 
 
@@ -71,7 +78,7 @@ def _rating(counter: Counter[str], data: dict[str, Any]) -> None:
 STAGE_OF = {"signed": "sign", "contacted": "contact", "replied": "reply"}
 STAGES = ("sign", "contact", "reply")
 # Events after which the round's department no longer has the work order in hand.
-ROUND_ENDS = frozenset({"returned", "merged", "rejected", "closed"})
+ROUND_ENDS = frozenset({"returned", "merged", "rejected", "closed", "transferred"})
 
 Late = list[tuple[str | None, str, Counter[str]]]
 
@@ -160,6 +167,16 @@ def event_counters(event: dict[str, Any], rnd: Round) -> Late:
         department = data.get("department_id") or rnd.department
         rnd.department = None
         rnd.end()
+    elif kind in ("rejected", "transferred"):
+        code = data.get("reason_code") if kind == "rejected" else data.get("to")
+        c[kind] += 1
+        if code:
+            c[f"{kind}:{code}"] += 1
+        department = None
+        rnd.end()
+    elif kind == "urged":
+        c["urged"] += 1
+        department = data.get("department_id") or rnd.department
     elif kind in ROUND_ENDS:
         rnd.end()
     elif kind == "rated":

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
-from chalicelib.core.domain.appeal import Channel, Kind
+from chalicelib.core.domain.appeal import REJECT_REASONS, TRANSFER_TARGETS, Channel, Kind
 from chalicelib.core.domain.periods import current_and_previous, granularity, parse_period
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.observability import logger
@@ -129,6 +129,9 @@ def public_stats(period_text: str | None) -> dict[str, Any]:
         # Submissions by the channel they came in on and by kind (as submitted).
         "channels": {c.value: intake.get(f"channel:{c.value}", 0) for c in Channel},
         "kinds": {k.value: intake.get(f"kind:{k.value}", 0) for k in Kind},
+        # 即时转办 per target and 不予受理 per reason code (the center's other outcomes).
+        "transfers": {t: counters.get(f"transferred:{t}", 0) for t in TRANSFER_TARGETS},
+        "rejections": {r: counters.get(f"rejected:{r}", 0) for r in REJECT_REASONS},
     }
 
 

@@ -3,7 +3,7 @@
 // the lead department signs, contacts, replies, returns and asks for more time; a leader
 // follows, comments and escalates.
 import { html, useState, useEffect } from "../vendor/htm-preact.js";
-import { STATE, KIND, OPEN, CONTACT } from "../lib/labels.js";
+import { STATE, KIND, OPEN, CONTACT, REJECT_REASON, TRANSFER_TARGET, AT_DEPARTMENT } from "../lib/labels.js";
 import { ProblemBox } from "../lib/problem.js";
 import { api, all } from "../lib/api.js";
 import { useLoad } from "../lib/hooks.js";
@@ -84,8 +84,21 @@ export function OperatorActions({ appeal, done }) {
       <${DepartmentPicker} appeal=${appeal} prefix="dispatch" />
     <//>`);
     forms.push(html`<${ActionForm} id="reject" legend="不予受理" appealId=${appeal.id} path="reject" onDone=${done}
-      toBody=${(d) => ({ reason: d.reason })}>
-      <label for="reject-reason">理由</label><textarea id="reject-reason" name="reason" required></textarea>
+      toBody=${(d) => ({ reason_code: d.reason_code, reason: d.reason })}>
+      <label for="reject-code">不予受理原因</label>
+      <select id="reject-code" name="reason_code" required>
+        ${Object.entries(REJECT_REASON).map(([k, v]) => html`<option value=${k}>${v}</option>`)}
+      </select>
+      <label for="reject-reason">理由（告知群众）</label><textarea id="reject-reason" name="reason" required></textarea>
+    <//>`);
+    forms.push(html`<${ActionForm} id="transfer" legend="即时转办" appealId=${appeal.id} path="transfer" onDone=${done}
+      toBody=${(d) => clean({ to: d.to, name: d.to === "other" ? d.name : undefined, note: d.note })}>
+      <label for="transfer-to">转至</label>
+      <select id="transfer-to" name="to" required>
+        ${Object.entries(TRANSFER_TARGET).map(([k, v]) => html`<option value=${k}>${v}</option>`)}
+      </select>
+      <label for="transfer-name">其他机关名称</label><input id="transfer-name" name="name" type="text" />
+      <label for="transfer-note">转办说明（告知群众）</label><textarea id="transfer-note" name="note" required></textarea>
     <//>`);
     forms.push(html`<${ActionForm} id="merge" legend="合并重复件" appealId=${appeal.id} path="merge" onDone=${done}
       toBody=${(d) => ({ into: d.into.trim() })}>
@@ -102,6 +115,14 @@ export function OperatorActions({ appeal, done }) {
     <//>`);
   }
   return forms;
+}
+
+export function UrgeForm({ appeal, done }) {
+  if (!AT_DEPARTMENT.includes(appeal.state)) return null;
+  return html`<${ActionForm} id="urge" legend="催办" appealId=${appeal.id} path="urge" onDone=${done}
+    toBody=${(d) => clean({ note: d.note })}>
+    <label for="urge-note">催办意见</label><textarea id="urge-note" name="note"></textarea>
+  <//>`;
 }
 
 export function EscalateForm({ appeal, done }) {
@@ -182,5 +203,6 @@ export function LeaderActions({ appeal, done }) {
       toBody=${(d) => ({ text: d.text })}>
       <label for="comment-text">批示内容</label><textarea id="comment-text" name="text" required></textarea>
     <//>
+    <${UrgeForm} appeal=${appeal} done=${done} />
     <${EscalateForm} appeal=${appeal} done=${done} />`;
 }
