@@ -293,3 +293,79 @@ def test_an_emergency_is_transferred_at_once_and_the_citizen_told_where(
     # The leaders' daily report counts them by target and reason
     daily = people.get("leader", "/reports/daily?date=2026-11-26").body.decode()
     assert "即时转办" in daily and "110 报警服务台" in daily and "无实质内容" in daily
+
+
+# -- 3. dispatch disputes (派单异议) -------------------------------------------------------
+
+
+def test_the_center_decides_each_dispute_and_only_a_rejected_one_counts_as_a_return(
+    client: Any, people: People
+) -> None:
+    from chalicelib.core.store import appeals as store
+    from chalicelib.figures.services import rankings
+    from chalicelib.work_orders.services import sla
+
+    other = "health-commission"
+    time = Clock(shanghai("2026-11-26T09:00:00"))
+    try:
+        kept, moved = _dispatched(people), _dispatched(people)
+        first_due = body(people.get("operator", f"/appeals/{kept}"))["deadlines"]["reply_due"]
+        time.advance(minutes=5)
+        # When the department returns both, naming who it thinks is responsible
+        dispute = {"reason": "不属于本单位职责", "responsible": "区卫生健康委员会"}
+        for appeal_id in (kept, moved):
+            returned = people.act(STAFF, appeal_id, "return", dispute)
+            assert returned.status_code == 200, returned.body
+        # Then the center's decision is due in one working day, and on record
+        shown = body(people.get("operator", f"/appeals/{kept}"))
+        assert shown["deadlines"] == {"decision_due": "2026-11-27T09:05:00.000+08:00"}
+        event = shown["timeline"][-1]
+        assert event["data"]["responsible"] == "区卫生健康委员会"
+        # Sending it back to the same department needs a note; nothing is written without
+        before = store.get(kept)
+        bare = people.act("operator", kept, "dispatch", {"department_id": DEPARTMENT})
+        assert bare.status_code == 400 and body(bare)["errors"][0]["field"] == "note"
+        assert store.get(kept) == before
+        time.advance(hours=2)
+        # The center rejects the first dispute and upholds the second
+        back = {"department_id": DEPARTMENT, "note": "经核实属交通运输局职责，请继续办理"}
+        rejected = people.act("operator", kept, "dispatch", back)
+        assert rejected.status_code == 200, rejected.body
+        upheld = people.act("operator", moved, "dispatch", {"department_id": other})
+        assert upheld.status_code == 200, upheld.body
+        decided = {
+            a: body(r)["timeline"][-1]["data"]["dispute"]
+            for a, r in ((kept, rejected), (moved, upheld))
+        }
+        assert decided == {
+            kept: {"department_id": DEPARTMENT, "outcome": "rejected"},
+            moved: {"department_id": DEPARTMENT, "outcome": "upheld"},
+        }
+        # The department's reply deadline runs on from the first dispatch
+        deadlines = body(rejected)["deadlines"]
+        assert deadlines["reply_due"] == first_due
+        assert deadlines["sign_due"] == "2026-11-26T11:20:00.000+08:00"
+        # The department sees the outcome on its work order (the note says why)
+        seen = body(people.get(STAFF, f"/appeals/{kept}"))["timeline"][-1]
+        assert seen["data"]["dispute"]["outcome"] == "rejected" and seen["note"] == back["note"]
+        # A decision left undecided past its deadline is swept like the other deadlines
+        late = _dispatched(people)
+        assert people.act(STAFF, late, "return", {"reason": "非本单位职责"}).status_code == 200
+        sla.sweep(shanghai("2026-11-27T12:00:00"))
+        marks = body(people.get("operator", f"/appeals/{late}"))
+        assert marks["overdue"] == ["decision"]
+        assert [e["data"]["stage"] for e in marks["timeline"] if e["type"] == "sla_overdue"] == [
+            "decision"
+        ]
+    finally:
+        clock.set_clock(None)
+    # The rejected return counts against the department; the upheld one only against
+    # the platform's dispatch accuracy (5 dispatches, 1 upheld: 0.8), exactly once
+    _feed_statistics(client, _feed_statistics(client))
+    own = _counters("2026-11", DEPT_SCOPE)
+    assert own["returned"] == 1 and own["disputed"] == 3 and own["dispatched"] == 4
+    assert own.get("disputes_upheld", 0) == 0
+    stats = rankings.public_stats("2026-11")
+    assert stats["counters"]["disputes_upheld"] == 1 and stats["counters"]["dispatched"] == 5
+    assert stats["rates"]["dispatch_accuracy"] == 0.8
+    assert stats["rates"]["return_rate"] == 0.2

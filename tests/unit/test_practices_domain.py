@@ -92,3 +92,128 @@ def test_a_transfer_tells_the_citizen_where_it_went() -> None:
     )
     assert "区人民法院" in text_for(told.type, "诉求", told.data)[1]
     assert "120 急救中心" in text_for(told.type, "诉求", {"to": "120"})[1]
+
+
+# -- 派单异议 ------------------------------------------------------------------------------
+
+LATER = "2026-11-26T12:00:00.000+08:00"
+
+
+def _decided(outcome: str, department: str = "roads") -> dict[str, Any]:
+    return {"department_id": department, "outcome": outcome}
+
+
+def test_a_return_is_a_dispute_and_counts_as_a_return_only_when_rejected() -> None:
+    rnd = Round()
+    event_counters(_event("dispatched", department_id="roads", deadlines=DUE), rnd)
+    eleven = "2026-11-26T11:00:00.000+08:00"
+    filed = event_counters(_event("returned", at=eleven, department_id="roads"), rnd)
+    assert filed[-1] == ("roads", eleven, Counter({"disputed": 1}))
+    back = _event("dispatched", at=LATER, department_id="roads", deadlines=DUE)
+    back["data"]["dispute"] = _decided("rejected")
+    out = event_counters(back, rnd)
+    # sign and contact were due at AT and not done: late once, in the round that goes on
+    assert out[-1] == ("roads", LATER, Counter({"dispatched": 1, "returned": 1}))
+    assert rnd.department == "roads" and rnd.overdue == {"sign", "contact"}
+    assert rnd.due["reply"] == DUE["reply_due"] and rnd.done == set()
+    # the same stages are not late twice after the round went on
+    assert event_counters(_event("escalated", at="2026-11-26T18:00:00.000+08:00"), rnd) == []
+
+
+def test_an_upheld_dispute_counts_for_the_platform_only() -> None:
+    rnd = Round()
+    event_counters(_event("dispatched", department_id="roads", deadlines=DUE), rnd)
+    event_counters(_event("returned", department_id="roads"), rnd)
+    elsewhere = _event("dispatched", at=LATER, department_id="parks", deadlines=DUE)
+    elsewhere["data"]["dispute"] = _decided("upheld")
+    out = event_counters(elsewhere, rnd)
+    assert out == [
+        ("parks", LATER, Counter({"dispatched": 1})),
+        (None, LATER, Counter({"disputes_upheld": 1})),
+    ]
+    assert rnd.overdue == set() and rnd.department == "parks"
+    for kind in ("transferred", "rejected", "merged"):
+        step = _event(kind, at=LATER, dispute=_decided("upheld"))
+        assert (None, LATER, Counter({"disputes_upheld": 1})) in event_counters(step, Round())
+
+
+def test_the_center_s_next_step_decides_the_return() -> None:
+    from chalicelib.core.domain import workflow
+    from chalicelib.core.domain.appeal import Appeal, Channel, Event, Kind, State
+    from chalicelib.core.domain.calendar import WorkingCalendar
+    from chalicelib.core.domain.clock import parse_iso
+    from chalicelib.core.domain.principal import Principal, Role
+    from chalicelib.core.errors import ValidationFailed
+
+    outside = workflow.Outside(parse_iso(LATER), WorkingCalendar(), lambda _k, _c: 3, 2)
+    returned = Appeal(
+        id="20261126-AAAAAAAA",
+        state=State.RETURNED,
+        kind=Kind.COMPLAINT,
+        channel=Channel.APP,
+        title="t",
+        content="c",
+        citizen_id="c1",
+        created_at=AT,
+        updated_at=AT,
+        overdue=["sign", "reply"],
+        warned=["sign", "reply"],
+        timeline=[
+            Event(
+                "returned",
+                AT,
+                {"role": "department"},
+                "不是",
+                {"department_id": "roads", "reply_due": DUE["reply_due"]},
+            )
+        ],
+    )
+    operator = Principal("op", Role.OPERATOR)
+    import pytest
+
+    with pytest.raises(ValidationFailed) as refused:
+        workflow.apply(
+            returned, workflow.Action.DISPATCH, operator, {"department_id": "roads"}, outside
+        )
+    assert refused.value.errors[0]["field"] == "note"
+    back = workflow.apply(
+        returned,
+        workflow.Action.DISPATCH,
+        operator,
+        {"department_id": "roads", "note": "是"},
+        outside,
+    )
+    assert back.timeline[-1].data["dispute"] == _decided("rejected")
+    assert back.deadlines["reply_due"] == DUE["reply_due"]
+    assert back.deadlines["sign_due"] == "2026-11-26T12:15:00.000+08:00"
+    assert back.overdue == ["reply"] and back.warned == ["reply"]
+    other = workflow.apply(
+        returned, workflow.Action.DISPATCH, operator, {"department_id": "parks"}, outside
+    )
+    assert other.timeline[-1].data["dispute"] == _decided("upheld")
+    assert other.deadlines["reply_due"] != DUE["reply_due"] and other.overdue == []
+    moved = workflow.apply(
+        returned, workflow.Action.TRANSFER, operator, {"to": "110", "note": "警情"}, outside
+    )
+    assert moved.timeline[-1].data["dispute"] == _decided("upheld")
+    # A return sets the decision deadline: decision_days working days later
+    dispatched = Appeal(
+        **{
+            **returned.__dict__,
+            "state": State.DISPATCHED,
+            "department_id": "roads",
+            "deadlines": dict(DUE),
+            "timeline": [],
+        }
+    )
+    department = Principal("d", Role.DEPARTMENT, department_id="roads")
+    back_again = workflow.apply(
+        dispatched,
+        workflow.Action.RETURN,
+        department,
+        {"reason": "不是", "responsible": "园林局"},
+        outside,
+    )
+    assert back_again.deadlines == {"decision_due": "2026-11-30T12:00:00.000+08:00"}
+    data = back_again.timeline[-1].data
+    assert data["responsible"] == "园林局" and data["reply_due"] == DUE["reply_due"]

@@ -116,6 +116,11 @@ _SUMMARY_PROPERTIES: dict[str, Any] = {
             "sign_due": {"type": "string", "format": "date-time"},
             "contact_due": {"type": "string", "format": "date-time"},
             "reply_due": {"type": "string", "format": "date-time"},
+            "decision_due": {
+                "type": "string",
+                "format": "date-time",
+                "description": "returned: when the center's decision on the dispute is due",
+            },
         },
     },
     "overdue": {"type": "array", "items": {"type": "string"}},
@@ -323,7 +328,7 @@ REPLY = body(
         "public_reply": text(4000),
     },
 )
-RETURN = body("Return", ["reason"], {"reason": REASON})
+RETURN = body("Return", ["reason"], {"reason": REASON, "responsible": text(100)})
 EXTENSION_REQUEST = body(
     "ExtensionRequest",
     ["days", "reason"],

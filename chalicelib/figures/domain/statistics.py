@@ -47,6 +47,12 @@ COUNTERS = (
     "transferred",
     # 催办: urges of a department's open work orders, in the periods of the urge.
     "urged",
+    # 派单异议: returns a department made (``disputed``, in the periods of the return); the
+    # center's decision counts in the periods of its step: ``returned`` (the center sent
+    # it back: the department's return rate) or ``disputes_upheld`` (the platform's,
+    # against its dispatch accuracy).
+    "disputed",
+    "disputes_upheld",
 )
 
 
@@ -106,6 +112,13 @@ class Round:
         self.done = set()
         self.overdue = set()
 
+    def resume(self, department: Any, deadlines: Any) -> None:
+        """A rejected dispute: the same round goes on with the deadlines in force (the
+        stages already overdue stay counted once; signing and contact start anew)."""
+        self.department = str(department) if department else self.department
+        self.due = {k.removesuffix("_due"): str(v) for k, v in dict(deadlines or {}).items()}
+        self.done = set()
+
     def end(self) -> None:
         """The department no longer holds the work order: nothing more can be late."""
         self.due = {}
@@ -139,7 +152,11 @@ def event_counters(event: dict[str, Any], rnd: Round) -> Late:
         c["submitted"] += 1
         department = None
     elif kind == "dispatched":
-        rnd.start(data.get("department_id"), data.get("deadlines"))
+        if _outcome(data) == "rejected":
+            rnd.resume(data.get("department_id"), data.get("deadlines"))
+            c["returned"] += 1
+        else:
+            rnd.start(data.get("department_id"), data.get("deadlines"))
         department = rnd.department
         c["dispatched"] += 1
     elif kind == "replied" and data.get("by") == "center":
@@ -163,7 +180,7 @@ def event_counters(event: dict[str, Any], rnd: Round) -> Late:
         c[f"{kind}_on_time"] += _on_time(at, rnd.due.get(stage))
         rnd.done.add(stage)
     elif kind == "returned":
-        c["returned"] += 1
+        c["disputed"] += 1
         department = data.get("department_id") or rnd.department
         rnd.department = None
         rnd.end()
@@ -184,7 +201,15 @@ def event_counters(event: dict[str, Any], rnd: Round) -> Late:
         department = data.get("department_id") or department
     if c:
         out.append((department, at, c))
+    if _outcome(data) == "upheld":
+        out.append((None, at, Counter(disputes_upheld=1)))
     return out
+
+
+def _outcome(data: dict[str, Any]) -> str | None:
+    """The center's decision on a return that this step took, if it took one."""
+    dispute = data.get("dispute")
+    return str(dispute.get("outcome")) if isinstance(dispute, dict) else None
 
 
 NewCounts = Iterator[tuple[dict[str, Any], str | None, str, Counter[str]]]
@@ -241,7 +266,10 @@ def marks(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Marks:
         day, week, _month = periods_of_iso(when)
         if added["submitted"] and new is not None and new.get("channel") == DEPUTY:
             out[(day, DEPUTY)]["submitted"] += 1
-        picked = Counter({name: added[name] for name in MARKED if added[name]})
+        # The week's returns are the ones the department made (``disputed``), whatever the
+        # center decides later: the list names them under ``returned``.
+        shown = Counter({**added, "returned": added["disputed"]})
+        picked = Counter({name: shown[name] for name in MARKED if shown[name]})
         if picked and department:
             if picked["ratings"] and event.get("note"):
                 picked["commented"] += 1

@@ -80,7 +80,11 @@ export function OperatorActions({ appeal, done }) {
     <//>`);
   }
   if (["submitted", "accepted", "returned"].includes(s)) {
-    forms.push(html`<${ActionForm} id="dispatch" legend="派单" appealId=${appeal.id} path="dispatch" onDone=${done} toBody=${dispatchBody}>
+    const disputed = s === "returned" ? [...appeal.timeline].reverse().find((e) => e.type === "returned") : null;
+    forms.push(html`<${ActionForm} id="dispatch" legend=${disputed ? "派单异议审核" : "派单"} appealId=${appeal.id} path="dispatch" onDone=${done} toBody=${dispatchBody}>
+      ${disputed ? html`<p class="dispute">退回单位：${disputed.data.department_id}；理由：<span class="text">${disputed.note || ""}</span>
+        ${disputed.data.responsible ? html`；认为应由 <strong>${disputed.data.responsible}</strong> 办理` : null}。
+        派往其他单位即支持异议（计入派单准确率）；派回原单位即驳回异议（计入该单位退回率，须填写说明，答复期限自首次派单起连续计算）。</p>` : null}
       <${DepartmentPicker} appeal=${appeal} prefix="dispatch" />
     <//>`);
     forms.push(html`<${ActionForm} id="reject" legend="不予受理" appealId=${appeal.id} path="reject" onDone=${done}
@@ -163,8 +167,9 @@ export function DepartmentActions({ appeal, me, done }) {
   }
   if (["dispatched", "signed"].includes(s)) {
     forms.push(html`<${ActionForm} id="return" legend="退回平台中心" appealId=${appeal.id} path="return" onDone=${done}
-      toBody=${(d) => ({ reason: d.reason })}>
-      <label for="return-reason">退回理由</label><textarea id="return-reason" name="reason" required></textarea>
+      toBody=${(d) => clean({ reason: d.reason, responsible: d.responsible })}>
+      <label for="return-reason">退回理由（派单异议）</label><textarea id="return-reason" name="reason" required></textarea>
+      <label for="return-responsible">应由哪个单位办理（可选）</label><input id="return-responsible" name="responsible" type="text" />
     <//>`);
   }
   if (["signed", "contacted"].includes(s)) {
