@@ -59,6 +59,7 @@ class Settings:
     limits_table: str
     ranking_min_cases: int
     reply_days: dict[str, int]
+    dispute_decision_days: int
     reference_cache_seconds: int
     media_bucket: str
     user_pool_id: str
@@ -156,7 +157,13 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-DEFAULT_REPLY_DAYS = {"consultation": 1, "complaint": 3, "suggestion": 5, "help": 3}
+DEFAULT_REPLY_DAYS = {
+    "consultation": 1,
+    "complaint": 3,
+    "suggestion": 5,
+    "help": 3,
+    "whistleblowing": 5,
+}
 
 
 def _reply_days(raw: str) -> dict[str, int]:
@@ -361,6 +368,7 @@ def load_settings() -> Settings:
         limits_table=env.get("MINSHENG_LIMITS_TABLE", f"{prefix}-limits"),
         ranking_min_cases=_int("MINSHENG_RANKING_MIN_CASES", 5, 1, 1000),
         reply_days=_reply_days(env.get("MINSHENG_REPLY_DAYS", "")),
+        dispute_decision_days=_int("MINSHENG_DISPUTE_DECISION_DAYS", 1, 1, 10),
         reference_cache_seconds=_int("MINSHENG_REFERENCE_CACHE_SECONDS", 60, 0, 3600),
         media_bucket=env.get("MINSHENG_MEDIA_BUCKET", f"{prefix}-media"),
         user_pool_id=pool_id,

@@ -26,6 +26,9 @@ from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.errors import DomainError
 from chalicelib.data import district
 
+# One appeal in this many is an emergency the center transfers at once (即时转办).
+TRANSFER_EVERY = 45
+
 
 @dataclass(frozen=True)
 class Habit:
@@ -121,6 +124,8 @@ class Simulation:
         }
         self.citizens = [Principal(f"sim-citizen-{i:04d}", Role.CITIZEN) for i in range(400)]
         self.operator = Principal("sim-operator", Role.OPERATOR)
+        self.returns = 0  # returns so far: every third is sent back (a rejected dispute)
+        self.triaged = 0  # appeals triaged so far: every TRANSFER_EVERY-th is transferred
         self.recent: list[str] = []
         self.due: list[datetime] = []  # sweep actions' times, soonest first (a heap)
 
@@ -253,13 +258,24 @@ class Simulation:
         from chalicelib.work_orders.services import dispatch
 
         roll = self.rng.random()
+        self.triaged += 1
+        if self.triaged % TRANSFER_EVERY == 0:
+            # 即时转办: an emergency handed on at once.
+            self.act(
+                "transfer",
+                dispatch.transfer_appeal,
+                self.operator,
+                appeal_id,
+                {"to": "110", "note": "属紧急警情，已即时转110"},
+            )
+            return
         if roll < 0.03:
             self.act(
                 "reject",
                 dispatch.reject_appeal,
                 self.operator,
                 appeal_id,
-                {"reason": "不属于受理范围"},
+                {"reason": "不属于受理范围", "reason_code": "out_of_scope"},
             )
             return
         others = [a for a in self.recent if a != appeal_id]
@@ -275,7 +291,9 @@ class Simulation:
         target = category.get("default_department") or self.rng.choice(self.units)
         self.dispatch(appeal_id, target, citizen)
 
-    def dispatch(self, appeal_id: str, department_id: str, citizen: Principal) -> None:
+    def dispatch(
+        self, appeal_id: str, department_id: str, citizen: Principal, note: str | None = None
+    ) -> None:
         from chalicelib.work_orders.services import dispatch
 
         if (
@@ -284,7 +302,7 @@ class Simulation:
                 dispatch.dispatch_appeal,
                 self.operator,
                 appeal_id,
-                {"department_id": department_id},
+                {"department_id": department_id} | ({"note": note} if note else {}),
             )
             is not None
         ):
@@ -313,8 +331,15 @@ class Simulation:
                 is not None
             ):
                 other = self.rng.choice([u for u in self.habit if u != department_id])
+                # 派单异议: the center upholds two returns in three (another department) and
+                # rejects the third (back to the same one, saying why).
+                self.returns += 1
+                rejected = self.returns % 3 == 0
+                target = department_id if rejected else other
+                note = "经核实属本单位职责，请继续办理" if rejected else None
                 self.later(
-                    self.rng.uniform(20, 120), lambda: self.dispatch(appeal_id, other, citizen)
+                    self.rng.uniform(20, 120),
+                    lambda: self.dispatch(appeal_id, target, citizen, note),
                 )
             return
         if self.act("sign", actions.sign_work_order, staff, appeal_id, {}) is None:

@@ -16,7 +16,9 @@ OTHER_DEPARTMENT = "health-commission"
 
 VALID_BODIES: dict[str, dict[str, Any]] = {
     "accept": {},
-    "reject": {"reason": "不属于受理范围"},
+    "reject": {"reason": "不属于受理范围", "reason_code": "out_of_scope"},
+    "transfer": {"to": "110", "note": "来电反映有人斗殴，已转110"},
+    "urge": {"note": "请加快办理"},
     "dispatch": {"department_id": DEPARTMENT},
     "escalate": {"level": 3, "reason": "群众反映强烈"},
     "extension/decision": {"approve": True},

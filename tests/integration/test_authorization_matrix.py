@@ -82,6 +82,7 @@ def same(status: int) -> dict[str, Any]:
 STATE_FOR = {
     "accept": "submitted",
     "reject": "submitted",
+    "transfer": "submitted",
     "merge": "submitted",
     "dispatch": "submitted",
     "sign": "dispatched",
@@ -135,6 +136,8 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/appeals/{appeal_id}/extension/decision"): OPERATOR_ONLY,
     ("POST", "/appeals/{appeal_id}/media/publish"): OPERATOR_ONLY,
     ("POST", "/appeals/{appeal_id}/escalate"): rule((OPERATOR, LEADER)),
+    ("POST", "/appeals/{appeal_id}/transfer"): OPERATOR_ONLY,
+    ("POST", "/appeals/{appeal_id}/urge"): rule((OPERATOR, LEADER)),
     ("POST", "/appeals/{appeal_id}/sign"): LEAD_DEPARTMENT,
     ("POST", "/appeals/{appeal_id}/contact"): LEAD_DEPARTMENT,
     ("POST", "/appeals/{appeal_id}/reply"): LEAD_DEPARTMENT,

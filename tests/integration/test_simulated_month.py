@@ -31,6 +31,9 @@ def periods(at: str) -> list[str]:
 
 
 STAGES = {"signed": "sign", "contacted": "contact", "replied": "reply"}
+# The center's steps that decide a department's return (派单异议).
+CENTER_STEPS = ("dispatched", "transferred", "rejected", "merged")
+PLATFORM = "(platform)"
 ROUND_ENDS = ("returned", "merged", "rejected", "closed")
 
 
@@ -44,7 +47,15 @@ def oracle() -> tuple[dict[str, dict[str, Counter[str]]], int]:
     force passed strictly before the stage was done, or before the round ended (returned,
     merged, re-dispatched, still open at the end); an extension decided after the reply
     deadline had passed does not undo it. It counts once, in the periods of that deadline;
-    the work order counts once per round, in the periods of its earliest overdue deadline."""
+    the work order counts once per round, in the periods of its earliest overdue deadline.
+
+    Dispatch disputes (派单异议), from the timeline alone (not from the ``dispute`` the
+    workflow records): a return is decided by the center's next step; a dispatch to the
+    department that returned it rejects the dispute: the return counts in that
+    department's ``returned``, in the periods of the re-dispatch, and the round goes on
+    (its deadlines as the re-dispatch sets them, a stage already late counted once); any
+    other step upholds it: ``disputes_upheld`` for the platform, in the periods of that
+    step, and nothing against the department."""
     out: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     unswept_round_ends = 0
 
@@ -56,12 +67,17 @@ def oracle() -> tuple[dict[str, dict[str, Counter[str]]], int]:
     def before(a: str, b: str) -> bool:
         return datetime.fromisoformat(a) < datetime.fromisoformat(b)
 
+    def platform(at: str, **counts: int) -> None:
+        for period in periods(at):
+            out[period][PLATFORM].update(counts)
+
     for item in AppealModel.scan():
         appeal = store.get(item.id)
         assert appeal is not None
         rounds: list[dict[str, Any]] = []
         current: dict[str, Any] | None = None
         marked: set[str] = set()
+        pending: tuple[str, dict[str, Any] | None] | None = None  # (department, its round)
 
         def end_round(at: str) -> None:
             nonlocal current
@@ -71,6 +87,24 @@ def oracle() -> tuple[dict[str, dict[str, Counter[str]]], int]:
 
         for event in appeal.timeline:
             data, kind, at = event.data, event.type, event.at
+            decided = pending is not None and kind in CENTER_STEPS
+            if decided and kind == "dispatched" and data["department_id"] == pending[0]:
+                # The dispute rejected: the same round goes on
+                previous = pending[1]
+                pending = None
+                add(data["department_id"], at, returned=1, dispatched=1)
+                if previous is not None:
+                    previous["due"] = {
+                        k.removesuffix("_due"): v for k, v in data["deadlines"].items()
+                    }
+                    previous["done"] = {}
+                    previous["end"] = None
+                    current = previous
+                    marked = set()
+                continue
+            if decided:
+                pending = None
+                platform(at, disputes_upheld=1)
             if kind in ("dispatched", "rework_requested"):
                 end_round(at)
                 current = {
@@ -97,7 +131,7 @@ def oracle() -> tuple[dict[str, dict[str, Counter[str]]], int]:
                     current["passed"].setdefault("reply", old)
                 current["due"]["reply"] = data["reply_due"]["to"]
             elif kind == "returned":
-                add(data["department_id"], at, returned=1)
+                pending = (data["department_id"], current)
                 if current is not None:
                     open_late = [
                         s
@@ -105,6 +139,9 @@ def oracle() -> tuple[dict[str, dict[str, Counter[str]]], int]:
                         if s not in current["done"] and before(due, at) and s not in marked
                     ]
                     unswept_round_ends += bool(open_late)
+                    for stage, due in current["due"].items():
+                        if stage not in current["done"] and before(due, at):
+                            current["passed"].setdefault(stage, due)
                 end_round(at)
             elif kind in ROUND_ENDS:
                 end_round(at)
@@ -160,7 +197,16 @@ def test_boards_after_a_simulated_month_match_the_timelines(stack: Stack) -> Non
     summary = simulate(END, days=30, per_day=6, seed=7, sweep_minutes=180)
     assert summary.appeals == 180
     assert summary.actions is not None
-    for action in ("dispatch", "sign", "reply", "rate", "return", "rework", "sla_sweep"):
+    for action in (
+        "dispatch",
+        "sign",
+        "reply",
+        "rate",
+        "return",
+        "rework",
+        "sla_sweep",
+        "transfer",
+    ):
         assert summary.actions[action] > 0, action
     # The sweep at the end of the month marks what is overdue in rounds still open, so
     # the oracle's "still open at the end" has a witness on the timeline.
@@ -202,3 +248,15 @@ def test_boards_after_a_simulated_month_match_the_timelines(stack: Stack) -> Non
             assert [e["rank"] for e in ranked][:1] in ([], [1])
             checked += 1
     assert checked == 24
+    # The platform's dispatch accuracy (派单准确率) counts what the oracle upheld, and the
+    # month holds disputes both upheld and rejected
+    rejected_disputes = sum(truth["2026-11"][d]["returned"] for d in departments)
+    assert rejected_disputes > 0
+    for period in ("2026-11-26", "2026-W48", "2026-11", "2026-W47"):
+        stats = rankings.public_stats(period)
+        upheld = truth[period][PLATFORM]["disputes_upheld"]
+        assert stats["counters"].get("disputes_upheld", 0) == upheld, period
+        dispatched = stats["counters"]["dispatched"]
+        expected = round((dispatched - upheld) / dispatched, 4)
+        assert stats["rates"]["dispatch_accuracy"] == expected, period
+    assert truth["2026-11"][PLATFORM]["disputes_upheld"] > 0

@@ -51,7 +51,8 @@ EXPECTED_DEPARTMENT = {
     "contacted_on_time": 1,
     "replied": 1,
     "replied_on_time": 1,
-    "returned": 1,
+    # a return the center has not decided yet: a dispute, not (yet) a return against it
+    "disputed": 1,
     "ratings": 1,
     "rating_sum": 5,
     "satisfied": 1,

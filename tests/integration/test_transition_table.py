@@ -23,7 +23,9 @@ from tests.integration.lifecycle_helpers import DEPARTMENT, OTHER_DEPARTMENT, Pe
 # The endpoint (and a valid body) for each action people take over HTTP
 ENDPOINT = {
     Action.ACCEPT: ("accept", {}),
-    Action.REJECT: ("reject", {"reason": "无效诉求"}),
+    Action.REJECT: ("reject", {"reason": "无效诉求", "reason_code": "no_content"}),
+    Action.TRANSFER: ("transfer", {"to": "120", "note": "来电者突发疾病，已转120"}),
+    Action.URGE: ("urge", {"note": "请加快办理"}),
     Action.DISPATCH: ("dispatch", {"department_id": DEPARTMENT}),
     Action.MERGE: ("merge", None),  # filled with a real target below
     Action.ESCALATE: ("escalate", {"level": 3, "reason": "督办"}),

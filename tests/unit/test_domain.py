@@ -147,7 +147,7 @@ def test_validation_reports_every_field_at_once() -> None:
     fields = {e["field"]: e["message"] for e in caught.value.errors}
     assert fields == {
         "content": "is required",
-        "kind": "must be one of: consultation, complaint, suggestion, help",
+        "kind": "must be one of: consultation, complaint, suggestion, help, whistleblowing",
         "title": "must have at least 1 character(s)",
         "location.lat": "must be of type number",
         "location.lng": "is required",

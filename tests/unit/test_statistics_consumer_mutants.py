@@ -77,11 +77,12 @@ CHANGE = AppealChange(
 
 def test_a_record_adds_its_new_events_and_marks_only(store: list[Any]) -> None:
     counted = statistics.counted(CHANGE)
-    one = Counter(returned=1)
+    # A return is a dispute until the center decides it; the week's list names it returned
+    one = Counter(disputed=1)
     assert counted == statistics_store.Counted(
         sequence="101",
         counters={(period, scope): one for period in PERIODS for scope in ("platform", "dept#d1")},
-        marks={("2026-W48", "dept#d1", "20261126-AAAAAAAA"): one},
+        marks={("2026-W48", "dept#d1", "20261126-AAAAAAAA"): Counter(returned=1)},
     )
 
 

@@ -167,14 +167,19 @@ def test_a_return_counts_for_the_department_and_ends_the_round(
 ) -> None:
     rnd = dispatched("d1")
     out = event_counters(ev("returned", at("09:10"), **data), rnd)
-    assert out == [(department, at("09:10"), Counter(returned=1))]
+    # a dispute (派单异议) until the center decides it: not yet a return against it
+    assert out == [(department, at("09:10"), Counter(disputed=1))]
     assert rnd.department is None and rnd.due == {}
 
 
-@pytest.mark.parametrize("kind", ["merged", "rejected", "closed"])
+@pytest.mark.parametrize("kind", ["merged", "rejected", "closed", "transferred"])
 def test_the_round_ends_and_nothing_is_late_after(kind: str) -> None:
     rnd = dispatched()
-    assert event_counters(ev(kind, at("09:10")), rnd) == []
+    # The center's outcomes (不予受理, 即时转办) count for the platform, no department
+    counted = (
+        [(None, at("09:10"), Counter({kind: 1}))] if kind in ("rejected", "transferred") else []
+    )
+    assert event_counters(ev(kind, at("09:10")), rnd) == counted
     assert rnd.due == {}
     assert event_counters(ev("escalated", at("18:00")), rnd) == []
 

@@ -316,10 +316,13 @@ def test_return_hands_the_work_order_back_to_the_center() -> None:
         deadlines=dict(ROUND),
     )
     fields, added = run(before, Action.RETURN, Role.DEPARTMENT, {"reason": "非本单位职责"})
+    # The center's decision on the dispute is due one working day later (派单异议)
+    decision = {"decision_due": "2026-11-27T10:00:00.000+08:00"}
     assert fields == moved(
-        State.RETURNED, department_id=None, co_department_ids=[], extension=None, deadlines={}
+        State.RETURNED, department_id=None, co_department_ids=[], extension=None, deadlines=decision
     )
-    assert added == event("returned", Role.DEPARTMENT, "非本单位职责", {"department_id": DEPT})
+    data = {"department_id": DEPT, "reply_due": ROUND["reply_due"], **decision}
+    assert added == event("returned", Role.DEPARTMENT, "非本单位职责", data)
 
 
 def test_comments_are_numbered_in_order() -> None:

@@ -45,7 +45,9 @@ def params_for(action: Action, appeal: Appeal, data: st.DataObject) -> dict[str,
         return {"kind": draw(st.sampled_from(KINDS)), "category": draw(st.sampled_from(CATEGORIES))}
     if action is Action.DISPATCH:
         co = draw(st.lists(st.sampled_from(("water-supply-company", "gas-company")), unique=True))
-        return {"department_id": DEPARTMENT, "co_department_ids": co}
+        # Back to the department that returned it needs a note (a rejected dispute)
+        note = {"note": "属本单位职责"} if draw(st.booleans()) else {}
+        return {"department_id": DEPARTMENT, "co_department_ids": co, **note}
     if action is Action.ESCALATE:
         return {"level": draw(st.integers(1, 3)), "reason": "群众反映强烈"}
     if action is Action.REQUEST_EXTENSION:
@@ -72,7 +74,9 @@ def params_for(action: Action, appeal: Appeal, data: st.DataObject) -> dict[str,
 CATEGORIES = ("street-lighting", "water-supply", "public-transport")
 PHOTOS = tuple(f"attached/citizen-1/photo-{i}.jpg" for i in range(4))
 FIXED_PARAMS: dict[Action, dict[str, Any]] = {
-    Action.REJECT: {"reason": "不属于受理范围"},
+    Action.REJECT: {"reason": "不属于受理范围", "reason_code": "out_of_scope"},
+    Action.TRANSFER: {"to": "120", "note": "急救"},
+    Action.URGE: {"note": "请加快"},
     Action.MERGE: {"into": "20261101-AAAAAAAA"},
     Action.SIGN: {},
     Action.REPLY: {"content": "已处理", "handler_name": "王强", "handler_phone": "13900001111"},
@@ -162,7 +166,7 @@ def toward(appeal: Appeal, goal: Action) -> Action | None:
 @given(
     start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 9, 30)),
     kind=st.sampled_from(list(Kind)),
-    length=st.integers(min_value=1, max_value=25),
+    length=st.integers(min_value=1, max_value=30),
     data=st.data(),
 )
 def random_sequences_keep_the_appeal_well_formed(
@@ -215,9 +219,13 @@ def random_sequences_keep_the_appeal_well_formed(
                 Action.DECIDE_EXTENSION,
                 Action.ESCALATE,
                 Action.PUBLISH_MEDIA,
+                Action.DISPATCH,  # back to the department that returned it, without a note
             )
             assert appeal.state not in transition.sources or refused_by_effect
-            assert isinstance(refused, Conflict) or action is Action.PUBLISH_MEDIA
+            assert isinstance(refused, Conflict) or action in (
+                Action.PUBLISH_MEDIA,
+                Action.DISPATCH,
+            )
             continue
         REACH[action.value] += 1
         if action is goal:
@@ -242,7 +250,12 @@ def random_sequences_keep_the_appeal_well_formed(
         due = after.deadlines.get("reply_due")
         if due and due != before.deadlines.get("reply_due"):
             assert is_working_moment(due), due
-            if action is not Action.DECIDE_EXTENSION:
+            continues = after.timeline[-1].data.get("continues")
+            if continues:
+                # A rejected dispute: the deadline in force when it was returned runs on
+                assert due == continues["reply_due"]
+                REACH["dispatch continues a returned round"] += 1
+            elif action is not Action.DECIDE_EXTENSION:
                 # A new round's deadline lies ahead (an extension counts from the old
                 # deadline, which an approval may come after).
                 assert clock.parse_iso(due) > now

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.core.domain.masking import coarse_location, mask_name, mask_phone, mask_text
+from chalicelib.core.domain.masking import (
+    coarse_location,
+    mask_name,
+    mask_phone,
+    mask_text,
+    without_reporter,
+)
 from chalicelib.core.domain.principal import Principal, Role
 
 
@@ -16,6 +22,7 @@ class Kind(StrEnum):
     COMPLAINT = "complaint"
     SUGGESTION = "suggestion"
     HELP = "help"
+    WHISTLEBLOWING = "whistleblowing"  # 举报: the reporter is known to the center only
 
 
 class Channel(StrEnum):
@@ -43,9 +50,26 @@ class State(StrEnum):
     REJECTED = "rejected"
     MERGED = "merged"
     RETURNED = "returned"
+    TRANSFERRED = "transferred"  # 即时转办: handed on to 110/119/120/122 or another body
 
 
-TERMINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED})
+TERMINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED, State.TRANSFERRED})
+# 即时转办: where an emergency or a matter of another legal procedure is handed on.
+TRANSFER_TARGETS = {
+    "110": "110 报警服务台",
+    "119": "119 火警",
+    "120": "120 急救中心",
+    "122": "122 交通事故报警",
+    "other": "其他机关",
+}
+# 不予受理: the documented reasons a bulletin counts rejections by.
+REJECT_REASONS = {
+    "out_of_scope": "不属于受理范围",
+    "other_procedure": "应通过其他法定途径解决",
+    "duplicate": "重复诉求",
+    "no_content": "无实质内容",
+    "abusive": "恶意或辱骂",
+}
 # The citizen's own words added to an open appeal after submitting it (a reply by mail).
 NOTE_EVENT = "citizen_note"
 # States in which an appeal flagged public may be shown to the public: vetted by the center
@@ -76,6 +100,7 @@ PUBLIC_EVENT_TYPES = frozenset(
         "rework_requested",
         "rated",
         "closed",
+        "transferred",
     }
 )
 # What the citizen follows of their own appeal: the steps and what they were told, never
@@ -95,12 +120,15 @@ OWNER_EVENT_TYPES = frozenset(
         "rework_requested",
         "merged",
         "closed",
+        "transferred",
         NOTE_EVENT,
     }
 )
 # Notes the citizen reads on their own timeline: the reason their appeal was not taken,
 # and their own words.
-OWNER_NOTES = frozenset({"rejected", "rated", "rework_requested", "submitted", NOTE_EVENT})
+OWNER_NOTES = frozenset(
+    {"rejected", "rated", "rework_requested", "submitted", "transferred", NOTE_EVENT}
+)
 # Event data the citizen reads, per event type.
 OWNER_DATA = {
     "submitted": ("channel",),
@@ -111,6 +139,8 @@ OWNER_DATA = {
     "rework_requested": ("score", "resolved", "department_id"),
     "merged": ("into",),
     "contacted": ("method",),
+    "rejected": ("reason_code",),
+    "transferred": ("to", "name"),
 }
 NEUTRAL_REPLY = "已答复，详见回复"
 
@@ -245,6 +275,27 @@ class Appeal:
         if not self.state_at:
             self.state_at = self.created_at
 
+    @property
+    def publishable(self) -> bool:
+        """Flagged public and allowed to be: a 举报 never is, whatever its flag says."""
+        return self.is_public and self.kind is not Kind.WHISTLEBLOWING
+
+    def protects_reporter(self, viewer: Principal | None) -> bool:
+        """Whether ``viewer`` must not learn who made this 举报: everyone but the platform
+        center (operators, the platform itself) and the reporter."""
+        if self.kind is not Kind.WHISTLEBLOWING:
+            return False
+        if viewer is None:
+            return True
+        if viewer.role in (Role.OPERATOR, Role.SYSTEM):
+            return False
+        return not (viewer.role is Role.CITIZEN and viewer.owns(self.citizen_id))
+
+    def _unnamed(self, text: str | None) -> str | None:
+        """``text`` without the reporter's name or number."""
+        contact = self.contact or {}
+        return without_reporter(text, contact.get("name"), contact.get("phone"))
+
     def is_visible_to(self, viewer: Principal) -> bool:
         """Whether ``viewer`` may learn this appeal exists (else: 404, never 403)."""
         if viewer.role in (Role.OPERATOR, Role.LEADER, Role.ADMIN, Role.SYSTEM):
@@ -253,7 +304,7 @@ class Appeal:
             return self.is_handled_by(viewer)
         if viewer.owns(self.citizen_id):
             return True
-        return self.is_public and self.state in PUBLIC_STATES
+        return self.publishable and self.state in PUBLIC_STATES
 
     def is_handled_by(self, viewer: Principal) -> bool:
         return viewer.department_id is not None and viewer.department_id in (
@@ -293,12 +344,16 @@ class Appeal:
         ``names`` the departments' names, for the citizen's own timeline."""
         audience = self.audience(viewer)
         clear = audience in (Audience.HANDLER, Audience.OWNER)
+        protected = self.protects_reporter(viewer)
+        content = (self._unnamed(self.content) if protected else self.content) or ""
         body: dict[str, Any] = {
             **self.summary(viewer),
-            "content": self.content if clear else mask_text(self.content, self.names()) or "",
+            "content": content if clear else mask_text(content, self.names()) or "",
             "location": self.location if clear else coarse_location(self.location),
-            "contact": self._contact_view(audience),
-            "media": list(self.media) if clear else [],
+            # A 举报's reporter: never named to the department, a leader or an admin; the
+            # photos' keys name the reporter's account, so they stay with the center.
+            "contact": None if protected else self._contact_view(audience),
+            "media": list(self.media) if clear and not protected else [],
             "co_department_ids": list(self.co_department_ids),
             "rating": self._rating_view(audience),
             "reply": self._reply_view(audience),
@@ -309,8 +364,20 @@ class Appeal:
         if audience in (Audience.HANDLER, Audience.SUPERVISOR):
             body["comments"] = {"total": self.comments, "shown": len(comments)}
         if with_timeline:
-            body["timeline"] = self._timeline_view(audience, comments, names or {})
+            timeline = self._timeline_view(audience, comments, names or {})
+            body["timeline"] = [self._unnamed_event(e) for e in timeline] if protected else timeline
         return body
+
+    def _unnamed_event(self, shown: dict[str, Any]) -> dict[str, Any]:
+        """A timeline event of a 举报 for those who must not learn who made it: the
+        reporter's words without their name or number, and nothing that points to them
+        (the letter it came in, the photos' keys)."""
+        data = {k: v for k, v in shown["data"].items() if k not in ("source", "media")}
+        for key in ("content", "comment"):
+            if isinstance(data.get(key), str):
+                data[key] = self._unnamed(data[key])
+        note = shown.get("note")
+        return {**shown, "note": self._unnamed(note) if note else note, "data": data}
 
     def _timeline_view(
         self, audience: Audience, comments: Sequence[Event], names: Mapping[str, str]
@@ -347,11 +414,17 @@ class Appeal:
         return {k: v for k, v in masked.items() if v is not None}
 
     def _rating_view(self, audience: Audience) -> dict[str, Any] | None:
-        if self.rating is None or audience in (Audience.HANDLER, Audience.OWNER):
-            return self.rating
+        rating = self.rating
+        if rating is None:
+            return None
+        protected = self.kind is Kind.WHISTLEBLOWING and audience is not Audience.OWNER
+        if protected and rating.get("comment"):
+            rating = {**rating, "comment": self._unnamed(rating["comment"])}
+        if audience in (Audience.HANDLER, Audience.OWNER):
+            return rating
         if audience is Audience.PUBLIC:
-            return {"score": self.rating.get("score"), "resolved": self.rating.get("resolved")}
-        return _masked_data(self.rating, self.names())
+            return {"score": rating.get("score"), "resolved": rating.get("resolved")}
+        return _masked_data(rating, self.names())
 
     def _internal(self, value: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:
         """Escalations and extension requests: the platform's business, not the public's
@@ -380,14 +453,15 @@ class Appeal:
         them; no viewer is the public."""
         audience = self.audience(viewer)
         clear = audience in (Audience.HANDLER, Audience.OWNER)
+        title = (self._unnamed(self.title) if self.protects_reporter(viewer) else self.title) or ""
         return {
             "id": self.id,
             "state": self.state.value,
             "kind": self.kind.value,
             "category": self.category,
             "channel": self.channel.value,
-            "title": self.title if clear else mask_text(self.title, self.names()) or "",
-            "is_public": self.is_public,
+            "title": title if clear else mask_text(title, self.names()) or "",
+            "is_public": self.publishable,
             "department_id": self.department_id,
             "deadlines": dict(self.deadlines),
             "overdue": list(self.overdue),

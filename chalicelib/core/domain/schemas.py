@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.domain.appeal import CITIZEN_CHANNELS, Channel, Kind, State
+from chalicelib.core.domain.appeal import (
+    CITIZEN_CHANNELS,
+    REJECT_REASONS,
+    TRANSFER_TARGETS,
+    Channel,
+    Kind,
+    State,
+)
 from chalicelib.core.domain.validation import NO_CONTROL
 
 NON_BLANK = r"\S"
@@ -109,6 +116,11 @@ _SUMMARY_PROPERTIES: dict[str, Any] = {
             "sign_due": {"type": "string", "format": "date-time"},
             "contact_due": {"type": "string", "format": "date-time"},
             "reply_due": {"type": "string", "format": "date-time"},
+            "decision_due": {
+                "type": "string",
+                "format": "date-time",
+                "description": "returned: when the center's decision on the dispute is due",
+            },
         },
     },
     "overdue": {"type": "array", "items": {"type": "string"}},
@@ -254,7 +266,26 @@ ACCEPT = body(
         "note": NOTE,
     },
 )
-REJECT = body("Reject", ["reason"], {"reason": REASON})
+REJECT = body(
+    "Reject",
+    ["reason", "reason_code"],
+    {"reason": REASON, "reason_code": {"type": "string", "enum": list(REJECT_REASONS)}},
+)
+TRANSFER = {
+    **body(
+        "Transfer",
+        ["to", "note"],
+        {
+            "to": {"type": "string", "enum": list(TRANSFER_TARGETS)},
+            "name": text(100),
+            "note": text(1000),
+        },
+    ),
+    # Another body must be named; 110, 119, 120 and 122 are named by their number.
+    "if": {"properties": {"to": {"const": "other"}}, "required": ["to"]},
+    "then": {"required": ["name"]},
+}
+URGE = body("Urge", [], {"note": NOTE})
 DISPATCH = body(
     "Dispatch",
     ["department_id"],
@@ -297,7 +328,7 @@ REPLY = body(
         "public_reply": text(4000),
     },
 )
-RETURN = body("Return", ["reason"], {"reason": REASON})
+RETURN = body("Return", ["reason"], {"reason": REASON, "responsible": text(100)})
 EXTENSION_REQUEST = body(
     "ExtensionRequest",
     ["days", "reason"],

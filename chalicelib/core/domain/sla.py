@@ -20,11 +20,13 @@ OPEN_STAGES: dict[State, tuple[str, ...]] = {
     State.DISPATCHED: ("sign", "contact", "reply"),
     State.SIGNED: ("contact", "reply"),
     State.CONTACTED: ("reply",),
+    State.RETURNED: ("decision",),  # the center's decision on a department's dispute
 }
 WARNING_LEAD = {
     "sign": timedelta(minutes=5),
     "contact": timedelta(minutes=10),
     "reply": timedelta(hours=4),
+    "decision": timedelta(hours=2),
 }
 OVERDUE_ESCALATION_LEVEL = 1
 

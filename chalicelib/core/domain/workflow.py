@@ -16,7 +16,15 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib.core.domain import clock, photos
-from chalicelib.core.domain.appeal import NOTE_EVENT, TERMINAL_STATES, Appeal, Event, Kind, State
+from chalicelib.core.domain.appeal import (
+    NOTE_EVENT,
+    TERMINAL_STATES,
+    TRANSFER_TARGETS,
+    Appeal,
+    Event,
+    Kind,
+    State,
+)
 from chalicelib.core.domain.calendar import WorkingCalendar
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.domain.schemas import MAX_MEDIA
@@ -46,6 +54,8 @@ class Action(StrEnum):
     ADD_NOTE = "add_note"  # the citizen adds to their own open appeal (a reply by mail)
     CENTER_REPLY = "center_reply"  # 直办: the center answers a consultation from the knowledge base
     REOPEN = "reopen"  # rework asked of a center reply: back to the center, not a department
+    TRANSFER = "transfer"  # 即时转办: handed on at once to 110/119/120/122 or another body
+    URGE = "urge"  # 催办: the center or a leader presses the department on an open order
 
 
 class Deadlines(StrEnum):
@@ -76,6 +86,7 @@ S = State
 OPEN = _states(S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.SIGNED, S.CONTACTED, S.REPLIED, S.RETURNED)
 AT_CENTER = _states(S.SUBMITTED, S.ACCEPTED, S.RETURNED)
 IN_HAND = _states(S.SIGNED, S.CONTACTED)
+AT_DEPARTMENT = _states(S.DISPATCHED, S.SIGNED, S.CONTACTED)
 OPERATOR, DEPARTMENT, LEADER, CITIZEN, SYSTEM = (
     Role.OPERATOR,
     Role.DEPARTMENT,
@@ -111,7 +122,7 @@ TRANSITIONS: dict[Action, Transition] = {
             S.RETURNED,
             _roles(DEPARTMENT),
             "returned",
-            Deadlines.CLEAR,
+            Deadlines.KEEP,  # the effect sets the center's decision deadline
         ),
         Transition(
             Action.REQUEST_EXTENSION, IN_HAND, None, _roles(DEPARTMENT), "extension_requested"
@@ -148,6 +159,15 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(
             Action.REOPEN, _states(S.REPLIED), S.ACCEPTED, _roles(CITIZEN), "rework_requested"
         ),
+        Transition(
+            Action.TRANSFER,
+            AT_CENTER,
+            S.TRANSFERRED,
+            _roles(OPERATOR),
+            "transferred",
+            Deadlines.CLEAR,
+        ),
+        Transition(Action.URGE, AT_DEPARTMENT, None, _roles(OPERATOR, LEADER), "urged"),
     )
 }
 
@@ -163,6 +183,7 @@ class Outside:
     now: datetime
     calendar: WorkingCalendar
     reply_days: Callable[[Kind, str | None], int]
+    decision_days: int = 1  # working days the center has to decide a return (派单异议)
 
 
 def reply_due(appeal: Appeal, at: datetime, outside: Outside) -> datetime:
@@ -202,20 +223,83 @@ def _accept(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None,
     if p.get("kind") and p["kind"] != appeal.kind.value:
         data["kind"] = {"from": appeal.kind.value, "to": p["kind"]}
         appeal.kind = Kind(p["kind"])
+        if appeal.kind is Kind.WHISTLEBLOWING:
+            appeal.is_public = False  # a 举报 is never public
     if p.get("category") and p["category"] != appeal.category:
         data["category"] = {"from": appeal.category, "to": p["category"]}
         appeal.category = p["category"]
     return p.get("note"), data
 
 
+UPHELD, OVERRULED = "upheld", "rejected"
+
+
+def _returned_by(appeal: Appeal) -> Event | None:
+    """The return the center has still to decide (派单异议), if the appeal is back from a
+    department."""
+    if appeal.state is not State.RETURNED:
+        return None
+    return next((e for e in reversed(appeal.timeline) if e.type == "returned"), None)
+
+
+def _dispute(appeal: Appeal, data: dict[str, Any], to: str | None = None) -> Event | None:
+    """The center's next step decides a pending return: back to the same department
+    rejects the dispute, any other step (another department, a transfer, a rejection, a
+    merge) upholds it. Recorded on the step's event as ``dispute``."""
+    found = _returned_by(appeal)
+    if found is None:
+        return None
+    department = found.data.get("department_id")
+    outcome = OVERRULED if to is not None and to == department else UPHELD
+    data["dispute"] = {"department_id": department, "outcome": outcome}
+    return found
+
+
 def _reject(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
-    return p["reason"], {}
+    code = p.get("reason_code")  # required over HTTP (schemas.REJECT)
+    data: dict[str, Any] = {"reason_code": code} if code else {}
+    _dispute(appeal, data)
+    return p["reason"], data
+
+
+def _transfer(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    """即时转办: where it went (a code, or ``other`` with the body's name), on record."""
+    to = str(p["to"])
+    name = str(p.get("name") or TRANSFER_TARGETS[to])
+    data: dict[str, Any] = {"to": to, "name": name}
+    if appeal.state is State.SUBMITTED:
+        data["accepted"] = True
+    _dispute(appeal, data)
+    appeal.department_id = None
+    appeal.co_department_ids = []
+    appeal.extension = None
+    return p["note"], data
+
+
+def _urge(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
+    """催办: the department holding it is pressed; the urges of the order are numbered."""
+    count = sum(1 for e in appeal.timeline if e.type == "urged") + 1
+    return p.get("note"), {
+        "department_id": appeal.department_id,
+        "count": count,
+        "overdue": list(appeal.overdue),
+    }
 
 
 def _dispatch(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:
     data: dict[str, Any] = {}
     if appeal.state is State.SUBMITTED:
         data["accepted"] = True  # accept and dispatch in one step
+    returned = _dispute(appeal, data, p["department_id"])
+    if data.get("dispute", {}).get("outcome") == OVERRULED:
+        if not p.get("note"):
+            raise ValidationFailed.one(
+                "note",
+                "is required to send a work order back to the department that returned it "
+                "(the center rejects its dispute and says why)",
+            )
+        if returned is not None and returned.data.get("reply_due"):
+            data["continues"] = {"reply_due": returned.data["reply_due"]}
     note, reclassified = _accept(appeal, p, o)
     data.update(reclassified)
     appeal.department_id = p["department_id"]
@@ -231,7 +315,9 @@ def _dispatch(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None
 
 def _merge(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
     appeal.merged_into = p["into"]
-    return p.get("note"), {"into": p["into"]}
+    data: dict[str, Any] = {"into": p["into"]}
+    _dispute(appeal, data)
+    return p.get("note"), data
 
 
 def _escalate(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:
@@ -306,11 +392,23 @@ def _reply(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, d
     }
 
 
-def _return(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
-    data = {"department_id": appeal.department_id}
+def _return(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:
+    """派单异议: the department says the work order is not its duty (and may name the body
+    it thinks is); the reply deadline in force is kept on the event (a rejected dispute
+    continues it) and the center's decision is due in ``decision_days`` working days."""
+    data: dict[str, Any] = {"department_id": appeal.department_id}
+    if appeal.deadlines.get("reply_due"):
+        data["reply_due"] = appeal.deadlines["reply_due"]
+    if p.get("responsible"):
+        data["responsible"] = p["responsible"]
     appeal.department_id = None
     appeal.co_department_ids = []
     appeal.extension = None
+    decision_due = clock.iso(o.calendar.add_working_days(o.now, o.decision_days))
+    appeal.deadlines = {"decision_due": decision_due}
+    appeal.overdue = [s for s in appeal.overdue if s != "decision"]
+    appeal.warned = [s for s in appeal.warned if s != "decision"]
+    data["decision_due"] = decision_due
     return p["reason"], data
 
 
@@ -438,6 +536,8 @@ EFFECTS: dict[Action, Effect] = {
     Action.ADD_NOTE: _add_note,
     Action.CENTER_REPLY: _center_reply,
     Action.REOPEN: _reopen,
+    Action.TRANSFER: _transfer,
+    Action.URGE: _urge,
 }
 
 
@@ -456,6 +556,14 @@ def apply(
         after.deadlines = start_deadlines(after, outside)
         after.overdue = []
         after.warned = []
+        continues = data.get("continues") or {}
+        if continues.get("reply_due"):
+            # A rejected dispute: the department's reply deadline runs on from its first
+            # dispatch (signing and contact start anew); a reply already marked overdue
+            # stays marked.
+            after.deadlines["reply_due"] = continues["reply_due"]
+            after.overdue = [s for s in appeal.overdue if s == "reply"]
+            after.warned = [s for s in appeal.warned if s == "reply"]
         data["deadlines"] = dict(after.deadlines)
     elif transition.deadlines is Deadlines.CLEAR:
         after.deadlines = {}

@@ -105,7 +105,7 @@ def _derive_keys(item: AppealModel, appeal: Appeal) -> None:
     due = next_open_deadline(appeal)
     item.due_shard = _shard(appeal.id) if due else None
     item.next_due = due[1] if due else None
-    visible = appeal.is_public and appeal.state in PUBLIC_STATES
+    visible = appeal.publishable and appeal.state in PUBLIC_STATES
     item.feed_month = appeal.created_at[:7] if visible else None
     item.created_month = appeal.created_at[:7]
     # Leaders watch what is escalated or overdue, and every open deputy's appeal.

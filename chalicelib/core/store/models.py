@@ -90,6 +90,7 @@ class DeadlinesMap(MapAttribute[str, Any]):
     sign_due = UnicodeAttribute(null=True)
     contact_due = UnicodeAttribute(null=True)
     reply_due = UnicodeAttribute(null=True)
+    decision_due = UnicodeAttribute(null=True)  # returned: the center decides the dispute
 
 
 class CitizenIndex(GlobalSecondaryIndex["AppealModel"]):

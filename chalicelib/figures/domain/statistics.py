@@ -40,6 +40,19 @@ COUNTERS = (
     # Consultations the center answered itself from the knowledge base (直办): no
     # department's, so counted for the platform alone, apart from ``replied``.
     "center_replied",
+    # The center's other outcomes, for the platform alone: rejections (不予受理) and
+    # instant transfers (即时转办), each also per reason code / target as
+    # ``rejected:<code>`` and ``transferred:<to>``.
+    "rejected",
+    "transferred",
+    # 催办: urges of a department's open work orders, in the periods of the urge.
+    "urged",
+    # 派单异议: returns a department made (``disputed``, in the periods of the return); the
+    # center's decision counts in the periods of its step: ``returned`` (the center sent
+    # it back: the department's return rate) or ``disputes_upheld`` (the platform's,
+    # against its dispatch accuracy).
+    "disputed",
+    "disputes_upheld",
 )
 
 
@@ -71,7 +84,7 @@ def _rating(counter: Counter[str], data: dict[str, Any]) -> None:
 STAGE_OF = {"signed": "sign", "contacted": "contact", "replied": "reply"}
 STAGES = ("sign", "contact", "reply")
 # Events after which the round's department no longer has the work order in hand.
-ROUND_ENDS = frozenset({"returned", "merged", "rejected", "closed"})
+ROUND_ENDS = frozenset({"returned", "merged", "rejected", "closed", "transferred"})
 
 Late = list[tuple[str | None, str, Counter[str]]]
 
@@ -98,6 +111,13 @@ class Round:
         self.due = {k.removesuffix("_due"): str(v) for k, v in dict(deadlines or {}).items()}
         self.done = set()
         self.overdue = set()
+
+    def resume(self, department: Any, deadlines: Any) -> None:
+        """A rejected dispute: the same round goes on with the deadlines in force (the
+        stages already overdue stay counted once; signing and contact start anew)."""
+        self.department = str(department) if department else self.department
+        self.due = {k.removesuffix("_due"): str(v) for k, v in dict(deadlines or {}).items()}
+        self.done = set()
 
     def end(self) -> None:
         """The department no longer holds the work order: nothing more can be late."""
@@ -132,7 +152,11 @@ def event_counters(event: dict[str, Any], rnd: Round) -> Late:
         c["submitted"] += 1
         department = None
     elif kind == "dispatched":
-        rnd.start(data.get("department_id"), data.get("deadlines"))
+        if _outcome(data) == "rejected":
+            rnd.resume(data.get("department_id"), data.get("deadlines"))
+            c["returned"] += 1
+        else:
+            rnd.start(data.get("department_id"), data.get("deadlines"))
         department = rnd.department
         c["dispatched"] += 1
     elif kind == "replied" and data.get("by") == "center":
@@ -156,10 +180,20 @@ def event_counters(event: dict[str, Any], rnd: Round) -> Late:
         c[f"{kind}_on_time"] += _on_time(at, rnd.due.get(stage))
         rnd.done.add(stage)
     elif kind == "returned":
-        c["returned"] += 1
+        c["disputed"] += 1
         department = data.get("department_id") or rnd.department
         rnd.department = None
         rnd.end()
+    elif kind in ("rejected", "transferred"):
+        code = data.get("reason_code") if kind == "rejected" else data.get("to")
+        c[kind] += 1
+        if code:
+            c[f"{kind}:{code}"] += 1
+        department = None
+        rnd.end()
+    elif kind == "urged":
+        c["urged"] += 1
+        department = data.get("department_id") or rnd.department
     elif kind in ROUND_ENDS:
         rnd.end()
     elif kind == "rated":
@@ -167,7 +201,15 @@ def event_counters(event: dict[str, Any], rnd: Round) -> Late:
         department = data.get("department_id") or department
     if c:
         out.append((department, at, c))
+    if _outcome(data) == "upheld":
+        out.append((None, at, Counter(disputes_upheld=1)))
     return out
+
+
+def _outcome(data: dict[str, Any]) -> str | None:
+    """The center's decision on a return that this step took, if it took one."""
+    dispute = data.get("dispute")
+    return str(dispute.get("outcome")) if isinstance(dispute, dict) else None
 
 
 NewCounts = Iterator[tuple[dict[str, Any], str | None, str, Counter[str]]]
@@ -224,7 +266,10 @@ def marks(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Marks:
         day, week, _month = periods_of_iso(when)
         if added["submitted"] and new is not None and new.get("channel") == DEPUTY:
             out[(day, DEPUTY)]["submitted"] += 1
-        picked = Counter({name: added[name] for name in MARKED if added[name]})
+        # The week's returns are the ones the department made (``disputed``), whatever the
+        # center decides later: the list names them under ``returned``.
+        shown = Counter({**added, "returned": added["disputed"]})
+        picked = Counter({name: shown[name] for name in MARKED if shown[name]})
         if picked and department:
             if picked["ratings"] and event.get("note"):
                 picked["commented"] += 1

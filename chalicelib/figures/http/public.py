@@ -77,6 +77,17 @@ STATS = {
             "description": "appeals submitted in the period by kind, as submitted",
             "additionalProperties": {"type": "integer"},
         },
+        "transfers": {
+            "type": "object",
+            "description": "appeals transferred at once (即时转办) in the period, by target: "
+            "110, 119, 120, 122, other",
+            "additionalProperties": {"type": "integer"},
+        },
+        "rejections": {
+            "type": "object",
+            "description": "appeals not accepted (不予受理) in the period, by reason code",
+            "additionalProperties": {"type": "integer"},
+        },
     },
 }
 TOPICS = {

@@ -116,7 +116,7 @@ def feed(params: dict[str, str], limit: int, cursor: str | None) -> dict[str, An
     found = [
         whole[a.id]
         for a in found
-        if a.id in whole and whole[a.id].is_public and whole[a.id].state in PUBLIC_STATES
+        if a.id in whole and whole[a.id].publishable and whole[a.id].state in PUBLIC_STATES
     ]
     names = _department_names()
     counts = supports.counts([a.id for a in found])
@@ -128,7 +128,7 @@ def feed(params: dict[str, str], limit: int, cursor: str | None) -> dict[str, An
 
 def public_appeal(appeal_id: str) -> Appeal:
     appeal = appeal_store.get(appeal_id) if is_appeal_id(appeal_id) else None
-    if appeal is None or not appeal.is_public or appeal.state not in PUBLIC_STATES:
+    if appeal is None or not appeal.publishable or appeal.state not in PUBLIC_STATES:
         raise NotFound(f"no public appeal {appeal_id}")
     return appeal
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
-from chalicelib.core.domain.appeal import Channel, Kind
+from chalicelib.core.domain.appeal import REJECT_REASONS, TRANSFER_TARGETS, Channel, Kind
 from chalicelib.core.domain.periods import current_and_previous, granularity, parse_period
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.observability import logger
 from chalicelib.core.store import reference
-from chalicelib.figures.domain.rankings import BOARDS, board, rates
+from chalicelib.figures.domain.rankings import BOARDS, board, rates, ratio
 from chalicelib.figures.domain.statistics import INTAKE, KNOWLEDGE, PLATFORM, department_scope
 from chalicelib.figures.store import statistics as statistics_store
 
@@ -125,10 +125,20 @@ def public_stats(period_text: str | None) -> dict[str, Any]:
         "period": period,
         "granularity": granularity(period).value,
         "counters": counters,
-        "rates": rates(counters),
+        "rates": {
+            **rates(counters),
+            # 派单准确率: dispatches not upheld as disputes / dispatches (the platform's).
+            "dispatch_accuracy": ratio(
+                counters.get("dispatched", 0) - counters.get("disputes_upheld", 0),
+                counters.get("dispatched", 0),
+            ),
+        },
         # Submissions by the channel they came in on and by kind (as submitted).
         "channels": {c.value: intake.get(f"channel:{c.value}", 0) for c in Channel},
         "kinds": {k.value: intake.get(f"kind:{k.value}", 0) for k in Kind},
+        # 即时转办 per target and 不予受理 per reason code (the center's other outcomes).
+        "transfers": {t: counters.get(f"transferred:{t}", 0) for t in TRANSFER_TARGETS},
+        "rejections": {r: counters.get(f"rejected:{r}", 0) for r in REJECT_REASONS},
     }
 
 

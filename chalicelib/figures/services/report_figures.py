@@ -10,7 +10,14 @@ from typing import Any
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
-from chalicelib.core.domain.appeal import Appeal, Channel, Kind, State
+from chalicelib.core.domain.appeal import (
+    REJECT_REASONS,
+    TRANSFER_TARGETS,
+    Appeal,
+    Channel,
+    Kind,
+    State,
+)
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.store import appeals as appeal_store
 from chalicelib.core.store import reference
@@ -51,6 +58,7 @@ KIND_NAMES = {
     Kind.COMPLAINT: "投诉",
     Kind.SUGGESTION: "建议",
     Kind.HELP: "求助",
+    Kind.WHISTLEBLOWING: "举报",
 }
 STATE_NAMES = {
     State.SUBMITTED: "待受理",
@@ -137,13 +145,13 @@ def _breakdown(
     day: dict[str, int], month: dict[str, int], names: dict[Any, str]
 ) -> list[dict[str, Any]]:
     """Submissions by channel or kind (as ``public_stats`` counts them), day and month."""
-    largest = max([month.get(key.value, 0) for key in names] + [0])
+    largest = max([month.get(str(key), 0) for key in names] + [0])
     return [
         {
             "label": label,
-            "day": day.get(key.value, 0),
-            "month": month.get(key.value, 0),
-            "width": bar_width(month.get(key.value, 0), largest),
+            "day": day.get(str(key), 0),
+            "month": month.get(str(key), 0),
+            "width": bar_width(month.get(str(key), 0), largest),
         }
         for key, label in names.items()
     ]
@@ -305,6 +313,11 @@ def daily(day: str, now: datetime) -> dict[str, Any]:
         "headline": _headline(stats_day, stats_month),
         "channels": _breakdown(stats_day["channels"], stats_month["channels"], CHANNEL_NAMES),
         "kinds": _breakdown(stats_day["kinds"], stats_month["kinds"], KIND_NAMES),
+        # 即时转办 by target and 不予受理 by reason, day and month.
+        "transfers": _breakdown(stats_day["transfers"], stats_month["transfers"], TRANSFER_TARGETS),
+        "rejections": _breakdown(
+            stats_day["rejections"], stats_month["rejections"], REJECT_REASONS
+        ),
         "supervision": _supervision(now, names),
         "deputies": _deputies(day, names),
         "rankings": _rankings(month),

@@ -137,7 +137,9 @@ def store_appeal(
         category=request.get("category"),
         location=request.get("location"),
         contact=request.get("contact") or None,
-        is_public=bool(request.get("is_public", False)),
+        # A 举报 is never public (its reporter is protected; Kind.WHISTLEBLOWING).
+        is_public=bool(request.get("is_public", False))
+        and request["kind"] != Kind.WHISTLEBLOWING.value,
         media=kept_media,
         timeline=[
             Event(

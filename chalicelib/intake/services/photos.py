@@ -25,6 +25,8 @@ def sees_every_photo(viewer: Principal, appeal: Appeal) -> bool:
     platform, not cases: they, like the public, see public-marked photos only."""
     if viewer.owns(appeal.citizen_id):
         return True
+    if appeal.protects_reporter(viewer):
+        return False  # a 举报's photo keys name the reporter's account
     if viewer.role in (Role.OPERATOR, Role.LEADER, Role.SYSTEM):
         return True
     if viewer.role is Role.DEPARTMENT:
@@ -38,7 +40,7 @@ def photo_links(appeal: Appeal, viewer: Principal | None) -> list[dict[str, Any]
     who see every photo get the public copies of marked photos of a public appeal only."""
     every = viewer is not None and sees_every_photo(viewer, appeal)
     marked = photos.published(appeal)
-    shown_publicly = appeal.is_public and appeal.state in PUBLIC_STATES
+    shown_publicly = appeal.publishable and appeal.state in PUBLIC_STATES
     expires_at = clock.iso(clock.now() + timedelta(seconds=PHOTO_URL_SECONDS))
     links: list[dict[str, Any]] = []
     for index, key in enumerate(appeal.media):

@@ -214,6 +214,27 @@ _EVENTS = (
         {"reason": "rated"},
     ),
     EventType(
+        "work_order.urged",
+        "The platform center or a leader urged the open work order (催办)",
+        "the department holding the work order",
+        _data(
+            ["count", "overdue"],
+            {
+                "count": {
+                    "type": ["integer", "null"],
+                    "minimum": 1,
+                    "description": "The work order's urges so far, this one included",
+                },
+                "overdue": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "The stages overdue when it was urged",
+                },
+            },
+        ),
+        {"count": 1, "overdue": ["reply"]},
+    ),
+    EventType(
         "webhook.changed",
         "The department's webhook registration changed (URL or enabled flag): sent to the "
         "URL being replaced",

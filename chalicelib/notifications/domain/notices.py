@@ -11,6 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.core.domain.appeal import TRANSFER_TARGETS
+
 # Recipient kinds. ``leaders`` is every leader; ``followers`` the leaders following the
 # appeal; ``department_of`` the department handling another appeal (a merge target).
 DEPARTMENT = "department"
@@ -37,6 +39,7 @@ WORK_ORDER_TYPES = (
     "work_order.citizen_note",
     "work_order.rated",
     "work_order.closed",
+    "work_order.urged",
 )
 # For people, in the app.
 PERSON_TYPES = (
@@ -47,6 +50,7 @@ PERSON_TYPES = (
     "appeal.escalated",
     "appeal.deputy",
     "appeal.updated",
+    "appeal.transferred",
 )
 
 OPEN_AT_DEPARTMENT = ("dispatched", "signed", "contacted")
@@ -246,6 +250,14 @@ def notices(appeal_id: str, old: dict[str, Any] | None, new: dict[str, Any] | No
             add(CITIZEN, citizen, "appeal.closed", at, source)
         elif kind == "rejected":
             add(CITIZEN, citizen, "appeal.rejected", at, source)
+        elif kind == "transferred":
+            where = {"to": data.get("to"), "name": data.get("name")}
+            add(CITIZEN, citizen, "appeal.transferred", at, source, **where)
+        elif kind == "urged":
+            holder = data.get("department_id") or department
+            facts = {"count": data.get("count"), "overdue": data.get("overdue") or []}
+            add(DEPARTMENT, holder, "work_order.urged", at, source, **facts)
+            add(DEPARTMENT_STAFF, holder, "work_order.urged", at, source, **facts)
         for type_, targets, facts in department_events(kind, index, data, new):
             for target in targets:
                 add(DEPARTMENT, target, type_, at, source, **facts)
@@ -273,6 +285,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "appeal.escalated": ("诉求升级督办", "“{title}”已升级督办。"),
     "appeal.deputy": ("人大代表、政协委员诉求", "新的代表委员诉求：“{title}”。"),
     "appeal.updated": ("关注的诉求有新进展", "您关注的“{title}”有新进展：{event}。"),
+    "appeal.transferred": ("诉求已转办", "您的诉求“{title}”已即时转至{to}办理。"),
+    "work_order.urged": ("工单催办", "工单“{title}”被催办（第{count}次），请抓紧办理。"),
 }
 
 EVENT_NAMES = {
@@ -293,13 +307,21 @@ EVENT_NAMES = {
     "commented": "领导批示",
     "media_published": "照片已公开",
     "citizen_note": "诉求人补充了情况",
+    "transferred": "已即时转办",
+    "urged": "已催办",
 }
 
 
 def text_for(type_: str, title: str, data: dict[str, Any]) -> tuple[str, str]:
     heading, template = TEXTS[type_]
     event = str(data.get("event") or "")
-    return heading, template.format(title=title, event=EVENT_NAMES.get(event, event))
+    to = str(data.get("to") or "")
+    return heading, template.format(
+        title=title,
+        event=EVENT_NAMES.get(event, event),
+        to=data.get("name") or TRANSFER_TARGETS.get(to, to),
+        count=data.get("count") or 1,
+    )
 
 
 # What the department's staff read in the app when its webhook changes: (title, text).

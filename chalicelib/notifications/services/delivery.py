@@ -273,16 +273,27 @@ def keep_for_app(message: dict[str, Any]) -> str:
 
 
 def keep_for_staff(message: dict[str, Any]) -> str:
-    """A change of the department's webhook, in the app of each of its staff."""
+    """A change of the department's webhook, or a work order's notice (an urge), in the
+    app of each of its staff."""
     department_id = message["recipient"]["id"]
-    heading, text = domain.webhook_text(message.get("data") or {})
+    appeal_id = message.get("appeal_id")
+    if message["type"].startswith("work_order."):
+        appeal = appeal_store.get(str(appeal_id))
+        if appeal is None:
+            return "no-appeal"
+        # As the department reads it (a 举报's title without its reporter).
+        title = str(appeal.summary(department_system(department_id))["title"])
+        heading, text = domain.text_for(message["type"], title, message.get("data") or {})
+    else:
+        appeal_id = None
+        heading, text = domain.webhook_text(message.get("data") or {})
     staff = directory.department_staff_ids(department_id)
     added = sum(
         inbox.add(
             user_id,
             message["id"],
             message["type"],
-            None,
+            appeal_id,
             heading,
             text,
             message["occurred_at"],

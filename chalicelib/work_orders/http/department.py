@@ -40,7 +40,8 @@ action_routes(
         Action.RETURN,
         actions.return_work_order,
         schemas.RETURN,
-        "Return (退回) the work order to the center with a reason",
+        "Return (退回) the work order to the center with a reason, and optionally the body "
+        "the department thinks `responsible`: a dispatch dispute (派单异议) the center decides",
     ),
     (
         "extension",

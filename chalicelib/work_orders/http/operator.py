@@ -36,7 +36,24 @@ action_routes(
         Action.REJECT,
         dispatch.reject_appeal,
         schemas.REJECT,
-        "Reject an invalid, duplicate-spam or out-of-scope appeal, with a reason",
+        "Reject (不予受理) an appeal, with a `reason_code` (out_of_scope, other_procedure, "
+        "duplicate, no_content, abusive) and the reason in words",
+    ),
+    (
+        "transfer",
+        Action.TRANSFER,
+        dispatch.transfer_appeal,
+        schemas.TRANSFER,
+        "Transfer at once (即时转办) to 110, 119, 120, 122 or another body (`to: other` with "
+        "its `name`), with a note: terminal state `transferred`; the citizen is told where",
+    ),
+    (
+        "urge",
+        Action.URGE,
+        dispatch.urge_appeal,
+        schemas.URGE,
+        "Urge (催办) the department holding an open work order (operators and leaders): a "
+        "timeline event, a `work_order.urged` notice to the department, counted per period",
     ),
     (
         "dispatch",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core.domain import schemas
-from chalicelib.core.domain.appeal import Appeal, Channel, State
+from chalicelib.core.domain.appeal import Appeal, Channel, Kind, State
 from chalicelib.core.domain.principal import SYSTEM, Principal
 from chalicelib.core.domain.workflow import Action
 from chalicelib.core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
@@ -91,6 +91,16 @@ def merge_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
     )
 
 
+def transfer_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
+    """即时转办: an emergency or a matter of another legal procedure handed on at once."""
+    return perform(principal, appeal_id, Action.TRANSFER, body, schema=schemas.TRANSFER)
+
+
+def urge_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
+    """催办: the department holding an open work order is pressed (told, and counted)."""
+    return perform(principal, appeal_id, Action.URGE, body, schema=schemas.URGE)
+
+
 def escalate_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
     return perform(principal, appeal_id, Action.ESCALATE, body, schema=schemas.ESCALATE)
 
@@ -118,6 +128,9 @@ def auto_dispatch(appeal_id: str, category_code: str | None) -> bool:
         # A deputy's appeal is always read by the center first.
         if appeal.channel is Channel.DEPUTY:
             raise Conflict("a deputy's appeal goes to the platform center's queue")
+        # So does a 举报: the center decides what the department may be told.
+        if appeal.kind is Kind.WHISTLEBLOWING:
+            raise Conflict("a 举报 goes to the platform center's queue")
         _refuse(_check_departments(params))
 
     try:

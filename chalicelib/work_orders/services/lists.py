@@ -100,8 +100,15 @@ def list_work_orders(
     items, next_cursor = appeal_store.query_index(
         index, key, limit=limit, cursor=cursor, filter_condition=combined
     )
+    # A 举报's title may name its reporter, and the index does not carry the contact its
+    # summary is cleaned with: those the reporter is hidden from get it from the whole item
+    # (one BatchGetItem, for the 举报 of the page only).
+    hidden = [a.id for a in items if a.protects_reporter(principal)]
+    if hidden:
+        whole = {a.id: a for a in appeal_store.batch_get(hidden)}
+        items = [whole.get(a.id, a) for a in items]
     # 附议: how many citizens support each public work order of the page (one BatchGetItem).
-    counts = feed.support_counts([a.id for a in items if a.is_public])
+    counts = feed.support_counts([a.id for a in items if a.publishable])
     return {
         "items": [{**a.summary(principal), "supporters": counts.get(a.id, 0)} for a in items],
         "next_cursor": next_cursor,

@@ -31,7 +31,12 @@ def reply_days(kind: Kind, category_code: str | None) -> int:
 
 
 def outside() -> Outside:
-    return Outside(now=clock.now(), calendar=working_calendar(), reply_days=reply_days)
+    return Outside(
+        now=clock.now(),
+        calendar=working_calendar(),
+        reply_days=reply_days,
+        decision_days=settings().dispute_decision_days,
+    )
 
 
 def check_role(principal: Principal, action: Action) -> None:

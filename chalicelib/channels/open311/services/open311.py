@@ -68,7 +68,7 @@ def service_definition(code: str) -> dict[str, Any]:
 
 
 def _is_public(appeal: Appeal) -> bool:
-    return appeal.is_public and appeal.state in PUBLIC_STATES
+    return appeal.publishable and appeal.state in PUBLIC_STATES
 
 
 def _department_names(appeals: list[Appeal]) -> dict[str, str]:

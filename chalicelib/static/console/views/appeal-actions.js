@@ -3,7 +3,7 @@
 // the lead department signs, contacts, replies, returns and asks for more time; a leader
 // follows, comments and escalates.
 import { html, useState, useEffect } from "../vendor/htm-preact.js";
-import { STATE, KIND, OPEN, CONTACT } from "../lib/labels.js";
+import { STATE, KIND, OPEN, CONTACT, REJECT_REASON, TRANSFER_TARGET, AT_DEPARTMENT } from "../lib/labels.js";
 import { ProblemBox } from "../lib/problem.js";
 import { api, all } from "../lib/api.js";
 import { useLoad } from "../lib/hooks.js";
@@ -80,12 +80,29 @@ export function OperatorActions({ appeal, done }) {
     <//>`);
   }
   if (["submitted", "accepted", "returned"].includes(s)) {
-    forms.push(html`<${ActionForm} id="dispatch" legend="派单" appealId=${appeal.id} path="dispatch" onDone=${done} toBody=${dispatchBody}>
+    const disputed = s === "returned" ? [...appeal.timeline].reverse().find((e) => e.type === "returned") : null;
+    forms.push(html`<${ActionForm} id="dispatch" legend=${disputed ? "派单异议审核" : "派单"} appealId=${appeal.id} path="dispatch" onDone=${done} toBody=${dispatchBody}>
+      ${disputed ? html`<p class="dispute">退回单位：${disputed.data.department_id}；理由：<span class="text">${disputed.note || ""}</span>
+        ${disputed.data.responsible ? html`；认为应由 <strong>${disputed.data.responsible}</strong> 办理` : null}。
+        派往其他单位即支持异议（计入派单准确率）；派回原单位即驳回异议（计入该单位退回率，须填写说明，答复期限自首次派单起连续计算）。</p>` : null}
       <${DepartmentPicker} appeal=${appeal} prefix="dispatch" />
     <//>`);
     forms.push(html`<${ActionForm} id="reject" legend="不予受理" appealId=${appeal.id} path="reject" onDone=${done}
-      toBody=${(d) => ({ reason: d.reason })}>
-      <label for="reject-reason">理由</label><textarea id="reject-reason" name="reason" required></textarea>
+      toBody=${(d) => ({ reason_code: d.reason_code, reason: d.reason })}>
+      <label for="reject-code">不予受理原因</label>
+      <select id="reject-code" name="reason_code" required>
+        ${Object.entries(REJECT_REASON).map(([k, v]) => html`<option value=${k}>${v}</option>`)}
+      </select>
+      <label for="reject-reason">理由（告知群众）</label><textarea id="reject-reason" name="reason" required></textarea>
+    <//>`);
+    forms.push(html`<${ActionForm} id="transfer" legend="即时转办" appealId=${appeal.id} path="transfer" onDone=${done}
+      toBody=${(d) => clean({ to: d.to, name: d.to === "other" ? d.name : undefined, note: d.note })}>
+      <label for="transfer-to">转至</label>
+      <select id="transfer-to" name="to" required>
+        ${Object.entries(TRANSFER_TARGET).map(([k, v]) => html`<option value=${k}>${v}</option>`)}
+      </select>
+      <label for="transfer-name">其他机关名称</label><input id="transfer-name" name="name" type="text" />
+      <label for="transfer-note">转办说明（告知群众）</label><textarea id="transfer-note" name="note" required></textarea>
     <//>`);
     forms.push(html`<${ActionForm} id="merge" legend="合并重复件" appealId=${appeal.id} path="merge" onDone=${done}
       toBody=${(d) => ({ into: d.into.trim() })}>
@@ -102,6 +119,14 @@ export function OperatorActions({ appeal, done }) {
     <//>`);
   }
   return forms;
+}
+
+export function UrgeForm({ appeal, done }) {
+  if (!AT_DEPARTMENT.includes(appeal.state)) return null;
+  return html`<${ActionForm} id="urge" legend="催办" appealId=${appeal.id} path="urge" onDone=${done}
+    toBody=${(d) => clean({ note: d.note })}>
+    <label for="urge-note">催办意见</label><textarea id="urge-note" name="note"></textarea>
+  <//>`;
 }
 
 export function EscalateForm({ appeal, done }) {
@@ -142,8 +167,9 @@ export function DepartmentActions({ appeal, me, done }) {
   }
   if (["dispatched", "signed"].includes(s)) {
     forms.push(html`<${ActionForm} id="return" legend="退回平台中心" appealId=${appeal.id} path="return" onDone=${done}
-      toBody=${(d) => ({ reason: d.reason })}>
-      <label for="return-reason">退回理由</label><textarea id="return-reason" name="reason" required></textarea>
+      toBody=${(d) => clean({ reason: d.reason, responsible: d.responsible })}>
+      <label for="return-reason">退回理由（派单异议）</label><textarea id="return-reason" name="reason" required></textarea>
+      <label for="return-responsible">应由哪个单位办理（可选）</label><input id="return-responsible" name="responsible" type="text" />
     <//>`);
   }
   if (["signed", "contacted"].includes(s)) {
@@ -182,5 +208,6 @@ export function LeaderActions({ appeal, done }) {
       toBody=${(d) => ({ text: d.text })}>
       <label for="comment-text">批示内容</label><textarea id="comment-text" name="text" required></textarea>
     <//>
+    <${UrgeForm} appeal=${appeal} done=${done} />
     <${EscalateForm} appeal=${appeal} done=${done} />`;
 }

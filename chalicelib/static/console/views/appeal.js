@@ -9,7 +9,7 @@ import { useLoad } from "../lib/hooks.js";
 import { Countdown } from "../lib/deadlines.js";
 import { typing } from "../lib/forms.js";
 import { loadReference, departmentName, categoryName } from "../lib/reference.js";
-import { Similar, OperatorActions, EscalateForm, DepartmentActions, LeaderActions } from "./appeal-actions.js";
+import { Similar, OperatorActions, EscalateForm, UrgeForm, DepartmentActions, LeaderActions } from "./appeal-actions.js";
 import { DirectReply } from "./direct-reply.js";
 
 function Facts({ appeal }) {
@@ -103,7 +103,7 @@ export function Detail({ id, me, queue }) {
         <div key=${`${appeal.id}-${appeal.version}`}>
         ${me.role === "operator" && appeal.kind === "consultation" && ["submitted", "accepted"].includes(appeal.state)
           ? html`<${DirectReply} appeal=${appeal} done=${done} />` : null}
-        ${me.role === "operator" ? html`<${OperatorActions} appeal=${appeal} done=${done} /><${EscalateForm} appeal=${appeal} done=${done} />` : null}
+        ${me.role === "operator" ? html`<${OperatorActions} appeal=${appeal} done=${done} /><${UrgeForm} appeal=${appeal} done=${done} /><${EscalateForm} appeal=${appeal} done=${done} />` : null}
         ${me.role === "department" ? html`<${DepartmentActions} appeal=${appeal} me=${me} done=${done} />` : null}
         ${me.role === "leader" ? html`<${LeaderActions} appeal=${appeal} done=${done} />` : null}
         ${me.role === "operator" && ["submitted", "accepted", "returned"].includes(appeal.state) ? html`<${Similar} appeal=${appeal} />` : null}
