@@ -74,7 +74,9 @@ def test_openapi_page_lists_every_operation() -> None:
 
     import app
 
-    with Client(app.app) as client:
+    # The local stage (Chalice's default, dev, is a deployed one: its functions refuse to
+    # start without the stack's resources)
+    with Client(app.app, stage_name="local") as client:
         response = client.http.get("/openapi.json")
     assert response.status_code == 200
     document: dict[str, Any] = json.loads(response.body)
