@@ -990,6 +990,30 @@ DISTRICT_SETTINGS: dict[str, tuple[str, str, str]] = {
         "",
         "Cases a department needs in a period to be ranked on rates (empty: 5)",
     ),
+    # An external OpenID Connect issuer whose ID tokens the API accepts beside the pool's.
+    "OidcIssuer": (
+        "MINSHENG_OIDC_ISSUER",
+        "",
+        "An external OpenID Connect issuer (the district's sign-on), its tokens' iss exactly, "
+        "e.g. https://sso.district.gov.cn/realms/staff (empty: the user pool's tokens only)",
+    ),
+    "OidcJwksUrl": (
+        "MINSHENG_OIDC_JWKS_URL",
+        "",
+        "Its signing keys: the jwks_uri of its discovery document",
+    ),
+    "OidcAudience": ("MINSHENG_OIDC_AUDIENCE", "", "The aud its ID tokens carry for Minsheng"),
+    "OidcGroupsClaim": (
+        "MINSHENG_OIDC_GROUPS_CLAIM",
+        "",
+        "The claim listing the caller's roles: operator, department, leader, admin, deputy "
+        "(empty: groups)",
+    ),
+    "OidcDepartmentClaim": (
+        "MINSHENG_OIDC_DEPARTMENT_CLAIM",
+        "",
+        "The claim naming a department clerk's department id (empty: department_id)",
+    ),
 }
 PUBLIC_BASE_URL = "PublicBaseUrl"
 API_DOMAIN = "ApiDomainName"
@@ -1019,6 +1043,9 @@ def district_parameters() -> dict[str, Any]:
         "^$|^off$|^[0-9]+/(minute|hour|day)(,[0-9]+/(minute|hour|day))*$"
     )
     parameters["RankingMinCases"]["AllowedPattern"] = "^$|^[0-9]{1,4}$"
+    for name in ("OidcIssuer", "OidcJwksUrl"):
+        parameters[name]["AllowedPattern"] = "^$|^https://[^\\s]+$"
+    parameters["OidcIssuer"]["ConstraintDescription"] = "an https:// address, or empty"
     parameters[PUBLIC_BASE_URL] = {
         "Type": "String",
         "Default": "",
@@ -1047,7 +1074,18 @@ def district_conditions() -> dict[str, Any]:
 
 
 def district_rules() -> dict[str, Any]:
+    oidc_set = {"Fn::Not": [{"Fn::Equals": [{"Ref": "OidcIssuer"}, ""]}]}
     return {
+        "OidcIssuerNeedsKeysAndAudience": {
+            "RuleCondition": oidc_set,
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": name}, ""]}]},
+                    "AssertDescription": f"OidcIssuer needs {name}",
+                }
+                for name in ("OidcJwksUrl", "OidcAudience")
+            ],
+        },
         "ApiDomainNeedsACertificate": {
             "RuleCondition": {"Fn::Not": [{"Fn::Equals": [{"Ref": API_DOMAIN}, ""]}]},
             "Assertions": [
@@ -1056,7 +1094,7 @@ def district_rules() -> dict[str, Any]:
                     "AssertDescription": "ApiDomainName needs ApiCertificateArn",
                 }
             ],
-        }
+        },
     }
 
 

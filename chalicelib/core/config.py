@@ -44,6 +44,51 @@ class ConfigError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Oidc:
+    """An external OpenID Connect issuer: its ``iss``, where its signing keys are, the
+    ``aud`` its tokens carry for the platform, and the claims naming the caller's groups
+    (the platform's role names) and department."""
+
+    issuer: str
+    jwks_url: str
+    audience: str
+    groups_claim: str = "groups"
+    department_claim: str = "department_id"
+
+
+OIDC_VARIABLES = (
+    "MINSHENG_OIDC_ISSUER",
+    "MINSHENG_OIDC_JWKS_URL",
+    "MINSHENG_OIDC_AUDIENCE",
+    "MINSHENG_OIDC_GROUPS_CLAIM",
+    "MINSHENG_OIDC_DEPARTMENT_CLAIM",
+)
+
+
+def _oidc(env: Mapping[str, str], local: bool) -> Oidc | None:
+    """The external issuer, all of issuer, keys and audience or none of them; its addresses
+    HTTPS outside local stages."""
+    issuer, jwks_url, audience = (env.get(v, "").strip() for v in OIDC_VARIABLES[:3])
+    if not (issuer or jwks_url or audience):
+        return None
+    given = zip(OIDC_VARIABLES[:3], (issuer, jwks_url, audience), strict=True)
+    missing = [v for v, value in given if not value]
+    if missing:
+        raise ConfigError(f"an external OIDC issuer also needs {', '.join(missing)}")
+    for name, url in (("MINSHENG_OIDC_ISSUER", issuer), ("MINSHENG_OIDC_JWKS_URL", jwks_url)):
+        if not url.startswith("https://") and not (local and url.startswith("http://")):
+            raise ConfigError(f"{name} must be an https:// address, got {url!r}")
+    claims = [env.get(v, "").strip() for v in OIDC_VARIABLES[3:]]
+    return Oidc(
+        issuer=issuer,
+        jwks_url=jwks_url,
+        audience=audience,
+        groups_claim=claims[0] or "groups",
+        department_claim=claims[1] or "department_id",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     stage: str
     region: str
@@ -115,6 +160,9 @@ class Settings:
     # The partition's DNS suffix (``amazonaws.com``, ``amazonaws.com.cn``, ...): every AWS
     # host name the app writes ends with it. The stack passes ``AWS::URLSuffix``.
     dns_suffix: str = DEFAULT_DNS_SUFFIX
+    # An external OpenID Connect issuer whose ID tokens are accepted beside the user pool's
+    # (a district's own sign-on): ``None`` when unset.
+    oidc: Oidc | None = None
 
     def aws_host(self, service: str) -> str:
         """``cognito-idp`` -> ``cognito-idp.{region}.{dns suffix}``."""
@@ -400,6 +448,7 @@ def load_settings() -> Settings:
         ),
         features=features,
         dns_suffix=dns_suffix,
+        oidc=_oidc(env, stage in LOCAL_STAGES),
     )
 
 
