@@ -176,7 +176,7 @@ def test_the_stack_command_reads_the_tables_parts_and_settings_from_the_stack(
     import os
 
     from chalicelib.core.config import FEATURE_FIELDS, deployed_fields, env_name
-    from infra.rebuild_derived import stack_environment
+    from infra.stack_settings import stack_environment
     from infra.template import output_name
 
     # Given a stack with the mailbox and the knowledge base off, its own ranking minimum
