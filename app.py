@@ -15,7 +15,7 @@ from chalicelib.channels.wechat.http import wechat
 from chalicelib.console.http import console
 from chalicelib.core.events import appeal_stream
 from chalicelib.core.http import cors, meta
-from chalicelib.core.http.base import as_problem, secure_headers
+from chalicelib.core.http.base import as_problem, feature_gate, secure_headers
 from chalicelib.core.observability import flush_metrics
 from chalicelib.figures.events import rankings
 from chalicelib.figures.events import reports as report_schedules
@@ -76,6 +76,8 @@ app.register_blueprint(cors.preflight_blueprint())
 @app.middleware("http")
 def http_envelope(event: Any, get_response: Any) -> Any:
     try:
-        return cors.answer(event, secure_headers(as_problem(get_response(event))))
+        return cors.answer(
+            event, secure_headers(as_problem(feature_gate(event) or get_response(event)))
+        )
     finally:
         flush_metrics()

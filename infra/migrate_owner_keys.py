@@ -22,10 +22,8 @@ secret).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
-from typing import Any
 
 
 def migrate(*, dry_run: bool = False) -> Counter[str]:
@@ -53,34 +51,16 @@ def migrate(*, dry_run: bool = False) -> Counter[str]:
 def _stack_environment(stack_name: str, stage: str) -> None:
     import boto3
 
-    from chalicelib.core.config import (
-        MAILBOX_ADDRESS,
-        REPORT_SENDER,
-        deployed_fields,
-        env_name,
-        settings,
-    )
-    from infra.template import MAILBOX_ADDRESS as MAILBOX_PARAMETER
-    from infra.template import REPORT_SENDER as SENDER_PARAMETER
-    from infra.template import output_name
+    from infra.stack_settings import stack_environment
 
-    stack: dict[str, Any] = boto3.client("cloudformation").describe_stacks(StackName=stack_name)[
-        "Stacks"
-    ][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
-    os.environ["MINSHENG_STAGE"] = stage
-    for field in deployed_fields():
-        os.environ[env_name(field)] = outputs[output_name(field)]
-    os.environ[REPORT_SENDER] = parameters[SENDER_PARAMETER]
-    os.environ[MAILBOX_ADDRESS] = parameters[MAILBOX_PARAMETER]
-    settings.cache_clear()
+    stack = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    stack_environment(stack, stage)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.migrate_owner_keys")
     parser.add_argument("--stack", required=True)
-    parser.add_argument("--stage", required=True, choices=["dev", "prod"])
+    parser.add_argument("--stage", required=True, help="the stage the stack was packaged for")
     parser.add_argument(
         "--dry-run", action="store_true", help="count what would be re-keyed, write nothing"
     )

@@ -14,6 +14,7 @@ registry reachable (no AWS account or credentials).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import shutil
@@ -41,6 +42,8 @@ class Layer:
     zip: str
     packages: tuple[str, ...]
     functions: tuple[str, ...]
+    # The optional part the layer serves (None: the core).
+    feature: str | None = None
 
 
 LAYER_LIST = (
@@ -50,7 +53,7 @@ LAYER_LIST = (
         ("rjieba",),
         ("AppealTopics", "SupportTopics", "APIHandler"),
     ),
-    Layer("SearchLayer", "search-layer.zip", ("tantivy",), ("APIHandler",)),
+    Layer("SearchLayer", "search-layer.zip", ("tantivy",), ("APIHandler",), feature="knowledge"),
 )
 LAYERS: dict[str, tuple[str, ...]] = {
     package: layer.functions for layer in LAYER_LIST for package in layer.packages
@@ -127,7 +130,7 @@ def build_layer(out_dir: Path, layer: Layer) -> Path:
     return Path(archive)
 
 
-def stage_project(staging: Path, dependencies: bool) -> None:
+def stage_project(staging: Path, dependencies: bool, stage: str = "prod") -> None:
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
@@ -138,7 +141,12 @@ def stage_project(staging: Path, dependencies: bool) -> None:
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "local"),
     )
     (staging / ".chalice").mkdir()
-    shutil.copy2(ROOT / ".chalice" / "config.json", staging / ".chalice" / "config.json")
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text("utf-8"))
+    # Any stage name: a stage the config does not list is packaged as prod is.
+    stage_config = copy.deepcopy(config["stages"].get(stage) or config["stages"]["prod"])
+    stage_config["environment_variables"]["MINSHENG_STAGE"] = stage
+    config["stages"][stage] = stage_config
+    (staging / ".chalice" / "config.json").write_text(json.dumps(config, indent=2), "utf-8")
     # Chalice would resolve requirements itself and pull botocore in through pynamodb.
     (staging / "requirements.txt").write_text("", "utf-8")
     if dependencies:
@@ -170,48 +178,81 @@ def chalice_package(staging: Path, stage: str, out: Path) -> dict[str, Any]:
     return dict(json.loads((out / "sam.json").read_text("utf-8")))
 
 
+CORE_TEMPLATE = "core-template.json"
+
+
 def build(stage: str, out_dir: Path, dependencies: bool = True) -> Path:
-    """Writes ``template.json`` and ``deployment.zip`` into ``out_dir``; returns the
-    template's path."""
+    """Writes ``template.json`` (every optional part, each behind its parameter),
+    ``core-template.json`` (the core alone: no resource of any part) and
+    ``deployment.zip`` into ``out_dir``; returns the full template's path."""
     from app import app
+    from chalicelib.core.config import FEATURES
     from infra.template import assemble
 
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / "project"
     chalice_out = out_dir / "chalice"
-    stage_project(staging, dependencies)
+    stage_project(staging, dependencies, stage)
     if chalice_out.exists():
         shutil.rmtree(chalice_out)
     sam = chalice_package(staging, stage, chalice_out)
-    template = assemble(sam, stage, app)
-    add_layers(template)
     if dependencies:
         for layer in LAYER_LIST:
             build_layer(out_dir, layer)
     path = out_dir / "template.json"
-    path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    for name, parts in (("template.json", frozenset(FEATURES)), (CORE_TEMPLATE, frozenset())):
+        template = assemble(sam, stage, app, parts)
+        add_layers(template, parts)
+        (out_dir / name).write_text(
+            json.dumps(template, indent=1, ensure_ascii=False) + "\n", "utf-8"
+        )
     shutil.move(str(chalice_out / "deployment.zip"), out_dir / "deployment.zip")
     shutil.rmtree(chalice_out)
     shutil.rmtree(staging)
     return path
 
 
-def add_layers(template: dict[str, Any]) -> None:
-    """The layer resources, and a reference to each on the functions that need it."""
+def add_layers(template: dict[str, Any], parts: frozenset[str] | None = None) -> None:
+    """The layer resources, and a reference to each on the functions that need it (a
+    part's layer on its condition; none for a part the template leaves out)."""
+    from infra.parts import Selection, mark, simplify
+
+    selection = Selection(parts if parts is not None else frozenset())
     resources = template["Resources"]
     for layer in LAYER_LIST:
-        resources[layer.id] = {
-            "Type": "AWS::Serverless::LayerVersion",
-            "Properties": {
-                "Description": "Packages only some functions use: " + ", ".join(layer.packages),
-                "ContentUri": f"./{layer.zip}",
-                "CompatibleRuntimes": [f"python{PYTHON_VERSION}"],
-                "RetentionPolicy": "Delete",
+        if parts is not None and not selection.has(layer.feature):
+            continue
+        condition = selection.condition(layer.feature) if parts is not None else None
+        resources[layer.id] = mark(
+            {
+                "Type": "AWS::Serverless::LayerVersion",
+                "Properties": {
+                    "Description": "Packages only some functions use: " + ", ".join(layer.packages),
+                    "ContentUri": f"./{layer.zip}",
+                    "CompatibleRuntimes": [f"python{PYTHON_VERSION}"],
+                    "RetentionPolicy": "Delete",
+                },
             },
-        }
+            condition,
+        )
+        reference = {"Ref": layer.id}
         for function in layer.functions:
-            resources[function]["Properties"].setdefault("Layers", []).append({"Ref": layer.id})
+            resources[function]["Properties"].setdefault("Layers", []).append(
+                selection.when(layer.feature, reference) if condition else reference
+            )
+    simplify(resources)
+
+
+def _stage_name(value: str) -> str:
+    from chalicelib.core.config import LOCAL_STAGES, STAGE_PATTERN
+
+    if not STAGE_PATTERN.fullmatch(value) or value in LOCAL_STAGES:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: lower-case letters, digits and hyphens, starting with a letter, at "
+            f"most 20 characters, not {' or '.join(sorted(LOCAL_STAGES))}"
+        )
+    return value
 
 
 def _ensure_environment(stage: str) -> None:
@@ -221,7 +262,7 @@ def _ensure_environment(stage: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__)
-    parser.add_argument("stage", choices=["dev", "prod"])
+    parser.add_argument("stage", type=_stage_name, help="dev, prod or any other stage name")
     parser.add_argument("out_dir", type=Path)
     parser.add_argument(
         "--no-dependencies",
@@ -232,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     _ensure_environment(args.stage)
     path = build(args.stage, args.out_dir, dependencies=not args.no_dependencies)
     size = (path.parent / "deployment.zip").stat().st_size
-    print(f"template: {path}")
+    print(f"template: {path} ({path.stat().st_size:,} bytes)")
+    core = path.parent / CORE_TEMPLATE
+    print(f"core:     {core} ({core.stat().st_size:,} bytes)")
     print(f"zip:      {path.parent / 'deployment.zip'} ({size / 1_000_000:.2f} MB)")
     for layer in LAYER_LIST:
         built = path.parent / layer.zip

@@ -20,14 +20,24 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from chalicelib.core.config import (
+    FEATURE_FIELDS,
+    FEATURES,
+    FEATURES_VARIABLE,
+    Settings,
+    env_name,
+    resource_fields,
+    settings,
+)
 from chalicelib.core.config import REPORT_SENDER as REPORT_SENDER_VARIABLE
-from chalicelib.core.config import Settings, env_name, resource_fields, settings
 from chalicelib.core.event_sources import (
     DELIVERY_FUNCTION_TIMEOUT_SECONDS,
+    HANDLER_FEATURES,
     QUEUE_CONSUMERS,
     QUEUES,
     STREAM_CONSUMERS,
 )
+from infra.parts import RESOURCE_FEATURES, Selection, mark, simplify
 from infra.permissions import NEEDS, Grant
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
@@ -35,7 +45,17 @@ LOG_RETENTION_DAYS = {"dev": 14, "prod": 365}
 SWEEP_LAG_ALARM_SECONDS = 300
 API_5XX_RATE = 0.05
 AUTHORIZER = "MinshengUserPool"
-RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+# The parameter (and its condition) protecting the tables and the user pool from being
+# deleted by anyone: on, except for the first create (a failed one is then rolled back
+# whole; docs/operate/deploy.md turns it on right after).
+DELETION_PROTECTION = "DeletionProtection"
+PROTECTED = "DeletionProtectionOn"
+# Data that outlives the stack, except when the first create itself fails: then it goes
+# with the rolled-back stack, and a retry starts clean (no orphan blocking it).
+RETAIN_EXCEPT_ON_CREATE = {
+    "DeletionPolicy": "RetainExceptOnCreate",
+    "UpdateReplacePolicy": "Retain",
+}
 REPORT_SENDER = "ReportSender"  # the parameter naming the reports' From address
 REPORT_FUNCTIONS = ("DailyReport", "WeeklyReport")
 # Functions that write links to the API into what they send: the reports, and the SMS
@@ -103,16 +123,26 @@ def output_name(field: str) -> str:
 # -- resources --------------------------------------------------------------------------
 
 
-def table_resources() -> dict[str, Any]:
+def table_resources(conditional_protection: bool = False) -> dict[str, Any]:
+    """A table per model; ``conditional_protection``: deletion protection as the
+    ``DeletionProtection`` parameter says (the deployed template)."""
     from chalicelib.core.store.models import ALL_MODELS
     from chalicelib.core.store.tables import cloudformation_resource
 
-    return {table_logical_id(m): cloudformation_resource(m) for m in ALL_MODELS}
+    tables = {table_logical_id(m): cloudformation_resource(m) for m in ALL_MODELS}
+    if conditional_protection:
+        for table in tables.values():
+            table["Properties"]["DeletionProtectionEnabled"] = {"Fn::If": [PROTECTED, True, False]}
+    return tables
 
 
-def queue_resources() -> dict[str, Any]:
+def queue_resources(parts: Selection | None = None) -> dict[str, Any]:
+    """The declared queues (those of the parts ``parts`` carries, each on its part's
+    condition; every one without ``parts``)."""
     resources: dict[str, Any] = {}
     for q in QUEUES.values():
+        if parts is not None and not parts.has(q.feature):
+            continue
         properties: dict[str, Any] = {
             "MessageRetentionPeriod": q.retention_seconds,
             "VisibilityTimeout": q.visibility_timeout_seconds,
@@ -123,7 +153,10 @@ def queue_resources() -> dict[str, Any]:
                 "deadLetterTargetArn": {"Fn::GetAtt": [queue_logical_id(q.dead_letter), "Arn"]},
                 "maxReceiveCount": q.max_receive_count,
             }
-        resources[queue_logical_id(q.name)] = {"Type": "AWS::SQS::Queue", "Properties": properties}
+        resources[queue_logical_id(q.name)] = mark(
+            {"Type": "AWS::SQS::Queue", "Properties": properties},
+            parts.condition(q.feature) if parts is not None else None,
+        )
     return resources
 
 
@@ -173,7 +206,7 @@ def owner_key_resources() -> dict[str, Any]:
     return {
         OWNER_KEY_SECRET: {
             "Type": "AWS::SecretsManager::Secret",
-            **RETAIN,
+            **RETAIN_EXCEPT_ON_CREATE,
             "Properties": {
                 "Name": owner_key_secret_name(),
                 "Description": OWNER_KEY_DESCRIPTION,
@@ -243,7 +276,7 @@ def bucket_resources() -> dict[str, Any]:
     return {
         "MediaBucket": {
             "Type": "AWS::S3::Bucket",
-            **RETAIN,
+            **RETAIN_EXCEPT_ON_CREATE,
             "Properties": private_bucket(media_lifecycle_rules()),
         }
     }
@@ -272,7 +305,7 @@ def inbox_bucket_resource() -> dict[str, Any]:
     return {
         INBOX_BUCKET: {
             "Type": "AWS::S3::Bucket",
-            **RETAIN,
+            **RETAIN_EXCEPT_ON_CREATE,
             "Properties": private_bucket(
                 [
                     {
@@ -293,7 +326,7 @@ def identity_resources() -> dict[str, Any]:
     resources: dict[str, Any] = {
         "UserPool": {
             "Type": "AWS::Cognito::UserPool",
-            **RETAIN,
+            **RETAIN_EXCEPT_ON_CREATE,
             "Properties": {
                 "UserPoolName": {"Fn::Sub": "${AWS::StackName}-users"},
                 "Policies": {"PasswordPolicy": spec.PASSWORD_POLICY},
@@ -314,7 +347,9 @@ def identity_resources() -> dict[str, Any]:
                     "SnsCallerArn": {"Fn::GetAtt": ["UserPoolSmsRole", "Arn"]},
                     "ExternalId": {"Fn::Sub": "${AWS::StackName}-users-sms"},
                 },
-                "DeletionProtection": "ACTIVE",
+                "DeletionProtection": {
+                    "Fn::If": [PROTECTED, "ACTIVE", "INACTIVE"],
+                },
             },
         },
         "UserPoolSmsRole": {
@@ -364,20 +399,30 @@ def identity_resources() -> dict[str, Any]:
     return resources
 
 
-def data_outputs() -> dict[str, Any]:
+def field_feature(field: str) -> str | None:
+    """The optional part a setting belongs to (None: the core)."""
+    return next((f for f, names in FEATURE_FIELDS.items() if field in names), None)
+
+
+def data_outputs(parts: Selection | None = None) -> dict[str, Any]:
     ids = resource_ids()
     outputs = {
-        output_name(field): {"Description": env_name(field), "Value": {"Ref": ids[field]}}
+        output_name(field): mark(
+            {"Description": env_name(field), "Value": {"Ref": ids[field]}},
+            parts.condition(field_feature(field)) if parts else None,
+        )
         for field in resource_fields()
+        if parts is None or parts.has(field_feature(field))
     }
     outputs[output_name("webhook_secret_prefix")] = {
         "Description": env_name("webhook_secret_prefix"),
         "Value": secret_prefix(),
     }
-    outputs[output_name("wechat_secret")] = {
-        "Description": env_name("wechat_secret"),
-        "Value": wechat_secret_name(),
-    }
+    if parts is None or parts.has("wechat"):
+        outputs[output_name("wechat_secret")] = mark(
+            {"Description": env_name("wechat_secret"), "Value": wechat_secret_name()},
+            parts.condition("wechat") if parts else None,
+        )
     outputs[output_name("owner_key_secret")] = {
         "Description": env_name("owner_key_secret"),
         "Value": owner_key_secret_name(),
@@ -448,16 +493,25 @@ def _log_group_arn(function: str) -> Any:
     }
 
 
-def _statements(grants: frozenset[Grant]) -> list[dict[str, Any]]:
+def _statements(grants: frozenset[Grant], parts: Selection | None = None) -> list[Any]:
+    """The grants as statements; those on a part's resources only where the part is on
+    (``Fn::If``), none for a part the template leaves out."""
     by_resource: dict[str, set[str]] = {}
     for action, resource in grants:
         by_resource.setdefault(resource, set()).add(action)
-    return [
-        sms_statement(sorted(actions))
-        if resource.startswith("sms:")
-        else {"Effect": "Allow", "Action": sorted(actions), "Resource": _resolve(resource)}
-        for resource, actions in sorted(by_resource.items())
-    ]
+    statements: list[Any] = []
+    for resource, actions in sorted(by_resource.items()):
+        statement = (
+            sms_statement(sorted(actions))
+            if resource.startswith("sms:")
+            else {"Effect": "Allow", "Action": sorted(actions), "Resource": _resolve(resource)}
+        )
+        feature = RESOURCE_FEATURES.get(resource)
+        if parts is None or feature is None:
+            statements.append(statement)
+        elif parts.has(feature):
+            statements.append(parts.when(feature, statement))
+    return statements
 
 
 # Every SNS topic: a text to a phone number has no ARN, so it is granted as "anything but a
@@ -537,9 +591,11 @@ def role_groups(functions: dict[str, str]) -> dict[str, list[str]]:
     return {f"{members[0]}Role": members for members in groups.values()}
 
 
-def role_resource(members: list[str], handlers: dict[str, str]) -> dict[str, Any]:
+def role_resource(
+    members: list[str], handlers: dict[str, str], parts: Selection | None = None
+) -> dict[str, Any]:
     first = members[0]
-    statements = _statements(NEEDS[first])
+    statements = _statements(NEEDS[first], parts)
     if handlers[first] in STREAM_CONSUMERS:
         statements += stream_grants(first, handlers[first])
     if handlers[first] in QUEUE_CONSUMERS:
@@ -632,9 +688,12 @@ def _secure_routes(swagger: dict[str, Any]) -> None:
     }
 
 
-def _alarm(name: str, description: str, **properties: Any) -> dict[str, Any]:
+def _alarm(
+    name: str, description: str, condition: str | None = None, **properties: Any
+) -> dict[str, Any]:
     return {
         f"{name}Alarm": {
+            **({"Condition": condition} if condition else {}),
             "Type": "AWS::CloudWatch::Alarm",
             "Properties": {
                 "AlarmDescription": description,
@@ -649,11 +708,14 @@ def _alarm(name: str, description: str, **properties: Any) -> dict[str, Any]:
     }
 
 
-def _any_of_metric(name: str, description: str, metric: str) -> dict[str, Any]:
+def _any_of_metric(
+    name: str, description: str, metric: str, condition: str | None = None
+) -> dict[str, Any]:
     """An alarm on the first count of one of the app's own metrics in five minutes."""
     return _alarm(
         name,
         description,
+        condition,
         Namespace="Minsheng",
         MetricName=metric,
         Dimensions=[{"Name": "service", "Value": "minsheng"}],
@@ -663,7 +725,9 @@ def _any_of_metric(name: str, description: str, metric: str) -> dict[str, Any]:
     )
 
 
-def alarm_resources(functions: list[str], api_stage: str) -> dict[str, Any]:
+def alarm_resources(
+    functions: list[str], api_stage: str, parts: Selection | None = None
+) -> dict[str, Any]:
     resources: dict[str, Any] = {
         "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {}},
         "OnCallSubscription": {
@@ -676,11 +740,15 @@ def alarm_resources(functions: list[str], api_stage: str) -> dict[str, Any]:
         },
     }
     for queue in QUEUES.values():
+        if parts is not None and not parts.has(queue.feature):
+            continue
         logical = queue_logical_id(queue.name)
+        condition = parts.condition(queue.feature) if parts is not None else None
         resources.update(
             _alarm(
                 f"{logical}Depth",
                 f"Messages are waiting in {queue.name}: records that could not be processed",
+                condition,
                 Namespace="AWS/SQS",
                 MetricName="ApproximateNumberOfMessagesVisible",
                 Dimensions=[{"Name": "QueueName", "Value": {"Fn::GetAtt": [logical, "QueueName"]}}],
@@ -746,14 +814,28 @@ def alarm_resources(functions: list[str], api_stage: str) -> dict[str, Any]:
     return resources
 
 
-def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str, Any]:
-    """Chalice's template for ``stage`` completed into the deployable one."""
+def assemble(
+    chalice_template: dict[str, Any],
+    stage: str,
+    app: Any,
+    parts: frozenset[str] = frozenset(FEATURES),
+) -> dict[str, Any]:
+    """Chalice's template for ``stage`` completed into the deployable one, carrying the
+    optional ``parts`` (each behind its parameter; none: the core template)."""
     template = copy.deepcopy(chalice_template)
+    selection = Selection(parts)
     resources: dict[str, Any] = template["Resources"]
     handlers = {k: v for k, v in _handler_names(app).items() if k in resources}
     functions = sorted(k for k, v in resources.items() if v["Type"] == FUNCTION_TYPE)
     if sorted(handlers) != functions:
         raise LookupError(f"functions {functions} do not match the app's handlers {handlers}")
+    # A part's functions: dropped from a template without it, on its condition otherwise.
+    function_parts = {f: HANDLER_FEATURES.get(handlers[f]) for f in functions}
+    for function, feature in function_parts.items():
+        if not selection.has(feature):
+            del resources[function]
+    functions = [f for f in functions if selection.has(function_parts[f])]
+    handlers = {f: handlers[f] for f in functions}
 
     template["Parameters"] = {
         "OnCallEmail": {
@@ -766,34 +848,64 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
             "Default": LOG_RETENTION_DAYS.get(stage, 30),
             "AllowedValues": [7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653],
         },
+        DELETION_PROTECTION: {
+            "Type": "String",
+            "AllowedValues": ["on", "off"],
+            "Default": "on",
+            "Description": "Deletion protection of the tables and the user pool: off for the "
+            "first create only (a failed one is then rolled back whole), on from then on",
+        },
+        **selection.parameters(),
+        **district_parameters(),
     }
-    resources.update(table_resources())
-    resources.update(queue_resources())
+    template["Conditions"] = {
+        PROTECTED: {"Fn::Equals": [{"Ref": DELETION_PROTECTION}, "on"]},
+        **selection.conditions(),
+        **district_conditions(),
+    }
+    template["Rules"] = district_rules()
+    resources.update(table_resources(conditional_protection=True))
+    resources.update(queue_resources(selection))
     resources.update(bucket_resources())
     resources.update(media_bucket_policy())
-    resources.update(inbox_bucket_resource())
     resources.update(identity_resources())
-    resources.update(wechat_resources())
+    if selection.has("wechat"):
+        resources.update(
+            {k: mark(v, selection.condition("wechat")) for k, v in wechat_resources().items()}
+        )
     resources.update(owner_key_resources())
 
     ids = resource_ids()
-    names = {env_name(field): {"Ref": ids[field]} for field in resource_fields()}
+    names = {
+        env_name(field): selection.when(field_feature(field), {"Ref": ids[field]})
+        for field in resource_fields()
+        if selection.has(field_feature(field))
+    }
     for function in functions:
         properties = resources[function]["Properties"]
         properties["FunctionName"] = {"Fn::Sub": f"${{AWS::StackName}}-{function}"}
         variables = properties.setdefault("Environment", {}).setdefault("Variables", {})
         variables.update(names)
         variables["MINSHENG_STAGE"] = stage
+        variables[FEATURES_VARIABLE] = selection.features_value()
+        variables[DNS_SUFFIX_VARIABLE] = {"Ref": "AWS::URLSuffix"}
+        variables.update(district_variables())
         variables[env_name("webhook_secret_prefix")] = secret_prefix()
-        variables[env_name("wechat_secret")] = wechat_secret_name()
+        if selection.has("wechat"):
+            variables[env_name("wechat_secret")] = selection.when("wechat", wechat_secret_name())
         variables[env_name("owner_key_secret")] = owner_key_secret_name()
-        resources[f"{function}LogGroup"] = {
-            "Type": "AWS::Logs::LogGroup",
-            "Properties": {
-                "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{function}"},
-                "RetentionInDays": {"Ref": "LogRetentionDays"},
+        condition = selection.condition(function_parts[function])
+        mark(resources[function], condition)
+        resources[f"{function}LogGroup"] = mark(
+            {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {
+                    "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{function}"},
+                    "RetentionInDays": {"Ref": "LogRetentionDays"},
+                },
             },
-        }
+            condition,
+        )
         resources[function]["DependsOn"] = [f"{function}LogGroup"]
         for event in properties.get("Events", {}).values():
             if event["Type"] == "DynamoDB":
@@ -801,9 +913,14 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
             if event["Type"] == "SQS":
                 event["Properties"] = queue_mapping(handlers[function])
                 properties["Timeout"] = DELIVERY_FUNCTION_TIMEOUT_SECONDS
+            if event["Type"] == "Schedule" and handlers[function] in REPORT_SCHEDULES:
+                event["Properties"]["Schedule"] = report_schedule(handlers[function])
 
     for role, members in role_groups(handlers).items():
-        resources[role] = role_resource(members, handlers)
+        resources[role] = role_resource(members, handlers, selection)
+        features = {function_parts[m] for m in members}
+        if len(features) == 1:
+            mark(resources[role], selection.condition(features.pop()))
         for member in members:
             resources[member]["Properties"]["Role"] = {"Fn::GetAtt": [role, "Arn"]}
 
@@ -814,19 +931,235 @@ def assemble(chalice_template: dict[str, Any], stage: str, app: Any) -> dict[str
         api_stage = api["Properties"]["StageName"]
         _secure_routes(api["Properties"]["DefinitionBody"])
         add_throttling(template, api)
-    resources.update(alarm_resources(functions, api_stage))
-    add_report_sender(template, functions, api_stage)
-    add_mailbox(template, functions, stage)
+        resources.update(api_domain_resources(api_stage))
+    alarms = alarm_resources(functions, api_stage, selection)
+    for function in functions:
+        for metric in ("Errors", "Throttles"):
+            mark(alarms[f"{function}{metric}Alarm"], selection.condition(function_parts[function]))
+    resources.update(alarms)
+    for function in LINK_FUNCTIONS:
+        if function in resources and api is not None:
+            variables = resources[function]["Properties"]["Environment"]["Variables"]
+            variables["MINSHENG_PUBLIC_BASE_URL"] = public_base_url(api_stage)
+    if selection.has("reports"):
+        add_report_sender(template, functions, selection)
+    if selection.has("mailbox"):
+        add_mailbox(template, functions, selection)
     from infra.delivery_network import place_delivery
 
     place_delivery(template, handlers)
     add_cors(template, functions)
 
     outputs = template.setdefault("Outputs", {})
-    outputs.update(data_outputs())
-    for name in QUEUES:
-        outputs[f"{queue_logical_id(name)}Url"] = {"Value": {"Ref": queue_logical_id(name)}}
+    outputs.update(data_outputs(selection))
+    for queue in QUEUES.values():
+        if selection.has(queue.feature):
+            outputs[f"{queue_logical_id(queue.name)}Url"] = mark(
+                {"Value": {"Ref": queue_logical_id(queue.name)}},
+                selection.condition(queue.feature),
+            )
+    simplify(resources)
+    if api is not None:
+        outputs["ApiDomainTarget"] = {
+            "Condition": HAS_API_DOMAIN,
+            "Description": "Point the API's domain name here (a CNAME or alias record)",
+            "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
+        }
     return template
+
+
+# -- district settings ------------------------------------------------------------------
+
+# The runtime is told the partition's DNS suffix (amazonaws.com, amazonaws.com.cn, ...):
+# it builds no AWS host name of its own.
+DNS_SUFFIX_VARIABLE = "MINSHENG_DNS_SUFFIX"
+
+# Stack parameter -> (setting, default, description): what a district sets without
+# editing the code. An empty value leaves the app's default.
+DISTRICT_SETTINGS: dict[str, tuple[str, str, str]] = {
+    "ReplyDays": (
+        "MINSHENG_REPLY_DAYS",
+        "",
+        "Working days to reply per kind, e.g. consultation=1,complaint=3,suggestion=5,help=3 "
+        "(empty: those defaults)",
+    ),
+    "SubmissionLimits": (
+        "MINSHENG_SUBMISSION_LIMITS",
+        "",
+        "Appeals one citizen may submit per window, e.g. 5/minute,20/day (empty: that; "
+        "off: no limit)",
+    ),
+    "RankingMinCases": (
+        "MINSHENG_RANKING_MIN_CASES",
+        "",
+        "Cases a department needs in a period to be ranked on rates (empty: 5)",
+    ),
+    # An external OpenID Connect issuer whose ID tokens the API accepts beside the pool's.
+    "OidcIssuer": (
+        "MINSHENG_OIDC_ISSUER",
+        "",
+        "An external OpenID Connect issuer (the district's sign-on), its tokens' iss exactly, "
+        "e.g. https://sso.district.gov.cn/realms/staff (empty: the user pool's tokens only)",
+    ),
+    "OidcJwksUrl": (
+        "MINSHENG_OIDC_JWKS_URL",
+        "",
+        "Its signing keys: the jwks_uri of its discovery document",
+    ),
+    "OidcAudience": ("MINSHENG_OIDC_AUDIENCE", "", "The aud its ID tokens carry for Minsheng"),
+    "OidcGroupsClaim": (
+        "MINSHENG_OIDC_GROUPS_CLAIM",
+        "",
+        "The claim listing the caller's roles: operator, department, leader, admin, deputy "
+        "(empty: groups)",
+    ),
+    "OidcDepartmentClaim": (
+        "MINSHENG_OIDC_DEPARTMENT_CLAIM",
+        "",
+        "The claim naming a department clerk's department id (empty: department_id)",
+    ),
+}
+PUBLIC_BASE_URL = "PublicBaseUrl"
+API_DOMAIN = "ApiDomainName"
+API_CERTIFICATE = "ApiCertificateArn"
+HAS_API_DOMAIN = "HasApiDomain"
+HAS_PUBLIC_BASE_URL = "HasPublicBaseUrl"
+REPORT_HOUR = "ReportHour"
+REPORT_SCHEDULES = ("daily_report", "weekly_report")
+# The reports' hour in Asia/Shanghai -> the UTC hour EventBridge runs them at, and the UTC
+# day-of-week of a Monday at that hour (before 08:00 it is still Sunday in UTC).
+REPORT_HOURS = {
+    f"H{hour:02d}": {"Utc": str((hour - 8) % 24), "Monday": "MON" if hour >= 8 else "SUN"}
+    for hour in range(24)
+}
+
+
+def district_parameters() -> dict[str, Any]:
+    parameters: dict[str, Any] = {
+        name: {"Type": "String", "Default": default, "Description": description}
+        for name, (_, default, description) in DISTRICT_SETTINGS.items()
+    }
+    parameters["ReplyDays"]["AllowedPattern"] = (
+        "^$|^(consultation|complaint|suggestion|help)=[0-9]{1,2}"
+        "(,(consultation|complaint|suggestion|help)=[0-9]{1,2})*$"
+    )
+    parameters["SubmissionLimits"]["AllowedPattern"] = (
+        "^$|^off$|^[0-9]+/(minute|hour|day)(,[0-9]+/(minute|hour|day))*$"
+    )
+    parameters["RankingMinCases"]["AllowedPattern"] = "^$|^[0-9]{1,4}$"
+    for name in ("OidcIssuer", "OidcJwksUrl"):
+        parameters[name]["AllowedPattern"] = "^$|^https://[^\\s]+$"
+    parameters["OidcIssuer"]["ConstraintDescription"] = "an https:// address, or empty"
+    parameters[PUBLIC_BASE_URL] = {
+        "Type": "String",
+        "Default": "",
+        "AllowedPattern": "^$|^https://[^\\s/]+(/[^\\s]*)?[^/\\s]$",
+        "Description": "The address links in texts and emails start with, e.g. "
+        "https://12345.district.gov.cn (empty: the API's domain name, else its execute-api URL)",
+    }
+    parameters[API_DOMAIN] = {
+        "Type": "String",
+        "Default": "",
+        "Description": "The API's own domain name, e.g. api.12345.district.gov.cn (empty: none)",
+    }
+    parameters[API_CERTIFICATE] = {
+        "Type": "String",
+        "Default": "",
+        "Description": "The ACM certificate (in the stack's region) for ApiDomainName",
+    }
+    return parameters
+
+
+def district_conditions() -> dict[str, Any]:
+    return {
+        HAS_API_DOMAIN: {"Fn::Not": [{"Fn::Equals": [{"Ref": API_DOMAIN}, ""]}]},
+        HAS_PUBLIC_BASE_URL: {"Fn::Not": [{"Fn::Equals": [{"Ref": PUBLIC_BASE_URL}, ""]}]},
+    }
+
+
+def district_rules() -> dict[str, Any]:
+    oidc_set = {"Fn::Not": [{"Fn::Equals": [{"Ref": "OidcIssuer"}, ""]}]}
+    return {
+        "OidcIssuerNeedsKeysAndAudience": {
+            "RuleCondition": oidc_set,
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": name}, ""]}]},
+                    "AssertDescription": f"OidcIssuer needs {name}",
+                }
+                for name in ("OidcJwksUrl", "OidcAudience")
+            ],
+        },
+        "ApiDomainNeedsACertificate": {
+            "RuleCondition": {"Fn::Not": [{"Fn::Equals": [{"Ref": API_DOMAIN}, ""]}]},
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": API_CERTIFICATE}, ""]}]},
+                    "AssertDescription": "ApiDomainName needs ApiCertificateArn",
+                }
+            ],
+        },
+    }
+
+
+def district_variables() -> dict[str, Any]:
+    return {variable: {"Ref": name} for name, (variable, _, _) in DISTRICT_SETTINGS.items()}
+
+
+def report_schedule(handler: str) -> Any:
+    hour = {"Fn::FindInMap": ["ReportHours", {"Ref": REPORT_HOUR}, "Utc"]}
+    if handler == "daily_report":
+        return {"Fn::Sub": ["cron(0 ${Hour} * * ? *)", {"Hour": hour}]}
+    monday = {"Fn::FindInMap": ["ReportHours", {"Ref": REPORT_HOUR}, "Monday"]}
+    return {"Fn::Sub": ["cron(0 ${Hour} ? * ${Day} *)", {"Hour": hour, "Day": monday}]}
+
+
+def public_base_url(api_stage: str) -> Any:
+    """The links' base: the district's address, else the API's own domain, else the
+    execute-api URL (every host name from the stack: any partition)."""
+    return {
+        "Fn::If": [
+            HAS_PUBLIC_BASE_URL,
+            {"Ref": PUBLIC_BASE_URL},
+            {
+                "Fn::If": [
+                    HAS_API_DOMAIN,
+                    {"Fn::Sub": f"https://${{{API_DOMAIN}}}"},
+                    {
+                        "Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}."
+                        f"${{AWS::URLSuffix}}/{api_stage}"
+                    },
+                ]
+            },
+        ]
+    }
+
+
+def api_domain_resources(api_stage: str) -> dict[str, Any]:
+    """The API under the district's own domain name (a regional endpoint with its ACM
+    certificate, the stage at the root), when ``ApiDomainName`` is set."""
+    return {
+        "ApiDomain": {
+            "Type": "AWS::ApiGateway::DomainName",
+            "Condition": HAS_API_DOMAIN,
+            "Properties": {
+                "DomainName": {"Ref": API_DOMAIN},
+                "RegionalCertificateArn": {"Ref": API_CERTIFICATE},
+                "EndpointConfiguration": {"Types": ["REGIONAL"]},
+                "SecurityPolicy": "TLS_1_2",
+            },
+        },
+        "ApiDomainMapping": {
+            "Type": "AWS::ApiGateway::BasePathMapping",
+            "Condition": HAS_API_DOMAIN,
+            "DependsOn": [f"RestAPI{api_stage}Stage"],
+            "Properties": {
+                "DomainName": {"Ref": "ApiDomain"},
+                "RestApiId": {"Ref": "RestAPI"},
+                "Stage": api_stage,
+            },
+        },
+    }
 
 
 # API Gateway's own throttle for every route of the stage (requests per second, steady and
@@ -937,39 +1270,63 @@ def add_cors(template: dict[str, Any], functions: list[str]) -> None:
     }
 
 
-def add_report_sender(template: dict[str, Any], functions: list[str], api_stage: str) -> None:
+def add_report_sender(template: dict[str, Any], functions: list[str], parts: Selection) -> None:
     """The reports' From address: a parameter, its SES identity (verified by the mail SES
-    sends to it), the address in every function's settings, the API's address for the
-    reports' links, and an alarm on messages SES refused."""
+    sends to it), the address in every function's settings, the schedules' hour, and an
+    alarm on messages SES refused; all on the ``ReportEmails`` condition."""
+    condition = parts.condition("reports")
     template["Parameters"][REPORT_SENDER] = {
         "Type": "String",
+        "Default": "",
         "Description": "The address report emails are sent from (an SES identity the stack "
-        "creates; confirm the verification mail SES sends to it)",
-        "AllowedPattern": "[^@\\s]+@[^@\\s]+\\.[^@\\s]+",
+        "creates; confirm the verification mail SES sends to it); with ReportEmails on",
+        "AllowedPattern": "^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
+    }
+    template["Rules"]["ReportEmailsNeedASender"] = _needs(
+        "ReportEmails", REPORT_SENDER, "ReportEmails=on needs ReportSender"
+    )
+    template.setdefault("Mappings", {})["ReportHours"] = REPORT_HOURS
+    template["Parameters"][REPORT_HOUR] = {
+        "Type": "String",
+        "Default": "H08",
+        "AllowedValues": sorted(REPORT_HOURS),
+        "Description": "When the daily and weekly reports go out, Asia/Shanghai (H08: 08:00)",
     }
     resources = template["Resources"]
-    resources[f"{REPORT_SENDER}Identity"] = {
-        "Type": "AWS::SES::EmailIdentity",
-        "Properties": {"EmailIdentity": {"Ref": REPORT_SENDER}},
-    }
+    resources[f"{REPORT_SENDER}Identity"] = mark(
+        {
+            "Type": "AWS::SES::EmailIdentity",
+            "Properties": {"EmailIdentity": {"Ref": REPORT_SENDER}},
+        },
+        condition,
+    )
     for function in functions:
         variables = resources[function]["Properties"]["Environment"]["Variables"]
-        variables[REPORT_SENDER_VARIABLE] = {"Ref": REPORT_SENDER}
-        if function in LINK_FUNCTIONS and "RestAPI" in resources:
-            variables["MINSHENG_PUBLIC_BASE_URL"] = {
-                "Fn::Sub": f"https://${{RestAPI}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
-                f"/{api_stage}"
-            }
+        variables[REPORT_SENDER_VARIABLE] = parts.when("reports", {"Ref": REPORT_SENDER})
     resources.update(
         _any_of_metric(
             "ReportSendFailed",
             "SES refused a report email (it is retried by the next run)",
             "ReportSendFailed",
+            condition,
         )
     )
 
 
-def add_mailbox(template: dict[str, Any], functions: list[str], stage: str) -> None:
+def _needs(part_parameter: str, parameter: str, description: str) -> dict[str, Any]:
+    """A rule: with the part on, ``parameter`` may not be empty."""
+    return {
+        "RuleCondition": {"Fn::Equals": [{"Ref": part_parameter}, "on"]},
+        "Assertions": [
+            {
+                "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, ""]}]},
+                "AssertDescription": description,
+            }
+        ],
+    }
+
+
+def add_mailbox(template: dict[str, Any], functions: list[str], parts: Selection) -> None:
     """The mayor's mailbox (区长信箱): SES receives mail for the ``MailboxAddress``
     parameter into the inbox bucket (a receipt rule set: CloudFormation cannot make it the
     active one; see README), the bucket announces each letter on the ``mailbox`` queue, the
@@ -977,30 +1334,33 @@ def add_mailbox(template: dict[str, Any], functions: list[str], stage: str) -> N
     from chalicelib.channels.mailbox.integrations.mailbox import INBOX_PREFIX
     from chalicelib.core.config import MAILBOX_ADDRESS as MAILBOX_VARIABLE
 
+    condition = parts.condition("mailbox")
     template["Parameters"][MAILBOX_ADDRESS] = {
         "Type": "String",
+        "Default": "",
         "Description": "The mayor's mailbox address (区长信箱): SES receives its mail (its "
-        "domain verified in SES, MX to SES inbound) and answers from it",
-        "AllowedPattern": "[^@\\s]+@[^@\\s]+\\.[^@\\s]+",
+        "domain verified in SES, MX to SES inbound) and answers from it; with Mailbox on",
+        "AllowedPattern": "^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
     }
+    template["Rules"]["MailboxNeedsAnAddress"] = _needs(
+        "Mailbox", MAILBOX_ADDRESS, "Mailbox=on needs MailboxAddress"
+    )
     resources = template["Resources"]
+    resources.update({k: mark(v, condition) for k, v in inbox_bucket_resource().items()})
     for function in functions:
         variables = resources[function]["Properties"]["Environment"]["Variables"]
-        variables[MAILBOX_VARIABLE] = {"Ref": MAILBOX_ADDRESS}
+        variables[MAILBOX_VARIABLE] = parts.when("mailbox", {"Ref": MAILBOX_ADDRESS})
     if MAILBOX_FUNCTION in resources:
         # A letter may be 40 MB (SES's limit), held raw and decoded while it is read.
         resources[MAILBOX_FUNCTION]["Properties"]["MemorySize"] = MAILBOX_MEMORY_MB
     queue = queue_logical_id("mailbox")
-    # Named, so the queue policy can name the bucket before the bucket exists (S3 checks
-    # that it may write to the queue when the notification is set up).
-    bucket_name = {"Fn::Sub": f"minsheng-{stage}-inbox-${{AWS::AccountId}}-${{AWS::Region}}"}
-    bucket_arn = {
-        "Fn::Sub": f"arn:${{AWS::Partition}}:s3:::minsheng-{stage}-inbox-${{AWS::AccountId}}"
-        "-${AWS::Region}"
-    }
+    # The queue policy cannot name the bucket (S3 checks that it may write to the queue
+    # before the bucket exists, and a name fixed here would make a retried first create
+    # fail on the retained bucket): any bucket of this account, and only the inbox's
+    # letters are read (the consumer's role reads that bucket alone).
+    bucket_arn = {"Fn::Sub": "arn:${AWS::Partition}:s3:::*"}
     inbox = resources[INBOX_BUCKET]
     inbox["DependsOn"] = ["MailboxQueuePolicy"]
-    inbox["Properties"]["BucketName"] = bucket_name
     inbox["Properties"]["NotificationConfiguration"] = {
         "QueueConfigurations": [
             {
@@ -1026,7 +1386,7 @@ def add_mailbox(template: dict[str, Any], functions: list[str], stage: str) -> N
                                 "Action": "sqs:SendMessage",
                                 "Resource": {"Fn::GetAtt": [queue, "Arn"]},
                                 "Condition": {
-                                    "ArnEquals": {"aws:SourceArn": bucket_arn},
+                                    "ArnLike": {"aws:SourceArn": bucket_arn},
                                     "StringEquals": account,
                                 },
                             }
@@ -1091,9 +1451,22 @@ def add_mailbox(template: dict[str, Any], functions: list[str], stage: str) -> N
             "MailboxAckFailed",
             "SES refused a mailbox acknowledgement (the appeal was recorded)",
             "MailboxAckFailed",
+            condition,
         )
     )
+    for name in MAILBOX_RESOURCES:
+        mark(resources[name], condition)
     template.setdefault("Outputs", {})["MailboxRuleSet"] = {
+        "Condition": condition,
         "Description": "Make it active once: aws ses set-active-receipt-rule-set --rule-set-name",
         "Value": {"Ref": "MailboxRuleSet"},
     }
+
+
+MAILBOX_RESOURCES = (
+    "MailboxQueuePolicy",
+    "InboxBucketPolicy",
+    f"{MAILBOX_ADDRESS}Identity",
+    "MailboxRuleSet",
+    "MailboxRule",
+)

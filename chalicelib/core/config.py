@@ -14,7 +14,10 @@ from datetime import date
 from functools import lru_cache
 
 LOCAL_STAGES = frozenset({"local", "test"})
+# The stages the docs and the Makefile name; a deployed stage may take any name
+# ``STAGE_PATTERN`` allows except the local ones.
 DEPLOYED_STAGES = frozenset({"dev", "prod"})
+STAGE_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,19}")
 STAGE_VARIABLE = "MINSHENG_STAGE"
 # Reports are sent from this address (an SES identity); a deployed stage must name it.
 REPORT_SENDER = "MINSHENG_REPORT_SENDER"
@@ -28,8 +31,63 @@ OUTBOX = "MINSHENG_OUTBOX_DIR"
 MAILBOX_MAX_BYTES = 40 * 1024 * 1024
 
 
+# The optional parts of the product, each switched on or off as a whole: its routes, its
+# handlers and (in the deployed stack) every resource, grant and alarm it brings. With all
+# off the stack is the core: intake, work orders, public figures, console, dashboard,
+# webhooks. ``MINSHENG_FEATURES`` names the parts that are on (unset: all of them).
+FEATURES = ("mailbox", "wechat", "sms", "reports", "open311", "knowledge")
+FEATURES_VARIABLE = "MINSHENG_FEATURES"
+DEFAULT_DNS_SUFFIX = "amazonaws.com"
+DNS_SUFFIX_PATTERN = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)+")
+
+
 class ConfigError(RuntimeError):
     """The environment does not describe a usable deployment."""
+
+
+@dataclass(frozen=True)
+class Oidc:
+    """An external OpenID Connect issuer: its ``iss``, where its signing keys are, the
+    ``aud`` its tokens carry for the platform, and the claims naming the caller's groups
+    (the platform's role names) and department."""
+
+    issuer: str
+    jwks_url: str
+    audience: str
+    groups_claim: str = "groups"
+    department_claim: str = "department_id"
+
+
+OIDC_VARIABLES = (
+    "MINSHENG_OIDC_ISSUER",
+    "MINSHENG_OIDC_JWKS_URL",
+    "MINSHENG_OIDC_AUDIENCE",
+    "MINSHENG_OIDC_GROUPS_CLAIM",
+    "MINSHENG_OIDC_DEPARTMENT_CLAIM",
+)
+
+
+def _oidc(env: Mapping[str, str], local: bool) -> Oidc | None:
+    """The external issuer, all of issuer, keys and audience or none of them; its addresses
+    HTTPS outside local stages."""
+    issuer, jwks_url, audience = (env.get(v, "").strip() for v in OIDC_VARIABLES[:3])
+    if not (issuer or jwks_url or audience):
+        return None
+    given = zip(OIDC_VARIABLES[:3], (issuer, jwks_url, audience), strict=True)
+    missing = [v for v, value in given if not value]
+    if missing:
+        raise ConfigError(f"an external OIDC issuer also needs {', '.join(missing)}")
+    for name, url in (("MINSHENG_OIDC_ISSUER", issuer), ("MINSHENG_OIDC_JWKS_URL", jwks_url)):
+        if not url.startswith("https://") and not (local and url.startswith("http://")):
+            raise ConfigError(f"{name} must be an https:// address, got {url!r}")
+    claims = [env.get(v, "").strip() for v in OIDC_VARIABLES[3:]]
+    return Oidc(
+        issuer=issuer,
+        jwks_url=jwks_url,
+        audience=audience,
+        groups_claim=claims[0] or "groups",
+        department_claim=claims[1] or "department_id",
+    )
 
 
 @dataclass(frozen=True)
@@ -114,6 +172,23 @@ class Settings:
     # The origins other than the API's own whose pages may call the API from a browser
     # (CORS): a district's own app shell, a separate H5 domain. None by default.
     cors_origins: tuple[str, ...] = ()
+    # The optional parts that are on (``FEATURES``).
+    features: frozenset[str] = frozenset(FEATURES)
+    # The partition's DNS suffix (``amazonaws.com``, ``amazonaws.com.cn``, ...): every AWS
+    # host name the app writes ends with it. The stack passes ``AWS::URLSuffix``.
+    dns_suffix: str = DEFAULT_DNS_SUFFIX
+    # An external OpenID Connect issuer whose ID tokens are accepted beside the user pool's
+    # (a district's own sign-on): ``None`` when unset.
+    oidc: Oidc | None = None
+
+    def aws_host(self, service: str) -> str:
+        """``cognito-idp`` -> ``cognito-idp.{region}.{dns suffix}``."""
+        return f"{service}.{self.region}.{self.dns_suffix}"
+
+    def feature_on(self, feature: str) -> bool:
+        if feature not in FEATURES:
+            raise ValueError(f"{feature!r} is not an optional part: {FEATURES}")
+        return feature in self.features
 
     @property
     def is_local(self) -> bool:
@@ -121,7 +196,7 @@ class Settings:
 
     @property
     def token_issuer(self) -> str:
-        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+        return f"https://{self.aws_host('cognito-idp')}/{self.user_pool_id}"
 
 
 DELIVERY_NETWORKS = ("public", "vpc")
@@ -232,6 +307,22 @@ def _submission_limits(
     return tuple(limits)
 
 
+def _features(raw: str | None) -> frozenset[str]:
+    """``mailbox,knowledge``: the optional parts that are on; ``all`` (or unset) for every
+    one, ``none`` (or empty) for the core alone. Empty entries are ignored (the stack joins
+    its conditions into ``mailbox,,sms,`` and the like)."""
+    if raw is None or raw.strip() == "all":
+        return frozenset(FEATURES)
+    names = {p.strip() for p in raw.split(",") if p.strip()} - {"none"}
+    unknown = sorted(names - set(FEATURES))
+    if unknown:
+        raise ConfigError(
+            f"{FEATURES_VARIABLE}: {', '.join(unknown)} is not one of {', '.join(FEATURES)} "
+            "(or all, none)"
+        )
+    return frozenset(names)
+
+
 MFA_ROLES_DEFAULT = "admin"
 # The roles MINSHENG_MFA_ROLES may name (admins always need an authenticator app).
 MFA_ROLE_CHOICES = ("operator", "department", "leader", "admin")
@@ -300,15 +391,26 @@ def _stage(env: Mapping[str, str]) -> str:
     stage = env.get(STAGE_VARIABLE, "")
     if not stage:
         raise ConfigError(
-            f"{STAGE_VARIABLE} is not set: use one of {sorted(DEPLOYED_STAGES)} when deployed "
-            f"(the local stack and the tests set {sorted(LOCAL_STAGES)})"
+            f"{STAGE_VARIABLE} is not set: the stack sets its stage name when deployed "
+            f"(for example {', '.join(sorted(DEPLOYED_STAGES))}; the local stack and the "
+            f"tests set {', '.join(sorted(LOCAL_STAGES))})"
         )
-    if stage not in LOCAL_STAGES | DEPLOYED_STAGES:
+    if not STAGE_PATTERN.fullmatch(stage):
         raise ConfigError(
-            f"{STAGE_VARIABLE}={stage!r} is not a known stage: "
-            f"{sorted(LOCAL_STAGES | DEPLOYED_STAGES)}"
+            f"{STAGE_VARIABLE}={stage!r} is not a stage name: lower-case letters, digits and "
+            "hyphens, starting with a letter, at most 20 characters"
         )
     return stage
+
+
+# Settings only an optional part reads: a deployed stage without the part is not given them.
+FEATURE_FIELDS = {"mailbox": ("inbox_bucket",), "wechat": ("wechat_secret",)}
+
+
+def required_fields(features: frozenset[str]) -> list[str]:
+    """The deployed settings a stage with ``features`` on must be given."""
+    left_out = {f for part in set(FEATURES) - features for f in FEATURE_FIELDS.get(part, ())}
+    return [f for f in deployed_fields() if f not in left_out]
 
 
 def load_settings() -> Settings:
@@ -319,6 +421,10 @@ def load_settings() -> Settings:
     pool_id = env.get("MINSHENG_USER_POOL_ID", "")
     endpoint = env.get("MINSHENG_AWS_ENDPOINT") or None
     jwks_override = env.get("MINSHENG_JWKS_URL") or None
+    features = _features(env.get(FEATURES_VARIABLE))
+    dns_suffix = env.get("MINSHENG_DNS_SUFFIX", "").strip() or DEFAULT_DNS_SUFFIX
+    if not DNS_SUFFIX_PATTERN.fullmatch(dns_suffix):
+        raise ConfigError(f"MINSHENG_DNS_SUFFIX must be a domain name, got {dns_suffix!r}")
     if stage not in LOCAL_STAGES:
         # Never trust a key set other than the real pool's outside local stages: moto's
         # signing key is public.
@@ -326,8 +432,8 @@ def load_settings() -> Settings:
             raise ConfigError(
                 f"stage {stage!r} may not set MINSHENG_JWKS_URL or MINSHENG_AWS_ENDPOINT"
             )
-        missing = [env_name(f) for f in deployed_fields() if not env.get(env_name(f))]
-        if not env.get(REPORT_SENDER):
+        missing = [env_name(f) for f in required_fields(features) if not env.get(env_name(f))]
+        if "reports" in features and not env.get(REPORT_SENDER):
             missing.append(REPORT_SENDER)
         if env.get(OUTBOX):
             raise ConfigError(f"stage {stage!r} may not set {OUTBOX} (local stages only)")
@@ -338,7 +444,7 @@ def load_settings() -> Settings:
     elif endpoint:
         jwks_url = f"{endpoint.rstrip('/')}/{pool_id}/.well-known/jwks.json"
     else:
-        jwks_url = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json"
+        jwks_url = f"https://cognito-idp.{region}.{dns_suffix}/{pool_id}/.well-known/jwks.json"
     private_targets, delivery_network = _private_targets(env)
     return Settings(
         stage=stage,
@@ -410,6 +516,9 @@ def load_settings() -> Settings:
         mailbox_max_parts=_int("MINSHENG_MAILBOX_MAX_PARTS", 100, 10, 1000),
         mailbox_max_depth=_int("MINSHENG_MAILBOX_MAX_DEPTH", 10, 3, 50),
         cors_origins=_origins(env.get("MINSHENG_CORS_ORIGINS", "")),
+        features=features,
+        dns_suffix=dns_suffix,
+        oidc=_oidc(env, stage in LOCAL_STAGES),
     )
 
 

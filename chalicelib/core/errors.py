@@ -66,6 +66,13 @@ class NotFound(DomainError):
     type_slug = "not-found"
 
 
+class FeatureOff(NotFound):
+    """The call belongs to an optional part this deployment leaves out (``MINSHENG_FEATURES``)."""
+
+    title = "Not part of this deployment"
+    type_slug = "feature-off"
+
+
 class Conflict(DomainError):
     status = 409
     title = "Conflict"

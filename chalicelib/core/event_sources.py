@@ -58,6 +58,8 @@ class Queue:
     max_receive_count: int = 0
     # The Settings field carrying the queue's URL (queues the code itself writes to).
     url_setting: str | None = None
+    # The optional part the queue serves (``config.FEATURES``); None: the core.
+    feature: str | None = None
 
 
 # A failed webhook delivery is tried again after these pauses (the message's visibility
@@ -98,8 +100,11 @@ QUEUES = {
             visibility_timeout_seconds=6 * DELIVERY_FUNCTION_TIMEOUT_SECONDS,
             dead_letter="mailbox-dead-letter",
             max_receive_count=MAILBOX_ATTEMPTS,
+            feature="mailbox",
         ),
-        Queue("mailbox-dead-letter", retention_seconds=14 * 86400, alarm_depth=1),
+        Queue(
+            "mailbox-dead-letter", retention_seconds=14 * 86400, alarm_depth=1, feature="mailbox"
+        ),
     )
 }
 
@@ -138,3 +143,27 @@ STREAM_CONSUMERS = {
 
 def consumer(name: str) -> StreamConsumer:
     return STREAM_CONSUMERS[name]
+
+
+# The handlers (stream, queue, schedule) an optional part brings: with the part off the
+# deployed stack has no such function and the local stack neither pumps nor fires them.
+HANDLER_FEATURES = {
+    "receive_mail": "mailbox",
+    "daily_report": "reports",
+    "weekly_report": "reports",
+}
+
+
+def handler_on(name: str) -> bool:
+    """Whether this deployment runs the handler ``name`` (its part is on, or it is core)."""
+    from chalicelib.core.config import settings
+
+    feature = HANDLER_FEATURES.get(name)
+    return feature is None or settings().feature_on(feature)
+
+
+def queues_on() -> list[Queue]:
+    """The queues of the parts this deployment has on."""
+    from chalicelib.core.config import settings
+
+    return [q for q in QUEUES.values() if q.feature is None or settings().feature_on(q.feature)]

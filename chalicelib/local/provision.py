@@ -234,10 +234,10 @@ def create_queues(sqs: Any) -> dict[str, str]:
     import os
 
     from chalicelib.core.config import env_name, settings
-    from chalicelib.core.event_sources import QUEUES
+    from chalicelib.core.event_sources import queues_on
 
     urls: dict[str, str] = {}
-    ordered = sorted(QUEUES.values(), key=lambda q: q.dead_letter is not None)
+    ordered = sorted(queues_on(), key=lambda q: q.dead_letter is not None)
     for queue in ordered:
         dead_letter_arn = None
         if queue.dead_letter:

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from chalicelib.core.event_sources import QUEUE_CONSUMERS, STREAM_CONSUMERS, Delivery
+from chalicelib.core.event_sources import QUEUE_CONSUMERS, STREAM_CONSUMERS, Delivery, handler_on
 from chalicelib.local.lambda_context import LocalContext
 from chalicelib.local.provision import queue_name
 
@@ -45,7 +45,7 @@ def subscriptions(app: Any) -> list[StreamSubscription]:
 
     found = []
     for source in app.event_sources:
-        if isinstance(source, DynamoDBEventConfig):
+        if isinstance(source, DynamoDBEventConfig) and handler_on(source.name):
             declared = STREAM_CONSUMERS[source.name]
             found.append(
                 StreamSubscription(
@@ -73,7 +73,7 @@ def queue_subscriptions(app: Any) -> list[QueueSubscription]:
 
     found = []
     for source in app.event_sources:
-        if isinstance(source, SQSEventConfig):
+        if isinstance(source, SQSEventConfig) and handler_on(source.name):
             declared = QUEUE_CONSUMERS[source.name]
             found.append(
                 QueueSubscription(

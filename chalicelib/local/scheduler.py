@@ -31,11 +31,14 @@ def _rate_seconds(expression: Any) -> float | None:
 
 
 def schedules(app: Any) -> list[Schedule]:
+    """The app's schedules of the parts that are on (as the deployed stack has them)."""
     from chalice.app import ScheduledEventConfig
+
+    from chalicelib.core.event_sources import handler_on
 
     found = []
     for source in app.event_sources:
-        if isinstance(source, ScheduledEventConfig):
+        if isinstance(source, ScheduledEventConfig) and handler_on(source.name):
             expr = source.schedule_expression
             text = expr.to_string() if hasattr(expr, "to_string") else str(expr)
             found.append(Schedule(source.name, text, _rate_seconds(expr)))

@@ -99,9 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     provision.create_owner_key_secret(aws("secretsmanager"), settings().owner_key_secret)
     provision.create_queues(aws("sqs"))
     provision.create_media_bucket(aws("s3"), settings().media_bucket, REGION)
-    provision.create_email_identity(aws("sesv2"), settings().report_sender)
-    provision.create_inbox_bucket(aws("s3"), aws("sqs"), settings().inbox_bucket, REGION)
-    provision.create_email_identity(aws("sesv2"), settings().mailbox_address)
+    # What each optional part brings, only when it is on (MINSHENG_FEATURES), as the stack.
+    if settings().feature_on("reports"):
+        provision.create_email_identity(aws("sesv2"), settings().report_sender)
+    if settings().feature_on("mailbox"):
+        provision.create_inbox_bucket(aws("s3"), aws("sqs"), settings().inbox_bucket, REGION)
+        provision.create_email_identity(aws("sesv2"), settings().mailbox_address)
 
     from chalicelib.core.domain import clock
 
@@ -110,9 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         aws("cognito-idp"), identity.user_pool_id, identity.user_pool_client_id
     )
     webhook_secrets = demo.issue_webhook_secrets()
-    wechat = demo.wechat_account(aws("secretsmanager"))
-    demo.load_report_recipients(clock.iso(clock.now()))
-    articles = demo.load_knowledge_articles(clock.iso(clock.now()))
+    on = settings().feature_on
+    wechat = demo.wechat_account(aws("secretsmanager")) if on("wechat") else None
+    if on("reports"):
+        demo.load_report_recipients(clock.iso(clock.now()))
+    articles = demo.load_knowledge_articles(clock.iso(clock.now())) if on("knowledge") else 0
     if args.simulate_days > 0:
         from chalicelib.local.simulate import simulate
 
@@ -168,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         "user_pool_client_id": identity.user_pool_client_id,
         "users": users,
         "webhook_secrets": webhook_secrets,
-        "wechat": {**wechat, "url": f"{api_url}/wechat"},
+        "wechat": {**wechat, "url": f"{api_url}/wechat"} if wechat else None,
+        "features": sorted(settings().features),
         "outbox_dir": str(outbox),
         "inbox_bucket": settings().inbox_bucket,
         "mailbox_address": settings().mailbox_address,
@@ -305,11 +311,18 @@ def _print_banner(
         f"{staff[0]['password']}",
         f"  Mailbox        letters to {info['mailbox_address']}: python -m chalicelib.local "
         "mail FILE.eml, a letter as SES stores it (chalicelib/local/sample_letter.eml; "
-        "sample_letter_unverified.eml is set aside); answers in the outbox",
+        "sample_letter_unverified.eml is set aside); answers in the outbox"
+        if "mailbox" in info["features"]
+        else "  Mailbox        off",
         f"  Webhooks       signing secrets of the {len(info['webhook_secrets'])} demo departments "
         "in stack.json (webhook_secrets)",
         f"  WeChat         {info['wechat']['url']}   token {info['wechat']['token']} "
-        "(stack.json: wechat)",
+        "(stack.json: wechat)"
+        if info["wechat"]
+        else "  WeChat         off",
+        "  Parts on       "
+        + (", ".join(info["features"]) or "none (the core alone)")
+        + "   (MINSHENG_FEATURES)",
         "  All logins, machine-readable: .local/stack.json. Ctrl-C stops everything.",
         "",
     ]

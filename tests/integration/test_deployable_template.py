@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -37,8 +38,34 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def template(built: Path) -> dict[str, Any]:
+def full(built: Path) -> dict[str, Any]:
+    """The template as built: every optional part behind its parameter."""
     return dict(json.loads(built.read_text("utf-8")))
+
+
+@pytest.fixture(scope="module")
+def core(built: Path) -> dict[str, Any]:
+    """The core template: no optional part at all."""
+    return dict(json.loads(built.with_name("core-template.json").read_text("utf-8")))
+
+
+def truth(template: dict[str, Any], parts_on: bool, **others: bool) -> dict[str, bool]:
+    """Each condition's value: the parts' as ``parts_on``, deletion protection on, no
+    domain name or base URL of the district's unless ``others`` says so."""
+    from infra.parts import PARTS
+
+    values = {p.condition: parts_on for p in PARTS.values()}
+    values.update(DeletionProtectionOn=True, HasApiDomain=False, HasPublicBaseUrl=False)
+    values.update(others)
+    return {name: values[name] for name in template.get("Conditions", {})}
+
+
+@pytest.fixture(scope="module")
+def template(full: dict[str, Any]) -> dict[str, Any]:
+    """The full template as a stack with every part on sees it."""
+    from infra.parts import resolved
+
+    return resolved(full, truth(full, True))
 
 
 def of_type(template: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -119,7 +146,9 @@ def test_every_model_has_a_kept_table_and_every_function_its_names(
     tables = of_type(template, "AWS::DynamoDB::Table")
     assert len(tables) == len(ALL_MODELS)
     for table in tables.values():
-        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+        # Kept, except when the first create fails: then a retry starts clean
+        assert table["DeletionPolicy"] == "RetainExceptOnCreate"
+        assert table["UpdateReplacePolicy"] == "Retain"
         assert table["Properties"]["DeletionProtectionEnabled"] is True
         assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
     resources = template["Resources"]
@@ -263,7 +292,10 @@ def _resolved_environment(template: dict[str, Any]) -> dict[str, str]:
         "UserPool": "us-east-1_Stack1234",
         "UserPoolClient": "stackclient123",
         "CorsOrigins": "",  # the parameter's default
+        "ReportSender": "reports@district.example",
+        "MailboxAddress": "mayor@district.example",
     }
+
     parameters = template["Parameters"]
 
     def value(v: Any) -> str:
@@ -275,6 +307,13 @@ def _resolved_environment(template: dict[str, Any]) -> dict[str, str]:
             return str(parameters[v["Ref"]]["Default"])
         if "Fn::Sub" in v:
             return str(v["Fn::Sub"]).replace("${AWS::StackName}", "minsheng-prod")
+        if "Fn::Join" in v:
+            separator, parts = v["Fn::Join"]
+            return str(separator).join(value(p) for p in parts)
+        if v["Ref"] == "AWS::URLSuffix":
+            return "amazonaws.com.cn"
+        if v["Ref"] in parameters and v["Ref"] not in stand_ins:
+            return str(parameters[v["Ref"]]["Default"])
         return stand_ins.get(v["Ref"], f"minsheng-prod-{v['Ref']}")
 
     return {k: value(v) for k, v in variables.items()}
@@ -374,7 +413,8 @@ def test_the_owner_key_secret_is_generated_kept_and_read_by_those_who_key_owners
     from infra.template import OWNER_KEY_SECRET
 
     resource = of_type(template, "AWS::SecretsManager::Secret")[OWNER_KEY_SECRET]
-    assert resource["DeletionPolicy"] == "Retain" and resource["UpdateReplacePolicy"] == "Retain"
+    assert resource["DeletionPolicy"] == "RetainExceptOnCreate"
+    assert resource["UpdateReplacePolicy"] == "Retain"
     secret = resource["Properties"]
     assert secret["GenerateSecretString"]["PasswordLength"] >= 2 * OWNER_KEY_MIN_CHARS
     for function in functions(template).values():
@@ -507,3 +547,256 @@ def test_cross_origin_calls_are_a_parameter_none_by_default(template: dict[str, 
         ]
     }
     assert "AllowedHeaders" not in rule  # a form post sends none beyond the safelisted
+
+
+def _lint(path: Path) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["template.json", "core-template.json"])
+def test_each_template_lints_and_expands_within_cloudformations_limits(
+    built: Path, tmp_path: Path, name: str
+) -> None:
+    """Both templates, as built and after the SAM transform CloudFormation runs on them
+    (aws-sam-translator, on the template as `aws cloudformation package` writes it): cfn-lint
+    finds nothing, and resources, size, parameters and outputs are within the limits. Too
+    big to be passed inline: the deploy commands give a bucket."""
+    from infra.transform import MAX_TEMPLATE_BYTES_IN_REQUEST, figures
+
+    path = built.with_name(name)
+    _lint(path)
+    counted, expanded = figures(json.loads(path.read_text("utf-8")))
+    assert counted.problems() == []
+    assert counted.packaged_bytes > MAX_TEMPLATE_BYTES_IN_REQUEST
+    assert 100 < counted.resources < 500
+    out = tmp_path / f"{name}.expanded.json"
+    out.write_text(json.dumps(expanded), "utf-8")
+    _lint(out)
+
+
+def _normalised(template: dict[str, Any]) -> dict[str, Any]:
+    """Resources and outputs, with the functions' MINSHENG_FEATURES value set aside (the
+    core template names it ``none``; the full one joins its parts' conditions)."""
+    copied = json.loads(json.dumps({k: template[k] for k in ("Resources", "Outputs")}))
+    for resource in copied["Resources"].values():
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        if "MINSHENG_FEATURES" in variables:
+            variables["MINSHENG_FEATURES"] = "<features>"
+    return copied
+
+
+def test_with_every_part_off_the_full_template_is_the_core_template(
+    full: dict[str, Any], core: dict[str, Any]
+) -> None:
+    """Every resource, grant, alarm, layer, environment variable and output a part brings
+    is on its condition: the full template with all parts off is the core template, and
+    the core template names no part's resource type or resource."""
+    from infra.parts import resolved
+
+    off = resolved(full, truth(full, False))
+    resolved_core = resolved(core, truth(core, False))
+    assert _normalised(off) == _normalised(resolved_core)
+    text = json.dumps(core)
+    for absent in (
+        "AWS::SES::",
+        '"ses:',
+        "InboxBucket",
+        "MailboxQueue",
+        "WeChatSecret",
+        "SearchLayer",
+        "MINSHENG_REPORT_SENDER",
+        "MINSHENG_MAILBOX_ADDRESS",
+        "MINSHENG_WECHAT_SECRET",
+    ):
+        assert absent not in text, absent
+    assert set(functions(core)) == set(functions(template=resolved(full, truth(full, True)))) - {
+        "ReceiveMail",
+        "DailyReport",
+        "WeeklyReport",
+    }
+    roles = json.dumps(
+        {
+            k: v
+            for k, v in of_type(core, "AWS::IAM::Role").items()
+            if k.endswith("Role") and k != "UserPoolSmsRole"
+        }
+    )
+    assert "sns:Publish" not in roles  # no texts to citizens (the pool's own codes stay)
+    for table in ("ApiKeysTable", "KnowledgeTable", "MailTable", "RatingLinksTable"):
+        assert table not in roles, table  # kept (their records stay), granted to nobody
+    for variables in (
+        f["Properties"]["Environment"]["Variables"] for f in functions(core).values()
+    ):
+        assert variables["MINSHENG_FEATURES"] == "none"
+
+
+def test_each_part_has_a_parameter_and_its_conditions_and_rules(full: dict[str, Any]) -> None:
+    from chalicelib.core.config import FEATURES, env_name
+    from infra.parts import PARTS, resolved
+
+    for feature in FEATURES:
+        part = PARTS[feature]
+        parameter = full["Parameters"][part.parameter]
+        assert parameter["AllowedValues"] == ["on", "off"] and parameter["Default"] == "on"
+        assert full["Conditions"][part.condition] == {"Fn::Equals": [{"Ref": part.parameter}, "on"]}
+        # With only this part off, the functions are told so and lose what it brings
+        values = truth(full, True, **{part.condition: False})
+        one_off = resolved(full, values)
+        api = one_off["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+        told = "".join(api["MINSHENG_FEATURES"]["Fn::Join"][1]).strip(",").split(",")
+        assert sorted(told) == sorted(set(FEATURES) - {feature})
+        if feature == "mailbox":
+            assert env_name("inbox_bucket") not in api and "ReceiveMail" not in one_off["Resources"]
+        if feature == "knowledge":
+            assert one_off["Resources"]["APIHandler"]["Properties"]["Layers"] == [
+                {"Ref": "SegmenterLayer"}
+            ]
+    # A part switched on needs what it cannot work without
+    rules = full["Rules"]
+    assert rules["MailboxNeedsAnAddress"]["RuleCondition"] == {
+        "Fn::Equals": [{"Ref": "Mailbox"}, "on"]
+    }
+    assert rules["ReportEmailsNeedASender"]["RuleCondition"] == {
+        "Fn::Equals": [{"Ref": "ReportEmails"}, "on"]
+    }
+    assert "ApiDomainNeedsACertificate" in rules
+
+
+def test_buckets_have_no_fixed_names_and_data_survives_all_but_a_failed_first_create(
+    full: dict[str, Any], core: dict[str, Any]
+) -> None:
+    for template in (full, core):
+        for name, resource in template["Resources"].items():
+            if (
+                resource["Type"]
+                in (
+                    "AWS::S3::Bucket",
+                    "AWS::DynamoDB::Table",
+                    "AWS::Cognito::UserPool",
+                )
+                or name == "OwnerKeySecret"
+            ):
+                assert resource["DeletionPolicy"] == "RetainExceptOnCreate", name
+                assert resource["UpdateReplacePolicy"] == "Retain", name
+            if resource["Type"] == "AWS::S3::Bucket":
+                assert "BucketName" not in resource["Properties"], name
+        # deletion protection as the parameter says (off for the first create)
+        for table in of_type(template, "AWS::DynamoDB::Table").values():
+            assert table["Properties"]["DeletionProtectionEnabled"] == {
+                "Fn::If": ["DeletionProtectionOn", True, False]
+            }
+        assert template["Parameters"]["DeletionProtection"]["Default"] == "on"
+
+
+def test_district_settings_are_stack_parameters(full: dict[str, Any]) -> None:
+    """Reply days, submission limits, the ranking minimum, the reports' hour, the links'
+    base URL and the API's own domain name come from parameters; every host name from the
+    stack's partition."""
+    from infra.template import REPORT_HOURS
+
+    parameters = full["Parameters"]
+    api = full["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    for parameter, variable in (
+        ("ReplyDays", "MINSHENG_REPLY_DAYS"),
+        ("SubmissionLimits", "MINSHENG_SUBMISSION_LIMITS"),
+        ("RankingMinCases", "MINSHENG_RANKING_MIN_CASES"),
+    ):
+        assert api[variable] == {"Ref": parameter} and parameters[parameter]["Default"] == ""
+    assert api["MINSHENG_DNS_SUFFIX"] == {"Ref": "AWS::URLSuffix"}
+    links = full["Resources"]["DeliverNotifications"]["Properties"]["Environment"]["Variables"]
+    assert links["MINSHENG_PUBLIC_BASE_URL"]["Fn::If"][0] == "HasPublicBaseUrl"
+    assert "amazonaws.com" not in json.dumps(links["MINSHENG_PUBLIC_BASE_URL"])
+    daily = full["Resources"]["DailyReport"]["Properties"]["Events"]["DailyReportEvent"]
+    weekly = full["Resources"]["WeeklyReport"]["Properties"]["Events"]["WeeklyReportEvent"]
+    assert daily["Properties"]["Schedule"]["Fn::Sub"][0] == "cron(0 ${Hour} * * ? *)"
+    assert weekly["Properties"]["Schedule"]["Fn::Sub"][0] == "cron(0 ${Hour} ? * ${Day} *)"
+    assert full["Mappings"]["ReportHours"] == REPORT_HOURS
+    # 08:00 Asia/Shanghai is midnight UTC on the same Monday; 07:00 is Sunday 23:00 UTC
+    assert REPORT_HOURS["H08"] == {"Utc": "0", "Monday": "MON"}
+    assert REPORT_HOURS["H07"] == {"Utc": "23", "Monday": "SUN"}
+    assert parameters["ReportHour"]["Default"] == "H08"
+    domain = full["Resources"]["ApiDomain"]
+    assert domain["Condition"] == "HasApiDomain"
+    assert domain["Properties"]["RegionalCertificateArn"] == {"Ref": "ApiCertificateArn"}
+    mapping = full["Resources"]["ApiDomainMapping"]["Properties"]
+    assert mapping["RestApiId"] == {"Ref": "RestAPI"}
+
+
+def _commands(markdown: str) -> list[list[str]]:
+    """The shell commands of the page's code blocks, continuation lines joined, split into
+    words (comments and placeholders' angle brackets kept as words)."""
+    import shlex
+
+    commands = []
+    for block in re.findall(r"^```[a-z]*\n(.*?)^```", markdown, re.S | re.M):
+        for command in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(command.split("#", 1)[0], posix=True)
+            if words:
+                commands.append(words)
+    return commands
+
+
+def _options(words: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    current = ""
+    for word in words[3:]:
+        if word.startswith("--"):
+            current = word
+            found[current] = []
+        elif current:
+            found[current].append(word)
+    return found
+
+
+def test_the_deploy_commands_in_the_docs_work_as_written(
+    built: Path, full: dict[str, Any], core: dict[str, Any]
+) -> None:
+    """Read from docs/operate/deploy.md: each template is packaged to the artifacts bucket
+    and deployed from the packaged file with the same bucket (the templates are over the
+    inline limit), with the capabilities SAM needs; every parameter given is one of the
+    template's, every required one is given on the stack's first deploy, and the templates
+    named are the ones `make package` writes."""
+    page = (ROOT / "docs" / "operate" / "deploy.md").read_text("utf-8")
+    commands = _commands(page)
+    assert ["make", "package", "STAGE=prod"] in commands
+    packaged: dict[str, str] = {}
+    first_deploy: set[str] = set()
+    deploys = 0
+    templates = {"template.json": full, "core-template.json": core}
+    for words in commands:
+        if words[:3] == ["aws", "cloudformation", "package"]:
+            options = _options(words)
+            source = Path(options["--template-file"][0])
+            assert source.name in templates and source.parent == Path("build/prod")
+            assert (built.parent / source.name).exists()
+            assert options["--s3-bucket"] == ["<artifacts-bucket>"]
+            packaged[options["--output-template-file"][0]] = source.name
+        if words[:3] == ["aws", "cloudformation", "deploy"]:
+            deploys += 1
+            options = _options(words)
+            target = options["--template-file"][0]
+            assert target in packaged, f"{target} is deployed before it is packaged"
+            assert options["--s3-bucket"] == ["<artifacts-bucket>"], words
+            assert set(options["--capabilities"]) == {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
+            template = templates[packaged[target]]
+            given = dict(p.split("=", 1) for p in options.get("--parameter-overrides", []))
+            unknown = set(given) - set(template["Parameters"])
+            assert not unknown, (target, unknown)
+            for name, value in given.items():
+                allowed = template["Parameters"][name].get("AllowedValues")
+                assert allowed is None or value in allowed or int(value) in allowed, name
+            stack_key = (options["--stack-name"][0], target)
+            if stack_key not in first_deploy:
+                first_deploy.add(stack_key)
+                required = {
+                    name for name, p in template["Parameters"].items() if "Default" not in p
+                }
+                assert required <= set(given), (target, required - set(given))
+                # The first create is rolled back whole if it fails
+                assert given.get("DeletionProtection") == "off", target
+    assert deploys >= 3 and set(packaged.values()) == set(templates)

@@ -45,8 +45,60 @@ def test_unset_or_unknown_stage_is_refused_naming_the_variable(
     monkeypatch.delenv("MINSHENG_STAGE")
     with pytest.raises(config.ConfigError, match="MINSHENG_STAGE is not set"):
         config.load_settings()
-    monkeypatch.setenv("MINSHENG_STAGE", "production")
-    with pytest.raises(config.ConfigError, match="MINSHENG_STAGE='production' is not a known"):
+    for bad in ("Prod", "prod_1", "1prod", "p" * 21, "prod stage"):
+        monkeypatch.setenv("MINSHENG_STAGE", bad)
+        with pytest.raises(config.ConfigError, match=f"MINSHENG_STAGE={bad!r} is not a stage"):
+            config.load_settings()
+
+
+@pytest.mark.parametrize("stage", ["production", "zibo-zichuan", "staging2"])
+def test_a_deployed_stage_may_take_any_name(monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    """A district names its stages; each is a deployed one (the real pool's keys, every
+    resource name from the stack), never a local one."""
+    deployed(monkeypatch, stage)
+    cfg = config.load_settings()
+    assert cfg.stage == stage and not cfg.is_local
+    monkeypatch.delenv(config.env_name("appeals_table"))
+    with pytest.raises(config.ConfigError, match="MINSHENG_APPEALS_TABLE"):
+        config.load_settings()
+
+
+def test_features_name_the_parts_that_are_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(config.FEATURES_VARIABLE, raising=False)
+    assert config.load_settings().features == frozenset(config.FEATURES)
+    for raw, expected in (
+        ("all", set(config.FEATURES)),
+        ("none", set()),
+        ("", set()),
+        ("mailbox,,sms,", {"mailbox", "sms"}),
+        (" knowledge ", {"knowledge"}),
+    ):
+        monkeypatch.setenv(config.FEATURES_VARIABLE, raw)
+        assert config.load_settings().features == expected, raw
+    monkeypatch.setenv(config.FEATURES_VARIABLE, "mailbox,fax")
+    with pytest.raises(config.ConfigError, match="MINSHENG_FEATURES: fax is not one of"):
+        config.load_settings()
+    monkeypatch.setenv(config.FEATURES_VARIABLE, "none")
+    with pytest.raises(ValueError, match="fax"):
+        config.load_settings().feature_on("fax")
+
+
+def test_a_stage_without_a_part_is_not_given_its_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The core-only stack sets no inbox bucket, WeChat secret or report sender: a
+    deployed function starts without them, and still refuses without a core one."""
+    deployed(monkeypatch)
+    for field in ("inbox_bucket", "wechat_secret"):
+        monkeypatch.delenv(config.env_name(field))
+    monkeypatch.delenv(config.REPORT_SENDER)
+    with pytest.raises(config.ConfigError, match="MINSHENG_INBOX_BUCKET"):
+        config.load_settings()
+    monkeypatch.setenv(config.FEATURES_VARIABLE, "sms,open311,knowledge")
+    cfg = config.load_settings()
+    assert not cfg.feature_on("mailbox") and cfg.feature_on("sms")
+    monkeypatch.setenv(config.FEATURES_VARIABLE, "reports")
+    with pytest.raises(config.ConfigError, match=config.REPORT_SENDER):
         config.load_settings()
 
 
@@ -148,3 +200,27 @@ def test_the_mailbox_limits_are_the_parser_s_defaults_and_bounded(
         with pytest.raises(config.ConfigError, match=name):
             config.load_settings()
         monkeypatch.delenv(name)
+
+
+def test_aws_host_names_take_the_partitions_dns_suffix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stack passes AWS::URLSuffix: in aws-cn the pool's issuer, its keys and the
+    console's sign-in and photo hosts end in amazonaws.com.cn; nothing is built by hand."""
+    from chalicelib.console.http import console
+
+    deployed(monkeypatch)
+    monkeypatch.setenv("AWS_REGION", "cn-northwest-1")
+    monkeypatch.setenv("MINSHENG_USER_POOL_ID", "cn-northwest-1_abc")
+    monkeypatch.setenv("MINSHENG_DNS_SUFFIX", "amazonaws.com.cn")
+    cfg = config.load_settings()
+    assert (
+        cfg.token_issuer == "https://cognito-idp.cn-northwest-1.amazonaws.com.cn/cn-northwest-1_abc"
+    )
+    assert cfg.jwks_url == f"{cfg.token_issuer}/.well-known/jwks.json"
+    monkeypatch.setattr(console, "settings", lambda: cfg)
+    assert console.cognito_endpoint() == "https://cognito-idp.cn-northwest-1.amazonaws.com.cn/"
+    policy = console.policy()
+    assert "https://stack-media_bucket.s3.cn-northwest-1.amazonaws.com.cn" in policy
+    assert ".amazonaws.com " not in policy and not policy.count("amazonaws.com;")
+    monkeypatch.setenv("MINSHENG_DNS_SUFFIX", "not a domain")
+    with pytest.raises(config.ConfigError, match="MINSHENG_DNS_SUFFIX"):
+        config.load_settings()

@@ -29,7 +29,8 @@ def test_each_table_resource_is_the_create_table_request_kept_and_protected() ->
         properties = resource["Properties"]
         for key in ("KeySchema", "AttributeDefinitions", "BillingMode", "GlobalSecondaryIndexes"):
             assert properties.get(key) == request.get(key), (model.__name__, key)
-        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
+        assert resource["DeletionPolicy"] == "RetainExceptOnCreate"
+        assert resource["UpdateReplacePolicy"] == "Retain"
         assert properties["DeletionProtectionEnabled"] is True
         assert properties["PointInTimeRecoverySpecification"] == {
             "PointInTimeRecoveryEnabled": True

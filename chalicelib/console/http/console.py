@@ -59,7 +59,7 @@ def cognito_endpoint() -> str:
     cfg = settings()
     if cfg.aws_endpoint:
         return cfg.aws_endpoint.rstrip("/") + "/"
-    return f"https://cognito-idp.{cfg.region}.amazonaws.com/"
+    return f"https://{cfg.aws_host('cognito-idp')}/"
 
 
 def _origin(url: str) -> str:
@@ -76,7 +76,8 @@ def policy() -> str:
         images = _origin(cfg.aws_endpoint)
     else:
         bucket = cfg.media_bucket
-        images = f"https://{bucket}.s3.{cfg.region}.amazonaws.com https://{bucket}.s3.amazonaws.com"
+        # Presigned URLs name the bucket in the regional host of the partition's suffix.
+        images = f"https://{bucket}.{cfg.aws_host('s3')} https://{bucket}.s3.{cfg.dns_suffix}"
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; "
         f"img-src 'self' data: {images}; connect-src 'self' {cognito}; "

@@ -49,19 +49,33 @@ class Principal:
 
     @classmethod
     def from_claims(
-        cls, claims: dict[str, object], *, phone_owner: Callable[[str], str]
+        cls,
+        claims: dict[str, object],
+        *,
+        phone_owner: Callable[[str], str],
+        groups_claim: str = "cognito:groups",
+        department_claim: str = "custom:department_id",
     ) -> Principal:
         """The caller the token's claims describe; ``phone_owner`` gives the owner key of
-        a verified phone number (``services/owners.py``), asked only when there is one."""
-        raw_groups = claims.get("cognito:groups") or []
-        groups = set(raw_groups) if isinstance(raw_groups, list) else set()
+        a verified phone number (``services/owners.py``), asked only when there is one.
+        The user pool's claims by default; an external issuer's groups (a list, or names
+        separated by spaces or commas) and department in the claims it names."""
+        raw_groups = claims.get(groups_claim) or []
+        if isinstance(raw_groups, str):
+            raw_groups = raw_groups.replace(",", " ").split()
+        groups = {str(g) for g in raw_groups} if isinstance(raw_groups, list) else set()
         role = next((r for r in _GROUP_PRECEDENCE if r.value in groups), Role.CITIZEN)
-        department = claims.get("custom:department_id")
+        department = claims.get(department_claim)
         department_id = str(department) if department else None
         if role is Role.DEPARTMENT and not department_id:
             # Staff without a department cannot act for one; treat them as no staff at all.
             role = Role.CITIZEN
-        username = claims.get("cognito:username") or claims.get("username") or ""
+        username = (
+            claims.get("cognito:username")
+            or claims.get("username")
+            or claims.get("preferred_username")
+            or ""
+        )
         aliases: tuple[str, ...] = ()
         verified = claims.get("phone_number_verified") in (True, "true")
         phone = claims.get("phone_number")

@@ -17,6 +17,7 @@ from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.domain.validation import CONTROL_CHARACTERS
 from chalicelib.core.errors import (
     DomainError,
+    FeatureOff,
     Forbidden,
     PayloadTooLarge,
     Unauthenticated,
@@ -50,12 +51,45 @@ class RouteDoc:
     # A 200 answered in several media types (a static asset: a script, a style sheet, a
     # JSON file): each with its schema, instead of ``content_type`` and the 200's schema.
     media: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The optional part the route belongs to (``config.FEATURES``); None: the core. A part
+    # that is off answers its routes 404 ``feature-off`` and leaves them out of the document.
+    feature: str | None = None
 
 
 ROUTES: list[RouteDoc] = []
 # The OpenAPI document's ``webhooks``: what the platform POSTs to integrators, by event
 # type (a capability's http module registers its own; the core knows none of them).
 WEBHOOKS: dict[str, dict[str, Any]] = {}
+
+
+def routes_on() -> list[RouteDoc]:
+    """The registered routes of the parts this deployment has on."""
+    from chalicelib.core.config import settings
+
+    cfg = settings()
+    return [r for r in ROUTES if r.feature is None or cfg.feature_on(r.feature)]
+
+
+@functools.cache
+def _route_features() -> dict[tuple[str, str], str]:
+    return {(r.path, r.method.upper()): r.feature for r in ROUTES if r.feature is not None}
+
+
+def feature_gate(request: Request) -> Response | None:
+    """The answer to a route of a part that is off (``MINSHENG_FEATURES``), before anything
+    else runs; None for every other route."""
+    from chalicelib.core.config import settings
+
+    context = request.context or {}
+    feature = _route_features().get((str(context.get("resourcePath", "")), request.method))
+    if feature is None or settings().feature_on(feature):
+        return None
+    return problem(
+        FeatureOff(
+            f"this deployment leaves out the {feature} part (MINSHENG_FEATURES)", feature=feature
+        )
+    )
+
 
 LIMIT_PARAM = {
     "name": "limit",
@@ -107,9 +141,20 @@ def authenticate(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("an Authorization: Bearer <ID token> header is required")
+    from chalicelib.core.config import settings
     from chalicelib.core.services.accounts import admit
 
     claims = verify_id_token(token.strip())
+    oidc = settings().oidc
+    if oidc is not None and claims.get("iss") == oidc.issuer:
+        # The district's own sign-on: its groups and department are the account; it
+        # disables, signs out and asks for a second factor itself.
+        return Principal.from_claims(
+            claims,
+            phone_owner=phone_owner,
+            groups_claim=oidc.groups_claim,
+            department_claim=oidc.department_claim,
+        )
     return admit(Principal.from_claims(claims, phone_owner=phone_owner), claims)
 
 
@@ -185,6 +230,7 @@ def api(
     error_type: str = "application/problem+json",
     media: dict[str, dict[str, Any]] | None = None,
     openapi: dict[str, Any] | None = None,
+    feature: str | None = None,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Register a route with its documentation. The view receives the verified principal
     (None on public routes) and its URL parameters; domain errors become problem+json.
@@ -206,6 +252,7 @@ def api(
             error_type,
             openapi or {},
             media=dict(media or {}),
+            feature=feature,
         )
     )
 
@@ -359,6 +406,7 @@ def action_route(
     request: dict[str, Any] | None,
     summary: str,
     tag: str,
+    feature: str | None = None,
 ) -> None:
     """A lifecycle action on one appeal: roles from the transition table, body validated by
     the service, the appeal as the caller sees it in the answer."""
@@ -390,10 +438,13 @@ def action_route(
         request=request,
         responses={200: schemas.APPEAL},
         headers=(IDEMPOTENCY_HEADER,),
+        feature=feature,
     )(view)
 
 
-def action_routes(bp: Blueprint, tag: str, *rows: tuple[str, Any, Any, Any, str]) -> None:
+def action_routes(
+    bp: Blueprint, tag: str, *rows: tuple[str, Any, Any, Any, str], feature: str | None = None
+) -> None:
     """Several actions of one audience: (path suffix, action, service, body schema, summary)."""
     for suffix, action, service, request, summary in rows:
         action_route(
@@ -404,6 +455,7 @@ def action_routes(bp: Blueprint, tag: str, *rows: tuple[str, Any, Any, Any, str]
             request=request,
             summary=summary,
             tag=tag,
+            feature=feature,
         )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.core.domain import schemas
-from chalicelib.core.http.base import ROUTES, WEBHOOKS, RouteDoc, api, json_response
+from chalicelib.core.http.base import WEBHOOKS, RouteDoc, api, json_response, routes_on
 
 bp = Blueprint(__name__)
 
@@ -127,10 +127,17 @@ def _preflight(path: str) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
+    """The document of the routes this deployment has on (``MINSHENG_FEATURES``)."""
+    from chalicelib.core.config import settings
+
+    return _document(settings().features)
+
+
+@lru_cache(maxsize=4)
+def _document(_features: frozenset[str]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for route in ROUTES:
+    for route in routes_on():
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
     for path, operations in paths.items():
         operations["options"] = _preflight(path)

@@ -1,5 +1,7 @@
-"""Verification of Cognito ID tokens: signature against the pool's JWKS (cached), expiry,
-issuer, audience and token use. Nothing about the caller is trusted before this passes.
+"""Verification of ID tokens: the user pool's (signature against the pool's JWKS, cached;
+expiry, issuer, audience and token use), and those of the external OpenID Connect issuer
+when one is set (``MINSHENG_OIDC_*``: its own keys, issuer and audience). Nothing about the
+caller is trusted before this passes.
 
 The RS256 signature is checked with ``rsa`` (pure Python, RSASSA-PKCS1-v1_5 with SHA-256)
 and the claims with PyJWT: the deployment zip needs no ``cryptography`` (about 5 MB), and
@@ -126,14 +128,35 @@ def _signatures() -> Any:
 
 
 _cache = _KeyCache()
+_external_cache = _KeyCache()  # the external issuer's keys, apart: no refetch thrashing
 
 
 def clear_key_cache() -> None:
     _cache.clear()
+    _external_cache.clear()
+
+
+def _claimed_issuer(token: str) -> Any:
+    """The ``iss`` the token says, unverified: only to pick whose keys check it."""
+    import jwt
+
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated("the bearer token is not a JWT") from exc
+
+
+def is_external(token: str) -> bool:
+    """Whether the token claims to come from the external OIDC issuer (checked by
+    ``verify_id_token`` against that issuer's keys, never trusted on its word)."""
+    oidc = settings().oidc
+    return oidc is not None and _claimed_issuer(token) == oidc.issuer
 
 
 def verify_id_token(token: str) -> dict[str, Any]:
-    """The token's claims, or Unauthenticated saying what is wrong."""
+    """The token's claims, or Unauthenticated saying what is wrong. A token whose ``iss``
+    is the external issuer's is checked against that issuer's keys and audience, any other
+    against the user pool's."""
     import jwt
 
     cfg = settings()
@@ -141,18 +164,27 @@ def verify_id_token(token: str) -> dict[str, Any]:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
         raise Unauthenticated("the bearer token is not a JWT") from exc
+    external = cfg.oidc if is_external(token) else None
     kid = header.get("kid")
     if not isinstance(kid, str) or header.get("alg") != "RS256":
-        raise Unauthenticated("the token is not signed by the user pool")
-    key = _cache.key(cfg.jwks_url, kid)
+        who = "the sign-on issuer" if external else "the user pool"
+        raise Unauthenticated(f"the token is not signed by {who}")
+    if external is not None:
+        key = _external_cache.key(external.jwks_url, kid)
+        audience, issuer = external.audience, external.issuer
+        required = ["exp", "iat", "iss", "aud", "sub"]
+    else:
+        key = _cache.key(cfg.jwks_url, kid)
+        audience, issuer = cfg.user_pool_client_id, cfg.token_issuer
+        required = ["exp", "iat", "iss", "aud", "sub", "token_use"]
     try:
         _signatures().decode_complete(token, key=key, algorithms=["RS256"])
         # The signature holds; now the claims (PyJWT checks them without the signature).
         claims: dict[str, Any] = jwt.decode(
             token,
             algorithms=["RS256"],
-            audience=cfg.user_pool_client_id,
-            issuer=cfg.token_issuer,
+            audience=audience,
+            issuer=issuer,
             leeway=LEEWAY_SECONDS,
             options={
                 "verify_signature": False,
@@ -161,13 +193,15 @@ def verify_id_token(token: str) -> dict[str, Any]:
                 "verify_nbf": True,
                 "verify_aud": True,
                 "verify_iss": True,
-                "require": ["exp", "iat", "iss", "aud", "sub", "token_use"],
+                "require": required,
             },
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("the token has expired") from exc
     except jwt.PyJWTError as exc:
         raise Unauthenticated(f"the token is not valid: {exc}") from exc
-    if claims.get("token_use") != "id":
+    if external is None and claims.get("token_use") != "id":
+        raise Unauthenticated("an ID token is required")
+    if external is not None and claims.get("token_use") not in (None, "id"):
         raise Unauthenticated("an ID token is required")
     return claims

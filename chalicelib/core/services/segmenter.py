@@ -4,13 +4,22 @@ process. Imported only by the functions that segment (rjieba ships in a layer)."
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 WORD_FREQ = 2000  # high enough for district words to win over the general dictionary
+# Teaching the words changes rjieba's one dictionary: two threads doing it at once (the
+# local stack's server and pump, the rebuild's scan segments) fail with "Already borrowed".
+_teaching = threading.Lock()
+
+
+def segmenter() -> object:
+    with _teaching:
+        return _taught()
 
 
 @lru_cache(maxsize=1)
-def segmenter() -> object:
+def _taught() -> object:
     import rjieba
 
     from chalicelib.data import district

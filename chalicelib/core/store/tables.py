@@ -60,8 +60,9 @@ def ttl_attribute(model: type[Model]) -> str | None:
 
 def cloudformation_resource(model: type[Model]) -> dict[str, Any]:
     """An AWS::DynamoDB::Table resource; the table name is left to the stack. Kept when the
-    stack is deleted or the resource replaced, protected from deletion, recoverable to any
-    second of the last 35 days."""
+    stack is deleted or the resource replaced (deleted only with a first create that
+    failed, so a retry starts clean), protected from deletion, recoverable to any second
+    of the last 35 days."""
     request = create_table_request(model)
     request.pop("TableName")
     properties: dict[str, Any] = dict(request)
@@ -77,7 +78,7 @@ def cloudformation_resource(model: type[Model]) -> dict[str, Any]:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
     return {
         "Type": "AWS::DynamoDB::Table",
-        "DeletionPolicy": "Retain",
+        "DeletionPolicy": "RetainExceptOnCreate",
         "UpdateReplacePolicy": "Retain",
         "Properties": properties,
     }

@@ -92,6 +92,7 @@ def weekly_report(principal: Principal) -> Response:
     roles=(Role.ADMIN,),
     tag="reports",
     responses={200: RECIPIENT_LIST},
+    feature="reports",
 )
 def report_recipients(_principal: Principal) -> Response:
     from chalicelib.figures.services import report_recipients as recipients
@@ -108,6 +109,7 @@ def report_recipients(_principal: Principal) -> Response:
     tag="reports",
     request=RECIPIENTS,
     responses={200: RECIPIENT_LIST},
+    feature="reports",
 )
 def replace_report_recipients(principal: Principal) -> Response:
     from chalicelib.figures.services import report_recipients as recipients

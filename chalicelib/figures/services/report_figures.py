@@ -453,6 +453,8 @@ def _review_due(department_id: str, now: datetime) -> dict[str, Any]:
     look at them again), soonest due first."""
     from chalicelib.knowledge.services import knowledge
 
+    if not settings().feature_on("knowledge"):
+        return {"total": 0, "rows": []}
     due = knowledge.review_due(department_id, now.date().isoformat())
     rows = [
         {"id": a.id, "title": a.title, "review_at": a.review_at, "link": None}

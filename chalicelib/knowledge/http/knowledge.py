@@ -48,6 +48,7 @@ action_routes(
         "edited: submitted or accepted becomes replied by the center, with no dispatch and "
         "no department; the citizen rates it as any reply",
     ),
+    feature="knowledge",
 )
 
 
@@ -60,6 +61,7 @@ action_routes(
     tag="knowledge",
     responses={200: kb.ARTICLE_PAGE},
     query=(LIMIT_PARAM, CURSOR_PARAM),
+    feature="knowledge",
 )
 def list_articles(_principal: Principal) -> Response:
     limit, cursor = page_params(bp.current_request)
@@ -76,6 +78,7 @@ def list_articles(_principal: Principal) -> Response:
     tag="knowledge",
     request=kb.ARTICLE_CREATE,
     responses={201: kb.ARTICLE},
+    feature="knowledge",
 )
 def add_article(principal: Principal) -> Response:
     body = read_json(bp.current_request)
@@ -90,6 +93,7 @@ def add_article(principal: Principal) -> Response:
     roles=kb.READERS,
     tag="knowledge",
     responses={200: kb.ARTICLE},
+    feature="knowledge",
 )
 def read_article(_principal: Principal, article_id: str) -> Response:
     return json_response(_service().get_article(article_id))
@@ -105,6 +109,7 @@ def read_article(_principal: Principal, article_id: str) -> Response:
     tag="knowledge",
     request=kb.ARTICLE_UPDATE,
     responses={200: kb.ARTICLE},
+    feature="knowledge",
 )
 def change_article(principal: Principal, article_id: str) -> Response:
     body = read_json(bp.current_request)
@@ -129,6 +134,7 @@ def change_article(principal: Principal, article_id: str) -> Response:
             "schema": {"type": "integer", "minimum": 1, "maximum": 20, "default": 5},
         },
     ),
+    feature="knowledge",
 )
 def search(principal: Principal) -> Response:
     params = dict(bp.current_request.query_params or {})
@@ -144,6 +150,7 @@ def search(principal: Principal) -> Response:
     roles=(Role.CITIZEN,),
     tag="knowledge",
     responses={200: kb.HELPFUL_RESULT},
+    feature="knowledge",
 )
 def helpful(principal: Principal, article_id: str) -> Response:
     read_json(bp.current_request)  # no body is needed; a malformed one is still refused

@@ -49,6 +49,11 @@ def handle(message: dict[str, Any], receive_count: int, receipt_handle: str) -> 
     if kind == domain.SMS:
         from chalicelib.channels.hotline.services import sms_followup
 
+        if not settings().feature_on("sms"):
+            # Queued before the part was turned off: nothing may send it now.
+            logger.info("sms follow-up is off", extra={"message_id": message["id"]})
+            return "dropped"
+
         try:
             return sms_followup.send_rating_link(message)
         except sms_followup.SmsFailed as exc:

@@ -37,7 +37,10 @@ def recipients(notice: Notice) -> list[Notice]:
 
 def messages_for(change: AppealChange) -> list[dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
+    sms_on = settings().feature_on("sms")
     for notice in domain.notices(change.appeal_id, change.old, change.new):
+        if notice.kind == domain.SMS and not sms_on:
+            continue  # no SMS follow-up in this deployment: no rating link, no text
         for concrete in recipients(notice):
             found.setdefault(concrete.id, concrete.message())
     return list(found.values())

@@ -107,6 +107,7 @@ def _refused(error: DomainError, appeal: dict[str, Any] | None = None) -> Respon
     content_type="text/html",
     error_type="text/html",
     responses={200: {"type": "string"}},
+    feature="sms",
 )
 def show(_principal: None, token: str) -> Response:
     from chalicelib.channels.hotline.services import sms_followup
@@ -132,6 +133,7 @@ def show(_principal: None, token: str) -> Response:
     accepts=(FORM,),
     error_type="text/html",
     responses={200: {"type": "string"}},
+    feature="sms",
 )
 def submit(_principal: None, token: str) -> Response:
     from chalicelib.channels.hotline.services import sms_followup

@@ -32,6 +32,7 @@ bp = Blueprint(__name__)
         CURSOR_PARAM,
     ),
     responses={200: schemas.listing(mailbox_schemas.MAIL_LETTER)},
+    feature="mailbox",
 )
 def list_letters(principal: Principal) -> Response:
     # The mail parser and templates load only where letters are handled (cold start).

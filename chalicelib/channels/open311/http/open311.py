@@ -190,7 +190,19 @@ def _doc(
     if form:
         operation["requestBody"] = {"required": True, "content": {FORM: {"schema": FORM_SCHEMA}}}
     ROUTES.append(
-        RouteDoc(path, method, summary, None, None, {}, query, (), "open311", openapi=operation)
+        RouteDoc(
+            path,
+            method,
+            summary,
+            None,
+            None,
+            {},
+            query,
+            (),
+            "open311",
+            openapi=operation,
+            feature="open311",
+        )
     )
 
 
@@ -396,6 +408,7 @@ KEY: dict[str, Any] = {
     tag="admin",
     request=service.KEY_CREATE,
     responses={201: {**KEY, "properties": {**KEY["properties"], "api_key": {"type": "string"}}}},
+    feature="open311",
 )
 def create_key(principal: Principal) -> Response:
     return json_response(service.create_api_key(principal, read_json(bp.current_request)), 201)
@@ -409,6 +422,7 @@ def create_key(principal: Principal) -> Response:
     roles=(Role.ADMIN,),
     tag="admin",
     responses={200: KEY},
+    feature="open311",
 )
 def revoke_key(_principal: Principal, key_id: str) -> Response:
     return json_response(service.revoke_api_key(key_id))

@@ -71,7 +71,15 @@ def _doc(method: str, summary: str, operation: dict[str, Any]) -> None:
         }
     )
     ROUTES.append(
-        RouteDoc(PATH, method, summary, None, tag="wechat", openapi={"security": [], **operation})
+        RouteDoc(
+            PATH,
+            method,
+            summary,
+            None,
+            tag="wechat",
+            openapi={"security": [], **operation},
+            feature="wechat",
+        )
     )
 
 

@@ -1,0 +1,121 @@
+"""Optional parts switched off (``MINSHENG_FEATURES``): their routes answer 404
+``feature-off`` before anything else runs, the OpenAPI document leaves them out, and what
+they would have done in the background (an SMS follow-up) does not happen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.core.config import FEATURES, FEATURES_VARIABLE, settings
+from tests.integration.conftest import Stack, body
+from tests.integration.lifecycle_helpers import People
+
+# A route of each part (path as a client calls it, method) and one of the core.
+PART_ROUTES = {
+    "mailbox": [("/mailbox/messages", "GET")],
+    "wechat": [("/wechat?signature=x&timestamp=1&nonce=n&echostr=e", "GET"), ("/wechat", "POST")],
+    "sms": [("/r/abcdefabcdefabcdefabcdef", "GET"), ("/r/abcdefabcdefabcdefabcdef", "POST")],
+    "reports": [("/report-recipients", "GET"), ("/report-recipients", "PUT")],
+    "open311": [("/open311/v2/services.json", "GET"), ("/open311/keys", "POST")],
+    "knowledge": [
+        ("/knowledge/search?q=water", "GET"),
+        ("/knowledge/articles", "POST"),
+        ("/appeals/a1/direct-reply", "POST"),
+    ],
+}
+CORE_ROUTES = [("/public/stats", "GET"), ("/openapi.json", "GET")]
+
+
+def _switch(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(FEATURES_VARIABLE, value)
+    settings.cache_clear()
+
+
+@pytest.fixture
+def people(client: Any, stack: Stack) -> Iterator[People]:
+    from chalicelib.core.domain import clock
+    from tests.integration.lifecycle_helpers import Clock, shanghai
+
+    Clock(shanghai("2026-11-26T09:00:00"))
+    yield People(stack, client)
+    clock.set_clock(None)
+
+
+def _call(client: Any, path: str, method: str, token: str | None = None) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return client.http.request(method, path, headers=headers, body=b"{}")
+
+
+@pytest.mark.parametrize("feature", FEATURES)
+def test_a_part_that_is_off_answers_404_feature_off_and_leaves_the_document(
+    client: Any, stack: Stack, monkeypatch: pytest.MonkeyPatch, feature: str
+) -> None:
+    """Given every part on but ``feature``, when its routes are called (signed in as an
+    admin or not at all), then each answers 404 problem+json ``feature-off`` naming the
+    part; the document lists none of its routes and every other part's still; the core
+    answers as before."""
+    from chalicelib.core.http.base import ROUTES
+
+    admin = stack.token("admin")
+    documented_before = body(client.http.get("/openapi.json"))["paths"]
+    _switch(monkeypatch, ",".join(f for f in FEATURES if f != feature))
+    for path, method in PART_ROUTES[feature]:
+        for token in (None, admin):
+            answer = _call(client, path, method, token)
+            assert answer.status_code == 404, (path, method, answer.body)
+            assert answer.headers["Content-Type"] == "application/problem+json"
+            problem = body(answer)
+            assert problem["type"] == "urn:minsheng:problem:feature-off", problem
+            assert problem["feature"] == feature and problem["status"] == 404
+    for path, method in CORE_ROUTES:
+        assert _call(client, path, method).status_code == 200, path
+    documented = body(client.http.get("/openapi.json"))["paths"]
+    own = {(r.path, r.method.lower()) for r in ROUTES if r.feature == feature}
+    others = {(r.path, r.method.lower()) for r in ROUTES if r.feature != feature}
+    assert own, feature
+    listed = {(p, m) for p, ops in documented.items() for m in ops}
+    assert listed & own == set()
+    assert listed == others
+    assert {(p, m) for p, ops in documented_before.items() for m in ops} == own | others
+
+
+def test_the_core_alone_serves_the_core_and_documents_only_it(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.core.http.base import ROUTES
+
+    _switch(monkeypatch, "none")
+    for routes in PART_ROUTES.values():
+        for path, method in routes:
+            assert body(_call(client, path, method))["type"].endswith(":feature-off"), path
+    documented = body(client.http.get("/openapi.json"))["paths"]
+    listed = {(p, m) for p, ops in documented.items() for m in ops}
+    assert listed == {(r.path, r.method.lower()) for r in ROUTES if r.feature is None}
+    for core in ("/appeals", "/work-orders", "/public/rankings", "/console", "/deliveries"):
+        assert core in documented, core
+
+
+def test_without_sms_follow_up_a_replied_call_sends_no_text(
+    client: Any, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hotline stays (it is the core's intake); its SMS follow-up does not: a replied
+    call's change queues no SMS notice, and a notice queued before the switch is dropped
+    unsent."""
+    from tests.integration.test_channels import replied_call, sms_sent
+    from tests.integration.test_webhooks import Flow
+
+    _switch(monkeypatch, "mailbox,wechat,reports,open311,knowledge")
+    replied_call(people)
+    Flow(client).run()
+    assert sms_sent() == []
+
+    from chalicelib.notifications.services import delivery
+
+    queued = {"id": "n1", "recipient": {"kind": "sms", "id": "x"}, "type": "appeal.replied"}
+    assert delivery.handle(queued, 1, "receipt") == "dropped"
+    assert sms_sent() == []
