@@ -56,6 +56,8 @@ def truth(template: dict[str, Any], parts_on: bool, **others: bool) -> dict[str,
 
     values = {p.condition: parts_on for p in PARTS.values()}
     values.update(DeletionProtectionOn=True, HasApiDomain=False, HasPublicBaseUrl=False)
+    # The stack's defaults: deliveries from the public network, no cross-origin pages
+    values.update(DeliveryInVpc=False, DeliveryPrivateTargetsOn=False, HasCorsOrigins=False)
     values.update(others)
     return {name: values[name] for name in template.get("Conditions", {})}
 
@@ -301,10 +303,6 @@ def _resolved_environment(template: dict[str, Any]) -> dict[str, str]:
     def value(v: Any) -> str:
         if isinstance(v, str):
             return v
-        if "Fn::If" in v:  # the parameters' defaults: every optional part off
-            return value(v["Fn::If"][2])
-        if "Ref" in v and "Default" in parameters.get(v["Ref"], {}):
-            return str(parameters[v["Ref"]]["Default"])
         if "Fn::Sub" in v:
             return str(v["Fn::Sub"]).replace("${AWS::StackName}", "minsheng-prod")
         if "Fn::Join" in v:
@@ -466,20 +464,20 @@ def test_every_bucket_refuses_plain_http(template: dict[str, Any]) -> None:
 
 
 def test_the_delivery_function_s_vpc_placement_is_a_parameter_off_by_default(
-    template: dict[str, Any],
+    full: dict[str, Any],
 ) -> None:
     """DeliveryNetwork=vpc puts the webhook deliverer (alone) in two private subnets behind
     one NAT gateway, whose address is an output; HTTPS is all it may send; every part of it
     is conditional, and private targets need it."""
     from infra.delivery_network import DELIVERY_HANDLER, IN_VPC
 
-    parameters = template["Parameters"]
+    parameters = full["Parameters"]
     assert parameters["DeliveryNetwork"]["Default"] == "public"
     assert parameters["DeliveryPrivateTargets"]["Default"] == "false"
-    conditions = template["Conditions"]
+    conditions = full["Conditions"]
     assert conditions[IN_VPC] == {"Fn::Equals": [{"Ref": "DeliveryNetwork"}, "vpc"]}
     assert {"Condition": IN_VPC} in conditions["DeliveryPrivateTargetsOn"]["Fn::And"]
-    network = {k: v for k, v in template["Resources"].items() if v["Type"].startswith("AWS::EC2::")}
+    network = {k: v for k, v in full["Resources"].items() if v["Type"].startswith("AWS::EC2::")}
     assert {v["Type"] for v in network.values()} >= {
         "AWS::EC2::VPC",
         "AWS::EC2::NatGateway",
@@ -494,7 +492,7 @@ def test_the_delivery_function_s_vpc_placement_is_a_parameter_off_by_default(
     ]
     assert "SecurityGroupIngress" not in group["Properties"]
     placed = []
-    for name, function in functions(template).items():
+    for name, function in functions(full).items():
         properties = function["Properties"]
         variables = properties["Environment"]["Variables"]
         assert variables["MINSHENG_DELIVERY_NETWORK"] == {"Ref": "DeliveryNetwork"}
@@ -506,7 +504,7 @@ def test_the_delivery_function_s_vpc_placement_is_a_parameter_off_by_default(
             choice = properties["VpcConfig"]["Fn::If"]
             assert choice[0] == IN_VPC and choice[2] == {"Ref": "AWS::NoValue"}
             assert len(choice[1]["SubnetIds"]) == 2
-            role = template["Resources"][properties["Role"]["Fn::GetAtt"][0]]
+            role = full["Resources"][properties["Role"]["Fn::GetAtt"][0]]
             [eni] = role["Properties"]["ManagedPolicyArns"]
             assert eni["Fn::If"][0] == IN_VPC
             assert eni["Fn::If"][1]["Fn::Sub"].endswith("AWSLambdaENIManagementAccess")
@@ -514,7 +512,7 @@ def test_the_delivery_function_s_vpc_placement_is_a_parameter_off_by_default(
     from infra.template import _handler_names
 
     assert [_handler_names(app)[name] for name in placed] == [DELIVERY_HANDLER]
-    outputs = template["Outputs"]
+    outputs = full["Outputs"]
     assert outputs["DeliveryEgressAddress"] == {
         "Condition": IN_VPC,
         "Description": outputs["DeliveryEgressAddress"]["Description"],
@@ -522,21 +520,21 @@ def test_the_delivery_function_s_vpc_placement_is_a_parameter_off_by_default(
     }
 
 
-def test_cross_origin_calls_are_a_parameter_none_by_default(template: dict[str, Any]) -> None:
+def test_cross_origin_calls_are_a_parameter_none_by_default(full: dict[str, Any]) -> None:
     """``CorsOrigins`` (empty by default) is every function's MINSHENG_CORS_ORIGINS; the
     media bucket takes the photo uploads (POST only) of the API's own pages and of the
     listed origins."""
     import re
 
-    parameter = template["Parameters"]["CorsOrigins"]
+    parameter = full["Parameters"]["CorsOrigins"]
     assert parameter["Default"] == ""
     pattern = re.compile(parameter["AllowedPattern"])
     assert pattern.fullmatch("") and pattern.fullmatch("https://h5.example.cn,http://a.cn:8080")
     assert not pattern.fullmatch("*") and not pattern.fullmatch("https://a.cn/")
-    for name, function in functions(template).items():
+    for name, function in functions(full).items():
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["MINSHENG_CORS_ORIGINS"] == {"Ref": "CorsOrigins"}, name
-    [rule] = template["Resources"]["MediaBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    [rule] = full["Resources"]["MediaBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
     assert rule["AllowedMethods"] == ["POST"]
     own = {"Fn::Sub": "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
     assert rule["AllowedOrigins"] == {
