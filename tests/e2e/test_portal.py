@@ -155,7 +155,14 @@ def _after_reload(page: Any, selector: str, ready: str = "main") -> Any:
     def found() -> bool:
         page.reload()
         page.wait_for_selector(ready)
-        return page.locator(selector).count() > 0
+        # The view draws its list once its request answers, a moment after ``ready``
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            page.wait_for_selector(selector, timeout=wait_ms(3000))
+        except PlaywrightTimeout:
+            return False
+        return True
 
     return found
 
