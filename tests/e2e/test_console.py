@@ -474,10 +474,13 @@ def test_console_direct_reply_from_the_knowledge_base(local_stack: RunningStack)
                     break
                 page.reload()
             assert row.locator("a").inner_text() == XSS
+            href = row.locator("a").get_attribute("href")
+            assert href == f"#/knowledge/{markup_article}"
             assert page.locator("main img, main script").count() == 0
             violations += _axe(page, "knowledge articles")
             overflow += _shots(page, "knowledge-articles")
-            row.locator("a").click()
+            # (by its link: the screenshots' reloads bring the list back to its first page)
+            page.goto(f"{stack.api}/console/{href}")
             page.wait_for_selector(f"[data-article='{markup_article}'][data-version='1']")
             assert page.inner_text("#article-title") == XSS
             page.fill("#edit-answer", "新房开通天然气：带房产证和身份证到燃气公司营业厅办理。")
