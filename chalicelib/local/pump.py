@@ -391,9 +391,12 @@ class StreamPump:
         )
 
     def stop(self) -> None:
+        """Every thread told at once, then 5 s for all of them together (they are daemons:
+        one still inside a handler does not hold the process, nor the others, 5 s each)."""
         self._stop.set()
+        deadline = time.monotonic() + 5
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _iterators(self, arn: str, position: str) -> dict[str, str]:
         shards = self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
