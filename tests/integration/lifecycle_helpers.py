@@ -27,6 +27,7 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "reply": {"content": "已安排维修", "handler_name": "王强", "handler_phone": "13900001111"},
     "return": {"reason": "不属于本单位职责"},
     "extension": {"days": 2, "reason": "需协调多部门"},
+    "note": {"text": "已安排人员现场查看"},
     "comments": {"text": "请尽快办理"},
     "rating": {"score": 5, "resolved": True},
 }

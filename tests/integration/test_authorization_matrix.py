@@ -143,6 +143,7 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/appeals/{appeal_id}/reply"): LEAD_DEPARTMENT,
     ("POST", "/appeals/{appeal_id}/return"): LEAD_DEPARTMENT,
     ("POST", "/appeals/{appeal_id}/extension"): LEAD_DEPARTMENT,
+    ("POST", "/appeals/{appeal_id}/note"): LEAD_DEPARTMENT,
     ("POST", "/appeals/{appeal_id}/comments"): rule((LEADER,)),
     ("GET", "/appeals/{appeal_id}/comments"): rule(
         (OPERATOR, DEPT, CO_DEPT, LEADER, ADMIN), hidden=(OTHER_DEPT,)

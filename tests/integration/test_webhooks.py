@@ -1109,6 +1109,109 @@ def test_the_center_s_decisions_the_citizen_s_note_rating_and_closure_reach_the_
     assert all(r.headers["X-Minsheng-Schema-Version"] == "1" for r in receiver.received)
 
 
+def test_the_department_s_progress_notes_are_for_staff_and_come_in_signed_too(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    """办理进展: from the console (the staff API) and from the department's system (the
+    inbound action ``note``), numbered, read by the center and leaders, never by the
+    citizen or the public; bounded per work order."""
+    secret = register(people, receiver.url)
+    appeal = dispatched_appeal(people)
+    dept = f"department:{DEPARTMENT}"
+    # When the department notes its progress in the console, then from its own system
+    staff = people.act(dept, appeal, "note", {"text": "已安排人员现场查看"})
+    assert staff.status_code == 200, staff.body
+    signed = inbound(
+        client, secret, {"appeal_id": appeal, "action": "note", "text": "已联系供电公司抢修"}
+    )
+    assert signed.status_code == 200, signed.body
+    # Then both are in the staff's timeline, numbered, with who wrote them
+    for who in ("operator", "leader", dept):
+        timeline = body(people.get(who, f"/appeals/{appeal}"))["timeline"]
+        notes = [e for e in timeline if e["type"] == "department_note"]
+        assert [(e["note"], e["data"]["seq"]) for e in notes] == [
+            ("已安排人员现场查看", 1),
+            ("已联系供电公司抢修", 2),
+        ], who
+        assert notes[1]["actor"]["role"] == "department"
+    assert notes[1]["actor"]["id"] == f"system:{DEPARTMENT}"
+    # and neither in the citizen's nor in the public's
+    mine = body(people.get("citizen", f"/appeals/{appeal}"))
+    assert "department_note" not in {e["type"] for e in mine["timeline"]}
+    assert "现场查看" not in json.dumps(mine, ensure_ascii=False)
+    # A note without text is refused naming the field, and changes nothing
+    version = body(people.get("operator", f"/appeals/{appeal}"))["version"]
+    empty = people.act(dept, appeal, "note", {"text": ""})
+    assert empty.status_code == 400 and body(empty)["errors"][0]["field"] == "text"
+    assert body(people.get("operator", f"/appeals/{appeal}"))["version"] == version
+    # and after twenty notes the next is refused: the work order's item stays bounded
+    for n in range(3, 21):
+        assert people.act(dept, appeal, "note", {"text": f"第{n}次进展"}).status_code == 200
+    over = people.act(dept, appeal, "note", {"text": "第21次进展"})
+    assert over.status_code == 409, over.body
+    # Once replied, the order is no longer the department's to note
+    replied = dispatched_appeal(people)
+    for step in ("sign", "contact", "reply"):
+        assert people.act(dept, replied, step).status_code == 200
+    late = inbound(client, secret, {"appeal_id": replied, "action": "note", "text": "补充"})
+    assert late.status_code == 409, late.body
+
+
+def test_the_center_s_decision_on_a_return_reaches_the_department_once(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    """work_order.dispute_decided: sent back to the same department (rejected), sent on
+    elsewhere (upheld); each once, with a stable id, under stream redelivery."""
+    from tests.integration.lifecycle_helpers import OTHER_DEPARTMENT
+
+    flow = Flow(client)
+    Clock(shanghai("2026-11-02T10:00:00"))
+    verified(people, flow, receiver, register(people, receiver.url))
+    receiver.received.clear()
+    dept = f"department:{DEPARTMENT}"
+    back, elsewhere = dispatched_appeal(people), dispatched_appeal(people)
+    for appeal in (back, elsewhere):
+        returned = people.act(dept, appeal, "return", {"reason": "不属于本单位职责"})
+        assert returned.status_code == 200, returned.body
+    # When the center sends one back, with its reason, and the other to another department
+    again = {"department_id": DEPARTMENT, "note": "属本单位职责，请继续办理"}
+    assert people.act("operator", back, "dispatch", again).status_code == 200
+    onward = {"department_id": OTHER_DEPARTMENT}
+    assert people.act("operator", elsewhere, "dispatch", onward).status_code == 200
+    # and the stream delivers its batches again, whole and in part
+    records = flow.stream()
+    flow.replay(records)
+    flow.replay(records[1:3])
+    flow.deliver()
+    flow.replay(records)
+    flow.deliver()
+    # Then the department that returned them is told each decision once
+    ids = [r.headers["X-Minsheng-Delivery"] for r in receiver.received]
+    assert len(ids) == len(set(ids))
+    decided = [
+        r.json() for r in receiver.received if r.json()["type"] == "work_order.dispute_decided"
+    ]
+    got = {d["appeal_id"]: d for d in decided}
+    assert len(got) == len(decided) == 2
+    rejected = got[back]
+    assert rejected["data"]["outcome"] == "rejected" and rejected["data"]["step"] == "dispatched"
+    step = rejected["work_order"]["timeline"][rejected["data"]["event"]]
+    assert step["type"] == "dispatched" and step["note"] == "属本单位职责，请继续办理"
+    assert rejected["work_order"]["state"] == "dispatched"
+    upheld = got[elsewhere]
+    assert upheld["data"] == {"outcome": "upheld", "step": "dispatched", "event": 3}
+    assert upheld["work_order"] is None
+    # and its staff read it in the console's notifications
+    inbox = body(people.get(dept, "/me/notifications"))["items"]
+    texts = [n["text"] for n in inbox if n["type"] == "work_order.dispute_decided"]
+    assert sorted(texts) == sorted(
+        [
+            "工单“路灯不亮”的退回异议未被采纳，工单已退回本单位继续办理，办理时限连续计算。",
+            "工单“路灯不亮”的退回异议已被平台采纳，工单不再由本单位承办。",
+        ]
+    )
+
+
 @pytest.mark.parametrize(
     ("action", "fields"),
     [
@@ -1117,6 +1220,7 @@ def test_the_center_s_decisions_the_citizen_s_note_rating_and_closure_reach_the_
         ("reply", {**VALID_REPLY, "attachments": []}),
         ("return", {"reason": "不属于本单位职责", "to": "health-commission"}),
         ("extension", {"days": 2, "reason": "需协调", "until": "2026-12-01"}),
+        ("note", {"text": "已到现场", "by": "李明"}),
     ],
 )
 def test_each_inbound_action_refuses_fields_it_does_not_know_naming_them(
@@ -1135,7 +1239,7 @@ def test_each_inbound_action_refuses_fields_it_does_not_know_naming_them(
     )
     assert answered.status_code == 400, answered.body
     problem = body(answered)
-    known = set(fields) - {"signed_by", "phone", "attachments", "to", "until"}
+    known = set(fields) - {"signed_by", "phone", "attachments", "to", "until", "by"}
     unknown = sorted({*fields, "extra_note"} - known)
     assert sorted(e["field"] for e in problem["errors"]) == unknown
     assert {e["message"] for e in problem["errors"]} == {"is not a known field"}

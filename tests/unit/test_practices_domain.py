@@ -217,3 +217,42 @@ def test_the_center_s_next_step_decides_the_return() -> None:
     assert back_again.deadlines == {"decision_due": "2026-11-30T12:00:00.000+08:00"}
     data = back_again.timeline[-1].data
     assert data["responsible"] == "园林局" and data["reply_due"] == DUE["reply_due"]
+
+
+def test_the_department_that_returned_it_is_told_the_center_s_decision() -> None:
+    returned = [
+        _event("submitted"),
+        _event("dispatched", department_id="roads"),
+        _event("returned", department_id="roads"),
+    ]
+    # Sent back to the same department: the dispute is rejected, the order is theirs again
+    back = _event(
+        "dispatched",
+        department_id="roads",
+        dispute={"department_id": "roads", "outcome": "rejected"},
+    )
+    found = notices("a1", _image(returned, department_id=None), _image([*returned, back]))
+    told = [(n.type, n.kind, n.recipient, n.data) for n in found if n.kind != "followers"]
+    decided = {"outcome": "rejected", "step": "dispatched", "event": 3}
+    assert told == [
+        ("work_order.dispatched", "department", "roads", told[0][3]),
+        ("work_order.dispute_decided", "department", "roads", decided),
+        ("work_order.dispute_decided", "department_staff", "roads", decided),
+    ]
+    heading, text = text_for("work_order.dispute_decided", "路灯", decided)
+    assert heading == "派单异议审核结果"
+    assert text == "工单“路灯”的退回异议未被采纳，工单已退回本单位继续办理，办理时限连续计算。"
+    # Transferred instead: upheld, and only the department that returned it is told
+    moved = _event("transferred", to="110", dispute={"department_id": "roads", "outcome": "upheld"})
+    gone = _image([*returned, moved], department_id=None)
+    found = notices("a1", _image(returned, department_id=None), gone)
+    told = [(n.type, n.recipient, n.data) for n in found if n.type.startswith("work_order.")]
+    upheld = {"outcome": "upheld", "step": "transferred", "event": 3}
+    assert told == [
+        ("work_order.dispute_decided", "roads", upheld),
+        ("work_order.dispute_decided", "roads", upheld),
+    ]
+    assert "已被平台采纳" in text_for("work_order.dispute_decided", "路灯", upheld)[1]
+    # A step that decides no dispute tells nobody of one
+    plain = notices("a1", _image(returned[:1]), _image(returned[:2]))
+    assert not [n for n in plain if n.type == "work_order.dispute_decided"]

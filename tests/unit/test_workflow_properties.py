@@ -82,6 +82,7 @@ FIXED_PARAMS: dict[Action, dict[str, Any]] = {
     Action.REPLY: {"content": "已处理", "handler_name": "王强", "handler_phone": "13900001111"},
     Action.RETURN: {"reason": "非本单位职责"},
     Action.COMMENT: {"text": "请尽快办理"},
+    Action.DEPARTMENT_NOTE: {"text": "已安排人员现场查看"},
     Action.AUTO_CLOSE: {},
     Action.CENTER_REPLY: {"article_id": "kb-bus-route", "content": "请拨打公交热线。"},
 }

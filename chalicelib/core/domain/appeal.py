@@ -72,6 +72,7 @@ REJECT_REASONS = {
 }
 # The citizen's own words added to an open appeal after submitting it (a reply by mail).
 NOTE_EVENT = "citizen_note"
+DEPARTMENT_NOTE_EVENT = "department_note"  # 办理进展: staff read it, the citizen never
 # States in which an appeal flagged public may be shown to the public: vetted by the center
 # and not thrown out.
 PUBLIC_STATES = frozenset(

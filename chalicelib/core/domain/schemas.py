@@ -346,6 +346,8 @@ RATING = body(
     },
 )
 COMMENT = body("Comment", ["text"], {"text": text(2000)})
+# 办理进展: the department's own note on its work order (staff read it; the citizen never).
+DEPARTMENT_NOTE = body("DepartmentNote", ["text"], {"text": text(2000)})
 # The citizen's own note on their open appeal (a reply to the mayor's mailbox): the text,
 # photos already stored for it, and where it came from.
 CITIZEN_NOTE = body(

@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.core.domain import clock, photos
 from chalicelib.core.domain.appeal import (
+    DEPARTMENT_NOTE_EVENT,
     NOTE_EVENT,
     TERMINAL_STATES,
     TRANSFER_TARGETS,
@@ -31,6 +32,9 @@ from chalicelib.core.domain.schemas import MAX_MEDIA
 from chalicelib.core.errors import Conflict, ValidationFailed
 
 SIGN_MINUTES = 15
+# Progress notes live in the appeal's own item (its timeline): bounded, so that item stays
+# far below DynamoDB's 400 KB.
+MAX_PROGRESS_NOTES = 20
 CONTACT_MINUTES = 30
 
 
@@ -56,6 +60,7 @@ class Action(StrEnum):
     REOPEN = "reopen"  # rework asked of a center reply: back to the center, not a department
     TRANSFER = "transfer"  # 即时转办: handed on at once to 110/119/120/122 or another body
     URGE = "urge"  # 催办: the center or a leader presses the department on an open order
+    DEPARTMENT_NOTE = "department_note"  # 办理进展: the department's own note on its order
 
 
 class Deadlines(StrEnum):
@@ -168,6 +173,9 @@ TRANSITIONS: dict[Action, Transition] = {
             Deadlines.CLEAR,
         ),
         Transition(Action.URGE, AT_DEPARTMENT, None, _roles(OPERATOR, LEADER), "urged"),
+        Transition(
+            Action.DEPARTMENT_NOTE, AT_DEPARTMENT, None, _roles(DEPARTMENT), DEPARTMENT_NOTE_EVENT
+        ),
     )
 }
 
@@ -512,6 +520,20 @@ def _reopen(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, 
     return note, data
 
 
+def _department_note(
+    appeal: Appeal, p: dict[str, Any], _o: Outside
+) -> tuple[str | None, dict[str, Any]]:
+    """办理进展: what the department has done so far, for the center and leaders (never the
+    citizen's timeline); numbered in order among the order's progress notes."""
+    seq = sum(1 for e in appeal.timeline if e.type == DEPARTMENT_NOTE_EVENT) + 1
+    if seq > MAX_PROGRESS_NOTES:
+        raise conflict(
+            appeal,
+            f"the work order has its {MAX_PROGRESS_NOTES} progress notes: say more in the reply",
+        )
+    return p["text"], {"department_id": appeal.department_id, "seq": seq}
+
+
 def _nothing(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
     return p.get("note"), {}
 
@@ -538,6 +560,7 @@ EFFECTS: dict[Action, Effect] = {
     Action.REOPEN: _reopen,
     Action.TRANSFER: _transfer,
     Action.URGE: _urge,
+    Action.DEPARTMENT_NOTE: _department_note,
 }
 
 

@@ -423,8 +423,9 @@ def action_route(
             f"{path}",
             {"appeal_id": appeal_id, "body": body},
             lambda: service(principal, appeal_id, body),
-            # Leaders' comments are many per appeal: their keys stay out of the appeal item.
-            inline=action is not Action.COMMENT,
+            # Leaders' comments and progress notes are many per appeal: their keys stay out
+            # of the appeal item.
+            inline=action not in (Action.COMMENT, Action.DEPARTMENT_NOTE),
         )
 
     view.__name__ = view.__qualname__ = f"{tag}_{path.rsplit('/', 1)[-1].replace('-', '_')}"

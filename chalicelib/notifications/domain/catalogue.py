@@ -235,6 +235,31 @@ _EVENTS = (
         {"count": 1, "overdue": ["reply"]},
     ),
     EventType(
+        "work_order.dispute_decided",
+        "The platform center decided the department's return (派单异议审核) by its next "
+        "step: dispatched back to the same department rejects the dispute (its reply "
+        "deadline runs on from the first dispatch); any other step upholds it",
+        "the department that returned the work order",
+        _data(
+            ["outcome", "step", "event"],
+            {
+                "outcome": {"type": "string", "enum": ["upheld", "rejected"]},
+                "step": {
+                    "type": "string",
+                    "enum": ["dispatched", "transferred", "rejected", "merged"],
+                    "description": "The center's step that decided it",
+                },
+                "event": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "The step's index in the work order's timeline (its note "
+                    "says why, when the dispute is rejected)",
+                },
+            },
+        ),
+        {"outcome": "rejected", "step": "dispatched", "event": 7},
+    ),
+    EventType(
         "webhook.changed",
         "The department's webhook registration changed (URL or enabled flag): sent to the "
         "URL being replaced",

@@ -40,6 +40,7 @@ WORK_ORDER_TYPES = (
     "work_order.rated",
     "work_order.closed",
     "work_order.urged",
+    "work_order.dispute_decided",
 )
 # For people, in the app.
 PERSON_TYPES = (
@@ -258,6 +259,14 @@ def notices(appeal_id: str, old: dict[str, Any] | None, new: dict[str, Any] | No
             facts = {"count": data.get("count"), "overdue": data.get("overdue") or []}
             add(DEPARTMENT, holder, "work_order.urged", at, source, **facts)
             add(DEPARTMENT_STAFF, holder, "work_order.urged", at, source, **facts)
+        dispute = data.get("dispute")
+        if isinstance(dispute, dict) and dispute.get("department_id"):
+            # 派单异议审核: the center's next step after a return decides it; the department
+            # that returned the order is told which way, and where the step is on record.
+            facts = {"outcome": dispute.get("outcome"), "step": kind, "event": index}
+            disputer = str(dispute["department_id"])
+            add(DEPARTMENT, disputer, "work_order.dispute_decided", at, source, **facts)
+            add(DEPARTMENT_STAFF, disputer, "work_order.dispute_decided", at, source, **facts)
         for type_, targets, facts in department_events(kind, index, data, new):
             for target in targets:
                 add(DEPARTMENT, target, type_, at, source, **facts)
@@ -287,6 +296,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "appeal.updated": ("关注的诉求有新进展", "您关注的“{title}”有新进展：{event}。"),
     "appeal.transferred": ("诉求已转办", "您的诉求“{title}”已即时转至{to}办理。"),
     "work_order.urged": ("工单催办", "工单“{title}”被催办（第{count}次），请抓紧办理。"),
+    "work_order.dispute_decided": ("派单异议审核结果", "工单“{title}”的退回异议{outcome}。"),
+}
+# How the department's staff read the center's decision on their return.
+DISPUTE_OUTCOMES = {
+    "upheld": "已被平台采纳，工单不再由本单位承办",
+    "rejected": "未被采纳，工单已退回本单位继续办理，办理时限连续计算",
 }
 
 EVENT_NAMES = {
@@ -309,6 +324,7 @@ EVENT_NAMES = {
     "citizen_note": "诉求人补充了情况",
     "transferred": "已即时转办",
     "urged": "已催办",
+    "department_note": "承办单位记录了办理进展",
 }
 
 
@@ -321,6 +337,7 @@ def text_for(type_: str, title: str, data: dict[str, Any]) -> tuple[str, str]:
         event=EVENT_NAMES.get(event, event),
         to=data.get("name") or TRANSFER_TARGETS.get(to, to),
         count=data.get("count") or 1,
+        outcome=DISPUTE_OUTCOMES.get(str(data.get("outcome")), ""),
     )
 
 

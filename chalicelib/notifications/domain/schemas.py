@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.core.domain import schemas as core
 from chalicelib.core.domain.schemas import APPEAL_ID, body
 
-WEBHOOK_ACTIONS = ("sign", "contact", "reply", "return", "extension")
+WEBHOOK_ACTIONS = ("sign", "contact", "reply", "return", "extension", "note")
 WEBHOOK_PUT = body(
     "WebhookRegistration",
     ["url"],
@@ -86,6 +86,7 @@ ACTION_BODIES: dict[str, dict[str, Any]] = {
     "reply": core.REPLY,
     "return": core.RETURN,
     "extension": core.EXTENSION_REQUEST,
+    "note": core.DEPARTMENT_NOTE,
 }
 
 

@@ -373,6 +373,7 @@ def act(department_id: str, body: Any) -> Appeal:
         "reply": actions.reply_to_appeal,
         "return": actions.return_work_order,
         "extension": actions.request_extension,
+        "note": actions.note_progress,
     }[envelope["action"]]
     appeal = service(department_system(department_id), envelope["appeal_id"], params)
     metrics.add_metric(name="WebhookInboundAction", unit="Count", value=1)

@@ -1,4 +1,5 @@
-"""A department's actions on its work orders: sign, contact, reply, return, extension."""
+"""A department's actions on its work orders: sign, contact, reply, return, extension,
+and its progress notes."""
 
 from __future__ import annotations
 
@@ -49,5 +50,13 @@ action_routes(
         actions.request_extension,
         schemas.EXTENSION_REQUEST,
         "Ask the center for more working days to reply (延期)",
+    ),
+    (
+        "note",
+        Action.DEPARTMENT_NOTE,
+        actions.note_progress,
+        schemas.DEPARTMENT_NOTE,
+        "Record progress (办理进展) on an open work order: the center, leaders and the "
+        "handling departments read it in the timeline; the citizen does not",
     ),
 )

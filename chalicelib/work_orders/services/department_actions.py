@@ -31,3 +31,9 @@ def request_extension(principal: Principal, appeal_id: str, body: Any) -> Appeal
     return perform(
         principal, appeal_id, Action.REQUEST_EXTENSION, body, schema=schemas.EXTENSION_REQUEST
     )
+
+
+def note_progress(principal: Principal, appeal_id: str, body: Any) -> Appeal:
+    return perform(
+        principal, appeal_id, Action.DEPARTMENT_NOTE, body, schema=schemas.DEPARTMENT_NOTE
+    )

@@ -24,7 +24,7 @@ export const EVENT = {
   extension_decided: "延期审批", escalated: "提级督办", commented: "点评批示", rated: "评价",
   rework_requested: "要求重办", merged: "合并", closed: "办结", sla_warning: "临期提醒",
   sla_overdue: "超期", media_published: "照片公开设置", citizen_note: "群众补充",
-  transferred: "即时转办", urged: "催办",
+  transferred: "即时转办", urged: "催办", department_note: "办理进展",
 };
 // 不予受理 reasons and 即时转办 targets, as the API names them.
 export const REJECT_REASON = {

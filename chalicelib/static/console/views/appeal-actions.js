@@ -179,6 +179,12 @@ export function DepartmentActions({ appeal, me, done }) {
       <label for="extension-reason">理由</label><textarea id="extension-reason" name="reason" required></textarea>
     <//>`);
   }
+  if (["dispatched", "signed", "contacted"].includes(s)) {
+    forms.push(html`<${ActionForm} id="note" legend="记录办理进展（群众不可见）" appealId=${appeal.id} path="note" onDone=${done}
+      toBody=${(d) => ({ text: d.text })}>
+      <label for="note-text">办理进展</label><textarea id="note-text" name="text" required maxlength="2000"></textarea>
+    <//>`);
+  }
   return forms;
 }
 
