@@ -15,10 +15,8 @@ import time
 
 from _harness import emit, parser, row
 
-HEADERS = (
-    b"From: =?utf-8?b?5byg5LiJ?= <zhang.san@example.com>\r\n"
-    b"Subject: =?utf-8?b?6Lev54Gv?=\r\nMessage-ID: <bench-1@example.com>\r\n"
-)
+from tests.support.hostile_mail import HEADERS, heavy_headers, multipart, nested, tiny_parts
+
 # SES's verdicts for a sender it vouches for, prepended as SES stores a letter.
 SES = (
     b"Authentication-Results: amazonses.com;\r\n spf=pass smtp.mailfrom=example.com;\r\n"
@@ -27,33 +25,11 @@ SES = (
 )
 
 
-def multipart(*parts: bytes, boundary: bytes = b"b") -> bytes:
-    body = b"".join(b"--" + boundary + b"\r\n" + part + b"\r\n" for part in parts)
-    return (
-        b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n'
-        + body + b"--" + boundary + b"--\r\n"
-    )  # fmt: skip
-
-
-def nested(depth: int) -> bytes:
-    inner = b"Content-Type: text/plain\r\n\r\nx"
-    for level in range(depth):
-        inner = multipart(inner, boundary=b"n%d" % level)
-    return inner
-
-
 def letters() -> dict[str, bytes]:
-    headers_heavy = multipart(
-        b"Content-Type: text/html; charset=utf-8; " + b"; ".join([b"a=b"] * 20_000)
-        + b"\r\n\r\n" + "<p>路灯不亮</p>".encode() * 300_000,
-        b'Content-Type: image/png\r\nContent-Disposition: attachment; filename="'
-        + b" ".join([b"=?utf-8?b?5L2g?="] * 20_000) + b'"\r\n\r\nnot a png',
-    )  # fmt: skip
-    tiny = multipart(*[b"Content-Type: text/plain\r\n\r\nx"] * 20_000)
     large = multipart(b"Content-Type: text/plain\r\n\r\n" + b"x" * (40 * 1024 * 1024))
     return {
-        "heavy headers, 6 MB of HTML": headers_heavy,
-        "20,000 tiny parts": tiny,
+        "heavy headers, 6 MB of HTML": heavy_headers(),
+        "20,000 tiny parts": tiny_parts(20_000),
         "2,000 nested multiparts": nested(2_000),
         "a 40 MB letter": large,
     }

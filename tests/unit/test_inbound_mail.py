@@ -17,6 +17,7 @@ import pytest
 from chalicelib.channels.mailbox.domain import mailbox as letters
 from chalicelib.channels.mailbox.domain.mailbox import InboundMail, parse
 from tests.support import ses
+from tests.support.hostile_mail import HEADERS, heavy_headers, multipart, nested, tiny_parts
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -375,31 +376,6 @@ def test_spam_and_virus_verdicts_set_a_letter_aside() -> None:
 
 # -- poison and slow letters ------------------------------------------------------------
 
-HEADERS = (
-    b"From: =?utf-8?b?5byg5LiJ?= <zhang.san@example.com>\r\n"
-    b"Subject: =?utf-8?b?6Lev54Gv?=\r\nMessage-ID: <poison-1@example.com>\r\n"
-)
-
-
-def multipart(*parts: bytes, boundary: bytes = b"b") -> bytes:
-    """A multipart/mixed body of ``parts`` (each its headers, a blank line, its body)."""
-    body = b"".join(b"--" + boundary + b"\r\n" + part + b"\r\n" for part in parts)
-    return (
-        b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n'
-        + body + b"--" + boundary + b"--\r\n"
-    )  # fmt: skip
-
-
-def nested(levels: int) -> bytes:
-    """``levels`` multiparts, each the only part of the one around it, text at the bottom."""
-    raw = b'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n'
-    for n in range(levels):
-        raw += b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (n, n + 1)
-    return raw + b"--b%d\r\nContent-Type: text/plain\r\n\r\nroad lamp\r\n--b%d--\r\n" % (
-        levels,
-        levels,
-    )
-
 
 class ParserSpy:
     """Records every run of the email parser over a letter: headers only (True) or whole."""
@@ -479,10 +455,9 @@ def test_2000_nested_multiparts_are_set_aside_unparsed(monkeypatch: pytest.Monke
 
 def test_20000_tiny_parts_are_set_aside_unparsed(monkeypatch: pytest.MonkeyPatch) -> None:
     spy = ParserSpy(monkeypatch)
-    tiny = b"Content-Type: text/plain; charset=gbk\r\nContent-Transfer-Encoding: base64\r\n\r\neA=="
     photo = b"Content-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n\r\n"
     photo += __import__("base64").encodebytes(JPEG)
-    mail = read(HEADERS + multipart(photo, *[tiny] * 20_000))
+    mail = read(HEADERS + tiny_parts(20_000, photo))
     assert mail.flag_reason == "too-many-parts"
     assert mail.images == [] and mail.text == ""
     assert False not in spy.runs
@@ -496,12 +471,7 @@ def test_a_letter_within_the_limits_is_read_without_the_structured_header_parser
     # parameters: over 20 s), and 6 MB of HTML; bench/mail_parse.py times it
     from email.headerregistry import HeaderRegistry
 
-    raw = HEADERS + multipart(
-        b"Content-Type: text/html; charset=utf-8; " + b"; ".join([b"a=b"] * 20_000)
-        + b"\r\n\r\n" + "<p>路灯不亮</p>".encode() * 300_000,
-        b'Content-Type: image/png\r\nContent-Disposition: attachment; filename="'
-        + b" ".join([b"=?utf-8?b?5L2g?="] * 20_000) + b'"\r\n\r\nnot a png',
-    )  # fmt: skip
+    raw = HEADERS + heavy_headers()
 
     def structured(*_: Any, **__: Any) -> None:
         raise AssertionError("the structured header parser ran")
