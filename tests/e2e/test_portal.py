@@ -302,7 +302,14 @@ def test_a_citizen_signs_up_files_follows_rates_and_a_neighbour_seconds(
                 "link", name="我要留言"
             ).click()
             page.wait_for_selector("#appeal-form")
+            # 举报: the form says who sees the reporter, and offers no public choice
+            page.get_by_label("诉求类型", exact=True).select_option("whistleblowing")
+            assert "5 个工作日" in page.inner_text("#appeal-kind-hint")
+            assert "承办单位看不到" in page.inner_text("#appeal-phone-hint")
+            assert page.locator("input[name=is_public]").count() == 0
+            assert "举报不公开" in page.inner_text("#appeal-public-hint")
             page.get_by_label("诉求类型", exact=True).select_option("consultation")
+            assert page.locator("input[name=is_public]").count() == 2
             assert "1 个工作日" in page.inner_text("#appeal-kind-hint")
             page.get_by_label("标题", exact=True).fill("残疾人证户口迁移到淄川怎么办")
             article = page.locator("#suggestions li[data-article='kb-disability-card-transfer']")
@@ -479,6 +486,10 @@ def test_a_citizen_signs_up_files_follows_rates_and_a_neighbour_seconds(
             assert XSS in shown and "张三" not in shown
             assert page.inner_text("#reply .content") == "已安排维修，路灯已恢复照明。"
             assert "满意（5 分）" in page.inner_text("#public-rating")
+            # Its steps as anyone reads them, not as told to its author
+            contacted = page.locator("li[data-event=contacted]")
+            assert contacted.inner_text().startswith("承办单位联系诉求人")
+            assert "联系了您" not in shown
             assert page.locator("main script, main img[src='x']").count() == 0
             views.check(page, "public-appeal")
 

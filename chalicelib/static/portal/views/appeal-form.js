@@ -148,7 +148,8 @@ export function AppealForm() {
   const removePhoto = (id) => setDraft((d) => ({ ...d, photos: d.photos.filter((p) => p.id !== id), key: null }));
 
   const body = () => {
-    const out = { kind: draft.kind, title: draft.title, content: draft.content, channel: "web", is_public: draft.is_public === "true" };
+    const reporting = draft.kind === "whistleblowing";
+    const out = { kind: draft.kind, title: draft.title, content: draft.content, channel: "web", is_public: !reporting && draft.is_public === "true" };
     if (draft.category) out.category = draft.category;
     const address = draft.address.trim();
     if (draft.position) out.location = { ...draft.position, ...(address ? { address } : {}) };
@@ -259,14 +260,16 @@ export function AppealForm() {
           <div><label for="appeal-phone">联系电话</label>
           <input id="appeal-phone" type="tel" value=${draft.phone} onInput=${set("phone")} autocomplete="tel" aria-describedby="appeal-phone-hint" aria-invalid=${bad("contact")} /></div>
         </div>
-        <${Hint} id="appeal-phone-hint" error=${fields.contact}>只有平台中心和承办单位能看到，用于联系您办理；不会公开。</${Hint}>
+        <${Hint} id="appeal-phone-hint" error=${fields.contact}>${draft.kind === "whistleblowing"
+          ? "举报人信息只有平台中心能看到，承办单位看不到；不会公开。"
+          : "只有平台中心和承办单位能看到，用于联系您办理；不会公开。"}</${Hint}>
       </fieldset>
-      <fieldset class="field" aria-describedby="appeal-public-hint">
+      ${draft.kind === "whistleblowing" ? html`<p class="hint" id="appeal-public-hint">举报不公开：只有您和平台中心能看到举报人信息，承办单位只看到举报的内容和地点。</p>` : html`<fieldset class="field" aria-describedby="appeal-public-hint">
         <legend>是否公开</legend>
         <label class="choice"><input type="radio" name="is_public" value="false" checked=${draft.is_public !== "true"} onChange=${set("is_public")} /> 不公开：只有您、平台中心和承办单位能看到</label>
         <label class="choice"><input type="radio" name="is_public" value="true" checked=${draft.is_public === "true"} onChange=${set("is_public")} /> 公开：标题、内容和答复在“公开留言”展示，姓名、电话等个人信息会隐去，其他群众可以附议</label>
         <${Hint} id="appeal-public-hint" error=${fields.is_public}>内容里请不要写身份证号等个人信息；公开前平台会自动隐去姓名和电话号码。</${Hint}>
-      </fieldset>
+      </fieldset>`}
       ${Object.keys(fields).length || !(error && error.body && (error.body.errors || []).length)
         ? html`<${ProblemBox} error=${error} fields=${fieldErrors(error)} />` : null}
       <button class="primary wide" type="submit" disabled=${busy || draft.photos.some((p) => !p.key)}>${busy ? "正在提交……" : "提交"}</button>

@@ -4,7 +4,7 @@
 import { html, useState, useEffect, useRef } from "../vendor/htm-preact.js";
 import { api } from "../lib/api.js";
 import { Problem, ProblemBox } from "../lib/problem.js";
-import { STATE, KIND, EVENT, SCORES } from "../lib/labels.js";
+import { STATE, KIND, PUBLIC_EVENT, SCORES } from "../lib/labels.js";
 import { when, day } from "../lib/format.js";
 import { useLoad, useTitle } from "../lib/hooks.js";
 import { loadReference, categoryGroups, categoryName, reference } from "../lib/reference.js";
@@ -141,7 +141,7 @@ export function PublicAppeal({ id }) {
     </section>
     <h2>办理过程</h2>
     <ol class="steps">
-      ${(a.timeline || []).map((e) => html`<li data-event=${e.type}><strong>${EVENT[e.type] || e.type}</strong> <time datetime=${e.at}>${when(e.at)}</time></li>`)}
+      ${(a.timeline || []).map((e) => html`<li data-event=${e.type}><strong>${PUBLIC_EVENT[e.type] || e.type}</strong> <time datetime=${e.at}>${when(e.at)}</time></li>`)}
     </ol>
   </main>`;
 }
