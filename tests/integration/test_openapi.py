@@ -53,3 +53,17 @@ def test_the_document_describes_every_webhook_event_with_its_schema(client: Any)
     assert content["examples"]["example"]["value"]["data"]["approve"] is True
     headers = {p["name"] for p in decided["parameters"]}
     assert {"X-Minsheng-Signature", "X-Minsheng-Delivery", "X-Minsheng-Schema-Version"} <= headers
+
+
+def test_a_response_is_listed_only_where_it_can_happen(client: Any) -> None:
+    """A 422 (a key used again with another body) only on calls with a body and a key:
+    the signed reads take neither."""
+    document = body(client.http.get("/openapi.json"))
+    for path, operations in document["paths"].items():
+        for method, op in operations.items():
+            if method in ("get", "options"):
+                assert "422" not in op["responses"], (method, path)
+    inbound = document["paths"]["/webhooks/departments/{department_id}"]["post"]
+    assert "422" in inbound["responses"]
+    signed_read = document["paths"]["/department-systems/{department_id}/work-orders"]["get"]
+    assert "401" in signed_read["responses"] and "422" not in signed_read["responses"]

@@ -69,7 +69,8 @@ def _operation(route: RouteDoc) -> dict[str, Any]:
         responses["409"] = _problem("The resource's state refuses the call", errors)
         responses["413"] = _problem("The body is larger than the call takes", errors)
         responses["415"] = _problem("The body's media type is not one the call takes")
-    if route.headers:
+    if route.headers and route.method != "GET":
+        # A key (Idempotency-Key, a signed delivery's id) used again with another body
         responses["422"] = _problem("The Idempotency-Key was used with another body")
     responses["429"] = _problem(
         "Too many requests: the API's throttle, or a citizen's submission limits "
