@@ -51,6 +51,28 @@ def test_timeline_is_masked_for_leaders_and_bare_for_the_public(people: People) 
     assert "13812341234" not in json.dumps(leader, ensure_ascii=False)
 
 
+def test_a_title_naming_the_citizen_is_masked_in_leaders_and_admins_lists(
+    people: People,
+) -> None:
+    # Given an appeal whose title names the citizen who made it
+    appeal_id = people.submit(
+        title="张三反映东门路灯不亮", contact={"name": "张三", "phone": "13812341234"}
+    )["id"]
+    people.act("operator", appeal_id, "dispatch")
+
+    def listed(who: str) -> str:
+        items = body(people.get(who, f"/work-orders?department_id={DEPARTMENT}"))["items"]
+        [found] = [i for i in items if i["id"] == appeal_id]
+        return str(found["title"])
+
+    # Then leaders and admins read it masked in their lists, as in the appeal itself
+    for who in ("leader", "admin"):
+        assert listed(who) == "张*反映东门路灯不亮", who
+        assert body(people.get(who, f"/appeals/{appeal_id}"))["title"] == "张*反映东门路灯不亮"
+    # and the center and the handling department as written
+    assert listed("operator") == listed(STAFF) == "张三反映东门路灯不亮"
+
+
 def test_auto_dispatch_leaves_appeals_the_center_has_handled(people: People) -> None:
     reclassified = people.submit(category="water-supply")["id"]
     people.act("operator", reclassified, "accept", {"category": "road-facilities"})

@@ -7,7 +7,7 @@ from functools import reduce
 from typing import Any
 
 from chalicelib.core.domain import clock
-from chalicelib.core.domain.appeal import Channel, Kind, State
+from chalicelib.core.domain.appeal import Audience, Channel, Kind, State
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.store import appeals as appeal_store
@@ -100,10 +100,15 @@ def list_work_orders(
     items, next_cursor = appeal_store.query_index(
         index, key, limit=limit, cursor=cursor, filter_condition=combined
     )
-    # A 举报's title may name its reporter, and the index does not carry the contact its
-    # summary is cleaned with: those the reporter is hidden from get it from the whole item
-    # (one BatchGetItem, for the 举报 of the page only).
-    hidden = [a.id for a in items if a.protects_reporter(principal)]
+    # A title may name the citizen, and the index does not carry the contact its summary is
+    # masked with: leaders and admins (who read names masked), and those a 举报's reporter
+    # is hidden from, get the page's whole items (one BatchGetItem; operators and handling
+    # departments read the index alone).
+    hidden = [
+        a.id
+        for a in items
+        if a.protects_reporter(principal) or a.audience(principal) is Audience.SUPERVISOR
+    ]
     if hidden:
         whole = {a.id: a for a in appeal_store.batch_get(hidden)}
         items = [whole.get(a.id, a) for a in items]
