@@ -29,6 +29,8 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "extension": {"days": 2, "reason": "需协调多部门"},
     "comments": {"text": "请尽快办理"},
     "rating": {"score": 5, "resolved": True},
+    "callback": {"reached": True, "resolved": True, "satisfaction": "satisfied"},
+    "rating/review": {"exclude": True, "reason": "评价针对政策本身"},
 }
 
 

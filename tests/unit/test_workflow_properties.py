@@ -65,6 +65,15 @@ def params_for(action: Action, appeal: Appeal, data: st.DataObject) -> dict[str,
         # Half the time the change that applies (publish a hidden photo, hide a shown one)
         change = index not in photos.published(appeal)
         return {"index": index, "public": change if draw(st.booleans()) else draw(st.booleans())}
+    if action in (Action.CALLBACK, Action.CALLBACK_REWORK, Action.CALLBACK_REOPEN):
+        rework = action is not Action.CALLBACK
+        satisfaction = "dissatisfied" if rework else draw(st.sampled_from(SATISFACTION))
+        return {"reached": True, "resolved": draw(st.booleans()), "satisfaction": satisfaction}
+    if action is Action.REVIEW_RATING:
+        # Mostly the decision that applies (exclude a rating not reviewed, take one back)
+        review = (appeal.rating or {}).get("review")
+        exclude = not review if draw(st.integers(0, 3)) else draw(st.booleans())
+        return {"exclude": exclude, "reason": "评价针对政策本身"}
     if action is Action.ADD_NOTE:
         added = draw(st.lists(st.sampled_from(PHOTOS), max_size=3, unique=True))
         return {"text": "补充：晚上更严重", "media": added}
@@ -72,6 +81,7 @@ def params_for(action: Action, appeal: Appeal, data: st.DataObject) -> dict[str,
 
 
 CATEGORIES = ("street-lighting", "water-supply", "public-transport")
+SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
 PHOTOS = tuple(f"attached/citizen-1/photo-{i}.jpg" for i in range(4))
 FIXED_PARAMS: dict[Action, dict[str, Any]] = {
     Action.REJECT: {"reason": "不属于受理范围", "reason_code": "out_of_scope"},
@@ -83,6 +93,7 @@ FIXED_PARAMS: dict[Action, dict[str, Any]] = {
     Action.RETURN: {"reason": "非本单位职责"},
     Action.COMMENT: {"text": "请尽快办理"},
     Action.AUTO_CLOSE: {},
+    Action.CALLBACK_MISSED: {"reached": False},
     Action.CENTER_REPLY: {"article_id": "kb-bus-route", "content": "请拨打公交热线。"},
 }
 ACTIONS = sorted(TRANSITIONS, key=lambda a: a.value)
@@ -156,6 +167,8 @@ def toward(appeal: Appeal, goal: Action) -> Action | None:
         pending = (appeal.extension or {}).get("status") == "pending"
         if goal is Action.DECIDE_EXTENSION and not pending:
             return Action.REQUEST_EXTENSION
+        if goal is Action.REVIEW_RATING and not appeal.rating:
+            return toward(appeal, Action.RATE)  # a rating to review first
         return goal
     return path_toward(appeal.state, goal)
 
@@ -220,6 +233,12 @@ def random_sequences_keep_the_appeal_well_formed(
                 Action.ESCALATE,
                 Action.PUBLISH_MEDIA,
                 Action.DISPATCH,  # back to the department that returned it, without a note
+                Action.REVIEW_RATING,  # no rating, or the decision already taken
+                # a fourth call about one reply
+                Action.CALLBACK_MISSED,
+                Action.CALLBACK,
+                Action.CALLBACK_REWORK,
+                Action.CALLBACK_REOPEN,
             )
             assert appeal.state not in transition.sources or refused_by_effect
             assert isinstance(refused, Conflict) or action in (

@@ -70,6 +70,13 @@ REJECT_REASONS = {
     "no_content": "无实质内容",
     "abusive": "恶意或辱骂",
 }
+# 回访: what the citizen called back says of the handling, and the score it is recorded as.
+CALLBACK_SATISFACTION = {
+    "satisfied": ("满意", 5),
+    "basically_satisfied": ("基本满意", 4),
+    "dissatisfied": ("不满意", 2),
+}
+CALLBACK_ATTEMPTS = 3  # calls recorded per reply at most, reached or not
 # The citizen's own words added to an open appeal after submitting it (a reply by mail).
 NOTE_EVENT = "citizen_note"
 # States in which an appeal flagged public may be shown to the public: vetted by the center
@@ -135,8 +142,8 @@ OWNER_DATA = {
     "dispatched": ("department_id",),
     "replied": ("content", "department_id", "by"),
     "returned": (),
-    "rated": ("score", "resolved"),
-    "rework_requested": ("score", "resolved", "department_id"),
+    "rated": ("score", "resolved", "callback"),
+    "rework_requested": ("score", "resolved", "department_id", "callback"),
     "merged": ("into",),
     "contacted": ("method",),
     "rejected": ("reason_code",),
