@@ -591,3 +591,56 @@ def test_an_excluded_rating_leaves_the_rates_as_if_it_had_not_been_given(
     restored = rankings.public_stats("2026-11")
     assert restored["rates"]["satisfaction_rate"] == 0.5 and restored["ratings_excluded"] == 0
     assert _counters("2026-11", DEPT_SCOPE)["ratings"] == 2
+
+
+def test_a_whistleblower_called_back_stays_known_to_the_center_only(
+    client: Any, people: People, receiver: Receiver, caplog: Any, capsys: Any
+) -> None:
+    from tests.integration.test_webhooks import Flow, register, verified
+
+    caplog.set_level(logging.INFO)
+    Clock(shanghai("2026-11-26T09:00:00"))
+    try:
+        flow = Flow(client)
+        verified(people, flow, receiver, register(people, receiver.url))
+        account = _account(people.token("citizen"))
+        # Given a replied 举报, called back by the center, the reporter named in the record
+        appeal_id = _replied(people, _whistleblowing(people))
+        answer = {
+            "reached": True,
+            "resolved": True,
+            "satisfaction": "dissatisfied",
+            "note": f"{REPORTER_NAME}表示仍在施工，电话 {REPORTER_PHONE}",
+        }
+        called = people.act("operator", appeal_id, "callback", answer)
+        assert called.status_code == 200, called.body
+        assert REPORTER_NAME in body(called)["timeline"][-1]["note"]  # the center's record
+        review = {"exclude": True, "reason": "评价针对施工许可政策"}
+        assert people.act("leader", appeal_id, "rating/review", review).status_code == 200
+        flow.run()
+        # Then the department, a leader, an admin, the public, the webhook and the daily
+        # report read the call and the review without the reporter
+        seen: dict[str, str] = {}
+        for who in (STAFF, "leader", "admin"):
+            shown = body(people.get(who, f"/appeals/{appeal_id}"))
+            assert shown["rating"]["score"] == 2 and shown["rating"]["excluded"] is True, who
+            assert "举报人" in shown["rating"]["comment"], who
+            seen[who] = json.dumps(shown, ensure_ascii=False)
+        assert people.client.http.get(f"/public/appeals/{appeal_id}").status_code == 404
+        seen["public"] = people.client.http.get("/public/stats").body.decode()
+        rated = receiver.of_type("work_order.rated")
+        assert [d.json()["appeal_id"] for d in rated] == [appeal_id]
+        seen["webhook"] = "".join(d.body.decode() for d in receiver.received)
+        _feed_statistics(client)
+        daily = people.get("leader", "/reports/daily?date=2026-11-26").body.decode()
+        assert "评价针对施工许可政策" in daily and "举报人举报工地夜间施工" in daily
+        seen["daily report"] = daily
+        seen["department's notifications"] = people.get(STAFF, "/me/notifications").body.decode()
+        logged = capsys.readouterr().out + "\n".join(r.getMessage() for r in caplog.records)
+        seen["logs"] = logged + "\n".join(
+            json.dumps(r.__dict__, default=str) for r in caplog.records
+        )
+    finally:
+        clock.set_clock(None)
+    leaks = {where: _holds_reporter(text, account) for where, text in seen.items()}
+    assert {where: found for where, found in leaks.items() if found} == {}

@@ -302,9 +302,12 @@ def marks(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Marks:
         if added["submitted"] and new is not None and new.get("channel") == DEPUTY:
             out[(day, DEPUTY)]["submitted"] += 1
         if event.get("type") == "rating_reviewed":
+            # Listed for the leaders on the day of the decision; the department's week
+            # lists the rating itself, where it was given.
             decided = periods_of_iso(str(event.get("at")))[0]
             excluded = bool((event.get("data") or {}).get("excluded"))
             out[(decided, RATING_REVIEWS)]["excluded" if excluded else "taken_back"] += 1
+            continue
         # The week's returns are the ones the department made (``disputed``), whatever the
         # center decides later: the list names them under ``returned``.
         shown = Counter({**added, "returned": added["disputed"]})
