@@ -483,6 +483,11 @@ def test_the_center_calls_back_and_the_answer_counts_as_the_rating(
             assert made.status_code == 200, (attempt, made.body)
         fourth = people.act("operator", silent, "callback", {**rework, "reached": True})
         assert fourth.status_code == 409 and "3 call-backs" in body(fourth)["detail"]
+        # The list: the calls made so far, the appeal called three times left out
+        left = {
+            a["id"]: a["callbacks"] for a in body(people.get("operator", "/callbacks"))["items"]
+        }
+        assert left == {app: 0}
         # An app user called back and satisfied cannot then rate it again, and reads the
         # call on their own timeline
         happy = {"reached": True, "resolved": True, "satisfaction": "satisfied"}

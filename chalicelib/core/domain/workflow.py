@@ -547,15 +547,21 @@ def _reopen(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, 
     return note, data
 
 
-def _callback_attempt(appeal: Appeal) -> int:
-    """The number of this call to the citizen about the reply in force (回访): the calls
-    since the latest reply, at most ``CALLBACK_ATTEMPTS``."""
+def callback_calls(appeal: Appeal) -> int:
+    """The calls not reached about the reply in force (回访): those since the latest reply."""
     since = 0
     for event in appeal.timeline:
         if event.type == "replied":
             since = 0
         elif event.type == "called_back":
             since += 1
+    return since
+
+
+def _callback_attempt(appeal: Appeal) -> int:
+    """The number of this call to the citizen about the reply in force, at most
+    ``CALLBACK_ATTEMPTS``."""
+    since = callback_calls(appeal)
     if since >= CALLBACK_ATTEMPTS:
         raise conflict(
             appeal, f"{CALLBACK_ATTEMPTS} call-backs are recorded for this reply already"

@@ -149,15 +149,30 @@ def list_work_orders(principal: Principal) -> Response:
     return json_response(lists.list_work_orders(principal, query, limit, cursor))
 
 
+CALLBACK_PAGE = schemas.listing(
+    {
+        **schemas.APPEAL_SUMMARY,
+        "properties": {
+            **schemas.APPEAL_SUMMARY["properties"],
+            "callbacks": {
+                "type": "integer",
+                "description": "calls not reached so far about the reply in force",
+            },
+        },
+    }
+)
+
+
 @api(
     bp,
     "/callbacks",
     "GET",
     summary="The call-back list (回访): replied appeals waiting for a rating, hotline and "
-    "mailbox callers first, then the rest, oldest reply first within each",
+    "mailbox callers first, then the rest, oldest reply first within each; each with the "
+    "calls already made about its reply (`callbacks`), those called 3 times left out",
     roles=(Role.OPERATOR,),
     tag="operator",
-    responses={200: schemas.APPEAL_PAGE},
+    responses={200: CALLBACK_PAGE},
     query=(LIMIT_PARAM, CURSOR_PARAM),
 )
 def callback_list(principal: Principal) -> Response:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core.domain import schemas
-from chalicelib.core.domain.appeal import Appeal, Channel, State
+from chalicelib.core.domain.appeal import CALLBACK_ATTEMPTS, Appeal, Channel, State
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.domain.validation import validate
-from chalicelib.core.domain.workflow import CENTER, Action
+from chalicelib.core.domain.workflow import CENTER, Action, callback_calls
 from chalicelib.core.errors import Forbidden, ValidationFailed
 from chalicelib.core.store import appeals as appeal_store
 from chalicelib.core.store.cursors import decode_cursor, encode_cursor
@@ -62,7 +62,9 @@ def review_rating(principal: Principal, appeal_id: str, body: Any) -> Appeal:
 def callback_list(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
     """Replied appeals waiting for a rating, for the center to call back: hotline and
     mailbox callers first, then the rest, oldest reply first within each (one index, the
-    replied state by when it was entered; never a scan)."""
+    replied state by when it was entered; never a scan). Each with the calls already made
+    about its reply (``callbacks``); those called the most times already are left out (read
+    whole with one BatchGetItem per page, so a page may hold fewer than ``limit``)."""
     if principal.role is not Role.OPERATOR:
         raise Forbidden("the call-back list is the platform center's")
     phase, inner = "first", None
@@ -93,4 +95,13 @@ def callback_list(principal: Principal, limit: int, cursor: str | None) -> dict[
         next_cursor = encode_cursor({"~list": LIST_NAME, "phase": phase, "inner": inner})
     elif phase == "first":
         next_cursor = encode_cursor({"~list": LIST_NAME, "phase": "rest", "inner": ""})
-    return {"items": [a.summary(principal) for a in items], "next_cursor": next_cursor}
+    whole = appeal_store.batch_get([a.id for a in items]) if items else []
+    calls = {a.id: callback_calls(a) for a in whole}
+    return {
+        "items": [
+            {**a.summary(principal), "callbacks": calls[a.id]}
+            for a in items
+            if calls.get(a.id, CALLBACK_ATTEMPTS) < CALLBACK_ATTEMPTS
+        ],
+        "next_cursor": next_cursor,
+    }
