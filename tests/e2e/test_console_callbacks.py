@@ -8,6 +8,7 @@ px in test-artifacts/console/)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -129,6 +130,21 @@ def test_the_operator_calls_back_a_hotline_appeal_and_records_satisfied(
             assert "撤销剔除" in page.inner_text("#rating-review legend")
             page.wait_for_selector("#timeline li[data-event='rating_reviewed']")
             overflow += _shots(page, "leader-rating-excluded")
+            # The leader's figures count the call and the exclusion once the stream's
+            # consumer has (the local stack's pump runs it in the background)
+            deadline = time.monotonic() + wait_seconds(60)
+            while True:
+                page.goto(f"{stack.api}/console/#/figures")
+                page.reload()
+                page.wait_for_selector("#callback-figures")
+                if page.inner_text("#ratings-excluded") != "0":
+                    break
+                assert time.monotonic() < deadline, "the exclusion never reached the figures"
+                time.sleep(1)
+            assert int(page.inner_text("#callbacks-reached")) >= 1
+            assert int(page.inner_text("#callbacks-made")) >= 2
+            violations += _axe(page, "leader figures")
+            overflow += _shots(page, "leader-figures-callbacks")
             page.close()
         finally:
             b.browser.close()
