@@ -522,6 +522,7 @@ def test_an_excluded_rating_leaves_the_rates_as_if_it_had_not_been_given(
     client: Any, people: People
 ) -> None:
     from chalicelib.core.store import appeals as store
+    from chalicelib.figures.domain.rankings import rates
     from chalicelib.figures.services import rankings
 
     time = Clock(shanghai("2026-11-26T09:00:00"))
@@ -532,6 +533,9 @@ def test_an_excluded_rating_leaves_the_rates_as_if_it_had_not_been_given(
         assert (
             people.act("citizen", kept, "rating", {"score": 5, "resolved": True}).status_code == 200
         )
+        # (the department's rates with the 5 alone: what the exclusion must give back)
+        _feed_statistics(client)
+        alone = rates(_counters("2026-11", DEPT_SCOPE))
         low = {"score": 1, "resolved": False, "comment": "收费标准太高"}
         assert people.act("citizen", policy, "rating", low).status_code == 200
         _feed_statistics(client)
@@ -575,6 +579,7 @@ def test_an_excluded_rating_leaves_the_rates_as_if_it_had_not_been_given(
         assert after["ratings_excluded"] == 1 and after["counters"]["ratings"] == 1
         own = _counters("2026-11", DEPT_SCOPE)
         assert own["ratings"] == 1 and own["ratings_excluded"] == 1 and own["satisfied"] == 1
+        assert rates(own) == alone
         assert rankings.public_stats("2026-12")["ratings_excluded"] == 0
         board = rankings.public_rankings("2026-11", "satisfaction")["boards"][0]
         entry = next(e for e in board["entries"] if e["department_id"] == DEPARTMENT)
