@@ -529,7 +529,7 @@ def test_an_excluded_rating_leaves_the_rates_as_if_it_had_not_been_given(
     try:
         # Given two rated work orders of the department: a 5, and a 1 about a policy
         kept = _replied(people, str(people.submit()["id"]))
-        policy = _replied(people, str(people.submit(title="对收费政策不满")["id"]))
+        policy = _replied(people, str(people.submit(title="对收费政策不满", is_public=True)["id"]))
         assert (
             people.act("citizen", kept, "rating", {"score": 5, "resolved": True}).status_code == 200
         )
@@ -568,6 +568,9 @@ def test_an_excluded_rating_leaves_the_rates_as_if_it_had_not_been_given(
         event = shown["timeline"][-1]
         assert event["type"] == "rating_reviewed" and event["note"] == reason
         assert event["actor"]["role"] == "leader" and event["data"]["excluded"] is True
+        # The public reads the rating as given, marked excluded (剔除 is published)
+        public = body(people.client.http.get(f"/public/appeals/{policy}"))
+        assert public["rating"] == {"score": 1, "resolved": False, "excluded": True}
         again = people.act("admin", policy, "rating/review", {"exclude": True, "reason": "x"})
         assert again.status_code == 409
         _feed_statistics(client, _feed_statistics(client))  # redelivered: once

@@ -430,7 +430,9 @@ class Appeal:
         if audience in (Audience.HANDLER, Audience.OWNER):
             return rating
         if audience is Audience.PUBLIC:
-            return {"score": rating.get("score"), "resolved": rating.get("resolved")}
+            shown = {"score": rating.get("score"), "resolved": rating.get("resolved")}
+            # 剔除 is published: the rating stays, marked as out of the rates
+            return {**shown, "excluded": True} if rating.get("excluded") else shown
         return _masked_data(rating, self.names())
 
     def _internal(self, value: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:
