@@ -657,3 +657,25 @@ def test_a_whistleblower_called_back_stays_known_to_the_center_only(
         clock.set_clock(None)
     leaks = {where: _holds_reporter(text, account) for where, text in seen.items()}
     assert {where: found for where, found in leaks.items() if found} == {}
+
+
+def test_a_caller_called_back_cannot_rate_again_through_the_sms_link(
+    people: People, client: Any
+) -> None:
+    from tests.integration.test_channels import link_token, replied_call, sms_sent
+    from tests.integration.test_webhooks import Flow
+
+    # Given a hotline call replied, its rating link texted to the caller
+    appeal_id = replied_call(people)
+    Flow(client).run()
+    token = link_token(sms_sent()[-1][1])
+    assert client.http.get(f"/r/{token}").status_code == 200
+    # When the center calls back and records the caller's answer
+    answer = {"reached": True, "resolved": True, "satisfaction": "satisfied"}
+    assert people.act("operator", appeal_id, "callback", answer).status_code == 200
+    # Then the link says there is nothing to rate, and the center's rating stands
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    late = client.http.post(f"/r/{token}", headers=form, body="score=1&resolved=no")
+    assert late.status_code == 409 and "无需评价" in late.body.decode()
+    shown = body(people.get("operator", f"/appeals/{appeal_id}"))
+    assert shown["rating"]["score"] == 5 and shown["rating"]["callback"]["attempt"] == 1
