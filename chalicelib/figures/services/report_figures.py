@@ -231,8 +231,8 @@ def _deputies(day: str, names: dict[str, str]) -> dict[str, Any]:
 
 
 def _rating_reviews(day: str, month: str, names: dict[str, str]) -> dict[str, Any]:
-    """差评审核: the day's decisions on ratings (each appeal's rating as it stands, the
-    reason in the leaders' masked reading) and the month's exclusions per department."""
+    """差评审核: the day's decisions on ratings (each appeal's rating as leaders read it,
+    with the decision's reason) and the month's exclusions per department."""
     marks = statistics_store.marked(day, RATING_REVIEWS)
     ids = sorted(marks)
     rows = []
