@@ -541,6 +541,9 @@ def test_an_excluded_rating_leaves_the_rates_as_if_it_had_not_been_given(
         _feed_statistics(client)
         before = rankings.public_stats("2026-11")["rates"]
         assert before["satisfaction_rate"] == 0.5 and before["resolution_rate"] == 0.5
+        # The leaders' daily report of the day lists the low rating, to open and review
+        low_day = people.get("leader", "/reports/daily?date=2026-11-26").body.decode()
+        assert "当日差评（2 分及以下）1 件" in low_day and "对收费政策不满" in low_day
         # A decision needs a reason; a department or operator may not take it; nothing
         # is written when refused
         time.advance(days=6)  # decided in December, of a November rating
@@ -584,6 +587,7 @@ def test_an_excluded_rating_leaves_the_rates_as_if_it_had_not_been_given(
         assert own["ratings"] == 1 and own["ratings_excluded"] == 1 and own["satisfied"] == 1
         assert rates(own) == alone
         assert rankings.public_stats("2026-12")["ratings_excluded"] == 0
+        rankings.clear_cache()  # the report read November's boards, kept a minute
         board = rankings.public_rankings("2026-11", "satisfaction")["boards"][0]
         entry = next(e for e in board["entries"] if e["department_id"] == DEPARTMENT)
         assert entry["value"] == 1.0

@@ -394,3 +394,18 @@ def test_a_rating_review_is_marked_on_the_day_of_the_decision_for_the_leaders_li
     back = _apply(excluded, "review_rating", {"exclude": False, "reason": "复核"}, "leader")
     again = marks(new, {"timeline": [e.to_dict() for e in back.timeline]})
     assert again == {(day, RATING_REVIEWS): Counter({"taken_back": 1})}
+
+
+def test_a_low_rating_is_marked_on_its_day_for_the_leaders_list() -> None:
+    from chalicelib.figures.domain.statistics import LOW_RATINGS, marks
+
+    before = [_event("dispatched", department_id="roads", deadlines=DUE)]
+    for score, expected in ((1, 1), (2, 1), (3, 0)):
+        rated = _event("rated", score=score, resolved=False, department_id="roads")
+        found = marks({"timeline": before}, {"timeline": [*before, rated]})
+        assert found.get((AT[:10], LOW_RATINGS), Counter())["low"] == expected, score
+    # A rework's rating too, and a call-back's 不满意
+    call = {"attempt": 1, "satisfaction": "dissatisfied"}
+    redo = _event("rework_requested", score=2, resolved=False, department_id="roads", callback=call)
+    found = marks({"timeline": before}, {"timeline": [*before, redo]})
+    assert found[(AT[:10], LOW_RATINGS)] == Counter({"low": 1})

@@ -286,8 +286,11 @@ def increments(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Increm
 MARKED = ("overdue_sign", "overdue_contact", "overdue_reply", "returned", "ratings")
 DEPUTY = "deputy"
 # The leaders' daily list of rating reviews (差评审核): each decision on its day, an
-# exclusion as ``excluded``, taking one back as ``taken_back``.
+# exclusion as ``excluded``, taking one back as ``taken_back``; and of the day's low ratings
+# of departments (``low``: a score of ``LOW_FROM`` or less), the ones a review may concern.
 RATING_REVIEWS = "rating-reviews"
+LOW_RATINGS = "low-ratings"
+LOW_FROM = 2
 
 Marks = dict[tuple[str, str], Counter[str]]  # (period, scope) -> counters, for one appeal
 
@@ -308,6 +311,9 @@ def marks(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Marks:
             excluded = bool((event.get("data") or {}).get("excluded"))
             out[(decided, RATING_REVIEWS)]["excluded" if excluded else "taken_back"] += 1
             continue
+        score = int((event.get("data") or {}).get("score") or 0)
+        if department and added["ratings"] > 0 and score <= LOW_FROM:
+            out[(day, LOW_RATINGS)]["low"] += 1  # a department's: what a review is about
         # The week's returns are the ones the department made (``disputed``), whatever the
         # center decides later: the list names them under ``returned``.
         shown = Counter({**added, "returned": added["disputed"]})

@@ -31,7 +31,12 @@ from chalicelib.figures.domain.reports import (
     percent,
     week_days,
 )
-from chalicelib.figures.domain.statistics import DEPUTY, RATING_REVIEWS, department_scope
+from chalicelib.figures.domain.statistics import (
+    DEPUTY,
+    LOW_RATINGS,
+    RATING_REVIEWS,
+    department_scope,
+)
 from chalicelib.figures.services import rankings
 from chalicelib.figures.store import statistics as statistics_store
 from chalicelib.work_orders.services import calendar
@@ -262,11 +267,28 @@ def _rating_reviews(day: str, month: str, names: dict[str, str]) -> dict[str, An
         for name, n in sorted(excluded.items(), key=lambda r: (-r[1], r[0]))
         if n > 0
     ]
+    low_ids = sorted(statistics_store.marked(day, LOW_RATINGS))
+    low = []
+    for appeal in sorted(_appeals(low_ids[:LIST_LIMIT]), key=lambda a: a.id):
+        view = appeal.view(READER, with_timeline=False)
+        rating = view.get("rating") or {}
+        low.append(
+            {
+                "id": appeal.id,
+                "title": view["title"],
+                "department": names.get(str(rating.get("department_id") or ""), "平台中心"),
+                "score": rating.get("score"),
+                "excluded": bool(rating.get("excluded")),
+                "link": appeal_link(appeal.id),
+            }
+        )
     return {
         "total": len(ids),
         "rows": rows,
         "hidden": max(0, len(ids) - LIST_LIMIT),
         "by_department": per_department,
+        # The day's ratings of 2 or less, for a leader to open and review if need be.
+        "low": {"total": len(low_ids), "rows": low, "hidden": max(0, len(low_ids) - LIST_LIMIT)},
     }
 
 
