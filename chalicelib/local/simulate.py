@@ -28,6 +28,13 @@ from chalicelib.data import district
 
 # One appeal in this many is an emergency the center transfers at once (即时转办).
 TRANSFER_EVERY = 45
+# 回访: the share of unrated replies the center calls back, and of calls that reach the
+# citizen; 差评审核: the share of low ratings a leader excludes, and of those taken back.
+CALLBACK_SHARE = 0.7
+CALLBACK_REACHED = 0.6
+REVIEW_SHARE = 0.4
+TAKE_BACK_SHARE = 0.25
+SATISFACTION_OF = {5: "satisfied", 4: "basically_satisfied", 3: "basically_satisfied"}
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,10 @@ class Simulation:
         }
         self.citizens = [Principal(f"sim-citizen-{i:04d}", Role.CITIZEN) for i in range(400)]
         self.operator = Principal("sim-operator", Role.OPERATOR)
+        self.leader = Principal("sim-leader", Role.LEADER)
+        # Call-backs and reviews draw from their own stream, so adding them left the rest
+        # of the month's draws as they were.
+        self.extra = random.Random(seed + 1)
         self.returns = 0  # returns so far: every third is sent back (a rejected dispute)
         self.triaged = 0  # appeals triaged so far: every TRANSFER_EVERY-th is transferred
         self.recent: list[str] = []
@@ -402,8 +413,17 @@ class Simulation:
                 "public_reply": "已处理完毕。",
             },
         )
-        if done is None or self.rng.random() > 0.85:
-            return  # unrated: the hourly auto-close takes it after 7 days
+        if done is None:
+            return
+        if self.rng.random() > 0.85:
+            # Unrated: mostly called back by the center, else the hourly auto-close takes
+            # it after 7 days
+            if self.extra.random() < CALLBACK_SHARE:
+                self.later(
+                    self.extra.uniform(60, 48 * 60),
+                    lambda: self.call_back(appeal_id, department_id, citizen, 1),
+                )
+            return
         self.later(
             self.rng.uniform(30, 72 * 60), lambda: self.rate(appeal_id, department_id, citizen)
         )
@@ -422,6 +442,60 @@ class Simulation:
         )
         if result is not None and rework:
             self.after_dispatch(appeal_id, department_id, citizen)
+        elif result is not None and score <= 2 and self.extra.random() < REVIEW_SHARE:
+            self.later(self.extra.uniform(60, 5 * 24 * 60), lambda: self.review(appeal_id))
+
+    def call_back(self, appeal_id: str, department_id: str, citizen: Principal, n: int) -> None:
+        """回访: up to three calls; the answer reached is the rating (rework when
+        dissatisfied, sometimes)."""
+        from chalicelib.work_orders.services import callbacks
+
+        if self.extra.random() >= CALLBACK_REACHED:
+            done = self.act(
+                "callback_missed",
+                callbacks.callback_appeal,
+                self.operator,
+                appeal_id,
+                {"reached": False, "note": "无人接听"},
+            )
+            if done is not None and n < 3:
+                self.later(
+                    self.extra.uniform(60, 24 * 60),
+                    lambda: self.call_back(appeal_id, department_id, citizen, n + 1),
+                )
+            return
+        score = self.extra.choice(self.habit[department_id].scores)
+        satisfaction = SATISFACTION_OF.get(score, "dissatisfied")
+        rework = satisfaction == "dissatisfied" and self.extra.random() < 0.3
+        result = self.act(
+            "callback_rework" if rework else "callback",
+            callbacks.callback_appeal,
+            self.operator,
+            appeal_id,
+            {
+                "reached": True,
+                "resolved": score >= 3,
+                "satisfaction": satisfaction,
+                "rework": rework,
+            },
+        )
+        if result is not None and rework:
+            self.after_dispatch(appeal_id, department_id, citizen)
+
+    def review(self, appeal_id: str) -> None:
+        """差评审核: a leader excludes a low rating; now and then takes that back."""
+        from chalicelib.work_orders.services import callbacks
+
+        reason = {"exclude": True, "reason": "评价针对政策本身，非承办单位职权"}
+        done = self.act("review", callbacks.review_rating, self.leader, appeal_id, reason)
+        if done is not None and self.extra.random() < TAKE_BACK_SHARE:
+            undo = {"exclude": False, "reason": "经复核，评价涉及办理态度"}
+            self.later(
+                self.extra.uniform(60, 24 * 60),
+                lambda: self.act(
+                    "review_taken_back", callbacks.review_rating, self.leader, appeal_id, undo
+                ),
+            )
 
 
 def simulate(

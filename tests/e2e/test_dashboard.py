@@ -125,6 +125,32 @@ def _boards_on_page(page: Any) -> dict[str, list[list[str]]]:
     )
 
 
+def _center(stats: dict[str, Any]) -> dict[str, str]:
+    """What the dashboard must show of the platform center's figures in /public/stats."""
+    accuracy = stats["rates"]["dispatch_accuracy"]
+    calls = stats["callbacks"]
+    targets = {"110": "110", "119": "119", "120": "120", "122": "122", "other": "其他机关"}
+    return {
+        "dispatch_accuracy": "—" if accuracy is None else f"{accuracy * 100:.1f}%",
+        "transfers": str(sum(stats["transfers"].values())),
+        "callbacks": f"{calls['reached']} / {calls['made']}",
+        "ratings_excluded": str(stats["ratings_excluded"]),
+        "targets": "即时转办去向："
+        + " · ".join(f"{name} {stats['transfers'][key]}" for key, name in targets.items()),
+    }
+
+
+def _center_on_page(page: Any) -> dict[str, str]:
+    shown = json.loads(
+        page.evaluate(
+            """() => JSON.stringify(Object.fromEntries([...document.querySelectorAll(
+                '#center [data-figure]')].map(f => [f.dataset.figure,
+                f.querySelector('.value').textContent])))"""
+        )
+    )
+    return {**shown, "targets": page.inner_text("#transfer-targets")}
+
+
 def test_the_dashboard_shows_the_public_figures_safely(busy_stack: RunningStack) -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs chromium and fonts-noto-cjk")
@@ -162,13 +188,18 @@ def test_the_dashboard_shows_the_public_figures_safely(busy_stack: RunningStack)
                         else None
                     ),
                 )
-                # The month's boards are what GET /public/rankings answered the page
-                with page.expect_response(lambda r: "public/rankings" in r.url) as answer:
+                # The month's boards are what GET /public/rankings answered the page, and
+                # the center's figures what GET /public/stats did
+                with (
+                    page.expect_response(lambda r: "public/rankings" in r.url) as answer,
+                    page.expect_response(lambda r: "public/stats" in r.url) as stats,
+                ):
                     page.goto(busy_stack.api + "/")
                 page.wait_for_selector("body[data-ready='true']", timeout=wait_ms(30_000))
                 assert f"period={month}" in answer.value.url
                 monthly = _boards_on_page(page)
                 assert monthly == _shown(answer.value.json()) and monthly["volume"]
+                assert _center_on_page(page) == _center(stats.value.json())
                 # The switch to today changes them, to the API's figures for the day
                 with page.expect_response(lambda r: "public/rankings" in r.url) as answer:
                     page.click("button[data-granularity='day']")

@@ -30,6 +30,8 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "note": {"text": "已安排人员现场查看"},
     "comments": {"text": "请尽快办理"},
     "rating": {"score": 5, "resolved": True},
+    "callback": {"reached": True, "resolved": True, "satisfaction": "satisfied"},
+    "rating/review": {"exclude": True, "reason": "评价针对政策本身"},
 }
 
 

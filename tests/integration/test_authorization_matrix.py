@@ -92,6 +92,8 @@ STATE_FOR = {
     "extension/decision": "extension",
     "reply": "contacted",
     "rating": "replied",
+    "callback": "replied",
+    "rating/review": "rated",
     "direct-reply": "submitted",
 }
 
@@ -138,6 +140,9 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/appeals/{appeal_id}/escalate"): rule((OPERATOR, LEADER)),
     ("POST", "/appeals/{appeal_id}/transfer"): OPERATOR_ONLY,
     ("POST", "/appeals/{appeal_id}/urge"): rule((OPERATOR, LEADER)),
+    ("POST", "/appeals/{appeal_id}/callback"): OPERATOR_ONLY,
+    ("GET", "/callbacks"): OPERATOR_ONLY,
+    ("POST", "/appeals/{appeal_id}/rating/review"): rule((LEADER, ADMIN)),
     ("POST", "/appeals/{appeal_id}/sign"): LEAD_DEPARTMENT,
     ("POST", "/appeals/{appeal_id}/contact"): LEAD_DEPARTMENT,
     ("POST", "/appeals/{appeal_id}/reply"): LEAD_DEPARTMENT,
@@ -312,9 +317,12 @@ class World:
             "extension": ["sign", "extension"],
             "contacted": ["sign", "contact"],
             "replied": ["sign", "contact", "reply"],
+            "rated": ["sign", "contact", "reply"],
         }[state]
         for step in steps:
             assert people.act(dept, appeal_id, step).status_code == 200, step
+        if state == "rated":
+            assert people.act("owner", appeal_id, "rating").status_code == 200
         return appeal_id
 
     def uploaded_photo(self) -> str:

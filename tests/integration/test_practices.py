@@ -369,3 +369,317 @@ def test_the_center_decides_each_dispute_and_only_a_rejected_one_counts_as_a_ret
     assert stats["counters"]["disputes_upheld"] == 1 and stats["counters"]["dispatched"] == 5
     assert stats["rates"]["dispatch_accuracy"] == 0.8
     assert stats["rates"]["return_rate"] == 0.2
+
+
+# -- 4. call-backs (回访) -------------------------------------------------------------------
+
+
+def _replied(people: People, appeal_id: str) -> str:
+    response = people.act("operator", appeal_id, "dispatch", {"department_id": DEPARTMENT})
+    assert response.status_code == 200, response.body
+    for step in ("sign", "contact", "reply"):
+        assert people.act(STAFF, appeal_id, step).status_code == 200, step
+    return appeal_id
+
+
+def _hotline_call(people: People, title: str) -> str:
+    call = {
+        "caller": {"phone": "13812345678", "name": "张三"},
+        "kind": "complaint",
+        "title": title,
+        "content": "来电反映小区路灯不亮",
+    }
+    made = people.post("operator", "/hotline/appeals", call)
+    assert made.status_code == 201, made.body
+    return str(body(made)["id"])
+
+
+def test_the_center_calls_back_and_the_answer_counts_as_the_rating(
+    client: Any, people: People, receiver: Receiver
+) -> None:
+    from chalicelib.core.store import appeals as store
+    from chalicelib.figures.services import rankings
+    from tests.integration.test_webhooks import Flow, register, verified
+
+    time = Clock(shanghai("2026-11-26T09:00:00"))
+    try:
+        flow = Flow(client)
+        verified(people, flow, receiver, register(people, receiver.url))
+        # Given replied appeals: from the app (older), two from the hotline, one the
+        # citizen rates themselves, one never reached
+        app = _replied(people, str(people.submit(title="App 诉求")["id"]))
+        time.advance(minutes=1)
+        hotline = _replied(people, _hotline_call(people, "热线诉求"))
+        time.advance(minutes=1)
+        unhappy = _replied(people, _hotline_call(people, "热线诉求二"))
+        rated = _replied(people, str(people.submit()["id"]))
+        silent = _replied(people, str(people.submit()["id"]))
+        rating = {"score": 5, "resolved": True}
+        assert people.act("citizen", rated, "rating", rating).status_code == 200
+        # The call-back list: hotline and mailbox callers first, oldest reply first; the
+        # rated appeal is not on it
+        listed = body(people.get("operator", "/callbacks?limit=2"))
+        assert [a["id"] for a in listed["items"]] == [hotline, unhappy]
+        rest = body(people.get("operator", f"/callbacks?cursor={listed['next_cursor']}"))
+        assert [a["id"] for a in rest["items"]] == [app, silent]
+        assert rest["next_cursor"] is None
+        assert people.get(STAFF, "/callbacks").status_code == 403
+        # Bad calls are refused by field, and write nothing
+        before = store.get(hotline)
+        for payload, field in (
+            ({"reached": True, "resolved": True}, "satisfaction"),
+            ({"reached": False, "satisfaction": "satisfied"}, "satisfaction"),
+            ({"reached": True, "resolved": True, "satisfaction": "great"}, "satisfaction"),
+            (
+                {"reached": True, "resolved": True, "satisfaction": "satisfied", "rework": True},
+                "rework",
+            ),
+            ({"reached": True, "resolved": True, "satisfaction": "satisfied", "x": 1}, "x"),
+        ):
+            refused = people.act("operator", hotline, "callback", payload)
+            assert refused.status_code == 400, (payload, refused.body)
+            assert refused.headers["Content-Type"] == "application/problem+json"
+            assert [e["field"] for e in body(refused)["errors"]] == [field], payload
+        assert store.get(hotline) == before
+        # Only the center calls back
+        assert people.act("leader", hotline, "callback", {"reached": False}).status_code == 403
+        # When the first call is not answered and the second is: 基本满意, solved
+        time.advance(hours=1)
+        missed = people.act("operator", hotline, "callback", {"reached": False, "note": "无人接听"})
+        assert missed.status_code == 200, missed.body
+        assert body(missed)["state"] == "replied"
+        time.advance(hours=2)
+        answer = {
+            "reached": True,
+            "resolved": True,
+            "satisfaction": "basically_satisfied",
+            "note": "路灯已修好",
+        }
+        reached = people.act("operator", hotline, "callback", answer)
+        assert reached.status_code == 200, reached.body
+        shown = body(reached)
+        # Then the answer is the rating (基本满意 → 4), by the center, and the appeal closed
+        assert shown["state"] == "closed"
+        assert shown["rating"]["score"] == 4 and shown["rating"]["resolved"] is True
+        assert shown["rating"]["callback"] == {"attempt": 2, "satisfaction": "basically_satisfied"}
+        calls = [e for e in shown["timeline"] if e["type"] in ("called_back", "rated")]
+        assert [(e["type"], e["actor"]["role"]) for e in calls] == [
+            ("called_back", "operator"),
+            ("rated", "operator"),
+        ]
+        assert calls[0]["data"] == {"reached": False, "attempt": 1}
+        # Nobody calls back an appeal the citizen rated
+        twice = people.act("operator", rated, "callback", {"reached": False})
+        assert twice.status_code == 409 and body(twice)["state"] == "closed"
+        # 不满意 may ask for rework, as the citizen may: back to the department
+        rework = {"reached": True, "resolved": False, "satisfaction": "dissatisfied"}
+        redo = people.act("operator", unhappy, "callback", {**rework, "rework": True})
+        assert redo.status_code == 200, redo.body
+        assert body(redo)["state"] == "dispatched"
+        assert body(redo)["timeline"][-1]["type"] == "rework_requested"
+        # At most three calls are recorded for a reply
+        for attempt in (1, 2, 3):
+            made = people.act("operator", silent, "callback", {"reached": False})
+            assert made.status_code == 200, (attempt, made.body)
+        fourth = people.act("operator", silent, "callback", {**rework, "reached": True})
+        assert fourth.status_code == 409 and "3 call-backs" in body(fourth)["detail"]
+        # The list: the calls made so far, the appeal called three times left out
+        left = {
+            a["id"]: a["callbacks"] for a in body(people.get("operator", "/callbacks"))["items"]
+        }
+        assert left == {app: 0}
+        # An app user called back and satisfied cannot then rate it again, and reads the
+        # call on their own timeline
+        happy = {"reached": True, "resolved": True, "satisfaction": "satisfied"}
+        assert people.act("operator", app, "callback", happy).status_code == 200
+        again = people.act("citizen", app, "rating", rating)
+        assert again.status_code == 409 and body(again)["state"] == "closed"
+        own = body(people.get("citizen", f"/appeals/{app}"))["timeline"][-1]
+        assert own["type"] == "rated" and own["actor"] == {"role": "operator"}
+        assert own["data"]["score"] == 5 and own["data"]["callback"]["satisfaction"] == "satisfied"
+        flow.run()
+        # The department's system hears of the rating as of any other
+        told = [d.json() for d in receiver.of_type("work_order.rated")]
+        assert {d["appeal_id"] for d in told} >= {hotline, rated, app}
+    finally:
+        clock.set_clock(None)
+    # A call-back 基本满意 counts as satisfied; the calls count for the platform; once each
+    _feed_statistics(client, _feed_statistics(client))
+    own = _counters("2026-11", DEPT_SCOPE)
+    assert own["ratings"] == 4  # the citizen's 5, the call-backs' 4, 2 (with rework) and 5
+    assert own["satisfied"] == 3 and own["rating_sum"] == 16 and own["resolved"] == 3
+    assert own["reworked"] == 1
+    stats = rankings.public_stats("2026-11")
+    assert stats["callbacks"] == {"made": 7, "reached": 3}
+    assert stats["rates"]["satisfaction_rate"] == 0.75
+    assert "callbacks" not in own  # the calls are the center's, not the department's
+
+
+# -- 5. review of a rating (差评审核) ---------------------------------------------------------
+
+
+def test_an_excluded_rating_leaves_the_rates_as_if_it_had_not_been_given(
+    client: Any, people: People
+) -> None:
+    from chalicelib.core.store import appeals as store
+    from chalicelib.figures.domain.rankings import rates
+    from chalicelib.figures.services import rankings
+
+    time = Clock(shanghai("2026-11-26T09:00:00"))
+    try:
+        # Given two rated work orders of the department: a 5, and a 1 about a policy
+        kept = _replied(people, str(people.submit()["id"]))
+        policy = _replied(people, str(people.submit(title="对收费政策不满", is_public=True)["id"]))
+        assert (
+            people.act("citizen", kept, "rating", {"score": 5, "resolved": True}).status_code == 200
+        )
+        # (the department's rates with the 5 alone: what the exclusion must give back)
+        _feed_statistics(client)
+        alone = rates(_counters("2026-11", DEPT_SCOPE))
+        low = {"score": 1, "resolved": False, "comment": "收费标准太高"}
+        assert people.act("citizen", policy, "rating", low).status_code == 200
+        _feed_statistics(client)
+        before = rankings.public_stats("2026-11")["rates"]
+        assert before["satisfaction_rate"] == 0.5 and before["resolution_rate"] == 0.5
+        # The leaders' daily report of the day lists the low rating, to open and review
+        low_day = people.get("leader", "/reports/daily?date=2026-11-26").body.decode()
+        assert "当日差评（2 分及以下）1 件" in low_day and "对收费政策不满" in low_day
+        # A decision needs a reason; a department or operator may not take it; nothing
+        # is written when refused
+        time.advance(days=6)  # decided in December, of a November rating
+        original = store.get(policy)
+        bare = people.act("leader", policy, "rating/review", {"exclude": True})
+        assert bare.status_code == 400 and body(bare)["errors"][0]["field"] == "reason"
+        for who in ("operator", STAFF, "citizen"):
+            denied = people.act(who, policy, "rating/review", {"exclude": True, "reason": "x"})
+            assert denied.status_code == 403, who
+        nothing = people.act("leader", kept, "rating/review", {"exclude": False, "reason": "x"})
+        assert nothing.status_code == 409
+        assert store.get(policy) == original
+        unrated = people.act(
+            "leader", str(people.submit()["id"]), "rating/review", {"exclude": True, "reason": "x"}
+        )
+        assert unrated.status_code == 409 and "no rating" in body(unrated)["detail"]
+        # When a leader excludes the rating of the policy
+        reason = "评价针对收费政策本身，不属于承办单位职权"
+        done = people.act("leader", policy, "rating/review", {"exclude": True, "reason": reason})
+        assert done.status_code == 200, done.body
+        # Then the rating stays on record, marked excluded, the decision in the timeline
+        shown = body(people.get("operator", f"/appeals/{policy}"))
+        assert shown["rating"]["score"] == 1 and shown["rating"]["excluded"] is True
+        assert shown["rating"]["review"]["reason"] == reason
+        event = shown["timeline"][-1]
+        assert event["type"] == "rating_reviewed" and event["note"] == reason
+        assert event["actor"]["role"] == "leader" and event["data"]["excluded"] is True
+        # The public reads the rating as given, marked excluded (剔除 is published)
+        public = body(people.client.http.get(f"/public/appeals/{policy}"))
+        assert public["rating"] == {"score": 1, "resolved": False, "excluded": True}
+        again = people.act("admin", policy, "rating/review", {"exclude": True, "reason": "x"})
+        assert again.status_code == 409
+        _feed_statistics(client, _feed_statistics(client))  # redelivered: once
+        # The November rates are as if the rating had not been given: the same as for a
+        # department rated once, 5 and solved
+        after = rankings.public_stats("2026-11")
+        assert after["rates"]["satisfaction_rate"] == 1.0
+        assert after["rates"]["resolution_rate"] == 1.0 and after["rates"]["mean_score"] == 5.0
+        assert after["ratings_excluded"] == 1 and after["counters"]["ratings"] == 1
+        own = _counters("2026-11", DEPT_SCOPE)
+        assert own["ratings"] == 1 and own["ratings_excluded"] == 1 and own["satisfied"] == 1
+        assert rates(own) == alone
+        assert rankings.public_stats("2026-12")["ratings_excluded"] == 0
+        rankings.clear_cache()  # the report read November's boards, kept a minute
+        board = rankings.public_rankings("2026-11", "satisfaction")["boards"][0]
+        entry = next(e for e in board["entries"] if e["department_id"] == DEPARTMENT)
+        assert entry["value"] == 1.0
+        # The leaders' daily report of the decision's day lists it, with its reason
+        report = people.get("leader", "/reports/daily?date=2026-12-02").body.decode()
+        assert "差评审核" in report and reason in report and "剔除" in report
+        # An admin may take the decision back, once; then it is final
+        undo = {"exclude": False, "reason": "经复核，评价涉及办理态度"}
+        back = people.act("admin", policy, "rating/review", undo)
+        assert back.status_code == 200, back.body
+        assert body(back)["rating"]["excluded"] is False
+        for payload in (undo, {"exclude": True, "reason": reason}):
+            final = people.act("leader", policy, "rating/review", payload)
+            assert final.status_code == 409, payload
+    finally:
+        clock.set_clock(None)
+    _feed_statistics(client, _feed_statistics(client))
+    restored = rankings.public_stats("2026-11")
+    assert restored["rates"]["satisfaction_rate"] == 0.5 and restored["ratings_excluded"] == 0
+    assert _counters("2026-11", DEPT_SCOPE)["ratings"] == 2
+
+
+def test_a_whistleblower_called_back_stays_known_to_the_center_only(
+    client: Any, people: People, receiver: Receiver, caplog: Any, capsys: Any
+) -> None:
+    from tests.integration.test_webhooks import Flow, register, verified
+
+    caplog.set_level(logging.INFO)
+    Clock(shanghai("2026-11-26T09:00:00"))
+    try:
+        flow = Flow(client)
+        verified(people, flow, receiver, register(people, receiver.url))
+        account = _account(people.token("citizen"))
+        # Given a replied 举报, called back by the center, the reporter named in the record
+        appeal_id = _replied(people, _whistleblowing(people))
+        answer = {
+            "reached": True,
+            "resolved": True,
+            "satisfaction": "dissatisfied",
+            "note": f"{REPORTER_NAME}表示仍在施工，电话 {REPORTER_PHONE}",
+        }
+        called = people.act("operator", appeal_id, "callback", answer)
+        assert called.status_code == 200, called.body
+        assert REPORTER_NAME in body(called)["timeline"][-1]["note"]  # the center's record
+        review = {"exclude": True, "reason": "评价针对施工许可政策"}
+        assert people.act("leader", appeal_id, "rating/review", review).status_code == 200
+        flow.run()
+        # Then the department, a leader, an admin, the public, the webhook and the daily
+        # report read the call and the review without the reporter
+        seen: dict[str, str] = {}
+        for who in (STAFF, "leader", "admin"):
+            shown = body(people.get(who, f"/appeals/{appeal_id}"))
+            assert shown["rating"]["score"] == 2 and shown["rating"]["excluded"] is True, who
+            assert "举报人" in shown["rating"]["comment"], who
+            seen[who] = json.dumps(shown, ensure_ascii=False)
+        assert people.client.http.get(f"/public/appeals/{appeal_id}").status_code == 404
+        seen["public"] = people.client.http.get("/public/stats").body.decode()
+        rated = receiver.of_type("work_order.rated")
+        assert [d.json()["appeal_id"] for d in rated] == [appeal_id]
+        seen["webhook"] = "".join(d.body.decode() for d in receiver.received)
+        _feed_statistics(client)
+        daily = people.get("leader", "/reports/daily?date=2026-11-26").body.decode()
+        assert "评价针对施工许可政策" in daily and "举报人举报工地夜间施工" in daily
+        seen["daily report"] = daily
+        seen["department's notifications"] = people.get(STAFF, "/me/notifications").body.decode()
+        logged = capsys.readouterr().out + "\n".join(r.getMessage() for r in caplog.records)
+        seen["logs"] = logged + "\n".join(
+            json.dumps(r.__dict__, default=str) for r in caplog.records
+        )
+    finally:
+        clock.set_clock(None)
+    leaks = {where: _holds_reporter(text, account) for where, text in seen.items()}
+    assert {where: found for where, found in leaks.items() if found} == {}
+
+
+def test_a_caller_called_back_cannot_rate_again_through_the_sms_link(
+    people: People, client: Any
+) -> None:
+    from tests.integration.test_channels import link_token, replied_call, sms_sent
+    from tests.integration.test_webhooks import Flow
+
+    # Given a hotline call replied, its rating link texted to the caller
+    appeal_id = replied_call(people)
+    Flow(client).run()
+    token = link_token(sms_sent()[-1][1])
+    assert client.http.get(f"/r/{token}").status_code == 200
+    # When the center calls back and records the caller's answer
+    answer = {"reached": True, "resolved": True, "satisfaction": "satisfied"}
+    assert people.act("operator", appeal_id, "callback", answer).status_code == 200
+    # Then the link says there is nothing to rate, and the center's rating stands
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    late = client.http.post(f"/r/{token}", headers=form, body="score=1&resolved=no")
+    assert late.status_code == 409 and "无需评价" in late.body.decode()
+    shown = body(people.get("operator", f"/appeals/{appeal_id}"))
+    assert shown["rating"]["score"] == 5 and shown["rating"]["callback"]["attempt"] == 1

@@ -35,6 +35,8 @@ STAGES = {"signed": "sign", "contacted": "contact", "replied": "reply"}
 CENTER_STEPS = ("dispatched", "transferred", "rejected", "merged")
 PLATFORM = "(platform)"
 ROUND_ENDS = ("returned", "merged", "rejected", "closed")
+# 回访: what the citizen said on the phone, as the score the rules give it.
+CALLBACK_SCORES = {"satisfied": 5, "basically_satisfied": 4, "dissatisfied": 2}
 
 
 def oracle() -> tuple[dict[str, dict[str, Counter[str]]], int]:
@@ -55,7 +57,13 @@ def oracle() -> tuple[dict[str, dict[str, Counter[str]]], int]:
     department's ``returned``, in the periods of the re-dispatch, and the round goes on
     (its deadlines as the re-dispatch sets them, a stage already late counted once); any
     other step upholds it: ``disputes_upheld`` for the platform, in the periods of that
-    step, and nothing against the department."""
+    step, and nothing against the department.
+
+    Call-backs (回访): each ``called_back`` event and each rating the operator recorded is a
+    call for the platform, the latter reached; its score is the one the rules give the
+    citizen's answer. A rating review (差评审核) concerns the latest rating before it on the
+    timeline: an exclusion takes that rating out of its department's counts in the
+    rating's periods, taking it back puts it in again."""
     out: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     unswept_round_ends = 0
 
@@ -78,6 +86,9 @@ def oracle() -> tuple[dict[str, dict[str, Counter[str]]], int]:
         current: dict[str, Any] | None = None
         marked: set[str] = set()
         pending: tuple[str, dict[str, Any] | None] | None = None  # (department, its round)
+        last_rating: tuple[str | None, str, int, bool] | None = (
+            None  # department, at, score, solved
+        )
 
         def end_round(at: str) -> None:
             nonlocal current
@@ -147,8 +158,29 @@ def oracle() -> tuple[dict[str, dict[str, Counter[str]]], int]:
                 end_round(at)
             elif kind == "sla_overdue":
                 marked.add(data["stage"])
+            if kind == "called_back":
+                platform(at, callbacks=1)
+            if kind == "rating_reviewed":
+                assert last_rating is not None
+                department, rated_at, score, solved = last_rating
+                sign = -1 if data["excluded"] else 1
+                add(
+                    department,
+                    rated_at,
+                    ratings=sign,
+                    rating_sum=sign * score,
+                    satisfied=sign * int(score >= 4),
+                    resolved=sign * int(solved),
+                    ratings_excluded=-sign,
+                )
             if kind in ("rated", "rework_requested"):
-                score = data["score"]
+                by_call = event.actor.get("role") == "operator"
+                if by_call:
+                    score = CALLBACK_SCORES[data["callback"]["satisfaction"]]
+                    platform(at, callbacks=1, callbacks_reached=1)
+                else:
+                    score = data["score"]
+                last_rating = (data["department_id"], at, score, bool(data["resolved"]))
                 add(
                     data["department_id"],
                     at,
@@ -206,6 +238,10 @@ def test_boards_after_a_simulated_month_match_the_timelines(stack: Stack) -> Non
         "rework",
         "sla_sweep",
         "transfer",
+        "callback",
+        "callback_missed",
+        "review",
+        "review_taken_back",
     ):
         assert summary.actions[action] > 0, action
     # The sweep at the end of the month marks what is overdue in rounds still open, so
@@ -260,3 +296,26 @@ def test_boards_after_a_simulated_month_match_the_timelines(stack: Stack) -> Non
         expected = round((dispatched - upheld) / dispatched, 4)
         assert stats["rates"]["dispatch_accuracy"] == expected, period
     assert truth["2026-11"][PLATFORM]["disputes_upheld"] > 0
+    # Call-backs and excluded ratings, per period, as the oracle counts them; the boards
+    # above already hold the satisfaction the exclusions changed
+    excluded = 0
+    for period in ("2026-11-26", "2026-W48", "2026-11", "2026-W47", "2026-10"):
+        stats = rankings.public_stats(period)
+        platform = truth[period][PLATFORM]
+        assert stats["callbacks"] == {
+            "made": platform["callbacks"],
+            "reached": platform["callbacks_reached"],
+        }, period
+        own = sum(truth[period][d]["ratings_excluded"] for d in departments)
+        assert stats["ratings_excluded"] == own, period
+        for department in departments:
+            got = statistics_store.counters_of([(period, f"dept#{department}")])
+            counted = got[(period, f"dept#{department}")]
+            for name in ("ratings", "satisfied", "resolved", "rating_sum", "ratings_excluded"):
+                assert counted.get(name, 0) == truth[period][department][name], (
+                    period,
+                    department,
+                    name,
+                )
+        excluded += own
+    assert truth["2026-11"][PLATFORM]["callbacks_reached"] > 0 and excluded > 0

@@ -46,6 +46,18 @@ ENDPOINT = {
     Action.CENTER_REPLY: ("direct-reply", {"article_id": "kb-no-such-article"}),
     # The rating endpoint asks the center for rework when the center replied
     Action.REOPEN: ("rating", {"score": 1, "resolved": False, "rework": True}),
+    # 回访: the call-back endpoint picks the action from its body (and the reply's author)
+    Action.CALLBACK_MISSED: ("callback", {"reached": False}),
+    Action.CALLBACK: ("callback", {"reached": True, "resolved": True, "satisfaction": "satisfied"}),
+    Action.CALLBACK_REWORK: (
+        "callback",
+        {"reached": True, "resolved": False, "satisfaction": "dissatisfied", "rework": True},
+    ),
+    Action.CALLBACK_REOPEN: (
+        "callback",
+        {"reached": True, "resolved": False, "satisfaction": "dissatisfied", "rework": True},
+    ),
+    Action.REVIEW_RATING: ("rating/review", {"exclude": True, "reason": "评价针对政策"}),
 }
 HTTP_ROLES = (Role.CITIZEN, Role.OPERATOR, Role.DEPARTMENT, Role.LEADER, Role.ADMIN)
 WHO = {

@@ -256,3 +256,195 @@ def test_the_department_that_returned_it_is_told_the_center_s_decision() -> None
     # A step that decides no dispute tells nobody of one
     plain = notices("a1", _image(returned[:1]), _image(returned[:2]))
     assert not [n for n in plain if n.type == "work_order.dispute_decided"]
+
+
+# -- call-backs (回访) and rating review (差评审核) -------------------------------------------
+
+RATED_AT = "2026-11-20T10:00:00.000+08:00"
+
+
+def _replied_appeal(**fields: Any) -> Any:
+    from chalicelib.core.domain.appeal import Appeal, Channel, Event, Kind, State
+
+    return Appeal(
+        **{
+            "id": "20261126-BBBBBBBB",
+            "state": State.REPLIED,
+            "kind": Kind.COMPLAINT,
+            "channel": Channel.HOTLINE,
+            "title": "t",
+            "content": "c",
+            "citizen_id": "c1",
+            "created_at": AT,
+            "updated_at": AT,
+            "department_id": "roads",
+            "rounds": 1,
+            "timeline": [Event("replied", AT, {"role": "department"}, None, {"on_time": True})],
+            **fields,
+        }
+    )
+
+
+def _apply(appeal: Any, action: str, params: dict[str, Any], role: str = "operator") -> Any:
+    from chalicelib.core.domain import workflow
+    from chalicelib.core.domain.calendar import WorkingCalendar
+    from chalicelib.core.domain.clock import parse_iso
+    from chalicelib.core.domain.principal import Principal, Role
+
+    outside = workflow.Outside(parse_iso(LATER), WorkingCalendar(), lambda _k, _c: 3, 1)
+    actor = Principal(role, Role(role))
+    return workflow.apply(appeal, workflow.Action(action), actor, params, outside)
+
+
+def test_a_call_back_s_answer_is_the_rating_and_at_most_three_calls_are_recorded() -> None:
+    import pytest
+
+    from chalicelib.core.domain.appeal import State
+    from chalicelib.core.errors import Conflict
+
+    appeal = _replied_appeal()
+    for attempt in (1, 2):
+        appeal = _apply(appeal, "callback_missed", {"note": "无人接听"})
+        assert appeal.state is State.REPLIED
+        assert appeal.timeline[-1].type == "called_back"
+        assert appeal.timeline[-1].data == {"reached": False, "attempt": attempt}
+    answer = {"satisfaction": "basically_satisfied", "resolved": True, "note": "已修好"}
+    rated = _apply(appeal, "callback", answer)
+    assert rated.state is State.CLOSED
+    event = rated.timeline[-1]
+    assert (event.type, event.note) == ("rated", "已修好")
+    assert event.data == {
+        "score": 4,
+        "resolved": True,
+        "department_id": "roads",
+        "callback": {"attempt": 3, "satisfaction": "basically_satisfied"},
+    }
+    assert rated.rating is not None and rated.rating["score"] == 4
+    assert rated.rating["comment"] == "已修好" and rated.rating["callback"]["attempt"] == 3
+    # A fourth call about the same reply is refused; a new reply counts afresh
+    third = _apply(appeal, "callback_missed", {})
+    with pytest.raises(Conflict):
+        _apply(third, "callback", answer)
+    with pytest.raises(Conflict):
+        _apply(third, "callback_missed", {})
+    unhappy = {"satisfaction": "dissatisfied", "resolved": False}
+    redo = _apply(appeal, "callback_rework", unhappy)
+    assert redo.state is State.DISPATCHED and redo.rounds == 2
+    assert redo.timeline[-1].data["score"] == 2 and redo.timeline[-1].data["round"] == 2
+    scores = {
+        s: _apply(_replied_appeal(), "callback", {"satisfaction": s, "resolved": True}).rating
+        for s in ("satisfied", "basically_satisfied", "dissatisfied")
+    }
+    assert {s: r["score"] for s, r in scores.items()} == {
+        "satisfied": 5,
+        "basically_satisfied": 4,
+        "dissatisfied": 2,
+    }
+
+
+def test_a_call_back_counts_as_a_rating_and_a_call_for_the_platform() -> None:
+    rnd = Round()
+    event_counters(_event("dispatched", department_id="roads", deadlines=DUE), rnd)
+    missed = event_counters(_event("called_back", reached=False, attempt=1), rnd)
+    assert missed == [(None, AT, Counter({"callbacks": 1}))]
+    call = {"attempt": 2, "satisfaction": "basically_satisfied"}
+    rated = event_counters(
+        _event("rated", score=4, resolved=True, department_id="roads", callback=call), rnd
+    )
+    assert rated == [
+        ("roads", AT, Counter({"ratings": 1, "rating_sum": 4, "satisfied": 1, "resolved": 1})),
+        (None, AT, Counter({"callbacks": 1, "callbacks_reached": 1})),
+    ]
+    # The citizen's own rating is no call
+    own = event_counters(_event("rated", score=2, resolved=False, department_id="roads"), rnd)
+    assert own == [("roads", AT, Counter({"ratings": 1, "rating_sum": 2}))]
+
+
+def test_an_excluded_rating_is_taken_out_of_the_periods_of_the_rating_and_back_once() -> None:
+    import pytest
+
+    from chalicelib.core.errors import Conflict
+
+    rating = {"score": 5, "resolved": True, "at": RATED_AT, "department_id": "roads"}
+    closed = _replied_appeal(rating=rating)
+    with pytest.raises(Conflict):
+        _apply(closed, "review_rating", {"exclude": False, "reason": "x"}, "leader")
+    excluded = _apply(closed, "review_rating", {"exclude": True, "reason": "针对政策"}, "leader")
+    assert excluded.rating["excluded"] is True and excluded.rating["score"] == 5
+    assert excluded.rating["review"] == {"excluded_at": LATER, "reason": "针对政策"}
+    event = excluded.timeline[-1]
+    assert event.type == "rating_reviewed" and event.note == "针对政策"
+    assert event.data == {
+        "excluded": True,
+        "score": 5,
+        "resolved": True,
+        "department_id": "roads",
+        "rated_at": RATED_AT,
+    }
+    with pytest.raises(Conflict):
+        _apply(excluded, "review_rating", {"exclude": True, "reason": "x"}, "admin")
+    back = _apply(excluded, "review_rating", {"exclude": False, "reason": "复核"}, "admin")
+    assert back.rating["excluded"] is False
+    assert back.rating["review"]["taken_back_reason"] == "复核"
+    for exclude in (True, False):
+        with pytest.raises(Conflict):
+            _apply(back, "review_rating", {"exclude": exclude, "reason": "x"}, "leader")
+    with pytest.raises(Conflict):
+        _apply(_replied_appeal(), "review_rating", {"exclude": True, "reason": "x"}, "leader")
+    # The counters: out of the rating's periods (November 20), then in again
+    rnd = Round()
+    out = event_counters({**event.to_dict(), "at": LATER}, rnd)
+    assert out == [
+        (
+            "roads",
+            RATED_AT,
+            Counter(ratings=-1, rating_sum=-5, satisfied=-1, resolved=-1, ratings_excluded=1),
+        )
+    ]
+    undone = event_counters({**back.timeline[-1].to_dict()}, rnd)
+    assert undone == [
+        (
+            "roads",
+            RATED_AT,
+            Counter(ratings=1, rating_sum=5, satisfied=1, resolved=1, ratings_excluded=-1),
+        )
+    ]
+    # One stream record: the day of the rating, its week and month, nothing on the decision's
+    old = {"timeline": [e.to_dict() for e in closed.timeline]}
+    new = {"timeline": [e.to_dict() for e in excluded.timeline]}
+    added = increments(old, new)
+    assert set(added) == {
+        (p, s) for p in ("2026-11-20", "2026-W47", "2026-11") for s in ("platform", "dept#roads")
+    }
+    assert added[("2026-11", "dept#roads")]["ratings"] == -1
+
+
+def test_a_rating_review_is_marked_on_the_day_of_the_decision_for_the_leaders_list() -> None:
+    from chalicelib.figures.domain.statistics import RATING_REVIEWS, marks
+
+    rating = {"score": 1, "resolved": False, "at": RATED_AT, "department_id": "roads"}
+    closed = _replied_appeal(rating=rating)
+    excluded = _apply(closed, "review_rating", {"exclude": True, "reason": "政策"}, "leader")
+    old = {"timeline": [e.to_dict() for e in closed.timeline]}
+    new = {"timeline": [e.to_dict() for e in excluded.timeline]}
+    found = marks(old, new)
+    day = LATER[:10]
+    assert found == {(day, RATING_REVIEWS): Counter({"excluded": 1})}
+    back = _apply(excluded, "review_rating", {"exclude": False, "reason": "复核"}, "leader")
+    again = marks(new, {"timeline": [e.to_dict() for e in back.timeline]})
+    assert again == {(day, RATING_REVIEWS): Counter({"taken_back": 1})}
+
+
+def test_a_low_rating_is_marked_on_its_day_for_the_leaders_list() -> None:
+    from chalicelib.figures.domain.statistics import LOW_RATINGS, marks
+
+    before = [_event("dispatched", department_id="roads", deadlines=DUE)]
+    for score, expected in ((1, 1), (2, 1), (3, 0)):
+        rated = _event("rated", score=score, resolved=False, department_id="roads")
+        found = marks({"timeline": before}, {"timeline": [*before, rated]})
+        assert found.get((AT[:10], LOW_RATINGS), Counter())["low"] == expected, score
+    # A rework's rating too, and a call-back's 不满意
+    call = {"attempt": 1, "satisfaction": "dissatisfied"}
+    redo = _event("rework_requested", score=2, resolved=False, department_id="roads", callback=call)
+    found = marks({"timeline": before}, {"timeline": [*before, redo]})
+    assert found[(AT[:10], LOW_RATINGS)] == Counter({"low": 1})

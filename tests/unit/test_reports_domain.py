@@ -127,7 +127,8 @@ def test_the_statistics_consumer_counts_intake_and_marks_what_reports_list() -> 
         "note": "没解决",
     }
     assert marks(later, {**later, "timeline": [*later["timeline"], rated]}) == {
-        ("2026-W49", "dept#d1"): {"ratings": 1, "commented": 1}
+        ("2026-W49", "dept#d1"): {"ratings": 1, "commented": 1},
+        ("2026-11-30", "low-ratings"): {"low": 1},  # the leaders' daily list of low ratings
     }
 
 

@@ -70,6 +70,13 @@ REJECT_REASONS = {
     "no_content": "无实质内容",
     "abusive": "恶意或辱骂",
 }
+# 回访: what the citizen called back says of the handling, and the score it is recorded as.
+CALLBACK_SATISFACTION = {
+    "satisfied": ("满意", 5),
+    "basically_satisfied": ("基本满意", 4),
+    "dissatisfied": ("不满意", 2),
+}
+CALLBACK_ATTEMPTS = 3  # calls recorded per reply at most, reached or not
 # The citizen's own words added to an open appeal after submitting it (a reply by mail).
 NOTE_EVENT = "citizen_note"
 DEPARTMENT_NOTE_EVENT = "department_note"  # 办理进展: staff read it, the citizen never
@@ -136,8 +143,8 @@ OWNER_DATA = {
     "dispatched": ("department_id",),
     "replied": ("content", "department_id", "by"),
     "returned": (),
-    "rated": ("score", "resolved"),
-    "rework_requested": ("score", "resolved", "department_id"),
+    "rated": ("score", "resolved", "callback"),
+    "rework_requested": ("score", "resolved", "department_id", "callback"),
     "merged": ("into",),
     "contacted": ("method",),
     "rejected": ("reason_code",),
@@ -424,7 +431,9 @@ class Appeal:
         if audience in (Audience.HANDLER, Audience.OWNER):
             return rating
         if audience is Audience.PUBLIC:
-            return {"score": rating.get("score"), "resolved": rating.get("resolved")}
+            shown = {"score": rating.get("score"), "resolved": rating.get("resolved")}
+            # 剔除 is published: the rating stays, marked as out of the rates
+            return {**shown, "excluded": True} if rating.get("excluded") else shown
         return _masked_data(rating, self.names())
 
     def _internal(self, value: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:

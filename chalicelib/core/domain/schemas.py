@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core.domain.appeal import (
+    CALLBACK_SATISFACTION,
     CITIZEN_CHANNELS,
     REJECT_REASONS,
     TRANSFER_TARGETS,
@@ -348,6 +349,27 @@ RATING = body(
 COMMENT = body("Comment", ["text"], {"text": text(2000)})
 # 办理进展: the department's own note on its work order (staff read it; the citizen never).
 DEPARTMENT_NOTE = body("DepartmentNote", ["text"], {"text": text(2000)})
+# 回访: the center's call to the citizen after the reply. Reached, the outcome is the rating
+# (satisfied 5, basically_satisfied 4, dissatisfied 2); rework only when dissatisfied.
+CALLBACK = {
+    **body(
+        "Callback",
+        ["reached"],
+        {
+            "reached": {"type": "boolean"},
+            "resolved": {"type": "boolean"},
+            "satisfaction": {"type": "string", "enum": list(CALLBACK_SATISFACTION)},
+            "rework": {"type": "boolean"},
+            "note": {"type": "string", "maxLength": 500, "pattern": NO_CONTROL},
+        },
+    ),
+    "if": {"properties": {"reached": {"const": True}}, "required": ["reached"]},
+    "then": {"required": ["resolved", "satisfaction"]},
+}
+# 差评审核: exclude the rating from the rates (``exclude: true``) or take that back, once.
+RATING_REVIEW = body(
+    "RatingReview", ["exclude", "reason"], {"exclude": {"type": "boolean"}, "reason": REASON}
+)
 # The citizen's own note on their open appeal (a reply to the mayor's mailbox): the text,
 # photos already stored for it, and where it came from.
 CITIZEN_NOTE = body(

@@ -17,6 +17,8 @@ from typing import Any
 
 from chalicelib.core.domain import clock, photos
 from chalicelib.core.domain.appeal import (
+    CALLBACK_ATTEMPTS,
+    CALLBACK_SATISFACTION,
     DEPARTMENT_NOTE_EVENT,
     NOTE_EVENT,
     TERMINAL_STATES,
@@ -61,6 +63,13 @@ class Action(StrEnum):
     TRANSFER = "transfer"  # 即时转办: handed on at once to 110/119/120/122 or another body
     URGE = "urge"  # 催办: the center or a leader presses the department on an open order
     DEPARTMENT_NOTE = "department_note"  # 办理进展: the department's own note on its order
+    # 回访: the center calls the citizen after the reply. Not reached: on record, the state
+    # kept; reached: the outcome is the rating (closing it, or rework as the citizen may).
+    CALLBACK_MISSED = "callback_missed"
+    CALLBACK = "callback"
+    CALLBACK_REWORK = "callback_rework"
+    CALLBACK_REOPEN = "callback_reopen"  # rework of the center's own reply (直办)
+    REVIEW_RATING = "review_rating"  # 差评审核: a rating excluded from the rates (or back)
 
 
 class Deadlines(StrEnum):
@@ -175,6 +184,32 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(Action.URGE, AT_DEPARTMENT, None, _roles(OPERATOR, LEADER), "urged"),
         Transition(
             Action.DEPARTMENT_NOTE, AT_DEPARTMENT, None, _roles(DEPARTMENT), DEPARTMENT_NOTE_EVENT
+        ),
+        Transition(
+            Action.CALLBACK_MISSED, _states(S.REPLIED), None, _roles(OPERATOR), "called_back"
+        ),
+        Transition(Action.CALLBACK, _states(S.REPLIED), S.CLOSED, _roles(OPERATOR), "rated"),
+        Transition(
+            Action.CALLBACK_REWORK,
+            _states(S.REPLIED),
+            S.DISPATCHED,
+            _roles(OPERATOR),
+            "rework_requested",
+            Deadlines.START,
+        ),
+        Transition(
+            Action.CALLBACK_REOPEN,
+            _states(S.REPLIED),
+            S.ACCEPTED,
+            _roles(OPERATOR),
+            "rework_requested",
+        ),
+        Transition(
+            Action.REVIEW_RATING,
+            frozenset(State),
+            None,
+            _roles(LEADER, Role.ADMIN),
+            "rating_reviewed",
         ),
     )
 }
@@ -534,6 +569,112 @@ def _department_note(
     return p["text"], {"department_id": appeal.department_id, "seq": seq}
 
 
+def callback_calls(appeal: Appeal) -> int:
+    """The calls not reached about the reply in force (回访): those since the latest reply."""
+    since = 0
+    for event in appeal.timeline:
+        if event.type == "replied":
+            since = 0
+        elif event.type == "called_back":
+            since += 1
+    return since
+
+
+def _callback_attempt(appeal: Appeal) -> int:
+    """The number of this call to the citizen about the reply in force, at most
+    ``CALLBACK_ATTEMPTS``."""
+    since = callback_calls(appeal)
+    if since >= CALLBACK_ATTEMPTS:
+        raise conflict(
+            appeal, f"{CALLBACK_ATTEMPTS} call-backs are recorded for this reply already"
+        )
+    return since + 1
+
+
+def _callback_missed(
+    appeal: Appeal, p: dict[str, Any], _o: Outside
+) -> tuple[str | None, dict[str, Any]]:
+    return p.get("note"), {"reached": False, "attempt": _callback_attempt(appeal)}
+
+
+def _called(appeal: Appeal, p: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A reached call-back as the citizen's rating would be: (the rating's params, what the
+    call adds to the rating and its event)."""
+    satisfaction = str(p["satisfaction"])
+    _label, score = CALLBACK_SATISFACTION[satisfaction]
+    call = {"attempt": _callback_attempt(appeal), "satisfaction": satisfaction}
+    rating = {"score": score, "resolved": bool(p["resolved"]), "comment": p.get("note")}
+    return rating, call
+
+
+def _callback(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:
+    """The citizen reached: the outcome recorded as the rating, by the center."""
+    rating, call = _called(appeal, p)
+    note, data = _rate(appeal, rating, o)
+    return note, _by_callback(appeal, data, call)
+
+
+def _callback_rework(
+    appeal: Appeal, p: dict[str, Any], o: Outside
+) -> tuple[str | None, dict[str, Any]]:
+    rating, call = _called(appeal, p)
+    note, data = _rework(appeal, rating, o)
+    return note, _by_callback(appeal, data, call)
+
+
+def _callback_reopen(
+    appeal: Appeal, p: dict[str, Any], o: Outside
+) -> tuple[str | None, dict[str, Any]]:
+    rating, call = _called(appeal, p)
+    note, data = _reopen(appeal, rating, o)
+    return note, _by_callback(appeal, data, call)
+
+
+def _by_callback(appeal: Appeal, data: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
+    appeal.rating = {**(appeal.rating or {}), "callback": call}
+    return {**data, "callback": call}
+
+
+def _review_rating(
+    appeal: Appeal, p: dict[str, Any], o: Outside
+) -> tuple[str | None, dict[str, Any]]:
+    """差评审核: the rating in force is excluded from the rates (``exclude``), or the
+    exclusion taken back, once; the rating itself stays. The event carries what the
+    counters need: the rating's score, whether it said solved, its department and time."""
+    rating = appeal.rating
+    if not rating:
+        raise conflict(appeal, "the appeal has no rating to review")
+    review = dict(rating.get("review") or {})
+    exclude = bool(p["exclude"])
+    if exclude and review:
+        raise conflict(
+            appeal,
+            "the rating's exclusion was taken back; that decision is final"
+            if review.get("taken_back_at")
+            else "the rating is excluded already",
+        )
+    if not exclude and (not review or review.get("taken_back_at")):
+        raise conflict(
+            appeal,
+            "the exclusion was taken back already"
+            if review
+            else "the rating is not excluded: there is nothing to take back",
+        )
+    at = clock.iso(o.now)
+    if exclude:
+        review = {"excluded_at": at, "reason": p["reason"]}
+    else:
+        review = {**review, "taken_back_at": at, "taken_back_reason": p["reason"]}
+    appeal.rating = {**rating, "excluded": exclude, "review": review}
+    return p["reason"], {
+        "excluded": exclude,
+        "score": rating.get("score"),
+        "resolved": bool(rating.get("resolved")),
+        "department_id": rating.get("department_id"),
+        "rated_at": rating.get("at"),
+    }
+
+
 def _nothing(appeal: Appeal, p: dict[str, Any], _o: Outside) -> tuple[str | None, dict[str, Any]]:
     return p.get("note"), {}
 
@@ -561,6 +702,11 @@ EFFECTS: dict[Action, Effect] = {
     Action.TRANSFER: _transfer,
     Action.URGE: _urge,
     Action.DEPARTMENT_NOTE: _department_note,
+    Action.CALLBACK_MISSED: _callback_missed,
+    Action.CALLBACK: _callback,
+    Action.CALLBACK_REWORK: _callback_rework,
+    Action.CALLBACK_REOPEN: _callback_reopen,
+    Action.REVIEW_RATING: _review_rating,
 }
 
 

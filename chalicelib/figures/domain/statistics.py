@@ -53,6 +53,15 @@ COUNTERS = (
     # against its dispatch accuracy).
     "disputed",
     "disputes_upheld",
+    # 回访: the center's calls to citizens after a reply, for the platform alone, in the
+    # periods of the call (``callbacks`` every call, ``callbacks_reached`` those that got an
+    # answer: the answer counts as the rating, for the department, like any rating).
+    "callbacks",
+    "callbacks_reached",
+    # 差评审核: ratings excluded from the rates, in the periods of the rating (taking the
+    # rating's counts back out of ``ratings``, ``rating_sum``, ``satisfied`` and
+    # ``resolved`` there); taking an exclusion back restores them.
+    "ratings_excluded",
 )
 
 
@@ -79,6 +88,20 @@ def _rating(counter: Counter[str], data: dict[str, Any]) -> None:
     counter["rating_sum"] += score
     counter["satisfied"] += score >= SATISFIED_FROM
     counter["resolved"] += bool(data.get("resolved"))
+
+
+def _review(data: dict[str, Any]) -> Counter[str]:
+    """An exclusion takes the rating out of the rates it counted in; taking it back puts
+    it in again (the only counts that go down)."""
+    sign = -1 if data.get("excluded") else 1
+    score = int(data.get("score") or 0)
+    return Counter(
+        ratings=sign,
+        rating_sum=sign * score,
+        satisfied=sign * (score >= SATISFIED_FROM),
+        resolved=sign * bool(data.get("resolved")),
+        ratings_excluded=-sign,
+    )
 
 
 STAGE_OF = {"signed": "sign", "contacted": "contact", "replied": "reply"}
@@ -199,8 +222,16 @@ def event_counters(event: dict[str, Any], rnd: Round) -> Late:
     elif kind == "rated":
         _rating(c, data)
         department = data.get("department_id") or department
+    elif kind == "called_back":
+        department = None
+        c["callbacks"] += 1
+    elif kind == "rating_reviewed":
+        # In the periods of the rating reviewed, for its department: as if never given.
+        out.append((data.get("department_id"), str(data.get("rated_at") or at), _review(data)))
     if c:
         out.append((department, at, c))
+    if kind in ("rated", "rework_requested") and data.get("callback"):
+        out.append((None, at, Counter(callbacks=1, callbacks_reached=1)))
     if _outcome(data) == "upheld":
         out.append((None, at, Counter(disputes_upheld=1)))
     return out
@@ -223,9 +254,10 @@ def _new_counts(old: dict[str, Any] | None, new: dict[str, Any] | None) -> NewCo
     before = len(list((old or {}).get("timeline") or []))
     rnd = Round()
     for index, event in enumerate(list(new.get("timeline") or [])):
-        for department, when, added in event_counters(event, rnd):
-            if index >= before and +added:
-                yield event, department, when, +added
+        for department, when, found in event_counters(event, rnd):
+            added = Counter({name: amount for name, amount in found.items() if amount})
+            if index >= before and added:
+                yield event, department, when, added
 
 
 def intake(event: dict[str, Any], appeal: dict[str, Any]) -> Counter[str]:
@@ -253,6 +285,12 @@ def increments(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Increm
 # returned or rated in the week (the counters count them; these marks name them).
 MARKED = ("overdue_sign", "overdue_contact", "overdue_reply", "returned", "ratings")
 DEPUTY = "deputy"
+# The leaders' daily list of rating reviews (差评审核): each decision on its day, an
+# exclusion as ``excluded``, taking one back as ``taken_back``; and of the day's low ratings
+# of departments (``low``: a score of ``LOW_FROM`` or less), the ones a review may concern.
+RATING_REVIEWS = "rating-reviews"
+LOW_RATINGS = "low-ratings"
+LOW_FROM = 2
 
 Marks = dict[tuple[str, str], Counter[str]]  # (period, scope) -> counters, for one appeal
 
@@ -266,10 +304,20 @@ def marks(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Marks:
         day, week, _month = periods_of_iso(when)
         if added["submitted"] and new is not None and new.get("channel") == DEPUTY:
             out[(day, DEPUTY)]["submitted"] += 1
+        if event.get("type") == "rating_reviewed":
+            # Listed for the leaders on the day of the decision; the department's week
+            # lists the rating itself, where it was given.
+            decided = periods_of_iso(str(event.get("at")))[0]
+            excluded = bool((event.get("data") or {}).get("excluded"))
+            out[(decided, RATING_REVIEWS)]["excluded" if excluded else "taken_back"] += 1
+            continue
+        score = int((event.get("data") or {}).get("score") or 0)
+        if department and added["ratings"] > 0 and score <= LOW_FROM:
+            out[(day, LOW_RATINGS)]["low"] += 1  # a department's: what a review is about
         # The week's returns are the ones the department made (``disputed``), whatever the
         # center decides later: the list names them under ``returned``.
         shown = Counter({**added, "returned": added["disputed"]})
-        picked = Counter({name: shown[name] for name in MARKED if shown[name]})
+        picked = Counter({name: shown[name] for name in MARKED if shown[name] > 0})
         if picked and department:
             if picked["ratings"] and event.get("note"):
                 picked["commented"] += 1

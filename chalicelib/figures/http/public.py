@@ -88,6 +88,19 @@ STATS = {
             "description": "appeals not accepted (不予受理) in the period, by reason code",
             "additionalProperties": {"type": "integer"},
         },
+        "callbacks": {
+            "type": "object",
+            "description": "the center's calls to citizens after a reply (回访) in the "
+            "period: made (every call) and reached (the citizen answered; the answer is a "
+            "rating, counted in the rates)",
+            "properties": {"made": {"type": "integer"}, "reached": {"type": "integer"}},
+        },
+        "ratings_excluded": {
+            "type": "integer",
+            "description": "ratings of the period excluded from the rates (差评审核, 剔除) by a "
+            "leader's or admin's decision with a reason; the rates are as if they had not "
+            "been given",
+        },
     },
 }
 TOPICS = {

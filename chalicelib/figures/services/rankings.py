@@ -139,6 +139,12 @@ def public_stats(period_text: str | None) -> dict[str, Any]:
         # 即时转办 per target and 不予受理 per reason code (the center's other outcomes).
         "transfers": {t: counters.get(f"transferred:{t}", 0) for t in TRANSFER_TARGETS},
         "rejections": {r: counters.get(f"rejected:{r}", 0) for r in REJECT_REASONS},
+        # 回访 and 差评审核: the calls after replies, and the ratings taken out of the rates.
+        "callbacks": {
+            "made": counters.get("callbacks", 0),
+            "reached": counters.get("callbacks_reached", 0),
+        },
+        "ratings_excluded": counters.get("ratings_excluded", 0),
     }
 
 

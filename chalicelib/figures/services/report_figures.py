@@ -31,7 +31,12 @@ from chalicelib.figures.domain.reports import (
     percent,
     week_days,
 )
-from chalicelib.figures.domain.statistics import DEPUTY, department_scope
+from chalicelib.figures.domain.statistics import (
+    DEPUTY,
+    LOW_RATINGS,
+    RATING_REVIEWS,
+    department_scope,
+)
 from chalicelib.figures.services import rankings
 from chalicelib.figures.store import statistics as statistics_store
 from chalicelib.work_orders.services import calendar
@@ -230,6 +235,63 @@ def _deputies(day: str, names: dict[str, str]) -> dict[str, Any]:
     return {"total": len(ids), "rows": rows, "hidden": max(0, len(ids) - LIST_LIMIT)}
 
 
+def _rating_reviews(day: str, month: str, names: dict[str, str]) -> dict[str, Any]:
+    """差评审核: the day's decisions on ratings (each appeal's rating as leaders read it,
+    with the decision's reason) and the month's exclusions per department."""
+    marks = statistics_store.marked(day, RATING_REVIEWS)
+    ids = sorted(marks)
+    rows = []
+    for appeal in sorted(_appeals(ids[:LIST_LIMIT]), key=lambda a: a.id):
+        view = appeal.view(READER, with_timeline=False)
+        rating = view.get("rating") or {}
+        review = rating.get("review") or {}
+        taken_back = bool(marks[appeal.id].get("taken_back"))
+        rows.append(
+            {
+                "id": appeal.id,
+                "title": view["title"],
+                "department": names.get(str(rating.get("department_id") or ""), "平台中心"),
+                "score": rating.get("score"),
+                "decision": "撤销剔除" if taken_back else "剔除",
+                "reason": review.get("taken_back_reason" if taken_back else "reason") or "",
+                "link": appeal_link(appeal.id),
+            }
+        )
+    counts = statistics_store.period_counters(month, [department_scope(d) for d in names])
+    excluded = {
+        name: int(counts.get(department_scope(d), {}).get("ratings_excluded", 0))
+        for d, name in names.items()
+    }
+    per_department = [
+        {"name": name, "excluded": n}
+        for name, n in sorted(excluded.items(), key=lambda r: (-r[1], r[0]))
+        if n > 0
+    ]
+    low_ids = sorted(statistics_store.marked(day, LOW_RATINGS))
+    low = []
+    for appeal in sorted(_appeals(low_ids[:LIST_LIMIT]), key=lambda a: a.id):
+        view = appeal.view(READER, with_timeline=False)
+        rating = view.get("rating") or {}
+        low.append(
+            {
+                "id": appeal.id,
+                "title": view["title"],
+                "department": names.get(str(rating.get("department_id") or ""), "平台中心"),
+                "score": rating.get("score"),
+                "excluded": bool(rating.get("excluded")),
+                "link": appeal_link(appeal.id),
+            }
+        )
+    return {
+        "total": len(ids),
+        "rows": rows,
+        "hidden": max(0, len(ids) - LIST_LIMIT),
+        "by_department": per_department,
+        # The day's ratings of 2 or less, for a leader to open and review if need be.
+        "low": {"total": len(low_ids), "rows": low, "hidden": max(0, len(low_ids) - LIST_LIMIT)},
+    }
+
+
 def _topics(day: str) -> list[dict[str, Any]]:
     """The day's hot topics next to the day before's counts of the same words."""
     shown = rankings.hot_topics(day, None, TOPICS_SHOWN)["topics"]
@@ -320,6 +382,7 @@ def daily(day: str, now: datetime) -> dict[str, Any]:
         ),
         "supervision": _supervision(now, names),
         "deputies": _deputies(day, names),
+        "rating_reviews": _rating_reviews(day, month, names),
         "rankings": _rankings(month),
         "topics": _topics(day),
         "calendar_warning": _calendar_warning(now),

@@ -80,7 +80,7 @@ class Counted:
     marks: dict[MarkKey, Counter[str]] = field(default_factory=dict)
 
     def keys(self) -> set[tuple[str, ...]]:
-        return {k for k, v in self.counters.items() if +v} | {
+        return {k for k, v in self.counters.items() if any(v.values())} | {
             k for k, v in self.marks.items() if +v
         }
 
@@ -124,9 +124,11 @@ def _chunk_writes(consumer: str, chunk: list[Counted], shard: int, at: str) -> l
     marks: dict[MarkKey, Counter[str]] = {}
     for record in chunk:
         for ckey, amounts in record.counters.items():
-            counters.setdefault(ckey, Counter()).update(+amounts)
+            # Counts that go down (an exclusion from the rates) are written as they are.
+            counters.setdefault(ckey, Counter()).update(amounts)
         for mkey, amounts in record.marks.items():
             marks.setdefault(mkey, Counter()).update(+amounts)
+    counters = {k: Counter({n: v for n, v in c.items() if v}) for k, c in counters.items()}
     writes = [_marker(consumer, record.sequence) for record in chunk]
     writes += [
         _add(counter_pk(period, scope, shard), scope, amounts, at)

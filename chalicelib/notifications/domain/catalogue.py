@@ -195,7 +195,8 @@ _EVENTS = (
     ),
     EventType(
         "work_order.rated",
-        "The citizen rated the reply (评价) and did not ask for rework",
+        "The citizen rated the reply (评价), or the platform center recorded their answer "
+        "to a call-back (回访) as the rating, without rework",
         LEAD_AND_CO,
         _data(
             ["score", "resolved"],

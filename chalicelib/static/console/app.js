@@ -18,7 +18,7 @@ import { Users } from "./views/users.js";
 import { TotpSetup } from "./views/mfa.js";
 
 const NAV = {
-  operator: [["#/queue", "工单队列"], ["#/supervision", "督办与超期"], ["#/knowledge", "知识库"], ["#/figures", "数据"]],
+  operator: [["#/queue", "工单队列"], ["#/callbacks", "回访"], ["#/supervision", "督办与超期"], ["#/knowledge", "知识库"], ["#/figures", "数据"]],
   department: [["#/queue", "本单位工单"], ["#/knowledge", "知识库"], ["#/figures", "本周数据"]],
   leader: [["#/supervision", "督办清单"], ["#/following", "我的关注"], ["#/figures", "数据与排名"]],
   admin: [["#/admin", "系统管理"], ["#/users", "工作人员账号"], ["#/supervision", "督办清单"], ["#/knowledge", "知识库"], ["#/figures", "数据"]],
@@ -60,6 +60,7 @@ function App() {
   if (route.startsWith("/appeal/")) view = html`<${Detail} id=${decodeURIComponent(route.slice(8))} me=${me} queue=${queue} />`;
   else if (route === "/queue") view = html`<${Queue} role=${me.role} queue=${queue} setQueue=${setQueue} />`;
   else if (route === "/supervision") view = html`<${AppealList} title="督办与超期（含代表委员件）" id="supervision" path="supervision" />`;
+  else if (route === "/callbacks" && me.role === "operator") view = html`<${AppealList} title="回访清单（已答复未评价；热线、信箱来电优先，答复最早的在前）" id="callbacks" path="callbacks" />`;
   else if (route === "/following") view = html`<${AppealList} title="我关注的诉求" id="following" path="me/following" />`;
   else if (route === "/figures") view = html`<${Figures} me=${me} />`;
   else if (route === "/admin") view = html`<${Admin} />`;

@@ -9,6 +9,8 @@
     resolution_rate: "解决率",
     satisfaction_rate: "满意率",
   };
+  // The platform center's own outcomes (GET /public/stats): 即时转办 per target, 回访, 剔除.
+  const TRANSFERS = { "110": "110", "119": "119", "120": "120", "122": "122", other: "其他机关" };
   const STATES = { accepted: "已受理", dispatched: "已转办", signed: "已签收", contacted: "已联系",
     replied: "已答复", closed: "已办结", returned: "已退回" };
   let granularity = "month";
@@ -65,6 +67,30 @@
       card.append(el("div", { class: "value" }, percent(stats.rates[key])), el("div", { class: "name" }, name));
       box.append(card);
     }
+  }
+
+  function figure(key, value, name) {
+    const card = el("div", { class: "rate", "data-figure": key });
+    card.append(el("div", { class: "value" }, value), el("div", { class: "name" }, name));
+    return card;
+  }
+
+  function renderCenter(stats) {
+    const box = document.getElementById("center");
+    box.replaceChildren();
+    const calls = stats.callbacks || { made: 0, reached: 0 };
+    const transfers = stats.transfers || {};
+    const total = Object.values(transfers).reduce((a, b) => a + b, 0);
+    box.append(
+      figure("dispatch_accuracy", percent(stats.rates.dispatch_accuracy), "派单准确率"),
+      figure("transfers", String(total), "即时转办"),
+      figure("callbacks", `${calls.reached} / ${calls.made}`, "回访（接通 / 拨打）"),
+      figure("ratings_excluded", String(stats.ratings_excluded || 0), "剔除评价"),
+    );
+    const list = el("p", { class: "breakdown", id: "transfer-targets" });
+    list.textContent = "即时转办去向：" + Object.entries(TRANSFERS)
+      .map(([key, name]) => `${name} ${transfers[key] || 0}`).join(" · ");
+    box.append(list);
   }
 
   function renderBoards(data) {
@@ -192,6 +218,7 @@
     ]);
     renderBoards(boards);
     renderRates(stats);
+    renderCenter(stats);
     renderTopics(await get("public/hot-topics?period=" + encodeURIComponent(p)));
     document.body.dataset.period = p;
   }

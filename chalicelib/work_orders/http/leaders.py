@@ -16,7 +16,7 @@ from chalicelib.core.http.base import (
     page_params,
 )
 from chalicelib.core.services import views
-from chalicelib.work_orders.services import leaders
+from chalicelib.work_orders.services import callbacks, leaders
 
 bp = Blueprint(__name__)
 LEADER = (Role.LEADER,)
@@ -33,6 +33,18 @@ action_route(
     request=schemas.COMMENT,
     tag="leader",
     summary="Comment or instruct (点评批示): appended to the appeal's timeline",
+)
+
+action_route(
+    bp,
+    "/appeals/{appeal_id}/rating/review",
+    action=Action.REVIEW_RATING,
+    service=callbacks.review_rating,
+    request=schemas.RATING_REVIEW,
+    tag="leader",
+    summary="Review a rating (差评审核; leaders and admins): `exclude: true` with a `reason` "
+    "takes it out of the rates (a rating of a policy, an unlawful demand), `exclude: false` "
+    "takes that back, once; the rating stays on record, the decision in the timeline",
 )
 
 

@@ -17,7 +17,7 @@ from chalicelib.core.http.base import (
     page_params,
 )
 from chalicelib.intake.services import photos
-from chalicelib.work_orders.services import dispatch, lists, similarity
+from chalicelib.work_orders.services import callbacks, dispatch, lists, similarity
 
 bp = Blueprint(__name__)
 
@@ -54,6 +54,17 @@ action_routes(
         schemas.URGE,
         "Urge (催办) the department holding an open work order (operators and leaders): a "
         "timeline event, a `work_order.urged` notice to the department, counted per period",
+    ),
+    (
+        "callback",
+        Action.CALLBACK,
+        callbacks.callback_appeal,
+        schemas.CALLBACK,
+        "Call the citizen back (回访) about a replied appeal the citizen has not rated: "
+        "`reached: false` is recorded (at most 3 calls per reply); reached, `resolved` and "
+        "`satisfaction` (satisfied 满意 → 5, basically_satisfied 基本满意 → 4, dissatisfied "
+        "不满意 → 2) are the rating, by the center, closing it (or `rework: true` when "
+        "dissatisfied, as the citizen may ask)",
     ),
     (
         "dispatch",
@@ -136,6 +147,37 @@ def list_work_orders(principal: Principal) -> Response:
     limit, cursor = page_params(bp.current_request)
     query = dict(bp.current_request.query_params or {})
     return json_response(lists.list_work_orders(principal, query, limit, cursor))
+
+
+CALLBACK_PAGE = schemas.listing(
+    {
+        **schemas.APPEAL_SUMMARY,
+        "properties": {
+            **schemas.APPEAL_SUMMARY["properties"],
+            "callbacks": {
+                "type": "integer",
+                "description": "calls not reached so far about the reply in force",
+            },
+        },
+    }
+)
+
+
+@api(
+    bp,
+    "/callbacks",
+    "GET",
+    summary="The call-back list (回访): replied appeals waiting for a rating, hotline and "
+    "mailbox callers first, then the rest, oldest reply first within each; each with the "
+    "calls already made about its reply (`callbacks`), those called 3 times left out",
+    roles=(Role.OPERATOR,),
+    tag="operator",
+    responses={200: CALLBACK_PAGE},
+    query=(LIMIT_PARAM, CURSOR_PARAM),
+)
+def callback_list(principal: Principal) -> Response:
+    limit, cursor = page_params(bp.current_request)
+    return json_response(callbacks.callback_list(principal, limit, cursor))
 
 
 SIMILAR = {

@@ -25,7 +25,13 @@ export const EVENT = {
   rework_requested: "要求重办", merged: "合并", closed: "办结", sla_warning: "临期提醒",
   sla_overdue: "超期", media_published: "照片公开设置", citizen_note: "群众补充",
   transferred: "即时转办", urged: "催办", department_note: "办理进展",
+  called_back: "回访（未接通）", rating_reviewed: "差评审核",
 };
+// 回访: what the citizen said, as the API names it, and the score it is recorded as.
+export const SATISFACTION = {
+  satisfied: "满意（5 分）", basically_satisfied: "基本满意（4 分）", dissatisfied: "不满意（2 分）",
+};
+export const CALLBACK_ATTEMPTS = 3;
 // 不予受理 reasons and 即时转办 targets, as the API names them.
 export const REJECT_REASON = {
   out_of_scope: "不属于受理范围", other_procedure: "应通过其他法定途径解决", duplicate: "重复诉求",

@@ -1,9 +1,10 @@
 // What each role may do with an appeal in its state: the center accepts, dispatches,
 // rejects, merges (with the similar appeals beside it), decides extensions and escalates;
 // the lead department signs, contacts, replies, returns and asks for more time; a leader
-// follows, comments and escalates.
+// follows, comments and escalates; the center calls citizens back after the reply (回访);
+// leaders and admins review ratings (差评审核).
 import { html, useState, useEffect } from "../vendor/htm-preact.js";
-import { STATE, KIND, OPEN, CONTACT, REJECT_REASON, TRANSFER_TARGET, AT_DEPARTMENT } from "../lib/labels.js";
+import { STATE, KIND, OPEN, CONTACT, REJECT_REASON, TRANSFER_TARGET, AT_DEPARTMENT, SATISFACTION, CALLBACK_ATTEMPTS } from "../lib/labels.js";
 import { ProblemBox } from "../lib/problem.js";
 import { api, all } from "../lib/api.js";
 import { useLoad } from "../lib/hooks.js";
@@ -216,4 +217,62 @@ export function LeaderActions({ appeal, done }) {
     <//>
     <${UrgeForm} appeal=${appeal} done=${done} />
     <${EscalateForm} appeal=${appeal} done=${done} />`;
+}
+
+// 回访: the calls about the reply in force (since the latest reply event).
+function callsSinceReply(appeal) {
+  let calls = 0;
+  for (const e of appeal.timeline || []) {
+    if (e.type === "replied") calls = 0;
+    else if (e.type === "called_back") calls += 1;
+  }
+  return calls;
+}
+
+function callbackBody(d) {
+  if (d.reached !== "yes") return clean({ reached: false, note: d.note });
+  const body = clean({ reached: true, resolved: d.resolved === "yes", satisfaction: d.satisfaction, note: d.note });
+  if (d.rework === "on") body.rework = true;
+  return body;
+}
+
+export function CallbackForm({ appeal, done }) {
+  const [reached, setReached] = useState("yes");
+  if (appeal.state !== "replied") return null;
+  const calls = callsSinceReply(appeal);
+  if (calls >= CALLBACK_ATTEMPTS) {
+    return html`<p class="meta" id="callback-done">已回访 ${calls} 次未接通，不再回访（7 天后自动办结）。</p>`;
+  }
+  return html`<${ActionForm} id="callback" legend="回访" appealId=${appeal.id} path="callback" onDone=${done} toBody=${callbackBody}>
+    <p class="meta">第 ${calls + 1} 次回访（每次答复最多 ${CALLBACK_ATTEMPTS} 次）。接通后记录的满意程度即为本件评价，诉求随即办结。</p>
+    <label for="callback-reached">是否接通</label>
+    <select id="callback-reached" name="reached" value=${reached} onChange=${(e) => setReached(e.currentTarget.value)}>
+      <option value="yes">已接通</option><option value="no">未接通</option>
+    </select>
+    ${reached === "yes" ? html`
+      <label for="callback-resolved">问题是否解决</label>
+      <select id="callback-resolved" name="resolved"><option value="yes">已解决</option><option value="no">未解决</option></select>
+      <label for="callback-satisfaction">满意程度</label>
+      <select id="callback-satisfaction" name="satisfaction" required>
+        ${Object.entries(SATISFACTION).map(([k, v]) => html`<option value=${k}>${v}</option>`)}
+      </select>
+      <label class="check"><input type="checkbox" id="callback-rework" name="rework" />不满意，要求重办</label>` : null}
+    <label for="callback-note">回访记录</label><textarea id="callback-note" name="note"></textarea>
+  <//>`;
+}
+
+// 差评审核: leaders and admins exclude a rating from the rates, or take that back once.
+export function RatingReview({ appeal, done }) {
+  const rating = appeal.rating;
+  if (!rating) return null;
+  const review = rating.review || {};
+  if (review.taken_back_at) return html`<p class="meta" id="review-final">剔除已撤销，审核决定不再更改。</p>`;
+  const exclude = !rating.excluded;
+  return html`<${ActionForm} id="rating-review" legend=${exclude ? "差评审核：剔除评价" : "撤销剔除"} appealId=${appeal.id}
+    path="rating/review" onDone=${done} toBody=${(d) => ({ exclude, reason: d.reason })}>
+    <p class="meta">${exclude
+      ? "评价因承办单位职权以外的原因给出（诉求不合法、评价针对政策而非办理）时，可剔除出各项比率；评价本身保留。"
+      : "撤销后评价重新计入比率；只能撤销一次。"}</p>
+    <label for="review-reason">理由</label><textarea id="review-reason" name="reason" required></textarea>
+  <//>`;
 }

@@ -1,7 +1,7 @@
 // One appeal: its facts, content, photos, reply and timeline, beside what the signed-in
 // role may do with it (with the keyboard shortcuts of the center and departments).
 import { html, useState, useEffect } from "../vendor/htm-preact.js";
-import { STATE, KIND, CHANNEL, EVENT, ROLE, STAGE_DUE, STAGE } from "../lib/labels.js";
+import { STATE, KIND, CHANNEL, EVENT, ROLE, STAGE_DUE, STAGE, SATISFACTION } from "../lib/labels.js";
 import { ProblemBox } from "../lib/problem.js";
 import { api } from "../lib/api.js";
 import { when } from "../lib/format.js";
@@ -9,7 +9,7 @@ import { useLoad } from "../lib/hooks.js";
 import { Countdown } from "../lib/deadlines.js";
 import { typing } from "../lib/forms.js";
 import { loadReference, departmentName, categoryName } from "../lib/reference.js";
-import { Similar, OperatorActions, EscalateForm, UrgeForm, DepartmentActions, LeaderActions } from "./appeal-actions.js";
+import { Similar, OperatorActions, EscalateForm, UrgeForm, DepartmentActions, LeaderActions, CallbackForm, RatingReview } from "./appeal-actions.js";
 import { DirectReply } from "./direct-reply.js";
 
 function Facts({ appeal }) {
@@ -33,11 +33,32 @@ function Facts({ appeal }) {
 }
 
 const centerReply = (event) => event.type === "replied" && event.data && event.data.by === "center";
+const callback = (event) => (event.data && event.data.callback) || null;
+
+function eventLabel(e) {
+  if (centerReply(e)) return "中心直办";
+  const call = callback(e);
+  if (call) return `回访${e.type === "rework_requested" ? "（要求重办）" : ""}：${(SATISFACTION[call.satisfaction] || call.satisfaction).replace(/（.*）/, "")}`;
+  if (e.type === "rating_reviewed") return e.data && e.data.excluded ? "差评审核：剔除评价" : "差评审核：撤销剔除";
+  return EVENT[e.type] || e.type;
+}
+
+function Rating({ rating }) {
+  if (!rating) return null;
+  const call = rating.callback;
+  const review = rating.review || {};
+  return html`<h3>评价</h3>
+    <p id="rating" data-excluded=${rating.excluded ? "true" : "false"}>${rating.score} 分 · ${rating.resolved ? "已解决" : "未解决"}
+      ${call ? html` · <span class="badge">平台中心回访（第 ${call.attempt} 次）：${(SATISFACTION[call.satisfaction] || call.satisfaction).replace(/（.*）/, "")}</span>` : null}
+      ${rating.excluded ? html` · <span class="badge warn">已剔除，不计入比率</span>` : null}</p>
+    ${rating.comment ? html`<div class="text">${rating.comment}</div>` : null}
+    ${review.reason ? html`<p class="meta">剔除理由：<span class="text">${review.reason}</span>${review.taken_back_reason ? html`；撤销理由：<span class="text">${review.taken_back_reason}</span>` : null}</p>` : null}`;
+}
 
 function Timeline({ events }) {
   return html`<ol class="timeline" id="timeline">
     ${events.map((e) => html`<li data-event=${e.type} data-by=${(e.data && e.data.by) || undefined}>
-      <span class="meta">${when(e.at)}</span> ${centerReply(e) ? "中心直办" : EVENT[e.type] || e.type}
+      <span class="meta">${when(e.at)}</span> ${eventLabel(e)}
       ${e.actor ? html` <span class="meta">（${ROLE[e.actor.role] || e.actor.role}）</span>` : null}
       ${centerReply(e) ? html`<div class="meta">答复来自知识库文章 ${e.data.article_id}${e.data.article_version ? ` 第 ${e.data.article_version} 版` : ""}${e.data.edited ? "（经修改）" : ""}</div>` : null}
       ${e.note ? html`<div class="text">${e.note}</div>` : null}
@@ -94,6 +115,7 @@ export function Detail({ id, me, queue }) {
             <a href=${`#/knowledge/${encodeURIComponent(appeal.reply.article_id)}`}>${appeal.reply.article_id}</a>），未派单</p>` : null}
           <div class="text" id="reply-text">${appeal.reply.content}</div>
           ${appeal.reply.public_reply ? html`<p class="meta">公开答复：<span class="text">${appeal.reply.public_reply}</span></p>` : null}` : null}
+        <${Rating} rating=${appeal.rating} />
         <h3>办理过程</h3>
         <${Timeline} events=${appeal.timeline || []} />
       </section>
@@ -103,9 +125,10 @@ export function Detail({ id, me, queue }) {
         <div key=${`${appeal.id}-${appeal.version}`}>
         ${me.role === "operator" && appeal.kind === "consultation" && ["submitted", "accepted"].includes(appeal.state)
           ? html`<${DirectReply} appeal=${appeal} done=${done} />` : null}
-        ${me.role === "operator" ? html`<${OperatorActions} appeal=${appeal} done=${done} /><${UrgeForm} appeal=${appeal} done=${done} /><${EscalateForm} appeal=${appeal} done=${done} />` : null}
+        ${me.role === "operator" ? html`<${OperatorActions} appeal=${appeal} done=${done} /><${CallbackForm} appeal=${appeal} done=${done} /><${UrgeForm} appeal=${appeal} done=${done} /><${EscalateForm} appeal=${appeal} done=${done} />` : null}
         ${me.role === "department" ? html`<${DepartmentActions} appeal=${appeal} me=${me} done=${done} />` : null}
         ${me.role === "leader" ? html`<${LeaderActions} appeal=${appeal} done=${done} />` : null}
+        ${me.role === "leader" || me.role === "admin" ? html`<${RatingReview} appeal=${appeal} done=${done} />` : null}
         ${me.role === "operator" && ["submitted", "accepted", "returned"].includes(appeal.state) ? html`<${Similar} appeal=${appeal} />` : null}
         </div>
       </section>

@@ -59,7 +59,14 @@ export function Figures({ me }) {
         <div class="rate"><div class="value" id="center-replied">${data.stats.knowledge.center_replied || 0}</div><div class="name">中心直办（件）</div></div>
         <div class="rate"><div class="value" id="deflected">${data.stats.knowledge.deflected || 0}</div><div class="name">自助解答（次）</div></div>
       </div>
-      <p class="meta">中心直办：平台中心依据知识库直接答复的咨询，不派单，不计入各单位的答复与排名；自助解答：群众提交前看了知识库答案、表示已解决的次数。</p>` : null}` : null}
+      <p class="meta">中心直办：平台中心依据知识库直接答复的咨询，不派单，不计入各单位的答复与排名；自助解答：群众提交前看了知识库答案、表示已解决的次数。</p>` : null}
+      <h3>回访与差评审核</h3><div class="rates" id="callback-figures">
+        <div class="rate"><div class="value" id="callbacks-made">${(data.stats.callbacks || {}).made || 0}</div><div class="name">回访（次）</div></div>
+        <div class="rate"><div class="value" id="callbacks-reached">${(data.stats.callbacks || {}).reached || 0}</div><div class="name">接通并评价（件）</div></div>
+        <div class="rate"><div class="value" id="ratings-excluded">${data.stats.ratings_excluded || 0}</div><div class="name">剔除评价（条）</div></div>
+        <div class="rate"><div class="value" id="dispatch-accuracy">${pct(data.stats.rates.dispatch_accuracy)}</div><div class="name">派单准确率</div></div>
+      </div>
+      <p class="meta">回访接通后记录的满意程度即为评价，计入解决率、满意率；剔除的评价（领导审核决定）在评价所在时段不计入任何比率。</p>` : null}
       <div class="boards">${data.rankings.boards.map(board)}</div>
     </div>`}
   </section></main>`;

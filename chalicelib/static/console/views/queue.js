@@ -39,6 +39,7 @@ export function QueueItem({ item, current, now }) {
       ${item.channel ? html`<span class="badge">${CHANNEL[item.channel] || item.channel}</span>` : null}
       ${item.escalation ? html`<span class="badge warn">督办 ${item.escalation.level} 级</span>` : null}
       ${late ? html`<span class="badge late">超期</span>` : null}
+      ${item.callbacks ? html`<span class="badge">已回访 ${item.callbacks} 次未接通</span>` : null}
       ${item.id} · ${when(item.created_at)}
       ${item.department_id ? ` · ${departmentName(item.department_id)}` : ""}
       ${due ? html` · <${Countdown} due=${due} label=${STAGE[key] + " "} />` : null}
