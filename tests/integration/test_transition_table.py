@@ -58,6 +58,7 @@ ENDPOINT = {
         {"reached": True, "resolved": False, "satisfaction": "dissatisfied", "rework": True},
     ),
     Action.REVIEW_RATING: ("rating/review", {"exclude": True, "reason": "评价针对政策"}),
+    Action.DEPARTMENT_NOTE: ("note", {"text": "已安排人员现场查看"}),
 }
 HTTP_ROLES = (Role.CITIZEN, Role.OPERATOR, Role.DEPARTMENT, Role.LEADER, Role.ADMIN)
 WHO = {
