@@ -1018,6 +1018,13 @@ DISTRICT_SETTINGS: dict[str, tuple[str, str, str]] = {
         "",
         "The claim naming a department clerk's department id (empty: department_id)",
     ),
+    "OidcClientId": (
+        "MINSHENG_OIDC_CLIENT_ID",
+        "",
+        "The console's client at that issuer (public, authorization code with PKCE; its "
+        "redirect URI is the console's address, https://<api>/console/); empty: the console "
+        "signs in at the user pool only",
+    ),
 }
 PUBLIC_BASE_URL = "PublicBaseUrl"
 API_DOMAIN = "ApiDomainName"

@@ -56,6 +56,9 @@ class Oidc:
     audience: str
     groups_claim: str = "groups"
     department_claim: str = "department_id"
+    # The console's client at the issuer (a public client: authorization code with PKCE);
+    # empty: the console does not sign in through the issuer.
+    client_id: str = ""
 
 
 OIDC_VARIABLES = (
@@ -64,6 +67,7 @@ OIDC_VARIABLES = (
     "MINSHENG_OIDC_AUDIENCE",
     "MINSHENG_OIDC_GROUPS_CLAIM",
     "MINSHENG_OIDC_DEPARTMENT_CLAIM",
+    "MINSHENG_OIDC_CLIENT_ID",
 )
 
 
@@ -87,6 +91,7 @@ def _oidc(env: Mapping[str, str], local: bool) -> Oidc | None:
         audience=audience,
         groups_claim=claims[0] or "groups",
         department_claim=claims[1] or "department_id",
+        client_id=claims[2],
     )
 
 

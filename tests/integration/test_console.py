@@ -136,9 +136,57 @@ def test_the_console_configuration_names_the_pool_client_and_endpoint(
         "cognito_endpoint": config["cognito_endpoint"],
         # The roles that must set up an authenticator app (the console offers it to others)
         "mfa_roles": ["admin"],
+        # No district sign-on is configured
+        "oidc": None,
     }
     assert config["user_pool_client_id"]
     assert config["cognito_endpoint"].startswith(("http://", "https://"))
+
+
+def test_the_console_signs_in_at_the_districts_issuer_once_it_has_a_client_there(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.core.config import settings
+
+    issuer = "http://127.0.0.1:9/realms/staff"
+    for name, value in (
+        ("MINSHENG_OIDC_ISSUER", issuer),
+        ("MINSHENG_OIDC_JWKS_URL", "http://127.0.0.1:9/realms/staff/keys"),
+        ("MINSHENG_OIDC_AUDIENCE", "minsheng"),
+        ("MINSHENG_OIDC_GROUPS_CLAIM", "roles"),
+    ):
+        monkeypatch.setenv(name, value)
+    settings.cache_clear()
+    try:
+        # Given the issuer without the console's client: the API takes its tokens, the
+        # console does not sign in there and its policy does not name it
+        config = json.loads(_text(people.client.http.get("/console/config.json")))
+        assert config["oidc"] is None
+        page = people.client.http.get("/console/")
+        assert "127.0.0.1:9" not in page.headers["Content-Security-Policy"]
+        # Given the console's client id
+        monkeypatch.setenv("MINSHENG_OIDC_CLIENT_ID", "minsheng")
+        settings.cache_clear()
+        config = json.loads(_text(people.client.http.get("/console/config.json")))
+        assert config["oidc"] == {
+            "issuer": issuer,
+            "client_id": "minsheng",
+            "groups_claim": "roles",
+            "department_claim": "department_id",
+        }
+        # The page may fetch the issuer's discovery document and call its token endpoint:
+        # its origin, nothing wider
+        policy = people.client.http.get("/console/").headers["Content-Security-Policy"]
+        connect = next(p for p in policy.split("; ") if p.startswith("connect-src")).split()
+        assert connect == [
+            "connect-src",
+            "'self'",
+            config["cognito_endpoint"].rstrip("/"),
+            "http://127.0.0.1:9",
+        ]
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
 
 
 def test_a_deployed_console_signs_in_at_the_regional_endpoint(monkeypatch: Any) -> None:

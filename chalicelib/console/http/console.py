@@ -50,6 +50,15 @@ CONFIG_SCHEMA = {
         "user_pool_client_id": {"type": "string"},
         "cognito_endpoint": {"type": "string"},
         "mfa_roles": {"type": "array", "items": {"type": "string"}},
+        "oidc": {
+            "type": ["object", "null"],
+            "properties": {
+                "issuer": {"type": "string"},
+                "client_id": {"type": "string"},
+                "groups_claim": {"type": "string"},
+                "department_claim": {"type": "string"},
+            },
+        },
     },
 }
 
@@ -67,11 +76,29 @@ def _origin(url: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
+def sign_on() -> dict[str, str] | None:
+    """The external issuer the console signs staff in at (authorization code with PKCE),
+    when the stack names one and the console's client there."""
+    oidc = settings().oidc
+    if oidc is None or not oidc.client_id:
+        return None
+    return {
+        "issuer": oidc.issuer,
+        "client_id": oidc.client_id,
+        "groups_claim": oidc.groups_claim,
+        "department_claim": oidc.department_claim,
+    }
+
+
 def policy() -> str:
-    """The page runs only its own scripts; it talks to the API (its own origin) and the
-    user pool, and shows photos from the media bucket's presigned URLs."""
+    """The page runs only its own scripts; it talks to the API (its own origin), the
+    user pool and the district's sign-on issuer when it has one (its discovery document
+    and token endpoint), and shows photos from the media bucket's presigned URLs."""
     cfg = settings()
     cognito = _origin(cognito_endpoint())
+    issuer = sign_on()
+    if issuer is not None:
+        cognito = f"{cognito} {_origin(issuer['issuer'])}"
     if cfg.aws_endpoint:
         images = _origin(cfg.aws_endpoint)
     else:
@@ -147,6 +174,8 @@ def console_asset(_principal: None, asset: str) -> Response:
                 "cognito_endpoint": cognito_endpoint(),
                 # The roles that must set up an authenticator app (the others may).
                 "mfa_roles": sorted(cfg.mfa_roles),
+                # The district's sign-on, when the console signs in there (else null).
+                "oidc": sign_on(),
             },
             headers={"Cache-Control": "no-cache"},
         )

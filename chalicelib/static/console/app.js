@@ -5,7 +5,7 @@
 // share the helpers in lib/.
 import { html, render, useState, useEffect } from "./vendor/htm-preact.js";
 import { ROLE } from "./lib/labels.js";
-import { session, configure, whenSignedOut, whenMfaRequired, claims, roleOf, signOut } from "./lib/session.js";
+import { session, configure, whenSignedOut, whenMfaRequired, roleOf, departmentOf, signOut, issuerCallback, completeIssuerSignIn } from "./lib/session.js";
 import { reference, departmentName } from "./lib/reference.js";
 import { SignIn } from "./views/sign-in.js";
 import { Queue } from "./views/queue.js";
@@ -34,7 +34,7 @@ function useHash() {
   return hash;
 }
 
-function App() {
+function App({ failed }) {
   const [signedIn, setSignedIn] = useState(Boolean(session));
   const [queue, setQueue] = useState([]);
   // The API said this account needs an authenticator app first (mfa-required).
@@ -47,12 +47,11 @@ function App() {
   useEffect(() => {
     document.body.dataset.view = signedIn ? hash.split("/")[1] || "home" : "signin";
   });
-  if (!signedIn) return html`<${SignIn} onDone=${() => { setSignedIn(true); location.hash = "#/"; }} />`;
+  if (!signedIn) return html`<${SignIn} failed=${failed} onDone=${() => { setSignedIn(true); location.hash = "#/"; }} />`;
   if (needsMfa) {
     return html`<${TotpSetup} required=${true} onDone=${() => location.reload()} />`;
   }
-  const token = claims(session.idToken);
-  const me = { role: roleOf(session.idToken), department: token["custom:department_id"], username: session.username };
+  const me = { role: roleOf(session.idToken), department: departmentOf(session.idToken), username: session.username };
   const nav = NAV[me.role] || [];
   let route = hash.replace(/^#/, "");
   if (route === "/" || route === "") route = nav[0] ? nav[0][0].slice(1) : "/";
@@ -83,8 +82,11 @@ function App() {
 async function start() {
   const response = await fetch("config.json");
   configure(await response.json());
+  // Back from the district's sign-on: the code is exchanged before the shell draws.
+  let failed = null;
+  if (issuerCallback()) await completeIssuerSignIn().catch((error) => { failed = error; });
   document.getElementById("root").textContent = "";
-  render(html`<${App} />`, document.getElementById("root"));
+  render(html`<${App} failed=${failed} />`, document.getElementById("root"));
 }
 
 start().catch((error) => {

@@ -2,8 +2,10 @@
 // real pool asks: a new password at the first sign-in (NEW_PASSWORD_REQUIRED), the
 // authenticator's code (SOFTWARE_TOKEN_MFA), a forgotten password (a code by email or SMS,
 // then a new password), and setting up an authenticator app (TOTP). The session is kept
-// in sessionStorage; signing out forgets it.
+// in sessionStorage; signing out forgets it. With the district's own sign-on (the stack's
+// external issuer, oidc.js) staff sign in there instead, or as well.
 import { Problem } from "./problem.js";
+import { beginSignIn, completeSignIn, isCallback, refresh as refreshAtIssuer, endSession } from "./oidc.js";
 
 const SESSION = "minsheng.console.session";
 const STAFF = ["operator", "department", "leader", "admin"];
@@ -17,6 +19,17 @@ let onMfaRequired = () => {};
 // The user pool's app client and endpoint (config.json), before anyone signs in.
 export function configure(value) {
   config = value;
+}
+
+// How staff may sign in: the user pool's password (when the stack has a pool) and the
+// district's sign-on (when the stack names its issuer and the console's client there).
+export function signInOptions() {
+  return { pool: Boolean(config && config.user_pool_client_id), issuer: Boolean(config && config.oidc) };
+}
+
+// Whether the session came from the district's sign-on (it does its own second factor).
+export function external() {
+  return Boolean(session && session.external);
 }
 
 // Whether the caller's role must have an authenticator app (the stack's setting).
@@ -58,9 +71,40 @@ export function claims(token) {
   return JSON.parse(new TextDecoder().decode(bytes));
 }
 
+// The issuer's claims name groups and department as the stack's settings say; the pool's
+// are cognito:groups and custom:department_id.
+function fromIssuer(token) {
+  return Boolean(config && config.oidc && claims(token).iss === config.oidc.issuer);
+}
+
 export function roleOf(token) {
-  const groups = claims(token)["cognito:groups"] || [];
+  let groups = claims(token)[fromIssuer(token) ? config.oidc.groups_claim : "cognito:groups"] || [];
+  if (typeof groups === "string") groups = groups.split(/[\s,]+/);
   return STAFF.find((r) => groups.includes(r)) || "citizen";
+}
+
+export function departmentOf(token) {
+  return claims(token)[fromIssuer(token) ? config.oidc.department_claim : "custom:department_id"];
+}
+
+function staffOnly(idToken) {
+  if (roleOf(idToken) === "citizen") {
+    throw new Problem({ title: "无法登录", detail: "工作台仅供工作人员使用。", status: 403 });
+  }
+}
+
+// To the district's sign-on page (it comes back to the console with a code).
+export function signInAtIssuer() {
+  return beginSignIn(config.oidc);
+}
+
+export const issuerCallback = isCallback;
+
+// Back from the sign-on page: the code exchanged and the session kept.
+export async function completeIssuerSignIn() {
+  const got = await completeSignIn(config.oidc);
+  staffOnly(got.idToken);
+  saveSession({ ...got, external: true });
 }
 
 // The pool's errors in words staff understand (its own message stays in the detail).
@@ -107,10 +151,7 @@ async function cognito(target, body) {
 }
 
 function keep(username, result) {
-  const role = roleOf(result.IdToken);
-  if (role === "citizen") {
-    throw new Problem({ title: "无法登录", detail: "工作台仅供工作人员使用。", status: 403 });
-  }
+  staffOnly(result.IdToken);
   saveSession({
     username,
     idToken: result.IdToken,
@@ -202,9 +243,25 @@ export async function confirmAuthenticator(code) {
   });
 }
 
+// One refresh at a time: the calls a view makes together wait for the same one (an issuer
+// that rotates refresh tokens takes each only once).
+let refreshing = null;
+
 export async function freshToken() {
   if (!session) throw new Problem({ title: "未登录", status: 401 });
   if (Date.now() < session.expiresAt - 60_000) return session.idToken;
+  if (!refreshing) refreshing = refresh().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function refresh() {
+  if (session.external) {
+    if (!session.refreshToken) throw new Problem({ title: "登录已过期，请重新登录", status: 401 });
+    const got = await refreshAtIssuer(config.oidc, session.refreshToken);
+    staffOnly(got.idToken);
+    saveSession({ ...got, external: true });
+    return session.idToken;
+  }
   const answer = await cognito("InitiateAuth", {
     AuthFlow: "REFRESH_TOKEN_AUTH",
     ClientId: config.user_pool_client_id,
@@ -219,6 +276,13 @@ export async function freshToken() {
 // pool cannot be reached.
 export async function signOut() {
   const ending = session;
+  if (ending && ending.external) {
+    // The district's sign-on ends its own session too (the browser goes there and back).
+    saveSession(null);
+    onSignedOut();
+    if (config && config.oidc) await endSession(config.oidc, ending.idToken);
+    return;
+  }
   if (ending && ending.refreshToken && config) {
     try {
       await fetch(config.cognito_endpoint, {
