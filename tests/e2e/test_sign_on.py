@@ -4,7 +4,8 @@ and a local stack that names it. The operator signs in there (authorization code
 S256), the console exchanges the code, lists the operator's queue with the issuer's ID
 token, refreshes it when it runs out, and signs out at the issuer; a callback this tab did
 not start is refused before any code is exchanged. Nothing is requested from anywhere but
-the stack and the issuer."""
+the stack and the issuer. (The stack has the knowledge base off: the console shows no view
+of it.)"""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ def stack(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             "MINSHENG_OIDC_AUDIENCE": CLIENT,
             "MINSHENG_OIDC_CLIENT_ID": CLIENT,
             "MINSHENG_OIDC_GROUPS_CLAIM": "roles",
+            # The knowledge base is off: the console shows none of its views
+            "MINSHENG_FEATURES": "mailbox,wechat,sms,reports,open311",
         },
     )
     try:
@@ -134,6 +137,9 @@ def test_an_operator_signs_in_at_the_districts_issuer(stack: RunningStack, issue
                 "header.top"
             )
             assert "code=" not in page.url and "state=" not in page.url
+            # The knowledge base is off: no tab of it
+            tabs = page.locator("nav.tabs a")
+            assert tabs.count() >= 2 and page.locator("nav.tabs a[href='#/knowledge']").count() == 0
             page.screenshot(path=str(ARTIFACTS / "sign-on-queue-1280.png"), full_page=True)
             # It asked for a code bound to an S256 challenge, with a state and a nonce, and
             # exchanged it as a public client with the verifier of that challenge

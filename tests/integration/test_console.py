@@ -138,6 +138,9 @@ def test_the_console_configuration_names_the_pool_client_and_endpoint(
         "mfa_roles": ["admin"],
         # No district sign-on is configured
         "oidc": None,
+        # Staff accounts are the stack's (its user pool), every optional part is on
+        "accounts": True,
+        "features": sorted(settings().features),
     }
     assert config["user_pool_client_id"]
     assert config["cognito_endpoint"].startswith(("http://", "https://"))

@@ -129,6 +129,8 @@ def test_the_portal_configuration_names_the_pool_client_and_the_photo_limits(
         "cognito_endpoint": config["cognito_endpoint"],
         "max_photos": 9,
         "upload_max_bytes": settings().upload_max_bytes,
+        # Citizens sign in at the stack's user pool
+        "accounts": True,
     }
     assert config["user_pool_client_id"] and config["cognito_endpoint"].startswith("http")
 

@@ -50,6 +50,8 @@ CONFIG_SCHEMA = {
         "user_pool_client_id": {"type": "string"},
         "cognito_endpoint": {"type": "string"},
         "mfa_roles": {"type": "array", "items": {"type": "string"}},
+        "accounts": {"type": "boolean"},
+        "features": {"type": "array", "items": {"type": "string"}},
         "oidc": {
             "type": ["object", "null"],
             "properties": {
@@ -176,6 +178,10 @@ def console_asset(_principal: None, asset: str) -> Response:
                 "mfa_roles": sorted(cfg.mfa_roles),
                 # The district's sign-on, when the console signs in there (else null).
                 "oidc": sign_on(),
+                # Whether staff accounts are the stack's (its user pool): the accounts view.
+                "accounts": cfg.has_user_pool,
+                # The optional parts that are on (MINSHENG_FEATURES): their views.
+                "features": sorted(cfg.features),
             },
             headers={"Cache-Control": "no-cache"},
         )

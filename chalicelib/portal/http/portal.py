@@ -44,6 +44,7 @@ CONFIG_SCHEMA = {
         "cognito_endpoint": {"type": "string"},
         "max_photos": {"type": "integer"},
         "upload_max_bytes": {"type": "integer"},
+        "accounts": {"type": "boolean"},
     },
 }
 # As many photos as an appeal holds (``media``, core/domain/schemas.py).
@@ -152,6 +153,9 @@ def portal_asset(_principal: None, asset: str) -> Response:
                 "cognito_endpoint": cognito_endpoint(),
                 "max_photos": MAX_PHOTOS,
                 "upload_max_bytes": cfg.upload_max_bytes,
+                # Whether citizens sign in here (at the stack's user pool); without one
+                # the portal shows the public board alone.
+                "accounts": cfg.has_user_pool,
             },
             headers={"Cache-Control": "no-cache"},
         )

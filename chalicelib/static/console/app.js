@@ -5,7 +5,7 @@
 // share the helpers in lib/.
 import { html, render, useState, useEffect } from "./vendor/htm-preact.js";
 import { ROLE } from "./lib/labels.js";
-import { session, configure, whenSignedOut, whenMfaRequired, roleOf, departmentOf, signOut, issuerCallback, completeIssuerSignIn } from "./lib/session.js";
+import { session, configure, whenSignedOut, whenMfaRequired, roleOf, departmentOf, signOut, issuerCallback, completeIssuerSignIn, featureOn } from "./lib/session.js";
 import { reference, departmentName } from "./lib/reference.js";
 import { SignIn } from "./views/sign-in.js";
 import { Queue } from "./views/queue.js";
@@ -23,6 +23,9 @@ const NAV = {
   leader: [["#/supervision", "督办清单"], ["#/following", "我的关注"], ["#/figures", "数据与排名"]],
   admin: [["#/admin", "系统管理"], ["#/users", "工作人员账号"], ["#/supervision", "督办清单"], ["#/knowledge", "知识库"], ["#/figures", "数据"]],
 };
+
+// The views of an optional part, by their route (shown only when the part is on).
+const PART_OF = { "#/knowledge": "knowledge", "#/users": "accounts" };
 
 function useHash() {
   const [hash, setHash] = useState(location.hash || "#/");
@@ -52,7 +55,8 @@ function App({ failed }) {
     return html`<${TotpSetup} required=${true} onDone=${() => location.reload()} />`;
   }
   const me = { role: roleOf(session.idToken), department: departmentOf(session.idToken), username: session.username };
-  const nav = NAV[me.role] || [];
+  const nav = (NAV[me.role] || []).filter(([href]) => !PART_OF[href] || featureOn(PART_OF[href]));
+  const knowledge = featureOn("knowledge");
   let route = hash.replace(/^#/, "");
   if (route === "/" || route === "") route = nav[0] ? nav[0][0].slice(1) : "/";
   let view;
@@ -62,7 +66,8 @@ function App({ failed }) {
   else if (route === "/following") view = html`<${AppealList} title="我关注的诉求" id="following" path="me/following" />`;
   else if (route === "/figures") view = html`<${Figures} me=${me} />`;
   else if (route === "/admin") view = html`<${Admin} />`;
-  else if (route === "/users" && me.role === "admin") view = html`<${Users} />`;
+  else if (route === "/users" && me.role === "admin" && featureOn("accounts")) view = html`<${Users} />`;
+  else if (!knowledge && route.startsWith("/knowledge")) view = html`<main><p>本平台未启用知识库。<a href="#/">返回</a></p></main>`;
   else if (route === "/knowledge" && me.role !== "leader") view = html`<${Articles} me=${me} />`;
   else if (route === "/knowledge/new" && me.role !== "leader") view = html`<${ArticleNew} me=${me} />`;
   else if (route.startsWith("/knowledge/")) view = html`<${ArticleView} id=${decodeURIComponent(route.slice(11))} me=${me} />`;

@@ -27,6 +27,14 @@ export function signInOptions() {
   return { pool: Boolean(config && config.user_pool_client_id), issuer: Boolean(config && config.oidc) };
 }
 
+// Whether an optional part is on (MINSHENG_FEATURES, as config.json names them): its views
+// show only then. "accounts": the staff accounts are the stack's (its own user pool).
+export function featureOn(name) {
+  if (!config) return true;
+  if (name === "accounts") return config.accounts !== false;
+  return !Array.isArray(config.features) || config.features.includes(name);
+}
+
 // Whether the session came from the district's sign-on (it does its own second factor).
 export function external() {
   return Boolean(session && session.external);
