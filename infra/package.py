@@ -252,7 +252,8 @@ def add_layers(template: dict[str, Any], parts: frozenset[str] | None = None) ->
     simplify(resources)
 
 
-def _stage_name(value: str) -> str:
+def stage_name(value: str) -> str:
+    """A deployed stage's name as an argument (any name a stack may take), else an error."""
     from chalicelib.core.config import LOCAL_STAGES, STAGE_PATTERN
 
     if not STAGE_PATTERN.fullmatch(value) or value in LOCAL_STAGES:
@@ -270,7 +271,7 @@ def _ensure_environment(stage: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__)
-    parser.add_argument("stage", type=_stage_name, help="dev, prod or any other stage name")
+    parser.add_argument("stage", type=stage_name, help="dev, prod or any other stage name")
     parser.add_argument("out_dir", type=Path)
     parser.add_argument(
         "--no-dependencies",
