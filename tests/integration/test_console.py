@@ -195,11 +195,12 @@ def test_the_console_signs_in_at_the_districts_issuer_once_it_has_a_client_there
 def test_a_deployed_console_signs_in_at_the_regional_endpoint(monkeypatch: Any) -> None:
     from chalicelib.console.http import console
     from chalicelib.core.config import settings
+    from chalicelib.core.http import pages
 
     cfg = settings()
-    monkeypatch.setattr(
-        console, "settings", lambda: type(cfg)(**{**cfg.__dict__, "aws_endpoint": None})
-    )
+    deployed = type(cfg)(**{**cfg.__dict__, "aws_endpoint": None})
+    monkeypatch.setattr(console, "settings", lambda: deployed)
+    monkeypatch.setattr(pages, "settings", lambda: deployed)
     assert console.cognito_endpoint() == f"https://cognito-idp.{cfg.region}.amazonaws.com/"
     policy = console.policy()
     assert f"connect-src 'self' https://cognito-idp.{cfg.region}.amazonaws.com;" in policy

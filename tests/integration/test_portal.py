@@ -137,12 +137,12 @@ def test_the_portal_configuration_names_the_pool_client_and_the_photo_limits(
 
 def test_a_deployed_portal_talks_to_the_regional_pool_and_the_bucket(monkeypatch: Any) -> None:
     from chalicelib.core.config import settings
+    from chalicelib.core.http import pages
     from chalicelib.portal.http import portal
 
     cfg = settings()
-    monkeypatch.setattr(
-        portal, "settings", lambda: type(cfg)(**{**cfg.__dict__, "aws_endpoint": None})
-    )
+    deployed = type(cfg)(**{**cfg.__dict__, "aws_endpoint": None})
+    monkeypatch.setattr(pages, "settings", lambda: deployed)
     assert portal.cognito_endpoint() == f"https://cognito-idp.{cfg.region}.amazonaws.com/"
     policy = portal.policy()
     bucket = f"https://{cfg.media_bucket}.s3.{cfg.region}.amazonaws.com"
