@@ -20,12 +20,15 @@ HERE = {"lat": 36.6400, "lng": 117.9700, "address": "般阳路1号"}
 NEAR = {"lat": 36.6420, "lng": 117.9710, "address": "般阳路3号"}  # about 240 m away
 FAR = {"lat": 36.7400, "lng": 118.0700, "address": "昆仑镇"}  # about 14 km away
 CONSOLE = Path(__file__).resolve().parents[2] / "chalicelib" / "static" / "console"
-# The console's own script: the entry and its modules (the vendored library is Preact's)
-SCRIPTS = sorted(
-    path.relative_to(CONSOLE).as_posix()
+SHARED = CONSOLE.parent / "shared"
+# The console's own script: the entry and its modules (the vendored library is Preact's),
+# each as served -> its file (the shared lib/ modules are served from the console's lib/)
+FILES = {
+    path.relative_to(CONSOLE).as_posix(): path
     for path in CONSOLE.rglob("*.js")
     if "vendor" not in path.relative_to(CONSOLE).parts
-)
+} | {f"lib/{path.name}": path for path in (SHARED / "lib").glob("*.js")}
+SCRIPTS = sorted(FILES)
 IMPORT = re.compile(r'^import \{[^}]*\} from "([^"]+)";$', re.MULTILINE)
 
 
@@ -68,7 +71,7 @@ def test_the_console_page_runs_only_its_own_scripts(people: People) -> None:
         assert script.headers["Content-Type"] == "text/javascript; charset=utf-8", name
         assert script.headers["Content-Security-Policy"] == policy, name
         source = _text(script)
-        assert source == (CONSOLE / name).read_text("utf-8"), name
+        assert source == FILES[name].read_text("utf-8"), name
         assert "innerHTML" not in source and "eval(" not in source, name
         # Search highlights are marked up with elements the script builds, never as markup
         for sink in sinks:
@@ -87,7 +90,7 @@ def test_the_console_page_runs_only_its_own_scripts(people: People) -> None:
 def test_the_console_modules_import_only_modules_it_serves(people: People) -> None:
     http = people.client.http
     for name in SCRIPTS:
-        source = (CONSOLE / name).read_text("utf-8")
+        source = FILES[name].read_text("utf-8")
         imports = IMPORT.findall(source)
         assert len(imports) == source.count("\nimport ") + source.startswith("import "), name
         for target in imports:

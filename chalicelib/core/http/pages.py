@@ -21,6 +21,10 @@ HTML = "text/html; charset=utf-8"
 # What the module folders serve: the files shipped in them whose names are lower-case
 # letters, digits and hyphens ending in .js (never __init__.py, never a path).
 MODULE_NAME = re.compile(r"[a-z0-9-]+\.js")
+# Shipped once for both pages (chalicelib/static/shared/): its lib/ modules are served from
+# each page's lib/ folder, its vendored files from each page's vendor/ folder.
+SHARED = "chalicelib.static.shared"
+SHARED_VENDOR = frozenset({"htm-preact.js", "LICENSE-htm.txt", "LICENSE-preact.txt", "SOURCES.txt"})
 
 
 def media_of(assets: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -54,9 +58,11 @@ def bucket_origins() -> str:
 
 @dataclass(frozen=True)
 class Site:
-    """One page's files: ``package`` holds index.html and ``assets``, ``package``.vendor the
-    ``vendor`` files, and each of ``modules`` (a script folder) the packages it serves its
-    modules from."""
+    """One page's files: ``package`` holds index.html and ``assets``; ``vendor`` names the
+    vendored files it serves (``SHARED_VENDOR`` from the shared folder, the others from
+    ``package``.vendor); each of ``modules`` (a script folder) serves the modules of its
+    packages (the page's lib/ also the shared lib/; a page's own module of the same name
+    would hide a shared one, which a test forbids)."""
 
     package: str
     assets: dict[str, str]
@@ -65,7 +71,10 @@ class Site:
 
     @property
     def modules(self) -> dict[str, tuple[str, ...]]:
-        return {"lib": (f"{self.package}.lib",), "views": (f"{self.package}.views",)}
+        return {
+            "lib": (f"{self.package}.lib", f"{SHARED}.lib"),
+            "views": (f"{self.package}.views",),
+        }
 
     def page(self, body: str, content_type: str) -> Response:
         return static_page(body, content_type, self.policy())
@@ -86,7 +95,8 @@ class Site:
     def vendored(self, name: str) -> Response:
         if name not in self.vendor:
             raise NotFound(f"no asset {name}")
-        return self.page(static_text(f"{self.package}.vendor", name), self.vendor[name])
+        package = f"{SHARED}.vendor" if name in SHARED_VENDOR else f"{self.package}.vendor"
+        return self.page(static_text(package, name), self.vendor[name])
 
     def module(self, folder: str, name: str) -> Response:
         package = shipped(self.modules[folder]).get(name)

@@ -4,6 +4,7 @@
 // reads the sign-in settings, signs staff in, and routes #/… to the views (views/), which
 // share the helpers in lib/.
 import { html, render, useState, useEffect } from "./vendor/htm-preact.js";
+import { useHash } from "./lib/hooks.js";
 import { ROLE } from "./lib/labels.js";
 import { session, configure, whenSignedOut, whenMfaRequired, roleOf, departmentOf, signOut, issuerCallback, completeIssuerSignIn, featureOn } from "./lib/session.js";
 import { reference, departmentName } from "./lib/reference.js";
@@ -26,16 +27,6 @@ const NAV = {
 
 // The views of an optional part, by their route (shown only when the part is on).
 const PART_OF = { "#/knowledge": "knowledge", "#/users": "accounts" };
-
-function useHash() {
-  const [hash, setHash] = useState(location.hash || "#/");
-  useEffect(() => {
-    const change = () => setHash(location.hash || "#/");
-    addEventListener("hashchange", change);
-    return () => removeEventListener("hashchange", change);
-  }, []);
-  return hash;
-}
 
 function App({ failed }) {
   const [signedIn, setSignedIn] = useState(Boolean(session));

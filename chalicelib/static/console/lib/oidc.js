@@ -8,6 +8,7 @@
 // nonce, exp). The page's policy lets it talk to the issuer's origin only, so the token
 // endpoint must be there.
 import { Problem } from "./problem.js";
+import { claims as claimsOf } from "./pool.js";
 
 // This sign-in's state, nonce and code verifier, kept until the issuer sends the browser
 // back (sessionStorage: this tab only).
@@ -26,13 +27,6 @@ function random() {
 async function challengeOf(verifier) {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
   return base64url(new Uint8Array(digest));
-}
-
-function claimsOf(token) {
-  const part = String(token).split(".")[1] || "";
-  const text = part.replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(text + "===".slice((text.length + 3) % 4)), (c) => c.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes));
 }
 
 // The console's own address: the issuer sends the browser back here (the redirect URI
@@ -97,7 +91,7 @@ export function isCallback() {
 function checkIdToken(oidc, idToken, nonce) {
   let claims;
   try {
-    claims = claimsOf(idToken);
+    claims = claimsOf(String(idToken));
   } catch {
     throw refused("签发方返回的 ID 令牌无法解析");
   }

@@ -5,14 +5,15 @@
 // in sessionStorage; signing out forgets it. With the district's own sign-on (the stack's
 // external issuer, oidc.js) staff sign in there instead, or as well.
 import { Problem } from "./problem.js";
+import { stored, claims, poolCall, tokensOf, fresh, refreshed, revoke } from "./pool.js";
 import { beginSignIn, completeSignIn, isCallback, refresh as refreshAtIssuer, endSession } from "./oidc.js";
 
-const SESSION = "minsheng.console.session";
 const STAFF = ["operator", "department", "leader", "admin"];
+const kept = stored("minsheng.console.session");
 
 let config = null;
 // Read by the shell (an imported binding follows each sign-in and sign-out)
-export let session = readSession();
+export let session = kept.read();
 let onSignedOut = () => {};
 let onMfaRequired = () => {};
 
@@ -59,25 +60,12 @@ export function mfaRequired() {
   onMfaRequired();
 }
 
-function readSession() {
-  try {
-    return JSON.parse(sessionStorage.getItem(SESSION) || "null");
-  } catch {
-    return null;
-  }
-}
-
 function saveSession(value) {
   session = value;
-  if (value) sessionStorage.setItem(SESSION, JSON.stringify(value));
-  else sessionStorage.removeItem(SESSION);
+  kept.write(value);
 }
 
-export function claims(token) {
-  const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(part + "===".slice((part.length + 3) % 4)), (c) => c.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes));
-}
+export { claims };
 
 // The issuer's claims name groups and department as the stack's settings say; the pool's
 // are cognito:groups and custom:department_id.
@@ -141,32 +129,17 @@ function poolTitle(code, message) {
 }
 
 async function cognito(target, body) {
-  const response = await fetch(config.cognito_endpoint, {
-    method: "POST",
-    headers: {
-      "Content-Type": "application/x-amz-json-1.1",
-      "X-Amz-Target": `AWSCognitoIdentityProviderService.${target}`,
-    },
-    body: JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const code = String(data.__type || data.code || "").split("#").pop();
-    const message = data.message || data.Message || "";
-    throw new Problem({ title: poolTitle(code, message), status: response.status, code, message });
+  const answer = await poolCall(config.cognito_endpoint, target, body);
+  if (!answer.ok) {
+    const { code, message } = answer;
+    throw new Problem({ title: poolTitle(code, message), status: answer.status, code, message });
   }
-  return data;
+  return answer.data;
 }
 
 function keep(username, result) {
   staffOnly(result.IdToken);
-  saveSession({
-    username,
-    idToken: result.IdToken,
-    accessToken: result.AccessToken,
-    refreshToken: result.RefreshToken || (session && session.refreshToken),
-    expiresAt: Date.now() + result.ExpiresIn * 1000,
-  });
+  saveSession(tokensOf(username, result, session));
 }
 
 // One step of signing in: either signed in ({done: true}), or what the pool asks next
@@ -257,7 +230,7 @@ let refreshing = null;
 
 export async function freshToken() {
   if (!session) throw new Problem({ title: "未登录", status: 401 });
-  if (Date.now() < session.expiresAt - 60_000) return session.idToken;
+  if (fresh(session)) return session.idToken;
   if (!refreshing) refreshing = refresh().finally(() => { refreshing = null; });
   return refreshing;
 }
@@ -270,12 +243,7 @@ async function refresh() {
     saveSession({ ...got, external: true });
     return session.idToken;
   }
-  const answer = await cognito("InitiateAuth", {
-    AuthFlow: "REFRESH_TOKEN_AUTH",
-    ClientId: config.user_pool_client_id,
-    AuthParameters: { REFRESH_TOKEN: session.refreshToken },
-  });
-  keep(session.username, answer.AuthenticationResult);
+  keep(session.username, await refreshed(cognito, config.user_pool_client_id, session));
   return session.idToken;
 }
 
@@ -291,21 +259,7 @@ export async function signOut() {
     if (config && config.oidc) await endSession(config.oidc, ending.idToken);
     return;
   }
-  if (ending && ending.refreshToken && config) {
-    try {
-      await fetch(config.cognito_endpoint, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/x-amz-json-1.1",
-          "X-Amz-Target": "AWSCognitoIdentityProviderService.RevokeToken",
-        },
-        body: JSON.stringify({ Token: ending.refreshToken, ClientId: config.user_pool_client_id }),
-        signal: AbortSignal.timeout(3000),
-      });
-    } catch {
-      // The session ends all the same; the refresh token then lapses with its validity.
-    }
-  }
+  if (config) await revoke(config.cognito_endpoint, config.user_pool_client_id, ending);
   saveSession(null);
   onSignedOut();
 }
