@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, RunningStack, start_stack, stop_stack, wait_ms, wait_until
+from tests.e2e.conftest import RunningStack, start_stack, stop_stack, wait_ms, wait_until
+from tests.e2e.test_console import ARTIFACTS, CHROMIUM, Browser, _submit
 from tests.support.oidc_issuer import Account, Issuer, s256
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts" / "console"
 CLIENT = "minsheng-console"
 PASSWORD = "Sso-Passw0rd-2026"
 # The ID tokens last 65 s: the console refreshes one that has less than a minute left.
@@ -88,37 +86,13 @@ def test_an_operator_signs_in_at_the_districts_issuer(stack: RunningStack, issue
 
     console = stack.api + "/console/"
     # Given an appeal waiting in the platform center's queue
-    token = stack.sign_in("citizen2")
-    filed = requests.post(
-        f"{stack.api}/appeals",
-        headers={"Authorization": f"Bearer {token}"},
-        json={
-            "kind": "complaint",
-            "title": "小区门口路灯不亮",
-            "content": "般阳路小区门口的路灯坏了一周",
-            "category": "road-facilities",
-            "location": {"lat": 36.64, "lng": 117.97, "address": "般阳路1号"},
-            "contact": {"name": "李四", "phone": "13812345678"},
-        },
-        timeout=10,
-    )
-    assert filed.status_code == 201, filed.text
-    appeal = filed.json()["id"]
+    appeal = _submit(stack, "小区门口路灯不亮", "般阳路小区门口的路灯坏了一周", 36.64)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    allowed = (stack.api + "/", stack.info["aws_endpoint"] + "/", issuer.url + "/", "data:")
-    foreign: list[str] = []
-    errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox"], timeout=wait_ms(30_000)
-        )
+        b = Browser(playwright, stack)
+        b.allowed = (*b.allowed, issuer.url + "/")  # the stack and the issuer, nothing else
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(wait_ms(30_000))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on(
-                "request", lambda r: None if r.url.startswith(allowed) else foreign.append(r.url)
-            )
+            page = b.page()
 
             # A callback this tab did not start (a forged state) is refused, no code exchanged
             page.goto(console + "?code=stolen-code&state=forged")
@@ -176,5 +150,5 @@ def test_an_operator_signs_in_at_the_districts_issuer(stack: RunningStack, issue
             assert "工作台仅供工作人员使用" in page.inner_text("main")
             assert page.evaluate("sessionStorage.getItem('minsheng.console.session')") is None
         finally:
-            browser.close()
-    assert errors == [] and foreign == []
+            b.browser.close()
+    assert b.errors == [] and b.foreign == [] and b.dialogs == []

@@ -574,17 +574,28 @@ def test_each_template_lints_and_expands_within_cloudformations_limits(
     (aws-sam-translator, on the template as `aws cloudformation package` writes it): cfn-lint
     finds nothing, and resources, size, parameters and outputs are within the limits. Too
     big to be passed inline: the deploy commands give a bucket."""
-    from infra.transform import MAX_TEMPLATE_BYTES_IN_REQUEST, figures
+    from infra.transform import MAX_TEMPLATE_BYTES_IN_REQUEST
 
-    path = built.with_name(name)
-    _lint(path)
-    counted, expanded = figures(json.loads(path.read_text("utf-8")))
-    assert counted.problems() == []
+    counted, _expanded = _lints_and_expands(
+        json.loads(built.with_name(name).read_text("utf-8")), tmp_path / name
+    )
     assert counted.packaged_bytes > MAX_TEMPLATE_BYTES_IN_REQUEST
     assert 100 < counted.resources < 500
-    out = tmp_path / f"{name}.expanded.json"
+
+
+def _lints_and_expands(template: dict[str, Any], path: Path) -> tuple[Any, dict[str, Any]]:
+    """cfn-lint finds nothing in ``template`` (written to ``path``) nor in its SAM
+    transform, which is within CloudFormation's limits: the figures and the transform."""
+    from infra.transform import figures
+
+    path.write_text(json.dumps(template), "utf-8")
+    _lint(path)
+    counted, expanded = figures(template)
+    assert counted.problems() == []
+    out = path.with_name(f"{path.name}.expanded.json")
     out.write_text(json.dumps(expanded), "utf-8")
     _lint(out)
+    return counted, expanded
 
 
 def test_the_issuer_core_template_is_the_core_without_the_pool(
@@ -619,7 +630,6 @@ def test_without_the_pool_the_templates_lint_and_expand(
     CloudFormation resolves it, and the issuer core template, name no Cognito resource,
     grant, authorizer, output or setting, and lint and expand within the limits."""
     from infra.parts import resolved
-    from infra.transform import figures
 
     built_template = json.loads(built.with_name(name).read_text("utf-8"))
     values = truth(built_template, name == "template.json", HasUserPool=False)
@@ -645,15 +655,8 @@ def test_without_the_pool_the_templates_lint_and_expand(
         for k, v in no_pool["Parameters"].items()
         if f'"Ref": "{k}"' in used or "${" + k + "}" in used
     }
-    path = tmp_path / name
-    path.write_text(json.dumps(no_pool), "utf-8")
-    _lint(path)
-    counted, expanded = figures(no_pool)
-    assert counted.problems() == []
+    _counted, expanded = _lints_and_expands(no_pool, tmp_path / name)
     assert not [r for r in expanded["Resources"].values() if "Cognito" in r["Type"]]
-    out = tmp_path / f"{name}.expanded.json"
-    out.write_text(json.dumps(expanded), "utf-8")
-    _lint(out)
 
 
 def test_the_pool_and_everything_that_uses_it_are_on_its_condition(
