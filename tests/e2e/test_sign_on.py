@@ -5,7 +5,8 @@ S256), the console exchanges the code, lists the operator's queue with the issue
 token, refreshes it when it runs out, and signs out at the issuer; a callback this tab did
 not start is refused before any code is exchanged. Nothing is requested from anywhere but
 the stack and the issuer. (The stack has the knowledge base off: the console shows no view
-of it.)"""
+of it.) A second stack has no user pool (``--accounts issuer``, as Accounts=issuer): the
+console offers the issuer's sign-in alone and no accounts view, the portal no sign-in."""
 
 from __future__ import annotations
 
@@ -85,6 +86,7 @@ def test_an_operator_signs_in_at_the_districts_issuer(stack: RunningStack, issue
     from playwright.sync_api import sync_playwright
 
     console = stack.api + "/console/"
+    issuer.calls.clear()  # (the issuer serves this module's other stack too)
     # Given an appeal waiting in the platform center's queue
     appeal = _submit(stack, "小区门口路灯不亮", "般阳路小区门口的路灯坏了一周", 36.64)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -149,6 +151,67 @@ def test_an_operator_signs_in_at_the_districts_issuer(stack: RunningStack, issue
             page.wait_for_selector("#issuer-sign-in")
             assert "工作台仅供工作人员使用" in page.inner_text("main")
             assert page.evaluate("sessionStorage.getItem('minsheng.console.session')") is None
+        finally:
+            b.browser.close()
+    assert b.errors == [] and b.foreign == [] and b.dialogs == []
+
+
+@pytest.fixture(scope="module")
+def no_pool(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A local stack as the stack's Accounts=issuer makes it: no user pool at all."""
+    running = start_stack(
+        tmp_path_factory.mktemp("no-pool") / ".local",
+        extra=("--accounts", "issuer"),
+        settings={
+            "MINSHENG_OIDC_ISSUER": issuer.url,
+            "MINSHENG_OIDC_JWKS_URL": issuer.jwks_url,
+            "MINSHENG_OIDC_AUDIENCE": CLIENT,
+            "MINSHENG_OIDC_CLIENT_ID": CLIENT,
+            "MINSHENG_OIDC_GROUPS_CLAIM": "roles",
+        },
+    )
+    try:
+        yield running
+    finally:
+        stop_stack(running)
+
+
+def test_without_a_pool_the_issuer_signs_everyone_in(no_pool: RunningStack, issuer: Issuer) -> None:
+    """Accounts=issuer: the console offers the issuer's sign-in alone and no accounts view,
+    the accounts API is off, the portal offers citizens no sign-in; an admin and an
+    operator of the issuer work, and a citizen of the issuer files an appeal."""
+    from playwright.sync_api import sync_playwright
+
+    assert no_pool.info["user_pool_id"] == "" and no_pool.info["users"] == []
+    issuer.accounts["wang.admin"] = Account(PASSWORD, {"roles": ["admin"]})
+    citizen = issuer.token("district-citizen-7")
+    _submit(no_pool, "社保卡补办", "社保卡丢了，去哪里补办？", 36.64, token=citizen)
+    admin = issuer.token("wang.admin", roles=["admin"])
+    users = requests.get(
+        f"{no_pool.api}/users", headers={"Authorization": f"Bearer {admin}"}, timeout=10
+    )
+    assert users.status_code == 404 and users.json()["feature"] == "accounts"
+    with sync_playwright() as playwright:
+        b = Browser(playwright, no_pool)
+        b.allowed = (*b.allowed, issuer.url + "/")
+        try:
+            page = b.page()
+            page.goto(no_pool.api + "/console/")
+            page.wait_for_selector("#issuer-sign-in")
+            assert page.locator("#signin, #username, #password").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "sign-on-only-1280.png"), full_page=True)
+            _sign_in_there(page, "wang.admin")
+            page.wait_for_selector("header.top")
+            links = page.locator("nav.tabs a")
+            links.first.wait_for()
+            hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+            assert "#/admin" in hrefs and "#/users" not in hrefs, hrefs
+            page.click("#sign-out")
+            page.wait_for_selector("#issuer-sign-in")
+            # The portal shows the public board, and no sign-in
+            page.goto(no_pool.api + "/portal/#/mine")
+            page.wait_for_selector("#no-accounts")
+            assert page.locator("#sign-in-link").count() == 0
         finally:
             b.browser.close()
     assert b.errors == [] and b.foreign == [] and b.dialogs == []
