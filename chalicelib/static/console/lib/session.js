@@ -36,11 +36,6 @@ export function featureOn(name) {
   return !Array.isArray(config.features) || config.features.includes(name);
 }
 
-// Whether the session came from the district's sign-on (it does its own second factor).
-export function external() {
-  return Boolean(session && session.external);
-}
-
 // Whether the caller's role must have an authenticator app (the stack's setting).
 export function mfaRequiredFor(role) {
   return Boolean(config && (config.mfa_roles || ["admin"]).includes(role));
