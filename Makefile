@@ -55,14 +55,16 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d build/site
 
 # The deployable templates (template.json: every optional part behind its parameter;
-# core-template.json: the core alone) and zips under build/$(STAGE)/, cfn-lint on both, then
-# the SAM transform of both (aws-sam-translator, as CloudFormation runs it) measured against
-# CloudFormation's limits and linted again (build/$(STAGE)/*.expanded.json).
+# core-template.json: the core alone; core-issuer-template.json: the core without the user
+# pool) and zips under build/$(STAGE)/, cfn-lint on each, then the SAM transform of each
+# (aws-sam-translator, as CloudFormation runs it) measured against CloudFormation's limits
+# and linted again (build/$(STAGE)/*.expanded.json).
+TEMPLATES := template core-template core-issuer-template
 package: $(STAMP)
 	$(PY) -m infra.package $(STAGE) $(BUILD)
-	$(VENV)/bin/cfn-lint $(BUILD)/template.json $(BUILD)/core-template.json
-	$(PY) -m infra.transform --write $(BUILD)/template.json $(BUILD)/core-template.json
-	$(VENV)/bin/cfn-lint $(BUILD)/template.expanded.json $(BUILD)/core-template.expanded.json
+	$(VENV)/bin/cfn-lint $(TEMPLATES:%=$(BUILD)/%.json)
+	$(PY) -m infra.transform --write $(TEMPLATES:%=$(BUILD)/%.json)
+	$(VENV)/bin/cfn-lint $(TEMPLATES:%=$(BUILD)/%.expanded.json)
 
 # Every benchmark in its own process, then one table: figure, value, baseline, ratio, target,
 # holds (bench/run_all.py; about 6 minutes on two cores). BENCH_ARGS="--only cold_start".

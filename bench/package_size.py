@@ -31,7 +31,9 @@ def top_level(path: Path) -> tuple[Counter[str], Counter[str]]:
 
 def main() -> int:
     arguments = parser(__doc__)
-    arguments.add_argument("--stage", default="prod", choices=["dev", "prod"])
+    from infra.package import stage_name
+
+    arguments.add_argument("--stage", default="prod", type=stage_name, help="any stage name")
     arguments.add_argument("--zip", type=Path, help="measure this zip instead of building one")
     arguments.add_argument("--top", type=int, default=12)
     args = arguments.parse_args()

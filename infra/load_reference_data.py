@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments() -> argparse.ArgumentParser:
+    from infra.package import stage_name
+
     parser = argparse.ArgumentParser(prog="python -m infra.load_reference_data")
     parser.add_argument("--stack", required=True)
-    parser.add_argument("--stage", required=True, choices=["dev", "prod"])
+    parser.add_argument(
+        "--stage", required=True, type=stage_name, help="the stage the stack was packaged for"
+    )
     parser.add_argument("district", type=Path, nargs="?")
     parser.add_argument(
         "--knowledge",
@@ -32,20 +35,25 @@ def main(argv: list[str] | None = None) -> int:
         help="staff accounts to add: a CSV file with the header "
         "username,name,role,department_id,email,phone",
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = arguments()
     args = parser.parse_args(argv)
     if args.district is None and args.users is None:
         parser.error("give a district file, --users FILE.csv, or both")
 
     import boto3
 
-    from chalicelib.core.config import deployed_fields, env_name
-    from infra.template import output_name
+    from chalicelib.core.config import settings
+    from infra.stack_settings import stack_environment
 
     stack = boto3.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    os.environ["MINSHENG_STAGE"] = args.stage
-    for field in deployed_fields():
-        os.environ[env_name(field)] = outputs[output_name(field)]
+    # The settings its functions have: parts that are off, or no pool, give no outputs.
+    stack_environment(stack, args.stage)
+    if args.users is not None and not settings().has_user_pool:
+        parser.error(f"{args.stack} has no user pool (Accounts=issuer): add staff at its issuer")
 
     from chalicelib.core.domain import clock
 

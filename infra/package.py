@@ -179,15 +179,19 @@ def chalice_package(staging: Path, stage: str, out: Path) -> dict[str, Any]:
 
 
 CORE_TEMPLATE = "core-template.json"
+# The core without the user pool (Accounts=issuer decided): for a region without SES and
+# without Cognito user pools, where everyone signs in at the district's own issuer.
+ISSUER_TEMPLATE = "core-issuer-template.json"
 
 
 def build(stage: str, out_dir: Path, dependencies: bool = True) -> Path:
     """Writes ``template.json`` (every optional part, each behind its parameter),
-    ``core-template.json`` (the core alone: no resource of any part) and
-    ``deployment.zip`` into ``out_dir``; returns the full template's path."""
+    ``core-template.json`` (the core alone: no resource of any part),
+    ``core-issuer-template.json`` (the core without the user pool) and ``deployment.zip``
+    into ``out_dir``; returns the full template's path."""
     from app import app
     from chalicelib.core.config import FEATURES
-    from infra.template import assemble
+    from infra.template import assemble, without_pool
 
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -207,6 +211,10 @@ def build(stage: str, out_dir: Path, dependencies: bool = True) -> Path:
         (out_dir / name).write_text(
             json.dumps(template, indent=1, ensure_ascii=False) + "\n", "utf-8"
         )
+        if name == CORE_TEMPLATE:
+            (out_dir / ISSUER_TEMPLATE).write_text(
+                json.dumps(without_pool(template), indent=1, ensure_ascii=False) + "\n", "utf-8"
+            )
     shutil.move(str(chalice_out / "deployment.zip"), out_dir / "deployment.zip")
     shutil.rmtree(chalice_out)
     shutil.rmtree(staging)
@@ -244,7 +252,8 @@ def add_layers(template: dict[str, Any], parts: frozenset[str] | None = None) ->
     simplify(resources)
 
 
-def _stage_name(value: str) -> str:
+def stage_name(value: str) -> str:
+    """A deployed stage's name as an argument (any name a stack may take), else an error."""
     from chalicelib.core.config import LOCAL_STAGES, STAGE_PATTERN
 
     if not STAGE_PATTERN.fullmatch(value) or value in LOCAL_STAGES:
@@ -262,7 +271,7 @@ def _ensure_environment(stage: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__)
-    parser.add_argument("stage", type=_stage_name, help="dev, prod or any other stage name")
+    parser.add_argument("stage", type=stage_name, help="dev, prod or any other stage name")
     parser.add_argument("out_dir", type=Path)
     parser.add_argument(
         "--no-dependencies",
@@ -276,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"template: {path} ({path.stat().st_size:,} bytes)")
     core = path.parent / CORE_TEMPLATE
     print(f"core:     {core} ({core.stat().st_size:,} bytes)")
+    issuer = path.parent / ISSUER_TEMPLATE
+    print(f"issuer:   {issuer} ({issuer.stat().st_size:,} bytes)")
     print(f"zip:      {path.parent / 'deployment.zip'} ({size / 1_000_000:.2f} MB)")
     for layer in LAYER_LIST:
         built = path.parent / layer.zip

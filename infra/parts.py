@@ -12,6 +12,7 @@ by its deletion policy and a new, empty one made on the way back).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,6 +163,47 @@ def simplify(resources: dict[str, Any]) -> None:
         condition = resource.get("Condition")
         if condition:
             resources[name] = unwrap(resource, condition)
+
+
+def fixed(template: dict[str, Any], truth: dict[str, bool]) -> dict[str, Any]:
+    """``template`` with the conditions ``truth`` names decided (the others kept): their
+    resources and outputs gone where false, their ``Fn::If`` replaced by the branch, the
+    conditions themselves removed. For a template variant that must not name a resource
+    type at all (CloudFormation refuses a type its region lacks even behind a false
+    condition). A kept condition may not depend on a decided one."""
+    kept = {k: v for k, v in template.get("Conditions", {}).items() if k not in truth}
+    for name, condition in kept.items():
+        if any(f'"Condition": "{decided}"' in json.dumps(condition) for decided in truth):
+            raise ValueError(f"condition {name} depends on one decided here")
+
+    gone = object()  # a decided Fn::If whose branch is AWS::NoValue: the key goes
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            branches = value.get("Fn::If")
+            if len(value) == 1 and isinstance(branches, list) and branches[0] in truth:
+                chosen = branches[1] if truth[branches[0]] else branches[2]
+                return gone if chosen == NO_VALUE else walk(chosen)
+            items = {k: walk(v) for k, v in value.items()}
+            return {k: v for k, v in items.items() if v is not gone}
+        if isinstance(value, list):
+            return [item for item in (walk(v) for v in value) if item is not gone]
+        return value
+
+    result = {k: v for k, v in template.items() if k != "Conditions"}
+    if kept:
+        result["Conditions"] = kept
+    for section in ("Resources", "Outputs"):
+        entries = {}
+        for name, entry in template.get(section, {}).items():
+            condition = entry.get("Condition")
+            if condition in truth:
+                if not truth[condition]:
+                    continue
+                entry = {k: v for k, v in entry.items() if k != "Condition"}
+            entries[name] = entry
+        result[section] = walk(entries)
+    return result
 
 
 def resolved(template: dict[str, Any], truth: dict[str, bool]) -> dict[str, Any]:

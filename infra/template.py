@@ -37,7 +37,7 @@ from chalicelib.core.event_sources import (
     QUEUES,
     STREAM_CONSUMERS,
 )
-from infra.parts import RESOURCE_FEATURES, Selection, mark, simplify
+from infra.parts import NO_VALUE, RESOURCE_FEATURES, Selection, fixed, mark, simplify
 from infra.permissions import NEEDS, Grant
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
@@ -68,6 +68,18 @@ MAILBOX_ADDRESS = "MailboxAddress"  # the parameter naming the mayor's mailbox a
 INBOX_BUCKET = "InboxBucket"
 MAILBOX_FUNCTION = "ReceiveMail"
 MAILBOX_MEMORY_MB = 1024
+# Where accounts are kept: the stack's own user pool (``pool``), or the external OpenID
+# Connect issuer alone (``issuer``: no pool; everyone signs in at OidcIssuer). A parameter
+# of its own rather than implied by OidcIssuer: a district may keep the pool beside its
+# sign-on (citizens in the pool, staff at the issuer), and naming an issuer must never take
+# a pool and its accounts out of the stack. (Not named UserPool: that is the pool's id.)
+USER_POOL = "Accounts"
+HAS_USER_POOL = "HasUserPool"
+# API Gateway checks tokens itself only where the pool's are the only ones (it cannot check
+# an external issuer's: with one, the app alone checks every token, as it always does too).
+GATEWAY_CHECKS_TOKENS = "PoolTokensOnly"
+POOL_RESOURCE = "pool:user_pool_id"
+POOL_SETTINGS = ("user_pool_id", "user_pool_client_id")
 
 
 def _camel(text: str) -> str:
@@ -507,7 +519,9 @@ def _statements(grants: frozenset[Grant], parts: Selection | None = None) -> lis
             else {"Effect": "Allow", "Action": sorted(actions), "Resource": _resolve(resource)}
         )
         feature = RESOURCE_FEATURES.get(resource)
-        if parts is None or feature is None:
+        if resource == POOL_RESOURCE and parts is not None:
+            statements.append({"Fn::If": [HAS_USER_POOL, statement, NO_VALUE]})
+        elif parts is None or feature is None:
             statements.append(statement)
         elif parts.has(feature):
             statements.append(parts.when(feature, statement))
@@ -651,20 +665,31 @@ def _secure_routes(swagger: dict[str, Any]) -> None:
     from chalicelib.core.http.base import ROUTES
 
     signed_in = {(r.path, r.method.lower()) for r in ROUTES if r.roles is not None}
-    swagger.setdefault("securityDefinitions", {})[AUTHORIZER] = {
-        "type": "apiKey",
-        "name": "Authorization",
-        "in": "header",
-        "x-amazon-apigateway-authtype": "cognito_user_pools",
-        "x-amazon-apigateway-authorizer": {
-            "type": "cognito_user_pools",
-            "providerARNs": [{"Fn::GetAtt": ["UserPool", "Arn"]}],
-        },
+    # Only where the pool's tokens are the only ones (GATEWAY_CHECKS_TOKENS).
+    swagger["securityDefinitions"] = {
+        "Fn::If": [
+            GATEWAY_CHECKS_TOKENS,
+            {
+                **swagger.get("securityDefinitions", {}),
+                AUTHORIZER: {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "cognito_user_pools",
+                    "x-amazon-apigateway-authorizer": {
+                        "type": "cognito_user_pools",
+                        "providerARNs": [{"Fn::GetAtt": ["UserPool", "Arn"]}],
+                    },
+                },
+            },
+            NO_VALUE,
+        ]
     }
     for path, operations in swagger.get("paths", {}).items():
         for method, operation in operations.items():
             if (path, method) in signed_in:
-                operation["security"] = [{AUTHORIZER: []}]
+                # (no security: the route is open at the gateway, the app checks tokens)
+                operation["security"] = {"Fn::If": [GATEWAY_CHECKS_TOKENS, [{AUTHORIZER: []}], []]}
     detail = "$context.error.messageString"
     swagger["x-amazon-apigateway-gateway-responses"] = {
         kind: {
@@ -857,18 +882,20 @@ def assemble(
         },
         **selection.parameters(),
         **district_parameters(),
+        **user_pool_parameters(),
     }
     template["Conditions"] = {
         PROTECTED: {"Fn::Equals": [{"Ref": DELETION_PROTECTION}, "on"]},
         **selection.conditions(),
         **district_conditions(),
+        **user_pool_conditions(),
     }
-    template["Rules"] = district_rules()
+    template["Rules"] = {**district_rules(), **user_pool_rules()}
     resources.update(table_resources(conditional_protection=True))
     resources.update(queue_resources(selection))
     resources.update(bucket_resources())
     resources.update(media_bucket_policy())
-    resources.update(identity_resources())
+    resources.update({k: mark(v, HAS_USER_POOL) for k, v in identity_resources().items()})
     if selection.has("wechat"):
         resources.update(
             {k: mark(v, selection.condition("wechat")) for k, v in wechat_resources().items()}
@@ -881,6 +908,8 @@ def assemble(
         for field in resource_fields()
         if selection.has(field_feature(field))
     }
+    for field in POOL_SETTINGS:
+        names[env_name(field)] = {"Fn::If": [HAS_USER_POOL, {"Ref": ids[field]}, NO_VALUE]}
     for function in functions:
         properties = resources[function]["Properties"]
         properties["FunctionName"] = {"Fn::Sub": f"${{AWS::StackName}}-{function}"}
@@ -952,6 +981,8 @@ def assemble(
 
     outputs = template.setdefault("Outputs", {})
     outputs.update(data_outputs(selection))
+    for field in POOL_SETTINGS:
+        mark(outputs[output_name(field)], HAS_USER_POOL)
     for queue in QUEUES.values():
         if selection.has(queue.feature):
             outputs[f"{queue_logical_id(queue.name)}Url"] = mark(
@@ -1017,6 +1048,13 @@ DISTRICT_SETTINGS: dict[str, tuple[str, str, str]] = {
         "MINSHENG_OIDC_DEPARTMENT_CLAIM",
         "",
         "The claim naming a department clerk's department id (empty: department_id)",
+    ),
+    "OidcClientId": (
+        "MINSHENG_OIDC_CLIENT_ID",
+        "",
+        "The console's client at that issuer (public, authorization code with PKCE; its "
+        "redirect URI is the console's address, https://<api>/console/); empty: the console "
+        "signs in at the user pool only",
     ),
 }
 PUBLIC_BASE_URL = "PublicBaseUrl"
@@ -1100,6 +1138,60 @@ def district_rules() -> dict[str, Any]:
             ],
         },
     }
+
+
+def user_pool_parameters() -> dict[str, Any]:
+    return {
+        USER_POOL: {
+            "Type": "String",
+            "AllowedValues": ["pool", "issuer"],
+            "Default": "pool",
+            "Description": "pool: the stack's own Cognito user pool keeps staff and citizens' "
+            "accounts; issuer: no pool (a region without Cognito user pools), everyone signs "
+            "in at OidcIssuer and is kept there, the portal offers no citizen sign-in",
+        }
+    }
+
+
+def user_pool_conditions() -> dict[str, Any]:
+    return {
+        HAS_USER_POOL: {"Fn::Equals": [{"Ref": USER_POOL}, "pool"]},
+        GATEWAY_CHECKS_TOKENS: {
+            "Fn::And": [
+                {"Condition": HAS_USER_POOL},
+                {"Fn::Equals": [{"Ref": "OidcIssuer"}, ""]},
+            ]
+        },
+    }
+
+
+def user_pool_rules() -> dict[str, Any]:
+    """Without the pool the external issuer signs everyone in, the console included."""
+    return {
+        "AccountsAtTheIssuerNeedIt": {
+            "RuleCondition": {"Fn::Equals": [{"Ref": USER_POOL}, "issuer"]},
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": name}, ""]}]},
+                    "AssertDescription": f"Accounts=issuer needs {name}",
+                }
+                for name in ("OidcIssuer", "OidcClientId")
+            ],
+        }
+    }
+
+
+def without_pool(template: dict[str, Any]) -> dict[str, Any]:
+    """``template`` with Accounts=issuer decided: it names no Cognito resource type at all
+    (CloudFormation refuses a type its region lacks even behind a false condition: the
+    China regions have no Cognito user pools), and the issuer is always required."""
+    result = fixed(template, {HAS_USER_POOL: False, GATEWAY_CHECKS_TOKENS: False})
+    del result["Parameters"][USER_POOL]
+    rules = result["Rules"]
+    rules["AccountsAtTheIssuerNeedIt"] = {
+        "Assertions": rules["AccountsAtTheIssuerNeedIt"]["Assertions"]
+    }
+    return result
 
 
 def district_variables() -> dict[str, Any]:

@@ -37,6 +37,11 @@ MAILBOX_MAX_BYTES = 40 * 1024 * 1024
 # webhooks. ``MINSHENG_FEATURES`` names the parts that are on (unset: all of them).
 FEATURES = ("mailbox", "wechat", "sms", "reports", "open311", "knowledge")
 FEATURES_VARIABLE = "MINSHENG_FEATURES"
+# Not a part one lists in MINSHENG_FEATURES: the staff accounts API (/users…) is on where
+# the accounts are the stack's, in its own user pool. A stack without a pool (stack
+# parameter UserPool=none) signs everyone in at the external issuer, where they are kept.
+ACCOUNTS_FEATURE = "accounts"
+POOL_FIELDS = ("user_pool_id", "user_pool_client_id")
 DEFAULT_DNS_SUFFIX = "amazonaws.com"
 DNS_SUFFIX_PATTERN = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)+")
 
@@ -56,6 +61,9 @@ class Oidc:
     audience: str
     groups_claim: str = "groups"
     department_claim: str = "department_id"
+    # The console's client at the issuer (a public client: authorization code with PKCE);
+    # empty: the console does not sign in through the issuer.
+    client_id: str = ""
 
 
 OIDC_VARIABLES = (
@@ -64,6 +72,7 @@ OIDC_VARIABLES = (
     "MINSHENG_OIDC_AUDIENCE",
     "MINSHENG_OIDC_GROUPS_CLAIM",
     "MINSHENG_OIDC_DEPARTMENT_CLAIM",
+    "MINSHENG_OIDC_CLIENT_ID",
 )
 
 
@@ -87,6 +96,7 @@ def _oidc(env: Mapping[str, str], local: bool) -> Oidc | None:
         audience=audience,
         groups_claim=claims[0] or "groups",
         department_claim=claims[1] or "department_id",
+        client_id=claims[2],
     )
 
 
@@ -186,9 +196,17 @@ class Settings:
         return f"{service}.{self.region}.{self.dns_suffix}"
 
     def feature_on(self, feature: str) -> bool:
+        if feature == ACCOUNTS_FEATURE:
+            return self.has_user_pool
         if feature not in FEATURES:
             raise ValueError(f"{feature!r} is not an optional part: {FEATURES}")
         return feature in self.features
+
+    @property
+    def has_user_pool(self) -> bool:
+        """Whether the stack has its own user pool: without one (no pool settings) an
+        external issuer signs everyone in."""
+        return bool(self.user_pool_id) or self.oidc is None
 
     @property
     def is_local(self) -> bool:
@@ -407,9 +425,12 @@ def _stage(env: Mapping[str, str]) -> str:
 FEATURE_FIELDS = {"mailbox": ("inbox_bucket",), "wechat": ("wechat_secret",)}
 
 
-def required_fields(features: frozenset[str]) -> list[str]:
-    """The deployed settings a stage with ``features`` on must be given."""
+def required_fields(features: frozenset[str], user_pool: bool = True) -> list[str]:
+    """The deployed settings a stage with ``features`` on must be given (``user_pool``:
+    the stack has its own pool)."""
     left_out = {f for part in set(FEATURES) - features for f in FEATURE_FIELDS.get(part, ())}
+    if not user_pool:
+        left_out.update(POOL_FIELDS)
     return [f for f in deployed_fields() if f not in left_out]
 
 
@@ -432,7 +453,10 @@ def load_settings() -> Settings:
             raise ConfigError(
                 f"stage {stage!r} may not set MINSHENG_JWKS_URL or MINSHENG_AWS_ENDPOINT"
             )
-        missing = [env_name(f) for f in required_fields(features) if not env.get(env_name(f))]
+        # Without a pool (both its settings unset) an external issuer must sign people in.
+        pool = any(env.get(env_name(f)) for f in POOL_FIELDS) or not env.get(OIDC_VARIABLES[0])
+        required = required_fields(features, user_pool=pool)
+        missing = [env_name(f) for f in required if not env.get(env_name(f))]
         if "reports" in features and not env.get(REPORT_SENDER):
             missing.append(REPORT_SENDER)
         if env.get(OUTBOX):

@@ -34,6 +34,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--simulate-per-day", type=int, default=int(os.environ.get("SIMULATE_PER_DAY", 60))
     )
     parser.add_argument(
+        "--accounts",
+        choices=("pool", "issuer"),
+        default=os.environ.get("ACCOUNTS", "pool"),
+        help="pool: a user pool with demo users, as the stack's Accounts=pool; issuer: no "
+        "pool, everyone signs in at MINSHENG_OIDC_ISSUER (Accounts=issuer)",
+    )
+    parser.add_argument(
         "--schedule-scale",
         type=float,
         default=1.0,
@@ -87,9 +94,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from chalicelib.local import demo, provision
 
-    identity = provision.create_user_pool(aws("cognito-idp"), PREFIX)
-    os.environ["MINSHENG_USER_POOL_ID"] = identity.user_pool_id
-    os.environ["MINSHENG_USER_POOL_CLIENT_ID"] = identity.user_pool_client_id
+    # As the stack's Accounts parameter: the pool, or none (the issuer signs everyone in).
+    identity = None
+    if args.accounts == "pool":
+        identity = provision.create_user_pool(aws("cognito-idp"), PREFIX)
+        os.environ["MINSHENG_USER_POOL_ID"] = identity.user_pool_id
+        os.environ["MINSHENG_USER_POOL_CLIENT_ID"] = identity.user_pool_client_id
+    elif not os.environ.get("MINSHENG_OIDC_ISSUER"):
+        raise SystemExit("--accounts issuer needs MINSHENG_OIDC_ISSUER and its settings")
+    else:
+        for name in ("MINSHENG_USER_POOL_ID", "MINSHENG_USER_POOL_CLIENT_ID"):
+            os.environ.pop(name, None)
     os.environ["MINSHENG_OUTBOX_DIR"] = str(outbox)  # every sent email, as files too
 
     from chalicelib.core.config import settings
@@ -109,8 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     from chalicelib.core.domain import clock
 
     departments, categories = demo.load_reference_data(clock.iso(clock.now()))
-    users = demo.create_demo_users(
-        aws("cognito-idp"), identity.user_pool_id, identity.user_pool_client_id
+    users = (
+        demo.create_demo_users(
+            aws("cognito-idp"), identity.user_pool_id, identity.user_pool_client_id
+        )
+        if identity is not None
+        else []
     )
     webhook_secrets = demo.issue_webhook_secrets()
     on = settings().feature_on
@@ -169,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         "api_url": api_url,
         "aws_endpoint": endpoint,
         "region": REGION,
-        "user_pool_id": identity.user_pool_id,
-        "user_pool_client_id": identity.user_pool_client_id,
+        "user_pool_id": identity.user_pool_id if identity else "",
+        "user_pool_client_id": identity.user_pool_client_id if identity else "",
         "users": users,
         "webhook_secrets": webhook_secrets,
         "wechat": {**wechat, "url": f"{api_url}/wechat"} if wechat else None,
@@ -290,7 +309,9 @@ def _print_banner(
         f"  Console        {info['console_url']}   (staff: operator1, staff-<unit id>, "
         "leader1, admin1)",
         f"  AWS (moto)     {info['aws_endpoint']}   region {info['region']}",
-        f"  User pool      {info['user_pool_id']}   app client {info['user_pool_client_id']}",
+        f"  User pool      {info['user_pool_id']}   app client {info['user_pool_client_id']}"
+        if info["user_pool_id"]
+        else "  User pool      none: everyone signs in at MINSHENG_OIDC_ISSUER (--accounts issuer)",
         f"  Demo data      {departments} departments, towns and streets; {categories} categories;"
         f" {articles} knowledge-base articles",
         f"  Event log      {info['events_log']}",
@@ -308,7 +329,9 @@ def _print_banner(
             for u in shown
         ],
         f"    department staff: {len(staff)} users, e.g. {staff[0]['username']} "
-        f"{staff[0]['password']}",
+        f"{staff[0]['password']}"
+        if staff
+        else "    none (no user pool)",
         f"  Mailbox        letters to {info['mailbox_address']}: python -m chalicelib.local "
         "mail FILE.eml, a letter as SES stores it (chalicelib/local/sample_letter.eml; "
         "sample_letter_unverified.eml is set aside); answers in the outbox"

@@ -174,8 +174,15 @@ class RunningStack:
         return found
 
 
-def start_stack(state_dir: Path, scale: float = 0.02, extra: tuple[str, ...] = ()) -> RunningStack:
+def start_stack(
+    state_dir: Path,
+    scale: float = 0.02,
+    extra: tuple[str, ...] = (),
+    settings: dict[str, str] | None = None,
+) -> RunningStack:
+    """A local stack of its own; ``settings``: ``MINSHENG_*`` settings it starts with."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "AWS_"))}
+    env.update(settings or {})
     # The demo citizens file many appeals across the e2e tests: limits stay on, wider.
     env["MINSHENG_SUBMISSION_LIMITS"] = "60/minute,500/day"
     # The stack logs every request and event: into a file, never a pipe nobody drains

@@ -106,8 +106,11 @@ def _shots(page: Any, name: str) -> list[str]:
     return problems
 
 
-def _submit(stack: RunningStack, title: str, content: str, lat: float) -> str:
-    token = stack.sign_in("citizen2")
+def _submit(
+    stack: RunningStack, title: str, content: str, lat: float, token: str | None = None
+) -> str:
+    """A complaint filed by citizen2 (or the citizen whose ID token is ``token``)."""
+    token = token or stack.sign_in("citizen2")
     response = requests.post(
         f"{stack.api}/appeals",
         headers={"Authorization": f"Bearer {token}"},

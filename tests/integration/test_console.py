@@ -20,12 +20,15 @@ HERE = {"lat": 36.6400, "lng": 117.9700, "address": "般阳路1号"}
 NEAR = {"lat": 36.6420, "lng": 117.9710, "address": "般阳路3号"}  # about 240 m away
 FAR = {"lat": 36.7400, "lng": 118.0700, "address": "昆仑镇"}  # about 14 km away
 CONSOLE = Path(__file__).resolve().parents[2] / "chalicelib" / "static" / "console"
-# The console's own script: the entry and its modules (the vendored library is Preact's)
-SCRIPTS = sorted(
-    path.relative_to(CONSOLE).as_posix()
+SHARED = CONSOLE.parent / "shared"
+# The console's own script: the entry and its modules (the vendored library is Preact's),
+# each as served -> its file (the shared lib/ modules are served from the console's lib/)
+FILES = {
+    path.relative_to(CONSOLE).as_posix(): path
     for path in CONSOLE.rglob("*.js")
     if "vendor" not in path.relative_to(CONSOLE).parts
-)
+} | {f"lib/{path.name}": path for path in (SHARED / "lib").glob("*.js")}
+SCRIPTS = sorted(FILES)
 IMPORT = re.compile(r'^import \{[^}]*\} from "([^"]+)";$', re.MULTILINE)
 
 
@@ -68,7 +71,7 @@ def test_the_console_page_runs_only_its_own_scripts(people: People) -> None:
         assert script.headers["Content-Type"] == "text/javascript; charset=utf-8", name
         assert script.headers["Content-Security-Policy"] == policy, name
         source = _text(script)
-        assert source == (CONSOLE / name).read_text("utf-8"), name
+        assert source == FILES[name].read_text("utf-8"), name
         assert "innerHTML" not in source and "eval(" not in source, name
         # Search highlights are marked up with elements the script builds, never as markup
         for sink in sinks:
@@ -87,7 +90,7 @@ def test_the_console_page_runs_only_its_own_scripts(people: People) -> None:
 def test_the_console_modules_import_only_modules_it_serves(people: People) -> None:
     http = people.client.http
     for name in SCRIPTS:
-        source = (CONSOLE / name).read_text("utf-8")
+        source = FILES[name].read_text("utf-8")
         imports = IMPORT.findall(source)
         assert len(imports) == source.count("\nimport ") + source.startswith("import "), name
         for target in imports:
@@ -136,19 +139,71 @@ def test_the_console_configuration_names_the_pool_client_and_endpoint(
         "cognito_endpoint": config["cognito_endpoint"],
         # The roles that must set up an authenticator app (the console offers it to others)
         "mfa_roles": ["admin"],
+        # No district sign-on is configured
+        "oidc": None,
+        # Staff accounts are the stack's (its user pool), every optional part is on
+        "accounts": True,
+        "features": sorted(settings().features),
     }
     assert config["user_pool_client_id"]
     assert config["cognito_endpoint"].startswith(("http://", "https://"))
 
 
+def test_the_console_signs_in_at_the_districts_issuer_once_it_has_a_client_there(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.core.config import settings
+
+    issuer = "http://127.0.0.1:9/realms/staff"
+    for name, value in (
+        ("MINSHENG_OIDC_ISSUER", issuer),
+        ("MINSHENG_OIDC_JWKS_URL", "http://127.0.0.1:9/realms/staff/keys"),
+        ("MINSHENG_OIDC_AUDIENCE", "minsheng"),
+        ("MINSHENG_OIDC_GROUPS_CLAIM", "roles"),
+    ):
+        monkeypatch.setenv(name, value)
+    settings.cache_clear()
+    try:
+        # Given the issuer without the console's client: the API takes its tokens, the
+        # console does not sign in there and its policy does not name it
+        config = json.loads(_text(people.client.http.get("/console/config.json")))
+        assert config["oidc"] is None
+        page = people.client.http.get("/console/")
+        assert "127.0.0.1:9" not in page.headers["Content-Security-Policy"]
+        # Given the console's client id
+        monkeypatch.setenv("MINSHENG_OIDC_CLIENT_ID", "minsheng")
+        settings.cache_clear()
+        config = json.loads(_text(people.client.http.get("/console/config.json")))
+        assert config["oidc"] == {
+            "issuer": issuer,
+            "client_id": "minsheng",
+            "groups_claim": "roles",
+            "department_claim": "department_id",
+        }
+        # The page may fetch the issuer's discovery document and call its token endpoint:
+        # its origin, nothing wider
+        policy = people.client.http.get("/console/").headers["Content-Security-Policy"]
+        connect = next(p for p in policy.split("; ") if p.startswith("connect-src")).split()
+        assert connect == [
+            "connect-src",
+            "'self'",
+            config["cognito_endpoint"].rstrip("/"),
+            "http://127.0.0.1:9",
+        ]
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
+
+
 def test_a_deployed_console_signs_in_at_the_regional_endpoint(monkeypatch: Any) -> None:
     from chalicelib.console.http import console
     from chalicelib.core.config import settings
+    from chalicelib.core.http import pages
 
     cfg = settings()
-    monkeypatch.setattr(
-        console, "settings", lambda: type(cfg)(**{**cfg.__dict__, "aws_endpoint": None})
-    )
+    deployed = type(cfg)(**{**cfg.__dict__, "aws_endpoint": None})
+    monkeypatch.setattr(console, "settings", lambda: deployed)
+    monkeypatch.setattr(pages, "settings", lambda: deployed)
     assert console.cognito_endpoint() == f"https://cognito-idp.{cfg.region}.amazonaws.com/"
     policy = console.policy()
     assert f"connect-src 'self' https://cognito-idp.{cfg.region}.amazonaws.com;" in policy

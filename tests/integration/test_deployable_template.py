@@ -58,8 +58,16 @@ def truth(template: dict[str, Any], parts_on: bool, **others: bool) -> dict[str,
     values.update(DeletionProtectionOn=True, HasApiDomain=False, HasPublicBaseUrl=False)
     # The stack's defaults: deliveries from the public network, no cross-origin pages
     values.update(DeliveryInVpc=False, DeliveryPrivateTargetsOn=False, HasCorsOrigins=False)
+    # The stack's own user pool, and no external issuer beside it
+    values.update(HasUserPool=True, PoolTokensOnly=True)
     values.update(others)
     return {name: values[name] for name in template.get("Conditions", {})}
+
+
+@pytest.fixture(scope="module")
+def issuer_core(built: Path) -> dict[str, Any]:
+    """The core template without the user pool (for regions without Cognito user pools)."""
+    return dict(json.loads(built.with_name("core-issuer-template.json").read_text("utf-8")))
 
 
 @pytest.fixture(scope="module")
@@ -556,7 +564,9 @@ def _lint(path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("name", ["template.json", "core-template.json"])
+@pytest.mark.parametrize(
+    "name", ["template.json", "core-template.json", "core-issuer-template.json"]
+)
 def test_each_template_lints_and_expands_within_cloudformations_limits(
     built: Path, tmp_path: Path, name: str
 ) -> None:
@@ -564,17 +574,133 @@ def test_each_template_lints_and_expands_within_cloudformations_limits(
     (aws-sam-translator, on the template as `aws cloudformation package` writes it): cfn-lint
     finds nothing, and resources, size, parameters and outputs are within the limits. Too
     big to be passed inline: the deploy commands give a bucket."""
-    from infra.transform import MAX_TEMPLATE_BYTES_IN_REQUEST, figures
+    from infra.transform import MAX_TEMPLATE_BYTES_IN_REQUEST
 
-    path = built.with_name(name)
-    _lint(path)
-    counted, expanded = figures(json.loads(path.read_text("utf-8")))
-    assert counted.problems() == []
+    counted, _expanded = _lints_and_expands(
+        json.loads(built.with_name(name).read_text("utf-8")), tmp_path / name
+    )
     assert counted.packaged_bytes > MAX_TEMPLATE_BYTES_IN_REQUEST
     assert 100 < counted.resources < 500
-    out = tmp_path / f"{name}.expanded.json"
+
+
+def _lints_and_expands(template: dict[str, Any], path: Path) -> tuple[Any, dict[str, Any]]:
+    """cfn-lint finds nothing in ``template`` (written to ``path``) nor in its SAM
+    transform, which is within CloudFormation's limits: the figures and the transform."""
+    from infra.transform import figures
+
+    path.write_text(json.dumps(template), "utf-8")
+    _lint(path)
+    counted, expanded = figures(template)
+    assert counted.problems() == []
+    out = path.with_name(f"{path.name}.expanded.json")
     out.write_text(json.dumps(expanded), "utf-8")
     _lint(out)
+    return counted, expanded
+
+
+def test_the_issuer_core_template_is_the_core_without_the_pool(
+    core: dict[str, Any], issuer_core: dict[str, Any]
+) -> None:
+    """core-issuer-template.json, for a region without SES and Cognito user pools: the core
+    template as a stack with Accounts=issuer resolves it, naming no Cognito resource type at
+    all (CloudFormation refuses a type its region lacks even behind a false condition), and
+    requiring the issuer and the console's client there without a condition."""
+    from infra.parts import resolved
+
+    assert "AWS::Cognito::" not in json.dumps(issuer_core) and "cognito-idp" not in json.dumps(
+        issuer_core
+    )
+    assert "Accounts" not in issuer_core["Parameters"]
+    assert set(issuer_core["Parameters"]) == set(core["Parameters"]) - {"Accounts"}
+    rule = issuer_core["Rules"]["AccountsAtTheIssuerNeedIt"]
+    assert "RuleCondition" not in rule
+    assert rule["Assertions"] == core["Rules"]["AccountsAtTheIssuerNeedIt"]["Assertions"]
+    values = truth(core, False, HasUserPool=False, PoolTokensOnly=False)
+    as_created = resolved(issuer_core, {k: values[k] for k in issuer_core["Conditions"]})
+    expected = resolved(core, values)
+    for section in ("Resources", "Outputs", "Mappings"):
+        assert as_created.get(section) == expected.get(section), section
+
+
+@pytest.mark.parametrize("name", ["template.json", "core-issuer-template.json"])
+def test_without_the_pool_the_templates_lint_and_expand(
+    built: Path, tmp_path: Path, name: str
+) -> None:
+    """Accounts=issuer (everyone signs in at the external issuer): the full template as
+    CloudFormation resolves it, and the issuer core template, name no Cognito resource,
+    grant, authorizer, output or setting, and lint and expand within the limits."""
+    from infra.parts import resolved
+
+    built_template = json.loads(built.with_name(name).read_text("utf-8"))
+    values = truth(built_template, name == "template.json", HasUserPool=False)
+    no_pool = resolved(built_template, {**values, "PoolTokensOnly": False})
+    text = json.dumps(no_pool["Resources"]) + json.dumps(no_pool["Outputs"])
+    for absent in ("AWS::Cognito::", "cognito-idp", "UserPool", "MINSHENG_USER_POOL"):
+        assert absent not in text, absent
+    swagger = no_pool["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    assert "securityDefinitions" not in swagger
+    assert all(
+        op.get("security", []) == [] for ops in swagger["paths"].values() for op in ops.values()
+    )
+    # The rule: without the pool, the issuer and the console's client there are required
+    rule = built_template["Rules"]["AccountsAtTheIssuerNeedIt"]
+    if name == "template.json":
+        assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Accounts"}, "issuer"]}
+    required = {a["Assert"]["Fn::Not"][0]["Fn::Equals"][0]["Ref"] for a in rule["Assertions"]}
+    assert required == {"OidcIssuer", "OidcClientId"}
+    # Resolved, the template no longer reads the parameters only its conditions read
+    used = json.dumps([no_pool["Resources"], no_pool["Outputs"]])
+    no_pool["Parameters"] = {
+        k: v
+        for k, v in no_pool["Parameters"].items()
+        if f'"Ref": "{k}"' in used or "${" + k + "}" in used
+    }
+    _counted, expanded = _lints_and_expands(no_pool, tmp_path / name)
+    assert not [r for r in expanded["Resources"].values() if "Cognito" in r["Type"]]
+
+
+def test_the_pool_and_everything_that_uses_it_are_on_its_condition(
+    full: dict[str, Any], core: dict[str, Any]
+) -> None:
+    """The pool, its client, groups and SMS role, its outputs, its settings and the grants
+    on it exist only with Accounts=pool; API Gateway checks tokens only where the pool's are
+    the only ones (with an external issuer the app alone checks them, as it always does)."""
+    for template in (full, core):
+        parameter = template["Parameters"]["Accounts"]
+        assert parameter["AllowedValues"] == ["pool", "issuer"]
+        assert parameter["Default"] == "pool"
+        assert template["Conditions"]["HasUserPool"] == {
+            "Fn::Equals": [{"Ref": "Accounts"}, "pool"]
+        }
+        assert template["Conditions"]["PoolTokensOnly"] == {
+            "Fn::And": [{"Condition": "HasUserPool"}, {"Fn::Equals": [{"Ref": "OidcIssuer"}, ""]}]
+        }
+        resources = template["Resources"]
+        pool = [k for k, v in resources.items() if v["Type"].startswith("AWS::Cognito::")]
+        assert len(pool) == 7  # the pool, its app client and five groups
+        for name in [*pool, "UserPoolSmsRole"]:
+            assert resources[name]["Condition"] == "HasUserPool", name
+        for output in ("UserPoolId", "UserPoolClientId"):
+            assert template["Outputs"][output]["Condition"] == "HasUserPool"
+        api = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+        assert api["MINSHENG_USER_POOL_ID"] == {
+            "Fn::If": ["HasUserPool", {"Ref": "UserPool"}, {"Ref": "AWS::NoValue"}]
+        }
+        swagger = resources["RestAPI"]["Properties"]["DefinitionBody"]
+        assert swagger["securityDefinitions"]["Fn::If"][0] == "PoolTokensOnly"
+        conditional = 0
+        for role, resource in of_type(template, "AWS::IAM::Role").items():
+            if role == "UserPoolSmsRole":
+                continue
+            for policy in resource["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    branches = statement.get("Fn::If") if isinstance(statement, dict) else None
+                    if branches and branches[0] == "HasUserPool":
+                        assert "cognito-idp" in json.dumps(branches[1]), role
+                        conditional += 1
+                    else:
+                        assert "cognito-idp" not in json.dumps(statement), (role, statement)
+        assert conditional >= 2  # the users API's calls, the directory's reads
 
 
 def _normalised(template: dict[str, Any]) -> dict[str, Any]:
@@ -751,8 +877,30 @@ def _options(words: list[str]) -> dict[str, list[str]]:
     return found
 
 
+def _broken_rules(template: dict[str, Any], given: dict[str, str]) -> list[str]:
+    """The rules' assertions a deploy with ``given`` fails (the forms the template uses:
+    a condition that a parameter equals a value, assertions that one is not empty)."""
+
+    def value(name: str) -> str:
+        return given.get(name, str(template["Parameters"][name].get("Default", "")))
+
+    def holds(expression: dict[str, Any]) -> bool:
+        if "Fn::Not" in expression:
+            return not holds(expression["Fn::Not"][0])
+        left, right = expression["Fn::Equals"]
+        return value(left["Ref"]) == right
+
+    return [
+        assertion["AssertDescription"]
+        for rule in template.get("Rules", {}).values()
+        if "RuleCondition" not in rule or holds(rule["RuleCondition"])
+        for assertion in rule["Assertions"]
+        if not holds(assertion["Assert"])
+    ]
+
+
 def test_the_deploy_commands_in_the_docs_work_as_written(
-    built: Path, full: dict[str, Any], core: dict[str, Any]
+    built: Path, full: dict[str, Any], core: dict[str, Any], issuer_core: dict[str, Any]
 ) -> None:
     """Read from docs/operate/deploy.md: each template is packaged to the artifacts bucket
     and deployed from the packaged file with the same bucket (the templates are over the
@@ -765,7 +913,11 @@ def test_the_deploy_commands_in_the_docs_work_as_written(
     packaged: dict[str, str] = {}
     first_deploy: set[str] = set()
     deploys = 0
-    templates = {"template.json": full, "core-template.json": core}
+    templates = {
+        "template.json": full,
+        "core-template.json": core,
+        "core-issuer-template.json": issuer_core,
+    }
     for words in commands:
         if words[:3] == ["aws", "cloudformation", "package"]:
             options = _options(words)
@@ -797,4 +949,6 @@ def test_the_deploy_commands_in_the_docs_work_as_written(
                 assert required <= set(given), (target, required - set(given))
                 # The first create is rolled back whole if it fails
                 assert given.get("DeletionProtection") == "off", target
-    assert deploys >= 3 and set(packaged.values()) == set(templates)
+                # and passes the template's rules (a part or mode that needs a parameter)
+                assert _broken_rules(template, given) == [], (target, given)
+    assert deploys >= 4 and set(packaged.values()) == set(templates)

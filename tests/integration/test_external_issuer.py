@@ -6,85 +6,26 @@ claims carry, refuses its tokens when anything does not hold, and still admits t
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
 from chalicelib.core.config import ConfigError, load_settings, settings
 from chalicelib.core.integrations.tokens import clear_key_cache
 from tests.integration.conftest import Stack, body
 from tests.integration.test_intake_api import APPEAL, post
+from tests.support.oidc_issuer import Issuer
 
 AUDIENCE = "minsheng-district-console"
 
 
-class Issuer:
-    """A minimal OIDC issuer on loopback: ``/.well-known/openid-configuration`` and its
-    ``jwks_uri``; signs tokens with its own RSA key."""
-
-    def __init__(self) -> None:
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.kid = "district-key-1"
-        self.fetches = 0
-        issuer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path == "/.well-known/openid-configuration":
-                    doc: dict[str, Any] = {
-                        "issuer": issuer.url,
-                        "jwks_uri": issuer.jwks_url,
-                        "id_token_signing_alg_values_supported": ["RS256"],
-                    }
-                elif self.path == "/keys":
-                    issuer.fetches += 1
-                    jwk = json.loads(RSAAlgorithm.to_jwk(issuer.key.public_key()))
-                    doc = {"keys": [{**jwk, "kid": issuer.kid, "use": "sig", "alg": "RS256"}]}
-                else:
-                    self.send_error(404)
-                    return
-                raw = json.dumps(doc).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.jwks_url = f"{self.url}/keys"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def token(self, sub: str, key: Any = None, **claims: Any) -> str:
-        """An ID token for ``sub``, signed with the issuer's key (or ``key``, under the
-        issuer's key id)."""
-        now = int(time.time())
-        payload = {
-            "iss": self.url,
-            "aud": AUDIENCE,
-            "sub": sub,
-            "iat": now,
-            "exp": now + 600,
-            "preferred_username": sub,
-            **claims,
-        }
-        return jwt.encode(payload, key or self.key, algorithm="RS256", headers={"kid": self.kid})
-
-
 @pytest.fixture
 def issuer(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Issuer]:
-    issuer = Issuer()
+    issuer = Issuer(AUDIENCE)
     # The discovery document names the keys, as the operator copies them into the settings.
     import requests
 
@@ -97,7 +38,7 @@ def issuer(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Issuer]:
     settings.cache_clear()
     clear_key_cache()
     yield issuer
-    issuer.server.shutdown()
+    issuer.stop()
     monkeypatch.undo()
     settings.cache_clear()
     clear_key_cache()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.config import FEATURES, FEATURES_VARIABLE, settings
+from chalicelib.core.config import ACCOUNTS_FEATURE, FEATURES, FEATURES_VARIABLE, settings
 from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import People
 
@@ -98,7 +98,9 @@ def test_the_core_alone_serves_the_core_and_documents_only_it(
             assert body(_call(client, path, method))["type"].endswith(":feature-off"), path
     documented = body(client.http.get("/openapi.json"))["paths"]
     listed = {(p, m) for p, ops in documented.items() for m in ops if m != "options"}
-    assert listed == {(r.path, r.method.lower()) for r in ROUTES if r.feature is None}
+    # (the staff accounts API is the pool's, not a part's: on with the pool)
+    core = {(r.path, r.method.lower()) for r in ROUTES if r.feature in (None, ACCOUNTS_FEATURE)}
+    assert listed == core
     for core in ("/appeals", "/work-orders", "/public/rankings", "/console", "/deliveries"):
         assert core in documented, core
 
@@ -122,3 +124,84 @@ def test_without_sms_follow_up_a_replied_call_sends_no_text(
     queued = {"id": "n1", "recipient": {"kind": "sms", "id": "x"}, "type": "appeal.replied"}
     assert delivery.handle(queued, 1, "receipt") == "dropped"
     assert sms_sent() == []
+
+
+ACCOUNT_ROUTES = [
+    ("/users", "GET"),
+    ("/users", "POST"),
+    ("/users/import", "POST"),
+    ("/users/zhang/disable", "POST"),
+]
+
+
+def test_without_a_user_pool_the_accounts_api_is_off_and_the_issuer_signs_everyone_in(
+    client: Any, stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stack with Accounts=issuer gives no pool settings: the staff accounts API answers
+    404 feature-off (the accounts are kept at the issuer) and leaves the document, the
+    console and the portal are told, and the issuer's staff work as before."""
+    from chalicelib.core.http.base import ROUTES
+    from chalicelib.core.integrations import directory
+    from chalicelib.core.integrations.tokens import clear_key_cache
+    from tests.support.oidc_issuer import Issuer
+
+    issuer = Issuer("minsheng")
+    try:
+        for name, value in (
+            ("MINSHENG_OIDC_ISSUER", issuer.url),
+            ("MINSHENG_OIDC_JWKS_URL", issuer.jwks_url),
+            ("MINSHENG_OIDC_AUDIENCE", "minsheng"),
+            ("MINSHENG_OIDC_CLIENT_ID", "minsheng"),
+            ("MINSHENG_USER_POOL_ID", ""),
+            ("MINSHENG_USER_POOL_CLIENT_ID", ""),
+        ):
+            monkeypatch.setenv(name, value)
+        settings.cache_clear()
+        clear_key_cache()
+        directory.clear_cache()
+        admin = issuer.token("district-admin", groups=["admin"])
+        for path, method in ACCOUNT_ROUTES:
+            answer = _call(client, path, method, admin)
+            assert answer.status_code == 404, (path, method, answer.body)
+            problem = body(answer)
+            assert problem["type"] == "urn:minsheng:problem:feature-off"
+            assert problem["feature"] == ACCOUNTS_FEATURE and "user pool" in problem["detail"]
+        documented = body(client.http.get("/openapi.json"))["paths"]
+        accounts = {r.path for r in ROUTES if r.feature == ACCOUNTS_FEATURE}
+        assert accounts and not accounts & set(documented)
+        assert "/work-orders" in documented and "/appeals" in documented
+        console = body(client.http.get("/console/config.json"))
+        assert console["accounts"] is False and console["user_pool_client_id"] == ""
+        assert console["oidc"]["issuer"] == issuer.url
+        assert body(client.http.get("/portal/config.json"))["accounts"] is False
+        # The issuer's staff work; nobody is looked up in a pool (there is none)
+        operator = issuer.token("district-operator", groups="operator")
+        listed = client.http.get("/work-orders", headers={"Authorization": f"Bearer {operator}"})
+        assert listed.status_code == 200, listed.body
+        assert directory.leader_ids() == []
+    finally:
+        issuer.stop()
+        monkeypatch.undo()
+        settings.cache_clear()
+        clear_key_cache()
+        directory.clear_cache()
+
+
+def test_a_deployed_stage_without_pool_settings_needs_an_issuer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib.core.config import ConfigError, deployed_fields, env_name, load_settings
+
+    monkeypatch.setenv("MINSHENG_STAGE", "district-a")
+    for field in deployed_fields():
+        monkeypatch.setenv(env_name(field), f"x-{field}")
+    monkeypatch.setenv("MINSHENG_REPORT_SENDER", "reports@district.example")
+    for name in ("MINSHENG_USER_POOL_ID", "MINSHENG_USER_POOL_CLIENT_ID"):
+        monkeypatch.delenv(name)
+    with pytest.raises(ConfigError, match="MINSHENG_USER_POOL_ID, MINSHENG_USER_POOL_CLIENT_ID"):
+        load_settings()
+    monkeypatch.setenv("MINSHENG_OIDC_ISSUER", "https://sso.district.example")
+    monkeypatch.setenv("MINSHENG_OIDC_JWKS_URL", "https://sso.district.example/keys")
+    monkeypatch.setenv("MINSHENG_OIDC_AUDIENCE", "minsheng")
+    loaded = load_settings()
+    assert not loaded.has_user_pool and not loaded.feature_on(ACCOUNTS_FEATURE)

@@ -16,6 +16,7 @@ from tests.integration.conftest import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE = ROOT / "chalicelib" / "static" / "console"
+SHARED = ROOT / "chalicelib" / "static" / "shared"
 
 
 def test_the_app_client_hides_whether_a_user_exists_and_revokes_tokens(stack: Stack) -> None:
@@ -106,8 +107,10 @@ def test_signing_out_of_the_console_revokes_the_refresh_token_then_ends_the_sess
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is needed to run the console's modules: apt-get install nodejs")
+    # The folders as the console serves them: its own files and the shared ones
     for folder in ("lib", "vendor"):
         shutil.copytree(CONSOLE / folder, tmp_path / folder)
+        shutil.copytree(SHARED / folder, tmp_path / folder, dirs_exist_ok=True)
     (tmp_path / "package.json").write_text('{"type": "module"}')
     (tmp_path / "run.js").write_text(SIGN_OUT_SCRIPT)
     ran = subprocess.run([node, "run.js"], cwd=tmp_path, capture_output=True, text=True, timeout=60)

@@ -18,11 +18,13 @@ from tests.integration.conftest import Stack, body
 from tests.integration.lifecycle_helpers import Clock, People, shanghai
 
 PORTAL = Path(__file__).resolve().parents[2] / "chalicelib" / "static" / "portal"
-SCRIPTS = sorted(
-    path.relative_to(PORTAL).as_posix()
-    for path in PORTAL.rglob("*.js")
-    if "vendor" not in path.relative_to(PORTAL).parts
-)
+SHARED = PORTAL.parent / "shared"
+# The portal's script, each module as served -> its file (the shared lib/ modules are served
+# from the portal's lib/, Preact from its vendor/)
+FILES = {path.relative_to(PORTAL).as_posix(): path for path in PORTAL.rglob("*.js")} | {
+    f"lib/{path.name}": path for path in (SHARED / "lib").glob("*.js")
+}
+SCRIPTS = sorted(FILES)
 IMPORT = re.compile(r'^import \{[^}]*\} from "([^"]+)";$', re.MULTILINE)
 NUMBER = "13955556666"
 PASSWORD = "Portal-Pass-2026"
@@ -77,7 +79,7 @@ def test_the_portal_page_runs_only_its_own_scripts(people: People) -> None:
         assert script.headers["Content-Type"] == "text/javascript; charset=utf-8", name
         assert script.headers["Content-Security-Policy"] == policy, name
         source = _text(script)
-        assert source == (PORTAL / name).read_text("utf-8"), name
+        assert source == FILES[name].read_text("utf-8"), name
         assert "eval(" not in source and "document.write" not in source, name
         for sink in sinks:
             assert sink not in source, (name, sink)
@@ -86,7 +88,9 @@ def test_the_portal_page_runs_only_its_own_scripts(people: People) -> None:
     assert http.get("/portal/app.css").headers["Content-Type"] == "text/css; charset=utf-8"
     vendor = http.get("/portal/vendor/htm-preact.js")
     assert vendor.status_code == 200 and "export{" in _text(vendor)
-    assert _text(vendor) == (PORTAL.parent / "console" / "vendor" / "htm-preact.js").read_text()
+    # One copy, which the console serves too
+    assert _text(vendor) == (SHARED / "vendor" / "htm-preact.js").read_text()
+    assert _text(vendor) == _text(http.get("/console/vendor/htm-preact.js"))
     assert "MIT License" in _text(http.get("/portal/vendor/LICENSE-preact.txt"))
     assert "Apache License" in _text(http.get("/portal/vendor/LICENSE-htm.txt"))
     assert "htm@3.1.1" in _text(http.get("/portal/vendor/SOURCES.txt"))
@@ -107,7 +111,7 @@ def test_the_portal_page_runs_only_its_own_scripts(people: People) -> None:
 def test_the_portal_modules_import_only_modules_it_serves(people: People) -> None:
     http = people.client.http
     for name in SCRIPTS:
-        source = (PORTAL / name).read_text("utf-8")
+        source = FILES[name].read_text("utf-8")
         imports = IMPORT.findall(source)
         assert len(imports) == source.count("\nimport ") + source.startswith("import "), name
         for target in imports:
@@ -129,18 +133,20 @@ def test_the_portal_configuration_names_the_pool_client_and_the_photo_limits(
         "cognito_endpoint": config["cognito_endpoint"],
         "max_photos": 9,
         "upload_max_bytes": settings().upload_max_bytes,
+        # Citizens sign in at the stack's user pool
+        "accounts": True,
     }
     assert config["user_pool_client_id"] and config["cognito_endpoint"].startswith("http")
 
 
 def test_a_deployed_portal_talks_to_the_regional_pool_and_the_bucket(monkeypatch: Any) -> None:
     from chalicelib.core.config import settings
+    from chalicelib.core.http import pages
     from chalicelib.portal.http import portal
 
     cfg = settings()
-    monkeypatch.setattr(
-        portal, "settings", lambda: type(cfg)(**{**cfg.__dict__, "aws_endpoint": None})
-    )
+    deployed = type(cfg)(**{**cfg.__dict__, "aws_endpoint": None})
+    monkeypatch.setattr(pages, "settings", lambda: deployed)
     assert portal.cognito_endpoint() == f"https://cognito-idp.{cfg.region}.amazonaws.com/"
     policy = portal.policy()
     bucket = f"https://{cfg.media_bucket}.s3.{cfg.region}.amazonaws.com"
@@ -319,3 +325,24 @@ def test_an_appeal_from_the_portal_is_on_the_web_channel_in_the_figures_and_repo
     row = report[report.find(">PC网站<") :].split("</tr>\n", 2)
     counts = re.findall(r">(\d+)</td>", row[0] + row[1] if len(row) > 1 else row[0])
     assert counts[-2:] == ["1", "1"], report[report.find("PC网站") :][:900]
+
+
+def test_the_shared_modules_are_served_by_both_pages_and_hidden_by_neither(
+    people: People,
+) -> None:
+    """chalicelib/static/shared/ is kept once: its lib/ modules are served from the console's
+    and the portal's lib/, its vendored files from their vendor/, the same bytes; neither page
+    ships a module of the same name (it would hide the shared one)."""
+    http = people.client.http
+    shared = sorted((SHARED / "lib").glob("*.js"))
+    assert {p.name for p in shared} >= {"pool.js", "load.js"}
+    for path in shared:
+        for page in ("console", "portal"):
+            assert not (PORTAL.parent / page / "lib" / path.name).exists(), (page, path.name)
+            served = http.get(f"/{page}/lib/{path.name}")
+            assert served.status_code == 200 and _text(served) == path.read_text("utf-8")
+    for name in ("htm-preact.js", "LICENSE-htm.txt", "LICENSE-preact.txt"):
+        assert not (PORTAL.parent / "console" / "vendor" / name).exists(), name
+        expected = (SHARED / "vendor" / name).read_text("utf-8")
+        for page in ("console", "portal"):
+            assert _text(http.get(f"/{page}/vendor/{name}")) == expected, (page, name)

@@ -204,8 +204,11 @@ def test_the_mailbox_limits_are_the_parser_s_defaults_and_bounded(
 
 def test_aws_host_names_take_the_partitions_dns_suffix(monkeypatch: pytest.MonkeyPatch) -> None:
     """The stack passes AWS::URLSuffix: in aws-cn the pool's issuer, its keys and the
-    console's sign-in and photo hosts end in amazonaws.com.cn; nothing is built by hand."""
+    console's and the portal's sign-in and photo hosts end in amazonaws.com.cn; nothing is
+    built by hand."""
     from chalicelib.console.http import console
+    from chalicelib.core.http import pages
+    from chalicelib.portal.http import portal
 
     deployed(monkeypatch)
     monkeypatch.setenv("AWS_REGION", "cn-northwest-1")
@@ -217,10 +220,12 @@ def test_aws_host_names_take_the_partitions_dns_suffix(monkeypatch: pytest.Monke
     )
     assert cfg.jwks_url == f"{cfg.token_issuer}/.well-known/jwks.json"
     monkeypatch.setattr(console, "settings", lambda: cfg)
+    monkeypatch.setattr(pages, "settings", lambda: cfg)
     assert console.cognito_endpoint() == "https://cognito-idp.cn-northwest-1.amazonaws.com.cn/"
-    policy = console.policy()
-    assert "https://stack-media_bucket.s3.cn-northwest-1.amazonaws.com.cn" in policy
-    assert ".amazonaws.com " not in policy and not policy.count("amazonaws.com;")
+    for policy in (console.policy(), portal.policy()):
+        assert "https://stack-media_bucket.s3.cn-northwest-1.amazonaws.com.cn" in policy
+        assert "https://cognito-idp.cn-northwest-1.amazonaws.com.cn" in policy
+        assert ".amazonaws.com " not in policy and not policy.count("amazonaws.com;")
     monkeypatch.setenv("MINSHENG_DNS_SUFFIX", "not a domain")
     with pytest.raises(config.ConfigError, match="MINSHENG_DNS_SUFFIX"):
         config.load_settings()

@@ -9,6 +9,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.administration.domain import schemas as admin_schemas
 from chalicelib.administration.domain.users import COLUMNS, MAX_ROWS
 from chalicelib.administration.services import users
+from chalicelib.core.config import ACCOUNTS_FEATURE
 from chalicelib.core.domain import schemas
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.errors import PayloadTooLarge
@@ -36,6 +37,7 @@ TAG = "users"
     "the pool's status, MFA and the contact in clear; other staff the contact masked)",
     roles=STAFF,
     tag=TAG,
+    feature=ACCOUNTS_FEATURE,
     query=(
         {"name": "role", "in": "query", "schema": admin_schemas.ROLE},
         {"name": "department_id", "in": "query", "schema": {"type": "string"}},
@@ -58,6 +60,7 @@ def list_users(principal: Principal) -> Response:
     "starts in FORCE_CHANGE_PASSWORD",
     roles=ADMIN,
     tag=TAG,
+    feature=ACCOUNTS_FEATURE,
     request=admin_schemas.USER_CREATE,
     responses={201: admin_schemas.USER},
 )
@@ -74,6 +77,7 @@ def add_user(principal: Principal) -> Response:
     "makes nothing",
     roles=ADMIN,
     tag=TAG,
+    feature=ACCOUNTS_FEATURE,
     accepts=("text/csv",),
     responses={201: admin_schemas.USER_IMPORT, 200: admin_schemas.USER_IMPORT},
     openapi={
@@ -100,6 +104,7 @@ def import_users(principal: Principal) -> Response:
     summary="Change a staff account's name, role or department (a move)",
     roles=ADMIN,
     tag=TAG,
+    feature=ACCOUNTS_FEATURE,
     request=admin_schemas.USER_UPDATE,
     responses={200: admin_schemas.USER},
 )
@@ -120,6 +125,7 @@ def _account_action(path: str, summary: str, service: object) -> None:
         summary=summary,
         roles=ADMIN,
         tag=TAG,
+        feature=ACCOUNTS_FEATURE,
         responses={200: admin_schemas.USER},
     )(view)
 
@@ -150,6 +156,7 @@ _account_action(
     summary="Every change to a staff account: who, when, what it was and became",
     roles=ADMIN,
     tag=TAG,
+    feature=ACCOUNTS_FEATURE,
     query=(LIMIT_PARAM, CURSOR_PARAM),
     responses={200: schemas.listing(admin_schemas.USER_CHANGE)},
 )

@@ -5,15 +5,11 @@ Everything the console does goes through the public API."""
 
 from __future__ import annotations
 
-import functools
-import re
-from typing import Any
-
 from chalice.app import Blueprint, Response
 
 from chalicelib.core.config import settings
-from chalicelib.core.errors import NotFound
-from chalicelib.core.http.base import api, json_response, static_page, static_text
+from chalicelib.core.http.base import api, json_response
+from chalicelib.core.http.pages import Site, bucket_origins, cognito_endpoint, media_of, origin
 
 bp = Blueprint(__name__)
 
@@ -28,20 +24,6 @@ VENDOR = {
     "uqr.js": "text/javascript; charset=utf-8",
     "LICENSE-uqr.txt": "text/plain; charset=utf-8",
 }
-# The script's module folders; what they serve is the files shipped in them whose names
-# are lower-case letters, digits and hyphens ending in .js (never __init__.py, never a path).
-MODULES = {
-    "lib": "chalicelib.static.console.lib",
-    "views": "chalicelib.static.console.views",
-}
-MODULE_NAME = re.compile(r"[a-z0-9-]+\.js")
-SCRIPT = "text/javascript; charset=utf-8"
-
-
-def _media_of(assets: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """The media types ``assets`` are served as, for the document: each a string."""
-    return {kind.partition(";")[0]: {"type": "string"} for kind in assets.values()}
-
 
 CONFIG_SCHEMA = {
     "type": "object",
@@ -50,34 +32,44 @@ CONFIG_SCHEMA = {
         "user_pool_client_id": {"type": "string"},
         "cognito_endpoint": {"type": "string"},
         "mfa_roles": {"type": "array", "items": {"type": "string"}},
+        "accounts": {"type": "boolean"},
+        "features": {"type": "array", "items": {"type": "string"}},
+        "oidc": {
+            "type": ["object", "null"],
+            "properties": {
+                "issuer": {"type": "string"},
+                "client_id": {"type": "string"},
+                "groups_claim": {"type": "string"},
+                "department_claim": {"type": "string"},
+            },
+        },
     },
 }
 
 
-def cognito_endpoint() -> str:
-    """Where browsers sign in: the user pool's regional endpoint, or the local stack's."""
-    cfg = settings()
-    if cfg.aws_endpoint:
-        return cfg.aws_endpoint.rstrip("/") + "/"
-    return f"https://{cfg.aws_host('cognito-idp')}/"
-
-
-def _origin(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('/', 1)[0]}"
+def sign_on() -> dict[str, str] | None:
+    """The external issuer the console signs staff in at (authorization code with PKCE),
+    when the stack names one and the console's client there."""
+    oidc = settings().oidc
+    if oidc is None or not oidc.client_id:
+        return None
+    return {
+        "issuer": oidc.issuer,
+        "client_id": oidc.client_id,
+        "groups_claim": oidc.groups_claim,
+        "department_claim": oidc.department_claim,
+    }
 
 
 def policy() -> str:
-    """The page runs only its own scripts; it talks to the API (its own origin) and the
-    user pool, and shows photos from the media bucket's presigned URLs."""
-    cfg = settings()
-    cognito = _origin(cognito_endpoint())
-    if cfg.aws_endpoint:
-        images = _origin(cfg.aws_endpoint)
-    else:
-        bucket = cfg.media_bucket
-        # Presigned URLs name the bucket in the regional host of the partition's suffix.
-        images = f"https://{bucket}.{cfg.aws_host('s3')} https://{bucket}.s3.{cfg.dns_suffix}"
+    """The page runs only its own scripts; it talks to the API (its own origin), the
+    user pool and the district's sign-on issuer when it has one (its discovery document
+    and token endpoint), and shows photos from the media bucket's presigned URLs."""
+    cognito = origin(cognito_endpoint())
+    issuer = sign_on()
+    if issuer is not None:
+        cognito = f"{cognito} {origin(issuer['issuer'])}"
+    images = bucket_origins()
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; "
         f"img-src 'self' data: {images}; connect-src 'self' {cognito}; "
@@ -85,26 +77,7 @@ def policy() -> str:
     )
 
 
-def _page(body: str, content_type: str) -> Response:
-    return static_page(body, content_type, policy())
-
-
-@functools.cache
-def modules(folder: str) -> frozenset[str]:
-    """The ES modules one of the script's folders ships, listed once per instance."""
-    from importlib import resources
-
-    return frozenset(
-        entry.name
-        for entry in resources.files(MODULES[folder]).iterdir()
-        if MODULE_NAME.fullmatch(entry.name) and entry.is_file()
-    )
-
-
-def _module(folder: str, asset: str) -> Response:
-    if asset not in modules(folder):
-        raise NotFound(f"no asset {folder}/{asset}")
-    return _page(static_text(MODULES[folder], asset), SCRIPT)
+SITE = Site("chalicelib.static.console", ASSETS, VENDOR, policy)
 
 
 @api(
@@ -119,10 +92,7 @@ def _module(folder: str, asset: str) -> Response:
     responses={200: {"type": "string"}, 301: None},
 )
 def console(_principal: None) -> Response:
-    path = str((bp.current_request.context or {}).get("path") or "")
-    if not path.endswith("/"):
-        return Response(body="", status_code=301, headers={"Location": "console/"})
-    return _page(static_text("chalicelib.static.console", "index.html"), "text/html; charset=utf-8")
+    return SITE.index(bp.current_request, "console/")
 
 
 @api(
@@ -135,7 +105,7 @@ def console(_principal: None) -> Response:
     "client and sign-in endpoint",
     content_type="text/plain",
     responses={200: {"type": "string"}},
-    media={**_media_of(ASSETS), "application/json": CONFIG_SCHEMA},
+    media={**media_of(ASSETS), "application/json": CONFIG_SCHEMA},
 )
 def console_asset(_principal: None, asset: str) -> Response:
     if asset == "config.json":
@@ -147,12 +117,16 @@ def console_asset(_principal: None, asset: str) -> Response:
                 "cognito_endpoint": cognito_endpoint(),
                 # The roles that must set up an authenticator app (the others may).
                 "mfa_roles": sorted(cfg.mfa_roles),
+                # The district's sign-on, when the console signs in there (else null).
+                "oidc": sign_on(),
+                # Whether staff accounts are the stack's (its user pool): the accounts view.
+                "accounts": cfg.has_user_pool,
+                # The optional parts that are on (MINSHENG_FEATURES): their views.
+                "features": sorted(cfg.features),
             },
             headers={"Cache-Control": "no-cache"},
         )
-    if asset not in ASSETS:
-        raise NotFound(f"no asset {asset}")
-    return _page(static_text("chalicelib.static.console", asset), ASSETS[asset])
+    return SITE.asset(asset)
 
 
 @api(
@@ -164,12 +138,10 @@ def console_asset(_principal: None, asset: str) -> Response:
     summary="The console's vendored libraries (Preact with htm, uqr) and their licences",
     content_type="text/plain",
     responses={200: {"type": "string"}},
-    media=_media_of(VENDOR),
+    media=media_of(VENDOR),
 )
 def console_vendor(_principal: None, asset: str) -> Response:
-    if asset not in VENDOR:
-        raise NotFound(f"no asset {asset}")
-    return _page(static_text("chalicelib.static.console.vendor", asset), VENDOR[asset])
+    return SITE.vendored(asset)
 
 
 @api(
@@ -184,7 +156,7 @@ def console_vendor(_principal: None, asset: str) -> Response:
     responses={200: {"type": "string"}},
 )
 def console_lib(_principal: None, asset: str) -> Response:
-    return _module("lib", asset)
+    return SITE.module("lib", asset)
 
 
 @api(
@@ -198,4 +170,4 @@ def console_lib(_principal: None, asset: str) -> Response:
     responses={200: {"type": "string"}},
 )
 def console_views(_principal: None, asset: str) -> Response:
-    return _module("views", asset)
+    return SITE.module("views", asset)

@@ -84,11 +84,13 @@ def feature_gate(request: Request) -> Response | None:
     feature = _route_features().get((str(context.get("resourcePath", "")), request.method))
     if feature is None or settings().feature_on(feature):
         return None
-    return problem(
-        FeatureOff(
-            f"this deployment leaves out the {feature} part (MINSHENG_FEATURES)", feature=feature
-        )
-    )
+    from chalicelib.core.config import ACCOUNTS_FEATURE
+
+    if feature == ACCOUNTS_FEATURE:
+        why = "this stack has no user pool: staff accounts are kept at its sign-on issuer"
+    else:
+        why = f"this deployment leaves out the {feature} part (MINSHENG_FEATURES)"
+    return problem(FeatureOff(why, feature=feature))
 
 
 LIMIT_PARAM = {

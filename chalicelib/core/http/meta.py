@@ -132,11 +132,12 @@ def openapi_document() -> dict[str, Any]:
     """The document of the routes this deployment has on (``MINSHENG_FEATURES``)."""
     from chalicelib.core.config import settings
 
-    return _document(settings().features)
+    cfg = settings()
+    return _document(cfg.features, cfg.has_user_pool)
 
 
 @lru_cache(maxsize=4)
-def _document(_features: frozenset[str]) -> dict[str, Any]:
+def _document(_features: frozenset[str], _user_pool: bool = True) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for route in routes_on():
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)

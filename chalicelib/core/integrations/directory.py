@@ -33,7 +33,10 @@ def leader_ids() -> list[str]:
 
 
 def _group(name: str) -> list[dict[str, str]]:
-    """The enabled users of a group, each as its attributes."""
+    """The enabled users of a group, each as its attributes (none without a pool: the
+    external issuer's people are known only by the tokens they bring)."""
+    if not settings().has_user_pool:
+        return []
     cognito = client("cognito-idp")
     users: list[dict[str, str]] = []
     token = None

@@ -32,11 +32,13 @@ RECIPIENTS: dict[str, Any] = {
         "daily": {
             **EMAIL_LIST,
             "maxItems": MAX_DAILY_RECIPIENTS,
-            "description": "Leaders' addresses: the daily report, 08:00 Asia/Shanghai",
+            "description": "Leaders' addresses: the daily report, at the report hour "
+            "(Asia/Shanghai; 08:00 unless the stack's ReportHour says otherwise)",
         },
         "weekly": {
             "type": "object",
-            "description": "Department id -> addresses for its weekly copy (Mondays 08:00)",
+            "description": "Department id -> addresses for its weekly copy (Mondays, at the "
+            "report hour)",
             "additionalProperties": {**EMAIL_LIST, "maxItems": MAX_DEPARTMENT_RECIPIENTS},
         },
     },

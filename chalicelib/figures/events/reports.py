@@ -1,5 +1,6 @@
-"""08:00 Asia/Shanghai (00:00 UTC): the leaders' daily report; Mondays also each
-department's weekly copy."""
+"""At the report hour, Asia/Shanghai: the leaders' daily report; Mondays also each
+department's weekly copy. The crons here are 08:00 (00:00 UTC), as the local stack fires
+them; the deployed stack sets them from its ReportHour parameter (infra/template.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from chalicelib.figures.services import report_delivery as delivery
 bp = Blueprint(__name__)
 
 
-@bp.schedule(Cron(0, 0, "*", "*", "?", "*"), description="Daily report to leaders, 08:00 CST")
+@bp.schedule(Cron(0, 0, "*", "*", "?", "*"), description="Daily report to leaders (ReportHour)")
 def daily_report(event: CloudWatchEvent) -> dict[str, Any]:
     try:
         return delivery.send_daily()
@@ -21,7 +22,7 @@ def daily_report(event: CloudWatchEvent) -> dict[str, Any]:
         flush_metrics()
 
 
-@bp.schedule(Cron(0, 0, "?", "*", "MON", "*"), description="Weekly department reports, Monday")
+@bp.schedule(Cron(0, 0, "?", "*", "MON", "*"), description="Weekly reports, Mondays (ReportHour)")
 def weekly_report(event: CloudWatchEvent) -> dict[str, Any]:
     try:
         return delivery.send_weekly()

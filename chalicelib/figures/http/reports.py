@@ -40,7 +40,8 @@ def _query() -> dict[str, str]:
     bp,
     "/reports/daily",
     "GET",
-    summary="The leaders' daily report of a day (default yesterday), as emailed at 08:00",
+    summary="The leaders' daily report of a day (default yesterday), as emailed at the report "
+    "hour (the stack's ReportHour, 08:00 by default)",
     roles=READERS,
     tag="reports",
     responses={200: HTML},

@@ -1,5 +1,6 @@
-"""The scheduled sends: the leaders' daily at 08:00 and each department's weekly copy on
-Mondays at 08:00 (Asia/Shanghai), exactly once per period and recipient.
+"""The scheduled sends: the leaders' daily and each department's weekly copy on Mondays, at
+the report hour (Asia/Shanghai: the stack's ReportHour, 08:00 by default), exactly once
+per period and recipient.
 
 Each message is claimed in the report log (a conditional write) before it is sent: a
 schedule fired twice, or retried by Lambda, finds the claim and sends nothing again. A

@@ -4,8 +4,9 @@
 // reads the sign-in settings, signs staff in, and routes #/… to the views (views/), which
 // share the helpers in lib/.
 import { html, render, useState, useEffect } from "./vendor/htm-preact.js";
+import { useHash } from "./lib/hooks.js";
 import { ROLE } from "./lib/labels.js";
-import { session, configure, whenSignedOut, whenMfaRequired, claims, roleOf, signOut } from "./lib/session.js";
+import { session, configure, whenSignedOut, whenMfaRequired, roleOf, departmentOf, signOut, issuerCallback, completeIssuerSignIn, featureOn } from "./lib/session.js";
 import { reference, departmentName } from "./lib/reference.js";
 import { SignIn } from "./views/sign-in.js";
 import { Queue } from "./views/queue.js";
@@ -24,17 +25,10 @@ const NAV = {
   admin: [["#/admin", "系统管理"], ["#/users", "工作人员账号"], ["#/supervision", "督办清单"], ["#/knowledge", "知识库"], ["#/figures", "数据"]],
 };
 
-function useHash() {
-  const [hash, setHash] = useState(location.hash || "#/");
-  useEffect(() => {
-    const change = () => setHash(location.hash || "#/");
-    addEventListener("hashchange", change);
-    return () => removeEventListener("hashchange", change);
-  }, []);
-  return hash;
-}
+// The views of an optional part, by their route (shown only when the part is on).
+const PART_OF = { "#/knowledge": "knowledge", "#/users": "accounts" };
 
-function App() {
+function App({ failed }) {
   const [signedIn, setSignedIn] = useState(Boolean(session));
   const [queue, setQueue] = useState([]);
   // The API said this account needs an authenticator app first (mfa-required).
@@ -47,13 +41,13 @@ function App() {
   useEffect(() => {
     document.body.dataset.view = signedIn ? hash.split("/")[1] || "home" : "signin";
   });
-  if (!signedIn) return html`<${SignIn} onDone=${() => { setSignedIn(true); location.hash = "#/"; }} />`;
+  if (!signedIn) return html`<${SignIn} failed=${failed} onDone=${() => { setSignedIn(true); location.hash = "#/"; }} />`;
   if (needsMfa) {
     return html`<${TotpSetup} required=${true} onDone=${() => location.reload()} />`;
   }
-  const token = claims(session.idToken);
-  const me = { role: roleOf(session.idToken), department: token["custom:department_id"], username: session.username };
-  const nav = NAV[me.role] || [];
+  const me = { role: roleOf(session.idToken), department: departmentOf(session.idToken), username: session.username };
+  const nav = (NAV[me.role] || []).filter(([href]) => !PART_OF[href] || featureOn(PART_OF[href]));
+  const knowledge = featureOn("knowledge");
   let route = hash.replace(/^#/, "");
   if (route === "/" || route === "") route = nav[0] ? nav[0][0].slice(1) : "/";
   let view;
@@ -64,7 +58,8 @@ function App() {
   else if (route === "/following") view = html`<${AppealList} title="我关注的诉求" id="following" path="me/following" />`;
   else if (route === "/figures") view = html`<${Figures} me=${me} />`;
   else if (route === "/admin") view = html`<${Admin} />`;
-  else if (route === "/users" && me.role === "admin") view = html`<${Users} />`;
+  else if (route === "/users" && me.role === "admin" && featureOn("accounts")) view = html`<${Users} />`;
+  else if (!knowledge && route.startsWith("/knowledge")) view = html`<main><p>本平台未启用知识库。<a href="#/">返回</a></p></main>`;
   else if (route === "/knowledge" && me.role !== "leader") view = html`<${Articles} me=${me} />`;
   else if (route === "/knowledge/new" && me.role !== "leader") view = html`<${ArticleNew} me=${me} />`;
   else if (route.startsWith("/knowledge/")) view = html`<${ArticleView} id=${decodeURIComponent(route.slice(11))} me=${me} />`;
@@ -84,8 +79,11 @@ function App() {
 async function start() {
   const response = await fetch("config.json");
   configure(await response.json());
+  // Back from the district's sign-on: the code is exchanged before the shell draws.
+  let failed = null;
+  if (issuerCallback()) await completeIssuerSignIn().catch((error) => { failed = error; });
   document.getElementById("root").textContent = "";
-  render(html`<${App} />`, document.getElementById("root"));
+  render(html`<${App} failed=${failed} />`, document.getElementById("root"));
 }
 
 start().catch((error) => {

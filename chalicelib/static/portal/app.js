@@ -4,7 +4,7 @@
 // reads the sign-up settings, keeps the header (navigation, unread messages, the
 // elder-friendly mode) and routes #/… to the views (views/), which share lib/.
 import { html, render, useState, useEffect } from "./vendor/htm-preact.js";
-import { session, configure, onSession, signOut, claims } from "./lib/session.js";
+import { session, configure, onSession, signOut, claims, settings } from "./lib/session.js";
 import { useHash } from "./lib/hooks.js";
 import { elderOn, applyElder } from "./lib/elder.js";
 import { SignIn, SignUp, Forgot } from "./views/account.js";
@@ -33,9 +33,14 @@ function App() {
 
   const { path, query } = route(hash);
   const next = query.get("next") || "";
+  // A stack without its own user pool (its people sign in at the district's sign-on):
+  // citizens do not sign in here; the public board stays.
+  const accounts = settings().accounts !== false;
   let view;
   let current = path;
-  if (path === "/") view = html`<${Board} query=${query} />`;
+  if (!accounts && path !== "/" && !path.startsWith("/appeal/")) {
+    view = html`<main><h1>网上留言暂不提供登录</h1><p id="no-accounts">请拨打 12345 热线，或通过本区政务服务 App 反映诉求。公开留言仍可在本网站查看。</p><p><a href="#/">查看公开留言</a></p></main>`;
+  } else if (path === "/") view = html`<${Board} query=${query} />`;
   else if (path.startsWith("/appeal/")) { view = html`<${PublicAppeal} id=${decodeURIComponent(path.slice(8))} />`; current = "/"; }
   else if (path === "/new") view = html`<${AppealForm} />`;
   else if (path === "/sign-in") view = html`<${SignIn} next=${next} />`;
@@ -61,7 +66,7 @@ function App() {
       <div class="brand"><a href="#/">民生诉求 · 网上留言</a></div>
       <div class="tools">
         <button type="button" id="elder" aria-pressed=${elder ? "true" : "false"} onClick=${() => setElder(!elder)}>${elder ? "标准模式" : "长辈模式"}</button>
-        ${signedIn
+        ${!accounts ? null : signedIn
           ? html`<a href="#/notifications" id="messages" aria-current=${path === "/notifications" ? "page" : undefined}>消息${unread ? html`<span class="count" aria-label=${`${unread} 条未读`}>${unread}</span>` : null}</a>
               <span class="who" title="当前账号">${phone || session.username}</span>
               <button type="button" id="sign-out" onClick=${leave}>退出</button>`
@@ -69,7 +74,7 @@ function App() {
       </div>
     </header>
     <nav class="tabs" aria-label="主要栏目">
-      ${NAV.map(([href, label]) => html`<a href=${href} aria-current=${"#" + current === href ? "page" : undefined}>${label}</a>`)}
+      ${(accounts ? NAV : NAV.slice(0, 1)).map(([href, label]) => html`<a href=${href} aria-current=${"#" + current === href ? "page" : undefined}>${label}</a>`)}
     </nav>
     ${view}
     <footer class="foot">

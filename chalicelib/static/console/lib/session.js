@@ -2,21 +2,38 @@
 // real pool asks: a new password at the first sign-in (NEW_PASSWORD_REQUIRED), the
 // authenticator's code (SOFTWARE_TOKEN_MFA), a forgotten password (a code by email or SMS,
 // then a new password), and setting up an authenticator app (TOTP). The session is kept
-// in sessionStorage; signing out forgets it.
+// in sessionStorage; signing out forgets it. With the district's own sign-on (the stack's
+// external issuer, oidc.js) staff sign in there instead, or as well.
 import { Problem } from "./problem.js";
+import { stored, claims, poolCall, tokensOf, fresh, refreshed, revoke } from "./pool.js";
+import { beginSignIn, completeSignIn, isCallback, refresh as refreshAtIssuer, endSession } from "./oidc.js";
 
-const SESSION = "minsheng.console.session";
 const STAFF = ["operator", "department", "leader", "admin"];
+const kept = stored("minsheng.console.session");
 
 let config = null;
 // Read by the shell (an imported binding follows each sign-in and sign-out)
-export let session = readSession();
+export let session = kept.read();
 let onSignedOut = () => {};
 let onMfaRequired = () => {};
 
 // The user pool's app client and endpoint (config.json), before anyone signs in.
 export function configure(value) {
   config = value;
+}
+
+// How staff may sign in: the user pool's password (when the stack has a pool) and the
+// district's sign-on (when the stack names its issuer and the console's client there).
+export function signInOptions() {
+  return { pool: Boolean(config && config.user_pool_client_id), issuer: Boolean(config && config.oidc) };
+}
+
+// Whether an optional part is on (MINSHENG_FEATURES, as config.json names them): its views
+// show only then. "accounts": the staff accounts are the stack's (its own user pool).
+export function featureOn(name) {
+  if (!config) return true;
+  if (name === "accounts") return config.accounts !== false;
+  return !Array.isArray(config.features) || config.features.includes(name);
 }
 
 // Whether the caller's role must have an authenticator app (the stack's setting).
@@ -38,29 +55,47 @@ export function mfaRequired() {
   onMfaRequired();
 }
 
-function readSession() {
-  try {
-    return JSON.parse(sessionStorage.getItem(SESSION) || "null");
-  } catch {
-    return null;
-  }
-}
-
 function saveSession(value) {
   session = value;
-  if (value) sessionStorage.setItem(SESSION, JSON.stringify(value));
-  else sessionStorage.removeItem(SESSION);
+  kept.write(value);
 }
 
-export function claims(token) {
-  const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(part + "===".slice((part.length + 3) % 4)), (c) => c.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes));
+export { claims };
+
+// The issuer's claims name groups and department as the stack's settings say; the pool's
+// are cognito:groups and custom:department_id.
+function fromIssuer(token) {
+  return Boolean(config && config.oidc && claims(token).iss === config.oidc.issuer);
 }
 
 export function roleOf(token) {
-  const groups = claims(token)["cognito:groups"] || [];
+  let groups = claims(token)[fromIssuer(token) ? config.oidc.groups_claim : "cognito:groups"] || [];
+  if (typeof groups === "string") groups = groups.split(/[\s,]+/);
   return STAFF.find((r) => groups.includes(r)) || "citizen";
+}
+
+export function departmentOf(token) {
+  return claims(token)[fromIssuer(token) ? config.oidc.department_claim : "custom:department_id"];
+}
+
+function staffOnly(idToken) {
+  if (roleOf(idToken) === "citizen") {
+    throw new Problem({ title: "无法登录", detail: "工作台仅供工作人员使用。", status: 403 });
+  }
+}
+
+// To the district's sign-on page (it comes back to the console with a code).
+export function signInAtIssuer() {
+  return beginSignIn(config.oidc);
+}
+
+export const issuerCallback = isCallback;
+
+// Back from the sign-on page: the code exchanged and the session kept.
+export async function completeIssuerSignIn() {
+  const got = await completeSignIn(config.oidc);
+  staffOnly(got.idToken);
+  saveSession({ ...got, external: true });
 }
 
 // The pool's errors in words staff understand (its own message stays in the detail).
@@ -89,35 +124,17 @@ function poolTitle(code, message) {
 }
 
 async function cognito(target, body) {
-  const response = await fetch(config.cognito_endpoint, {
-    method: "POST",
-    headers: {
-      "Content-Type": "application/x-amz-json-1.1",
-      "X-Amz-Target": `AWSCognitoIdentityProviderService.${target}`,
-    },
-    body: JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const code = String(data.__type || data.code || "").split("#").pop();
-    const message = data.message || data.Message || "";
-    throw new Problem({ title: poolTitle(code, message), status: response.status, code, message });
+  const answer = await poolCall(config.cognito_endpoint, target, body);
+  if (!answer.ok) {
+    const { code, message } = answer;
+    throw new Problem({ title: poolTitle(code, message), status: answer.status, code, message });
   }
-  return data;
+  return answer.data;
 }
 
 function keep(username, result) {
-  const role = roleOf(result.IdToken);
-  if (role === "citizen") {
-    throw new Problem({ title: "无法登录", detail: "工作台仅供工作人员使用。", status: 403 });
-  }
-  saveSession({
-    username,
-    idToken: result.IdToken,
-    accessToken: result.AccessToken,
-    refreshToken: result.RefreshToken || (session && session.refreshToken),
-    expiresAt: Date.now() + result.ExpiresIn * 1000,
-  });
+  staffOnly(result.IdToken);
+  saveSession(tokensOf(username, result, session));
 }
 
 // One step of signing in: either signed in ({done: true}), or what the pool asks next
@@ -202,15 +219,26 @@ export async function confirmAuthenticator(code) {
   });
 }
 
+// One refresh at a time: the calls a view makes together wait for the same one (an issuer
+// that rotates refresh tokens takes each only once).
+let refreshing = null;
+
 export async function freshToken() {
   if (!session) throw new Problem({ title: "未登录", status: 401 });
-  if (Date.now() < session.expiresAt - 60_000) return session.idToken;
-  const answer = await cognito("InitiateAuth", {
-    AuthFlow: "REFRESH_TOKEN_AUTH",
-    ClientId: config.user_pool_client_id,
-    AuthParameters: { REFRESH_TOKEN: session.refreshToken },
-  });
-  keep(session.username, answer.AuthenticationResult);
+  if (fresh(session)) return session.idToken;
+  if (!refreshing) refreshing = refresh().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function refresh() {
+  if (session.external) {
+    if (!session.refreshToken) throw new Problem({ title: "登录已过期，请重新登录", status: 401 });
+    const got = await refreshAtIssuer(config.oidc, session.refreshToken);
+    staffOnly(got.idToken);
+    saveSession({ ...got, external: true });
+    return session.idToken;
+  }
+  keep(session.username, await refreshed(cognito, config.user_pool_client_id, session));
   return session.idToken;
 }
 
@@ -219,21 +247,14 @@ export async function freshToken() {
 // pool cannot be reached.
 export async function signOut() {
   const ending = session;
-  if (ending && ending.refreshToken && config) {
-    try {
-      await fetch(config.cognito_endpoint, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/x-amz-json-1.1",
-          "X-Amz-Target": "AWSCognitoIdentityProviderService.RevokeToken",
-        },
-        body: JSON.stringify({ Token: ending.refreshToken, ClientId: config.user_pool_client_id }),
-        signal: AbortSignal.timeout(3000),
-      });
-    } catch {
-      // The session ends all the same; the refresh token then lapses with its validity.
-    }
+  if (ending && ending.external) {
+    // The district's sign-on ends its own session too (the browser goes there and back).
+    saveSession(null);
+    onSignedOut();
+    if (config && config.oidc) await endSession(config.oidc, ending.idToken);
+    return;
   }
+  if (config) await revoke(config.cognito_endpoint, config.user_pool_client_id, ending);
   saveSession(null);
   onSignedOut();
 }

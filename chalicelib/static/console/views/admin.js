@@ -7,13 +7,17 @@ import { when } from "../lib/format.js";
 import { useLoad } from "../lib/hooks.js";
 import { formData } from "../lib/forms.js";
 import { reference, loadReference, departmentName } from "../lib/reference.js";
+import { featureOn } from "../lib/session.js";
+
+// The tabs of an optional part (shown only when it is on).
+const PART_OF = { recipients: "reports", open311: "open311" };
 
 export function Admin() {
   const [tab, setTab] = useState("categories");
-  const tabs = {
+  const tabs = Object.fromEntries(Object.entries({
     categories: "类别与派单", departments: "部门", calendar: "工作日历", recipients: "报告接收人",
     webhooks: "部门接口与投递", open311: "Open311 密钥",
-  };
+  }).filter(([k]) => !PART_OF[k] || featureOn(PART_OF[k])));
   return html`<main><section class="card" aria-labelledby="admin-title">
     <h2 id="admin-title">系统管理</h2>
     <div class="filters" role="group" aria-label="管理项目">

@@ -11,6 +11,7 @@ import { typing } from "../lib/forms.js";
 import { loadReference, departmentName, categoryName } from "../lib/reference.js";
 import { Similar, OperatorActions, EscalateForm, UrgeForm, DepartmentActions, LeaderActions, CallbackForm, RatingReview } from "./appeal-actions.js";
 import { DirectReply } from "./direct-reply.js";
+import { featureOn } from "../lib/session.js";
 
 function Facts({ appeal }) {
   const d = appeal.deadlines || {};
@@ -123,7 +124,7 @@ export function Detail({ id, me, queue }) {
         <h2 id="actions-title">办理</h2>
         ${message ? html`<div class="done" role="status">${message}</div>` : null}
         <div key=${`${appeal.id}-${appeal.version}`}>
-        ${me.role === "operator" && appeal.kind === "consultation" && ["submitted", "accepted"].includes(appeal.state)
+        ${me.role === "operator" && featureOn("knowledge") && appeal.kind === "consultation" && ["submitted", "accepted"].includes(appeal.state)
           ? html`<${DirectReply} appeal=${appeal} done=${done} />` : null}
         ${me.role === "operator" ? html`<${OperatorActions} appeal=${appeal} done=${done} /><${CallbackForm} appeal=${appeal} done=${done} /><${UrgeForm} appeal=${appeal} done=${done} /><${EscalateForm} appeal=${appeal} done=${done} />` : null}
         ${me.role === "department" ? html`<${DepartmentActions} appeal=${appeal} me=${me} done=${done} />` : null}

@@ -1,10 +1,12 @@
 // Signing in with a user name and password of the user pool (staff only), and each step a
 // real pool may ask for: a new password at the first sign-in, the authenticator's code,
 // a forgotten password (a code by email or SMS, then a new one); after the first sign-in,
-// setting up an authenticator app (required for the roles the stack names).
+// setting up an authenticator app (required for the roles the stack names). With the
+// district's sign-on (统一身份认证), a button that signs in there instead; a stack without a
+// user pool offers that alone.
 import { html, useState } from "../vendor/htm-preact.js";
 import { ProblemBox } from "../lib/problem.js";
-import { session, signIn, setNewPassword, answerCode, forgotPassword, confirmForgotPassword, hasAuthenticator, roleOf, mfaRequiredFor } from "../lib/session.js";
+import { session, signIn, setNewPassword, answerCode, forgotPassword, confirmForgotPassword, hasAuthenticator, roleOf, mfaRequiredFor, signInOptions, signInAtIssuer } from "../lib/session.js";
 import { formData } from "../lib/forms.js";
 import { TotpSetup } from "./mfa.js";
 
@@ -20,11 +22,12 @@ function Card({ title, children }) {
   </main>`;
 }
 
-export function SignIn({ onDone }) {
+export function SignIn({ onDone, failed }) {
   // password | new-password | code | forgot | forgot-code | totp
   const [stage, setStage] = useState("password");
   const [pending, setPending] = useState(null);
-  const [error, setError] = useState(null);
+  // A sign-in at the district's sign-on that came back refused shows here first.
+  const [error, setError] = useState(failed || null);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState(null);
   const [forgotten, setForgotten] = useState({ username: "", where: "" });
@@ -160,6 +163,20 @@ export function SignIn({ onDone }) {
       </form>
     <//>`;
   }
+  const options = signInOptions();
+  const issuer = options.issuer
+    ? html`<div class="issuer-sign-in">
+        <button class=${options.pool ? "secondary" : "primary"} type="button" id="issuer-sign-in" disabled=${busy}
+          onClick=${() => run(signInAtIssuer)}>使用统一身份认证登录</button>
+      </div>`
+    : null;
+  if (!options.pool) {
+    return html`<${Card}>
+      <p class="meta">平台中心、承办单位、区领导和管理员使用本区统一身份认证账号登录。</p>
+      ${issuer}
+      <${ProblemBox} error=${error} />
+    <//>`;
+  }
   return html`<${Card}>
     <p class="meta">平台中心、承办单位、区领导和管理员使用本平台账号登录。</p>
     <form onSubmit=${submitPassword} id="signin">
@@ -172,5 +189,6 @@ export function SignIn({ onDone }) {
       <button class="primary" type="submit" disabled=${busy}>登录</button>
       <button class="link" type="button" id="forgot-link" onClick=${() => go("forgot")}>忘记密码？</button>
     </form>
+    ${issuer}
   <//>`;
 }

@@ -3,12 +3,13 @@
 // number (or a user name) and password, a forgotten password (a code by SMS), and signing
 // out (the refresh token is revoked). The session is kept in sessionStorage.
 import { Problem } from "./problem.js";
+import { stored, claims, poolCall, tokensOf, fresh, refreshed, revoke } from "./pool.js";
 
-const SESSION = "minsheng.portal.session";
 const STAFF = ["operator", "department", "leader", "admin"];
+const kept = stored("minsheng.portal.session");
 
 let config = null;
-export let session = readSession();
+export let session = kept.read();
 let listeners = [];
 
 export function configure(value) {
@@ -25,26 +26,13 @@ export function onSession(callback) {
   return () => { listeners = listeners.filter((l) => l !== callback); };
 }
 
-function readSession() {
-  try {
-    return JSON.parse(sessionStorage.getItem(SESSION) || "null");
-  } catch {
-    return null;
-  }
-}
-
 function saveSession(value) {
   session = value;
-  if (value) sessionStorage.setItem(SESSION, JSON.stringify(value));
-  else sessionStorage.removeItem(SESSION);
+  kept.write(value);
   listeners.forEach((l) => l(value));
 }
 
-export function claims(token) {
-  const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(part + "===".slice((part.length + 3) % 4)), (c) => c.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes));
-}
+export { claims };
 
 // A mainland mobile number as typed (spaces, dashes, +86) -> its 11 digits, else null.
 export function mobile(text) {
@@ -78,26 +66,17 @@ function poolTitle(code, message) {
 }
 
 async function cognito(target, body) {
-  let response;
+  let answer;
   try {
-    response = await fetch(config.cognito_endpoint, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": `AWSCognitoIdentityProviderService.${target}`,
-      },
-      body: JSON.stringify(body),
-    });
+    answer = await poolCall(config.cognito_endpoint, target, body);
   } catch {
     throw new Problem({ title: "网络不通，请检查网络后重试", status: 0 });
   }
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const code = String(data.__type || data.code || "").split("#").pop();
-    const message = data.message || data.Message || "";
-    throw new Problem({ title: poolTitle(code, message), status: response.status, code, message });
+  if (!answer.ok) {
+    const { code, message } = answer;
+    throw new Problem({ title: poolTitle(code, message), status: answer.status, code, message });
   }
-  return data;
+  return answer.data;
 }
 
 function keep(username, result) {
@@ -105,13 +84,7 @@ function keep(username, result) {
   if (STAFF.some((role) => groups.includes(role))) {
     throw new Problem({ title: "这是工作人员账号", detail: "请到工作台登录（../console/）。", status: 403 });
   }
-  saveSession({
-    username,
-    idToken: result.IdToken,
-    accessToken: result.AccessToken,
-    refreshToken: result.RefreshToken || (session && session.refreshToken),
-    expiresAt: Date.now() + result.ExpiresIn * 1000,
-  });
+  saveSession(tokensOf(username, result, session));
 }
 
 // The user name a citizen's typed sign-in means: a mobile number is their user name.
@@ -166,13 +139,8 @@ export function confirmForgotPassword(typed, code, password) {
 
 export async function freshToken() {
   if (!session) throw new Problem({ title: "请先登录", status: 401 });
-  if (Date.now() < session.expiresAt - 60_000) return session.idToken;
-  const answer = await cognito("InitiateAuth", {
-    AuthFlow: "REFRESH_TOKEN_AUTH",
-    ClientId: config.user_pool_client_id,
-    AuthParameters: { REFRESH_TOKEN: session.refreshToken },
-  });
-  keep(session.username, answer.AuthenticationResult);
+  if (fresh(session)) return session.idToken;
+  keep(session.username, await refreshed(cognito, config.user_pool_client_id, session));
   return session.idToken;
 }
 
@@ -180,20 +148,6 @@ export async function freshToken() {
 // then the session ends, even when the pool cannot be reached.
 export async function signOut() {
   const ending = session;
-  if (ending && ending.refreshToken && config) {
-    try {
-      await fetch(config.cognito_endpoint, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/x-amz-json-1.1",
-          "X-Amz-Target": "AWSCognitoIdentityProviderService.RevokeToken",
-        },
-        body: JSON.stringify({ Token: ending.refreshToken, ClientId: config.user_pool_client_id }),
-        signal: AbortSignal.timeout(3000),
-      });
-    } catch {
-      // The session ends all the same.
-    }
-  }
+  if (config) await revoke(config.cognito_endpoint, config.user_pool_client_id, ending);
   saveSession(null);
 }
