@@ -122,6 +122,7 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/public/hot-topics"): public(),
     ("GET", "/public/rankings"): public(),
     ("GET", "/public/stats"): public(),
+    ("GET", "/public/trends"): public(),
     ("POST", "/appeals"): rule(CITIZENS),
     ("GET", "/appeals/mine"): rule(CITIZENS),
     ("POST", "/uploads"): rule(CITIZENS),
