@@ -87,8 +87,8 @@ def month_figures(counters: Mapping[str, int], intake: Mapping[str, int]) -> dic
 
 # -- the chart ---------------------------------------------------------------------------
 
-WIDTH, HEIGHT = 620, 220
-LEFT, RIGHT, TOP, BOTTOM = 34, 34, 12, 24
+WIDTH, HEIGHT = 400, 200
+LEFT, RIGHT, TOP, BOTTOM = 30, 34, 12, 22
 LINE_COLOURS = {
     "on_time_completion_rate": "#2563eb",
     "response_rate": "#059669",
@@ -147,7 +147,7 @@ def chart(months: list[dict[str, Any]], volume: str = "submitted") -> dict[str, 
         "bar_colour": BAR_COLOUR,
         "lines": lines,
         "labels": labels,
-        "label_every": max(1, len(months) // 8 + (len(months) % 8 > 0)),
+        "label_every": max(1, -(-len(months) // 6)),
         "largest": largest,
         "baseline": TOP + plot,
         "right": WIDTH - RIGHT,

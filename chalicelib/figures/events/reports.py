@@ -1,5 +1,6 @@
 """08:00 Asia/Shanghai (00:00 UTC): the leaders' daily report; Mondays also each
-department's weekly copy."""
+department's weekly copy. 09:00 (01:00 UTC): on the 1st the monthly bulletin, on the
+other days what is still unsent of the last bulletins."""
 
 from __future__ import annotations
 
@@ -25,5 +26,13 @@ def daily_report(event: CloudWatchEvent) -> dict[str, Any]:
 def weekly_report(event: CloudWatchEvent) -> dict[str, Any]:
     try:
         return delivery.send_weekly()
+    finally:
+        flush_metrics()
+
+
+@bp.schedule(Cron(0, 1, "*", "*", "?", "*"), description="Monthly bulletin, the 1st 09:00 CST")
+def monthly_report(event: CloudWatchEvent) -> dict[str, Any]:
+    try:
+        return delivery.send_monthly()
     finally:
         flush_metrics()
