@@ -138,6 +138,8 @@ def chart(months: list[dict[str, Any]], volume: str = "submitted") -> dict[str, 
                 "points": [
                     " ".join(f"{x},{y}" for x, y in segment) for segment in segments if segment
                 ],
+                # A dot on each month (a month alone between gaps has no line to show it).
+                "dots": [{"x": x, "y": y} for segment in segments for x, y in segment],
             }
         )
     return {
