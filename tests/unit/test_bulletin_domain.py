@@ -25,7 +25,7 @@ def test_the_month_defaults_to_the_last_and_may_not_lie_ahead() -> None:
     assert parse_month(None, NOW) == "2026-11"
     assert month_before(datetime(2027, 1, 1, 9, 0, tzinfo=TZ)) == "2026-12"
     assert parse_month("2026-12", NOW) == "2026-12"  # the month so far
-    for text in ("2027-01", "2026-13", "2026-1", "11-2026"):
+    for text in ("2027-01", "2026-13", "2026-1", "11-2026", "0001-01"):
         with pytest.raises(ValidationFailed) as caught:
             parse_month(text, NOW)
         assert caught.value.errors[0]["field"] == "month"

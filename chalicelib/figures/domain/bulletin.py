@@ -21,6 +21,7 @@ from chalicelib.figures.domain.rankings import rates, ratio
 from chalicelib.figures.domain.reports import percent
 
 MONTHLY = "monthly"
+FIRST_YEAR = 2000  # no bulletin before (its month before must be a calendar date)
 WEIGHTS = {"response_rate": 0.10, "resolution_rate": 0.45, "satisfaction_rate": 0.45}
 TOWN_KINDS = frozenset({"town", "street"})
 _MONTH = re.compile(r"\A(\d{4})-(\d{2})\Z", re.ASCII)
@@ -74,8 +75,8 @@ def parse_month(text: str | None, now: datetime, field: str = "month") -> str:
     if not text:
         return month_before(now)
     match = _MONTH.match(text)
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise ValidationFailed.one(field, "must be a month YYYY-MM")
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < FIRST_YEAR:
+        raise ValidationFailed.one(field, f"must be a month YYYY-MM from {FIRST_YEAR}")
     if (int(match[1]), int(match[2])) > this_month:
         raise ValidationFailed.one(field, "must not be in the future")
     return text
