@@ -2,8 +2,9 @@
 ranked on the three rates with the minimum-cases rule, and how each figure is shown.
 Pure: the counters come in, rows come out.
 
-Ranking: a unit's score (综合得分) weighs the three rates as Beijing's 接诉即办 assessment
-does: response rate 10 %, resolution rate 45 %, satisfaction rate 45 % (0–100 points). A
+Ranking: a unit's score (综合得分) weighs the three rates as 接诉即办 assessments commonly
+do (Beijing's weights): response rate 10 %, resolution rate 45 %, satisfaction rate 45 %
+(0–100 points); ``WEIGHTS`` is the one place to change them. A
 unit is ranked only with at least ``min_cases`` work orders dispatched and ``min_cases``
 ratings in the month (the public boards' rule for each rate's base); the rest are listed
 after the ranked ones, by name, without a rank. Ties share a rank (1, 2, 2, 4)."""
