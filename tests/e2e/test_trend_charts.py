@@ -1,4 +1,4 @@
-"""Trend charts in Debian's Chromium against a running local stack with six simulated weeks
+"""Trend charts in Debian's Chromium against a running local stack with five simulated weeks
 of traffic: the dashboard's, the leaders' figures view's and a department's own (its view)
 bars are the months GET /public/trends answers, with a line per rate and the categories'
 bars; each fits 390 px; screenshots in test-artifacts/."""
@@ -31,7 +31,7 @@ def months_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSt
     stack = start_stack(
         tmp_path_factory.mktemp("trends") / ".local",
         scale=0.005,
-        extra=("--simulate-days", "42", "--simulate-per-day", "3"),
+        extra=("--simulate-days", "35", "--simulate-per-day", "2"),  # two months at least
     )
     try:
         yield stack

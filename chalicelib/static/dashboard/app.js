@@ -201,8 +201,13 @@
       flush();
     }
     const legend = el("p", { class: "legend" });
-    legend.append(swatch("#f59e0b", 10), "受理");
-    for (const [key, colour] of TREND_RATES) legend.append(swatch(colour, 3), RATES[key]);
+    const item = (colour, height, name) => {
+      const span = el("span", { class: "item" });
+      span.append(swatch(colour, height), name);
+      return span;
+    };
+    legend.append(item("#f59e0b", 10, "受理"));
+    for (const [key, colour] of TREND_RATES) legend.append(" ", item(colour, 3, RATES[key]));
     box.append(svg, legend);
   }
 

@@ -45,7 +45,7 @@ export function TrendChart({ trend, volume = "submitted", label = "受理" }) {
         ? html`<text x=${(LEFT + (i + 0.5) * slot).toFixed(1)} y=${H - 6} font-size="11" fill="#52606d" text-anchor="middle">${m.month.slice(2).replace("-", ".")}</text>`
         : null))}
     </svg>
-    <figcaption class="legend">${swatch("#f59e0b", 10)}${label}${lines.map((l) => html` ${swatch(l.colour, 3)}${l.name}`)}</figcaption>
+    <figcaption class="legend"><span class="item">${swatch("#f59e0b", 10)}${label}</span>${lines.map((l) => html` <span class="item">${swatch(l.colour, 3)}${l.name}</span>`)}</figcaption>
   </figure>`;
 }
 
