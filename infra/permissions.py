@@ -309,6 +309,21 @@ NEEDS: dict[str, frozenset[Grant]] = {
             ("ses:SendEmail", "identity:mailbox_address"),
         }
     ),
+    # The monthly bulletin: the month's and the month before's counters, snapshots and
+    # topics, the recipients, the report log, SES; and the knowledge base's articles and
+    # the versions of those changed since the month began (知识库更新数, 逾期未复核).
+    "MonthlyReport": frozenset(
+        {
+            ("dynamodb:Query", _KNOWLEDGE),
+            ("dynamodb:Query", _STATS),
+            ("dynamodb:BatchGetItem", _STATS),
+            ("dynamodb:UpdateItem", _STATS),
+            ("dynamodb:Scan", "table:departments_table"),
+            ("dynamodb:Scan", "table:categories_table"),
+            ("dynamodb:GetItem", "table:settings_table"),
+            ("ses:SendEmail", "identity:report_sender"),
+        }
+    ),
     "WeeklyReport": frozenset(
         {
             # The department's knowledge-base articles past their review date.

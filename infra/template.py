@@ -57,7 +57,7 @@ RETAIN_EXCEPT_ON_CREATE = {
     "UpdateReplacePolicy": "Retain",
 }
 REPORT_SENDER = "ReportSender"  # the parameter naming the reports' From address
-REPORT_FUNCTIONS = ("DailyReport", "WeeklyReport")
+REPORT_FUNCTIONS = ("DailyReport", "WeeklyReport", "MonthlyReport")
 # Functions that write links to the API into what they send: the reports, and the SMS
 # rating links the notifications consumer sends.
 LINK_FUNCTIONS = (*REPORT_FUNCTIONS, "DeliverNotifications")

@@ -151,6 +151,7 @@ HANDLER_FEATURES = {
     "receive_mail": "mailbox",
     "daily_report": "reports",
     "weekly_report": "reports",
+    "monthly_report": "reports",
 }
 
 

@@ -124,6 +124,7 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/public/hot-topics"): public(),
     ("GET", "/public/rankings"): public(),
     ("GET", "/public/stats"): public(),
+    ("GET", "/public/trends"): public(),
     ("POST", "/appeals"): rule(CITIZENS),
     ("GET", "/appeals/mine"): rule(CITIZENS),
     ("POST", "/uploads"): rule(CITIZENS),
@@ -202,6 +203,7 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/report-recipients"): ADMIN_ONLY,
     ("PUT", "/report-recipients"): ADMIN_ONLY,
     ("GET", "/reports/daily"): rule((LEADER, ADMIN)),
+    ("GET", "/reports/monthly"): rule((LEADER, ADMIN)),
     # A department reads its own week only.
     ("GET", "/reports/weekly"): {
         **rule((LEADER, ADMIN, DEPT)),
@@ -479,6 +481,8 @@ def request_for(
         url += "?date=2026-11-25"
     if path == "/reports/weekly":
         url += f"?week=2026-W47&department_id={DEPARTMENT}"
+    if path == "/reports/monthly":
+        url += "?month=2026-10"
     if path == "/knowledge/search":
         url += "?q=%E5%85%AC%E4%BA%A4"
     call: Callable[..., Any] = getattr(client.http, method.lower())

@@ -742,6 +742,7 @@ def test_with_every_part_off_the_full_template_is_the_core_template(
         "ReceiveMail",
         "DailyReport",
         "WeeklyReport",
+        "MonthlyReport",
     }
     roles = json.dumps(
         {

@@ -371,6 +371,7 @@ def api_journey(people: People, recorder: Recorder, client: Any, stack: Stack) -
         for who, path in (
             ("leader", "/reports/daily?date=2026-11-26"),
             (dept, "/reports/weekly?week=2026-W48"),
+            ("leader", "/reports/monthly?month=2026-11"),
         ):
             page = people.get(who, path)
             assert page.status_code == 200 and b"</html>" in page.body, page.body
@@ -691,6 +692,7 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(
         for function, handler, at in (
             ("DailyReport", "daily_report", shanghai("2026-11-27T08:00:00")),
             ("WeeklyReport", "weekly_report", shanghai("2026-11-30T08:00:00")),
+            ("MonthlyReport", "monthly_report", shanghai("2026-12-01T09:00:00")),
         ):
             Clock(at)
             event = client.events.generate_cw_event(

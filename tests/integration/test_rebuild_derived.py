@@ -76,7 +76,7 @@ def boards(client: Any, supported: list[str]) -> dict[str, Any]:
     paths = [f"/public/rankings?period={p}" for p in PERIODS]
     paths += [f"/public/stats?period={p}" for p in PERIODS]
     paths += [f"/public/hot-topics?period={p}" for p in PERIODS]
-    paths += ["/public/daily-volume?month=2026-11"]
+    paths += ["/public/daily-volume?month=2026-11", "/public/trends?from=2026-10&to=2026-11"]
     paths += [f"/public/appeals/{appeal_id}" for appeal_id in supported]
     for path in paths:
         response = client.http.get(path)

@@ -61,9 +61,15 @@ def test_handlers_and_schedules_are_discovered_from_the_app() -> None:
         ("rankings_refresh", 900.0),
         ("daily_report", None),
         ("weekly_report", None),
+        ("monthly_report", None),
     ]
     crons = {s.name: s.expression for s in schedules(app) if s.rate_seconds is None}
-    assert crons == {"daily_report": "cron(0 0 * * ? *)", "weekly_report": "cron(0 0 ? * MON *)"}
+    assert crons == {
+        "daily_report": "cron(0 0 * * ? *)",
+        "weekly_report": "cron(0 0 ? * MON *)",
+        # 09:00 Asia/Shanghai, 01:00 UTC: on the 1st the bulletin, on other days retries
+        "monthly_report": "cron(0 1 * * ? *)",
+    }
 
 
 @pytest.mark.parametrize(

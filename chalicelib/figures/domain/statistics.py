@@ -267,10 +267,37 @@ def intake(event: dict[str, Any], appeal: dict[str, Any]) -> Counter[str]:
     return Counter({f"channel:{channel}": 1, f"kind:{appeal.get('kind')}": 1})
 
 
+UNCATEGORISED = "uncategorised"
+
+
+def accepted_in(old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
+    """True for the one write in which the center (or auto-dispatch) first accepts the
+    appeal: an accept, or a dispatch or the center's own reply that accepted it too."""
+    before = len(list((old or {}).get("timeline") or []))
+    return any(
+        e.get("type") == "accepted"
+        or (e.get("type") in ("dispatched", "replied") and (e.get("data") or {}).get("accepted"))
+        for e in list((new or {}).get("timeline") or [])[before:]
+    )
+
+
+def category_volume(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Increments:
+    """An accepted appeal in its category (``category:<code>`` in ``INTAKE``), in the
+    periods of its submission, as hot topics count it: counted once, by the write that
+    accepted it (its category is settled then: only the accept reclassifies)."""
+    if new is None or not new.get("created_at") or not accepted_in(old, new):
+        return {}
+    name = f"category:{new.get('category') or UNCATEGORISED}"
+    return {(p, INTAKE): Counter({name: 1}) for p in periods_of_iso(str(new["created_at"]))}
+
+
 def increments(old: dict[str, Any] | None, new: dict[str, Any] | None) -> Increments:
     """Everything one stream record adds: its new events, each in its periods, for its
-    department and for the platform; submissions also by channel and kind (``INTAKE``)."""
+    department and for the platform; submissions also by channel and kind, and accepted
+    appeals by category (``INTAKE``)."""
     out: Increments = defaultdict(Counter)
+    for key, added in category_volume(old, new).items():
+        out[key].update(added)
     for event, department, when, added in _new_counts(old, new):
         for period in periods_of_iso(when):
             out[(period, PLATFORM)].update(added)

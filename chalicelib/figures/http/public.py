@@ -187,3 +187,92 @@ def public_hot_topics(_principal: None) -> Response:
         rankings.hot_topics(params.get("period"), params.get("category"), limit),
         headers=CACHE,
     )
+
+
+MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$"}
+RATES_OF_MONTH = {
+    "type": "object",
+    "description": "按期办结率 on_time_completion_rate, and the three rates: response_rate, "
+    "resolution_rate, satisfaction_rate (null: nothing to divide by)",
+    "additionalProperties": {"type": ["number", "null"]},
+}
+TRENDS = {
+    "type": "object",
+    "properties": {
+        "from": {"type": "string"},
+        "to": {"type": "string"},
+        "department_id": {"type": ["string", "null"]},
+        "months": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "month": {"type": "string"},
+                    "submitted": {"type": "integer", "description": "appeals received"},
+                    "dispatched": {"type": "integer"},
+                    "replied": {"type": "integer"},
+                    "rates": RATES_OF_MONTH,
+                    "categories": {
+                        "type": "object",
+                        "description": "accepted appeals per category code, in the month "
+                        "they were submitted (the platform's trend only)",
+                        "additionalProperties": {"type": "integer"},
+                    },
+                },
+            },
+        },
+        "categories": {
+            "type": "array",
+            "description": "the categories with appeals in the range, the most first",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "name": {"type": "string"},
+                    "total": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
+
+
+@api(
+    bp,
+    "/public/trends",
+    "GET",
+    roles=None,
+    tag="public",
+    summary="Month by month: volumes, the on-time rate and the three rates, and appeals "
+    "per category (at most 24 months)",
+    responses={200: TRENDS},
+    query=(
+        {
+            "name": "from",
+            "in": "query",
+            "schema": MONTH,
+            "description": "First month, YYYY-MM; default: 11 months before `to`",
+        },
+        {
+            "name": "to",
+            "in": "query",
+            "schema": MONTH,
+            "description": "Last month, YYYY-MM, not before `from` and at most 23 months "
+            "after it; default: the current month (Asia/Shanghai)",
+        },
+        {
+            "name": "department_id",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "One department's own trend (its counters; no categories)",
+        },
+    ),
+)
+def public_trends(_principal: None) -> Response:
+    from chalicelib.figures.services import trends
+
+    params: dict[str, str] = dict(bp.current_request.query_params or {})
+    return json_response(
+        trends.trends(params.get("from"), params.get("to"), params.get("department_id")),
+        headers=CACHE,
+    )

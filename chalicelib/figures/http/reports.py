@@ -87,6 +87,31 @@ def weekly_report(principal: Principal) -> Response:
 
 @api(
     bp,
+    "/reports/monthly",
+    "GET",
+    summary="The monthly bulletin (月度通报) of a month (default last month), as emailed to "
+    "the leaders on the 1st at 09:00",
+    roles=READERS,
+    tag="reports",
+    responses={200: HTML},
+    query=(
+        {
+            "name": "month",
+            "in": "query",
+            "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+            "description": "YYYY-MM, not after the current month (Asia/Shanghai)",
+        },
+    ),
+    content_type="text/html",
+)
+def monthly_report(principal: Principal) -> Response:
+    from chalicelib.figures.services import report_views as views
+
+    return html_response(views.monthly_html(principal, _query().get("month")))
+
+
+@api(
+    bp,
     "/report-recipients",
     "GET",
     summary="Who receives the reports: leaders' addresses (daily), departments' (weekly)",

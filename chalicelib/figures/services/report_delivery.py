@@ -1,6 +1,6 @@
 """The scheduled sends: the leaders' daily and each department's weekly copy on Mondays, at
-the report hour (Asia/Shanghai: the stack's ReportHour, 08:00 by default), exactly once
-per period and recipient.
+the report hour (Asia/Shanghai: the stack's ReportHour, 08:00 by default), and the monthly
+bulletin to the leaders on the 1st at 09:00, exactly once per period and recipient.
 
 Each message is claimed in the report log (a conditional write) before it is sent: a
 schedule fired twice, or retried by Lambda, finds the claim and sends nothing again. A
@@ -20,6 +20,7 @@ from chalicelib.core.domain import clock
 from chalicelib.core.integrations import email as mail
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.store import reference
+from chalicelib.figures.domain.bulletin import MONTHLY, month_before, previous_month
 from chalicelib.figures.domain.reports import (
     DAILY,
     WEEKLY,
@@ -33,7 +34,7 @@ from chalicelib.figures.services import report_render as render
 from chalicelib.figures.store import report_log
 
 # Earlier periods a run looks back at for messages still unsent.
-CATCH_UP = {DAILY: 6, WEEKLY: 3}
+CATCH_UP = {DAILY: 6, WEEKLY: 3, MONTHLY: 2}
 # A claim older than this was left by a function that died while sending (Lambda's
 # longest run is 15 minutes): the next run may take it again.
 CLAIM_LEASE = timedelta(minutes=15)
@@ -152,3 +153,32 @@ def send_weekly(at: datetime | None = None) -> dict[str, Any]:
                 )
             outcome[_deliver(WEEKLY, period, key, address, composers[department])] += 1
     return _finish(WEEKLY, outcome, [week])
+
+
+def _monthly(period: str, now: datetime) -> render.Rendered:
+    from chalicelib.figures.services import report_bulletin
+
+    return render.monthly(report_bulletin.monthly(period, now))
+
+
+def send_monthly(at: datetime | None = None) -> dict[str, Any]:
+    """On the 1st, last month's bulletin to every leader on the daily list; every day
+    (the 1st too), the bulletins of the last months that did not go out to them (a
+    failure is retried the next day, not a month later)."""
+    now = at or clock.now()
+    month = month_before(now)
+    first_of_month = now.astimezone(clock.TZ).day == 1
+    leaders = recipients.current(fresh=True)["daily"]
+    earlier = [month]
+    for _ in range(CATCH_UP[MONTHLY]):
+        earlier.append(previous_month(earlier[-1]))
+    outcome: Counter[str] = Counter()
+    for period in earlier:
+        if period == month and first_of_month:
+            targets = leaders
+        else:
+            targets = [a for a in _unsent(MONTHLY, period, now) if a in leaders]
+        compose = _memo(partial(_monthly, period, now))
+        for address in targets:
+            outcome[_deliver(MONTHLY, period, address, address, compose)] += 1
+    return _finish(MONTHLY, outcome, [month])

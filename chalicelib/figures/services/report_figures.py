@@ -341,6 +341,10 @@ def _rankings(month: str) -> list[dict[str, Any]]:
     return out
 
 
+# The four boards as the reports show them (the monthly bulletin's too).
+shown_rankings = _rankings
+
+
 def _calendar_warning(now: datetime) -> str | None:
     """The year in force without a working-day calendar, or (from November) the next one."""
     local = now.astimezone(clock.TZ)

@@ -52,3 +52,8 @@ def weekly(figures: dict[str, Any]) -> Rendered:
         f"【部门周报】{figures['department_name']} {figures['week']}（{figures['week_label']}）"
     )
     return Rendered(subject, html, text)
+
+
+def monthly(figures: dict[str, Any]) -> Rendered:
+    html, text = _render("monthly", figures)
+    return Rendered(f"【民生诉求月度通报】{figures['month_label']}", html, text)

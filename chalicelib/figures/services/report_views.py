@@ -34,3 +34,12 @@ def weekly_html(principal: Principal, week_text: str | None, department_id: str 
     if department is None:
         raise ValidationFailed.one("department_id", "is not a department")
     return render.weekly(figures.weekly(week, department.id, department.name, now)).html
+
+
+def monthly_html(_principal: Principal, month_text: str | None) -> str:
+    """Leaders and admins: the bulletin of ``month`` (default: last month)."""
+    from chalicelib.figures.domain.bulletin import parse_month
+    from chalicelib.figures.services import report_bulletin
+
+    now = clock.now()
+    return render.monthly(report_bulletin.monthly(parse_month(month_text, now), now)).html

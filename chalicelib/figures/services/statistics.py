@@ -15,7 +15,7 @@ from chalicelib.core.domain import clock
 from chalicelib.core.domain.periods import period_end, periods_of_iso
 from chalicelib.core.services.activity import AppealChange
 from chalicelib.core.services.segmenter import segmenter as _segmenter
-from chalicelib.figures.domain.statistics import increments, marks
+from chalicelib.figures.domain.statistics import UNCATEGORISED, accepted_in, increments, marks
 from chalicelib.figures.store import statistics as statistics_store
 
 # Per appeal. A record's topic transaction holds its dedup marker and, for each of the
@@ -25,7 +25,6 @@ MAX_TOPIC_WORDS = 15
 # How long a citizen's topic marker outlives its period: an appeal counts in the periods of
 # its submission once accepted, which may come this much later.
 TOPIC_MARKER_GRACE = timedelta(days=60)
-UNCATEGORISED = "uncategorised"
 _NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿几第")
 
 
@@ -136,18 +135,8 @@ def _names(appeal: dict[str, Any]) -> list[str]:
 
 
 def _vetted(change: AppealChange) -> bool:
-    """True for the one write in which the center (or auto-dispatch) first accepts the
-    appeal: rejected, merged or never-handled appeals never feed hot topics."""
-    old = list((change.old or {}).get("timeline") or [])
-    new = list((change.new or {}).get("timeline") or [])
-    return any(
-        e.get("type") == "accepted"
-        or (
-            e.get("type") in ("dispatched", "replied")  # replied: the center's direct reply
-            and (e.get("data") or {}).get("accepted")
-        )
-        for e in new[len(old) :]
-    )
+    """Rejected, merged or never-handled appeals never feed hot topics."""
+    return accepted_in(change.old, change.new)
 
 
 def count_topics(change: AppealChange) -> bool:

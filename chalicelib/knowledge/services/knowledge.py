@@ -238,3 +238,36 @@ def import_articles(rows: list[dict[str, Any]], at: str, by: str = "demo") -> in
 def review_due(owner: str, day: str) -> list[kb.Article]:
     """The owner's current articles whose review date is before ``day``."""
     return store.review_due(owner, day)
+
+
+def upkeep(month_start: str, month_end: str, today: str) -> dict[str, dict[str, int]]:
+    """Per owner (a department id or ``center``), for the month from ``month_start`` to
+    ``month_end`` (both YYYY-MM-DD, the end excluded): ``knowledge_updated``, the articles
+    written or changed in the month (知识库更新数: added, revised or reviewed), and
+    ``knowledge_review_due``, the articles whose review date had passed when the month
+    ended (or by ``today``, for the month in progress). Read from the current articles,
+    and the versions of those changed since the month began (what they were then)."""
+    cutoff = min(month_end, today)
+    out: dict[str, dict[str, int]] = {}
+    for article in store.all_articles():
+        if _local_day(article.created_at) >= month_end:
+            continue  # written after the month
+        if _local_day(article.updated_at) >= month_start:
+            versions = store.versions(article.id)
+        else:
+            versions = [article.to_dict()]
+        days = [(_local_day(str(v.get("updated_at", ""))), v) for v in versions]
+        then = [v for day, v in days if day < month_end]
+        if not then:
+            continue
+        state = then[-1]
+        owner = str(state.get("owner_department_id") or article.owner)
+        counts = out.setdefault(owner, {"knowledge_updated": 0, "knowledge_review_due": 0})
+        counts["knowledge_updated"] += any(month_start <= day < month_end for day, _ in days)
+        counts["knowledge_review_due"] += str(state.get("review_at", "9999")) < cutoff
+    return out
+
+
+def _local_day(at: str) -> str:
+    """The day (Asia/Shanghai) of a stored time; an empty one sorts before every day."""
+    return clock.parse_iso(at).astimezone(clock.TZ).date().isoformat() if at else ""

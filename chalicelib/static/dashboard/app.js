@@ -163,6 +163,101 @@
     box.append(svg, legend);
   }
 
+  // The trend over months (GET /public/trends), drawn as the console and the monthly
+  // bulletin draw it: bars for appeals received, lines for the on-time rate and three rates.
+  const TREND_RATES = [["on_time_completion_rate", "#2563eb"], ["response_rate", "#059669"],
+    ["resolution_rate", "#7c3aed"], ["satisfaction_rate", "#b91c1c"]];
+  const NS = "http://www.w3.org/2000/svg";
+
+  function svgEl(tag, attrs, text) {
+    const node = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function swatch(colour, height) {
+    const svg = svgEl("svg", { viewBox: "0 0 14 10", "aria-hidden": "true" });
+    svg.append(svgEl("rect", { x: 0, y: (10 - height) / 2, width: 14, height, fill: colour }));
+    return svg;
+  }
+
+  function renderTrend(trend) {
+    const box = document.getElementById("trend");
+    box.replaceChildren();
+    const months = trend.months;
+    const W = 400, H = 200, left = 30, right = 34, top = 12, bottom = 22;
+    const slot = (W - left - right) / Math.max(months.length, 1);
+    const plot = H - top - bottom;
+    const largest = Math.max(1, ...months.map((m) => m.submitted));
+    const every = Math.max(1, Math.ceil(months.length / 6));
+    const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, "data-months": months.length });
+    svg.append(svgEl("line", { x1: left, y1: top + plot, x2: W - right, y2: top + plot, stroke: "#bdbdbd" }));
+    svg.append(svgEl("text", { x: left - 4, y: top + 4, "font-size": 11, fill: "#52606d", "text-anchor": "end" }, largest));
+    svg.append(svgEl("text", { x: W - right + 4, y: top + 4, "font-size": 11, fill: "#52606d" }, "100%"));
+    svg.append(svgEl("text", { x: W - right + 4, y: top + plot, "font-size": 11, fill: "#52606d" }, "0"));
+    months.forEach((m, i) => {
+      const h = (plot * m.submitted) / largest;
+      const bar = svgEl("rect", { class: "bar", "data-month": m.month, "data-value": m.submitted,
+        x: (left + i * slot + slot * 0.15).toFixed(1), y: (top + plot - h).toFixed(1),
+        width: (slot * 0.7).toFixed(1), height: h.toFixed(1), fill: "#f59e0b", opacity: 0.8 });
+      bar.append(svgEl("title", {}, `${m.month} 受理 ${m.submitted}，按期办结率 ${percent(m.rates.on_time_completion_rate)}`));
+      svg.append(bar);
+      if ((months.length - 1 - i) % every === 0) {
+        svg.append(svgEl("text", { x: (left + (i + 0.5) * slot).toFixed(1), y: H - 6, "font-size": 11,
+          fill: "#52606d", "text-anchor": "middle" }, m.month.slice(2).replace("-", ".")));
+      }
+    });
+    for (const [key, colour] of TREND_RATES) {
+      let points = [];
+      const flush = () => {
+        if (points.length) svg.append(svgEl("polyline", { class: "line", "data-rate": key, points: points.join(" "),
+          fill: "none", stroke: colour, "stroke-width": 2 }));
+        for (const point of points) {
+          const [cx, cy] = point.split(",");
+          svg.append(svgEl("circle", { cx, cy, r: 2.5, fill: colour }));
+        }
+        points = [];
+      };
+      months.forEach((m, i) => {
+        const value = m.rates[key];
+        if (value === null || value === undefined) { flush(); return; }
+        points.push(`${(left + (i + 0.5) * slot).toFixed(1)},${(top + plot * (1 - value)).toFixed(1)}`);
+      });
+      flush();
+    }
+    const legend = el("p", { class: "legend" });
+    const item = (colour, height, name) => {
+      const span = el("span", { class: "item" });
+      span.append(swatch(colour, height), name);
+      return span;
+    };
+    legend.append(item("#f59e0b", 10, "受理"));
+    for (const [key, colour] of TREND_RATES) legend.append(" ", item(colour, 3, RATES[key]));
+    box.append(svg, legend);
+  }
+
+  function renderCategories(trend) {
+    const box = document.getElementById("categories");
+    box.replaceChildren();
+    const shown = trend.categories.slice(0, 8);
+    if (!shown.length) { box.append(el("p", { class: "empty" }, "暂无已受理诉求")); return; }
+    const largest = Math.max(1, ...shown.map((c) => c.total));
+    const row = 22, W = 400, labelWidth = 120;
+    const svg = svgEl("svg", { viewBox: `0 0 ${W} ${shown.length * row + 4}` });
+    shown.forEach((c, i) => {
+      const w = ((W - labelWidth - 40) * c.total) / largest;
+      const g = svgEl("g", { "data-category": c.code });
+      g.append(svgEl("text", { x: labelWidth - 6, y: i * row + 15, "font-size": 12, fill: "#1f2933", "text-anchor": "end" },
+        c.name.length > 9 ? c.name.slice(0, 9) + "…" : c.name));
+      const bar = svgEl("rect", { x: labelWidth, y: i * row + 4, width: w.toFixed(1), height: 14, fill: "#1565c0" });
+      bar.append(svgEl("title", {}, `${c.name} ${c.total}`));
+      g.append(bar, svgEl("text", { x: (labelWidth + w + 4).toFixed(1), y: i * row + 15, "font-size": 12, fill: "#52606d" }, c.total));
+      svg.append(g);
+    });
+    box.append(svg);
+  }
+
   function renderTopics(data) {
     const list = document.getElementById("topics");
     list.replaceChildren();
@@ -233,6 +328,9 @@
     window.addEventListener("hashchange", route);
     await refresh();
     renderChart(await get("public/daily-volume"));
+    const trend = await get("public/trends");
+    renderTrend(trend);
+    renderCategories(trend);
     renderFeed(await get("public/appeals?replied=true&limit=20"));
     route();
     document.body.dataset.ready = "true";

@@ -5,6 +5,7 @@ import { api } from "../lib/api.js";
 import { pct } from "../lib/format.js";
 import { useLoad } from "../lib/hooks.js";
 import { departmentName } from "../lib/reference.js";
+import { CategoryBars, TrendChart } from "../lib/trend.js";
 
 function isoWeek(date) {
   const d = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
@@ -28,11 +29,13 @@ export function Figures({ me }) {
     : { [shanghai.toISOString().slice(0, 7)]: "本月", [isoWeek(shanghai)]: "本周" };
   const [period, setPeriod] = useState(Object.keys(periods)[0]);
   const [state] = useLoad(async () => {
-    const [stats, rankings] = await Promise.all([
+    const own = me.role === "department" ? `?department_id=${encodeURIComponent(me.department)}` : "";
+    const [stats, rankings, trend] = await Promise.all([
       api("GET", `public/stats?period=${period}`),
       api("GET", `public/rankings?period=${period}`),
+      api("GET", `public/trends${own}`), // the 12 months up to this one
     ]);
-    return { stats, rankings };
+    return { stats, rankings, trend };
   }, [period]);
   const data = state.data;
   const board = (b) => {
@@ -68,6 +71,11 @@ export function Figures({ me }) {
       </div>
       <p class="meta">回访接通后记录的满意程度即为评价，计入解决率、满意率；剔除的评价（领导审核决定）在评价所在时段不计入任何比率。</p>` : null}
       <div class="boards">${data.rankings.boards.map(board)}</div>
+      <section id="trend" aria-labelledby="trend-title">
+        <h3 id="trend-title">${me.role === "department" ? "本单位近一年走势（派单量与按期办结率、三率）" : "近一年走势"}</h3>
+        <${TrendChart} trend=${data.trend} volume=${me.role === "department" ? "dispatched" : "submitted"} label=${me.role === "department" ? "派单" : "受理"} />
+        ${me.role !== "department" ? html`<h3>各类诉求（近一年，已受理）</h3><${CategoryBars} trend=${data.trend} />` : null}
+      </section>
     </div>`}
   </section></main>`;
 }
