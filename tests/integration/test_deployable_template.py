@@ -348,8 +348,10 @@ def test_the_segmenter_and_the_search_index_ride_in_layers_on_the_functions_that
 ) -> None:
     from infra.package import LAYER_LIST, layer_requirements, runtime_requirements
 
-    segmenter, search = LAYER_LIST
+    segmenter, search, spreadsheet = LAYER_LIST
     layered = {name: f["Properties"].get("Layers") for name, f in functions(template).items()}
+    # Export files are written with openpyxl by the export consumer alone
+    assert layered.pop("BuildExports") == [{"Ref": spreadsheet.id}]
     assert layered.pop("AppealTopics") == [{"Ref": segmenter.id}]
     assert layered.pop("SupportTopics") == [{"Ref": segmenter.id}]
     # Knowledge-base search in the API segments the query and ranks with tantivy
@@ -361,16 +363,25 @@ def test_the_segmenter_and_the_search_index_ride_in_layers_on_the_functions_that
         ] == ["python3.11"]
     assert [s.split("==")[0] for s in layer_requirements(segmenter)] == ["rjieba"]
     assert [s.split("==")[0] for s in layer_requirements(search)] == ["tantivy"]
-    assert not any(s.startswith(("rjieba", "tantivy")) for s in runtime_requirements())
+    assert [s.split("==")[0] for s in layer_requirements(spreadsheet)] == [
+        "openpyxl",
+        "et-xmlfile",
+    ]
+    assert not any(
+        s.startswith(("rjieba", "tantivy", "openpyxl", "et-xmlfile"))
+        for s in runtime_requirements()
+    )
     # and only the shared segmenter module imports it; only the search module, tantivy
     for module, expected in (
         ("rjieba", ["chalicelib/core/services/segmenter.py"]),
         ("tantivy", ["chalicelib/knowledge/services/knowledge_search.py"]),
+        ("openpyxl", ["chalicelib/exports/services/writers.py"]),
     ):
         users = [
             str(p.relative_to(ROOT))
             for p in (ROOT / "chalicelib").rglob("*.py")
-            if f"import {module}" in p.read_text("utf-8") and "local" not in p.parts
+            if re.search(rf"^\s*(import|from) {module}\b", p.read_text("utf-8"), re.MULTILINE)
+            and "local" not in p.parts
         ]
         assert users == expected, users
 
