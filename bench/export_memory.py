@@ -15,7 +15,8 @@ orders as a batch read returns them (DynamoDB JSON, deserialised through the Pyn
 model, as ``submitted_pages`` does), made as it is asked for. moto's DynamoDB is too slow
 for 10,000 rows (its query projects and deep-copies every item it returns: about 3 s per
 page of 100 here) and, in process, it would put its own copies in the measured heap;
-``--store moto`` reads the real month index from moto for a check at smaller sizes.
+``--store moto`` reads the real month index from moto's server, run in a process of its
+own (so only the consumer's side is in the measured heap), for a check at smaller sizes.
 The upload is replaced by a reader that takes the file from disk in 1 MB chunks, as
 botocore sends a file body (moto would keep the object's bytes in this same heap: on AWS
 that is S3's memory, not the function's).
@@ -162,13 +163,50 @@ def measure(size: int, file_format: str) -> tuple[int, int, int, float]:
     return peak, int(record.get("rows") or 0), sent["bytes"], seconds
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def moto_server(port: int) -> Any:
+    """moto's server in a process of its own (a fresh one: empty), every client of this
+    process pointed at it."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    os.environ["MINSHENG_AWS_ENDPOINT"] = endpoint
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    return server
+
+
 def main() -> None:
     arguments = parser(__doc__)
     arguments.add_argument("--sizes", type=int, nargs=2, default=[1_000, 10_000])
     arguments.add_argument("--formats", nargs="+", default=["xlsx", "csv"])
     arguments.add_argument("--store", choices=["pages", "moto"], default="pages")
     args = arguments.parse_args()
+    import contextlib
+
     from moto import mock_aws
+
+    port = free_port()
 
     from chalicelib.core.config import settings
 
@@ -182,7 +220,8 @@ def main() -> None:
     peaks: dict[tuple[int, str], int] = {}
     print(f"{'rows':>8}{'format':>8}{'peak MB':>10}{'file MB':>10}{'seconds':>10}")
     for size in args.sizes:
-        with mock_aws():
+        server = moto_server(port) if args.store == "moto" else None
+        with contextlib.nullcontext() if server else mock_aws():
             provision()
             settings.cache_clear()
             from chalicelib.exports.services import exports
@@ -203,6 +242,9 @@ def main() -> None:
                     f"{size:>8,}{file_format:>8}{peak / 1e6:>10.2f}{file_bytes / 1e6:>10.2f}"
                     f"{seconds:>10.1f}"
                 )
+        if server is not None:
+            server.terminate()
+            server.wait()
     rows = []
     for file_format in args.formats:
         rows.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,27 @@ def test_figure_exports_take_the_department_filter_only() -> None:
     with pytest.raises(ValidationFailed) as bad_period:
         parse_request({**body, "period": "2026-W60"})
     assert [e["field"] for e in bad_period.value.errors] == ["period"]
+
+
+def test_an_xlsx_longer_than_a_sheet_goes_on_in_a_new_sheet_with_its_header(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import load_workbook
+
+    from chalicelib.exports.domain.exports import RANKING_COLUMNS
+    from chalicelib.exports.services.writers import XlsxWriter
+
+    monkeypatch.setattr(XlsxWriter, "SHEET_ROWS", 3)  # the header and two rows a sheet
+    path = str(tmp_path / "long.xlsx")
+    writer = XlsxWriter(path, "排行榜", RANKING_COLUMNS)
+    for rank in range(1, 6):
+        writer.write(["办件量", rank, f"d{rank}", "单位", 1.0, 1, 1, 0.5, "是"])
+    writer.close()
+    book = load_workbook(path)
+    assert book.sheetnames == ["排行榜", "排行榜 (2)", "排行榜 (3)"]
+    sheets = [list(book[name].iter_rows(values_only=True)) for name in book.sheetnames]
+    assert [len(rows) for rows in sheets] == [3, 3, 2]
+    assert all(rows[0][0] == "榜单" for rows in sheets)
+    assert [r[1] for rows in sheets for r in rows[1:]] == [1, 2, 3, 4, 5]
+    assert all(book[name].freeze_panes == "A2" for name in book.sheetnames)
+    assert writer.rows == 5

@@ -29,33 +29,49 @@ def _local(moment: datetime) -> datetime:
 
 
 class XlsxWriter:
+    # Excel's rows per sheet, the header included: a longer export goes on in a new sheet
+    # (工单明细 (2), ...), each with its header.
+    SHEET_ROWS = 1_048_576
+
     def __init__(self, path: str, title: str, columns: Sequence[Column]) -> None:
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+
+        self._path = path
+        self._title = title
+        self._columns = columns
+        self._cell = WriteOnlyCell
+        self._book = Workbook(write_only=True)
+        self._sheets = 0
+        self._new_sheet()
+        self.rows = 0
+
+    def _new_sheet(self) -> None:
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font, PatternFill
         from openpyxl.utils import get_column_letter
 
-        self._path = path
-        self._columns = columns
-        self._cell = WriteOnlyCell
-        self._book = Workbook(write_only=True)
+        self._sheets += 1
+        title = self._title if self._sheets == 1 else f"{self._title} ({self._sheets})"
         self._sheet = self._book.create_sheet(title)
         # Set before the first row: a write-only sheet writes these ahead of its rows.
         self._sheet.freeze_panes = "A2"
-        for index, column in enumerate(columns, start=1):
+        for index, column in enumerate(self._columns, start=1):
             self._sheet.column_dimensions[get_column_letter(index)].width = column.width
         bold = Font(bold=True)
         fill = PatternFill("solid", fgColor="DDEBF7")
         header = []
-        for column in columns:
+        for column in self._columns:
             cell = WriteOnlyCell(self._sheet, value=column.header)
             cell.font = bold
             cell.fill = fill
             header.append(cell)
         self._sheet.append(header)
-        self.rows = 0
+        self._sheet_rows = 1
 
     def write(self, row: Sequence[Any]) -> None:
+        if self._sheet_rows >= self.SHEET_ROWS:
+            self._new_sheet()
         cells: list[Any] = []
         for column, value in zip(self._columns, row, strict=True):
             if isinstance(value, datetime):
@@ -73,6 +89,7 @@ class XlsxWriter:
             else:
                 cells.append(value)
         self._sheet.append(cells)
+        self._sheet_rows += 1
         self.rows += 1
 
     def close(self) -> None:
