@@ -142,6 +142,32 @@ def test_the_mailbox_hands_its_consumer_one_letter_at_a_time(template: dict[str,
     assert delivery["BatchSize"] == QUEUE_CONSUMERS["deliver_notifications"].batch_size == 10
 
 
+def test_the_export_consumer_builds_one_export_a_run_and_its_files_expire(
+    template: dict[str, Any],
+) -> None:
+    """An export is one run of up to 15 minutes (a month streamed into its file), one a
+    batch, its queue hiding a message six timeouts; the media bucket deletes the files
+    under exports/ after 7 days; the API may only send to the queue and sign links to the
+    files, the consumer only put them (tests/integration/test_permissions.py has the rest)."""
+    function = functions(template)["BuildExports"]["Properties"]
+    mapping = next(iter(function["Events"].values()))["Properties"]
+    assert mapping["Queue"] == {"Fn::GetAtt": ["ExportsQueue", "Arn"]}
+    assert mapping["BatchSize"] == 1
+    assert function["Timeout"] == 900 and function["MemorySize"] == 512
+    queue = template["Resources"]["ExportsQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+    assert "RedrivePolicy" not in queue  # a failed build is marked failed on its record
+    rules = template["Resources"]["MediaBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiry = next(r for r in rules if r.get("Prefix") == "exports/")
+    assert expiry["ExpirationInDays"] == 7 and expiry["Status"] == "Enabled"
+    role = function["Role"]["Fn::GetAtt"][0]
+    statements = template["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"
+    ]
+    puts = [s for s in statements if "s3:PutObject" in s["Action"]]
+    assert [p["Resource"] for p in puts] == [{"Fn::Sub": "${MediaBucket.Arn}/exports/*"}]
+
+
 def test_every_model_has_a_kept_table_and_every_function_its_names(
     template: dict[str, Any],
 ) -> None:

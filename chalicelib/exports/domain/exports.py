@@ -56,6 +56,7 @@ EXPORT_REQUEST: dict[str, Any] = {
         },
         "period": {
             "type": "string",
+            "pattern": r"^\d{4}-(?:\d{2}(?:-\d{2})?|W\d{2})$",
             "description": "YYYY-MM, YYYY-Www (ISO week) or YYYY-MM-DD, Asia/Shanghai",
         },
         "format": {"type": "string", "enum": list(FORMATS)},
@@ -82,7 +83,11 @@ EXPORT_RECORD: dict[str, Any] = {
         "period": {"type": "string"},
         "format": {"type": "string", "enum": list(FORMATS)},
         "filters": {"type": "object"},
-        "state": {"type": "string", "enum": list(STATES)},
+        "state": {
+            "type": "string",
+            "enum": [*STATES, "expired"],
+            "description": "expired: done, and the file deleted since (kept 7 days)",
+        },
         "reason": {"type": ["string", "null"], "description": "Why it failed"},
         "rows": {"type": ["integer", "null"], "description": "Data rows in the file"},
         "bytes": {"type": ["integer", "null"]},
