@@ -447,3 +447,23 @@ def test_a_finished_file_expires_with_its_week(people: People, client: Any) -> N
     Clock(shanghai("2026-11-27T10:00:01"))
     expired = fetch(people, "operator", export_id)
     assert expired["state"] == "expired" and "url" not in expired
+
+
+def test_a_week_across_two_months_reads_both_months_partitions(people: People, client: Any) -> None:
+    # Given work orders on either side of 1 December, and one the week after
+    made = {}
+    for at in (
+        "2026-11-29T23:59:00",
+        "2026-11-30T08:00:00",
+        "2026-12-06T23:59:00",
+        "2026-12-07T00:00:00",
+    ):
+        Clock(shanghai(at))
+        made[at] = people.submit()["id"]
+    # When the ISO week 2026-W49 (30 November to 6 December) is exported
+    asked = ask(people, "operator", {"kind": "work-orders", "period": "2026-W49", "format": "csv"})
+    build_queued(client)
+    raw = downloaded(fetch(people, "operator", body(asked)["id"]))
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    # Then it holds the week's two, oldest first, from both months
+    assert [r[0] for r in rows[1:]] == [made["2026-11-30T08:00:00"], made["2026-12-06T23:59:00"]]
