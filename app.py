@@ -17,6 +17,8 @@ from chalicelib.core.events import appeal_stream
 from chalicelib.core.http import cors, meta
 from chalicelib.core.http.base import as_problem, feature_gate, secure_headers
 from chalicelib.core.observability import flush_metrics
+from chalicelib.exports.events import exports as export_queue
+from chalicelib.exports.http import exports
 from chalicelib.figures.events import rankings
 from chalicelib.figures.events import reports as report_schedules
 from chalicelib.figures.events import statistics as appeal_statistics
@@ -67,6 +69,8 @@ for blueprint in (
     mailbox_api.bp,
     mailbox_queue.bp,
     knowledge.bp,
+    exports.bp,
+    export_queue.bp,
 ):
     app.register_blueprint(blueprint)
 # Last: the preflight (OPTIONS) of every path the blueprints above registered.

@@ -40,6 +40,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("hot_keys.py", []),
     ("digest_rate.py", []),
     ("mail_parse.py", ["--runs", "3"]),
+    ("export_memory.py", ["--sizes", "1000", "10000", "--formats", "xlsx"]),
 ]
 COLUMNS = ("figure", "value", "unit", "baseline", "ratio", "target", "holds")
 

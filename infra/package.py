@@ -35,7 +35,8 @@ RUNTIME_PROVIDED = frozenset(
 # Packages only some functions import go into layers attached to those functions alone:
 # the others neither carry nor load them. rjieba (the Chinese segmenter, 3.6 MB zipped) is
 # used by the topics consumers and by knowledge-base search in the API; tantivy (the search
-# index, 5.2 MB zipped, one abi3 wheel) by that search alone.
+# index, 5.2 MB zipped, one abi3 wheel) by that search alone; openpyxl (0.3 MB zipped) by
+# the export consumer alone.
 @dataclass(frozen=True)
 class Layer:
     id: str
@@ -54,6 +55,13 @@ LAYER_LIST = (
         ("AppealTopics", "SupportTopics", "APIHandler"),
     ),
     Layer("SearchLayer", "search-layer.zip", ("tantivy",), ("APIHandler",), feature="knowledge"),
+    # openpyxl (with et-xmlfile) writes export files: the export consumer alone.
+    Layer(
+        "SpreadsheetLayer",
+        "spreadsheet-layer.zip",
+        ("openpyxl", "et-xmlfile"),
+        ("BuildExports",),
+    ),
 )
 LAYERS: dict[str, tuple[str, ...]] = {
     package: layer.functions for layer in LAYER_LIST for package in layer.packages

@@ -171,6 +171,10 @@ _API: frozenset[Grant] = frozenset(
         ("cognito-idp:AdminEnableUser", _POOL),
         ("cognito-idp:AdminUserGlobalSignOut", _POOL),
         ("cognito-idp:AdminSetUserPassword", _POOL),
+        # Exports: each request recorded (the users table's export records) and queued for
+        # its consumer; a finished file opens through a presigned GET the function signs.
+        ("sqs:SendMessage", "queue:exports_queue"),
+        ("s3:GetObject", "objects:media_bucket/exports/"),
     }
 )
 
@@ -322,6 +326,22 @@ NEEDS: dict[str, frozenset[Grant]] = {
             ("dynamodb:Scan", "table:categories_table"),
             ("dynamodb:GetItem", "table:settings_table"),
             ("ses:SendEmail", "identity:report_sender"),
+        }
+    ),
+    # Exports: the record claimed and finished; a period's work orders read from the month
+    # index a page at a time (one batch read each), the names of departments and
+    # categories; the figures (counters, ranking snapshots); the file put under exports/.
+    "BuildExports": frozenset(
+        {
+            ("dynamodb:GetItem", _USERS),
+            ("dynamodb:UpdateItem", _USERS),
+            _index("by-month"),
+            ("dynamodb:BatchGetItem", _APPEALS),
+            ("dynamodb:Scan", "table:departments_table"),
+            ("dynamodb:Scan", "table:categories_table"),
+            ("dynamodb:Query", _STATS),
+            ("dynamodb:BatchGetItem", _STATS),
+            ("s3:PutObject", "objects:media_bucket/exports/"),
         }
     ),
     "WeeklyReport": frozenset(

@@ -32,6 +32,7 @@ from chalicelib.core.config import (
 from chalicelib.core.config import REPORT_SENDER as REPORT_SENDER_VARIABLE
 from chalicelib.core.event_sources import (
     DELIVERY_FUNCTION_TIMEOUT_SECONDS,
+    EXPORT_FUNCTION_TIMEOUT_SECONDS,
     HANDLER_FEATURES,
     QUEUE_CONSUMERS,
     QUEUES,
@@ -80,6 +81,10 @@ HAS_USER_POOL = "HasUserPool"
 GATEWAY_CHECKS_TOKENS = "PoolTokensOnly"
 POOL_RESOURCE = "pool:user_pool_id"
 POOL_SETTINGS = ("user_pool_id", "user_pool_client_id")
+EXPORT_FUNCTION = "BuildExports"
+# The export consumer holds one page of appeals and the writer's buffers, whatever the
+# month's size (bench/export_memory.py); the rest is the runtime.
+EXPORT_MEMORY_MB = 512
 
 
 def _camel(text: str) -> str:
@@ -234,6 +239,8 @@ def owner_key_resources() -> dict[str, Any]:
 def media_lifecycle_rules() -> list[dict[str, Any]]:
     """Uploads never attached to an appeal expire; attached photos are copied under
     ``ATTACHED_ROOT`` (services/uploads.py), which no rule touches."""
+    from chalicelib.exports.domain.exports import KEEP_DAYS as EXPORT_KEEP_DAYS
+    from chalicelib.exports.domain.exports import PREFIX as EXPORTS_PREFIX
     from chalicelib.intake.services.uploads import UPLOADS_ROOT
     from chalicelib.local.provision import UNATTACHED_UPLOAD_DAYS
 
@@ -243,6 +250,14 @@ def media_lifecycle_rules() -> list[dict[str, Any]]:
             "Status": "Enabled",
             "Prefix": UPLOADS_ROOT,
             "ExpirationInDays": UNATTACHED_UPLOAD_DAYS,
+        },
+        {
+            # Export files (POST /exports): a link is made for 5 minutes at a time; the file
+            # is kept a week, then the record says it expired.
+            "Id": "expire-exports",
+            "Status": "Enabled",
+            "Prefix": EXPORTS_PREFIX,
+            "ExpirationInDays": EXPORT_KEEP_DAYS,
         },
         {
             "Id": "abort-incomplete-multipart-uploads",
@@ -944,6 +959,9 @@ def assemble(
                 properties["Timeout"] = DELIVERY_FUNCTION_TIMEOUT_SECONDS
             if event["Type"] == "Schedule" and handlers[function] in REPORT_SCHEDULES:
                 event["Properties"]["Schedule"] = report_schedule(handlers[function])
+        if function == EXPORT_FUNCTION:
+            properties["Timeout"] = EXPORT_FUNCTION_TIMEOUT_SECONDS
+            properties["MemorySize"] = EXPORT_MEMORY_MB
 
     for role, members in role_groups(handlers).items():
         resources[role] = role_resource(members, handlers, selection)

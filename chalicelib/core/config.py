@@ -190,6 +190,10 @@ class Settings:
     # An external OpenID Connect issuer whose ID tokens are accepted beside the user pool's
     # (a district's own sign-on): ``None`` when unset.
     oidc: Oidc | None = None
+    # Exports (导出): the queue a request for a file waits on until its consumer builds it
+    # (the queue's URL), and the rows the consumer reads from the month index per page.
+    exports_queue: str = ""
+    export_page_size: int = 100
 
     def aws_host(self, service: str) -> str:
         """``cognito-idp`` -> ``cognito-idp.{region}.{dns suffix}``."""
@@ -543,6 +547,8 @@ def load_settings() -> Settings:
         features=features,
         dns_suffix=dns_suffix,
         oidc=_oidc(env, stage in LOCAL_STAGES),
+        exports_queue=env.get("MINSHENG_EXPORTS_QUEUE", ""),
+        export_page_size=_int("MINSHENG_EXPORT_PAGE_SIZE", 100, 10, 1000),
     )
 
 

@@ -73,6 +73,12 @@ DELIVERY_FUNCTION_TIMEOUT_SECONDS = 60
 # dead-letter queue; the raw letter stays in the inbox bucket either way.
 MAILBOX_ATTEMPTS = 5
 
+# An export (a month of work orders into a file) is built by one function run of at most
+# this long; a message is received this many times at most before its export is marked
+# failed (a run that died mid-way is taken again by the next receive).
+EXPORT_FUNCTION_TIMEOUT_SECONDS = 900
+EXPORT_ATTEMPTS = 3
+
 QUEUES = {
     q.name: q
     for q in (
@@ -105,6 +111,15 @@ QUEUES = {
         Queue(
             "mailbox-dead-letter", retention_seconds=14 * 86400, alarm_depth=1, feature="mailbox"
         ),
+        # Requests for export files (POST /exports). No dead-letter queue: the consumer
+        # marks an export failed, with its reason, on its last receive.
+        Queue(
+            "exports",
+            retention_seconds=86400,
+            alarm_depth=50,
+            visibility_timeout_seconds=6 * EXPORT_FUNCTION_TIMEOUT_SECONDS,
+            url_setting="exports_queue",
+        ),
     )
 }
 
@@ -125,6 +140,8 @@ QUEUE_CONSUMERS = {
         # One letter a batch: a function that runs out of time fails its whole batch
         # (no partial answer is returned), so a slow letter fails only itself.
         QueueConsumer("receive_mail", "mailbox", batch_size=1),
+        # One export a batch: each is a long run of its own.
+        QueueConsumer("build_exports", "exports", batch_size=1),
     )
 }
 

@@ -180,6 +180,8 @@ def create_tables(dynamodb: Any) -> dict[str, str]:
 
 
 def create_media_bucket(s3: Any, bucket: str, region: str) -> None:
+    from chalicelib.exports.domain.exports import KEEP_DAYS as EXPORT_KEEP_DAYS
+    from chalicelib.exports.domain.exports import PREFIX as EXPORTS_PREFIX
     from chalicelib.intake.services.uploads import UPLOADS_ROOT
 
     if region == "us-east-1":
@@ -199,7 +201,13 @@ def create_media_bucket(s3: Any, bucket: str, region: str) -> None:
                     "Status": "Enabled",
                     "Filter": {"Prefix": UPLOADS_ROOT},
                     "Expiration": {"Days": UNATTACHED_UPLOAD_DAYS},
-                }
+                },
+                {
+                    "ID": "expire-exports",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": EXPORTS_PREFIX},
+                    "Expiration": {"Days": EXPORT_KEEP_DAYS},
+                },
             ]
         },
     )

@@ -120,6 +120,9 @@ def real_ids(fuzz_stack: RunningStack, tokens: dict[str, str | None]) -> dict[st
     articles = call("operator", "GET", "/knowledge/articles?limit=100")["items"]
     from chalicelib.local.demo import DEMO_CALLER
 
+    export = {"kind": "rankings", "period": "2026-11", "format": "csv"}
+    export_id = call("leader", "POST", "/exports", export)["id"]  # leaders' and admins' to read
+
     return {
         "appeal_id": [public, private, question],
         "request_file": [f"{public}.json", f"{public}.xml"],
@@ -128,6 +131,7 @@ def real_ids(fuzz_stack: RunningStack, tokens: dict[str, str | None]) -> dict[st
         "article_id": [a["id"] for a in articles],
         "service_file": [f"{s['service_code']}.json" for s in services][:10],
         "key_id": [key_id],
+        "export_id": [export_id],
         "year": ["2026", "2027"],
         "phone": [DEMO_CALLER],
         "/dashboard/{asset}": ["app.js", "app.css"],

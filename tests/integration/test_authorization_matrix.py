@@ -251,6 +251,10 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/users/{username}/reset-password"): ADMIN_ONLY,
     ("POST", "/users/{username}/sign-out"): ADMIN_ONLY,
     ("GET", "/users/{username}/history"): ADMIN_ONLY,
+    # Exports: the center, leaders and admins ask; an export is read by whoever asked for
+    # it (the matrix's is the operator's) and by admins, hidden from anyone else.
+    ("POST", "/exports"): rule((OPERATOR, LEADER, ADMIN)),
+    ("GET", "/exports/{export_id}"): rule((OPERATOR, ADMIN), hidden=(LEADER,)),
 }
 
 
@@ -281,6 +285,7 @@ class World:
     key_id: str = ""
     delivery_id: str = ""
     article_id: str = ""
+    export_id: str = ""
 
     def headers(self, caller: str, **extra: str) -> dict[str, str]:
         headers = {"Content-Type": "application/json", **extra}
@@ -390,6 +395,10 @@ def world(client: Any, stack: Stack) -> Iterator[World]:
         "email": "matrix@example.gov",
     }
     assert people.post("admin", "/users", staff).status_code == 201
+    export = {"kind": "rankings", "period": "2026-11", "format": "csv"}
+    world.export_id = body(
+        world.client.http.post("/exports", headers=world.headers(OPERATOR), body=json.dumps(export))
+    )["id"]
     yield world
     clock.set_clock(None)
 
@@ -421,6 +430,7 @@ def request_for(
         "service_file": "road-facilities.json",
         "article_id": world.article_id,
         "username": MATRIX_STAFF,
+        "export_id": world.export_id,
     }
     if "{appeal_id}" in path or "{request_file}" in path:
         appeal_id = world.appeal(
@@ -546,6 +556,7 @@ def _payload(world: World, method: str, path: str, action: str | None) -> Any:
         ("POST", "/users/{username}/enable"): None,
         ("POST", "/users/{username}/reset-password"): None,
         ("POST", "/users/{username}/sign-out"): None,
+        ("POST", "/exports"): {"kind": "rankings", "period": "2026-11", "format": "csv"},
     }
     return bodies.get((method, path), {})
 

@@ -150,6 +150,32 @@ def test_the_mailbox_hands_its_consumer_one_letter_at_a_time(template: dict[str,
     assert delivery["BatchSize"] == QUEUE_CONSUMERS["deliver_notifications"].batch_size == 10
 
 
+def test_the_export_consumer_builds_one_export_a_run_and_its_files_expire(
+    template: dict[str, Any],
+) -> None:
+    """An export is one run of up to 15 minutes (a month streamed into its file), one a
+    batch, its queue hiding a message six timeouts; the media bucket deletes the files
+    under exports/ after 7 days; the API may only send to the queue and sign links to the
+    files, the consumer only put them (tests/integration/test_permissions.py has the rest)."""
+    function = functions(template)["BuildExports"]["Properties"]
+    mapping = next(iter(function["Events"].values()))["Properties"]
+    assert mapping["Queue"] == {"Fn::GetAtt": ["ExportsQueue", "Arn"]}
+    assert mapping["BatchSize"] == 1
+    assert function["Timeout"] == 900 and function["MemorySize"] == 512
+    queue = template["Resources"]["ExportsQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+    assert "RedrivePolicy" not in queue  # a failed build is marked failed on its record
+    rules = template["Resources"]["MediaBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiry = next(r for r in rules if r.get("Prefix") == "exports/")
+    assert expiry["ExpirationInDays"] == 7 and expiry["Status"] == "Enabled"
+    role = function["Role"]["Fn::GetAtt"][0]
+    statements = template["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"
+    ]
+    puts = [s for s in statements if "s3:PutObject" in s["Action"]]
+    assert [p["Resource"] for p in puts] == [{"Fn::Sub": "${MediaBucket.Arn}/exports/*"}]
+
+
 def test_every_model_has_a_kept_table_and_every_function_its_names(
     template: dict[str, Any],
 ) -> None:
@@ -356,8 +382,10 @@ def test_the_segmenter_and_the_search_index_ride_in_layers_on_the_functions_that
 ) -> None:
     from infra.package import LAYER_LIST, layer_requirements, runtime_requirements
 
-    segmenter, search = LAYER_LIST
+    segmenter, search, spreadsheet = LAYER_LIST
     layered = {name: f["Properties"].get("Layers") for name, f in functions(template).items()}
+    # Export files are written with openpyxl by the export consumer alone
+    assert layered.pop("BuildExports") == [{"Ref": spreadsheet.id}]
     assert layered.pop("AppealTopics") == [{"Ref": segmenter.id}]
     assert layered.pop("SupportTopics") == [{"Ref": segmenter.id}]
     # Knowledge-base search in the API segments the query and ranks with tantivy
@@ -369,16 +397,25 @@ def test_the_segmenter_and_the_search_index_ride_in_layers_on_the_functions_that
         ] == ["python3.11"]
     assert [s.split("==")[0] for s in layer_requirements(segmenter)] == ["rjieba"]
     assert [s.split("==")[0] for s in layer_requirements(search)] == ["tantivy"]
-    assert not any(s.startswith(("rjieba", "tantivy")) for s in runtime_requirements())
+    assert [s.split("==")[0] for s in layer_requirements(spreadsheet)] == [
+        "openpyxl",
+        "et-xmlfile",
+    ]
+    assert not any(
+        s.startswith(("rjieba", "tantivy", "openpyxl", "et-xmlfile"))
+        for s in runtime_requirements()
+    )
     # and only the shared segmenter module imports it; only the search module, tantivy
     for module, expected in (
         ("rjieba", ["chalicelib/core/services/segmenter.py"]),
         ("tantivy", ["chalicelib/knowledge/services/knowledge_search.py"]),
+        ("openpyxl", ["chalicelib/exports/services/writers.py"]),
     ):
         users = [
             str(p.relative_to(ROOT))
             for p in (ROOT / "chalicelib").rglob("*.py")
-            if f"import {module}" in p.read_text("utf-8") and "local" not in p.parts
+            if re.search(rf"^\s*(import|from) {module}\b", p.read_text("utf-8"), re.MULTILINE)
+            and "local" not in p.parts
         ]
         assert users == expected, users
 

@@ -537,6 +537,47 @@ def mailbox_journey(people: People, client: Any, recorder: Recorder) -> None:
         assert listed.status_code == 200 and body(listed)["items"], listed.body
 
 
+def exports_journey(people: People, client: Any, recorder: Recorder) -> None:
+    """An export of each kind asked for, built by the exports consumer (each message a run
+    of its own), then read with its link."""
+    from chalicelib.core.store import reference
+    from chalicelib.figures.services import rankings
+    from chalicelib.local.pump import sqs_record
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    sqs.not_the_function = True  # type: ignore[attr-defined]  # the mapping's polls
+    url = settings().exports_queue
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    made = []
+    with recorder.running("APIHandler"):
+        for kind, file_format in (
+            ("work-orders", "xlsx"),
+            ("bulletin", "csv"),
+            ("rankings", "xlsx"),
+        ):
+            asked = people.post(
+                "operator", "/exports", {"kind": kind, "period": "2026-11", "format": file_format}
+            )
+            assert asked.status_code == 202, asked.body
+            made.append(body(asked)["id"])
+    for _ in made:
+        message = sqs.receive_message(QueueUrl=url, AttributeNames=["All"])["Messages"][0]
+        reference.clear_cache()  # a process of its own on Lambda
+        rankings.clear_cache()
+        with recorder.running("BuildExports"):
+            event = {"Records": [sqs_record(message, arn, "us-east-1")]}
+            assert client.lambda_.invoke("build_exports", event).payload == {
+                "batchItemFailures": []
+            }
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    with recorder.running("APIHandler"):
+        for export_id in made:
+            shown = body(people.get("operator", f"/exports/{export_id}"))
+            assert shown["state"] == "done" and shown["url"], shown
+
+
 def wechat_journey(client: Any) -> None:
     """The official account: WeChat's URL check, a message (an appeal), its retry, 查询."""
     from tests.integration.test_wechat import WeChat, reply
@@ -650,6 +691,7 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(
         api_journey(people, recorder, client, stack)
         users_journey(people, recorder, client, stack)
         mailbox_journey(people, client, recorder)
+        exports_journey(people, client, recorder)
         records = stream_records()
         for function, handler in (
             ("AppealActivity", "appeal_activity"),

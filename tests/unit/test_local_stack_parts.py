@@ -52,6 +52,7 @@ def test_handlers_and_schedules_are_discovered_from_the_app() -> None:
     assert [(q.name, q.queue, q.batch_size) for q in queue_subscriptions(app)] == [
         ("deliver_notifications", "notifications", 10),
         ("receive_mail", "mailbox", 1),  # one letter a batch: a slow one fails only itself
+        ("build_exports", "exports", 1),  # one export a batch: each is a long run
     ]
     # The pump delivers as the deployed mappings are configured: one declaration
     assert all(s.delivery == STREAM_CONSUMERS[s.name].delivery for s in found)

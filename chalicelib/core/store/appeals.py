@@ -4,7 +4,7 @@ into domain errors. The index keys are derived here, on every write, from the fi
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -438,6 +438,46 @@ def submitted_between(since: str, until: str, limit: int) -> list[Appeal]:
     except QueryError as exc:
         raise ServiceUnavailable("the appeal store is unreachable") from exc
     return batch_get(ids[:limit]) if ids else []
+
+
+def submitted_pages(
+    since: str, until: str, page_size: int, keep: Callable[[Appeal], bool] | None = None
+) -> Iterator[list[Appeal]]:
+    """The appeals submitted from ``since`` to ``until`` (ISO times, both included), oldest
+    first, a page at a time and whole: each page is one query of a month partition of the
+    month index (its summaries passed through ``keep``) and one batch read of those kept.
+    Never a scan, and never more than one page in memory (an export of a month)."""
+    months: list[str] = []
+    month = since[:7]
+    while month <= until[:7]:
+        months.append(month)
+        year, number = int(month[:4]), int(month[5:7])
+        month = f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+    for month in months:
+        start: dict[str, Any] | None = None
+        while True:
+            try:
+                pages = AppealModel.by_month.query(
+                    month,
+                    AppealModel.created_at.between(since, until),
+                    scan_index_forward=True,
+                    page_size=page_size,
+                    last_evaluated_key=start,
+                ).page_iter
+                page = next(pages)
+            except StopIteration:
+                break
+            except QueryError as exc:
+                raise ServiceUnavailable("the appeal store is unreachable") from exc
+            start = page.get("LastEvaluatedKey")
+            summaries = [
+                _summary_from_model(AppealModel.from_raw_data(raw)) for raw in page.get("Items", [])
+            ]
+            ids = [a.id for a in summaries if keep is None or keep(a)]
+            if ids:
+                yield batch_get(ids)
+            if not start:
+                break
 
 
 INDEXES: dict[str, Any] = {

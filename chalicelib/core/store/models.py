@@ -641,7 +641,10 @@ class UserModel(Model):
     ``account``: role, department, contact, enabled, MFA seen, signed out at), every change
     made to it (``history#{username}`` / time and id: who, what, before and after, never
     rewritten), and the guard of the last admin (``#admins`` / ``guard``: the enabled
-    admins' user names, changed in the same transaction as each admin's record)."""
+    admins' user names, changed in the same transaction as each admin's record). Export
+    records (``export#{id}`` / ``export``: who asked for which file, when, its state) are
+    written by ``chalicelib/exports/store/exports.py`` with attributes of their own, none
+    of the indexes' keys."""
 
     class Meta(_Meta):
         table_name = _S.users_table
