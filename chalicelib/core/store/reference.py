@@ -146,6 +146,18 @@ def list_departments() -> list[Department]:
         raise ServiceUnavailable("the reference data store is unreachable") from exc
 
 
+def places() -> list[tuple[str, str]]:
+    """(id, name) of the active towns and streets (what early warning counts by), cached
+    like single reads."""
+
+    def load() -> list[tuple[str, str]]:
+        return [
+            (d.id, d.name) for d in list_departments() if d.active and d.kind in ("town", "street")
+        ]
+
+    return _cached("departments:places", load)
+
+
 def active_department_names() -> dict[str, str]:
     """id -> name of the active departments, cached like single reads: public figures
     need it on requests no login limits."""

@@ -52,6 +52,7 @@ CHANNEL_NAMES = {
     Channel.MAILBOX: "区长信箱",
     Channel.DEPUTY: "代表委员",
     Channel.OPEN311: "Open311",
+    Channel.PROACTIVE: "主动治理",
 }
 KIND_NAMES = {
     Kind.CONSULTATION: "咨询",
