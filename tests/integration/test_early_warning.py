@@ -121,6 +121,14 @@ def test_a_planted_rise_raises_one_alert_for_the_leaders(people: People) -> None
         assert private not in shown
     # And leaders read the list too
     assert alerts(people, "leader") == found
+    # And the day's report lists the day's alerts, the day before's none
+    report = people.get("leader", "/reports/daily?date=2026-12-09").body.decode()
+    section = report[report.index("未诉先办预警") :]
+    assert "寨里镇" in section and "噪音" in section and "噪声与油烟（类别）" in section
+    for private in ("张三丰", "13812345678"):
+        assert private not in report
+    before = people.get("leader", "/reports/daily?date=2026-12-08").body.decode()
+    assert "当日没有新的预警" in before
 
 
 def test_steady_traffic_raises_nothing(people: People) -> None:

@@ -12,6 +12,7 @@ import { Queue } from "./views/queue.js";
 import { Detail } from "./views/appeal.js";
 import { Articles, ArticleView, ArticleNew } from "./views/knowledge.js";
 import { AppealList } from "./views/appeal-list.js";
+import { Alerts } from "./views/alerts.js";
 import { Figures } from "./views/figures.js";
 import { Admin } from "./views/admin.js";
 import { Users } from "./views/users.js";
@@ -59,7 +60,11 @@ function App() {
   let view;
   if (route.startsWith("/appeal/")) view = html`<${Detail} id=${decodeURIComponent(route.slice(8))} me=${me} queue=${queue} />`;
   else if (route === "/queue") view = html`<${Queue} role=${me.role} queue=${queue} setQueue=${setQueue} />`;
-  else if (route === "/supervision") view = html`<${AppealList} title="督办与超期（含代表委员件）" id="supervision" path="supervision" />`;
+  else if (route === "/supervision") {
+    // Leaders and the center also see the early-warning alerts (未诉先办).
+    const alerts = ["operator", "leader"].includes(me.role) ? html`<${Alerts} me=${me} />` : null;
+    view = html`<${AppealList} title="督办与超期（含代表委员件）" id="supervision" path="supervision">${alerts}<//>`;
+  }
   else if (route === "/following") view = html`<${AppealList} title="我关注的诉求" id="following" path="me/following" />`;
   else if (route === "/figures") view = html`<${Figures} me=${me} />`;
   else if (route === "/admin") view = html`<${Admin} />`;
