@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
 
 import boto3
 import pytest
+import requests
 
 from chalicelib.core.domain import clock
 from chalicelib.core.domain.periods import week_of
@@ -107,4 +109,85 @@ def test_alerts_in_the_supervision_view(local_stack: RunningStack) -> None:
         browser.errors,
         browser.foreign,
     )
+    assert not problems, problems
+
+
+def _api(stack: RunningStack, who: str, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+    token = stack.sign_in(who)
+    response = requests.post(
+        f"{stack.api}/{path}",
+        headers={"Authorization": f"Bearer {token}"},
+        json=payload,
+        timeout=wait_seconds(10),
+    )
+    assert response.status_code in (200, 201), response.text
+    return dict(response.json())
+
+
+@pytest.mark.long(30)
+def test_the_reply_form_flags_an_unrelated_reply_and_sends_it_anyway(
+    local_stack: RunningStack,
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    unit = "zhaili-town"
+    appeal = _api(
+        local_stack,
+        "citizen2",
+        "appeals",
+        {"kind": "complaint", "title": "路灯不亮", "content": "寨里镇东门路灯坏了，晚上出行不便"},
+    )["id"]
+    _api(local_stack, "operator1", f"appeals/{appeal}/dispatch", {"department_id": unit})
+    _api(local_stack, f"staff-{unit}", f"appeals/{appeal}/sign", {})
+    _api(local_stack, f"staff-{unit}", f"appeals/{appeal}/contact", {"method": "phone"})
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = Browser(p, local_stack)
+        try:
+            page = browser.page()
+            browser.sign_in(page, f"staff-{unit}")
+            page.goto(f"{local_stack.api}/console/#/appeal/{appeal}")
+            page.wait_for_selector(f"[data-appeal='{appeal}'][data-state='contacted']")
+            page.fill(
+                "#reply-content", "您好，城乡居民医保缴费期为每年9月至12月，可通过爱山东缴费。"
+            )
+            page.fill("#reply-name", "王强")  # the text loses focus: checked
+            flags = page.locator("#reply-flags[data-flags='unrelated']")
+            flags.wait_for(timeout=wait_ms(15_000))
+            assert "几乎没有共同的词语" in flags.inner_text()
+            problems += _axe(page, "reply check")
+            page.locator("#reply").scroll_into_view_if_needed()
+            for width, height in ((1280, 900), (390, 844)):
+                page.set_viewport_size({"width": width, "height": height})
+                page.wait_for_timeout(wait_ms(150))
+                page.locator("#reply").screenshot(path=str(ARTIFACTS / f"reply-check-{width}.png"))
+                if page.evaluate("document.documentElement.scrollWidth") > width:
+                    problems.append(f"reply form wider than {width} px")
+            page.set_viewport_size({"width": 1280, "height": 900})
+            # A related text: nothing flagged
+            page.fill(
+                "#reply-content", "经核查，寨里镇东门路灯线路老化，已更换灯具，路灯恢复照明。"
+            )
+            page.click("#reply-check")
+            page.locator("#reply-flags[data-flags='']").wait_for(timeout=wait_ms(15_000))
+            # Sent anyway with the unrelated text: replied, the flag on its event
+            page.fill(
+                "#reply-content", "您好，城乡居民医保缴费期为每年9月至12月，可通过爱山东缴费。"
+            )
+            page.fill("#reply-phone", "13900001111")
+            page.click("#reply button[type=submit]")
+            page.wait_for_selector(f"[data-appeal='{appeal}'][data-state='replied']")
+        finally:
+            browser.browser.close()
+    token = local_stack.sign_in("operator1")
+    read = requests.get(
+        f"{local_stack.api}/appeals/{appeal}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=wait_seconds(10),
+    ).json()
+    assert read["timeline"][-1]["data"]["quality_flags"] == ["unrelated"]
+    assert not browser.dialogs and not browser.errors and not browser.foreign
     assert not problems, problems

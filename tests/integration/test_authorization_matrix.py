@@ -91,6 +91,7 @@ STATE_FOR = {
     "extension": "signed",
     "extension/decision": "extension",
     "reply": "contacted",
+    "reply/check": "contacted",
     "rating": "replied",
     "direct-reply": "submitted",
 }
@@ -155,6 +156,7 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/appeals/{appeal_id}/support"): {**rule(CITIZENS), OWNER: 409},
     ("DELETE", "/appeals/{appeal_id}/support"): rule(CITIZENS),
     ("GET", "/supervision"): rule((OPERATOR, LEADER, ADMIN)),
+    ("POST", "/appeals/{appeal_id}/reply/check"): LEAD_DEPARTMENT,
     ("GET", "/alerts"): rule((OPERATOR, LEADER)),
     ("POST", "/alerts/{alert_id}/act"): OPERATOR_ONLY,
     ("POST", "/alerts/{alert_id}/work-order"): OPERATOR_ONLY,
