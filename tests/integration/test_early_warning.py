@@ -209,3 +209,36 @@ def test_bad_input_and_who_may(people: People) -> None:
     assert people.get("operator", "/alerts?cursor=bogus").status_code == 400
     assert people.get("department:zhaili-town", "/alerts").status_code == 403
     assert people.post("leader", f"{url}/act", {"note": "x"}).status_code == 403
+
+
+def test_one_work_order_per_alert_even_when_a_step_fails(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.core.errors import ServiceUnavailable
+    from chalicelib.figures.store import warnings as store
+    from chalicelib.work_orders.services import dispatch
+
+    plant_rise(people)
+    count_and_detect(people)
+    alert = next(a for a in alerts(people) if a["key"] == "噪音")
+    url = f"/alerts/{alert['id']}/work-order"
+    before = len(people.stack.items(settings().appeals_table))
+
+    # When the dispatch fails halfway, the alert is open again (and can be acted on)
+    def down(*_args: Any, **_kwargs: Any) -> Any:
+        raise ServiceUnavailable("the appeals table is unreachable")
+
+    monkeypatch.setattr(dispatch, "dispatch_appeal", down)
+    assert people.post("operator", url, {"department_id": "zhaili-town"}).status_code == 503
+    assert next(a for a in alerts(people) if a["id"] == alert["id"])["state"] == "open"
+    monkeypatch.undo()
+    # While another operator is opening its work order, a second one is refused
+    store.move_alert(alert["id"], "open", "acting")
+    second = people.post("operator", url, {"department_id": "zhaili-town"})
+    assert second.status_code == 409, second.body
+    assert people.post("operator", f"/alerts/{alert['id']}/act", {"note": "x"}).status_code == 409
+    store.move_alert(alert["id"], "acting", "open")
+    assert people.post("operator", url, {"department_id": "zhaili-town"}).status_code == 201
+    assert people.post("operator", url, {"department_id": "zhaili-town"}).status_code == 409
+    # the failed attempt's stored appeal (submitted, never dispatched) and the one made
+    assert len(people.stack.items(settings().appeals_table)) == before + 2

@@ -40,7 +40,11 @@ ALERT = {
         "rate": {"type": "number", "description": "The weekly rate tested against"},
         "p_value": {"type": "number"},
         "raised_at": {"type": "string", "format": "date-time"},
-        "state": {"type": "string", "enum": ["open", "acted"]},
+        "state": {
+            "type": "string",
+            "enum": ["open", "acting", "acted"],
+            "description": "acting: a proactive work order is being opened on it",
+        },
         "action": {
             "type": "object",
             "description": "What was done: a note, or a proactive work order (主动治理)",

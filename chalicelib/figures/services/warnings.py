@@ -177,7 +177,7 @@ def act_on_alert(principal: Principal, alert_id: str, body: Any) -> dict[str, An
         "by": principal.id,
         "at": clock.iso(clock.now()),
     }
-    store.close_alert(alert_id, action)
+    store.move_alert(alert_id, "open", "acted", action)
     return {**alert, "state": "acted", "action": action}
 
 
@@ -215,8 +215,14 @@ def alert_work_order(principal: Principal, alert_id: str, body: Any) -> dict[str
         **({"category": category} if category else {}),
     }
     checked = intake.validated_request(owner, appeal_request, intake_schema())
-    appeal = intake.store_appeal(owner, checked, recorded_by=principal)
-    appeal = dispatch.dispatch_appeal(principal, appeal.id, routing)
+    # Taken first (one conditional write), so two operators at once open one work order.
+    store.move_alert(alert_id, "open", "acting")
+    try:
+        appeal = intake.store_appeal(owner, checked, recorded_by=principal)
+        appeal = dispatch.dispatch_appeal(principal, appeal.id, routing)
+    except Exception:
+        store.move_alert(alert_id, "acting", "open")
+        raise
     action = {
         "type": "work_order",
         "appeal_id": appeal.id,
@@ -224,7 +230,7 @@ def alert_work_order(principal: Principal, alert_id: str, body: Any) -> dict[str
         "by": principal.id,
         "at": clock.iso(clock.now()),
     }
-    store.close_alert(alert_id, action)
+    store.move_alert(alert_id, "acting", "acted", action)
     metrics.add_metric(name="ProactiveWorkOrders", unit="Count", value=1)
     return {**alert, "state": "acted", "action": action}
 

@@ -219,23 +219,29 @@ def get_alert(alert_id: str) -> dict[str, Any]:
     return _alert({k: deserializer.deserialize(v) for k, v in item.items()})
 
 
-def close_alert(alert_id: str, action: dict[str, Any]) -> None:
-    """Mark an open alert acted on with ``action`` (the note, or the work order); Conflict
-    when it was acted on already (one action per alert)."""
+def move_alert(
+    alert_id: str, before: str, after: str, action: dict[str, Any] | None = None
+) -> None:
+    """The alert from state ``before`` to ``after`` (with ``action``, the note or the work
+    order, when given), as one conditional write; Conflict when it is no longer in
+    ``before`` (another operator acted on it first: one action per alert)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    update = "SET #state = :after"
+    names = {"#state": "state"}
+    values: dict[str, Any] = {":after": {"S": after}, ":before": {"S": before}}
+    if action is not None:
+        update += ", #action = :action"
+        names["#action"] = "action"
+        values[":action"] = {"M": _serialize(action)}
     try:
         client("dynamodb").update_item(
             TableName=settings().stats_table,
             Key=_key(ALERTS, alert_id),
-            UpdateExpression="SET #state = :acted, #action = :action",
-            ConditionExpression="attribute_exists(pk) AND #state = :open",
-            ExpressionAttributeNames={"#state": "state", "#action": "action"},
-            ExpressionAttributeValues={
-                ":acted": {"S": "acted"},
-                ":open": {"S": "open"},
-                ":action": {"M": _serialize(action)},
-            },
+            UpdateExpression=update,
+            ConditionExpression="attribute_exists(pk) AND #state = :before",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
         )
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
