@@ -23,7 +23,7 @@ from chalicelib.figures.events import rankings
 from chalicelib.figures.events import reports as report_schedules
 from chalicelib.figures.events import statistics as appeal_statistics
 from chalicelib.figures.events import supports as support_stream
-from chalicelib.figures.http import feed, public, reports
+from chalicelib.figures.http import alerts, feed, public, reports
 from chalicelib.intake.http import citizen
 from chalicelib.knowledge.http import knowledge
 from chalicelib.notifications.events import delivery as notification_queue
@@ -62,6 +62,7 @@ for blueprint in (
     rankings.bp,
     reports.bp,
     report_schedules.bp,
+    alerts.bp,
     open311_api.bp,
     hotline.bp,
     rating_links.bp,

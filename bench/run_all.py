@@ -37,6 +37,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("notifications_cost.py", []),
     ("package_size.py", []),
     ("knowledge_search.py", []),
+    ("reply_check.py", []),
     ("hot_keys.py", []),
     ("digest_rate.py", []),
     ("mail_parse.py", ["--runs", "3"]),

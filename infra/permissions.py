@@ -109,6 +109,8 @@ _API: frozenset[Grant] = frozenset(
         ("dynamodb:DeleteItem", "table:supports_table"),
         ("dynamodb:UpdateItem", _STATS),
         ("dynamodb:BatchGetItem", _STATS),
+        # Early-warning alerts: one read (consistent) before an operator acts on it.
+        ("dynamodb:GetItem", _STATS),
         _index("public-feed"),
         # The app's notifications: read in pages, marked read.
         ("dynamodb:Query", _NOTIFICATIONS),
@@ -205,6 +207,8 @@ NEEDS: dict[str, frozenset[Grant]] = {
             ("dynamodb:BatchGetItem", _STATS),
             ("dynamodb:PutItem", _STATS),
             ("dynamodb:UpdateItem", _STATS),
+            # Early warning counts by town or street: the places are the reference data's.
+            ("dynamodb:Scan", "table:departments_table"),
         }
     ),
     "AppealNotifications": frozenset(
@@ -273,6 +277,14 @@ NEEDS: dict[str, frozenset[Grant]] = {
             ("dynamodb:BatchGetItem", _STATS),
             ("dynamodb:PutItem", _STATS),
             ("dynamodb:Scan", "table:departments_table"),
+            # Early warning (未诉先办), on the same schedule: this week's counts of each
+            # town and street (a query each), the 8 weeks before (BatchGetItem), each new
+            # alert (a conditional put, labelled with its category's name) and its notices
+            # to every leader through the notifications queue.
+            ("dynamodb:Query", _STATS),
+            ("dynamodb:GetItem", "table:categories_table"),
+            ("cognito-idp:ListUsersInGroup", _POOL),
+            ("sqs:SendMessage", _QUEUE),
         }
     ),
     # Reports: the figures the public sees (counters, snapshots, topics, marks), the

@@ -60,6 +60,7 @@ def load_reference_data(at: str, data: dict[str, Any] | None = None) -> tuple[in
             updated_at=at,
             # Utilities take their orders directly; the rest waits for the center to accept.
             auto_dispatch=bool(target and target.endswith("-company")),
+            policy_reference=bool(category.get("policy_reference", False)),
         )
     return departments, len(data["categories"])
 

@@ -395,9 +395,12 @@ class Simulation:
             )
         window = (clock.parse_iso(appeal.deadlines["reply_due"]) - self.now).total_seconds()
         delay = max(10.0, window * self.rng.uniform(*habit.reply_share) / 60)
-        self.later(delay, lambda: self.reply(appeal_id, department_id, citizen))
+        title = appeal.title
+        self.later(delay, lambda: self.reply(appeal_id, department_id, citizen, title))
 
-    def reply(self, appeal_id: str, department_id: str, citizen: Principal) -> None:
+    def reply(
+        self, appeal_id: str, department_id: str, citizen: Principal, title: str = ""
+    ) -> None:
         from chalicelib.work_orders.services import department_actions as actions
 
         staff = self.staff(department_id)
@@ -407,7 +410,8 @@ class Simulation:
             staff,
             appeal_id,
             {
-                "content": "经核实，已安排人员现场处理，问题已解决。",
+                # About the appeal itself (the reply check flags a stock answer).
+                "content": f"经核实，您反映的“{title}”已安排人员现场处理，问题已解决。",
                 "handler_name": "经办人",
                 "handler_phone": "05335180000",
                 "public_reply": "已处理完毕。",

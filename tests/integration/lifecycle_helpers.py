@@ -24,7 +24,12 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
     "extension/decision": {"approve": True},
     "sign": {},
     "contact": {"method": "phone", "note": "已电话联系"},
-    "reply": {"content": "已安排维修", "handler_name": "王强", "handler_phone": "13900001111"},
+    "reply": {
+        "content": "已安排维修，东门路灯已修复",
+        "handler_name": "王强",
+        "handler_phone": "13900001111",
+    },
+    "reply/check": {"content": "东门路灯已安排维修"},
     "return": {"reason": "不属于本单位职责"},
     "extension": {"days": 2, "reason": "需协调多部门"},
     "note": {"text": "已安排人员现场查看"},

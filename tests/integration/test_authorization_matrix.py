@@ -91,6 +91,7 @@ STATE_FOR = {
     "extension": "signed",
     "extension/decision": "extension",
     "reply": "contacted",
+    "reply/check": "contacted",
     "rating": "replied",
     "callback": "replied",
     "rating/review": "rated",
@@ -162,6 +163,10 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/appeals/{appeal_id}/support"): {**rule(CITIZENS), OWNER: 409},
     ("DELETE", "/appeals/{appeal_id}/support"): rule(CITIZENS),
     ("GET", "/supervision"): rule((OPERATOR, LEADER, ADMIN)),
+    ("POST", "/appeals/{appeal_id}/reply/check"): LEAD_DEPARTMENT,
+    ("GET", "/alerts"): rule((OPERATOR, LEADER)),
+    ("POST", "/alerts/{alert_id}/act"): OPERATOR_ONLY,
+    ("POST", "/alerts/{alert_id}/work-order"): OPERATOR_ONLY,
     ("GET", "/work-orders"): STAFF_READ,
     ("GET", "/departments"): STAFF_READ,
     ("POST", "/departments"): ADMIN_ONLY,
@@ -441,6 +446,8 @@ def request_for(
         )
         params["appeal_id"] = appeal_id
         params["request_file"] = f"{appeal_id}.json"
+    if "{alert_id}" in path:
+        params["alert_id"] = open_alert()
     url = path.format(**params)
     payload: Any = _payload(world, method, path, action)
     if extra:
@@ -557,8 +564,35 @@ def _payload(world: World, method: str, path: str, action: str | None) -> Any:
         ("POST", "/users/{username}/reset-password"): None,
         ("POST", "/users/{username}/sign-out"): None,
         ("POST", "/exports"): {"kind": "rankings", "period": "2026-11", "format": "csv"},
+        ("POST", "/alerts/{alert_id}/act"): {"note": "已通知属地排查"},
+        ("POST", "/alerts/{alert_id}/work-order"): {"department_id": DEPARTMENT},
     }
     return bodies.get((method, path), {})
+
+
+def open_alert() -> str:
+    """A fresh open early-warning alert (each request acts on its own: one action each)."""
+    from chalicelib.figures.store import warnings
+
+    alert_id = f"2026-W48-{uuid.uuid4().hex[:12]}"
+    assert warnings.put_alert(
+        {
+            "id": alert_id,
+            "week": "2026-W48",
+            "place_id": "zhaili-town",
+            "place_name": "寨里镇",
+            "dimension": "word",
+            "key": "噪音",
+            "label": "噪音",
+            "citizens": 6,
+            "baseline": [0] * 8,
+            "rate": 0.5,
+            "p_value": 0.00017,
+            "raised_at": clock.iso(clock.now()),
+            "state": "open",
+        }
+    )
+    return alert_id
 
 
 def _webhook(world: World, caller: str, params: dict[str, str], extra: dict[str, Any]) -> Any:

@@ -670,6 +670,41 @@ def rating_link_journey(client: Any, recorder: Recorder) -> None:
         assert rated.status_code == 200, rated.body
 
 
+def plant_alert(now: Any) -> None:
+    """Six citizens about noise in one town in the week of ``now`` (as the topics consumer
+    counts them, outside any function): the refresh's early warning raises alerts."""
+    from chalicelib.core.domain.periods import week_of
+    from chalicelib.core.integrations import directory
+    from chalicelib.figures.store import warnings
+
+    directory.clear_cache()  # the refresh is a process of its own: it lists the leaders
+    week = week_of(now)
+    for n in range(6):
+        assert warnings.add_place_mentions(
+            f"plant-{n}",
+            week,
+            "zhaili-town",
+            f"citizen-key-{n}",
+            [("word", "噪音"), ("category", "environment-noise")],
+            int(now.timestamp()) + 86400 * 60,
+            clock.iso(now),
+        )
+
+
+def alerts_journey(people: People, recorder: Recorder) -> None:
+    """The alerts the refresh raised: listed, one acted on with a note, one with a
+    proactive work order."""
+    with recorder.running("APIHandler"):
+        found = body(people.get("operator", "/alerts"))["items"]
+        assert len(found) == 2, found
+        noted = people.post("operator", f"/alerts/{found[0]['id']}/act", {"note": "已处置"})
+        assert noted.status_code == 200, noted.body
+        made = people.post(
+            "operator", f"/alerts/{found[1]['id']}/work-order", {"department_id": DEPARTMENT}
+        )
+        assert made.status_code == 201, made.body
+
+
 @pytest.mark.long(20)
 def test_each_function_is_granted_exactly_the_calls_its_code_makes(
     client: Any,
@@ -716,6 +751,7 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(
         }
         later = clock.now() + timedelta(days=9)
         Clock(later)
+        plant_alert(later)
         for function, handler in (
             ("SlaSweep", "sla_sweep"),
             ("AutoClose", "auto_close"),
@@ -728,6 +764,7 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(
             with recorder.running(function):
                 result = client.lambda_.invoke(handler, event).payload
             assert all(result.get(k, 0) for k in expected[function]), (function, result)
+        alerts_journey(people, recorder)
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(
             EmailIdentity=settings().report_sender
         )

@@ -78,6 +78,13 @@ def boards(client: Any, supported: list[str]) -> dict[str, Any]:
     paths += [f"/public/hot-topics?period={p}" for p in PERIODS]
     paths += ["/public/daily-volume?month=2026-11", "/public/trends?from=2026-10&to=2026-11"]
     paths += [f"/public/appeals/{appeal_id}" for appeal_id in supported]
+    # Early warning's distinct citizens per week, town or street and word or category.
+    from chalicelib.figures.store import warnings
+
+    for place, _name in reference.places():
+        for period in ("2026-W47", "2026-W48"):
+            counts = warnings.week_counts(period, place)
+            seen[f"places {period} {place}"] = sorted(f"{k}={n}" for k, n in counts.items())
     for path in paths:
         response = client.http.get(path)
         assert response.status_code == 200, path
@@ -118,6 +125,7 @@ def test_boards_rebuilt_from_the_appeals_equal_the_boards_before(
     assert '"deflected": 3' in text or '"deflected": 1' in text
     hot = before["/public/hot-topics?period=2026-11"]["topics"]
     assert hot, "the week has hot topics"
+    assert sum(len(v) for k, v in before.items() if k.startswith("places ")) > 20
     assert any(body["supporters"] for k, body in before.items() if k.startswith("/public/appeals"))
     month = before["/public/stats?period=2026-11"]["counters"]
     assert month["submitted"] == 56 and month["replied"] > 0 and month["overdue_orders"] > 0

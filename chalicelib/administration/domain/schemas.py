@@ -28,6 +28,8 @@ CATEGORY_FIELDS: dict[str, Any] = {
     "keywords": {"type": "array", "maxItems": 50, "uniqueItems": True, "items": text(20)},
     "reply_working_days": REPLY_DAYS,
     "active": {"type": "boolean"},
+    # Consultations answered with a policy reference (《…》, 第…条, a 文号, an article).
+    "policy_reference": {"type": "boolean"},
 }
 CATEGORY_CREATE = body(
     "CategoryCreate", ["code", "name"], {"code": CATEGORY_CODE, **CATEGORY_FIELDS}

@@ -91,6 +91,7 @@ def _save_category(
         updated_at=clock.iso(clock.now()),
         create=create,
         version=version,
+        policy_reference=bool(merged.get("policy_reference", False)),
     ).to_dict()
 
 

@@ -33,6 +33,8 @@ class Channel(StrEnum):
     MAILBOX = "mailbox"
     DEPUTY = "deputy"
     OPEN311 = "open311"  # an integrator's system, through the Open311 GeoReport v2 API
+    # 主动治理: a work order the center opened itself on an early-warning alert.
+    PROACTIVE = "proactive"
 
 
 # Channels a citizen's own client may name; the rest are entered by the platform center.

@@ -425,7 +425,7 @@ def _reply(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, d
     }
     on_time = clock.iso(o.now) <= appeal.deadlines.get("reply_due", clock.iso(o.now))
     # The event keeps the answer: a reply after rework replaces ``appeal.reply``, not this.
-    return None, {
+    data = {
         "on_time": on_time,
         "content": p["content"],
         "public_reply": p.get("public_reply"),
@@ -433,6 +433,10 @@ def _reply(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, d
         "handler_phone": p["handler_phone"],
         "department_id": appeal.department_id,
     }
+    if "quality_flags" in p:
+        # The reply quality check's flags (set by the service, never by the request).
+        data["quality_flags"] = list(p["quality_flags"])
+    return None, data
 
 
 def _return(appeal: Appeal, p: dict[str, Any], o: Outside) -> tuple[str | None, dict[str, Any]]:

@@ -292,6 +292,8 @@ class CategoryModel(Model):
     keywords = ListAttribute(of=UnicodeAttribute, null=True)
     reply_working_days = MapAttribute[str, Any](null=True)  # per kind overrides
     active = BooleanAttribute(default=True)
+    # Consultations in the category are answered with a policy reference (the reply check).
+    policy_reference = BooleanAttribute(default=False)
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
 

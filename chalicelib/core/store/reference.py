@@ -67,6 +67,8 @@ class Category:
     active: bool
     auto_dispatch: bool = False
     updated_at: str = ""
+    # Consultations in the category are answered with a policy reference (the reply check).
+    policy_reference: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -98,6 +100,7 @@ def _category(item: CategoryModel) -> Category:
         active=bool(item.active),
         auto_dispatch=bool(item.auto_dispatch),
         updated_at=item.updated_at,
+        policy_reference=bool(item.policy_reference),
     )
 
 
@@ -144,6 +147,18 @@ def list_departments() -> list[Department]:
         return sorted((_department(i) for i in DepartmentModel.scan()), key=lambda d: d.id)
     except (ScanError, PynamoDBConnectionError) as exc:
         raise ServiceUnavailable("the reference data store is unreachable") from exc
+
+
+def places() -> list[tuple[str, str]]:
+    """(id, name) of the active towns and streets (what early warning counts by), cached
+    like single reads."""
+
+    def load() -> list[tuple[str, str]]:
+        return [
+            (d.id, d.name) for d in list_departments() if d.active and d.kind in ("town", "street")
+        ]
+
+    return _cached("departments:places", load)
 
 
 def active_department_names() -> dict[str, str]:
@@ -227,6 +242,7 @@ def put_category(
     active: bool = True,
     create: bool = False,
     version: int | None = None,
+    policy_reference: bool = False,
 ) -> Category:
     item = CategoryModel(
         code,
@@ -238,6 +254,7 @@ def put_category(
         reply_working_days=reply_working_days or None,
         active=active,
         updated_at=updated_at,
+        policy_reference=policy_reference,
     )
     if version:
         item.version = version

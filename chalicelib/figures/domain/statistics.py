@@ -62,6 +62,9 @@ COUNTERS = (
     # rating's counts back out of ``ratings``, ``rating_sum``, ``satisfied`` and
     # ``resolved`` there); taking an exclusion back restores them.
     "ratings_excluded",
+    # Replies the reply quality check flagged (sent all the same), also per flag as
+    # ``reply_flagged:<flag>``: in the periods of the reply, for the department.
+    "reply_flagged",
 )
 
 
@@ -202,6 +205,10 @@ def event_counters(event: dict[str, Any], rnd: Round) -> Late:
         c[kind] += 1
         c[f"{kind}_on_time"] += _on_time(at, rnd.due.get(stage))
         rnd.done.add(stage)
+        flags = list(data.get("quality_flags") or []) if kind == "replied" else []
+        if flags:
+            c["reply_flagged"] += 1
+            c.update(f"reply_flagged:{flag}" for flag in flags)
     elif kind == "returned":
         c["disputed"] += 1
         department = data.get("department_id") or rnd.department

@@ -57,6 +57,7 @@ CHANNEL_NAMES = {
     Channel.MAILBOX: "区长信箱",
     Channel.DEPUTY: "代表委员",
     Channel.OPEN311: "Open311",
+    Channel.PROACTIVE: "主动治理",
 }
 KIND_NAMES = {
     Kind.CONSULTATION: "咨询",
@@ -306,6 +307,23 @@ def _topics(day: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _alerts(day: str) -> list[dict[str, Any]]:
+    """The early-warning alerts (未诉先办) raised on the day: counts only."""
+    from chalicelib.figures.services import warnings
+
+    return [
+        {
+            "place_name": a["place_name"],
+            "label": a["label"],
+            "category": a["dimension"] == "category",
+            "citizens": a["citizens"],
+            "rate": a["rate"],
+            "acted": a["state"] == "acted",
+        }
+        for a in warnings.alerts_of_day(day)[:LIST_LIMIT]
+    ]
+
+
 def _rankings(month: str) -> list[dict[str, Any]]:
     boards = {b["board"]: b for b in rankings.public_rankings(month, None)["boards"]}
     out = []
@@ -389,6 +407,7 @@ def daily(day: str, now: datetime) -> dict[str, Any]:
         "rating_reviews": _rating_reviews(day, month, names),
         "rankings": _rankings(month),
         "topics": _topics(day),
+        "alerts": _alerts(day),
         "calendar_warning": _calendar_warning(now),
     }
 

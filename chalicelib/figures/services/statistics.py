@@ -146,10 +146,17 @@ def count_topics(change: AppealChange) -> bool:
     if change.new is None or not _vetted(change):
         return True
     new = change.new
+    if new.get("channel") == "proactive":
+        return True  # the center's own work order (主动治理): no citizen raised it
     text = f"{new.get('title', '')}\n{new.get('content', '')}"
     words = topic_words(text, names=_names(new))
     category = str(new.get("category") or UNCATEGORISED)
     citizen = str(new.get("citizen_id") or f"appeal:{change.appeal_id}")
+    from chalicelib.figures.services import warnings
+
+    # Early warning's counts by town or street: a write of their own, with their own
+    # dedup marker (a record retried after one of the two writes adds only the other).
+    placed = warnings.count_places(change, words, citizen)
     mentions = [
         (
             period,
@@ -160,9 +167,10 @@ def count_topics(change: AppealChange) -> bool:
         for period in periods_of_iso(str(new["created_at"]))
         for word in words
     ]
-    return statistics_store.add_topic_mentions(
+    counted = statistics_store.add_topic_mentions(
         change.sequence, category, mentions, clock.iso(clock.now())
     )
+    return counted and placed
 
 
 def count_support(appeal_id: str, citizen_id: str, at: str, sequence: str) -> bool:

@@ -24,6 +24,10 @@ DERIVED_PREFIXES = (
     "marks#",
     "hot-topics#",
     "topic-seen#",
+    # Early warning's distinct citizens per town or street and week (not its alerts,
+    # ``alert``: what staff did about them is on record, not derived).
+    "place-topics#",
+    "place-seen#",
     "ranking#",
     "support#",
 )

@@ -52,6 +52,8 @@ PERSON_TYPES = (
     "appeal.deputy",
     "appeal.updated",
     "appeal.transferred",
+    # Early warning (未诉先办): a topic rising in a town or street, about no single appeal.
+    "appeal.alert",
 )
 
 OPEN_AT_DEPARTMENT = ("dispatched", "signed", "contacted")
@@ -326,6 +328,20 @@ EVENT_NAMES = {
     "urged": "已催办",
     "department_note": "承办单位记录了办理进展",
 }
+
+
+def alert_text(data: dict[str, Any]) -> tuple[str, str]:
+    """A leader's notification of an early-warning alert: the place, what rose, how many
+    citizens (never who)."""
+    return (
+        "未诉先办预警",
+        "{place}本周有{citizens}位市民反映“{label}”，明显多于此前8周（周均{rate}）。".format(
+            place=data.get("place_name") or "",
+            citizens=data.get("citizens") or 0,
+            label=data.get("label") or "",
+            rate=data.get("rate") or 0,
+        ),
+    )
 
 
 def text_for(type_: str, title: str, data: dict[str, Any]) -> tuple[str, str]:

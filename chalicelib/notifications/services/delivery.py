@@ -256,6 +256,8 @@ def answered(department_id: str, url: str, message: dict[str, Any], response: st
 
 
 def keep_for_app(message: dict[str, Any]) -> str:
+    if message["type"] == "appeal.alert":
+        return keep_alert(message)
     appeal = appeal_store.get(message["appeal_id"])
     if appeal is None:
         return "no-appeal"
@@ -268,6 +270,23 @@ def keep_for_app(message: dict[str, Any]) -> str:
         message["id"],
         message["type"],
         appeal.id,
+        heading,
+        text,
+        message["occurred_at"],
+    )
+    if added:
+        metrics.add_metric(name="NotificationsKept", unit="Count", value=1)
+    return "kept" if added else "repeat"
+
+
+def keep_alert(message: dict[str, Any]) -> str:
+    """An early-warning alert in a leader's app: about a place, not an appeal."""
+    heading, text = domain.alert_text(message.get("data") or {})
+    added = inbox.add(
+        message["recipient"]["id"],
+        message["id"],
+        message["type"],
+        None,
         heading,
         text,
         message["occurred_at"],

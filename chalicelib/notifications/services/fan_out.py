@@ -58,3 +58,27 @@ def notify_change(change: AppealChange) -> int:
         extra={"appeal_id": change.appeal_id, "types": sorted({m["type"] for m in messages})},
     )
     return sent
+
+
+def tell_leaders(type_: str, source: str, occurred_at: str, data: dict[str, Any]) -> int:
+    """A notice about no single appeal (an early-warning alert: ``source`` is its id) for
+    every leader, in the app; ``data`` holds what the notice says (no personal data). Ids
+    are stable per source and leader, so telling twice keeps one notification each."""
+    import hashlib
+
+    messages = [
+        {
+            "id": hashlib.sha256(f"{source}|{type_}|{leader}".encode()).hexdigest()[:32],
+            "type": type_,
+            "recipient": {"kind": domain.LEADER, "id": leader},
+            "appeal_id": None,
+            "occurred_at": occurred_at,
+            "data": data,
+        }
+        for leader in directory.leader_ids()
+    ]
+    if not messages:
+        return 0
+    sent = queues.send_all(settings().notifications_queue, messages)
+    metrics.add_metric(name="NotificationsQueued", unit="Count", value=sent)
+    return sent

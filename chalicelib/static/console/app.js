@@ -13,6 +13,7 @@ import { Queue } from "./views/queue.js";
 import { Detail } from "./views/appeal.js";
 import { Articles, ArticleView, ArticleNew } from "./views/knowledge.js";
 import { AppealList } from "./views/appeal-list.js";
+import { Alerts } from "./views/alerts.js";
 import { Figures } from "./views/figures.js";
 import { Admin } from "./views/admin.js";
 import { Users } from "./views/users.js";
@@ -53,7 +54,11 @@ function App({ failed }) {
   let view;
   if (route.startsWith("/appeal/")) view = html`<${Detail} id=${decodeURIComponent(route.slice(8))} me=${me} queue=${queue} />`;
   else if (route === "/queue") view = html`<${Queue} role=${me.role} queue=${queue} setQueue=${setQueue} />`;
-  else if (route === "/supervision") view = html`<${AppealList} title="督办与超期（含代表委员件）" id="supervision" path="supervision" />`;
+  else if (route === "/supervision") {
+    // Leaders and the center also see the early-warning alerts (未诉先办).
+    const alerts = ["operator", "leader"].includes(me.role) ? html`<${Alerts} me=${me} />` : null;
+    view = html`<${AppealList} title="督办与超期（含代表委员件）" id="supervision" path="supervision">${alerts}<//>`;
+  }
   else if (route === "/callbacks" && me.role === "operator") view = html`<${AppealList} title="回访清单（已答复未评价；热线、信箱来电优先，答复最早的在前）" id="callbacks" path="callbacks" />`;
   else if (route === "/following") view = html`<${AppealList} title="我关注的诉求" id="following" path="me/following" />`;
   else if (route === "/figures") view = html`<${Figures} me=${me} />`;

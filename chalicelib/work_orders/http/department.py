@@ -1,14 +1,16 @@
-"""A department's actions on its work orders: sign, contact, reply, return, extension,
-and its progress notes."""
+"""A department's actions on its work orders: sign, contact, reply, return, extension, and
+its progress notes; and the reply quality check before a reply is sent."""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
 from chalicelib.core.domain import schemas
+from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.domain.workflow import Action
-from chalicelib.core.http.base import action_routes
+from chalicelib.core.http.base import action_routes, api, json_response, read_json
 from chalicelib.work_orders.services import department_actions as actions
+from chalicelib.work_orders.services import reply_quality
 
 bp = Blueprint(__name__)
 
@@ -60,3 +62,50 @@ action_routes(
         "handling departments read it in the timeline; the citizen does not",
     ),
 )
+
+
+REPLY_CHECK_RESULT = {
+    "type": "object",
+    "required": ["flags", "score", "threshold", "policy_reference_required"],
+    "properties": {
+        "flags": {
+            "type": "array",
+            "description": "What the reply would be flagged for (it can be sent all the same)",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string", "enum": ["unrelated", "no_policy_reference"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+        "score": {
+            "type": ["number", "null"],
+            "description": "The share of the appeal's content words the reply takes up "
+            "(null: the appeal has too few to judge by)",
+        },
+        "threshold": {
+            "type": "number",
+            "description": "Below it (and with none of the "
+            "category's terms) the reply is flagged unrelated",
+        },
+        "policy_reference_required": {"type": "boolean"},
+    },
+}
+
+
+@api(
+    bp,
+    "/appeals/{appeal_id}/reply/check",
+    "POST",
+    summary="The reply quality check (答复质量) of a reply not yet sent: flags a reply that "
+    "shares almost no words with the appeal, or a consultation's reply without the policy "
+    "reference its category asks for; nothing is written",
+    roles=(Role.DEPARTMENT,),
+    tag="department",
+    request=reply_quality.REPLY_CHECK,
+    responses={200: REPLY_CHECK_RESULT},
+)
+def reply_check(principal: Principal, appeal_id: str) -> Response:
+    body = read_json(bp.current_request)
+    return json_response(reply_quality.check_reply(principal, appeal_id, body))

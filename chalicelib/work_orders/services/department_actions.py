@@ -20,7 +20,10 @@ def record_contact(principal: Principal, appeal_id: str, body: Any) -> Appeal:
 
 
 def reply_to_appeal(principal: Principal, appeal_id: str, body: Any) -> Appeal:
-    return perform(principal, appeal_id, Action.REPLY, body, schema=schemas.REPLY)
+    """The reply, with its quality check's flags on its event (it is sent all the same)."""
+    from chalicelib.work_orders.services.reply_quality import flag_reply
+
+    return perform(principal, appeal_id, Action.REPLY, body, schema=schemas.REPLY, check=flag_reply)
 
 
 def return_work_order(principal: Principal, appeal_id: str, body: Any) -> Appeal:

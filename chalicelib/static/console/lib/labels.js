@@ -16,7 +16,7 @@ export const KIND = {
 };
 export const CHANNEL = {
   app: "APP", wechat: "微信公众号", web: "网站", hotline: "12345热线", mailbox: "区长信箱",
-  deputy: "代表委员", open311: "Open311",
+  deputy: "代表委员", open311: "Open311", proactive: "主动治理",
 };
 export const EVENT = {
   submitted: "提交", accepted: "受理", rejected: "驳回", dispatched: "派单", signed: "签收",

@@ -11,6 +11,46 @@ import { useLoad } from "../lib/hooks.js";
 import { clean, ActionForm } from "../lib/forms.js";
 import { reference } from "../lib/reference.js";
 
+// The reply quality check (答复质量) as the department writes: when the reply's text loses
+// focus, or on the button, the API says what it would be flagged for. Advisory: the reply
+// can be sent all the same (its flags are kept and counted for the center).
+function ReplyQuality({ appealId }) {
+  const [result, setResult] = useState(null);
+  const [error, setError] = useState(null);
+  const run = async (form) => {
+    const content = form.elements.content.value;
+    if (!content.trim()) return;
+    try {
+      const body = clean({ content, public_reply: form.elements.public_reply.value });
+      setResult(await api("POST", `appeals/${encodeURIComponent(appealId)}/reply/check`, body));
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  useEffect(() => {
+    const text = document.getElementById("reply-content");
+    if (!text) return undefined;
+    const blur = () => run(text.form);
+    text.addEventListener("blur", blur);
+    return () => text.removeEventListener("blur", blur);
+  }, [appealId]);
+  let shown = null;
+  if (result && result.flags.length) {
+    shown = html`<div class="problem" role="status" id="reply-flags" data-flags=${result.flags.map((f) => f.code).join(" ")}>
+      <strong>答复质量提示（仍可发送，提示将记录并计入统计）：</strong>
+      <ul>${result.flags.map((f) => html`<li data-flag=${f.code}>${f.message}</li>`)}</ul>
+    </div>`;
+  } else if (result) {
+    shown = html`<div class="done" role="status" id="reply-flags" data-flags="">答复质量检查未发现问题。</div>`;
+  }
+  return html`<div class="reply-check">
+    <button type="button" class="secondary" id="reply-check" onClick=${(e) => run(e.currentTarget.form)}>检查答复质量</button>
+    ${shown}
+    <${ProblemBox} error=${error} />
+  </div>`;
+}
+
 function DepartmentPicker({ appeal, prefix }) {
   const category = reference.categories.find((c) => c.code === appeal.category);
   const first = category && category.default_department;
@@ -164,6 +204,7 @@ export function DepartmentActions({ appeal, me, done }) {
       <label for="reply-public">公开答复（可选，公开页面显示）</label><textarea id="reply-public" name="public_reply"></textarea>
       <label for="reply-name">经办人</label><input id="reply-name" name="handler_name" type="text" required />
       <label for="reply-phone">经办人电话</label><input id="reply-phone" name="handler_phone" type="tel" required />
+      <${ReplyQuality} appealId=${appeal.id} />
     <//>`);
   }
   if (["dispatched", "signed"].includes(s)) {

@@ -1,4 +1,5 @@
-// Leaders' lists: supervision (escalated, overdue, deputies') and the appeals they follow.
+// Leaders' lists: supervision (escalated, overdue, deputies') and the appeals they follow;
+// a view's further sections (the early-warning alerts) follow the list.
 import { html } from "../vendor/htm-preact.js";
 import { ProblemBox } from "../lib/problem.js";
 import { all } from "../lib/api.js";
@@ -6,7 +7,7 @@ import { useNow, useLoad } from "../lib/hooks.js";
 import { loadReference } from "../lib/reference.js";
 import { QueueItem } from "./queue.js";
 
-export function AppealList({ title, id, path }) {
+export function AppealList({ title, id, path, children }) {
   const now = useNow(30000);
   const [state] = useLoad(async () => { await loadReference(); return all(path, 3); }, [path]);
   const items = state.data || [];
@@ -18,5 +19,5 @@ export function AppealList({ title, id, path }) {
     <ul class="queue" id=${id} data-ready=${state.loading ? "false" : "true"}>
       ${items.map((item) => html`<${QueueItem} key=${item.id} item=${item} now=${now} />`)}
     </ul>
-  </section></main>`;
+  </section>${children}</main>`;
 }

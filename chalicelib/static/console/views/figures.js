@@ -57,7 +57,7 @@ export function Figures({ me }) {
       ${me.role !== "department" ? html`<div class="rates">
         ${Object.entries(RATES).map(([k, v]) => html`<div class="rate"><div class="value">${pct(data.stats.rates[k])}</div><div class="name">${v}</div></div>`)}
       </div>
-      <p class="meta">受理 ${data.stats.counters.submitted || 0} 件，派单 ${data.stats.counters.dispatched || 0} 件，答复 ${data.stats.counters.replied || 0} 件。</p>
+      <p class="meta">受理 ${data.stats.counters.submitted || 0} 件，派单 ${data.stats.counters.dispatched || 0} 件，答复 ${data.stats.counters.replied || 0} 件（其中答复质量提示 <span id="reply-flagged">${data.stats.counters.reply_flagged || 0}</span> 件），主动治理 ${(data.stats.channels && data.stats.channels.proactive) || 0} 件。</p>
       ${data.stats.knowledge ? html`<h3>知识库</h3><div class="rates knowledge" id="knowledge-figures">
         <div class="rate"><div class="value" id="center-replied">${data.stats.knowledge.center_replied || 0}</div><div class="name">中心直办（件）</div></div>
         <div class="rate"><div class="value" id="deflected">${data.stats.knowledge.deflected || 0}</div><div class="name">自助解答（次）</div></div>
