@@ -18,8 +18,10 @@ from chalicelib.core.domain.clock import TZ
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.figures.domain.bulletin import PLATFORM_ROWS, UNIT_COLUMNS
 from chalicelib.figures.domain.reports import percent
+from chalicelib.figures.domain.statistics import department_scope
 from chalicelib.figures.services.report_delivery import DeliveryIncomplete
 from chalicelib.figures.store import report_log
+from chalicelib.figures.store import statistics as statistics_store
 from tests.integration import report_helpers as rh
 from tests.integration.conftest import Stack, body
 
@@ -182,7 +184,16 @@ def test_the_bulletin_is_the_months_public_figures_sent_once_on_the_first(
         assert f"{labels['satisfaction_rate']} {percent(satisfaction)}" in line
         assert f"{labels['overdue_orders']} {entries['overdue_rate'][unit]['count']}（" in line
         assert f"{labels['returned']} {entries['return_rate'][unit]['count']}（" in line
-        assert f"{labels['ratings_excluded']} 0（±0）" in line  # the counter is not kept yet
+        # 差评审核: the excluded ratings the statistics counted for the unit, each month
+        excluded, excluded_before = (
+            statistics_store.period_counters(p, [department_scope(unit)])
+            .get(department_scope(unit), {})
+            .get("ratings_excluded", 0)
+            for p in (MONTH, BEFORE)
+        )
+        moved = excluded - excluded_before
+        shown_excluded = f"{excluded}（{f'{moved:+d}' if moved else '±0'}）"
+        assert f"{labels['ratings_excluded']} {shown_excluded}" in line
         checked += 1
     assert checked == len(entries["volume"]) > 20
     # towns and streets apart from departments, ranked units first
