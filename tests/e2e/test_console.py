@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import ROOT, RunningStack, wait_ms, wait_seconds
 
@@ -472,7 +473,12 @@ def test_console_direct_reply_from_the_knowledge_base(local_stack: RunningStack)
                     page.wait_for_selector(f"#articles[data-ready='true'][data-page='{number}']")
                     if row.count() or page.locator("#kb-next[disabled]").count():
                         break
-                    page.click("#kb-next")
+                    try:
+                        # (the list may redraw between the look and the click, its button
+                        # disabled while it loads or on its last page: then read it again)
+                        page.locator("#kb-next").click(timeout=wait_ms(5_000))
+                    except PlaywrightTimeout:
+                        break
                 if row.count():
                     break
                 page.reload()
