@@ -229,6 +229,10 @@ class EventLog:
 
 # Records fetched from a stream in one call (DynamoDB Streams' own maximum).
 READ_LIMIT = 1000
+# Lambda polls a standard queue with five batches at once to begin with, and more as the
+# queue grows (no maximum concurrency is declared on the mappings): the pump polls each
+# queue with this many threads (a stream shard, by contrast, is one batch at a time).
+QUEUE_POLLERS = 5
 
 
 class Inbox:
@@ -347,14 +351,15 @@ class StreamPump:
         if self._sqs is None:
             return
         for queue_sub in queue_subscriptions(self._app):
-            thread = threading.Thread(
-                target=self._poll_queue,
-                args=(queue_sub,),
-                name=f"pump-{queue_sub.name}",
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
+            for poller in range(QUEUE_POLLERS):
+                thread = threading.Thread(
+                    target=self._poll_queue,
+                    args=(queue_sub,),
+                    name=f"pump-{queue_sub.name}-{poller}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
 
     def _poll_queue(self, sub: QueueSubscription) -> None:
         url = self._sqs.get_queue_url(QueueName=queue_name(sub.queue))["QueueUrl"]
