@@ -768,8 +768,56 @@ def _sign_up_like_a_pool() -> None:
     response.resend_confirmation_code = resend_confirmation_code  # type: ignore[attr-defined]
 
 
+def queue_attributes_once() -> None:
+    """moto computes all of a queue's attributes (ApproximateNumberOfMessages walks every
+    message) twice for each attribute asked for, and asks for the retention period once per
+    message it receives: a receive cost grew with the square of the queue's length (a
+    thousand queued notifications, most of the deliveries' time). Computed once per call,
+    and the retention period read from the queue, the answers are the same."""
+    from moto.sqs.models import SQSBackend
+
+    if getattr(SQSBackend.get_queue_attributes, "_minsheng", False):
+        return
+
+    def get_queue_attributes(
+        self: Any, queue_name: str, attribute_names: list[str]
+    ) -> dict[str, Any]:
+        if not attribute_names or "All" in attribute_names:
+            return original(self, queue_name, attribute_names)
+        queue = self.get_queue(queue_name)  # QueueDoesNotExist as before
+        names = ["All", *queue.BASE_ATTRIBUTES, *queue.FIFO_ATTRIBUTES, *queue.KMS_ATTRIBUTES]
+        invalid = next((name for name in attribute_names if name not in names), None)
+        if invalid is not None:
+            from moto.sqs.exceptions import InvalidAttributeName
+
+            raise InvalidAttributeName(invalid)
+        attributes = queue.attributes
+        return {n: attributes[n] for n in attribute_names if attributes.get(n) is not None}
+
+    def is_message_valid_based_on_retention_period(
+        self: Any, queue_name: str, message: Any
+    ) -> bool:
+        from moto.core.utils import unix_time
+
+        retention_period = int(self.get_queue(queue_name).message_retention_period)
+        return bool(retention_period + message.sent_timestamp / 1000 > unix_time())
+
+    original = SQSBackend.get_queue_attributes
+    get_queue_attributes._minsheng = True  # type: ignore[attr-defined]
+    # moto's own, for the test that compares the answers.
+    get_queue_attributes._original = original  # type: ignore[attr-defined]
+    is_message_valid_based_on_retention_period._original = (  # type: ignore[attr-defined]
+        SQSBackend.is_message_valid_based_on_retention_period
+    )
+    SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]
+    SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
+        is_message_valid_based_on_retention_period
+    )
+
+
 def apply_all() -> None:
     serialise_dynamodb()
+    queue_attributes_once()
     atomic_transactions()
     fast_attribute_values()
     one_signing_key()

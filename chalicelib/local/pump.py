@@ -229,6 +229,10 @@ class EventLog:
 
 # Records fetched from a stream in one call (DynamoDB Streams' own maximum).
 READ_LIMIT = 1000
+# Lambda polls a standard queue with five batches at once to begin with, and more as the
+# queue grows (no maximum concurrency is declared on the mappings): the pump polls each
+# queue with this many threads (a stream shard, by contrast, is one batch at a time).
+QUEUE_POLLERS = 5
 
 
 class Inbox:
@@ -258,6 +262,10 @@ class Inbox:
         with self._ready:
             self._busy = False
 
+    def __len__(self) -> int:
+        with self._ready:
+            return len(self._records)
+
     def empty(self) -> bool:
         with self._ready:
             return not self._records and not self._busy
@@ -282,7 +290,23 @@ class StreamPump:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._inboxes: list[Inbox] = []
+        self._named: dict[str, Inbox] = {}
+        self._queue_urls: dict[str, str] = {}
         self._readers_idle: dict[str, bool] = {}
+
+    def waiting(self) -> dict[str, int]:
+        """Records each consumer has still to take: read from its stream and not yet
+        handed over, or (a queue's) messages on its queue."""
+        out = {name: len(inbox) for name, inbox in self._named.items()}
+        for name, url in list(self._queue_urls.items()):
+            try:
+                attributes = self._sqs.get_queue_attributes(
+                    QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+                )["Attributes"]
+                out[name] = int(attributes["ApproximateNumberOfMessages"])
+            except Exception:  # a stopped endpoint at shutdown: nothing to show
+                out[name] = 0
+        return out
 
     def drained(self) -> bool:
         """True when every stream reader found nothing new on its last pass and every
@@ -293,12 +317,15 @@ class StreamPump:
             and all(inbox.empty() for inbox in self._inboxes)
         )
 
-    def wait_drained(self, settle_seconds: float = 1.0) -> bool:
+    def wait_drained(self, settle_seconds: float = 1.0, timeout: float | None = None) -> bool:
         """Block until the streams are drained (and stay so for ``settle_seconds``);
-        False when the pump stopped first."""
+        False when the pump stopped first, or ``timeout`` seconds passed."""
+        limit = None if timeout is None else time.monotonic() + timeout
         while not self._stop.is_set():
             if self.drained() and not self._stop.wait(settle_seconds) and self.drained():
                 return True
+            if limit is not None and time.monotonic() >= limit:
+                return False
             self._stop.wait(self._poll)
         return False
 
@@ -318,19 +345,21 @@ class StreamPump:
                     inbox = Inbox()
                     inboxes.append(inbox)
                     self._inboxes.append(inbox)
+                    self._named[sub.name] = inbox
                     self._spawn(f"pump-{sub.name}", self._consume, sub, arn, inbox)
                 self._spawn(f"pump-read-{table}", self._read, arn, position, inboxes)
         if self._sqs is None:
             return
         for queue_sub in queue_subscriptions(self._app):
-            thread = threading.Thread(
-                target=self._poll_queue,
-                args=(queue_sub,),
-                name=f"pump-{queue_sub.name}",
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
+            for poller in range(QUEUE_POLLERS):
+                thread = threading.Thread(
+                    target=self._poll_queue,
+                    args=(queue_sub,),
+                    name=f"pump-{queue_sub.name}-{poller}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
 
     def _poll_queue(self, sub: QueueSubscription) -> None:
         url = self._sqs.get_queue_url(QueueName=queue_name(sub.queue))["QueueUrl"]
@@ -338,6 +367,7 @@ class StreamPump:
             "Attributes"
         ]["QueueArn"]
         region = arn.split(":")[3]
+        self._queue_urls[sub.name] = url
         handler: Callable[..., Any] = self._app.handler_map[sub.name]
         while not self._stop.is_set():
             try:
@@ -390,11 +420,12 @@ class StreamPump:
             }
         )
 
-    def stop(self) -> None:
+    def stop(self, deadline: float | None = None) -> None:
         """Every thread told at once, then 5 s for all of them together (they are daemons:
-        one still inside a handler does not hold the process, nor the others, 5 s each)."""
+        one still inside a handler does not hold the process, nor the others, 5 s each),
+        or until ``deadline`` (``time.monotonic()``) when the stack shares one."""
         self._stop.set()
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 5 if deadline is None else deadline
         for thread in self._threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
 

@@ -129,10 +129,13 @@ class Scheduler:
         self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, deadline: float | None = None) -> None:
+        """Told to stop, then 5 s to do so, or until ``deadline`` (``time.monotonic()``)
+        when the stack gives the scheduler and the pump one deadline together."""
         self._stop.set()
         if self._thread:
-            self._thread.join(timeout=5)
+            limit = 5.0 if deadline is None else max(0.0, deadline - time.monotonic())
+            self._thread.join(timeout=limit)
 
     def fire(self, schedule: Schedule) -> None:
         handler: Callable[..., Any] = self._app.handler_map[schedule.name]

@@ -35,6 +35,11 @@ CALLBACK_REACHED = 0.6
 REVIEW_SHARE = 0.4
 TAKE_BACK_SHARE = 0.25
 SATISFACTION_OF = {5: "satisfied", 4: "basically_satisfied", 3: "basically_satisfied"}
+# Of the work orders signed, the share the center presses (催办) later, and the share a
+# leader comments on (批示). Drawn from a generator of their own, so that adding them left
+# the rest of a seeded month as it was.
+URGE_SHARE = 0.12
+COMMENT_SHARE = 0.06
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,15 @@ HABITS = {
         "poorly_rated", (3, 14), (5, 20), (0.3, 0.9), 0.05, (1, 2, 2, 3, 1, 4), 0.03
     ),
 }
-CHANNELS = {"app": 40, "wechat": 22, "web": 8, "hotline": 25, "mailbox": 3, "deputy": 2}
+CHANNELS = {
+    "app": 40,
+    "wechat": 22,
+    "web": 8,
+    "hotline": 25,
+    "mailbox": 3,
+    "deputy": 2,
+    "open311": 2,
+}
 KINDS = {"complaint": 45, "consultation": 35, "help": 12, "suggestion": 8}
 # Arrivals by hour of day (07:00–22:59), busiest mid-morning and early evening.
 HOURS = {
@@ -109,9 +122,17 @@ class Summary:
 
 class Simulation:
     def __init__(
-        self, start: datetime, days: int, per_day: int, seed: int, sweep_minutes: int
+        self,
+        start: datetime,
+        days: int,
+        per_day: int,
+        seed: int,
+        sweep_minutes: int,
+        progress: Callable[[int, Summary], None] | None = None,
     ) -> None:
         self.rng = random.Random(seed)
+        self.extra = random.Random(seed + 1)  # urges, comments, call-backs and reviews
+        self.progress = progress
         self.start = start
         self.end = start + timedelta(days=days)
         self.per_day = per_day
@@ -132,9 +153,6 @@ class Simulation:
         self.citizens = [Principal(f"sim-citizen-{i:04d}", Role.CITIZEN) for i in range(400)]
         self.operator = Principal("sim-operator", Role.OPERATOR)
         self.leader = Principal("sim-leader", Role.LEADER)
-        # Call-backs and reviews draw from their own stream, so adding them left the rest
-        # of the month's draws as they were.
-        self.extra = random.Random(seed + 1)
         self.returns = 0  # returns so far: every third is sent back (a rejected dispute)
         self.triaged = 0  # appeals triaged so far: every TRANSFER_EVERY-th is transferred
         self.recent: list[str] = []
@@ -182,9 +200,13 @@ class Simulation:
                 self.at(moment, lambda: self.act("auto_close", closing.close_unrated))
         clock.set_clock(lambda: self.now)
         restore = self.watch_deadlines()
+        day = 0
         try:
             while self.queue:
                 self.now, _, action = heapq.heappop(self.queue)
+                while self.progress and self.now >= self.start + timedelta(days=day + 1):
+                    day += 1
+                    self.progress(day, self.summary)
                 action()
         finally:
             restore()
@@ -331,17 +353,18 @@ class Simulation:
 
         staff, habit = self.staff(department_id), self.habit[department_id]
         if self.rng.random() < habit.return_rate:
+            other = self.rng.choice([u for u in self.habit if u != department_id])
             if (
                 self.act(
                     "return",
                     actions.return_work_order,
                     staff,
                     appeal_id,
-                    {"reason": "不属于本单位职责"},
+                    # 派单异议 naming the unit the department holds responsible.
+                    {"reason": "不属于本单位职责", "responsible": other},
                 )
                 is not None
             ):
-                other = self.rng.choice([u for u in self.habit if u != department_id])
                 # 派单异议: the center upholds two returns in three (another department) and
                 # rejects the third (back to the same one, saying why).
                 self.returns += 1
@@ -355,10 +378,35 @@ class Simulation:
             return
         if self.act("sign", actions.sign_work_order, staff, appeal_id, {}) is None:
             return
+        self.press(appeal_id)
         self.later(
             self.rng.uniform(*habit.contact_minutes),
             lambda: self.contact(appeal_id, department_id, citizen),
         )
+
+    def press(self, appeal_id: str) -> None:
+        """The center's 催办 some hours into a signed order, a leader's comment (批示): each
+        refused, and counted so, once the order is answered."""
+        from chalicelib.work_orders.services import dispatch, leaders
+
+        if self.extra.random() < URGE_SHARE:
+            self.later(
+                self.extra.uniform(4 * 60, 72 * 60),
+                lambda: self.act(
+                    "urge", dispatch.urge_appeal, self.operator, appeal_id, {"note": "请加快办理"}
+                ),
+            )
+        if self.extra.random() < COMMENT_SHARE:
+            self.later(
+                self.extra.uniform(60, 48 * 60),
+                lambda: self.act(
+                    "comment",
+                    leaders.comment_on_appeal,
+                    self.leader,
+                    appeal_id,
+                    {"text": "请相关单位高度重视，尽快解决群众诉求。"},
+                ),
+            )
 
     def contact(self, appeal_id: str, department_id: str, citizen: Principal) -> None:
         from chalicelib.work_orders.services import department_actions as actions
@@ -503,10 +551,16 @@ class Simulation:
 
 
 def simulate(
-    end: datetime, days: int = 30, per_day: int = 200, seed: int = 12345, sweep_minutes: int = 15
+    end: datetime,
+    days: int = 30,
+    per_day: int = 200,
+    seed: int = 12345,
+    sweep_minutes: int = 15,
+    progress: Callable[[int, Summary], None] | None = None,
 ) -> Summary:
-    """Fill the configured stack with ``days`` of traffic ending at ``end``."""
+    """Fill the configured stack with ``days`` of traffic ending at ``end``; ``progress``
+    is told each simulated day that is over (its number from 1) and the summary so far."""
     start = (end - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
-    simulation = Simulation(start, days, per_day, seed, sweep_minutes)
+    simulation = Simulation(start, days, per_day, seed, sweep_minutes, progress)
     simulation.end = end
     return simulation.run()

@@ -1,5 +1,9 @@
 """``make run``: moto as AWS, every resource, demo data, the API, the event pump and the
-schedules, in one process on loopback. Writes what it started to ``.local/stack.json``."""
+schedules on loopback, then a month of the district's history written in the background
+(``--history none``: an empty district). Writes what it started to ``.local/stack.json``.
+
+moto runs in a process of its own, which also writes the history (on its backends, with
+no HTTP round trips); the API, the pump and the schedules share this one."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +30,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", 5000)))
     parser.add_argument("--state-dir", default=os.environ.get("STATE_DIR", ".local"))
     parser.add_argument(
-        "--simulate-days",
-        type=int,
-        default=int(os.environ.get("SIMULATE_DAYS", 0)),
-        help="fill the stack with this many days of simulated traffic before serving",
+        "--history",
+        choices=("month", "none"),
+        default=os.environ.get("HISTORY") or "month",
+        help="open on a simulated month ending now, written in the background (default),"
+        " or on an empty district",
     )
     parser.add_argument(
-        "--simulate-per-day", type=int, default=int(os.environ.get("SIMULATE_PER_DAY", 60))
+        "--simulate-days",
+        type=int,
+        default=int(os.environ["SIMULATE_DAYS"]) if os.environ.get("SIMULATE_DAYS") else None,
+        help="days of history (default 30 with --history month; 0: none)",
+    )
+    parser.add_argument(
+        "--simulate-per-day", type=int, default=int(os.environ.get("SIMULATE_PER_DAY") or 60)
+    )
+    parser.add_argument(
+        "--history-seed", type=int, default=int(os.environ.get("HISTORY_SEED") or 12345)
     )
     parser.add_argument(
         "--accounts",
@@ -46,7 +61,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=1.0,
         help="multiply schedule rates by this (0.05 turns a minute into 3 s, for tests)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.simulate_days is None:
+        args.simulate_days = 30 if args.history == "month" else 0
+    return args
 
 
 def _aws_environment(endpoint: str) -> None:
@@ -71,17 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     for stale in ("stack.json", "events.jsonl"):
         (state / stale).unlink(missing_ok=True)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    began = time.monotonic()
 
-    from moto.server import ThreadedMotoServer
+    from chalicelib.local.moto_process import MotoProcess
 
-    from chalicelib.local import moto_patches
-
-    moto_patches.apply_all()
-
-    moto_server = ThreadedMotoServer(ip_address=LOOPBACK, port=args.aws_port, verbose=False)
-    moto_server.start()
-    host, port = moto_server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    # Every sent email and text as files too (moto's corrections write them, in its process).
+    os.environ["MINSHENG_OUTBOX_DIR"] = str(outbox)
+    moto_server = MotoProcess.start(LOOPBACK, args.aws_port)
+    endpoint = moto_server.endpoint
     _aws_environment(endpoint)
 
     import boto3
@@ -105,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for name in ("MINSHENG_USER_POOL_ID", "MINSHENG_USER_POOL_CLIENT_ID"):
             os.environ.pop(name, None)
-    os.environ["MINSHENG_OUTBOX_DIR"] = str(outbox)  # every sent email, as files too
 
     from chalicelib.core.config import settings
 
@@ -137,12 +151,6 @@ def main(argv: list[str] | None = None) -> int:
     if on("reports"):
         demo.load_report_recipients(clock.iso(clock.now()))
     articles = demo.load_knowledge_articles(clock.iso(clock.now())) if on("knowledge") else 0
-    if args.simulate_days > 0:
-        from chalicelib.local.simulate import simulate
-
-        print(f"Simulating {args.simulate_days} days of traffic ...", flush=True)
-        summary = simulate(clock.now(), args.simulate_days, args.simulate_per_day)
-        print(f"  {summary.appeals} appeals; {dict(summary.actions or {})}", flush=True)
 
     from chalice.cli.factory import CLIFactory
     from chalice.local import ThreadedHTTPServer, create_local_server
@@ -176,13 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     pump.start()
     scheduler = Scheduler(chalice_app, REGION, log, scale=args.schedule_scale)
-    scheduler.start()
+    history = None
     if args.simulate_days > 0:
-        # The simulated month's boards as soon as its stream is digested, not at the first
-        # 15-minute refresh.
-        threading.Thread(
-            target=_refresh_when_drained, args=(pump, scheduler), name="month", daemon=True
-        ).start()
+        from chalicelib.local.history import HistoryRun
+
+        history = HistoryRun(
+            args.simulate_days, args.simulate_per_day, args.history_seed, clock.now()
+        )
+    else:
+        scheduler.start()
 
     info = {
         "api_url": api_url,
@@ -203,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         "console_url": f"{api_url}/console/",
         "portal_url": f"{api_url}/portal/",
         "pid": os.getpid(),
+        "history": None,
     }
     # Ready to be stopped before anyone can learn the stack is up (stack.json).
     stopped = threading.Event()
@@ -212,18 +223,40 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    # Whole or not at all: readers wait for the file to exist, then read it at once.
-    partial = state / "stack.json.partial"
-    partial.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
-    partial.replace(state / "stack.json")
+    writing = threading.Lock()
+
+    def publish(**changes: Any) -> None:
+        """Whole or not at all: readers wait for the file to exist, then read it at once."""
+        with writing:
+            if stopped.is_set():
+                return
+            info.update(changes)
+            partial = state / "stack.json.partial"
+            partial.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+            partial.replace(state / "stack.json")
+
+    if history is not None:
+        info["history"] = {**history.describe(), "state": "seeding"}
+    publish()
     _print_banner(info, departments, categories, articles)
+    print(f"Ready in {time.monotonic() - began:.1f} s.", flush=True)
+    if history is not None:
+        history.start(moto_server)
+        threading.Thread(
+            target=_follow_history,
+            args=(history, pump, scheduler, publish, stopped, began),
+            name="history-progress",
+            daemon=True,
+        ).start()
 
     stopped.wait()
     print("\nStopping the local stack ...", flush=True)
-    (state / "stack.json").unlink(missing_ok=True)
+    with writing:
+        (state / "stack.json").unlink(missing_ok=True)
+    deadline = time.monotonic() + 5  # the scheduler's and the pump's threads, together
     for stop_part in (
-        scheduler.stop,
-        pump.stop,
+        lambda: scheduler.stop(deadline),
+        lambda: pump.stop(deadline),
         server.server.shutdown,
         server.server.server_close,
         moto_server.stop,
@@ -239,17 +272,78 @@ def main(argv: list[str] | None = None) -> int:
     os._exit(0)
 
 
-def _refresh_when_drained(pump: Any, scheduler: Any) -> None:
+def _follow_history(
+    history: Any,
+    pump: Any,
+    scheduler: Any,
+    publish: Callable[..., None],
+    stopped: threading.Event,
+    began: float,
+) -> None:
+    """The history's progress on the terminal (one line redrawn on a terminal, a line every
+    30 s otherwise), the schedules started once it is written (an SLA sweep on the real
+    clock amid a month still being written would change it), and the rankings refreshed as
+    soon as its stream is digested rather than at the first 15-minute refresh."""
+    from chalicelib.local.history import progress_line
     from chalicelib.local.scheduler import schedules
 
-    began = time.monotonic()
-    if not pump.wait_drained():
+    tty = sys.stdout.isatty()
+    every = 0.5 if tty else 30.0
+
+    def show(final: bool = False) -> None:
+        line = progress_line(history, pump.waiting())
+        if tty:
+            sys.stdout.write("\r\033[K" + line + ("\n" if final else ""))
+            sys.stdout.flush()
+        else:
+            print(line, flush=True)
+
+    shown = 0.0
+    while not history.finished.wait(0.5):
+        if stopped.is_set():
+            return
+        if time.monotonic() - shown >= every:
+            show()
+            shown = time.monotonic()
+    if stopped.is_set():
         return
-    print(f"  stream digested in {time.monotonic() - began:.0f} s; refreshing rankings", flush=True)
+    show(final=True)
+    if history.failed:
+        print(f"  History stopped: {history.failed}", flush=True)
+        publish(history={**history.describe(), "state": "failed"})
+        scheduler.start()
+        return
+    seeded = time.monotonic() - began
+    publish(history={**history.describe(), "state": "digesting"})
+    scheduler.start()
+    # Digested: every stream drained and the notifications queue delivered.
+    while True:
+        drained = pump.wait_drained(settle_seconds=1.0, timeout=every)
+        if drained and not any(pump.waiting().values()):
+            break
+        if stopped.wait(0.5):
+            return
+        if time.monotonic() - shown >= every:
+            show()
+            shown = time.monotonic()
     for schedule in schedules(scheduler.app):
         if schedule.name == "rankings_refresh":
             scheduler.fire(schedule)
-    print(f"  rankings refreshed {time.monotonic() - began:.0f} s after start", flush=True)
+    digested = time.monotonic() - began
+    publish(
+        history={
+            **history.describe(),
+            "state": "digested",
+            "seeded_after_seconds": round(seeded, 1),
+            "digested_after_seconds": round(digested, 1),
+        }
+    )
+    print(
+        f"  History: {history.appeals} appeals over {history.days} days, written"
+        f" {seeded:.0f} s and digested {digested:.0f} s after start (streams drained,"
+        " rankings refreshed).",
+        flush=True,
+    )
 
 
 def _refuse_undeclared_methods() -> None:

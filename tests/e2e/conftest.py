@@ -203,6 +203,8 @@ def start_stack(
             str(state_dir),
             "--schedule-scale",
             str(scale),
+            # An empty district unless the test asks for days of history.
+            *(() if "--simulate-days" in extra else ("--history", "none")),
             *extra,
         ],
         cwd=ROOT,
@@ -219,6 +221,16 @@ def start_stack(
             output = log_path.read_text("utf-8", errors="replace")[-20000:]
             raise RuntimeError(f"the local stack did not start:\n{output}")
         time.sleep(0.2)
+    if "--simulate-days" in extra:
+        # The history is written in the background: the test reads it whole, digested.
+        def digested() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"the local stack stopped: {log_path.read_text('utf-8')}")
+            history = json.loads(stack_file.read_text("utf-8"))["history"]
+            assert history["state"] != "failed", history
+            return bool(history["state"] == "digested")
+
+        wait_until(digested, timeout=180)
     return RunningStack(json.loads(stack_file.read_text("utf-8")), state_dir, process)
 
 

@@ -1,8 +1,13 @@
 """After a simulated month, every board equals what an oracle computes independently from
-the appeals' timelines (not from the stream, not from the counters)."""
+the appeals' timelines (not from the stream, not from the counters).
+
+The suite's month is 30 days x 6 appeals; ``make month`` runs the README's (30 x 60,
+``MINSHENG_MONTH=30x60``) and prints its figures."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
@@ -22,6 +27,7 @@ from tests.integration.conftest import Stack
 from tests.integration.test_events import stream_records
 
 END = datetime(2026, 11, 26, 18, 0, tzinfo=TZ)
+DAYS, PER_DAY = (int(n) for n in os.environ.get("MINSHENG_MONTH", "30x6").split("x"))
 
 
 def periods(at: str) -> list[str]:
@@ -226,8 +232,10 @@ def expected_board(
 @pytest.mark.long(70)
 @pytest.mark.usefixtures("client")
 def test_boards_after_a_simulated_month_match_the_timelines(stack: Stack) -> None:
-    summary = simulate(END, days=30, per_day=6, seed=7, sweep_minutes=180)
-    assert summary.appeals == 180
+    began = time.monotonic()
+    summary = simulate(END, days=DAYS, per_day=PER_DAY, seed=7, sweep_minutes=180)
+    seeded = time.monotonic() - began
+    assert summary.appeals == DAYS * PER_DAY
     assert summary.actions is not None
     for action in (
         "dispatch",
@@ -264,6 +272,7 @@ def test_boards_after_a_simulated_month_match_the_timelines(stack: Stack) -> Non
     finally:
         clock.set_clock(None)
 
+    digested = time.monotonic() - began - seeded
     truth, unswept_round_ends = oracle()
     assert unswept_round_ends > 0  # the month holds returns past an unswept deadline
     departments = sorted(d.id for d in reference.list_departments())
@@ -319,3 +328,22 @@ def test_boards_after_a_simulated_month_match_the_timelines(stack: Stack) -> Non
                 )
         excluded += own
     assert truth["2026-11"][PLATFORM]["callbacks_reached"] > 0 and excluded > 0
+    _print_figures(summary, len(records), seeded, digested, time.monotonic() - began)
+
+
+def _print_figures(
+    summary: Any, records: int, seeded: float, digested: float, total: float
+) -> None:
+    """What ``make month`` shows (``pytest -s``): the month's size, its steps, the time of
+    each part and the month's public figures as the boards give them."""
+    stats = rankings.public_stats("2026-11")
+    print(
+        f"\nSimulated month {DAYS} x {PER_DAY}: {summary.appeals} appeals, {records} stream"
+        f" records; seeded {seeded:.0f} s, digested and refreshed {digested:.0f} s,"
+        f" {total:.0f} s with the oracle (wall)"
+    )
+    print("  steps: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.actions.items())))
+    print("  2026-11 rates: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["rates"].items())))
+    for name, snapshot in sorted(statistics_store.snapshots("2026-11").items()):
+        ranked = [e for e in snapshot["entries"] if e["ranked"]][:3]
+        print(f"  {name}: " + "; ".join(f"{e['department_id']} {e['value']}" for e in ranked))

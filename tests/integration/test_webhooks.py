@@ -549,6 +549,57 @@ def test_every_notification_is_sent_once_when_stream_batches_are_replayed(
     assert all("13812345678" not in n["text"] for n in leader)
 
 
+def test_a_batch_the_queue_refuses_in_part_is_retried_for_those_records_alone(
+    client: Any, people: People, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The consumer sends a batch's messages together, ten a call: when SQS refuses one
+    call, the records whose messages were in it (and only those) are reported failed; their
+    redelivery, with the whole batch again, sends each notification once."""
+    from chalicelib.notifications.integrations import queues
+
+    flow = Flow(client)
+    verified(people, flow, receiver, register(people, receiver.url))
+    receiver.received.clear()
+    appeals = [dispatched_appeal(people) for _ in range(6)]
+    records = [r for r in stream_records() if r["dynamodb"]["SequenceNumber"] not in flow.seen]
+    dispatches = [
+        r
+        for r in records
+        if r["eventName"] == "MODIFY"
+        and r["dynamodb"]["NewImage"].get("state", {}).get("S") == "dispatched"
+    ]
+    assert len(dispatches) >= 6
+    sqs = queues.client("sqs")
+    original = sqs.send_message_batch
+    calls: list[int] = []
+
+    def refuse_the_second(**kwargs: Any) -> Any:
+        calls.append(len(kwargs["Entries"]))
+        if len(calls) == 2:
+            raise RuntimeError("throttled")
+        return original(**kwargs)
+
+    monkeypatch.setattr(sqs, "send_message_batch", refuse_the_second)
+    result = client.lambda_.invoke("appeal_notifications", {"Records": records}).payload
+    monkeypatch.undo()
+    failed = [f["itemIdentifier"] for f in result["batchItemFailures"]]
+    assert calls[0] == 10 and len(calls) >= 2  # messages of several records in one call
+    assert failed and len(failed) < len(records)  # those of the refused call, not all
+    sequences = [r["dynamodb"]["SequenceNumber"] for r in records]
+    assert failed == sorted(failed, key=sequences.index)
+    # Lambda delivers the batch again from the first failed record
+    retry = records[sequences.index(failed[0]) :]
+    flow.replay(retry)
+    flow.seen |= set(sequences)
+    flow.deliver()
+    events = [r.json() for r in receiver.received]
+    dispatched = [e["appeal_id"] for e in events if e["type"] == "work_order.dispatched"]
+    assert sorted(dispatched) == sorted(appeals)
+    assert len({r.headers["X-Minsheng-Delivery"] for r in receiver.received}) == len(
+        receiver.received
+    )
+
+
 def test_rotation_keeps_the_old_secret_for_a_day_and_signs_with_both(
     client: Any, people: People, receiver: Receiver
 ) -> None:

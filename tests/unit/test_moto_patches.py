@@ -428,3 +428,51 @@ def test_stream_reads_wait_for_the_dynamodb_call_under_way() -> None:
         assert done.wait(10)
         reader.join()
         assert streams.describe_stream(StreamArn=arn)["StreamDescription"]["StreamArn"] == arn
+
+
+def test_queue_attributes_once_answers_as_moto_does() -> None:
+    """Given a queue with messages in flight, delayed and expired, when its attributes are
+    asked for by name and messages are received, then the corrected moto answers what moto
+    itself answers, expired messages stay unreceived, and an unknown name is refused."""
+    import boto3
+    from moto import mock_aws
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import SQSBackend, sqs_backends
+
+    names = [
+        "MessageRetentionPeriod",
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+        "VisibilityTimeout",
+        "QueueArn",
+    ]
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})[
+            "QueueUrl"
+        ]
+        for i in range(12):
+            sqs.send_message(QueueUrl=url, MessageBody=str(i), DelaySeconds=30 if i < 2 else 0)
+        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=300)
+        backend = sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+        queue = backend.get_queue("q")
+        stale = list(queue._messages)[-1]
+        stale.sent_timestamp -= 120_000  # sent two minutes ago: past its retention
+
+        moto_patches.queue_attributes_once()
+        corrected = {n: backend.get_queue_attributes("q", [n]) for n in names}
+        together = backend.get_queue_attributes("q", names)
+        valid_now = backend.is_message_valid_based_on_retention_period("q", stale)
+        with pytest.MonkeyPatch.context() as mp:
+            for name in ("get_queue_attributes", "is_message_valid_based_on_retention_period"):
+                mp.setattr(SQSBackend, name, getattr(SQSBackend, name)._original)
+            assert corrected == {n: backend.get_queue_attributes("q", [n]) for n in names}
+            assert together == backend.get_queue_attributes("q", names)
+            assert valid_now is backend.is_message_valid_based_on_retention_period("q", stale)
+        assert valid_now is False
+        assert together["ApproximateNumberOfMessages"] == 7  # 12, 2 delayed, 3 in flight
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        assert stale.body not in [m["Body"] for m in received]
+        with pytest.raises(sqs.exceptions.ClientError, match="InvalidAttributeName"):
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Nope"])

@@ -1,5 +1,5 @@
 """The appeals stream's notifications consumer: each change's notices onto the
-notifications queue."""
+notifications queue, a batch's messages together."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Blueprint, DynamoDBEvent
 
-from chalicelib.core.events.appeal_stream import on_stream, process
+from chalicelib.core.events.appeal_stream import on_stream, process_together
 from chalicelib.notifications.services import fan_out
 
 bp = Blueprint(__name__)
@@ -15,4 +15,4 @@ bp = Blueprint(__name__)
 
 @on_stream(bp, "appeal_notifications")
 def appeal_notifications(event: DynamoDBEvent) -> dict[str, Any]:
-    return process(event, fan_out.notify_change)
+    return process_together(event, fan_out.notify_changes)

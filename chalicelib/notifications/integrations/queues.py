@@ -36,6 +36,26 @@ def send_all(queue_url: str, messages: Iterable[dict[str, Any]]) -> int:
     return sent
 
 
+def send_each(queue_url: str, messages: list[dict[str, Any]]) -> set[int]:
+    """Send every message, ten a call; the positions of those SQS did not accept (every
+    one of a call that failed), for the caller to retry."""
+    sqs = client("sqs")
+    refused: set[int] = set()
+    for start in range(0, len(messages), BATCH):
+        chunk = messages[start : start + BATCH]
+        entries = [
+            {"Id": str(i), "MessageBody": json.dumps(m, ensure_ascii=False, sort_keys=True)}
+            for i, m in enumerate(chunk)
+        ]
+        try:
+            result = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        except Exception:
+            refused.update(range(start, start + len(chunk)))
+            continue
+        refused.update(start + int(f["Id"]) for f in result.get("Failed") or [])
+    return refused
+
+
 def hide_for(queue_url: str, receipt_handle: str, seconds: int) -> None:
     """Keep a received message out of sight for ``seconds``: when it is tried again."""
     client("sqs").change_message_visibility(

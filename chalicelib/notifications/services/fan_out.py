@@ -46,6 +46,43 @@ def messages_for(change: AppealChange) -> list[dict[str, Any]]:
     return list(found.values())
 
 
+def notify_changes(changes: list[AppealChange]) -> list[str]:
+    """A stream batch's messages enqueued together, ten a call whichever records they come
+    from (a record has one or two: one call per record before); the sequence numbers of
+    the records whose messages could not be worked out or were refused, to be delivered
+    again (their ids are stable: the deliverer acts on each once)."""
+    failed: list[str] = []
+    pending: list[dict[str, Any]] = []
+    owner: list[int] = []  # the change each pending message is of
+    for index, change in enumerate(changes):
+        try:
+            messages = messages_for(change)
+        except Exception:
+            logger.exception("notifications not worked out", extra={"appeal_id": change.appeal_id})
+            failed.append(change.sequence)
+            continue
+        pending += messages
+        owner += [index] * len(messages)
+    if not pending:
+        return failed
+    refused = queues.send_each(settings().notifications_queue, pending)
+    refused_changes = {owner[i] for i in refused}
+    failed += [changes[i].sequence for i in sorted(refused_changes)]
+    metrics.add_metric(name="NotificationsQueued", unit="Count", value=len(pending) - len(refused))
+    types: dict[int, set[str]] = {}
+    for message, index in zip(pending, owner, strict=True):
+        types.setdefault(index, set()).add(message["type"])
+    for index, kinds in types.items():
+        if index not in refused_changes:
+            logger.info(
+                "notifications queued",
+                extra={"appeal_id": changes[index].appeal_id, "types": sorted(kinds)},
+            )
+    if refused:
+        logger.warning("notifications refused by the queue", extra={"messages": len(refused)})
+    return failed
+
+
 def notify_change(change: AppealChange) -> int:
     """Enqueue the change's messages; raises when SQS refused any (the record is retried)."""
     messages = messages_for(change)
