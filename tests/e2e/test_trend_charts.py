@@ -118,6 +118,19 @@ def test_the_trend_charts_draw_what_the_api_answers(months_stack: RunningStack) 
             page.locator("#trend").scroll_into_view_if_needed()
             _fits(page, "console-leader-trend")
             page.locator("#trend").screenshot(path=str(ARTIFACTS / "console-leader-trend.png"))
+            # and, below, the month's rankings exported as CSV: built in the background,
+            # then a link to the file (UTF-8 with a BOM, so Excel reads the Chinese)
+            page.select_option("#export-kind", "rankings")
+            page.select_option("#export-format", "csv")
+            page.click("#exports button[type=submit]")
+            page.wait_for_selector("#export-state[data-state='done']", timeout=wait_ms(90_000))
+            link = page.locator("#export-link").get_attribute("href")
+            assert link
+            got = requests.get(link, timeout=wait_seconds(10))
+            assert got.status_code == 200 and got.content.startswith(b"\xef\xbb\xbf")
+            assert "办件量" in got.content.decode("utf-8-sig")
+            page.locator("#exports").scroll_into_view_if_needed()
+            _fits(page, "console-leader-export")
             page.close()
 
             # A department's own view: its dispatches per month, no categories

@@ -6,6 +6,7 @@ import { pct } from "../lib/format.js";
 import { useLoad } from "../lib/hooks.js";
 import { departmentName } from "../lib/reference.js";
 import { CategoryBars, TrendChart } from "../lib/trend.js";
+import { Exports } from "./exports.js";
 
 function isoWeek(date) {
   const d = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
@@ -76,6 +77,7 @@ export function Figures({ me }) {
         <${TrendChart} trend=${data.trend} volume=${me.role === "department" ? "dispatched" : "submitted"} label=${me.role === "department" ? "派单" : "受理"} />
         ${me.role !== "department" ? html`<h3>各类诉求（近一年，已受理）</h3><${CategoryBars} trend=${data.trend} />` : null}
       </section>
+      ${me.role !== "department" ? html`<${Exports} period=${period} />` : null}
     </div>`}
   </section></main>`;
 }
