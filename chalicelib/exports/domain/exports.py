@@ -14,6 +14,13 @@ from typing import Any
 
 from chalicelib.core.domain import clock
 from chalicelib.core.domain.appeal import Appeal, Channel, Kind, State
+from chalicelib.core.domain.names import (
+    BOARD_NAMES,
+    CHANNEL_NAMES,
+    KIND_NAMES,
+    STAGE_NAMES,
+    STATE_NAMES,
+)
 from chalicelib.core.domain.periods import Granularity, granularity, parse_period, period_end
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.domain.validation import NO_CONTROL
@@ -224,43 +231,6 @@ COLUMNS = {
     "rankings": RANKING_COLUMNS,
 }
 SHEET_TITLES = {"work-orders": "工单明细", "bulletin": "月度通报", "rankings": "排行榜"}
-
-CHANNEL_NAMES = {
-    Channel.APP: "手机App",
-    Channel.WECHAT: "微信公众号",
-    Channel.WEB: "PC网站",
-    Channel.HOTLINE: "12345热线",
-    Channel.MAILBOX: "区长信箱",
-    Channel.DEPUTY: "代表委员",
-    Channel.OPEN311: "Open311",
-}
-KIND_NAMES = {
-    Kind.CONSULTATION: "咨询",
-    Kind.COMPLAINT: "投诉",
-    Kind.SUGGESTION: "建议",
-    Kind.HELP: "求助",
-    Kind.WHISTLEBLOWING: "举报",
-}
-STATE_NAMES = {
-    State.SUBMITTED: "待受理",
-    State.ACCEPTED: "已受理",
-    State.DISPATCHED: "已派单",
-    State.SIGNED: "已签收",
-    State.CONTACTED: "已联系",
-    State.REPLIED: "已答复",
-    State.CLOSED: "已办结",
-    State.REJECTED: "不予受理",
-    State.MERGED: "已合并",
-    State.RETURNED: "已退回",
-    State.TRANSFERRED: "已转办",
-}
-STAGE_NAMES = {"sign": "签收", "contact": "联系", "reply": "答复"}
-BOARD_NAMES = {
-    "volume": "办件量",
-    "overdue_rate": "超期率",
-    "return_rate": "退回率",
-    "satisfaction": "满意度",
-}
 
 
 def matches(appeal: Appeal, filters: Mapping[str, str]) -> bool:

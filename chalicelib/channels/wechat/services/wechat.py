@@ -151,8 +151,8 @@ def record(
 
 
 def latest_status(owners: list[str]) -> str:
+    from chalicelib.core.domain.names import STATE_NAMES
     from chalicelib.core.store import appeals as appeal_store
-    from chalicelib.figures.services.report_figures import STATE_NAMES
 
     items, _ = appeal_store.list_by_owners(owners, 1, None)
     if not items:
