@@ -677,9 +677,9 @@ def _handler_names(app: Any) -> dict[str, str]:
 def _secure_routes(swagger: dict[str, Any]) -> None:
     """API Gateway checks the Cognito token on signed-in routes before the function runs
     (the app verifies it again); public routes stay open."""
-    from chalicelib.core.http.base import ROUTES
+    from chalicelib.core.http.base import all_routes
 
-    signed_in = {(r.path, r.method.lower()) for r in ROUTES if r.roles is not None}
+    signed_in = {(r.path, r.method.lower()) for r in all_routes() if r.roles is not None}
     # Only where the pool's tokens are the only ones (GATEWAY_CHECKS_TOKENS).
     swagger["securityDefinitions"] = {
         "Fn::If": [

@@ -274,12 +274,16 @@ def _reply_days(raw: str) -> dict[str, int]:
     return days
 
 
+# The pauses before each retry of a failed webhook delivery (``event_sources`` counts the
+# deployed dead-letter policy from them).
+DEFAULT_DELIVERY_RETRY_SECONDS = (30, 120, 600, 3600, 6 * 3600)
+
+
 def _retry_seconds(raw: str) -> tuple[int, ...]:
     """``30,120,600,3600,21600``: the pauses before each retry of a webhook delivery. As
     many as the deployed dead-letter policy counts (``event_sources``); each at most the
     12 hours SQS allows a message to stay hidden."""
-    from chalicelib.core.event_sources import DELIVERY_RETRY_SECONDS
-
+    DELIVERY_RETRY_SECONDS = DEFAULT_DELIVERY_RETRY_SECONDS
     if not raw.strip():
         return DELIVERY_RETRY_SECONDS
     parts = [p.strip() for p in raw.split(",")]

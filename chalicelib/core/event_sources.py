@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.core.config import DEFAULT_DELIVERY_RETRY_SECONDS
+
 # Chalice wants an ARN at import time; the deployed template binds every mapping to
 # ``GetAtt <Table>.StreamArn`` and the local pump looks the stream up by table, so this
 # string is never used to reach a stream.
@@ -63,8 +65,10 @@ class Queue:
 
 
 # A failed webhook delivery is tried again after these pauses (the message's visibility
-# timeout, set by the delivering function), then set aside in the dead-letter queue.
-DELIVERY_RETRY_SECONDS = (30, 120, 600, 3600, 6 * 3600)
+# timeout, set by the delivering function), then set aside in the dead-letter queue. Kept
+# in the settings module, which reads it on every start (this module's dataclasses are
+# not worth a scheduled function's cold start).
+DELIVERY_RETRY_SECONDS = DEFAULT_DELIVERY_RETRY_SECONDS
 DELIVERY_ATTEMPTS = len(DELIVERY_RETRY_SECONDS) + 1
 # The delivering function's Lambda timeout: ten messages, five seconds each at most.
 DELIVERY_FUNCTION_TIMEOUT_SECONDS = 60

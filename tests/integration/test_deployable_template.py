@@ -293,14 +293,14 @@ def test_alarms_logs_and_the_on_call_topic(template: dict[str, Any]) -> None:
 
 
 def test_signed_in_routes_are_behind_the_cognito_authorizer(template: dict[str, Any]) -> None:
-    from chalicelib.core.http.base import ROUTES
+    from chalicelib.core.http.base import all_routes
 
     swagger = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
     authorizer = swagger["securityDefinitions"]["MinshengUserPool"]
     assert authorizer["x-amazon-apigateway-authorizer"]["providerARNs"] == [
         {"Fn::GetAtt": ["UserPool", "Arn"]}
     ]
-    for route in ROUTES:
+    for route in all_routes():
         operation = swagger["paths"][route.path][route.method.lower()]
         secured = operation.get("security") == [{"MinshengUserPool": []}]
         assert secured is (route.roles is not None), (route.method, route.path)
@@ -354,7 +354,12 @@ def _resolved_environment(template: dict[str, Any]) -> dict[str, str]:
 def _import_app(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("MINSHENG_")}
     return subprocess.run(
-        [sys.executable, "-c", "import app; print(len(app.app.routes))"],
+        [
+            sys.executable,
+            "-c",
+            "import app; from chalicelib.core.http.lazy import load_all; load_all(); "
+            "print(len(app.app.routes))",
+        ],
         cwd=ROOT,
         env={**base, **env},
         capture_output=True,
@@ -366,7 +371,8 @@ def test_the_app_imports_with_the_prod_environment_and_not_without_a_stage(
     template: dict[str, Any],
 ) -> None:
     """Given the APIHandler's environment from the template (Refs stood in by names), the
-    app imports; without MINSHENG_STAGE it refuses, naming the variable."""
+    app and every blueprint's module import; without MINSHENG_STAGE the app refuses,
+    naming the variable."""
     env = _resolved_environment(template)
     imported = _import_app(env)
     assert imported.returncode == 0, imported.stderr

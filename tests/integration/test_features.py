@@ -59,7 +59,7 @@ def test_a_part_that_is_off_answers_404_feature_off_and_leaves_the_document(
     admin or not at all), then each answers 404 problem+json ``feature-off`` naming the
     part; the document lists none of its routes and every other part's still; the core
     answers as before."""
-    from chalicelib.core.http.base import ROUTES
+    from chalicelib.core.http.base import all_routes
 
     admin = stack.token("admin")
     documented_before = body(client.http.get("/openapi.json"))["paths"]
@@ -75,8 +75,8 @@ def test_a_part_that_is_off_answers_404_feature_off_and_leaves_the_document(
     for path, method in CORE_ROUTES:
         assert _call(client, path, method).status_code == 200, path
     documented = body(client.http.get("/openapi.json"))["paths"]
-    own = {(r.path, r.method.lower()) for r in ROUTES if r.feature == feature}
-    others = {(r.path, r.method.lower()) for r in ROUTES if r.feature != feature}
+    own = {(r.path, r.method.lower()) for r in all_routes() if r.feature == feature}
+    others = {(r.path, r.method.lower()) for r in all_routes() if r.feature != feature}
     assert own, feature
     # (every path answers the CORS preflight: its OPTIONS is the path's, not a route's)
     assert all("options" in ops for ops in documented.values())
@@ -90,7 +90,7 @@ def test_a_part_that_is_off_answers_404_feature_off_and_leaves_the_document(
 def test_the_core_alone_serves_the_core_and_documents_only_it(
     client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.core.http.base import ROUTES
+    from chalicelib.core.http.base import all_routes
 
     _switch(monkeypatch, "none")
     for routes in PART_ROUTES.values():
@@ -99,7 +99,9 @@ def test_the_core_alone_serves_the_core_and_documents_only_it(
     documented = body(client.http.get("/openapi.json"))["paths"]
     listed = {(p, m) for p, ops in documented.items() for m in ops if m != "options"}
     # (the staff accounts API is the pool's, not a part's: on with the pool)
-    core = {(r.path, r.method.lower()) for r in ROUTES if r.feature in (None, ACCOUNTS_FEATURE)}
+    core = {
+        (r.path, r.method.lower()) for r in all_routes() if r.feature in (None, ACCOUNTS_FEATURE)
+    }
     assert listed == core
     for core in ("/appeals", "/work-orders", "/public/rankings", "/console", "/deliveries"):
         assert core in documented, core
@@ -140,7 +142,7 @@ def test_without_a_user_pool_the_accounts_api_is_off_and_the_issuer_signs_everyo
     """A stack with Accounts=issuer gives no pool settings: the staff accounts API answers
     404 feature-off (the accounts are kept at the issuer) and leaves the document, the
     console and the portal are told, and the issuer's staff work as before."""
-    from chalicelib.core.http.base import ROUTES
+    from chalicelib.core.http.base import all_routes
     from chalicelib.core.integrations import directory
     from chalicelib.core.integrations.tokens import clear_key_cache
     from tests.support.oidc_issuer import Issuer
@@ -167,7 +169,7 @@ def test_without_a_user_pool_the_accounts_api_is_off_and_the_issuer_signs_everyo
             assert problem["type"] == "urn:minsheng:problem:feature-off"
             assert problem["feature"] == ACCOUNTS_FEATURE and "user pool" in problem["detail"]
         documented = body(client.http.get("/openapi.json"))["paths"]
-        accounts = {r.path for r in ROUTES if r.feature == ACCOUNTS_FEATURE}
+        accounts = {r.path for r in all_routes() if r.feature == ACCOUNTS_FEATURE}
         assert accounts and not accounts & set(documented)
         assert "/work-orders" in documented and "/appeals" in documented
         console = body(client.http.get("/console/config.json"))

@@ -62,17 +62,29 @@ ROUTES: list[RouteDoc] = []
 WEBHOOKS: dict[str, dict[str, Any]] = {}
 
 
+def all_routes() -> list[RouteDoc]:
+    """Every route's documentation: every blueprint's module imported first (the app
+    imports a route's module on its first request, chalicelib/core/http/lazy.py)."""
+    from chalicelib.core.http.lazy import load_all
+
+    load_all()
+    return ROUTES
+
+
 def routes_on() -> list[RouteDoc]:
-    """The registered routes of the parts this deployment has on."""
+    """The routes of the parts this deployment has on."""
     from chalicelib.core.config import settings
 
     cfg = settings()
-    return [r for r in ROUTES if r.feature is None or cfg.feature_on(r.feature)]
+    return [r for r in all_routes() if r.feature is None or cfg.feature_on(r.feature)]
 
 
 @functools.cache
 def _route_features() -> dict[tuple[str, str], str]:
-    return {(r.path, r.method.upper()): r.feature for r in ROUTES if r.feature is not None}
+    """From the blueprints' manifest: no route's module need be imported to answer."""
+    from chalicelib.core.http.lazy import route_features
+
+    return route_features()
 
 
 def feature_gate(request: Request) -> Response | None:

@@ -94,11 +94,11 @@ def _preflight_view(bp: Blueprint, methods: list[str]) -> Callable[..., Response
     return preflight
 
 
-def preflight_blueprint() -> Blueprint:
-    """An OPTIONS route on every path registered so far: call it after every other
-    blueprint's module is imported."""
+def preflight_blueprint(paths: dict[str, list[str]] | None = None) -> Blueprint:
+    """An OPTIONS route on each of ``paths`` (path -> its methods; by default every path
+    registered so far: then call it after every other blueprint's module is imported)."""
     bp = Blueprint(__name__)
-    for path, methods in path_methods().items():
+    for path, methods in (path_methods() if paths is None else paths).items():
         preflight = _preflight_view(bp, sorted(methods))
         name = "preflight_" + "".join(c if c.isalnum() else "_" for c in path).strip("_")
         preflight.__name__ = preflight.__qualname__ = name or "preflight_root"
