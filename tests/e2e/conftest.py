@@ -62,6 +62,12 @@ def wait_until(condition: Any, timeout: float = 30, every: float = 0.2) -> Any:
     raise AssertionError(f"not within {limit:g}s")
 
 
+def settle(page: Any) -> None:
+    """Two animation frames in ``page``: what it has now (a new viewport size, say) is laid
+    out and painted, for a screenshot or a measurement. Rather than a fixed pause."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 @dataclass
 class RunningStack:
     info: dict[str, Any]
