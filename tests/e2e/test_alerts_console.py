@@ -58,16 +58,16 @@ def test_alerts_in_the_supervision_view(local_stack: RunningStack) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     started = time.time()
     week = _plant(local_stack)
-    refresh = local_stack.wait_for_schedule_run_after(
-        "rankings_refresh", started, timeout=wait_seconds(60)
-    )
-    assert refresh["error"] is None, refresh
     problems: list[str] = []
     with sync_playwright() as p:
         browser = Browser(p, local_stack)
         try:
             page = browser.page()
-            browser.sign_in(page, "operator1")
+            browser.sign_in(page, "operator1")  # while the stack's refresh comes round
+            refresh = local_stack.wait_for_schedule_run_after(
+                "rankings_refresh", started, timeout=wait_seconds(60)
+            )
+            assert refresh["error"] is None, refresh
             page.goto(local_stack.api + "/console/#/supervision")
             page.wait_for_selector("#alerts[data-ready='true'] li[data-alert]")
             items = page.locator("#alerts li[data-alert]")
