@@ -17,7 +17,7 @@ import requests
 
 from chalicelib.core.domain import clock
 from chalicelib.core.domain.periods import week_of
-from tests.e2e.conftest import RunningStack, wait_ms, wait_seconds
+from tests.e2e.conftest import RunningStack, settle, wait_ms, wait_seconds
 from tests.e2e.test_console import ARTIFACTS, CHROMIUM, Browser, _axe, _shots
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
@@ -58,16 +58,16 @@ def test_alerts_in_the_supervision_view(local_stack: RunningStack) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     started = time.time()
     week = _plant(local_stack)
-    refresh = local_stack.wait_for_schedule_run_after(
-        "rankings_refresh", started, timeout=wait_seconds(60)
-    )
-    assert refresh["error"] is None, refresh
     problems: list[str] = []
     with sync_playwright() as p:
         browser = Browser(p, local_stack)
         try:
             page = browser.page()
-            browser.sign_in(page, "operator1")
+            browser.sign_in(page, "operator1")  # while the stack's refresh comes round
+            refresh = local_stack.wait_for_schedule_run_after(
+                "rankings_refresh", started, timeout=wait_seconds(60)
+            )
+            assert refresh["error"] is None, refresh
             page.goto(local_stack.api + "/console/#/supervision")
             page.wait_for_selector("#alerts[data-ready='true'] li[data-alert]")
             items = page.locator("#alerts li[data-alert]")
@@ -162,7 +162,7 @@ def test_the_reply_form_flags_an_unrelated_reply_and_sends_it_anyway(
             page.locator("#reply").scroll_into_view_if_needed()
             for width, height in ((1280, 900), (390, 844)):
                 page.set_viewport_size({"width": width, "height": height})
-                page.wait_for_timeout(wait_ms(150))
+                settle(page)
                 page.locator("#reply").screenshot(path=str(ARTIFACTS / f"reply-check-{width}.png"))
                 if page.evaluate("document.documentElement.scrollWidth") > width:
                     problems.append(f"reply form wider than {width} px")

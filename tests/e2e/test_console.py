@@ -18,7 +18,7 @@ import pytest
 import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.conftest import ROOT, RunningStack, wait_ms, wait_seconds
+from tests.e2e.conftest import ROOT, RunningStack, settle, wait_ms, wait_seconds
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -98,7 +98,7 @@ def _shots(page: Any, name: str) -> list[str]:
     problems = []
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(wait_ms(150))
+        settle(page)
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
         used = page.evaluate("document.documentElement.scrollWidth")
         if used > width:

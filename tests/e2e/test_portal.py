@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, RunningStack, wait_ms, wait_seconds, wait_until
+from tests.e2e.conftest import ROOT, RunningStack, settle, wait_ms, wait_seconds, wait_until
 from tests.e2e.test_console import AXE, CHROMIUM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
@@ -109,7 +109,7 @@ class Views:
         self.violations += _axe(page, name)
         for viewport in (PHONE, PC):
             page.set_viewport_size(viewport)
-            page.wait_for_timeout(wait_ms(150))
+            settle(page)
             path = ARTIFACTS / f"{name}-{viewport['width']}.png"
             page.screenshot(path=str(path), full_page=True)
             self.shot.append(path.name)
@@ -149,10 +149,16 @@ def _until(page: Any, expression: str, timeout: float = 15) -> Any:
     return wait_until(lambda: page.evaluate(expression), timeout, 0.02)
 
 
-def _after_reload(page: Any, selector: str, ready: str = "main") -> Any:
-    """A condition for wait_until: ``selector`` is there once the page is reloaded."""
+def _after_reload(page: Any, selector: str, ready: str = "main", fresh: bool = False) -> Any:
+    """A condition for wait_until: ``selector`` is there once the page is reloaded;
+    ``fresh``: with the browser's HTTP cache emptied first (a public answer it keeps a
+    minute, Cache-Control max-age, is asked for again, as by a browser that has not seen
+    it yet)."""
+    cdp = page.context.new_cdp_session(page) if fresh else None
 
     def found() -> bool:
+        if cdp is not None:
+            cdp.send("Network.clearBrowserCache")
         page.reload()
         page.wait_for_selector(ready)
         # The view draws its list once its request answers, a moment after ``ready``
@@ -470,8 +476,13 @@ def test_a_citizen_signs_up_files_follows_rates_and_a_neighbour_seconds(
                 "link", name="公开留言"
             ).click()
             item = page.locator(f"#feed li[data-appeal='{appeal}']")
-            # The feed is public and cached a minute by the browser
-            wait_until(_after_reload(page, f"#feed li[data-appeal='{appeal}']", "#board"), 90, 3)
+            # The feed is public and cached a minute by the browser (which read it when the
+            # test began): asked for again until the appeal is in it
+            wait_until(
+                _after_reload(page, f"#feed li[data-appeal='{appeal}']", "#board", fresh=True),
+                90,
+                1,
+            )
             page.get_by_label("类别", exact=True).select_option("road-facilities")
             item.wait_for()
             page.get_by_label("承办单位", exact=True).select_option("transport-bureau")

@@ -129,7 +129,14 @@ def test_an_operator_signs_in_at_the_districts_issuer(stack: RunningStack, issue
 
             # When the ID token has less than a minute left, the console refreshes it
             # (its next call to the API after that, here a reload's)
-            page.wait_for_timeout(wait_ms(6_000))
+            wait_until(
+                lambda: page.evaluate(
+                    "JSON.parse(sessionStorage.getItem('minsheng.console.session')).expiresAt"
+                    " - Date.now() < 60000"
+                ),
+                TOKEN_SECONDS - 55,
+                0.2,
+            )
             page.reload()
             page.locator(f"#queue li[data-appeal='{appeal}']").wait_for()
             wait_until(lambda: _calls(issuer, "token", grant_type="refresh_token"), 10, 0.2)

@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, RunningStack, start_stack, stop_stack, wait_ms, wait_seconds
+from tests.e2e.conftest import (
+    ROOT,
+    RunningStack,
+    settle,
+    start_stack,
+    stop_stack,
+    wait_ms,
+    wait_seconds,
+)
 from tests.e2e.test_console import Browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
@@ -114,7 +122,7 @@ def test_the_trend_charts_draw_what_the_api_answers(months_stack: RunningStack) 
             assert page.locator("#trend polyline.line").count() >= 1
             assert page.locator("#trend svg.categories g").count() == shown
             page.set_viewport_size(PHONE)
-            page.wait_for_timeout(wait_ms(150))
+            settle(page)
             page.locator("#trend").scroll_into_view_if_needed()
             _fits(page, "console-leader-trend")
             page.locator("#trend").screenshot(path=str(ARTIFACTS / "console-leader-trend.png"))
@@ -143,7 +151,7 @@ def test_the_trend_charts_draw_what_the_api_answers(months_stack: RunningStack) 
             assert sum(m["dispatched"] for m in own["months"]) > 0
             assert page.locator("#trend svg.categories").count() == 0
             page.set_viewport_size(PHONE)
-            page.wait_for_timeout(wait_ms(150))
+            settle(page)
             page.locator("#trend").scroll_into_view_if_needed()
             _fits(page, "console-department-trend")
             page.locator("#trend").screenshot(path=str(ARTIFACTS / "console-department-trend.png"))

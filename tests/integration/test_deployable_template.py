@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,13 +87,8 @@ def functions(template: dict[str, Any]) -> dict[str, Any]:
     return of_type(template, "AWS::Serverless::Function")
 
 
-def test_cfn_lint_reports_nothing(built: Path) -> None:
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("cfn-lint")), str(built)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_cfn_lint_reports_nothing(built: Path, linted: dict[Path, list[str]]) -> None:
+    assert linted[built] == []
 
 
 def test_stream_mappings_carry_the_declared_delivery(template: dict[str, Any]) -> None:
@@ -598,20 +594,77 @@ def test_cross_origin_calls_are_a_parameter_none_by_default(full: dict[str, Any]
     assert "AllowedHeaders" not in rule  # a form post sends none beyond the safelisted
 
 
-def _lint(path: Path) -> None:
+TEMPLATES = ("template.json", "core-template.json", "core-issuer-template.json")
+# Accounts=issuer: the full template as CloudFormation resolves it, and the issuer core
+NO_POOL = ("template.json", "core-issuer-template.json")
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A template the tests lint, written to ``path``, and its SAM transform (CloudFormation's
+    figures of it, and the expansion, written beside it)."""
+
+    path: Path
+    counted: Any
+    expanded: dict[str, Any]
+
+    @property
+    def expanded_path(self) -> Path:
+        return self.path.with_name(f"{self.path.name}.expanded.json")
+
+
+@pytest.fixture(scope="module")
+def expansions(
+    built: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[str, str], Expansion]:
+    """Each template as built ("built", name: the file itself) and each without the pool
+    ("no-pool", name: written out), with its SAM transform (aws-sam-translator, on the
+    template as `aws cloudformation package` writes it) written beside it, as `make package`
+    writes them. Made once for the tests that read them."""
+    from infra.transform import figures
+
+    no_pool = tmp_path_factory.mktemp("no-pool")
+    found = {}
+    for kind, name in [("built", n) for n in TEMPLATES] + [("no-pool", n) for n in NO_POOL]:
+        if kind == "built":
+            path = built.with_name(name)
+            template = json.loads(path.read_text("utf-8"))
+        else:
+            path, template = no_pool / name, _without_the_pool(built, name)
+            path.write_text(json.dumps(template), "utf-8")
+        counted, expanded = figures(template)
+        found[kind, name] = Expansion(path, counted, expanded)
+        found[kind, name].expanded_path.write_text(json.dumps(expanded), "utf-8")
+    return found
+
+
+@pytest.fixture(scope="module")
+def linted(built: Path, expansions: dict[tuple[str, str], Expansion]) -> dict[Path, list[str]]:
+    """cfn-lint's findings (errors, warnings and notes alike) in each file the tests lint:
+    the templates as built and each expansion. One cfn-lint run over all of them: each file
+    is linted once, and cfn-lint starts once rather than once a file."""
+    paths = [path for e in expansions.values() for path in (e.path, e.expanded_path)]
+    assert built in paths
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("cfn-lint")), str(path)],
+        [str(Path(sys.executable).with_name("cfn-lint")), "--format", "json", *map(str, paths)],
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    matches = json.loads(result.stdout) if result.stdout.strip() else []
+    # Nothing found is exit code 0; anything found is in the list (else cfn-lint failed)
+    assert (result.returncode == 0) == (matches == []), result.stdout + result.stderr
+    found: dict[Path, list[str]] = {path: [] for path in paths}
+    for m in matches:
+        found[Path(m["Filename"])].append(
+            f"{m['Rule']['Id']} {m['Message']} ({m['Filename']}:"
+            f"{m['Location']['Start']['LineNumber']})"
+        )
+    return found
 
 
-@pytest.mark.parametrize(
-    "name", ["template.json", "core-template.json", "core-issuer-template.json"]
-)
+@pytest.mark.parametrize("name", TEMPLATES)
 def test_each_template_lints_and_expands_within_cloudformations_limits(
-    built: Path, tmp_path: Path, name: str
+    expansions: dict[tuple[str, str], Expansion], linted: dict[Path, list[str]], name: str
 ) -> None:
     """Both templates, as built and after the SAM transform CloudFormation runs on them
     (aws-sam-translator, on the template as `aws cloudformation package` writes it): cfn-lint
@@ -619,26 +672,18 @@ def test_each_template_lints_and_expands_within_cloudformations_limits(
     big to be passed inline: the deploy commands give a bucket."""
     from infra.transform import MAX_TEMPLATE_BYTES_IN_REQUEST
 
-    counted, _expanded = _lints_and_expands(
-        json.loads(built.with_name(name).read_text("utf-8")), tmp_path / name
-    )
+    counted = _lints_and_expands(expansions["built", name], linted).counted
     assert counted.packaged_bytes > MAX_TEMPLATE_BYTES_IN_REQUEST
     assert 100 < counted.resources < 500
 
 
-def _lints_and_expands(template: dict[str, Any], path: Path) -> tuple[Any, dict[str, Any]]:
-    """cfn-lint finds nothing in ``template`` (written to ``path``) nor in its SAM
-    transform, which is within CloudFormation's limits: the figures and the transform."""
-    from infra.transform import figures
-
-    path.write_text(json.dumps(template), "utf-8")
-    _lint(path)
-    counted, expanded = figures(template)
-    assert counted.problems() == []
-    out = path.with_name(f"{path.name}.expanded.json")
-    out.write_text(json.dumps(expanded), "utf-8")
-    _lint(out)
-    return counted, expanded
+def _lints_and_expands(expansion: Expansion, linted: dict[Path, list[str]]) -> Expansion:
+    """cfn-lint finds nothing in the template nor in its SAM transform, which is within
+    CloudFormation's limits."""
+    assert linted[expansion.path] == []
+    assert expansion.counted.problems() == []
+    assert linted[expansion.expanded_path] == []
+    return expansion
 
 
 def test_the_issuer_core_template_is_the_core_without_the_pool(
@@ -665,18 +710,35 @@ def test_the_issuer_core_template_is_the_core_without_the_pool(
         assert as_created.get(section) == expected.get(section), section
 
 
-@pytest.mark.parametrize("name", ["template.json", "core-issuer-template.json"])
-def test_without_the_pool_the_templates_lint_and_expand(
-    built: Path, tmp_path: Path, name: str
-) -> None:
-    """Accounts=issuer (everyone signs in at the external issuer): the full template as
-    CloudFormation resolves it, and the issuer core template, name no Cognito resource,
-    grant, authorizer, output or setting, and lint and expand within the limits."""
+def _without_the_pool(built: Path, name: str) -> dict[str, Any]:
+    """Template ``name`` as CloudFormation resolves it with Accounts=issuer, without the
+    parameters only its conditions read."""
     from infra.parts import resolved
 
     built_template = json.loads(built.with_name(name).read_text("utf-8"))
     values = truth(built_template, name == "template.json", HasUserPool=False)
     no_pool = resolved(built_template, {**values, "PoolTokensOnly": False})
+    used = json.dumps([no_pool["Resources"], no_pool["Outputs"]])
+    no_pool["Parameters"] = {
+        k: v
+        for k, v in no_pool["Parameters"].items()
+        if f'"Ref": "{k}"' in used or "${" + k + "}" in used
+    }
+    return no_pool
+
+
+@pytest.mark.parametrize("name", NO_POOL)
+def test_without_the_pool_the_templates_lint_and_expand(
+    built: Path,
+    expansions: dict[tuple[str, str], Expansion],
+    linted: dict[Path, list[str]],
+    name: str,
+) -> None:
+    """Accounts=issuer (everyone signs in at the external issuer): the full template as
+    CloudFormation resolves it, and the issuer core template, name no Cognito resource,
+    grant, authorizer, output or setting, and lint and expand within the limits."""
+    built_template = json.loads(built.with_name(name).read_text("utf-8"))
+    no_pool = _without_the_pool(built, name)
     text = json.dumps(no_pool["Resources"]) + json.dumps(no_pool["Outputs"])
     for absent in ("AWS::Cognito::", "cognito-idp", "UserPool", "MINSHENG_USER_POOL"):
         assert absent not in text, absent
@@ -692,13 +754,10 @@ def test_without_the_pool_the_templates_lint_and_expand(
     required = {a["Assert"]["Fn::Not"][0]["Fn::Equals"][0]["Ref"] for a in rule["Assertions"]}
     assert required == {"OidcIssuer", "OidcClientId"}
     # Resolved, the template no longer reads the parameters only its conditions read
-    used = json.dumps([no_pool["Resources"], no_pool["Outputs"]])
-    no_pool["Parameters"] = {
-        k: v
-        for k, v in no_pool["Parameters"].items()
-        if f'"Ref": "{k}"' in used or "${" + k + "}" in used
-    }
-    _counted, expanded = _lints_and_expands(no_pool, tmp_path / name)
+    # (_without_the_pool drops them): what is linted and expanded is this template
+    linted_no_pool = expansions["no-pool", name]
+    assert json.loads(linted_no_pool.path.read_text("utf-8")) == no_pool
+    expanded = _lints_and_expands(linted_no_pool, linted).expanded
     assert not [r for r in expanded["Resources"].values() if "Cognito" in r["Type"]]
 
 
