@@ -18,6 +18,8 @@ between."""
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from typing import Any
 
@@ -211,6 +213,232 @@ def _transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) ->
     if any(code is not None for code, _, _ in errors):
         undo.rollback()
         raise TransactionCanceledException(errors)
+
+
+def fast_updates() -> None:
+    """moto answers every UpdateItem (and every Update of a TransactWriteItems) by parsing
+    the expression, deep copying its syntax tree and walking it through ten validators,
+    two of which gather every action again at each node: a statistics counter's ``ADD #c0
+    :c0, ... SET updated_at = :at`` of thirty counters costs thousands of node visits, and
+    each attribute set re-sums the whole item's size. The shapes the product sends (ADD of
+    a number to an absent or number attribute, SET to a value placeholder, REMOVE, of
+    top-level attributes) are applied here straight to the item, with moto's own steps
+    around them: the same key lookup and condition (moto's evaluator), the same sums
+    (``DynamoType.__add__``), the same new item and stream records. Anything else, and
+    any update moto would refuse or might refuse (an undefined name or value, a key
+    attribute, a reserved word, two actions on one attribute, a type moto rejects, an
+    item that could reach the size limit), goes to moto's own code, with its errors.
+    tests/unit/test_moto_patches.py runs generated updates through both."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.update_item
+    if getattr(original, "_minsheng", False):
+        return
+
+    def update_item(
+        self: Any,
+        table_name: str,
+        key: dict[str, dict[str, Any]],
+        update_expression: str,
+        expression_attribute_names: dict[str, Any],
+        expression_attribute_values: dict[str, Any],
+        attribute_updates: dict[str, Any] | None = None,
+        expected: dict[str, Any] | None = None,
+        condition_expression: str | None = None,
+        return_values_on_condition_check_failure: str | None = None,
+    ) -> Any:
+        actions = None if attribute_updates or expected else _actions(update_expression)
+        if actions is not None:
+            item = _fast_update(
+                self,
+                table_name,
+                key,
+                actions,
+                expression_attribute_names,
+                expression_attribute_values,
+                condition_expression,
+                return_values_on_condition_check_failure,
+            )
+            if item is not _MOTO:
+                return item
+        return original(
+            self,
+            table_name,
+            key,
+            update_expression,
+            expression_attribute_names,
+            expression_attribute_values,
+            attribute_updates=attribute_updates,
+            expected=expected,
+            condition_expression=condition_expression,
+            return_values_on_condition_check_failure=return_values_on_condition_check_failure,
+        )
+
+    update_item._minsheng = True  # type: ignore[attr-defined]
+    update_item.original = original  # type: ignore[attr-defined]
+    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+
+
+_MOTO = object()  # the update is left to moto
+_NAME = re.compile(r"#[A-Za-z0-9_]+|[A-Za-z][A-Za-z0-9_]*")
+_VALUE = re.compile(r":[A-Za-z0-9_]+")
+_CLAUSES = ("ADD", "SET", "REMOVE", "DELETE")
+
+
+@functools.lru_cache(maxsize=512)
+def _actions(expression: str | None) -> tuple[tuple[str, str, str | None], ...] | None:
+    """The expression's actions, ``(clause, name, value placeholder)`` in moto's order (the
+    expression's), if it has only the shapes the fast path takes: clauses ADD, SET and
+    REMOVE at most once each, of top-level names (``#placeholder`` or plain) set to or
+    added a ``:placeholder``; else None."""
+    if not expression or not set(expression) <= _CHARACTERS:
+        return None
+    tokens: list[str] = re.findall(r"[A-Za-z0-9_#:]+|[=,]", expression)
+    actions: list[tuple[str, str, str | None]] = []
+    seen: set[str] = set()
+    at = 0
+
+    def take(pattern: re.Pattern[str] | str) -> str | None:
+        nonlocal at
+        token = tokens[at] if at < len(tokens) else None
+        if token is None or not (
+            token == pattern if isinstance(pattern, str) else pattern.fullmatch(token)
+        ):
+            return None
+        at += 1
+        return token
+
+    while at < len(tokens):
+        clause = tokens[at]
+        at += 1
+        if clause not in _CLAUSES[:3] or clause in seen:
+            return None
+        seen.add(clause)
+        while True:
+            name = take(_NAME)
+            if name is None or name.upper() in _CLAUSES:
+                return None
+            value = None
+            if clause != "REMOVE":
+                if clause == "SET" and take("=") is None:
+                    return None
+                value = take(_VALUE)
+                if value is None:
+                    return None
+            actions.append((clause, name, value))
+            if take(",") is None:
+                break
+    return tuple(actions) or None
+
+
+_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_#:=, \n")
+
+
+def _fast_update(
+    backend: Any,
+    table_name: str,
+    key: dict[str, Any],
+    actions: tuple[tuple[str, str, str | None], ...],
+    names: dict[str, str] | None,
+    values: dict[str, Any] | None,
+    condition: str | None,
+    return_values_on_condition_check_failure: str | None,
+) -> Any:
+    """moto 5.2.5's ``DynamoDBBackend.update_item`` for ``actions``, or ``_MOTO`` (having
+    changed nothing) where moto's validation or execution would differ from the plain
+    steps below."""
+    import copy
+
+    from moto.dynamodb.comparisons import create_condition_expression_parser, get_expected
+    from moto.dynamodb.exceptions import ConditionalCheckFailed
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
+
+    table = backend.get_table(table_name)
+    if all([table.hash_key_attr in key, table.range_key_attr in key]):
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr])
+    elif table.hash_key_attr in key:
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = None
+    else:
+        hash_value = DynamoType(key)
+        range_value = None
+    item = table.get_item(hash_value, range_value)
+
+    # What moto's validators and executors would check, checked first.
+    keyword = ReservedKeywords.get_reserved_keywords()
+    given = names or {}
+    attrs = item.attrs if item is not None else {}
+    writes: list[tuple[str, str, Any]] = []  # (clause, attribute, its new value)
+    try:
+        for clause, token, placeholder in actions:
+            name = given[token] if token.startswith("#") else token
+            if not token.startswith("#") and token.upper() in keyword:
+                return _MOTO
+            if {name, given.get(token, token)} & set(table.table_key_attrs):
+                return _MOTO
+            if placeholder is None:
+                writes.append((clause, name, None))
+                continue
+            value = DynamoType(values[placeholder])  # type: ignore[index]
+            if clause == "ADD":
+                existing = attrs.get(name, DynamoType({"N": "0"}))
+                if value.type != "N" or existing.type != "N":
+                    return _MOTO
+                value = existing + value
+            elif any(
+                (d["AttributeName"] == token and d["AttributeType"] != value.type)
+                for d in table.attr
+            ) or (not value.value and value.type in ["S", "B"] and token in table.attribute_keys):
+                return _MOTO
+            writes.append((clause, name, value))
+        if len({name for _, name, _ in writes}) < len(writes):
+            return _MOTO
+        # The item's size as moto's LimitedSizeDict sums it at each attribute set: below
+        # the limit even if nothing were removed or replaced, no set can exceed it.
+        if item is None:
+            start = [table.hash_key_attr, hash_value]
+            if range_value:
+                start += [table.range_key_attr, range_value]
+        else:
+            start = [*item.attrs.keys(), *item.attrs.values()]
+        size = sum(map(_size, start))
+        size += sum(_size(name) + value.size() for _, name, value in writes if value is not None)
+        if size > 405000:
+            return _MOTO
+    except Exception:  # whatever moto makes of it, with its own error
+        return _MOTO
+
+    if not get_expected({}).expr(item):
+        raise ConditionalCheckFailed
+    if not create_condition_expression_parser(condition, names, values).parse().expr(item):
+        if return_values_on_condition_check_failure == "ALL_OLD" and item is not None:
+            raise ConditionalCheckFailed(item=item.to_json()["Attributes"])
+        raise ConditionalCheckFailed
+    orig_item = copy.deepcopy(item)
+    if item is None:
+        data = {table.hash_key_attr: {hash_value.type: hash_value.value}}
+        if range_value:
+            data[table.range_key_attr] = {range_value.type: range_value.value}
+        table.put_item(data)
+        item = table.get_item(hash_value, range_value)
+    for _clause, name, value in writes:
+        if value is None:
+            item.attrs.pop(name, None)
+        else:  # the size checked above, as LimitedSizeDict.__setitem__ would
+            dict.__setitem__(item.attrs, name, value)
+    if table.stream_shard is not None:
+        table.stream_shard.add(orig_item, item)
+    return item
+
+
+def _size(part: Any) -> int:
+    """A key's or value's size as moto's LimitedSizeDict counts it."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.utilities import bytesize
+
+    return int(part.size()) if type(part) is DynamoType else int(bytesize(str(part)))
 
 
 def fast_attribute_values() -> None:
@@ -819,6 +1047,7 @@ def apply_all() -> None:
     serialise_dynamodb()
     queue_attributes_once()
     atomic_transactions()
+    fast_updates()
     fast_attribute_values()
     one_signing_key()
     revoke_tokens()

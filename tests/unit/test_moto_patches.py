@@ -257,11 +257,11 @@ def _operations() -> Any:
     return st.lists(st.lists(operation(), min_size=1, max_size=4), min_size=1, max_size=5)
 
 
-def _state(backend: Any, prefix: str) -> dict[str, Any]:
+def _state(backend: Any, prefix: str, tables: Any = TABLES) -> dict[str, Any]:
     """The tables as moto holds them: their items, in moto's own order (partitions and the
     items in each), and their stream records (but for the random event id and the time)."""
     state: dict[str, Any] = {}
-    for name in TABLES:
+    for name in tables:
         table = backend.tables[prefix + name]
         records = [dict(r.record, eventID=None) for r in table.stream_shard.items]
         for record in records:
@@ -476,3 +476,294 @@ def test_queue_attributes_once_answers_as_moto_does() -> None:
         assert stale.body not in [m["Body"] for m in received]
         with pytest.raises(sqs.exceptions.ClientError, match="InvalidAttributeName"):
             sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Nope"])
+
+
+# The differential test of the fast UpdateItem: generated update expressions (the shapes
+# the fast path takes, with every kind of whitespace, and shapes or cases it leaves to
+# moto) and items, through moto's update_item and the fast one, each against tables of its
+# own; the answers or errors, the items (with their attributes' order) and the stream
+# records compared after every update.
+UPDATE_TABLES: dict[str, dict[str, Any]] = {
+    "h": TABLES["h"],
+    "hr": {
+        **TABLES["hr"],
+        "AttributeDefinitions": [
+            *TABLES["hr"]["AttributeDefinitions"],
+            {"AttributeName": "g", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "by-g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    },
+}
+HALF = "y" * 200_000  # two of them and an item is past the limit
+# Names as placeholders (KEY: the table's hash key) and plain: keys of one table and not
+# the other, an index key (g), reserved words (name, count, SET), an undefined one (#zz).
+UPDATE_NAMES = {
+    **{"#n": "n", "#s": "s", "#g": "g", "#k": "KEY", "#t": "updated_at", "#b": "b", "#c": "c3"}
+}
+GOOD_PATHS = {  # (one clause's attributes are not another's: moto refuses two actions on one)
+    "ADD": ["#n", "n", "c1", "#c"],
+    "SET": ["#t", "updated_at", "#s", "s", "c2", "g"],  # g: an index's key in table hr
+    "REMOVE": ["#b", "b", "c4", "gone"],
+}
+BAD_PATHS = ["#zz", "#k", "#g", "id", "pk", "sk", "name", "count", "at", "c1", "s", "b"]
+UPDATE_VALUES: dict[str, Any] = {
+    ":one": {"N": "1"},
+    ":ten": {"N": "10"},
+    ":half": {"N": "0.50"},
+    ":neg": {"N": "-3"},
+    ":odd": {"N": "1e2"},
+    ":s": {"S": "v"},
+    ":e": {"S": ""},
+    ":set": {"SS": ["a", "b"]},
+    ":map": {"M": {"a": {"N": "1"}, "l": {"L": [{"S": "x"}]}}},
+    ":big": {"S": HALF},
+}
+NUMBERS = [":one", ":ten", ":half", ":neg"]
+VALUE_NAMES = [*UPDATE_VALUES, ":zz"]
+# Shapes the fast path leaves to moto, whatever the item.
+OTHER_ACTIONS = [
+    ("SET", "#n = #n + :one"),
+    ("SET", "#n = if_not_exists(#n, :one)"),
+    ("SET", "m.a = :one"),
+    ("SET", "l[0] = :s"),
+    ("REMOVE", "m.a"),
+    ("REMOVE", "l[0]"),
+    ("set", "#s = :s"),
+    ("add", "#n :one"),
+]
+
+
+def _updates() -> Any:
+    from hypothesis import strategies as st
+
+    gap = st.sampled_from(["", " ", "  ", "\n", " \n"])
+    space = st.sampled_from([" ", "  ", "\n", " \n "])
+
+    def now_and_then(one_in: int) -> Any:
+        return st.sampled_from([False] * (one_in - 1) + [True])
+
+    @st.composite
+    def mostly(draw: Any, good: list[str], bad: list[str]) -> str:
+        return str(draw(st.sampled_from(bad if draw(now_and_then(12)) else good)))
+
+    @st.composite
+    def action(draw: Any, clause: str, path: str) -> str:
+        if draw(now_and_then(30)):
+            return draw(st.sampled_from([a for c, a in OTHER_ACTIONS if c.upper() == clause]))
+        if clause == "REMOVE":
+            return str(path)
+        good = NUMBERS if clause == "ADD" else [":s", ":one", ":e", ":set", ":map", ":big"]
+        value = draw(mostly(good, VALUE_NAMES))
+        if clause == "ADD":
+            return f"{path}{draw(space)}{value}"
+        return f"{path}{draw(gap)}={draw(gap)}{value}"
+
+    @st.composite
+    def clause(draw: Any, keyword: str) -> str:
+        if keyword == "DELETE":
+            return f"DELETE{draw(space)}#s{draw(space)}:set"
+        paths = draw(
+            st.lists(
+                mostly(GOOD_PATHS[keyword], BAD_PATHS),
+                min_size=1,
+                max_size=3,
+                unique_by=lambda path: UPDATE_NAMES.get(path, path),  # mostly one action each
+            )
+        )
+        actions = [draw(action(keyword, path)) for path in paths]
+        if keyword in ("ADD", "SET") and draw(now_and_then(30)):
+            keyword = keyword.lower()
+        separator = draw(gap) + "," + draw(gap)
+        return f"{keyword}{draw(space)}{separator.join(actions)}"
+
+    @st.composite
+    def update(draw: Any) -> dict[str, Any]:
+        table = draw(st.sampled_from(sorted(UPDATE_TABLES)))
+        keywords = draw(st.permutations(["ADD", "SET", "REMOVE"]))[: draw(st.integers(1, 3))]
+        if draw(now_and_then(10)):  # a clause twice, or DELETE
+            keywords.append(draw(st.sampled_from(["ADD", "SET", "REMOVE", "DELETE"])))
+        clauses = [draw(clause(keyword)) for keyword in keywords]
+        expression = draw(gap) + draw(space).join(clauses) + draw(gap)
+        op: dict[str, Any] = {"table": table, "key": _key(table, draw(st.integers(0, 3)))}
+        op["expression"] = expression
+        key_name = next(iter(UPDATE_TABLES[table]["KeySchema"]))["AttributeName"]
+        op["names"] = (
+            None
+            if draw(now_and_then(20))
+            else {p: key_name if n == "KEY" else n for p, n in UPDATE_NAMES.items()}
+        )
+        op["values"] = None if draw(now_and_then(20)) else dict(UPDATE_VALUES)
+        condition = draw(st.sampled_from([None, None, *CONDITIONS]))
+        if condition is not None:
+            op["condition"] = condition[0]
+            if op["names"] is not None:
+                op["names"].update(
+                    {p: key_name if n == "KEY" else n for p, n in condition[1].items()}
+                )
+            if op["values"] is not None:
+                op["values"].update(condition[2])
+            if draw(st.booleans()):
+                op["return_old"] = "ALL_OLD"
+        return op
+
+    return st.lists(update(), min_size=2, max_size=6)
+
+
+def _update_seeds() -> Any:
+    from hypothesis import strategies as st
+
+    @st.composite
+    def seed(draw: Any) -> tuple[str, dict[str, Any]]:
+        table = draw(st.sampled_from(sorted(UPDATE_TABLES)))
+        item = dict(_key(table, draw(st.integers(0, 3))))
+        n = draw(
+            st.sampled_from([None, {"N": "2"}, {"N": "1.5"}, {"N": "-0"}, {"S": "x"}, {"N": "7"}])
+        )
+        s = draw(st.sampled_from([None, {"S": "v"}, {"SS": ["a"]}, {"N": "4"}]))
+        b = draw(st.sampled_from([None, None, {"S": HALF}]))
+        for name, value in (("n", n), ("s", s), ("b", b)):
+            if value is not None:
+                item[name] = value
+        return table, item
+
+    return st.lists(seed(), min_size=1, max_size=8)
+
+
+def _run_updates(
+    ddb: Any, engine: Any, prefix: str, seeds: list[Any], updates: list[dict[str, Any]]
+) -> list[Any]:
+    """Fresh tables named ``prefix...``, the seed items, then every update through
+    ``engine`` (an ``update_item``): what each answered, and the tables after each."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends["123456789012"]["us-east-1"]
+    for name, schema in UPDATE_TABLES.items():
+        ddb.create_table(
+            TableName=prefix + name,
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+            **schema,
+        )
+    for table, item in seeds:
+        ddb.put_item(TableName=prefix + table, Item=item)
+    observed: list[Any] = []
+    try:
+        for op in updates:
+            try:
+                item = engine(
+                    backend,
+                    prefix + op["table"],
+                    op["key"],
+                    op["expression"],
+                    op["names"],
+                    op["values"],
+                    condition_expression=op.get("condition"),
+                    return_values_on_condition_check_failure=op.get("return_old"),
+                )
+                answer: Any = ("ok", item.to_json(), list(item.attrs))
+            except Exception as error:  # moto's errors, and what it lets through
+                answer = (type(error).__name__, str(error), getattr(error, "description", None))
+            orders = [
+                [list(i.attrs) for i in backend.tables[prefix + name].all_items()]
+                for name in UPDATE_TABLES
+            ]
+            observed.append((answer, _state(backend, prefix, UPDATE_TABLES), orders))
+    finally:
+        for name in UPDATE_TABLES:
+            ddb.delete_table(TableName=prefix + name)
+    return observed
+
+
+def _rare_updates() -> list[dict[str, Any]]:
+    """Cases the generated ones meet seldom: an index key set to an empty string or to
+    another type, and the statistics counters' update of thirty counters, twice."""
+    from collections import Counter
+
+    from chalicelib.figures.store import statistics
+
+    counters = Counter({f"c{i}": i - 3 for i in range(30)})
+    stats = statistics._add("p", "2", counters, "2026-11-01T00:00:00Z")["Update"]
+    ops = [
+        {"expression": "SET g = :e", "names": {}, "values": UPDATE_VALUES},
+        {"expression": "SET g = :one", "names": {}, "values": UPDATE_VALUES},
+        {"expression": "SET g = :s", "names": {}, "values": UPDATE_VALUES},
+    ]
+    ops += [
+        {
+            "expression": stats["UpdateExpression"],
+            "names": stats["ExpressionAttributeNames"],
+            "values": stats["ExpressionAttributeValues"],
+        }
+    ] * 2
+    return [{"table": "hr", "key": _key("hr", 1), **op} for op in ops]
+
+
+def test_the_fast_updates_do_what_moto_does_on_generated_updates() -> None:
+    import itertools
+
+    import boto3
+    from hypothesis import HealthCheck, example, given, settings
+    from moto import mock_aws
+    from moto.dynamodb.models import DynamoDBBackend
+
+    moto_patches.fast_updates()
+    fast = DynamoDBBackend.update_item
+    moto = fast.original  # type: ignore[attr-defined]
+    runs = itertools.count()
+    taken = {"fast": 0, "moto": 0}
+    fast_update = moto_patches._fast_update
+
+    def counted(*args: Any) -> Any:
+        done = fast_update(*args)
+        taken["moto" if done is moto_patches._MOTO else "fast"] += 1
+        return done
+
+    @settings(
+        max_examples=200,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @example(seeds=[("hr", {**_key("hr", 1), "g": {"S": "x"}})], updates=_rare_updates())
+    @given(seeds=_update_seeds(), updates=_updates())
+    def same(seeds: list[Any], updates: list[dict[str, Any]]) -> None:
+        run = next(runs)
+        expected = _run_updates(ddb, moto, f"moto{run}-", seeds, updates)
+        actual = _run_updates(ddb, fast, f"fast{run}-", seeds, updates)
+        for number, (want, got) in enumerate(zip(expected, actual, strict=True)):
+            shown = f"seeds {seeds}, update {number} of {updates}".replace(HALF, "y...")
+            assert got[0] == want[0], f"the answers differ: {shown}"
+            assert got[1:] == want[1:], f"the tables differ after: {shown}"
+
+    with mock_aws(), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(moto_patches, "_fast_update", counted)
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        same()
+    # Both paths were taken, the fast one often: the comparison compared something.
+    assert taken["fast"] > 200 and taken["moto"] > 100, taken
+
+
+def test_the_products_updates_take_the_fast_path() -> None:
+    """The statistics counters' update, the knowledge and limits counters', and PynamoDB's
+    SET and REMOVE, as the stores send them."""
+    from collections import Counter
+
+    from chalicelib.figures.store import statistics
+
+    counters = statistics._add("pk", "sk", Counter({f"c{i}": i + 1 for i in range(30)}), "t")
+    expressions = [
+        counters["Update"]["UpdateExpression"],
+        "ADD n :one SET updated_at = :at",
+        "ADD n :one SET expires_at = :expires",
+        "SET #0 = :0, #1 = :1 REMOVE #2, #3",
+        "SET #s = :sending, #at = :now, #err = :none ADD attempts :one",
+    ]
+    for expression in expressions:
+        assert moto_patches._actions(expression) is not None, expression
+    assert len(moto_patches._actions(counters["Update"]["UpdateExpression"]) or ()) == 31
