@@ -139,23 +139,22 @@ def _vetted(change: AppealChange) -> bool:
     return accepted_in(change.old, change.new)
 
 
-def count_topics(change: AppealChange) -> bool:
-    """An accepted appeal's words, counted in its category and the periods of its
-    submission: once per appeal, and once per citizen who raised the word in the period
-    (a topic is shown only when enough different citizens did)."""
+def _topic_record(change: AppealChange) -> tuple[statistics_store.TopicRecord | None, bool]:
+    """What an accepted appeal's record adds to the topics (None: nothing, as for a
+    rejected, merged or proactive one), once early warning's counts by town or street
+    have been written: a write of their own, with their own dedup marker (a record retried
+    after one of the two writes adds only the other); and whether that write counted."""
     if change.new is None or not _vetted(change):
-        return True
+        return None, True
     new = change.new
     if new.get("channel") == "proactive":
-        return True  # the center's own work order (主动治理): no citizen raised it
+        return None, True  # the center's own work order (主动治理): no citizen raised it
     text = f"{new.get('title', '')}\n{new.get('content', '')}"
     words = topic_words(text, names=_names(new))
     category = str(new.get("category") or UNCATEGORISED)
     citizen = str(new.get("citizen_id") or f"appeal:{change.appeal_id}")
     from chalicelib.figures.services import warnings
 
-    # Early warning's counts by town or street: a write of their own, with their own
-    # dedup marker (a record retried after one of the two writes adds only the other).
     placed = warnings.count_places(change, words, citizen)
     mentions = [
         (
@@ -167,10 +166,44 @@ def count_topics(change: AppealChange) -> bool:
         for period in periods_of_iso(str(new["created_at"]))
         for word in words
     ]
+    return statistics_store.TopicRecord(change.sequence, category, mentions), placed
+
+
+def count_topics(change: AppealChange) -> bool:
+    """An accepted appeal's words, counted in its category and the periods of its
+    submission: once per appeal, and once per citizen who raised the word in the period
+    (a topic is shown only when enough different citizens did)."""
+    record, placed = _topic_record(change)
+    if record is None:
+        return True
     counted = statistics_store.add_topic_mentions(
-        change.sequence, category, mentions, clock.iso(clock.now())
+        record.sequence, record.category, record.mentions, clock.iso(clock.now())
     )
     return counted and placed
+
+
+def count_topics_batch(changes: list[AppealChange]) -> list[str]:
+    """A stream batch's topics, each record counted as ``count_topics`` counts it, in
+    stream order, with the batch's markers read together and its counts written a chunk
+    of records a transaction (``statistics_store.add_topic_batch``). Returns the sequence
+    numbers not counted (a record whose words or places could not be worked out or
+    written, and those the store could not write)."""
+    from chalicelib.core.observability import logger
+
+    failed: list[str] = []
+    records: list[statistics_store.TopicRecord] = []
+    for change in changes:
+        try:
+            record, _placed = _topic_record(change)
+        except Exception:
+            logger.exception("topics not worked out", extra={"appeal_id": change.appeal_id})
+            failed.append(change.sequence)
+            continue
+        if record is not None:
+            records.append(record)
+    failed += statistics_store.add_topic_batch(records, clock.iso(clock.now()))
+    order = {change.sequence: index for index, change in enumerate(changes)}
+    return sorted(set(failed), key=order.__getitem__)
 
 
 def count_support(appeal_id: str, citizen_id: str, at: str, sequence: str) -> bool:
