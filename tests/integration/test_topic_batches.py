@@ -1,7 +1,8 @@
 """The topics consumer writes a stream batch at once: what it counts is what counting each
 record in turn counts (appeals, citizens overall and per category, each citizen once per
-word and period), a redelivered batch adds nothing, and a citizen marker written meanwhile
-by the supports' consumer is read again rather than counted twice."""
+word and period; early warning's citizens per town or street and week), a redelivered
+batch adds nothing, and a citizen marker written meanwhile by the supports' consumer is
+read again rather than counted twice."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import botocore.client
 import pytest
 
 from chalicelib.figures.store import statistics as store
+from chalicelib.figures.store import warnings as warnings_store
 from chalicelib.figures.store.statistics import TopicRecord
+from chalicelib.figures.store.warnings import PlaceRecord
 from tests.integration.conftest import Stack
 
 AT = "2026-11-27T08:00:00.000+08:00"
@@ -123,3 +126,56 @@ def test_a_marker_written_meanwhile_is_read_again_and_its_citizen_counted_once(
     assert store.topic_counts("2026-11-04") == store.topic_counts("2026-11-03")
     citizens = Counter({w: c["citizens"] for w, c in store.topic_counts("2026-11-04").items()})
     assert citizens and max(citizens.values()) <= 6
+
+
+def places_month(week: str, seed: int = 11, records: int = 60) -> list[PlaceRecord]:
+    draw = random.Random(seed)
+    out = []
+    for index in range(records):
+        counts = [("word", w) for w in draw.sample(WORDS, draw.randint(1, 6))]
+        if draw.random() > 0.3:
+            counts.append(("category", draw.choice(CATEGORIES)))
+        out.append(
+            PlaceRecord(
+                sequence=f"{week}-{index:04d}",
+                week=week,
+                place=draw.choice(["town-1", "street-2"]),
+                citizen=f"citizen-{draw.randrange(6)}",
+                counts=counts,
+                expires=EXPIRES,
+            )
+        )
+    return out
+
+
+def place_counts(week: str) -> dict[str, dict[tuple[str, str], int]]:
+    return {place: warnings_store.week_counts(week, place) for place in ("town-1", "street-2")}
+
+
+def test_a_batch_counts_each_places_citizens_as_its_records_one_at_a_time(
+    stack: Stack, transactions: list[int]
+) -> None:
+    for record in places_month("2026-W46"):
+        warnings_store.add_place_mentions(
+            record.sequence,
+            record.week,
+            record.place,
+            record.citizen,
+            record.counts,
+            record.expires,
+            AT,
+            consumer="places-alone",
+        )
+    alone = len(transactions)
+    transactions.clear()
+    batch = places_month("2026-W47")
+    for start in range(0, len(batch), 50):
+        assert warnings_store.add_place_batch(batch[start : start + 50], AT) == []
+    counts = place_counts("2026-W47")
+    assert counts == place_counts("2026-W46") and all(counts.values())
+    assert all(n <= 6 for found in counts.values() for n in found.values())
+    assert alone == 60 and len(transactions) <= 6
+    assert max(transactions) <= store.MAX_TRANSACTION_ITEMS
+    # Delivered again: nothing counts twice
+    assert warnings_store.add_place_batch(batch[5:40], AT) == []
+    assert place_counts("2026-W47") == counts
