@@ -206,3 +206,82 @@ def test_an_inbox_hands_out_batches_in_order_and_is_empty_only_once_handled() ->
     assert inbox.empty()
     assert inbox.take(2, 0) == []
     assert inbox.empty()
+
+
+class _LongPollingQueue:
+    """An SQS client whose queue holds one message and then stays empty: a receive waits
+    as long as it is asked to (or until the test lets it go), as SQS's long polling does."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.waits: list[int] = []
+        self.deleted: list[str] = []
+        self.release = threading.Event()
+        self.waiting = threading.Event()
+        self._given = False
+
+    def get_queue_url(self, QueueName: str) -> dict[str, str]:
+        return {"QueueUrl": f"https://sqs.local/{QueueName}"}
+
+    def get_queue_attributes(self, **_: Any) -> dict[str, Any]:
+        return {"Attributes": {"QueueArn": "arn:aws:sqs:us-east-1:123456789012:q"}}
+
+    def receive_message(self, WaitTimeSeconds: int, **_: Any) -> dict[str, Any]:
+        self.waits.append(WaitTimeSeconds)
+        if not self._given:
+            self._given = True
+            return {"Messages": [{"MessageId": "m1", "ReceiptHandle": "r1", "Body": "{}"}]}
+        self.waiting.set()
+        self.release.wait(WaitTimeSeconds)
+        return {"Messages": [{"MessageId": "m2", "ReceiptHandle": "r2", "Body": "{}"}]}
+
+    def delete_message_batch(self, Entries: list[dict[str, str]], **_: Any) -> None:
+        self.deleted += [e["ReceiptHandle"] for e in Entries]
+
+
+def test_queue_pollers_long_poll_and_a_stop_does_not_wait_for_their_receive(
+    monkeypatch: Any,
+) -> None:
+    import threading
+    import time
+
+    from chalicelib.local import pump as pump_module
+    from chalicelib.local.pump import LONG_POLL_SECONDS, QueueSubscription, StreamPump
+
+    monkeypatch.setattr(pump_module, "queue_name", lambda queue: queue)
+    handled: list[list[str]] = []
+
+    class App:
+        def __init__(self) -> None:
+            self.handler_map = {
+                "deliver": lambda event, _context: handled.append(
+                    [r["messageId"] for r in event["Records"]]
+                )
+            }
+
+    class Log:
+        def write(self, entry: dict[str, Any]) -> None:
+            return
+
+    sqs = _LongPollingQueue()
+    pump = StreamPump(App(), None, None, Log(), sqs_client=sqs)  # type: ignore[arg-type]
+    sub = QueueSubscription("deliver", "notifications", 10, True)
+    # Given a poller that handed over the queue's one message and now waits in a receive
+    poller = threading.Thread(target=pump._poll_queue, args=(sub,), daemon=True)
+    pump._pollers.add(poller)
+    pump._threads.append(poller)
+    poller.start()
+    assert sqs.waiting.wait(5)
+    # Then it asked as Lambda's pollers do, waiting for messages rather than asking again
+    assert sqs.waits == [LONG_POLL_SECONDS, LONG_POLL_SECONDS] and LONG_POLL_SECONDS == 20
+    assert handled == [["m1"]] and sqs.deleted == ["r1"]
+    # When the pump stops, it does not wait for the receive to end
+    began = time.monotonic()
+    pump.stop()
+    assert time.monotonic() - began < 1
+    # And what the receive brings after the stop is not handed over (it stays on the queue)
+    sqs.release.set()
+    poller.join(5)
+    assert not poller.is_alive()
+    assert handled == [["m1"]] and sqs.deleted == ["r1"]

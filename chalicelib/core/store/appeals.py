@@ -403,10 +403,14 @@ def list_comments(appeal_id: str, limit: int, cursor: str | None) -> tuple[list[
     return events, next_cursor
 
 
-def batch_get(ids: list[str]) -> list[Appeal]:
-    """The appeals with these ids that exist, in the order asked."""
+def batch_get(ids: list[str], *, consistent: bool = False) -> list[Appeal]:
+    """The appeals with these ids that exist, in the order asked (``consistent``: strongly
+    consistent reads, as ``get``)."""
     try:
-        found = {item.id: _from_model(item) for item in AppealModel.batch_get(ids)}
+        found = {
+            item.id: _from_model(item)
+            for item in AppealModel.batch_get(ids, consistent_read=consistent)
+        }
     except PynamoDBConnectionError as exc:
         raise ServiceUnavailable("the appeal store is unreachable") from exc
     return [found[i] for i in ids if i in found]

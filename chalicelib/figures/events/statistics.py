@@ -1,5 +1,5 @@
-"""The appeals stream's statistics consumers: counters per department and period (a batch
-written at once), and topic counts."""
+"""The appeals stream's statistics consumers: counters per department and period, and topic
+counts (each a batch written at once)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Blueprint, DynamoDBEvent
 
-from chalicelib.core.events.appeal_stream import on_stream, process, process_together
+from chalicelib.core.events.appeal_stream import on_stream, process_together
 from chalicelib.figures.services import statistics
 
 bp = Blueprint(__name__)
@@ -20,4 +20,4 @@ def appeal_statistics(event: DynamoDBEvent) -> dict[str, Any]:
 
 @on_stream(bp, "appeal_topics")
 def appeal_topics(event: DynamoDBEvent) -> dict[str, Any]:
-    return process(event, statistics.count_topics)
+    return process_together(event, statistics.count_topics_batch)

@@ -139,24 +139,25 @@ def _vetted(change: AppealChange) -> bool:
     return accepted_in(change.old, change.new)
 
 
-def count_topics(change: AppealChange) -> bool:
-    """An accepted appeal's words, counted in its category and the periods of its
-    submission: once per appeal, and once per citizen who raised the word in the period
-    (a topic is shown only when enough different citizens did)."""
+def _topic_words(change: AppealChange) -> tuple[list[str], str, str] | None:
+    """An accepted appeal's words, category and citizen (None: it feeds no topic, as a
+    rejected, merged or never-handled one, or the center's own work order, 主动治理)."""
     if change.new is None or not _vetted(change):
-        return True
+        return None
     new = change.new
     if new.get("channel") == "proactive":
-        return True  # the center's own work order (主动治理): no citizen raised it
+        return None  # the center's own work order: no citizen raised it
     text = f"{new.get('title', '')}\n{new.get('content', '')}"
     words = topic_words(text, names=_names(new))
     category = str(new.get("category") or UNCATEGORISED)
     citizen = str(new.get("citizen_id") or f"appeal:{change.appeal_id}")
-    from chalicelib.figures.services import warnings
+    return words, category, citizen
 
-    # Early warning's counts by town or street: a write of their own, with their own
-    # dedup marker (a record retried after one of the two writes adds only the other).
-    placed = warnings.count_places(change, words, citizen)
+
+def _topic_record(
+    change: AppealChange, words: list[str], category: str, citizen: str
+) -> statistics_store.TopicRecord:
+    created = str((change.new or {})["created_at"])
     mentions = [
         (
             period,
@@ -164,13 +165,65 @@ def count_topics(change: AppealChange) -> bool:
             word,
             int((period_end(period) + TOPIC_MARKER_GRACE).timestamp()),
         )
-        for period in periods_of_iso(str(new["created_at"]))
+        for period in periods_of_iso(created)
         for word in words
     ]
+    return statistics_store.TopicRecord(change.sequence, category, mentions)
+
+
+def count_topics(change: AppealChange) -> bool:
+    """An accepted appeal's words, counted in its category and the periods of its
+    submission: once per appeal, and once per citizen who raised the word in the period
+    (a topic is shown only when enough different citizens did)."""
+    found = _topic_words(change)
+    if found is None:
+        return True
+    words, category, citizen = found
+    from chalicelib.figures.services import warnings
+
+    # Early warning's counts by town or street: a write of their own, with their own
+    # dedup marker (a record retried after one of the two writes adds only the other).
+    placed = warnings.count_places(change, words, citizen)
+    record = _topic_record(change, words, category, citizen)
     counted = statistics_store.add_topic_mentions(
-        change.sequence, category, mentions, clock.iso(clock.now())
+        record.sequence, record.category, record.mentions, clock.iso(clock.now())
     )
     return counted and placed
+
+
+def count_topics_batch(changes: list[AppealChange]) -> list[str]:
+    """A stream batch's topics and early warning's counts by town or street, each record
+    counted as ``count_topics`` counts it, in stream order, each of the two with the
+    batch's markers read together and its counts written a chunk of records a transaction
+    (``add_topic_batch``, ``add_place_batch``). Returns the sequence numbers not counted
+    (a record whose words could not be worked out, or that either write left out)."""
+    from chalicelib.core.observability import logger
+    from chalicelib.figures.services import warnings
+    from chalicelib.figures.store import warnings as warnings_store
+
+    failed: list[str] = []
+    topics: list[statistics_store.TopicRecord] = []
+    places: list[warnings_store.PlaceRecord] = []
+    for change in changes:
+        try:
+            found = _topic_words(change)
+            if found is None:
+                continue
+            words, category, citizen = found
+            place = warnings.place_record(change, words, citizen)
+            topic = _topic_record(change, words, category, citizen)
+        except Exception:
+            logger.exception("topics not worked out", extra={"appeal_id": change.appeal_id})
+            failed.append(change.sequence)
+            continue
+        if place is not None:
+            places.append(place)
+        topics.append(topic)
+    at = clock.iso(clock.now())
+    failed += warnings_store.add_place_batch(places, at)
+    failed += statistics_store.add_topic_batch(topics, at)
+    order = {change.sequence: index for index, change in enumerate(changes)}
+    return sorted(set(failed), key=order.__getitem__)
 
 
 def count_support(appeal_id: str, citizen_id: str, at: str, sequence: str) -> bool:

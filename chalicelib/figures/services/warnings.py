@@ -29,32 +29,43 @@ def _places() -> list[Place]:
     return [Place(pid, name) for pid, name in reference.places()]
 
 
-def count_places(change: AppealChange, words: list[str], citizen: str) -> bool:
-    """The accepted appeal's words and category, once per citizen, in its town's or
-    street's ISO week of submission (an appeal naming no place counts nowhere here)."""
+def place_record(change: AppealChange, words: list[str], citizen: str) -> store.PlaceRecord | None:
+    """What the accepted appeal adds to its town's or street's week (None: it names no
+    place, or is the center's own work order)."""
     from chalicelib.figures.services.statistics import TOPIC_MARKER_GRACE, citizen_key
 
     new = change.new or {}
     if new.get("channel") == PROACTIVE:
-        return True  # the center's own work order: no citizen raised it
+        return None  # the center's own work order: no citizen raised it
     location = new.get("location") or {}
     address = location.get("address") if isinstance(location, dict) else None
     text = f"{new.get('title', '')}\n{new.get('content', '')}"
     place = domain.place_of(address, text, _places())
     if place is None:
-        return True
+        return None
     week = week_of(clock.parse_iso(str(new["created_at"])))
     counts = [(domain.WORD, w) for w in words]
     if new.get("category"):
         counts.append((domain.CATEGORY, str(new["category"])))
     expires = int((period_end(week) + TOPIC_MARKER_GRACE).timestamp())
+    return store.PlaceRecord(
+        change.sequence, week, place, citizen_key(f"{week}#{place}", citizen), counts, expires
+    )
+
+
+def count_places(change: AppealChange, words: list[str], citizen: str) -> bool:
+    """The accepted appeal's words and category, once per citizen, in its town's or
+    street's ISO week of submission (an appeal naming no place counts nowhere here)."""
+    record = place_record(change, words, citizen)
+    if record is None:
+        return True
     return store.add_place_mentions(
-        change.sequence,
-        week,
-        place,
-        citizen_key(f"{week}#{place}", citizen),
-        counts,
-        expires,
+        record.sequence,
+        record.week,
+        record.place,
+        record.citizen,
+        record.counts,
+        record.expires,
         clock.iso(clock.now()),
     )
 

@@ -328,6 +328,187 @@ def add_topic_mentions(
     raise ServiceUnavailable("topic markers kept changing; the record is tried again")
 
 
+@dataclass
+class TopicRecord:
+    """One stream record's topic mentions (see ``add_topic_mentions``)."""
+
+    sequence: str
+    category: str
+    mentions: list[Mention]
+    count_appeal: bool = True
+
+
+MarkerKey = tuple[str, str]  # (pk, word) of a citizen's topic marker
+
+
+@dataclass
+class _TopicChunk:
+    """Consecutive records written in one transaction: their dedup markers, each counter
+    item's amounts summed, and each citizen marker written once, on the condition that it
+    is still as it was when the chunk began (``base``)."""
+
+    records: list[TopicRecord] = field(default_factory=list)
+    counters: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
+    base: dict[MarkerKey, set[str] | None] = field(default_factory=dict)
+    added: dict[MarkerKey, set[str]] = field(default_factory=dict)
+    expires: dict[MarkerKey, int] = field(default_factory=dict)
+
+    def items(self) -> int:
+        return len(self.records) + len(self.counters) + len(self.added)
+
+    def writes(self, consumer: str, at: str) -> list[dict[str, Any]]:
+        table = settings().stats_table
+        out = [_marker(consumer, record.sequence) for record in self.records]
+        for (pk, word), categories in sorted(self.added.items()):
+            base = self.base[(pk, word)]
+            if base is None:
+                out.append(
+                    {
+                        "Put": {
+                            "TableName": table,
+                            "Item": {
+                                **_key(pk, word),
+                                "categories": {"SS": sorted(categories)},
+                                "expires_at": {"N": str(self.expires[(pk, word)])},
+                            },
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    }
+                )
+                continue
+            names = sorted(categories)
+            out.append(
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": _key(pk, word),
+                        "UpdateExpression": "ADD categories :set",
+                        "ConditionExpression": " AND ".join(
+                            ["attribute_exists(pk)"]
+                            + [f"NOT contains(categories, :c{i})" for i in range(len(names))]
+                        ),
+                        "ExpressionAttributeValues": {
+                            ":set": {"SS": names},
+                            **{f":c{i}": {"S": name} for i, name in enumerate(names)},
+                        },
+                    }
+                }
+            )
+        out += [
+            _add(f"{TOPICS}{period}", word, amounts, at)
+            for (period, word), amounts in sorted(self.counters.items())
+        ]
+        return out
+
+
+def _topic_chunks(
+    records: list[TopicRecord], seen: dict[MarkerKey, set[str]]
+) -> tuple[list[_TopicChunk], set[str]]:
+    """The records in stream order, each counted against the markers as the records before
+    it left them (what one transaction per record in turn would count), grouped into
+    chunks that fit one transaction; and the sequences of records too large for one."""
+    state: dict[MarkerKey, set[str] | None] = {k: set(v) for k, v in seen.items()}
+    chunks: list[_TopicChunk] = []
+    current = _TopicChunk()
+    too_large: set[str] = set()
+    for record in records:
+        counters: dict[tuple[str, str], Counter[str]] = {}
+        added: dict[MarkerKey, set[str]] = {}
+        expires: dict[MarkerKey, int] = {}
+        for period, citizen, word, expiry in record.mentions:
+            key = (_seen_key(period, citizen, word)["pk"]["S"], word)
+            categories = state.get(key)
+            amounts: Counter[str] = Counter()
+            if record.count_appeal:
+                amounts.update({"appeals": 1, f"appeals@{record.category}": 1})
+            if categories is None:
+                amounts.update({"citizens": 1, f"citizens@{record.category}": 1})
+                added.setdefault(key, set()).add(record.category)
+                expires[key] = expiry
+            elif record.category not in categories:
+                amounts[f"citizens@{record.category}"] = 1
+                added.setdefault(key, set()).add(record.category)
+            if amounts:
+                counters.setdefault((period, word), Counter()).update(amounts)
+        if 1 + len(counters) + len(added) > MAX_TRANSACTION_ITEMS:
+            too_large.add(record.sequence)
+            continue
+        new_counters = set(counters) - set(current.counters)
+        new_markers = set(added) - set(current.added)
+        if (
+            current.records
+            and current.items() + 1 + len(new_counters) + len(new_markers) > MAX_TRANSACTION_ITEMS
+        ):
+            chunks.append(current)
+            current = _TopicChunk()
+        current.records.append(record)
+        for ckey, amounts in counters.items():
+            current.counters.setdefault(ckey, Counter()).update(amounts)
+        for key, categories in added.items():
+            if key not in current.added:
+                current.base[key] = None if state.get(key) is None else set(state[key] or ())
+                current.added[key] = set()
+            current.added[key] |= categories
+            if key in expires:
+                current.expires.setdefault(key, expires[key])
+            state[key] = (state.get(key) or set()) | categories
+    if current.records:
+        chunks.append(current)
+    return chunks, too_large
+
+
+def add_topic_batch(records: list[TopicRecord], at: str, *, consumer: str = "topics") -> list[str]:
+    """A stream batch's topic mentions counted as ``add_topic_mentions`` counts each record
+    in turn, with a read of the batch's dedup and citizen markers together and one
+    transaction per chunk of records (the counters' amounts summed per item): each record's
+    dedup marker is in the transaction of its counts, so it counts exactly once. A marker
+    changed meanwhile (another record of the same citizen, from the supports' consumer)
+    cancels the chunk, which is read and tried again with the records after it. Returns
+    the sequences not written (a record too large for one transaction, and every record
+    from the first chunk that could not be written), for the partial failure report."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    pending = [r for r in records if r.mentions]
+    failed: set[str] = set()
+    for _attempt in range(TOPIC_ATTEMPTS):
+        if not pending:
+            break
+        try:
+            done = _applied(consumer, [r.sequence for r in pending])
+            pending = [r for r in pending if r.sequence not in done]
+            keys = list(
+                {
+                    (key["pk"]["S"], key["sk"]["S"]): key
+                    for r in pending
+                    for key in (_seen_key(p, c, w) for p, c, w, _ in r.mentions)
+                }.values()
+            )
+            seen = _seen_categories(keys) if keys else {}
+        except (BotoCoreError, ClientError, ServiceUnavailable):
+            return _in_order(records, failed | {r.sequence for r in pending})
+        chunks, too_large = _topic_chunks(pending, seen)
+        failed |= too_large
+        pending = []
+        for index, chunk in enumerate(chunks):
+            rest = [r for c in chunks[index:] for r in c.records]
+            try:
+                client("dynamodb").transact_write_items(TransactItems=chunk.writes(consumer, at))
+            except ClientError as exc:
+                reasons = exc.response.get("CancellationReasons") or []
+                if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                    pending = rest  # read again, and tried again
+                    break
+                return _in_order(records, failed | {r.sequence for r in rest})
+            except BotoCoreError:
+                return _in_order(records, failed | {r.sequence for r in rest})
+    failed |= {r.sequence for r in pending}  # markers kept changing: tried again later
+    return _in_order(records, failed)
+
+
+def _in_order(records: list[TopicRecord], sequences: set[str]) -> list[str]:
+    return [r.sequence for r in records if r.sequence in sequences]
+
+
 def _query(pk: str) -> list[dict[str, Any]]:
     from boto3.dynamodb.types import TypeDeserializer
 

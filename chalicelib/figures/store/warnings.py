@@ -12,6 +12,7 @@ its ISO week so the list reads newest week first), each with its state and what 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.core.config import settings
@@ -86,6 +87,111 @@ def add_place_mentions(
         except BotoCoreError as exc:
             raise ServiceUnavailable("the statistics store is unreachable") from exc
     raise ServiceUnavailable("place markers kept changing; the record is tried again")
+
+
+@dataclass
+class PlaceRecord:
+    """One stream record's place mentions (see ``add_place_mentions``)."""
+
+    sequence: str
+    week: str
+    place: str
+    citizen: str
+    counts: list[Count]
+    expires: int
+
+
+def add_place_batch(records: list[PlaceRecord], at: str, consumer: str = CONSUMER) -> list[str]:
+    """A stream batch's place mentions counted as ``add_place_mentions`` counts each record
+    in turn: the batch's dedup and citizen markers read together, then one transaction per
+    chunk of records (each counter's amounts summed, each citizen marker written once) with
+    the records' dedup markers, so each record counts exactly once. A marker written
+    meanwhile cancels the chunk, which is read and tried again with the records after it.
+    Returns the sequences not written, for the partial failure report."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.figures.store.statistics import MAX_TRANSACTION_ITEMS, _applied
+
+    table = settings().stats_table
+    pending = [r for r in records if r.counts]
+    failed: set[str] = set()
+    for _attempt in range(ATTEMPTS):
+        if not pending:
+            break
+        try:
+            done = _applied(consumer, [r.sequence for r in pending])
+            pending = [r for r in pending if r.sequence not in done]
+            keys = {
+                (f"{PLACE_SEEN}{r.week}#{r.place}#{r.citizen}", _sk(d, k))
+                for r in pending
+                for d, k in r.counts
+            }
+            wanted = [_key(pk, sk) for pk, sk in sorted(keys)]
+            seen = {
+                (i["pk"]["S"], i["sk"]["S"])
+                for i in (batch_reads.get_items(table, wanted, consistent=True) if wanted else [])
+            }
+        except (BotoCoreError, ClientError, ServiceUnavailable):
+            return [
+                r.sequence for r in records if r.sequence in failed | {p.sequence for p in pending}
+            ]
+        # In stream order, each record against the markers the records before it left.
+        chunks: list[
+            tuple[list[PlaceRecord], dict[tuple[str, str], int], dict[tuple[str, str], int]]
+        ] = []
+        current: tuple[
+            list[PlaceRecord], dict[tuple[str, str], int], dict[tuple[str, str], int]
+        ] = ([], {}, {})
+        for record in pending:
+            seen_pk = f"{PLACE_SEEN}{record.week}#{record.place}#{record.citizen}"
+            counter_pk = f"{PLACE_TOPICS}{record.week}#{record.place}"
+            new = [(seen_pk, sk) for sk in dict.fromkeys(_sk(d, k) for d, k in record.counts)]
+            new = [key for key in new if key not in seen]
+            size = len(current[0]) + len(current[1]) + len(current[2])
+            added = len([k for k in new if k not in current[1]]) * 2
+            if current[0] and size + 1 + added > MAX_TRANSACTION_ITEMS:
+                chunks.append(current)
+                current = ([], {}, {})
+            current[0].append(record)
+            for key in new:
+                current[1][key] = record.expires
+                counter = (counter_pk, key[1])
+                current[2][counter] = current[2].get(counter, 0) + 1
+                seen.add(key)
+        if current[0]:
+            chunks.append(current)
+        pending = []
+        for index, (chunk, markers, counters) in enumerate(chunks):
+            rest = [r for c in chunks[index:] for r in c[0]]
+            writes = [_marker(consumer, r.sequence) for r in chunk]
+            writes += [
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": {**_key(pk, sk), "expires_at": {"N": str(expires)}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+                for (pk, sk), expires in sorted(markers.items())
+            ]
+            writes += [
+                _add(pk, sk, _counter({"citizens": n}), at)
+                for (pk, sk), n in sorted(counters.items())
+            ]
+            try:
+                client("dynamodb").transact_write_items(TransactItems=writes)
+            except ClientError as exc:
+                reasons = exc.response.get("CancellationReasons") or []
+                if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                    pending = rest  # read again, and tried again
+                    break
+                failed |= {r.sequence for r in rest}
+                return [r.sequence for r in records if r.sequence in failed]
+            except BotoCoreError:
+                failed |= {r.sequence for r in rest}
+                return [r.sequence for r in records if r.sequence in failed]
+    failed |= {r.sequence for r in pending}  # markers kept changing: tried again later
+    return [r.sequence for r in records if r.sequence in failed]
 
 
 def _counter(amounts: dict[str, int]) -> Any:

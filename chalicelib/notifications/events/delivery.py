@@ -16,12 +16,12 @@ bp = Blueprint(__name__)
 _declared = QUEUE_CONSUMERS["deliver_notifications"]
 
 
-def deliver_record(record: Any) -> str:
+def deliver_record(record: Any, known: Any = None) -> str:
     from chalicelib.notifications.services import delivery
 
     receive_count = int(record.attributes.approximate_receive_count)
     try:
-        return delivery.handle(json.loads(record.body), receive_count, record.receipt_handle)
+        return delivery.handle(json.loads(record.body), receive_count, record.receipt_handle, known)
     except delivery.DeliveryFailed:
         raise  # logged where it failed; the queue brings it back on the retry schedule
     except Exception:
@@ -33,4 +33,24 @@ def deliver_record(record: Any) -> str:
     queue_arn=UNBOUND_QUEUE_ARN, batch_size=_declared.batch_size, name=_declared.name
 )
 def deliver_notifications(event: SQSEvent) -> dict[str, Any]:
-    return partial_batch(event, deliver_record)
+    from chalicelib.notifications.services import delivery
+
+    known = delivery.Known()
+    try:
+        known = delivery.read_ahead(_bodies(event))
+    except Exception:  # each message reads what it needs itself, and fails alone
+        logger.exception("the batch's reads ahead failed")
+    return partial_batch(event, lambda record: deliver_record(record, known))
+
+
+def _bodies(event: SQSEvent) -> list[dict[str, Any]]:
+    """The batch's messages that can be read (the others fail on their own)."""
+    out = []
+    for record in event.to_dict().get("Records", []):
+        try:
+            body = json.loads(record["body"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if isinstance(body, dict):
+            out.append(body)
+    return out

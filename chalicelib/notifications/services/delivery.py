@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
+from chalicelib.core.domain.appeal import Appeal
 from chalicelib.core.domain.principal import SYSTEM, Principal, Role, department_system
 from chalicelib.core.errors import Conflict
 from chalicelib.core.event_sources import DELIVERY_ATTEMPTS
@@ -26,7 +27,7 @@ from chalicelib.notifications.domain import notices as domain
 from chalicelib.notifications.integrations import queues, webhook_client
 from chalicelib.notifications.store import deliveries, webhooks
 from chalicelib.notifications.store import in_app as inbox
-from chalicelib.notifications.store.webhooks import Change
+from chalicelib.notifications.store.webhooks import Change, Registration
 
 USER_AGENT = "Minsheng-Webhooks/1"
 EVENT_HEADER = "X-Minsheng-Event"
@@ -36,16 +37,77 @@ class DeliveryFailed(RuntimeError):
     """This attempt did not deliver; the queue brings the message back later."""
 
 
-def handle(message: dict[str, Any], receive_count: int, receipt_handle: str) -> str:
-    """Act on one queue message; returns what was done. Raises DeliveryFailed (or any
-    error) to have the message tried again."""
+@dataclass
+class Known:
+    """What a batch's messages read, read together when the batch begins: the registrations
+    of the departments they go to and the appeals they are about, one BatchGetItem per
+    table (strongly consistent, as the reads one message at a time) instead of a GetItem
+    per message. Anything not read then is read when asked."""
+
+    registrations: dict[str, Registration | None] = field(default_factory=dict)
+    appeals: dict[str, Appeal | None] = field(default_factory=dict)
+
+    def registration(self, department_id: str) -> Registration | None:
+        if department_id not in self.registrations:
+            self.registrations[department_id] = webhooks.get(department_id)
+        return self.registrations[department_id]
+
+    def appeal(self, appeal_id: str) -> Appeal | None:
+        if appeal_id not in self.appeals:
+            self.appeals[appeal_id] = appeal_store.get(appeal_id)
+        return self.appeals[appeal_id]
+
+
+def _needs_appeal(message: dict[str, Any], known: Known) -> bool:
     kind = message["recipient"]["kind"]
     if kind == domain.DEPARTMENT:
-        return deliver_webhook(message, receive_count, receipt_handle)
+        if message.get("url"):
+            return False  # about the webhook itself: no work order
+        found = known.registrations.get(str(message["recipient"]["id"]))
+        return found is not None and found.enabled and bool(found.url)
     if kind in (domain.CITIZEN, domain.LEADER):
-        return keep_for_app(message)
+        return str(message["type"]) != "appeal.alert"
+    return kind == domain.DEPARTMENT_STAFF and str(message["type"]).startswith("work_order.")
+
+
+def read_ahead(messages: list[dict[str, Any]]) -> Known:
+    """A batch's reads, together (see ``Known``): the departments' registrations, then the
+    appeals of the messages that will show one. A message that cannot be read is left to
+    its own handling, which reports it."""
+    known = Known()
+    readable = [m for m in messages if isinstance(m.get("recipient"), dict)]
+    departments = sorted(
+        {
+            str(m["recipient"].get("id"))
+            for m in readable
+            if m["recipient"].get("kind") == domain.DEPARTMENT and not m.get("url")
+        }
+    )
+    if departments:
+        found = webhooks.get_many(departments)
+        known.registrations = {d: found.get(d) for d in departments}
+    wanted = sorted(
+        {str(m["appeal_id"]) for m in readable if m.get("appeal_id") and _needs_appeal(m, known)}
+    )
+    if wanted:
+        appeals = {a.id: a for a in appeal_store.batch_get(wanted, consistent=True)}
+        known.appeals = {a: appeals.get(a) for a in wanted}
+    return known
+
+
+def handle(
+    message: dict[str, Any], receive_count: int, receipt_handle: str, known: Known | None = None
+) -> str:
+    """Act on one queue message; returns what was done. Raises DeliveryFailed (or any
+    error) to have the message tried again. ``known``: what its batch read ahead."""
+    known = known if known is not None else Known()
+    kind = message["recipient"]["kind"]
+    if kind == domain.DEPARTMENT:
+        return deliver_webhook(message, receive_count, receipt_handle, known)
+    if kind in (domain.CITIZEN, domain.LEADER):
+        return keep_for_app(message, known)
     if kind == domain.DEPARTMENT_STAFF:
-        return keep_for_staff(message)
+        return keep_for_staff(message, known)
     if kind == domain.SMS:
         from chalicelib.channels.hotline.services import sms_followup
 
@@ -67,13 +129,15 @@ def handle(message: dict[str, Any], receive_count: int, receipt_handle: str) -> 
 MASKED_READER = Principal(id="minsheng:unverified-webhook", role=Role.ADMIN)
 
 
-def payload(message: dict[str, Any], department_id: str, *, masked: bool = False) -> dict[str, Any]:
+def payload(
+    message: dict[str, Any], department_id: str, *, masked: bool = False, known: Known | None = None
+) -> dict[str, Any]:
     """What the department's system receives: the event, and the work order as the
     department sees it now (none once it is no longer the department's); ``masked`` as
     a supervisor reads it, while the URL has not proved it is the department's."""
     from chalicelib.core.services import views
 
-    appeal = appeal_store.get(message["appeal_id"])
+    appeal = (known or Known()).appeal(message["appeal_id"])
     system = department_system(department_id)
     work_order = None
     if appeal is not None and appeal.is_visible_to(system):
@@ -130,7 +194,10 @@ def signed_request(department_id: str, delivery_id: str, type_: str, body: bytes
     }
 
 
-def deliver_webhook(message: dict[str, Any], receive_count: int, receipt_handle: str) -> str:
+def deliver_webhook(
+    message: dict[str, Any], receive_count: int, receipt_handle: str, known: Known | None = None
+) -> str:
+    known = known if known is not None else Known()
     department_id = message["recipient"]["id"]
     # A notice about the webhook itself goes to the URL it names (the one being replaced),
     # whether deliveries are enabled or not; work orders go to the registered URL.
@@ -144,7 +211,7 @@ def deliver_webhook(message: dict[str, Any], receive_count: int, receipt_handle:
             if current is None or current.url != url:
                 return "stale"  # the URL changed since: its own challenge went there
     else:
-        registration = webhooks.get(department_id)
+        registration = known.registration(department_id)
         if registration is None or not registration.enabled or not registration.url:
             metrics.add_metric(name="NotificationsWithoutWebhook", unit="Count", value=1)
             return "no-webhook"
@@ -173,12 +240,13 @@ def deliver_webhook(message: dict[str, Any], receive_count: int, receipt_handle:
         if about_webhook:
             shown = notice_payload(message, department_id)
         else:
-            shown = payload(message, department_id, masked=masked)
+            shown = payload(message, department_id, masked=masked, known=known)
         body = json.dumps(shown, ensure_ascii=False).encode()
         headers = signed_request(department_id, message["id"], message["type"], body)
         outcome = webhook_client.post(target, body, headers)
         status_code, latency, error = outcome.status, outcome.latency_ms, outcome.error
         if is_challenge and error is None:
+            known.registrations.pop(department_id, None)  # read again after the answer
             error = answered(department_id, url, message, outcome.response)
     except (webhook_urls.UrlRefused, DeliveryFailed) as exc:
         status_code, latency, error = None, 0, str(exc)
@@ -255,10 +323,10 @@ def answered(department_id: str, url: str, message: dict[str, Any], response: st
     return None
 
 
-def keep_for_app(message: dict[str, Any]) -> str:
+def keep_for_app(message: dict[str, Any], known: Known | None = None) -> str:
     if message["type"] == "appeal.alert":
         return keep_alert(message)
-    appeal = appeal_store.get(message["appeal_id"])
+    appeal = (known or Known()).appeal(message["appeal_id"])
     if appeal is None:
         return "no-appeal"
     user_id = message["recipient"]["id"]
@@ -296,13 +364,13 @@ def keep_alert(message: dict[str, Any]) -> str:
     return "kept" if added else "repeat"
 
 
-def keep_for_staff(message: dict[str, Any]) -> str:
+def keep_for_staff(message: dict[str, Any], known: Known | None = None) -> str:
     """A change of the department's webhook, or a work order's notice (an urge), in the
     app of each of its staff."""
     department_id = message["recipient"]["id"]
     appeal_id = message.get("appeal_id")
     if message["type"].startswith("work_order."):
-        appeal = appeal_store.get(str(appeal_id))
+        appeal = (known or Known()).appeal(str(appeal_id))
         if appeal is None:
             return "no-appeal"
         # As the department reads it (a 举报's title without its reporter).

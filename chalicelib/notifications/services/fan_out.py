@@ -4,6 +4,7 @@ the same messages again and the deliverer acts on each once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.core.config import settings
@@ -17,15 +18,16 @@ from chalicelib.notifications.integrations import queues
 from chalicelib.work_orders.services import leaders
 
 
-def recipients(notice: Notice) -> list[Notice]:
-    """The notice for each concrete recipient: all leaders, the appeal's followers, the
-    department handling a merge target."""
+def recipients(
+    notice: Notice, followers: Callable[[str], list[str]] = leaders.followers
+) -> list[Notice]:
+    """The notice for each concrete recipient: all leaders, the appeal's followers (read
+    with ``followers``), the department handling a merge target."""
     if notice.kind == domain.LEADERS:
         return [notice.for_recipient(domain.LEADER, leader) for leader in directory.leader_ids()]
     if notice.kind == domain.FOLLOWERS:
         return [
-            notice.for_recipient(domain.LEADER, leader)
-            for leader in leaders.followers(notice.recipient)
+            notice.for_recipient(domain.LEADER, leader) for leader in followers(notice.recipient)
         ]
     if notice.kind == domain.DEPARTMENT_OF:
         target = appeal_store.get(notice.recipient)
@@ -35,13 +37,15 @@ def recipients(notice: Notice) -> list[Notice]:
     return [notice]
 
 
-def messages_for(change: AppealChange) -> list[dict[str, Any]]:
+def messages_for(
+    change: AppealChange, followers: Callable[[str], list[str]] = leaders.followers
+) -> list[dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     sms_on = settings().feature_on("sms")
     for notice in domain.notices(change.appeal_id, change.old, change.new):
         if notice.kind == domain.SMS and not sms_on:
             continue  # no SMS follow-up in this deployment: no rating link, no text
-        for concrete in recipients(notice):
+        for concrete in recipients(notice, followers):
             found.setdefault(concrete.id, concrete.message())
     return list(found.values())
 
@@ -54,9 +58,18 @@ def notify_changes(changes: list[AppealChange]) -> list[str]:
     failed: list[str] = []
     pending: list[dict[str, Any]] = []
     owner: list[int] = []  # the change each pending message is of
+    # An appeal's followers read once a batch (a batch holds several changes of one appeal:
+    # a query each before), when its first change is worked out.
+    following: dict[str, list[str]] = {}
+
+    def followers(appeal_id: str) -> list[str]:
+        if appeal_id not in following:
+            following[appeal_id] = leaders.followers(appeal_id)
+        return following[appeal_id]
+
     for index, change in enumerate(changes):
         try:
-            messages = messages_for(change)
+            messages = messages_for(change, followers)
         except Exception:
             logger.exception("notifications not worked out", extra={"appeal_id": change.appeal_id})
             failed.append(change.sequence)

@@ -91,6 +91,20 @@ def get(department_id: str) -> Registration | None:
         raise ServiceUnavailable("the webhook store is unreachable") from exc
 
 
+def get_many(department_ids: list[str]) -> dict[str, Registration]:
+    """The registrations of these departments that exist (strongly consistent, as ``get``),
+    read together."""
+    try:
+        return {
+            item.department_id: _registration(item)
+            for item in WebhookModel.batch_get(
+                list(dict.fromkeys(department_ids)), consistent_read=True
+            )
+        }
+    except PynamoDBConnectionError as exc:
+        raise ServiceUnavailable("the webhook store is unreachable") from exc
+
+
 def _item(registration: Registration) -> tuple[WebhookModel, Any]:
     item = WebhookModel(
         registration.department_id,
