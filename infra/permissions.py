@@ -231,6 +231,9 @@ NEEDS: dict[str, frozenset[Grant]] = {
             # The work order as the department sees it, with the latest comments.
             ("dynamodb:GetItem", _APPEALS),
             ("dynamodb:Query", "table:comments_table"),
+            # A batch's registrations and work orders, read together (one call per table).
+            ("dynamodb:BatchGetItem", "table:webhooks_table"),
+            ("dynamodb:BatchGetItem", _APPEALS),
             # A failed delivery's retry time.
             ("sqs:ChangeMessageVisibility", _QUEUE),
             ("dynamodb:PutItem", _NOTIFICATIONS),

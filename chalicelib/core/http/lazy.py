@@ -5,7 +5,7 @@ schemas) is most of the API function's cold start, yet one request needs one cap
 So ``app.py`` registers, from ``chalicelib/blueprints.json``, every route with a stand-in
 view and every event handler with a stand-in; the stand-in imports the blueprint's module
 the first time it is called, registers that blueprint on a private app of the same name
-(whose request and Lambda context are the app's at each call), and calls the real view or
+(whose request and Lambda context are the app's, read at each call), and calls the real view or
 handler. Chalice sees the same routes, methods, media types and event sources as if every
 blueprint had been registered itself: the packaged template, the local stack's pump and
 scheduler and the tests read them from the app as before. What needs every route's
@@ -83,10 +83,36 @@ def load_all() -> None:
 
 
 _APP_NAME = "minsheng"
+
+
+class _Private(Chalice):
+    """Where the imported blueprints are registered: its request and Lambda context are
+    the app's own, read at each call (the local server keeps the app's request per thread,
+    so a copy here would be another thread's)."""
+
+    app: Chalice | None = None
+
+    @property  # type: ignore[override]
+    def current_request(self) -> Any:
+        return None if self.app is None else self.app.current_request
+
+    @current_request.setter
+    def current_request(self, _value: Any) -> None:
+        pass
+
+    @property  # type: ignore[override]
+    def lambda_context(self) -> Any:
+        return None if self.app is None else self.app.lambda_context
+
+    @lambda_context.setter
+    def lambda_context(self, _value: Any) -> None:
+        pass
+
+
 # The blueprints imported so far, each registered once on the private app.
 _LOCK = threading.Lock()
 _LOADED: dict[str, Blueprint] = {}
-_PRIVATE = Chalice(app_name=_APP_NAME)
+_PRIVATE = _Private(app_name=_APP_NAME)
 
 
 def _blueprint(ref: str) -> Blueprint:
@@ -102,11 +128,9 @@ def _blueprint(ref: str) -> Blueprint:
         return _LOADED[ref]
 
 
-def _route_view(app: Chalice, ref: str, path: str, method: str, name: str) -> Any:
+def _route_view(ref: str, path: str, method: str, name: str) -> Any:
     def view(**params: Any) -> Any:
         _blueprint(ref)
-        _PRIVATE.current_request = app.current_request
-        _PRIVATE.lambda_context = app.lambda_context
         return _PRIVATE.routes[path][method].view_function(**params)
 
     view.__name__ = view.__qualname__ = name
@@ -135,10 +159,11 @@ def _schedule(expression: dict[str, Any]) -> Rate | Cron:
 def register(app: Chalice, blueprints: tuple[str, ...]) -> None:
     """Registers on ``app`` what ``blueprints`` register, from the manifest."""
     data = manifest()
+    _PRIVATE.app = app
     if list(blueprints) != data["blueprints"]:
         raise ManifestStale(f"{MANIFEST.name} lists other blueprints: run {WRITE_COMMAND}")
     for r in data["routes"]:
-        view = _route_view(app, r["blueprint"], r["path"], r["method"], r["view"])
+        view = _route_view(r["blueprint"], r["path"], r["method"], r["view"])
         app.route(r["path"], methods=[r["method"]], content_types=list(r["content_types"]))(view)
     for source in data["event_sources"]:
         handler = _EventHandler(source["handler_string"])
