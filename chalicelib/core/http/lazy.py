@@ -159,9 +159,9 @@ def _schedule(expression: dict[str, Any]) -> Rate | Cron:
 def register(app: Chalice, blueprints: tuple[str, ...]) -> None:
     """Registers on ``app`` what ``blueprints`` register, from the manifest."""
     data = manifest()
-    _PRIVATE.app = app
     if list(blueprints) != data["blueprints"]:
         raise ManifestStale(f"{MANIFEST.name} lists other blueprints: run {WRITE_COMMAND}")
+    _PRIVATE.app = app
     for r in data["routes"]:
         view = _route_view(r["blueprint"], r["path"], r["method"], r["view"])
         app.route(r["path"], methods=[r["method"]], content_types=list(r["content_types"]))(view)
