@@ -1,7 +1,8 @@
 """The local stack's corrections and shortcuts to moto: the fast writing of DynamoDB items
 is moto's own serializer, byte for byte, on every kind of attribute value; the fast
-TransactWriteItems does what moto's does (the tables, their streams and the errors after
-the same generated transactions), all or nothing."""
+TransactWriteItems (with the fast updates) does what moto's does (the tables, their
+streams and the errors after the same generated transactions), all or nothing; the fast
+UpdateItem does what moto's does after the same generated updates."""
 
 from __future__ import annotations
 
@@ -285,10 +286,16 @@ def _state(backend: Any, prefix: str, tables: Any = TABLES) -> dict[str, Any]:
 
 
 def _run_engine(
-    ddb: Any, engine: Any, prefix: str, seeds: list[Any], transactions: list[Any]
+    ddb: Any,
+    engine: Any,
+    prefix: str,
+    seeds: list[Any],
+    transactions: list[Any],
+    update_item: Any = None,
 ) -> Any:
     """Fresh tables named ``prefix...``, the seed items, then every transaction through
-    ``engine``: what each answered, and the tables after each."""
+    ``engine`` (its updates through ``update_item``, if given): what each answered, and
+    the tables after each."""
     from botocore.exceptions import ClientError
     from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 
@@ -303,7 +310,9 @@ def _run_engine(
     for table, item in seeds:
         ddb.put_item(TableName=prefix + table, Item=item)
     patched = DynamoDBBackend.transact_write_items
+    patched_update = DynamoDBBackend.update_item
     DynamoDBBackend.transact_write_items = engine  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = update_item or patched_update  # type: ignore[method-assign]
     observed: list[Any] = []
     try:
         for transaction in transactions:
@@ -324,6 +333,7 @@ def _run_engine(
             observed.append((answer, _state(backend, prefix)))
     finally:
         DynamoDBBackend.transact_write_items = patched  # type: ignore[method-assign]
+        DynamoDBBackend.update_item = patched_update  # type: ignore[method-assign]
         for name in TABLES:
             ddb.delete_table(TableName=prefix + name)
     return observed
@@ -349,8 +359,11 @@ def test_the_fast_transactions_do_what_moto_does_on_generated_transactions() -> 
     from moto.dynamodb.models import DynamoDBBackend
 
     moto_patches.atomic_transactions()
+    moto_patches.fast_updates()
     fast = DynamoDBBackend.transact_write_items
     moto = fast.original  # type: ignore[attr-defined]
+    fast_update = DynamoDBBackend.update_item
+    moto_update = fast_update.original  # type: ignore[attr-defined]
     runs = itertools.count()
 
     @settings(
@@ -362,8 +375,8 @@ def test_the_fast_transactions_do_what_moto_does_on_generated_transactions() -> 
     @given(seeds=_seeds(), transactions=_operations())
     def same(seeds: list[Any], transactions: list[Any]) -> None:
         run = next(runs)
-        expected = _run_engine(ddb, moto, f"moto{run}-", seeds, transactions)
-        actual = _run_engine(ddb, fast, f"fast{run}-", seeds, transactions)
+        expected = _run_engine(ddb, moto, f"moto{run}-", seeds, transactions, moto_update)
+        actual = _run_engine(ddb, fast, f"fast{run}-", seeds, transactions, fast_update)
         for number, (want, got) in enumerate(zip(expected, actual, strict=True)):
             shown = f"seeds {seeds}, transaction {number} of {transactions}"
             shown = shown.replace(BIG, "x...(410 KB)")
