@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+
+from chalicelib.core.domain.records import frozen
 
 LOCAL_STAGES = frozenset({"local", "test"})
 # The stages the docs and the Makefile name; a deployed stage may take any name
@@ -50,7 +51,7 @@ class ConfigError(RuntimeError):
     """The environment does not describe a usable deployment."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Oidc:
     """An external OpenID Connect issuer: its ``iss``, where its signing keys are, the
     ``aud`` its tokens carry for the platform, and the claims naming the caller's groups
@@ -100,7 +101,7 @@ def _oidc(env: Mapping[str, str], local: bool) -> Oidc | None:
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     stage: str
     region: str

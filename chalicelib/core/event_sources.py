@@ -8,9 +8,8 @@ behaviour (retries, bisecting, the on-failure queue) with the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from chalicelib.core.config import DEFAULT_DELIVERY_RETRY_SECONDS
+from chalicelib.core.domain.records import frozen
 
 # Chalice wants an ARN at import time; the deployed template binds every mapping to
 # ``GetAtt <Table>.StreamArn`` and the local pump looks the stream up by table, so this
@@ -19,7 +18,7 @@ UNBOUND_STREAM_ARN = "arn:aws:dynamodb:::table/unbound/stream/bound-by-infra"
 UNBOUND_QUEUE_ARN = "arn:aws:sqs:::bound-by-infra"
 
 
-@dataclass(frozen=True)
+@frozen
 class Delivery:
     """Lambda's event source mapping settings for a stream consumer."""
 
@@ -37,7 +36,7 @@ class Delivery:
     on_failure_queue: str = "stream-failures"
 
 
-@dataclass(frozen=True)
+@frozen
 class StreamConsumer:
     name: str  # the Chalice handler's name
     table_setting: str  # the Settings field naming the table whose stream it reads
@@ -46,7 +45,7 @@ class StreamConsumer:
     delivery: Delivery = Delivery()
 
 
-@dataclass(frozen=True)
+@frozen
 class Queue:
     name: str
     retention_seconds: int
@@ -128,7 +127,7 @@ QUEUES = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class QueueConsumer:
     name: str  # the Chalice handler's name
     queue: str  # a name in QUEUES

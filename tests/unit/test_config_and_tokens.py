@@ -229,3 +229,20 @@ def test_aws_host_names_take_the_partitions_dns_suffix(monkeypatch: pytest.Monke
     monkeypatch.setenv("MINSHENG_DNS_SUFFIX", "not a domain")
     with pytest.raises(config.ConfigError, match="MINSHENG_DNS_SUFFIX"):
         config.load_settings()
+
+
+def test_the_settings_cannot_be_changed_once_loaded() -> None:
+    import dataclasses
+
+    loaded = config.load_settings()
+    with pytest.raises(dataclasses.FrozenInstanceError, match="stage"):
+        loaded.stage = "prod"
+    with pytest.raises(dataclasses.FrozenInstanceError, match="anything"):
+        loaded.anything = 1  # type: ignore[attr-defined]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del loaded.region
+    changed = dataclasses.replace(loaded, stage="prod")
+    assert (changed.stage, loaded.stage) == ("prod", "test")
+    assert changed.region == loaded.region
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        changed.stage = "dev"

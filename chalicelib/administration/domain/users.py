@@ -14,6 +14,7 @@ from typing import Any
 from chalicelib.core.domain.masking import mask_phone
 from chalicelib.core.domain.phones import mainland_mobile
 from chalicelib.core.domain.principal import ACCOUNT_ROLES
+from chalicelib.core.domain.records import frozen
 
 ROLES = ACCOUNT_ROLES
 DEPARTMENT_ROLE = "department"
@@ -24,7 +25,7 @@ MAX_ROWS = 200
 MAX_NAME = 64
 
 
-@dataclass(frozen=True)
+@frozen
 class NewUser:
     username: str
     name: str

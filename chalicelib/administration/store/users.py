@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import PynamoDBConnectionError, TransactWriteError
 from pynamodb.expressions.condition import size
 
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import Conflict, ServiceUnavailable
 from chalicelib.core.store.accounts import (
     ACCOUNT,
@@ -35,7 +35,7 @@ class LastAdmin(Conflict):
     type_slug = "last-admin"
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     at: str
     by: dict[str, str]

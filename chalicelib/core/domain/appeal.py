@@ -15,6 +15,7 @@ from chalicelib.core.domain.masking import (
     without_reporter,
 )
 from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.records import frozen
 
 
 class Kind(StrEnum):
@@ -228,7 +229,7 @@ def _owner_event(event: Event, names: Mapping[str, str]) -> dict[str, Any] | Non
     }
 
 
-@dataclass(frozen=True)
+@frozen
 class Event:
     type: str
     at: str
@@ -248,6 +249,8 @@ class Event:
 
 @dataclass
 class Appeal:
+    """An appeal and its work order, as the lifecycle reads and changes it."""
+
     id: str
     state: State
     kind: Kind

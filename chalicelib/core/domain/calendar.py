@@ -16,11 +16,13 @@ clock time is unambiguous.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from chalicelib.core.domain import clock
+from chalicelib.core.domain.records import frozen
 
 __all__ = [
     "MAX_WORKING_DAYS",
@@ -30,7 +32,7 @@ __all__ = [
     "YearCalendar",
 ]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = clock.TZ
 """All deadlines are computed and returned in this zone."""
 
 WORKDAY_START = time(9, 0)
@@ -79,7 +81,7 @@ def _parse_iso_dates(raw: Any, key: str) -> frozenset[date]:
     return frozenset(parsed)
 
 
-@dataclass(frozen=True)
+@frozen
 class YearCalendar:
     """One year's official calendar, loaded by an admin (e.g. from the State Council notice).
 

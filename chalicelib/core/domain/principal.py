@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
+
+from chalicelib.core.domain.records import frozen
 
 
 class Role(StrEnum):
@@ -34,7 +35,7 @@ def account_role(groups: set[str] | list[str] | tuple[str, ...]) -> str | None:
     return staff or (DEPUTY_GROUP if DEPUTY_GROUP in found else None)
 
 
-@dataclass(frozen=True)
+@frozen
 class Principal:
     id: str
     role: Role

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -30,6 +29,7 @@ from chalicelib.core.domain.appeal import (
 )
 from chalicelib.core.domain.calendar import WorkingCalendar
 from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.domain.schemas import MAX_MEDIA
 from chalicelib.core.errors import Conflict, ValidationFailed
 
@@ -78,7 +78,7 @@ class Deadlines(StrEnum):
     CLEAR = "clear"
 
 
-@dataclass(frozen=True)
+@frozen
 class Transition:
     action: Action
     sources: frozenset[State]
@@ -219,7 +219,7 @@ DEPARTMENT_ACTIONS = frozenset(a for a, t in TRANSITIONS.items() if DEPARTMENT i
 CITIZEN_ACTIONS = frozenset(a for a, t in TRANSITIONS.items() if CITIZEN in t.roles)
 
 
-@dataclass(frozen=True)
+@frozen
 class Outside:
     """What a transition needs from outside the appeal."""
 

@@ -31,6 +31,8 @@ MAX_BODY_BYTES = 64 * 1024
 
 @dataclass
 class RouteDoc:
+    """What the OpenAPI document and the authorization matrix say of one route."""
+
     path: str
     method: str
     summary: str

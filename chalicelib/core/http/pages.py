@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from chalice.app import Request, Response
 
 from chalicelib.core.config import settings
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import NotFound
 from chalicelib.core.http.base import static_page, static_text
 
@@ -56,7 +56,7 @@ def bucket_origins() -> str:
     return f"https://{bucket}.{cfg.aws_host('s3')} https://{bucket}.s3.{cfg.dns_suffix}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Site:
     """One page's files: ``package`` holds index.html and ``assets``; ``vendor`` names the
     vendored files it serves (``SHARED_VENDOR`` from the shared folder, the others from

@@ -4,11 +4,12 @@ app (``SOFTWARE_TOKEN_MFA`` in its MFA settings)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from chalicelib.core.config import settings
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.integrations.aws import client
 from chalicelib.core.observability import logger
@@ -16,7 +17,7 @@ from chalicelib.core.observability import logger
 TOTP = "SOFTWARE_TOKEN_MFA"
 
 
-@dataclass(frozen=True)
+@frozen
 class PoolAccount:
     username: str
     sub: str

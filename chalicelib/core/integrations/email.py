@@ -5,12 +5,12 @@ each sent message to the outbox folder: the full MIME message (``.eml``) and its
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
 from chalicelib.core.domain.masking import without_recipient
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.integrations.aws import client
 
 SENDER_NAME = "民生诉求平台"
@@ -20,7 +20,7 @@ class SendFailed(Exception):
     """SES did not take the message (the caller logs, counts and retries it later)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Mail:
     to: str
     subject: str

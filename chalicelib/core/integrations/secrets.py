@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import secrets as token_source
 import threading
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.integrations.aws import client
 
@@ -35,7 +35,7 @@ _owner_key_lock = threading.Lock()
 _owner_key: bytes | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class SigningKeys:
     current: str
     previous: str | None = None

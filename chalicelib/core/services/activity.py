@@ -3,13 +3,13 @@ change that rewrites past events (which nothing may do) is reported as an integr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.observability import logger, metrics
 
 
-@dataclass(frozen=True)
+@frozen
 class AppealChange:
     """One stream record, reduced to what the consumers need."""
 

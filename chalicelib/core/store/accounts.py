@@ -5,10 +5,9 @@ table does not yet (made before the users API, or by hand) is recorded on first 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError, UpdateError
 
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.store.models import UserModel
 
@@ -19,7 +18,7 @@ GUARD = ("#admins", "guard")
 ADMIN = "admin"
 
 
-@dataclass(frozen=True)
+@frozen
 class Account:
     username: str
     sub: str

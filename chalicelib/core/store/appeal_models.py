@@ -13,7 +13,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STREAM_NEW_AND_OLD_IMAGE
+from pynamodb.constants import STREAM_NEW_AND_OLD_IMAGE
 from pynamodb.indexes import (
     AllProjection,
     GlobalSecondaryIndex,
@@ -22,6 +22,7 @@ from pynamodb.indexes import (
 from pynamodb.models import Model
 
 from chalicelib.core.config import settings
+from chalicelib.core.store.model_meta import TableMeta as _Meta
 
 _S = settings()
 
@@ -48,12 +49,6 @@ SUMMARY_ATTRIBUTES = [
 def _summary(*index_keys: str) -> IncludeProjection:
     """The summary attributes an index does not already carry as its own keys."""
     return IncludeProjection([a for a in SUMMARY_ATTRIBUTES if a not in index_keys])
-
-
-class _Meta:
-    region = _S.region
-    host = _S.aws_endpoint
-    billing_mode = PAY_PER_REQUEST_BILLING_MODE
 
 
 class LocationMap(MapAttribute[str, Any]):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import (
@@ -26,6 +25,7 @@ from chalicelib.core.domain.appeal import (
     Kind,
     State,
 )
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.domain.sla import next_open_deadline
 from chalicelib.core.errors import Conflict, DomainError, ServiceUnavailable, ValidationFailed
 from chalicelib.core.store.cursors import decode_cursor, encode_cursor
@@ -281,7 +281,7 @@ def due_by(moment: str) -> list[Appeal]:
     return found
 
 
-@dataclass(frozen=True)
+@frozen
 class Alongside:
     """An update of another table's item that must happen with the appeal's write, or not
     at all (an SMS rating link used by the rating it gives): ``item`` names it (a model

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import (
@@ -18,6 +18,7 @@ from pynamodb.exceptions import (
 )
 
 from chalicelib.core.config import settings
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import Conflict, ServiceUnavailable
 from chalicelib.core.store.models import CategoryModel, DepartmentModel, SettingModel
 
@@ -44,7 +45,7 @@ def _cached(key: str, load: Callable[[], T]) -> T:
     return value
 
 
-@dataclass(frozen=True)
+@frozen
 class Department:
     id: str
     name: str
@@ -56,7 +57,7 @@ class Department:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@frozen
 class Category:
     code: str
     name: str

@@ -1,20 +1,15 @@
-"""The other tables' PynamoDB models. Imported through ``models.py``."""
+"""The other tables' PynamoDB models (accounts and their keys, rating links, limits,
+idempotency, the mailbox, the knowledge base). Imported through ``models.py``."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import (
     BooleanAttribute,
-    ListAttribute,
-    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
-    VersionAttribute,
 )
-from pynamodb.constants import STREAM_NEW_AND_OLD_IMAGE
 from pynamodb.indexes import (
     AllProjection,
     GlobalSecondaryIndex,
@@ -23,193 +18,9 @@ from pynamodb.indexes import (
 from pynamodb.models import Model
 
 from chalicelib.core.config import settings
-from chalicelib.core.store.appeal_models import ActorMap, AppealModel, CommentModel, _Meta
+from chalicelib.core.store.model_meta import TableMeta as _Meta
 
 _S = settings()
-
-
-class DepartmentModel(Model):
-    class Meta(_Meta):
-        table_name = _S.departments_table
-
-    id = UnicodeAttribute(hash_key=True)
-    name = UnicodeAttribute()
-    kind = UnicodeAttribute(default="department")  # department, town, street, utility
-    active = BooleanAttribute(default=True)
-    updated_at = UnicodeAttribute()
-    version = VersionAttribute()
-
-
-class CategoryModel(Model):
-    class Meta(_Meta):
-        table_name = _S.categories_table
-
-    code = UnicodeAttribute(hash_key=True)
-    name = UnicodeAttribute()
-    group = UnicodeAttribute(null=True)
-    default_department = UnicodeAttribute(null=True)
-    auto_dispatch = BooleanAttribute(default=False)
-    keywords = ListAttribute(of=UnicodeAttribute, null=True)
-    reply_working_days = MapAttribute[str, Any](null=True)  # per kind overrides
-    active = BooleanAttribute(default=True)
-    # Consultations in the category are answered with a policy reference (the reply check).
-    policy_reference = BooleanAttribute(default=False)
-    updated_at = UnicodeAttribute()
-    version = VersionAttribute()
-
-
-class SettingModel(Model):
-    """Platform settings the admin changes at run time (e.g. the loaded calendar years)."""
-
-    class Meta(_Meta):
-        table_name = _S.settings_table
-
-    key = UnicodeAttribute(hash_key=True)
-    data = MapAttribute[str, Any](null=True)
-    updated_at = UnicodeAttribute()
-    version = VersionAttribute()
-
-
-class FollowersIndex(GlobalSecondaryIndex["FollowModel"]):
-    """Who follows an appeal: the leaders its notifications go to."""
-
-    class Meta:
-        index_name = "by-appeal"
-        projection = KeysOnlyProjection()
-
-    appeal_id = UnicodeAttribute(hash_key=True)
-    leader_id = UnicodeAttribute(range_key=True)
-
-
-class FollowModel(Model):
-    """A leader following an appeal (跟踪关注)."""
-
-    class Meta(_Meta):
-        table_name = _S.follows_table
-
-    leader_id = UnicodeAttribute(hash_key=True)
-    appeal_id = UnicodeAttribute(range_key=True)
-    followed_at = UnicodeAttribute()
-
-    followers = FollowersIndex()
-
-
-class WebhookModel(Model):
-    """A department system's registration: where its work orders are POSTed. The signing
-    secrets live in Secrets Manager, never here."""
-
-    class Meta(_Meta):
-        table_name = _S.webhooks_table
-
-    department_id = UnicodeAttribute(hash_key=True)
-    url = UnicodeAttribute(null=True)
-    enabled = BooleanAttribute(default=False)
-    # When the secret that is no longer current stops verifying (a rotation's overlap).
-    previous_secret_until = UnicodeAttribute(null=True)
-    secret_issued_at = UnicodeAttribute(null=True)
-    # Whether the system at ``url`` answered the platform's challenge (it holds the secret):
-    # False from each change of the URL until then; absent on registrations made before
-    # the challenge existed (they count as verified).
-    url_verified = BooleanAttribute(null=True)
-    verified_at = UnicodeAttribute(null=True)
-    updated_at = UnicodeAttribute()
-    version = VersionAttribute()
-
-
-class WebhookHistoryModel(Model):
-    """Every change of a department's webhook registration, newest last (``id`` sorts by
-    time): who made it, when, and what the URL and the enabled flag were before and after;
-    rotations and revocations of its secret. Written in the change's own transaction, kept
-    as long as the table."""
-
-    class Meta(_Meta):
-        table_name = _S.webhook_history_table
-
-    department_id = UnicodeAttribute(hash_key=True)
-    id = UnicodeAttribute(range_key=True)  # ``{at}#{random}``
-    action = UnicodeAttribute()
-    at = UnicodeAttribute()
-    actor = ActorMap()
-    username = UnicodeAttribute(null=True)
-    old_url = UnicodeAttribute(null=True)
-    url = UnicodeAttribute(null=True)
-    old_enabled = BooleanAttribute(null=True)
-    enabled = BooleanAttribute(null=True)
-
-
-class DepartmentDeliveriesIndex(GlobalSecondaryIndex["DeliveryModel"]):
-    class Meta:
-        index_name = "by-department"
-        projection = AllProjection()
-
-    department_id = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-class StatusDeliveriesIndex(GlobalSecondaryIndex["DeliveryModel"]):
-    class Meta:
-        index_name = "by-status"
-        projection = AllProjection()
-
-    status = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-class DeliveryModel(Model):
-    """One webhook message to a department and every attempt to deliver it, kept 90 days.
-    ``message`` is the queue message itself (no personal data: the work order is read at
-    delivery time), so a delivery can be sent again from here."""
-
-    class Meta(_Meta):
-        table_name = _S.deliveries_table
-
-    id = UnicodeAttribute(hash_key=True)
-    department_id = UnicodeAttribute()
-    type = UnicodeAttribute()
-    appeal_id = UnicodeAttribute(null=True)  # none for a notice about the webhook itself
-    status = UnicodeAttribute()  # pending, retrying, delivered, dead
-    message = UnicodeAttribute()
-    attempts = ListAttribute(of=MapAttribute, default=list)
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-    expires_at = TTLAttribute()
-
-    for_department = DepartmentDeliveriesIndex()
-    with_status = StatusDeliveriesIndex()
-
-
-class NotificationModel(Model):
-    """What the mobile app shows a user (what a push service would deliver), newest first:
-    ``id`` sorts by time."""
-
-    class Meta(_Meta):
-        table_name = _S.notifications_table
-
-    user_id = UnicodeAttribute(hash_key=True)
-    id = UnicodeAttribute(range_key=True)
-    type = UnicodeAttribute()
-    appeal_id = UnicodeAttribute(null=True)  # none for a change of a department's webhook
-    title = UnicodeAttribute()
-    text = UnicodeAttribute()
-    at = UnicodeAttribute()
-    read_at = UnicodeAttribute(null=True)
-    expires_at = TTLAttribute()
-
-
-class StatsModel(Model):
-    """Derived data, one table: period counters in write shards
-    (``stats#{period}#{scope}#{shard}`` / scope, ``dept#{id}``, ``platform`` or ``intake``),
-    marks (``marks#{period}#{scope}#{shard}`` / appeal id), topic counts
-    (``hot-topics#{period}`` / word), ranking snapshots (``ranking#{period}`` / board) and
-    the stream consumers' dedup markers (``dedup#{consumer}#{sequence}`` / sequence number,
-    expiring)."""
-
-    class Meta(_Meta):
-        table_name = _S.stats_table
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    expires_at = TTLAttribute(null=True)
 
 
 class IdempotencyModel(Model):
@@ -220,20 +31,6 @@ class IdempotencyModel(Model):
 
     id = UnicodeAttribute(hash_key=True)
     expiration = TTLAttribute(null=True)
-
-
-class SupportModel(Model):
-    """A citizen's 附议 ("me too") on a public appeal, at most one each. Its stream feeds hot
-    topics (a supporter counts as a citizen raising the appeal's words); the count per
-    appeal is a counter in the stats table, written in the same transaction."""
-
-    class Meta(_Meta):
-        table_name = _S.supports_table
-        stream_view_type = STREAM_NEW_AND_OLD_IMAGE
-
-    appeal_id = UnicodeAttribute(hash_key=True)
-    citizen_id = UnicodeAttribute(range_key=True)
-    at = UnicodeAttribute()
 
 
 class ApiKeyModel(Model):
@@ -442,26 +239,3 @@ class UserModel(Model):
     directory = UsersIndex()
     by_role = UsersByRoleIndex()
     by_department = UsersByDepartmentIndex()
-
-
-ALL_MODELS: tuple[type[Model], ...] = (
-    AppealModel,
-    CommentModel,
-    DepartmentModel,
-    CategoryModel,
-    SettingModel,
-    FollowModel,
-    StatsModel,
-    IdempotencyModel,
-    WebhookModel,
-    WebhookHistoryModel,
-    DeliveryModel,
-    NotificationModel,
-    SupportModel,
-    ApiKeyModel,
-    RatingLinkModel,
-    LimitModel,
-    MailModel,
-    KnowledgeModel,
-    UserModel,
-)

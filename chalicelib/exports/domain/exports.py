@@ -8,7 +8,6 @@ the only source of a row's personal fields."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +22,7 @@ from chalicelib.core.domain.names import (
 )
 from chalicelib.core.domain.periods import Granularity, granularity, parse_period, period_end
 from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.domain.validation import NO_CONTROL
 from chalicelib.core.errors import ValidationFailed
 
@@ -120,7 +120,7 @@ EXPORT_RECORD: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class ExportRequest:
     kind: str
     period: str
@@ -168,7 +168,7 @@ def object_key(export_id: str, file_format: str) -> str:
     return f"{PREFIX}{export_id}.{file_format}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Column:
     header: str  # Chinese, as the sheet shows it
     width: int  # characters (a Chinese character counts two)

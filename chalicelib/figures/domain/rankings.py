@@ -8,13 +8,14 @@ department below the minimum number of cases is listed on a rate board but not r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from chalicelib.core.domain.records import frozen
 
 BOARDS = ("volume", "overdue_rate", "return_rate", "satisfaction")
 
 
-@dataclass(frozen=True)
+@frozen
 class Board:
     value: str  # counter (volume) or numerator
     base: str | None  # denominator; None for a count

@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.core.domain.periods import week_of
+from chalicelib.core.domain.records import frozen
 
 BASELINE_WEEKS = 8
 MIN_CITIZENS = 5
@@ -41,7 +41,7 @@ def poisson_upper_tail(k: int, rate: float) -> float:
     return max(0.0, 1.0 - below)
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """One unusually high count: what rose, where, in which week, against which history."""
 
@@ -83,7 +83,7 @@ def previous_weeks(week_now: datetime, count: int = BASELINE_WEEKS) -> list[str]
     return [week_of(week_now - timedelta(weeks=n)) for n in range(count, 0, -1)]
 
 
-@dataclass(frozen=True)
+@frozen
 class Place:
     id: str
     name: str

@@ -4,15 +4,16 @@ HTML templates escape every value; Jinja2 is imported only by the functions that
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from chalicelib.core.domain.records import frozen
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 
 
-@dataclass(frozen=True)
+@frozen
 class Rendered:
     subject: str
     html: str

@@ -8,10 +8,10 @@ function can run (the function died mid-send), can be claimed again by the next 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.core.config import settings
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.integrations.aws import client
 
@@ -19,7 +19,7 @@ PREFIX = "report-sent#"
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 
 
-@dataclass(frozen=True)
+@frozen
 class Marker:
     key: str  # the recipient within the period: ``address`` or ``department#address``
     status: str

@@ -3,18 +3,18 @@ one transaction, so a refused submission counts in none of them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.integrations.aws import client
 
 DAY = 86400
 
 
-@dataclass(frozen=True)
+@frozen
 class Window:
     limit: int
     seconds: int

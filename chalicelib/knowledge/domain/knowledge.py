@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import math
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import Forbidden, ValidationFailed
 
 CENTER_OWNER = "center"  # articles the platform center keeps itself
@@ -37,7 +38,7 @@ def new_article_id() -> str:
     return "kb-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
 
 
-@dataclass(frozen=True)
+@frozen
 class Article:
     id: str
     title: str

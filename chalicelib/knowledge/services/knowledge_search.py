@@ -20,6 +20,7 @@ from typing import Any
 
 from chalicelib.core.config import settings
 from chalicelib.core.domain import clock
+from chalicelib.core.domain.records import frozen
 from chalicelib.knowledge.domain.knowledge import Article, adjusted_score
 from chalicelib.knowledge.store import knowledge as store
 
@@ -132,7 +133,7 @@ def index_stamp() -> int:
     return _index().stamp
 
 
-@dataclass(frozen=True)
+@frozen
 class Hit:
     article: Article
     score: float

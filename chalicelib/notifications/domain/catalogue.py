@@ -14,10 +14,11 @@ whose type has none), then emit it from ``notices.py``."""
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from chalicelib.core.domain import schemas
+from chalicelib.core.domain.records import frozen
 
 SCHEMA_VERSION = "1"
 SCHEMA_VERSION_HEADER = "X-Minsheng-Schema-Version"
@@ -61,7 +62,7 @@ LEAD_AND_CO = "the lead department and every co-handling department"
 LEAD = "the lead department"
 
 
-@dataclass(frozen=True)
+@frozen
 class EventType:
     type: str
     when: str

@@ -8,10 +8,11 @@ delivers a notice can do it once."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from chalicelib.core.domain.appeal import TRANSFER_TARGETS
+from chalicelib.core.domain.records import frozen
 
 # Recipient kinds. ``leaders`` is every leader; ``followers`` the leaders following the
 # appeal; ``department_of`` the department handling another appeal (a merge target).
@@ -66,7 +67,7 @@ WEBHOOK_VERIFY = "webhook.verify"
 DEPARTMENT_STAFF = "department_staff"
 
 
-@dataclass(frozen=True)
+@frozen
 class Notice:
     type: str
     kind: str  # recipient kind, above

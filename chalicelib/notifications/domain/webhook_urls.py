@@ -11,8 +11,9 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from chalicelib.core.domain.records import frozen
 
 MAX_URL_LENGTH = 2048
 
@@ -24,7 +25,7 @@ class UrlRefused(Exception):
     """A URL the platform will not send work orders to, and why."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     url: str
     scheme: str

@@ -5,8 +5,8 @@ five seconds at most, no redirects followed, nothing retried here (the queue ret
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
+from chalicelib.core.domain.records import frozen
 from chalicelib.notifications.domain.webhook_urls import Target
 
 TIMEOUT_SECONDS = 5.0
@@ -14,7 +14,7 @@ TIMEOUT_SECONDS = 5.0
 KEPT_RESPONSE_BYTES = 512
 
 
-@dataclass(frozen=True)
+@frozen
 class Outcome:
     status: int | None
     latency_ms: int

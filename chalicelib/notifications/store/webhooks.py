@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from pynamodb.exceptions import (
@@ -13,12 +13,13 @@ from pynamodb.exceptions import (
     TransactWriteError,
 )
 
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import Conflict, ServiceUnavailable
 from chalicelib.core.store.models import ActorMap, WebhookHistoryModel, WebhookModel
 from chalicelib.core.store.paging import query_page
 
 
-@dataclass(frozen=True)
+@frozen
 class Registration:
     department_id: str
     url: str | None
@@ -43,7 +44,7 @@ class Registration:
         return data
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     """One change of a registration, as the history keeps it."""
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from chalicelib.core.domain.records import frozen
 
 UNRELATED_BELOW = 0.2
 # An appeal with fewer content words than this says too little to judge a reply by.
@@ -63,7 +64,7 @@ def overlap(appeal_words: Sequence[str], reply: str) -> float | None:
     return sum(_found(w, reply) for w in words) / len(words)
 
 
-@dataclass(frozen=True)
+@frozen
 class Check:
     score: float | None
     flags: tuple[str, ...]

@@ -4,15 +4,16 @@ words. Pure: the service hands in the candidates and their words."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
+
+from chalicelib.core.domain.records import frozen
 
 NEARBY_METRES = 500.0
 SHARED_WORDS = 3
 EARTH_RADIUS_METRES = 6_371_000.0
 
 
-@dataclass(frozen=True)
+@frozen
 class Match:
     appeal_id: str
     distance_m: float | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import (
@@ -14,6 +13,7 @@ from pynamodb.exceptions import (
 )
 
 from chalicelib.core.domain import clock
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import NotFound, ServiceUnavailable
 from chalicelib.core.store.appeals import Alongside
 from chalicelib.core.store.models import RatingLinkModel
@@ -22,7 +22,7 @@ from chalicelib.core.store.models import RatingLinkModel
 KEEP_AFTER_EXPIRY_DAYS = 90
 
 
-@dataclass(frozen=True)
+@frozen
 class RatingLink:
     id: str
     appeal_id: str

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from chalicelib.core.domain.records import frozen
 
 SES = "amazonses.com"
 METHODS = ("spf", "dkim", "dmarc")
@@ -40,7 +41,7 @@ REASON_SPAM = "spam"
 REASON_VIRUS = "virus"
 
 
-@dataclass(frozen=True)
+@frozen
 class Result:
     method: str
     result: str
@@ -55,7 +56,7 @@ class Result:
         return found
 
 
-@dataclass(frozen=True)
+@frozen
 class Verdict:
     verified: bool  # SES vouches for the From address (see the module's doc)
     spam: bool = False  # SES's spam verdict is FAIL

@@ -35,6 +35,7 @@ from html.parser import HTMLParser
 from chalicelib.channels.mailbox.domain import authentication
 from chalicelib.channels.mailbox.domain.authentication import UNVERIFIED, Verdict
 from chalicelib.core.domain import phones
+from chalicelib.core.domain.records import frozen
 
 # Charsets read as another that contains them.
 _SUPERSETS = {
@@ -72,7 +73,7 @@ REASON_TOO_DEEP = "too-deep"
 REASON_UNREADABLE = "unreadable"
 
 
-@dataclass(frozen=True)
+@frozen
 class Limits:
     """What the mailbox reads of a letter at most (``MINSHENG_MAILBOX_MAX_BYTES``,
     ``_MAX_PARTS``, ``_MAX_DEPTH``; these defaults are the settings' defaults)."""
@@ -81,6 +82,8 @@ class Limits:
     max_parts: int = 100  # MIME parts (a letter with nine photos has about a dozen)
     max_depth: int = 10  # multiparts and messages inside one another
 
+
+DEFAULT_LIMITS = Limits()
 
 # Bytes of text read from a letter, each kind (plain, HTML) in all: an appeal keeps 4,000
 # characters, and HTML takes seconds a megabyte to reduce to text.
@@ -107,7 +110,7 @@ _QUOTE_MARKERS = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Image:
     content_type: str
     data: bytes
@@ -515,7 +518,7 @@ def _boundary(declared: bytes) -> bytes:
 
 
 def parse(
-    raw: bytes, *, max_image_bytes: int, max_images: int, limits: Limits = Limits()
+    raw: bytes, *, max_image_bytes: int, max_images: int, limits: Limits = DEFAULT_LIMITS
 ) -> InboundMail:
     """Read one raw message. Never raises: a broken part is skipped (and an attachment
     that cannot be read counts as ignored); a letter over ``limits``, or one the parser

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ from chalicelib.core.domain.appeal import Appeal, State
 from chalicelib.core.domain.clock import TZ, iso
 from chalicelib.core.domain.ids import is_appeal_id
 from chalicelib.core.domain.masking import mask_name
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def to_xml(root: str, value: Any) -> str:
 # --- query parameters -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class RequestQuery:
     """What ``GET requests`` asks: ids (which override everything else), or a window of
     submission times with optional service codes and statuses."""

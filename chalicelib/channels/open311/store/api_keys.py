@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError, UpdateError
 
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import Conflict, NotFound, ServiceUnavailable
 from chalicelib.core.store.models import ApiKeyModel
 
 
-@dataclass(frozen=True)
+@frozen
 class ApiKey:
     key_id: str
     key_hash: str

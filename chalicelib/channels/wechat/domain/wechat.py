@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from chalicelib.core.domain.records import frozen
 
 # WeChat retries a message it got no answer to within 5 s; a request older than this is a
 # replay, not a retry.
@@ -88,7 +90,7 @@ def request_digest(method: str, params: dict[str, str], body: bytes) -> str:
     return hasher.hexdigest()
 
 
-@dataclass(frozen=True)
+@frozen
 class Message:
     """One message WeChat POSTs: the follower (``sender``, an OpenID), the account
     (``recipient``, its original id), and what was sent."""

@@ -9,15 +9,15 @@ account's messages: when set, a message to another account is refused."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from chalicelib.core.config import settings
+from chalicelib.core.domain.records import frozen
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.integrations import secrets
 from chalicelib.core.observability import logger
 
 
-@dataclass(frozen=True)
+@frozen
 class Account:
     token: str
     app_id: str
