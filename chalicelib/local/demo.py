@@ -65,6 +65,39 @@ def load_reference_data(at: str, data: dict[str, Any] | None = None) -> tuple[in
     return departments, len(data["categories"])
 
 
+def seed(
+    cognito: Any, secretsmanager: Any, user_pool_id: str | None, client_id: str | None
+) -> dict[str, Any]:
+    """Every piece of demo data the stack opens on, through the services, for the parts
+    that are on (``MINSHENG_FEATURES``): the reference data, the demo users (with a pool),
+    the webhook secrets, the WeChat account, the report recipients and the knowledge
+    base. Returns what the banner and ``stack.json`` show (JSON: it crosses a pipe)."""
+    from chalicelib.core.config import settings
+    from chalicelib.core.domain import clock
+
+    on = settings().feature_on
+    at = clock.iso(clock.now())
+    departments, categories = load_reference_data(at)
+    users = (
+        create_demo_users(cognito, user_pool_id, client_id)
+        if user_pool_id is not None and client_id is not None
+        else []
+    )
+    webhook_secrets = issue_webhook_secrets()
+    wechat = wechat_account(secretsmanager) if on("wechat") else None
+    if on("reports"):
+        load_report_recipients(at)
+    articles = load_knowledge_articles(at) if on("knowledge") else 0
+    return {
+        "departments": departments,
+        "categories": categories,
+        "users": users,
+        "webhook_secrets": webhook_secrets,
+        "wechat": wechat,
+        "articles": articles,
+    }
+
+
 def load_knowledge_articles(at: str) -> int:
     """The knowledge base's demo articles (at least 40, in the district's categories)."""
     from chalicelib.knowledge.services.knowledge import demo_articles, import_articles

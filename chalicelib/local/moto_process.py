@@ -10,6 +10,10 @@ work of both. In a process of its own it runs beside them, as AWS does.
 The process applies the local stack's corrections of moto (``moto_patches``), answers
 until it is told to stop (SIGTERM or SIGINT) and dies with the process that started it.
 
+It writes the demo data the stack opens on when the stack asks (a ``{"demo": {...}}``
+line; the answer, a ``{"demo": {...}}`` line, is what the banner shows), the same way as
+the history below, once the stack has made every resource through the endpoint.
+
 It also writes the district's history when the stack asks (a ``{"history": {...}}`` line
 on its standard input, see ``chalicelib/local/history.py``): through the services, on
 moto's backends in this process (``mock_aws`` without a reset, the tables the server
@@ -26,6 +30,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -96,6 +101,85 @@ def _commands() -> None:
             threading.Thread(
                 target=_write_history, args=(command["history"],), name="history", daemon=True
             ).start()
+        if DEMO in command:
+            threading.Thread(
+                target=_write_demo, args=(command[DEMO],), name="demo", daemon=True
+            ).start()
+
+
+DEMO = "demo"
+
+
+def _on_own_backends(env: dict[str, str]) -> None:
+    """The stack's settings, with moto's backends in this process as the endpoint: the
+    tables, pool and queues the server serves (``mock_aws`` without a reset), no HTTP."""
+    os.environ.update(env)
+    os.environ.pop("MINSHENG_AWS_ENDPOINT", None)
+    config = sys.modules.get("chalicelib.core.config")
+    if config is not None:  # read by an earlier command, with other settings
+        config.settings.cache_clear()
+    from moto import mock_aws
+
+    _one_data_loader()
+    mock_aws().start(reset=False)
+
+
+class _SearchPaths(list[str]):
+    """A loader's search paths, each once: boto3 adds its own at every session."""
+
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
+
+
+def _one_data_loader() -> None:
+    """Every botocore session of this process reads botocore's data files through one
+    loader. The demo data and the history call through the app's clients and PynamoDB's,
+    and each makes a botocore session of its own (PynamoDB one per model and thread), which
+    read and parsed the endpoints file and the service's model again: a third of the demo
+    data's time. The files do not change while the process runs; what the calls do does
+    not depend on which loader read them."""
+    import botocore.loaders
+    import botocore.session
+
+    if getattr(botocore.session.create_loader, "shared", False):
+        return
+    loaders: dict[str | None, Any] = {}
+    lock = threading.Lock()
+
+    def create_loader(search_path_string: str | None = None) -> Any:
+        with lock:
+            if search_path_string not in loaders:
+                loader = botocore.loaders.create_loader(search_path_string)
+                loader._search_paths = _SearchPaths(loader.search_paths)
+                loaders[search_path_string] = loader
+            return loaders[search_path_string]
+
+    create_loader.shared = True  # type: ignore[attr-defined]
+    botocore.session.create_loader = create_loader
+
+
+def _write_demo(spec: dict[str, Any]) -> None:
+    """The demo data (``demo.seed``) on this process's backends; the answer on a line."""
+    try:
+        _on_own_backends(spec["env"])
+        import boto3
+
+        from chalicelib.local import demo
+
+        region = spec["env"]["AWS_REGION"]
+        answer = demo.seed(
+            boto3.client("cognito-idp", region_name=region),
+            boto3.client("secretsmanager", region_name=region),
+            spec.get("user_pool_id"),
+            spec.get("user_pool_client_id"),
+        )
+    except Exception as exc:  # told to the stack, which stops with it
+        import traceback
+
+        traceback.print_exc()
+        answer = {"failed": repr(exc)}
+    print(json.dumps({DEMO: answer}, ensure_ascii=False), flush=True)
 
 
 def _write_history(spec: dict[str, Any]) -> None:
@@ -105,12 +189,7 @@ def _write_history(spec: dict[str, Any]) -> None:
         print(json.dumps({history.MARK: fields}, ensure_ascii=False), flush=True)
 
     try:
-        # The stack's settings, with moto's backends in this process as the endpoint.
-        os.environ.update(spec["env"])
-        os.environ.pop("MINSHENG_AWS_ENDPOINT", None)
-        from moto import mock_aws
-
-        mock_aws().start(reset=False)  # the tables and queues the stack made stay
+        _on_own_backends(spec["env"])
         history.write(spec, say)
     except Exception as exc:  # told to the stack, which shows it
         say({"failed": repr(exc)})
@@ -165,6 +244,35 @@ class MotoProcess:
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps(command, ensure_ascii=False) + "\n")
         self.process.stdin.flush()
+
+    def ask(self, mark: str, spec: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send ``{mark: spec}`` and wait for the process's ``{mark: ...}`` answer; raises
+        when it answers ``failed``, exits first or takes longer than ``timeout`` seconds."""
+        answers: list[dict[str, Any]] = []
+        answered = threading.Event()
+
+        def hear(line: str) -> None:
+            try:
+                fields = json.loads(line)[mark]
+            except (ValueError, KeyError, TypeError):
+                return  # another command's line, or something else it printed
+            answers.append(fields)
+            answered.set()
+
+        self.listen(hear)
+        try:
+            self.send({mark: spec})
+            deadline = time.monotonic() + timeout
+            while not answered.wait(0.05):
+                if self.exited.is_set() and not answered.is_set():
+                    raise RuntimeError(f"moto's process exited before answering {mark!r}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"moto's process did not answer {mark!r} in {timeout} s")
+        finally:
+            self.listeners.remove(hear)
+        if "failed" in answers[0]:
+            raise RuntimeError(f"moto's process failed {mark!r}: {answers[0]['failed']}")
+        return answers[0]
 
     def stop(self, timeout: float = 5.0) -> None:
         if self.process.poll() is None:

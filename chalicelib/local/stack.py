@@ -22,6 +22,8 @@ from typing import Any
 LOOPBACK = "127.0.0.1"
 REGION = "us-east-1"
 PREFIX = "minsheng-local"
+# The demo data takes about a second on an idle machine; a loaded one is given time.
+DEMO_TIMEOUT_SECONDS = 300.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -95,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
 
     # Every sent email and text as files too (moto's corrections write them, in its process).
     os.environ["MINSHENG_OUTBOX_DIR"] = str(outbox)
+    # What this process needs next (a third of a second of imports), while moto's process
+    # starts (half a second of its own), on the other core.
+    imports = threading.Thread(target=_import_clients, name="imports", daemon=True)
+    imports.start()
     moto_server = MotoProcess.start(LOOPBACK, args.aws_port)
+    imports.join()
     endpoint = moto_server.endpoint
     _aws_environment(endpoint)
 
@@ -107,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     def aws(service: str) -> Any:
         return boto3.client(service, endpoint_url=endpoint, region_name=REGION, config=cfg)
 
-    from chalicelib.local import demo, provision
+    from chalicelib.local import provision
 
     # As the stack's Accounts parameter: the pool, or none (the issuer signs everyone in).
     identity = None
@@ -135,22 +142,30 @@ def main(argv: list[str] | None = None) -> int:
         provision.create_inbox_bucket(aws("s3"), aws("sqs"), settings().inbox_bucket, REGION)
         provision.create_email_identity(aws("sesv2"), settings().mailbox_address)
 
-    from chalicelib.core.domain import clock
+    # The demo data: written by moto's process on its own backends, through the services
+    # (as the history), while this one imports the app and makes the API server.
+    demo_env = {k: v for k, v in os.environ.items() if k.startswith(("MINSHENG_", "AWS_"))}
+    demo_data: dict[str, Any] = {}
+    demo_failed: list[BaseException] = []
 
-    departments, categories = demo.load_reference_data(clock.iso(clock.now()))
-    users = (
-        demo.create_demo_users(
-            aws("cognito-idp"), identity.user_pool_id, identity.user_pool_client_id
-        )
-        if identity is not None
-        else []
-    )
-    webhook_secrets = demo.issue_webhook_secrets()
-    on = settings().feature_on
-    wechat = demo.wechat_account(aws("secretsmanager")) if on("wechat") else None
-    if on("reports"):
-        demo.load_report_recipients(clock.iso(clock.now()))
-    articles = demo.load_knowledge_articles(clock.iso(clock.now())) if on("knowledge") else 0
+    def write_demo() -> None:
+        try:
+            demo_data.update(
+                moto_server.ask(
+                    "demo",
+                    {
+                        "env": demo_env,
+                        "user_pool_id": identity.user_pool_id if identity else None,
+                        "user_pool_client_id": identity.user_pool_client_id if identity else None,
+                    },
+                    timeout=DEMO_TIMEOUT_SECONDS,
+                )
+            )
+        except BaseException as exc:  # told in the main thread
+            demo_failed.append(exc)
+
+    demo_thread = threading.Thread(target=write_demo, name="demo", daemon=True)
+    demo_thread.start()
 
     from chalice.cli.factory import CLIFactory
     from chalice.local import ThreadedHTTPServer, create_local_server
@@ -173,6 +188,16 @@ def main(argv: list[str] | None = None) -> int:
     api_url = f"http://{LOOPBACK}:{api_port}"
     os.environ.setdefault("MINSHENG_PUBLIC_BASE_URL", api_url)  # the reports' links
     settings.cache_clear()
+
+    demo_thread.join()
+    if demo_failed:
+        moto_server.stop()
+        raise SystemExit(f"The demo data was not written: {demo_failed[0]}")
+    departments, categories = demo_data["departments"], demo_data["categories"]
+    articles = demo_data["articles"]
+    users = demo_data["users"]
+    webhook_secrets = demo_data["webhook_secrets"]
+    wechat = demo_data["wechat"]
     threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
 
     from chalicelib.local.pump import EventLog, StreamPump
@@ -186,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     scheduler = Scheduler(chalice_app, REGION, log, scale=args.schedule_scale)
     history = None
     if args.simulate_days > 0:
+        from chalicelib.core.domain import clock
         from chalicelib.local.history import HistoryRun
 
         history = HistoryRun(
@@ -270,6 +296,14 @@ def main(argv: list[str] | None = None) -> int:
     # retry pause) dies with the process, as a Lambda container would.
     sys.stderr.flush()
     os._exit(0)
+
+
+def _import_clients() -> None:
+    """Imported ahead, on a thread of their own (``main`` waits for it before its own)."""
+    import boto3  # noqa: F401
+    import chalice.cli.factory
+    import chalice.local  # noqa: F401
+    from botocore.config import Config  # noqa: F401
 
 
 def _follow_history(

@@ -276,3 +276,33 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
                     f"{stack.state_dir / 'stack.log'}",
                     stacklevel=1,
                 )
+
+
+# The stack of two simulated days that the dashboard's test and the rebuild's share (one
+# start for both), in a group of its own so that it runs beside the shared stack's.
+HISTORY_GROUP = "history-stack"
+
+
+@pytest.fixture(scope="session")
+def history_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """Two simulated days (12 appeals each), written and digested (streams drained, the
+    rankings refreshed) before the first test; schedules at their real pace, so that
+    nothing but the tests changes the appeals while they read the figures. The tests on
+    it add to it (an appeal, a rebuild of the derived data) and assert nothing that
+    another's additions would change."""
+    stack = start_stack(
+        tmp_path_factory.mktemp("history") / ".local",
+        scale=1.0,
+        extra=("--simulate-days", "2", "--simulate-per-day", "12"),
+    )
+    try:
+        yield stack
+    finally:
+        try:
+            stop_stack(stack)  # kills the stack when it does not stop in time
+        except subprocess.TimeoutExpired:
+            # Cleanup only: Ctrl-C itself is tested on a stack of its own
+            # (test_ctrl_c_stops_the_stack_cleanly), where a slow stop fails.
+            warnings.warn(
+                f"the history stack took over {wait_seconds(60):g} s to stop", stacklevel=1
+            )

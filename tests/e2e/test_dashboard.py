@@ -7,19 +7,16 @@ as text, nothing is requested from anywhere but the stack, screenshots at 360 px
 from __future__ import annotations
 
 import json
-import subprocess
 import time
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, RunningStack, start_stack, stop_stack, wait_ms, wait_seconds
+from tests.e2e.conftest import HISTORY_GROUP, ROOT, RunningStack, wait_ms, wait_seconds
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(HISTORY_GROUP)]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -30,26 +27,6 @@ NAMES = {
     "return_rate": "退回率",
     "satisfaction": "满意度",
 }
-
-
-@pytest.fixture(scope="module")
-def busy_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    stack = start_stack(
-        tmp_path_factory.mktemp("dashboard") / ".local",
-        scale=0.005,  # the rankings refresh every 4.5 s
-        extra=("--simulate-days", "2", "--simulate-per-day", "12"),
-    )
-    try:
-        yield stack
-    finally:
-        try:
-            stop_stack(stack)  # kills the stack when it does not stop in time
-        except subprocess.TimeoutExpired:
-            # Cleanup only (a schedule mid-run at this stack's fast pace): Ctrl-C itself is
-            # tested on a stack of its own (test_ctrl_c_stops_the_stack_cleanly).
-            warnings.warn(
-                f"the dashboard's stack took over {wait_seconds(60):g} s to stop", stacklevel=1
-            )
 
 
 def _auth(stack: RunningStack, username: str) -> dict[str, str]:
@@ -151,19 +128,20 @@ def _center_on_page(page: Any) -> dict[str, str]:
     return {**shown, "targets": page.inner_text("#transfer-targets")}
 
 
-def test_the_dashboard_shows_the_public_figures_safely(busy_stack: RunningStack) -> None:
+def test_the_dashboard_shows_the_public_figures_safely(history_stack: RunningStack) -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs chromium and fonts-noto-cjk")
     from playwright.sync_api import sync_playwright
 
-    appeal = _replied_public_appeal(busy_stack)
-    # The rankings refresh (every 15 minutes, scaled) has counted the simulated month
+    appeal = _replied_public_appeal(history_stack)
+    # The rankings refresh (after the history is digested, then every 15 minutes) has
+    # counted the simulated month
     deadline = time.monotonic() + wait_seconds(90)
     day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))
     month = day[:7]
     while time.monotonic() < deadline:
-        boards = _rankings(busy_stack, month)
-        if boards["volume"] and boards != _rankings(busy_stack, day):
+        boards = _rankings(history_stack, month)
+        if boards["volume"] and boards != _rankings(history_stack, day):
             break
         time.sleep(2)
     else:
@@ -194,7 +172,7 @@ def test_the_dashboard_shows_the_public_figures_safely(busy_stack: RunningStack)
                     page.expect_response(lambda r: "public/rankings" in r.url) as answer,
                     page.expect_response(lambda r: "public/stats" in r.url) as stats,
                 ):
-                    page.goto(busy_stack.api + "/")
+                    page.goto(history_stack.api + "/")
                 page.wait_for_selector("body[data-ready='true']", timeout=wait_ms(30_000))
                 assert f"period={month}" in answer.value.url
                 monthly = _boards_on_page(page)

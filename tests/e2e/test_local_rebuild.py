@@ -7,15 +7,14 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, RunningStack, start_stack, stop_stack, wait_seconds
+from tests.e2e.conftest import HISTORY_GROUP, ROOT, RunningStack, wait_seconds
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-rebuild")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(HISTORY_GROUP)]
 
 
 def figures(stack: RunningStack) -> dict[str, Any]:
@@ -46,31 +45,26 @@ def settled(stack: RunningStack) -> dict[str, Any]:
 
 
 @pytest.mark.long(90)
-def test_local_rebuild_gives_the_figures_the_stream_gave(tmp_path: Path) -> None:
+def test_local_rebuild_gives_the_figures_the_stream_gave(history_stack: RunningStack) -> None:
     # Given a local stack filled with two simulated days, its stream counted by the pump
     # (schedules at their real pace: nothing else changes the appeals meanwhile)
-    state = tmp_path / ".local"
-    stack = start_stack(
-        state, scale=1.0, extra=("--simulate-days", "2", "--simulate-per-day", "12")
+    stack = history_stack
+    state = stack.state_dir
+    before = settled(stack)
+    month = next(iter(before.values()))
+    assert month["counters"]["submitted"] >= 12
+    # When the derived data is rebuilt from its tables
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "AWS_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "chalicelib.local", "rebuild", "--state-dir", str(state)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=wait_seconds(120),
     )
-    try:
-        before = settled(stack)
-        month = next(iter(before.values()))
-        assert month["counters"]["submitted"] >= 12
-        # When the derived data is rebuilt from its tables
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "AWS_"))}
-        done = subprocess.run(
-            [sys.executable, "-m", "chalicelib.local", "rebuild", "--state-dir", str(state)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=wait_seconds(120),
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert "appeals: " in done.stdout and (state / "rebuild.json").exists()
-        # Then the stack serves the same figures (after its minute of cache, at most)
-        time.sleep(wait_seconds(1))
-        assert settled(stack) == before
-    finally:
-        stop_stack(stack)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "appeals: " in done.stdout and (state / "rebuild.json").exists()
+    # Then the stack serves the same figures (after its minute of cache, at most)
+    time.sleep(wait_seconds(1))
+    assert settled(stack) == before
