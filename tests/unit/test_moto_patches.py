@@ -1002,8 +1002,8 @@ def test_the_fast_queries_do_what_moto_does_on_generated_queries() -> None:
         name = f"q{next(runs)}-{table}"
         ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **QUERY_TABLES[table])
         try:
-            for item in items:
-                ddb.put_item(TableName=name, Item=item)
+            puts = [{"PutRequest": {"Item": item}} for item in items]
+            ddb.batch_write_item(RequestItems={name: puts})
             for request in queries:
                 request = dict(request, TableName=name)
                 answers = []
