@@ -14,7 +14,12 @@ the item in Python, with no lock, so two threads of the moto server can both pas
 same condition. Serialising DynamoDB calls restores the guarantee every optimistic-locking
 write here depends on (two racing writers: one wins). Stream reads take the same lock: a
 transaction that fails puts back the stream records it wrote, and no reader sees them in
-between."""
+between.
+
+Some corrections are shortcuts, with the same answers: moto's Query sorts the whole table
+at each call to keep one partition or one index key (``fast_queries`` hands moto's query
+only the items it can keep); moto's UpdateItem and TransactWriteItems walk and copy more
+than the product's plain writes need (``fast_updates``, ``atomic_transactions``)."""
 
 from __future__ import annotations
 
@@ -439,6 +444,120 @@ def _size(part: Any) -> int:
     from moto.dynamodb.models.utilities import bytesize
 
     return int(part.size()) if type(part) is DynamoType else int(bytesize(str(part)))
+
+
+def fast_queries() -> None:
+    """moto answers every Query by listing and sorting the whole table
+    (``Table.all_items``: a sort over DynamoType comparisons), then keeping one partition,
+    or, on an index, the items of its key, which it sorts again by the index's key and the
+    table's. The SLA sweep's due-index queries and every partition read paid for the whole
+    table. Here moto's own ``Table.query`` runs with, in place of that sorted list, only the
+    items it can keep: a table query's partition (``items[hash_key]``), an index query's
+    items that have every hash-key value it asks for (one unsorted pass). moto filters and
+    sorts them as before (the partition by range key, an index's candidates by the index's
+    key and then the table's, an order without ties), so the answers, pages and errors are
+    moto's. Without hash-key values, on an unknown index, or for a hash key that is not a
+    string, number or binary: moto's own path. tests/unit/test_moto_patches.py runs
+    generated queries through both."""
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+    if getattr(original, "_minsheng", False):
+        return
+    all_items = Table.all_items
+
+    def all_items_or_candidates(self: Any) -> Any:
+        chosen = getattr(_candidates, "tables", None)
+        entry = chosen.get(id(self)) if chosen else None
+        if entry is not None and entry[0] is self:
+            return list(entry[1])
+        return all_items(self)
+
+    def query(
+        self: Any,
+        hash_key: Any,
+        range_comparison: str | None,
+        range_objs: list[Any],
+        limit: int,
+        exclusive_start_key: dict[str, Any],
+        scan_index_forward: bool,
+        projection_expressions: list[list[str]] | None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        filter_expression: Any = None,
+        hash_key_conditions: list[tuple[str, Any]] | None = None,
+        range_key_conditions: list[tuple[str, str, list[Any]]] | None = None,
+        **filter_kwargs: Any,
+    ) -> Any:
+        def moto() -> Any:
+            return original(
+                self,
+                hash_key,
+                range_comparison,
+                range_objs,
+                limit,
+                exclusive_start_key,
+                scan_index_forward,
+                projection_expressions,
+                index_name,
+                consistent_read,
+                filter_expression,
+                hash_key_conditions=hash_key_conditions,
+                range_key_conditions=range_key_conditions,
+                **filter_kwargs,
+            )
+
+        candidates = _query_candidates(self, hash_key, index_name, hash_key_conditions)
+        if candidates is None:
+            return moto()
+        tables = _candidates.__dict__.setdefault("tables", {})
+        before = tables.get(id(self))
+        tables[id(self)] = (self, candidates)
+        try:
+            return moto()
+        finally:
+            if before is None:
+                del tables[id(self)]
+            else:
+                tables[id(self)] = before
+
+    query._minsheng = True  # type: ignore[attr-defined]
+    query.original = original  # type: ignore[attr-defined]
+    query.candidates = _query_candidates  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items_or_candidates  # type: ignore[method-assign]
+
+
+# Per thread (the moto server answers each request in a thread of its own): the table whose
+# query is under way -> (the table, the items its all_items stands for during the query).
+_candidates = threading.local()
+
+
+def _query_candidates(
+    table: Any, hash_key: Any, index_name: str | None, conditions: list[tuple[str, Any]] | None
+) -> list[Any] | None:
+    """The items moto's ``Table.query`` could keep, in any order, or None for moto's path."""
+    if not index_name:
+        if hash_key is None or getattr(hash_key, "type", None) not in ("S", "N", "B"):
+            return None  # (a set or a map cannot be looked up; moto compares it)
+        partition = table.items.get(hash_key)
+        if partition is None:
+            return []
+        return list(partition.values()) if table.range_key_attr else [partition]
+    if not conditions or index_name not in {i.name for i in table.all_indexes()}:
+        return None
+    wanted = list(dict(conditions).items())  # as moto reads them: the last one per name
+    found: list[Any] = []
+    for partition in table.items.values():
+        for item in partition.values() if table.range_key_attr else (partition,):
+            attrs = item.attrs
+            for name, value in wanted:
+                present = attrs.get(name)
+                if not present or present != value:
+                    break
+            else:
+                found.append(item)
+    return found
 
 
 def fast_attribute_values() -> None:
@@ -1048,6 +1167,7 @@ def apply_all() -> None:
     queue_attributes_once()
     atomic_transactions()
     fast_updates()
+    fast_queries()
     fast_attribute_values()
     one_signing_key()
     revoke_tokens()

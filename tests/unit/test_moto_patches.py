@@ -2,7 +2,9 @@
 is moto's own serializer, byte for byte, on every kind of attribute value; the fast
 TransactWriteItems (with the fast updates) does what moto's does (the tables, their
 streams and the errors after the same generated transactions), all or nothing; the fast
-UpdateItem does what moto's does after the same generated updates."""
+UpdateItem does what moto's does after the same generated updates; the fast Query answers
+what moto's answers to the same generated queries, and hands its items to moto in the
+querying thread only."""
 
 from __future__ import annotations
 
@@ -780,3 +782,294 @@ def test_the_products_updates_take_the_fast_path() -> None:
     for expression in expressions:
         assert moto_patches._actions(expression) is not None, expression
     assert len(moto_patches._actions(counters["Update"]["UpdateExpression"]) or ()) == 31
+
+
+# The differential test of the fast Query: generated tables (a range key of strings or of
+# numbers, a hash-only one; GSIs with and without a range key, an LSI; items in several
+# partitions, some without an index's attributes) and generated queries (the table or an
+# index, every key condition on the range key, Limit, both directions, a filter, a
+# projection, COUNT, an unknown index), each paginated to the end through moto's own
+# Table.query and the fast one over the same items: the pages or errors compared.
+def _index(name: str, hash_attr: str, range_attr: str | None, projection: str) -> Any:
+    schema = [{"AttributeName": hash_attr, "KeyType": "HASH"}]
+    if range_attr:
+        schema.append({"AttributeName": range_attr, "KeyType": "RANGE"})
+    shown: dict[str, Any] = {"ProjectionType": projection}
+    if projection == "INCLUDE":
+        shown["NonKeyAttributes"] = ["v"]
+    return {"IndexName": name, "KeySchema": schema, "Projection": shown}
+
+
+def _attributes(**types: str) -> list[dict[str, str]]:
+    return [{"AttributeName": name, "AttributeType": kind} for name, kind in types.items()]
+
+
+QUERY_TABLES: dict[str, dict[str, Any]] = {
+    "hr": {  # pk, sk: strings
+        **TABLES["hr"],
+        "AttributeDefinitions": _attributes(pk="S", sk="S", g="S", gr="N", h="N", l="S"),
+        "GlobalSecondaryIndexes": [
+            _index("by-g", "g", "gr", "ALL"),
+            _index("by-h", "h", None, "KEYS_ONLY"),  # no range key: the table's orders it
+        ],
+        "LocalSecondaryIndexes": [_index("by-l", "pk", "l", "INCLUDE")],
+    },
+    "n": {  # pk, sk: numbers
+        "KeySchema": TABLES["hr"]["KeySchema"],
+        "AttributeDefinitions": _attributes(pk="N", sk="N", g="N", gr="S", h="S"),
+        "GlobalSecondaryIndexes": [
+            _index("by-g", "g", "gr", "INCLUDE"),
+            _index("by-h", "h", None, "ALL"),
+        ],
+    },
+    "h": {  # id only
+        **TABLES["h"],
+        "AttributeDefinitions": _attributes(id="S", g="S", gr="N"),
+        "GlobalSecondaryIndexes": [
+            _index("by-g", "g", None, "ALL"),
+            _index("by-gr", "g", "gr", "ALL"),
+        ],
+    },
+}
+# Few partitions (and index hash values), more sort values, of each type, so that keys
+# meet and tie: "a" begins "ab", 1 is 1.0, 2.5 lies between; the queries ask mostly for
+# values the items have, now and then for others.
+HASHES = {"S": ["a", "ab", "b"], "N": ["1", "2.5", "-3"]}
+RANGES = {"S": ["a", "ab", "abc", "b", "ba", "c"], "N": ["1", "2", "2.5", "10", "-3", "0.5"]}
+QUERY_ASKED = {
+    "S": [*HASHES["S"] * 4, *RANGES["S"], "", "z", "c"],
+    "N": [*HASHES["N"] * 3, *RANGES["N"], "1.0", "0", "11"],
+}
+# Hash values DynamoDB refuses and moto compares (never equal): moto's path on a table.
+ODD_HASHES = [{"SS": ["a"]}, {"M": {"a": {"S": "a"}}}]
+HASH_ATTRIBUTES = {"pk", "g", "h"}  # (id: the hash-only table has more partitions)
+
+
+def _types(table: str) -> dict[str, str]:
+    return {
+        a["AttributeName"]: a["AttributeType"] for a in QUERY_TABLES[table]["AttributeDefinitions"]
+    }
+
+
+def _query_items(table: str) -> Any:
+    from hypothesis import strategies as st
+
+    types = _types(table)
+
+    @st.composite
+    def item(draw: Any) -> dict[str, Any]:
+        attrs: dict[str, Any] = {}
+        for name, kind in [*types.items(), ("v", "N"), ("w", "S")]:
+            is_key = name in ("pk", "sk", "id")
+            if is_key or draw(st.sampled_from([True, True, False])):
+                values = HASHES if name in HASH_ATTRIBUTES else RANGES
+                attrs[name] = {kind: draw(st.sampled_from(values[kind]))}
+        return attrs
+
+    keys = [k["AttributeName"] for k in QUERY_TABLES[table]["KeySchema"]]
+    return st.lists(
+        item(), min_size=4, max_size=24, unique_by=lambda i: tuple(str(i[k]) for k in keys)
+    )
+
+
+def _queries(table: str) -> Any:
+    from hypothesis import strategies as st
+
+    schema = QUERY_TABLES[table]
+    types = _types(table)
+    indexes = {
+        i["IndexName"]: [k["AttributeName"] for k in i["KeySchema"]]
+        for i in [
+            *schema.get("GlobalSecondaryIndexes", []),
+            *schema.get("LocalSecondaryIndexes", []),
+        ]
+    }
+    keys = [k["AttributeName"] for k in schema["KeySchema"]]
+
+    def asked(kind: str, odd: list[Any] | None = None) -> Any:
+        return st.sampled_from([{kind: value} for value in QUERY_ASKED[kind]] + (odd or []))
+
+    @st.composite
+    def query(draw: Any) -> dict[str, Any]:
+        index = draw(st.sampled_from([*[None, *sorted(indexes)] * 3, "nope"]))
+        hash_attr, *range_attr = indexes.get(index, keys) if index else keys
+        request: dict[str, Any] = {"TableName": table}
+        if index:
+            request["IndexName"] = index
+        names = {"#h": hash_attr}
+        values = {":h": draw(asked(types[hash_attr], ODD_HASHES * 2))}
+        condition = "#h = :h"
+        comparison = draw(
+            st.sampled_from([None, None, None, "=", "<", "<=", ">", ">=", "BETWEEN", "begins_with"])
+        )
+        if range_attr and comparison:
+            names["#r"] = range_attr[0]
+            kind = types[range_attr[0]]
+            values[":r"] = draw(asked(kind if comparison != "begins_with" else "S"))
+            if comparison == "BETWEEN":
+                values[":r2"] = draw(asked(kind))
+                condition += " AND #r BETWEEN :r AND :r2"
+            elif comparison == "begins_with":
+                condition += " AND begins_with(#r, :r)"
+            else:
+                condition += f" AND #r {comparison} :r"
+        request["KeyConditionExpression"] = condition
+        limit = draw(st.sampled_from([None, None, 1, 2, 3]))
+        if limit:
+            request["Limit"] = limit
+        if draw(st.booleans()):
+            request["ScanIndexForward"] = False
+        kept = draw(
+            st.sampled_from(
+                [None, None, None, "#v > :v", "attribute_exists(#w)", "attribute_not_exists(#v)"]
+            )
+        )
+        if kept:
+            request["FilterExpression"] = kept
+            names["#v" if "#v" in kept else "#w"] = "v" if "#v" in kept else "w"
+            if ":v" in kept:
+                values[":v"] = {"N": "2"}
+        shape = draw(st.sampled_from([None, None, "projection", "COUNT"]))
+        if shape == "projection":
+            request["ProjectionExpression"] = "#w, #h"
+            names["#w"] = "w"
+        elif shape == "COUNT":
+            request["Select"] = "COUNT"
+        request["ExpressionAttributeNames"] = names
+        request["ExpressionAttributeValues"] = values
+        return request
+
+    return st.lists(query(), min_size=2, max_size=8)
+
+
+def _pages(ddb: Any, request: dict[str, Any]) -> list[Any]:
+    """Every page of the query, following LastEvaluatedKey, or the error that ended it."""
+    from botocore.exceptions import ClientError
+
+    pages: list[Any] = []
+    start: dict[str, Any] | None = None
+    for _ in range(40):
+        try:
+            page = ddb.query(**request, **({"ExclusiveStartKey": start} if start else {}))
+        except ClientError as error:
+            pages.append((error.response["Error"]["Code"], error.response["Error"]["Message"]))
+            break
+        except Exception as error:  # what moto lets through
+            pages.append((type(error).__name__, str(error)))
+            break
+        start = page.get("LastEvaluatedKey")
+        pages.append((page.get("Items"), page["Count"], page["ScannedCount"], start))
+        if not start:
+            break
+    return pages
+
+
+def test_the_fast_queries_do_what_moto_does_on_generated_queries() -> None:
+    import itertools
+
+    import boto3
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from moto import mock_aws
+    from moto.dynamodb.models.table import Table
+
+    moto_patches.fast_queries()
+    fast = Table.query
+    moto = fast.original  # type: ignore[attr-defined]
+    runs = itertools.count()
+    taken = {"fast": 0, "moto": 0, "pages": 0}
+    candidates = moto_patches._query_candidates
+
+    def counted(*args: Any) -> Any:
+        found = candidates(*args)
+        taken["moto" if found is None else "fast"] += 1
+        return found
+
+    @st.composite
+    def case(draw: Any) -> tuple[str, list[Any], list[Any]]:
+        table = draw(st.sampled_from(sorted(QUERY_TABLES)))
+        return table, draw(_query_items(table)), draw(_queries(table))
+
+    @settings(
+        max_examples=120,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(case=case())
+    def same(case: tuple[str, list[Any], list[Any]]) -> None:
+        table, items, queries = case
+        name = f"q{next(runs)}-{table}"
+        ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **QUERY_TABLES[table])
+        try:
+            puts = [{"PutRequest": {"Item": item}} for item in items]
+            ddb.batch_write_item(RequestItems={name: puts})
+            for request in queries:
+                request = dict(request, TableName=name)
+                answers = []
+                for engine in (moto, fast):
+                    Table.query = engine  # type: ignore[method-assign]
+                    try:
+                        answers.append(_pages(ddb, request))
+                    finally:
+                        Table.query = fast  # type: ignore[method-assign]
+                taken["pages"] += len(answers[1])
+                assert answers[1] == answers[0], f"{request} over {items}"
+        finally:
+            ddb.delete_table(TableName=name)
+
+    with mock_aws(), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(moto_patches, "_query_candidates", counted)
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        same()
+    # The fast path answered most queries, moto's some (a set or a map as a table's hash
+    # key), over many pages.
+    assert taken["fast"] > 400 and taken["moto"] > 20 and taken["pages"] > 500, taken
+
+
+def test_a_query_under_way_leaves_other_threads_the_whole_table() -> None:
+    """The items a query hands moto stand for the table's in the querying thread only: in
+    another thread meanwhile (the moto server answers each request in its own), a scan and
+    the table's items are the whole table; once the query is done, in its thread too."""
+    import threading
+
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    moto_patches.fast_queries()
+    inside, release = threading.Event(), threading.Event()
+
+    class Held:
+        """A filter that holds the query inside moto's Table.query."""
+
+        def expr(self, item: Any) -> bool:
+            inside.set()
+            return release.wait(10)
+
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(TableName="hr", BillingMode="PAY_PER_REQUEST", **TABLES["hr"])
+        for choice in range(4):
+            ddb.put_item(TableName="hr", Item=_key("hr", choice))
+        table = dynamodb_backends["123456789012"]["us-east-1"].tables["hr"]
+        found: list[Any] = []
+
+        def query() -> None:
+            items, _, _ = table.query(
+                DynamoType({"S": "p"}), None, [], None, None, True, None, filter_expression=Held()
+            )
+            found.extend(items)
+
+        querying = threading.Thread(target=query)
+        querying.start()
+        try:
+            assert inside.wait(10)
+            meanwhile = len(table.all_items()), ddb.scan(TableName="hr")["Count"]
+        finally:
+            release.set()
+            querying.join(10)
+        assert meanwhile == (4, 4), meanwhile
+        assert [(i.hash_key.value, i.range_key.value) for i in found] == [("p", "1"), ("p", "2")]
+        assert len(table.all_items()) == 4
