@@ -21,7 +21,7 @@ from tests.e2e.conftest import RunningStack, start_stack, stop_stack, wait_ms, w
 from tests.e2e.test_console import ARTIFACTS, CHROMIUM, Browser, _submit
 from tests.support.oidc_issuer import Account, Issuer, s256
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sign-on-stacks")]
 
 CLIENT = "minsheng-console"
 PASSWORD = "Sso-Passw0rd-2026"

@@ -26,7 +26,7 @@ from tests.e2e.conftest import (
 )
 from tests.e2e.test_console import Browser
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("trends-stack")]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
