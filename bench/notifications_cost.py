@@ -67,7 +67,8 @@ def main() -> None:
         settings.cache_clear()
         receiver = Receiver().start()
         admin = Principal("admin-1", Role.ADMIN)
-        webhooks.register(admin, "transport-bureau", {"url": receiver.url})
+        registered = webhooks.register(admin, "transport-bureau", {"url": receiver.url})
+        receiver.secret = registered["secret"]  # what the department's system keeps
         citizen = Principal("citizen-1", Role.CITIZEN)
         operator = Principal("operator-1", Role.OPERATOR)
         staff = Principal("staff-1", Role.DEPARTMENT, department_id="transport-bureau")
@@ -120,14 +121,7 @@ def main() -> None:
                 ).get("Messages", [])
                 if not got:
                     break
-                messages += got
-                sqs.delete_message_batch(
-                    QueueUrl=url,
-                    Entries=[
-                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                        for i, m in enumerate(got)
-                    ],
-                )
+                messages += got  # in flight until handled (a retry hides one again)
             calls.take()
             posts_before = len(receiver.received)
             meter.start()
@@ -136,6 +130,15 @@ def main() -> None:
             )
             items, _ = meter.stop()
             consumed = calls.take()
+            for start in range(0, len(messages), 10):
+                sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(messages[start : start + 10])
+                    ],
+                )
+            calls.take()
             ddb = sum(v for k, v in consumed.items() if k.startswith("dynamodb:"))
             print(f"{label}")
             print(f"  stream changes              {len(changes)}")
