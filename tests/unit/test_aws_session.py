@@ -1,5 +1,5 @@
-"""botocore's data files are parsed once per process: the product's boto3 clients share one
-session, PynamoDB's connections one session per thread, and all of them one data loader
+"""botocore's data files are parsed once per process: the product's boto3 clients and
+PynamoDB's connections share one botocore session, which creates clients one at a time
 (chalicelib/core/aws_session.py, chalicelib/core/store/model_meta.py). No request is made:
 creating a client sends nothing."""
 
@@ -13,6 +13,8 @@ import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +42,7 @@ def load(self, full_path, open_method):
     return data
 botocore.loaders.JSONFileLoader._load_file = load
 
+from chalicelib.core import aws_session
 from chalicelib.core.integrations.aws import client
 clients = [client(s) for s in {services!r}]
 connections = []
@@ -48,7 +51,7 @@ for path in {models!r}:
     model = getattr(importlib.import_module("chalicelib.core.store." + module), name)
     connections.append(model._get_connection().connection)
 made = [c.client for c in connections]
-other = []  # a second thread opens a connection of its own
+other = []  # a second thread's connection
 thread = threading.Thread(target=lambda: other.append(connections[0].session))
 thread.start(); thread.join()
 print(json.dumps({{
@@ -56,8 +59,8 @@ print(json.dumps({{
     "endpoints": sorted({{c.meta.endpoint_url for c in clients + made}}),
     "regions": sorted({{c.meta.region_name for c in clients + made}}),
     "access_keys": sorted({{c._request_signer._credentials.access_key for c in clients + made}}),
-    "pynamodb_sessions": len({{id(c.session) for c in connections}}),
-    "other_thread_new_session": other[0] is not connections[0].session,
+    "sessions": len({{id(c.session) for c in connections}} | {{id(other[0])}}
+                    | {{id(aws_session.session()), id(aws_session.boto3_session()._session)}}),
 }}))
 """
 
@@ -92,9 +95,8 @@ def test_each_data_file_is_parsed_once_for_every_client_and_connection() -> None
     assert any(name.startswith("dynamodb/") and "service-2" in name for name in parsed)
     assert any(name.startswith("cognito-idp/") and "service-2" in name for name in parsed)
 
-    # And the connections of one thread share one session, another thread gets its own
-    assert found["pynamodb_sessions"] == 1
-    assert found["other_thread_new_session"] is True
+    # And every connection, in any thread, and the boto3 clients share one session
+    assert found["sessions"] == 1
 
     # And credentials and region are resolved as before, from the environment
     assert found["access_keys"] == ["probe-key"]
@@ -109,29 +111,77 @@ def test_the_local_stacks_endpoint_reaches_every_client_and_connection() -> None
     assert found["endpoints"] == ["http://127.0.0.1:5999"]
 
 
-def test_pynamodb_connections_get_their_session_from_the_shared_loader() -> None:
+def test_pynamodb_connections_get_the_process_session_in_every_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pynamodb.connection.base as base
+
     from chalicelib.core import aws_session
     from chalicelib.core.store.appeal_models import AppealModel
 
-    # Given PynamoDB's connection of a model (the hook still in the name PynamoDB calls)
+    # Given a new PynamoDB connection of a model (the hook still in the name PynamoDB calls)
+    assert base.get_session is aws_session.session
+    monkeypatch.setattr(AppealModel, "_connection", None)
     connection = AppealModel._get_connection().connection
-    import pynamodb.connection.base as base
 
-    assert base.get_session is aws_session.thread_session
-
-    # Then its session is this thread's, and its loader the process's one
-    session = connection.session
-    assert session is aws_session.thread_session()
-    boto3_loader = aws_session.boto3_session()._session.get_component("data_loader")
-    assert session.get_component("data_loader") is boto3_loader
-
-    # And in another thread, another session with the same loader
+    # Then its session is the one the boto3 clients are made from, in another thread too
+    assert connection.session is aws_session.session()
+    assert aws_session.boto3_session()._session is connection.session
     seen: list[Any] = []
-    worker = threading.Thread(target=lambda: seen.append(aws_session.thread_session()))
+    worker = threading.Thread(target=lambda: seen.append(connection.session))
     worker.start()
     worker.join()
-    assert seen[0] is not session
-    assert seen[0].get_component("data_loader") is boto3_loader
+    assert seen == [aws_session.session()]
+
+
+def test_clients_created_from_many_threads_at_once_are_made_one_at_a_time() -> None:
+    from botocore.session import Session
+
+    from chalicelib.core import aws_session
+
+    # Given a fresh session and eight threads that each create two clients at once, with
+    # the creation watched for overlap
+    aws_session.reset()
+    shared = aws_session.session()
+    inside, overlaps, made, errors = [0], [0], [], []
+    original = Session.create_client
+    guard = threading.Lock()
+
+    def watched(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with guard:
+            inside[0] += 1
+            overlaps[0] = max(overlaps[0], inside[0])
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            with guard:
+                inside[0] -= 1
+
+    start = threading.Barrier(8)
+
+    def work() -> None:
+        try:
+            start.wait()
+            for service in ("dynamodb", "sqs"):
+                made.append(shared.create_client(service, region_name="us-east-1"))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    Session.create_client = watched  # type: ignore[method-assign]
+    try:
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        Session.create_client = original  # type: ignore[method-assign]
+        aws_session.reset()
+
+    # Then all sixteen were made, never two at the same time
+    assert errors == []
+    assert len(made) == 16
+    assert overlaps[0] == 1
 
 
 def test_reset_makes_a_new_boto3_session_on_the_same_loader_and_search_paths() -> None:
