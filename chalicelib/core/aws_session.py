@@ -6,7 +6,7 @@ partitions, the SDK defaults and each service's model and endpoint rules again (
 model is one of the largest), and resolves the credentials again. A function's first
 invocation made a session per boto3 client (``integrations/aws.py``) and PynamoDB one per
 model and thread (``Connection.session``): the same five files parsed once for each, about
-half of a first call's CPU beyond the import (``bench/first_call.py``).
+most of a first call's CPU beyond the import (``bench/first_call.py``).
 
 botocore sessions are not safe for concurrent client creation (why PynamoDB keeps one per
 thread); the clients they make are. So this session creates its clients under a lock, one
