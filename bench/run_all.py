@@ -31,6 +31,7 @@ ROOT = BENCH.parent
 # besides the local month's own 5.
 BENCHES: list[tuple[str, list[str]]] = [
     ("cold_start.py", ["--runs", "15"]),
+    ("first_call.py", ["--runs", "10"]),
     ("warm_intake.py", ["--runs", "30"]),
     ("warm_reads.py", ["--runs", "200"]),
     ("lifecycle_cost.py", ["--comments", "100"]),

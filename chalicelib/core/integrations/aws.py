@@ -1,21 +1,22 @@
 """boto3 clients, created on first use and cached (moto must be active first, and cold
-start stays small)."""
+start stays small), all from the process's one botocore session, which PynamoDB's
+connections share (``chalicelib/core/aws_session.py``)."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
+from chalicelib.core import aws_session
 from chalicelib.core.config import settings
 
 
 @cache
 def client(service: str) -> Any:
-    import boto3
     from botocore.config import Config
 
     cfg = settings()
-    return boto3.session.Session().client(
+    return aws_session.boto3_session().client(
         service,
         region_name=cfg.region,
         endpoint_url=cfg.aws_endpoint,
@@ -28,5 +29,6 @@ def client(service: str) -> Any:
 
 
 def reset_clients() -> None:
-    """Forget cached clients (tests that start and stop moto)."""
+    """Forget cached clients and their session (tests that start and stop moto)."""
     client.cache_clear()
+    aws_session.reset()
