@@ -1162,8 +1162,52 @@ def queue_attributes_once() -> None:
     )
 
 
+# The moto models made per call: every item moto reads, copies or writes (each query's
+# and each stream record's copies included), the stream records, the queue messages and
+# the stream shard iterators.
+_UNTRACKED = (
+    ("moto.dynamodb.models.dynamo_type", "Item"),
+    ("moto.dynamodb.models.table", "StreamRecord"),
+    ("moto.sqs.models", "Message"),
+    ("moto.dynamodbstreams.models", "ShardIterator"),
+)
+
+
+def untracked_instances() -> None:
+    """moto keeps every instance of its models in a list on the class
+    (``instances_tracked``, which its dashboard's ``/moto-api/data.json`` lists), emptied
+    only when its backends are reset, which a running stack never does. Every DynamoDB
+    item moto ever made stayed in memory: not only the stored ones but each copy a read,
+    a query or a stream record made. A month's history left millions of objects alive,
+    so each full garbage collection, which walks them all, took longer as the month went
+    on (a warm public-feed request paid 0.5 to 1 s when one fell in it, the bench's p99).
+    Here the instances of the models moto makes per call (``_UNTRACKED``) are not added
+    to that list; what moto keeps in its backends is kept as before, and every other
+    model (S3's keys, which moto's reset closes through the list, among them) is tracked
+    as before."""
+    import importlib
+
+    from moto.core.common_models import BaseModel
+
+    original = BaseModel.__new__
+    if getattr(original, "_minsheng", False):
+        return
+    untracked = frozenset(
+        getattr(importlib.import_module(module), name) for module, name in _UNTRACKED
+    )
+
+    def __new__(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        if cls in untracked:
+            return object.__new__(cls)
+        return original(cls, *args, **kwargs)
+
+    __new__._minsheng = True  # type: ignore[attr-defined]
+    BaseModel.__new__ = staticmethod(__new__)  # type: ignore[assignment]
+
+
 def apply_all() -> None:
     serialise_dynamodb()
+    untracked_instances()
     queue_attributes_once()
     atomic_transactions()
     fast_updates()

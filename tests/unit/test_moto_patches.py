@@ -1073,3 +1073,50 @@ def test_a_query_under_way_leaves_other_threads_the_whole_table() -> None:
         assert meanwhile == (4, 4), meanwhile
         assert [(i.hash_key.value, i.range_key.value) for i in found] == [("p", "1"), ("p", "2")]
         assert len(table.all_items()) == 4
+
+
+def test_the_models_made_per_call_are_not_kept_alive_and_the_rest_are_tracked() -> None:
+    import gc
+    import weakref
+
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.s3.models import FakeKey
+    from moto.sqs.models import Message
+
+    moto_patches.untracked_instances()
+    moto_patches.untracked_instances()  # applied once
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        ddb.put_item(TableName="t", Item={"id": {"S": "a"}, "n": {"N": "1"}})
+        tracked = len(Item.instances_tracked)  # type: ignore[attr-defined]
+        read = [Item(hash_key=None, range_key=None, attrs={"id": {"S": "x"}})]
+        seen = weakref.ref(read[0])
+        for _ in range(50):
+            assert ddb.get_item(TableName="t", Key={"id": {"S": "a"}})["Item"]["n"] == {"N": "1"}
+            ddb.query(
+                TableName="t",
+                KeyConditionExpression="id = :a",
+                ExpressionAttributeValues={":a": {"S": "a"}},
+            )
+        assert len(Item.instances_tracked) == tracked  # type: ignore[attr-defined]
+        del read
+        gc.collect()
+        assert seen() is None  # nothing else holds a made item
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="m")
+        assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "m"
+        assert Message.instances_tracked == []  # type: ignore[attr-defined]
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="tracked-bucket")
+        s3.put_object(Bucket="tracked-bucket", Key="k", Body=b"x")
+        assert s3.get_object(Bucket="tracked-bucket", Key="k")["Body"].read() == b"x"
+        assert any(key.name == "k" for key in FakeKey.instances_tracked)  # type: ignore[attr-defined]
