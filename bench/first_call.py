@@ -28,6 +28,8 @@ from typing import Any
 
 from _harness import ROOT, emit, parser, row
 
+from tests.support.botocore_files import COUNT_PARSED
+
 TARGET = 1.25
 BASELINE = "import boto3, chalice; boto3.client('dynamodb')"
 STORE = "chalicelib.core.store."
@@ -88,20 +90,8 @@ for service in {services!r}:
 
 TIMED = "import time\nt = time.process_time()\n{body}\nprint(time.process_time() - t)\n"
 
-# Every data file a botocore loader parses (a loader's cache hit reads nothing).
-COUNTED = """
-import json, botocore.loaders
-parsed = []
-original = botocore.loaders.JSONFileLoader._load_file
-def load(self, full_path, open_method):
-    data = original(self, full_path, open_method)
-    if data is not None:
-        parsed.append(full_path.split('botocore/data/')[-1])
-    return data
-botocore.loaders.JSONFileLoader._load_file = load
-{body}
-print(json.dumps(parsed))
-"""
+# Every data file a botocore loader parses (tests/support/botocore_files.py).
+COUNTED = "import json\n" + COUNT_PARSED + "{body}\nprint(json.dumps(parsed))\n"
 
 
 def statement(name: str) -> str:

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.botocore_files import COUNT_PARSED
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SERVICES = ["dynamodb", "sqs", "s3", "sesv2", "sns", "cognito-idp", "secretsmanager"]
@@ -30,18 +32,10 @@ MODELS = [
 
 # In a fresh interpreter: every file a botocore loader parses while the clients and the
 # connections are created, then what they were created with.
-PROBE = """
-import importlib, json, threading
-import botocore.loaders
-parsed = []
-original = botocore.loaders.JSONFileLoader._load_file
-def load(self, full_path, open_method):
-    data = original(self, full_path, open_method)
-    if data is not None:
-        parsed.append(full_path.split("botocore/data/")[-1])
-    return data
-botocore.loaders.JSONFileLoader._load_file = load
-
+PROBE = (
+    "import importlib, json, threading\n"
+    + COUNT_PARSED  # no braces: safe for the format below
+    + """
 from chalicelib.core import aws_session
 from chalicelib.core.integrations.aws import client
 clients = [client(s) for s in {services!r}]
@@ -63,6 +57,7 @@ print(json.dumps({{
                     | {{id(aws_session.session()), id(aws_session.boto3_session()._session)}}),
 }}))
 """
+)
 
 
 def probe(**env: str) -> dict[str, Any]:
