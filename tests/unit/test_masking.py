@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 import unicodedata
 
 from hypothesis import given
@@ -170,3 +171,22 @@ def test_a_providers_error_text_loses_its_recipient() -> None:
     masked = without_recipient(text, "li.si@example.com")
     assert "li.si@" not in masked.lower() and "l***@example.com" in masked.lower()
     assert without_recipient("Throttling: rate exceeded", "") == "Throttling: rate exceeded"
+
+
+def test_every_unusual_digit_and_space_reads_as_unicodedata_has_it() -> None:
+    """The normal form turns each decimal digit \\d matches beyond 0-9 into its value and each
+    other space into a space, without loading unicodedata: every code point is checked."""
+    from chalicelib.core.domain import masking
+
+    everything = "".join(chr(point) for point in range(sys.maxunicode + 1))
+    unusual = masking._unusual().findall(everything)
+    marks = set(masking._DASHES + masking._DOTS + masking._PLUSES)
+    checked = 0
+    for char in unusual:
+        if char in marks:
+            continue
+        digit = unicodedata.decimal(char, None)
+        expected = " " if digit is None else str(digit)
+        assert masking._normal(char) == expected, hex(ord(char))
+        checked += 1
+    assert checked > 600  # the Nd digits of every script, and the Unicode spaces

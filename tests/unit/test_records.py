@@ -1,4 +1,5 @@
-"""``@frozen`` records behave as ``@dataclass(frozen=True)`` does: the same instances from
+"""``@frozen`` records behave as ``@dataclass(frozen=True)`` does, and ``@mutable`` ones as
+``@dataclass`` does (the last tests): the same instances from
 the same arguments (by position and by name, defaults and factories), the same refusals,
 equality, hashing, ``repr``, ``replace``, ``asdict``, ``__match_args__`` and
 ``__post_init__``, and no field can be changed."""
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.core.domain.records import frozen
+from chalicelib.core.domain.records import frozen, mutable
 
 
 def _pair() -> tuple[type, type]:
@@ -122,3 +123,62 @@ def test_the_product_s_records_are_frozen_records() -> None:
         caller.role = Role.ADMIN
     for record in (Event, Principal):
         assert record.__init__.__code__.co_filename.endswith("records.py")
+
+
+def _mutable_pair() -> tuple[type, type]:
+    def body() -> dict[str, Any]:
+        return {
+            "__annotations__": {"a": "int", "b": "str", "d": "list[int]"},
+            "b": "b",
+            "d": field(default_factory=list),
+        }
+
+    return mutable(type("Open", (), body())), dataclass(type("Open", (), body()))
+
+
+MUTABLE, PLAIN = _mutable_pair()
+
+
+@given(arguments)
+def test_a_mutable_record_answers_as_a_dataclass(call: tuple[list[Any], dict[str, Any]]) -> None:
+    args, kwargs = call
+    kwargs = {k: v for k, v in kwargs.items() if k != "c"}
+    fast, slow = _outcome(MUTABLE, args, kwargs), _outcome(PLAIN, args, kwargs)
+    if slow is TypeError:
+        assert fast is TypeError
+        return
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
+    assert repr(fast) == repr(slow)
+    assert fast == MUTABLE(*args, **kwargs) and fast != slow
+    fast.a, slow.a = 7, 7
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
+    assert fast == MUTABLE(**dataclasses.asdict(fast)) == dataclasses.replace(fast, a=7)
+
+
+def test_a_mutable_record_has_no_hash_and_its_fields_change() -> None:
+    for cls in (MUTABLE, PLAIN):
+        assert cls.__hash__ is None
+        made = cls(1)
+        with pytest.raises(TypeError, match="unhashable type"):
+            hash(made)
+        made.a = 2
+        del made.b
+        assert made.a == 2 and made.d == [] and made.d is not cls(1).d
+        assert cls.__match_args__ == ("a", "b", "d")
+        with pytest.raises(TypeError, match=r"missing 1 required .*'a'"):
+            cls()
+        with pytest.raises(TypeError, match="4 positional arguments but 5 were given"):
+            cls(1, "b", [], 5)
+
+
+def test_the_product_s_mutable_records_are_records() -> None:
+    from chalicelib.core.http.base import RouteDoc
+    from chalicelib.core.services.idempotency import InlineKey
+    from chalicelib.figures.store.statistics import Counted, TopicRecord
+
+    for cls in (RouteDoc, InlineKey, Counted, TopicRecord):
+        assert cls.__init__.__code__.co_filename.endswith("records.py"), cls
+        assert cls.__hash__ is None
+    counted = Counted("1")
+    counted.sequence = "2"
+    assert counted == Counted("2") and counted.counters == {} and counted.marks == {}

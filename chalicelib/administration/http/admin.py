@@ -9,7 +9,7 @@ from chalicelib.administration.services import admin
 from chalicelib.core.domain import schemas
 from chalicelib.core.domain.principal import Principal, Role
 from chalicelib.core.http.base import api, json_response, read_json
-from chalicelib.work_orders.services import calendar
+from chalicelib.work_orders.services import calendar_admin
 
 bp = Blueprint(__name__)
 ADMIN = (Role.ADMIN,)
@@ -156,7 +156,7 @@ def change_category(_principal: Principal, code: str) -> Response:
     responses={200: admin_schemas.CALENDAR},
 )
 def read_calendar(_principal: Principal, year: str) -> Response:
-    return json_response(calendar.describe_year(year))
+    return json_response(calendar_admin.describe_year(year))
 
 
 @api(
@@ -170,4 +170,4 @@ def read_calendar(_principal: Principal, year: str) -> Response:
     responses={200: admin_schemas.CALENDAR},
 )
 def load_calendar(principal: Principal, year: str) -> Response:
-    return json_response(calendar.load_year(principal, year, read_json(bp.current_request)))
+    return json_response(calendar_admin.load_year(principal, year, read_json(bp.current_request)))

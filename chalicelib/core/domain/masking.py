@@ -6,7 +6,6 @@ platform center and the handling department read what was written."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
@@ -86,8 +85,9 @@ def _usual(match: re.Match[str]) -> str:
         return "."
     if char in _PLUSES:
         return "+"
-    digit = unicodedata.decimal(char, None)
-    return " " if digit is None else str(digit)
+    # A Unicode decimal digit (what \d matches beyond 0-9) is its value to int(), as to
+    # unicodedata.decimal, whose C module a function would load for this alone.
+    return str(int(char)) if char.isdecimal() else " "
 
 
 def _normal(text: str) -> str:

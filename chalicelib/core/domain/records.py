@@ -1,22 +1,25 @@
-"""Frozen records: what ``@dataclass(frozen=True)`` gives, without the code it generates.
+"""Records: what ``@dataclass(frozen=True)`` and ``@dataclass`` give, without the code they
+generate (``@frozen`` and ``@mutable``).
 
 A frozen dataclass compiles six methods from generated source when its class is created
-(``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``):
-about half a millisecond a class, some fifteen of them on every function's import, a
-tenth of a cold start over ``import boto3, chalice``. ``@frozen`` collects the fields
-with ``dataclasses`` (so ``fields``, ``replace``, ``asdict`` and type checkers see a
-dataclass) and gives the class the same methods written once, here:
+(``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``),
+a mutable one three: about half a millisecond a class (a millisecond for the appeal's 30
+fields), some twenty of them on every function's import, a tenth of a cold start over
+``import boto3, chalice``. ``@frozen`` and ``@mutable`` collect the fields with
+``dataclasses`` (so ``fields``, ``replace``, ``asdict`` and type checkers see a
+dataclass) and give the class the same methods written once, here:
 
 - ``__init__`` takes the fields by position or by name, fills the defaults and default
   factories, refuses a missing or an unknown one with the same ``TypeError`` words, and
   calls ``__post_init__`` if the class has one;
-- the fields cannot be assigned or deleted afterwards (``FrozenInstanceError``);
-- equal when of the same class with equal fields, hashed on the fields, ``repr`` as a
-  dataclass's.
+- ``@frozen``: the fields cannot be assigned or deleted afterwards
+  (``FrozenInstanceError``), and the record is hashed on its fields; ``@mutable``: they
+  can, and the record has no hash, as a mutable dataclass;
+- equal when of the same class with equal fields, ``repr`` as a dataclass's.
 
 Creating an instance costs a loop over the fields instead of straight-line code (about a
-microsecond more for a handful of fields): used for records built a few at a time per
-request, not for bulk rows."""
+microsecond more for a handful of fields, three for the appeal's 30, against the tens of
+microseconds PynamoDB takes to read one item)."""
 
 from __future__ import annotations
 
@@ -29,6 +32,18 @@ T = TypeVar("T")
 
 @dataclass_transform(frozen_default=True)
 def frozen(cls: type[T]) -> type[T]:
+    """``@dataclass(frozen=True)``, its methods written once (above)."""
+    return _record(cls, frozen=True)
+
+
+@dataclass_transform()
+def mutable(cls: type[T]) -> type[T]:
+    """``@dataclass``: the same ``__init__``, ``__repr__`` and ``__eq__`` as ``@frozen``, the
+    fields assignable, and no hash (a mutable dataclass's ``__hash__`` is None)."""
+    return _record(cls, frozen=False)
+
+
+def _record(cls: type[T], *, frozen: bool) -> type[T]:
     undocumented = not cls.__doc__
     if undocumented:  # else dataclass writes one from inspect.signature, which costs more
         cls.__doc__ = cls.__name__
@@ -46,7 +61,7 @@ def frozen(cls: type[T]) -> type[T]:
         cls.__doc__ = f"{cls.__name__}({', '.join(names)})"
     post_init = getattr(cls, "__post_init__", None)
     qualname = cls.__qualname__
-    setter = object.__setattr__
+    setter = object.__setattr__  # a frozen record's own refuses
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if len(args) > len(names):
@@ -94,7 +109,12 @@ def frozen(cls: type[T]) -> type[T]:
     def __delattr__(self: Any, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
 
-    for method in (__init__, __repr__, __eq__, __hash__, __setattr__, __delattr__):
+    methods: tuple[Callable[..., Any], ...] = (__init__, __repr__, __eq__)
+    if frozen:
+        methods += (__hash__, __setattr__, __delattr__)
+    for method in methods:
         method.__qualname__ = f"{qualname}.{method.__name__}"
         setattr(cls, method.__name__, method)
+    if not frozen:
+        cls.__hash__ = None  # type: ignore[assignment]
     return cls

@@ -7,13 +7,14 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.core.domain.appeal import Appeal
 from chalicelib.core.domain.principal import Principal, Role
+from chalicelib.core.domain.records import mutable
 from chalicelib.core.domain.validation import CONTROL_CHARACTERS
 from chalicelib.core.errors import (
     DomainError,
@@ -29,7 +30,7 @@ PROBLEM_TYPE_BASE = "urn:minsheng:problem:"
 MAX_BODY_BYTES = 64 * 1024
 
 
-@dataclass
+@mutable
 class RouteDoc:
     """What the OpenAPI document and the authorization matrix say of one route."""
 

@@ -21,11 +21,11 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from chalicelib.core.config import settings
+from chalicelib.core.domain.records import mutable
 from chalicelib.core.errors import Conflict, IdempotencyMismatch, ValidationFailed
 from chalicelib.core.observability import logger, metrics
 
@@ -166,7 +166,7 @@ def _digest(text: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()[:16]).decode()[:22]
 
 
-@dataclass
+@mutable
 class InlineKey:
     """A request's key, to be recorded in the appeal it changes (``request_keys``: digest of
     owner, operation and key -> digest of the body and the epoch second it expires)."""

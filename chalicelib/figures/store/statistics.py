@@ -8,10 +8,11 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from chalicelib.core.config import settings
+from chalicelib.core.domain.records import mutable
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.integrations.aws import client
 from chalicelib.core.store import batch_reads
@@ -70,7 +71,7 @@ CounterKey = tuple[str, str]  # (period, scope)
 MarkKey = tuple[str, str, str]  # (period, scope, appeal id)
 
 
-@dataclass
+@mutable
 class Counted:
     """What one stream record adds: counters per (period, scope) and marks per (period,
     scope, appeal)."""
@@ -328,7 +329,7 @@ def add_topic_mentions(
     raise ServiceUnavailable("topic markers kept changing; the record is tried again")
 
 
-@dataclass
+@mutable
 class TopicRecord:
     """One stream record's topic mentions (see ``add_topic_mentions``)."""
 
@@ -341,7 +342,7 @@ class TopicRecord:
 MarkerKey = tuple[str, str]  # (pk, word) of a citizen's topic marker
 
 
-@dataclass
+@mutable
 class _TopicChunk:
     """Consecutive records written in one transaction: their dedup markers, each counter
     item's amounts summed, and each citizen marker written once, on the condition that it

@@ -15,11 +15,11 @@ from chalicelib.core.store import appeals as appeal_store
 from chalicelib.notifications.domain import notices as domain
 from chalicelib.notifications.domain.notices import Notice
 from chalicelib.notifications.integrations import queues
-from chalicelib.work_orders.services import leaders
+from chalicelib.work_orders.services.followers import followers as followers_of
 
 
 def recipients(
-    notice: Notice, followers: Callable[[str], list[str]] = leaders.followers
+    notice: Notice, followers: Callable[[str], list[str]] = followers_of
 ) -> list[Notice]:
     """The notice for each concrete recipient: all leaders, the appeal's followers (read
     with ``followers``), the department handling a merge target."""
@@ -38,7 +38,7 @@ def recipients(
 
 
 def messages_for(
-    change: AppealChange, followers: Callable[[str], list[str]] = leaders.followers
+    change: AppealChange, followers: Callable[[str], list[str]] = followers_of
 ) -> list[dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     sms_on = settings().feature_on("sms")
@@ -64,7 +64,7 @@ def notify_changes(changes: list[AppealChange]) -> list[str]:
 
     def followers(appeal_id: str) -> list[str]:
         if appeal_id not in following:
-            following[appeal_id] = leaders.followers(appeal_id)
+            following[appeal_id] = followers_of(appeal_id)
         return following[appeal_id]
 
     for index, change in enumerate(changes):

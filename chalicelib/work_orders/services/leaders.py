@@ -42,8 +42,3 @@ def supervision(principal: Principal, limit: int, cursor: str | None) -> dict[st
     # titles must not show (one BatchGetItem for the page).
     whole = appeal_store.batch_get([a.id for a in items]) if items else []
     return {"items": [a.summary(principal) for a in whole], "next_cursor": next_cursor}
-
-
-def followers(appeal_id: str) -> list[str]:
-    """The leaders following an appeal (their notices follow it)."""
-    return follows.followers(appeal_id)
