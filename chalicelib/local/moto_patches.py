@@ -459,12 +459,14 @@ def fast_queries() -> None:
     moto's. Without hash-key values, on an unknown index, or for a hash key that is not a
     string, number or binary: moto's own path. tests/unit/test_moto_patches.py runs
     generated queries through both."""
+    from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
 
     original = Table.query
     if getattr(original, "_minsheng", False):
         return
     all_items = Table.all_items
+    item_size = Item.size
 
     def all_items_or_candidates(self: Any) -> Any:
         chosen = getattr(_candidates, "tables", None)
@@ -510,22 +512,43 @@ def fast_queries() -> None:
         candidates = _query_candidates(self, hash_key, index_name, hash_key_conditions)
         if candidates is None:
             return moto()
+        outside: dict[int, int] = {}
+        if range_comparison and not filter_kwargs:
+            found = _out_of_range(
+                self, candidates, index_name, range_comparison, range_objs, range_key_conditions
+            )
+            if found is None:
+                return moto()
+            outside = dict.fromkeys(found, 0)
         tables = _candidates.__dict__.setdefault("tables", {})
         before = tables.get(id(self))
         tables[id(self)] = (self, candidates)
+        sizes = getattr(_candidates, "sizes", None)
+        _candidates.sizes = outside  # and each item's size, the first time moto asks
         try:
             return moto()
         finally:
+            _candidates.sizes = sizes
             if before is None:
                 del tables[id(self)]
             else:
                 tables[id(self)] = before
+
+    def size(self: Any) -> int:
+        memo = getattr(_candidates, "sizes", None)
+        if memo is None:
+            return int(item_size(self))
+        found = memo.get(id(self))
+        if found is None:
+            found = memo[id(self)] = item_size(self)
+        return int(found)
 
     query._minsheng = True  # type: ignore[attr-defined]
     query.original = original  # type: ignore[attr-defined]
     query.candidates = _query_candidates  # type: ignore[attr-defined]
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items_or_candidates  # type: ignore[method-assign]
+    Item.size = size  # type: ignore[method-assign]
 
 
 # Per thread (the moto server answers each request in a thread of its own): the table whose
@@ -558,6 +581,47 @@ def _query_candidates(
             else:
                 found.append(item)
     return found
+
+
+def _out_of_range(
+    table: Any,
+    candidates: list[Any],
+    index_name: str | None,
+    comparison: str,
+    values: list[Any],
+    range_conditions: list[tuple[str, str, list[Any]]] | None,
+) -> list[int] | None:
+    """The ids of the candidates outside the key condition on the range key, compared as
+    moto's ``Table.query`` compares them (the same attribute, ``DynamoType.compare``), or
+    None for moto's path (several range keys, an index without one, a comparison that
+    raises). moto weighs every candidate of the partition against the 1 MB page limit
+    before comparing it, and the weight of an item is a walk through all its attributes:
+    the SLA sweep's due-index queries weighed every open work order of their shard, each
+    with its timeline, every fifteen minutes. DynamoDB counts only the items it reads, those
+    in the key's range, so the candidates outside it weigh nothing here (they stay in
+    moto's list: its pages and LastEvaluatedKey are as before)."""
+    if range_conditions and len(range_conditions) > 1:
+        return None
+    name: str | None = range_conditions[-1][0] if range_conditions else None
+    if index_name and not name:
+        index = next(i for i in table.all_indexes() if i.name == index_name)
+        ranges = [key for key in index.schema if key["KeyType"] == "RANGE"]
+        if len(ranges) != 1:
+            return None
+        name = ranges[0]["AttributeName"]
+    outside: list[int] = []
+    try:
+        for item in candidates:
+            value = item.attrs.get(name) if name else None
+            if value:
+                inside = value.compare(comparison, values)
+            else:
+                inside = not index_name and item.range_key.compare(comparison, values)
+            if not inside:
+                outside.append(id(item))
+    except Exception:  # moto's path raises it, in its own words
+        return None
+    return outside
 
 
 def fast_attribute_values() -> None:

@@ -1120,3 +1120,87 @@ def test_the_models_made_per_call_are_not_kept_alive_and_the_rest_are_tracked() 
         s3.put_object(Bucket="tracked-bucket", Key="k", Body=b"x")
         assert s3.get_object(Bucket="tracked-bucket", Key="k")["Body"].read() == b"x"
         assert any(key.name == "k" for key in FakeKey.instances_tracked)  # type: ignore[attr-defined]
+
+
+def test_a_range_query_weighs_only_the_items_in_the_key_s_range_and_pages_as_moto() -> None:
+    """Against the 1 MB page limit moto weighs every candidate of the partition (a walk of
+    all its attributes), DynamoDB only the items in the key's range: the fast path weighs
+    those alone, once each, and its pages over items large enough to reach the limit are
+    moto's, on the table and on an index, in both directions."""
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    moto_patches.fast_queries()
+    fast = Table.query
+    big = "x" * 150_000  # seven in range reach the 1 MB limit
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(
+            TableName="due",
+            BillingMode="PAY_PER_REQUEST",
+            **QUERY_TABLES["hr"],
+        )
+        for n in range(40):
+            in_range = n % 4 == 0  # sk 'a…' for ten of them, 'b…' for the rest
+            ddb.put_item(
+                TableName="due",
+                Item={
+                    "pk": {"S": "open"},
+                    "sk": {"S": f"{'a' if in_range else 'b'}{n:03}"},
+                    "g": {"S": "shard"},
+                    "gr": {"N": str(n if in_range else 1000 + n)},
+                    "body": {"S": big},
+                    "timeline": {"L": [{"M": {"at": {"S": str(i)}}} for i in range(30)]},
+                },
+            )
+        requests = [
+            {"KeyConditionExpression": "pk = :p AND sk < :b", "Values": {":b": {"S": "b"}}},
+            {
+                "KeyConditionExpression": "pk = :p AND begins_with(sk, :b)",
+                "Values": {":b": {"S": "a"}},
+            },
+            {
+                "IndexName": "by-g",
+                "KeyConditionExpression": "g = :g AND gr <= :b",
+                "Values": {":b": {"N": "999"}},
+            },
+        ]
+        weighed: list[int] = []
+        original_size = DynamoType.size
+
+        def counted(self: Any) -> int:
+            weighed.append(1)
+            return int(original_size(self))
+
+        for request in requests:
+            for forward in (True, False):
+                values = {":p": {"S": "open"}, ":g": {"S": "shard"}, **request["Values"]}
+                asked = {
+                    "TableName": "due",
+                    "KeyConditionExpression": request["KeyConditionExpression"],
+                    "ExpressionAttributeValues": {
+                        k: v for k, v in values.items() if k in request["KeyConditionExpression"]
+                    },
+                    "ScanIndexForward": forward,
+                }
+                if "IndexName" in request:
+                    asked["IndexName"] = request["IndexName"]
+                answers = []
+                for engine in (fast.original, fast):  # type: ignore[attr-defined]
+                    Table.query = engine  # type: ignore[method-assign]
+                    weighed.clear()
+                    try:
+                        with pytest.MonkeyPatch.context() as mp:
+                            mp.setattr(DynamoType, "size", counted)
+                            answers.append((_pages(ddb, asked), len(weighed)))
+                    finally:
+                        Table.query = fast  # type: ignore[method-assign]
+                (moto_pages, moto_weighed), (fast_pages, fast_weighed) = answers
+                assert fast_pages == moto_pages, asked
+                assert sum(count for _, count, _, _ in fast_pages) == 10
+                assert len(fast_pages) >= 2  # the limit was reached: the pages are moto's
+                # moto weighs all 40 candidates on every page (twice the kept ones); the fast
+                # path the ten in range, once a page.
+                assert fast_weighed * 3 < moto_weighed, (fast_weighed, moto_weighed)
