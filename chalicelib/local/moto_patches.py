@@ -461,6 +461,7 @@ def fast_queries() -> None:
     generated queries through both."""
     from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
 
     original = Table.query
     if getattr(original, "_minsheng", False):
@@ -549,6 +550,7 @@ def fast_queries() -> None:
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items_or_candidates  # type: ignore[method-assign]
     Item.size = size  # type: ignore[method-assign]
+    DynamoHandler.call_action = _reads_and_writes(DynamoHandler.call_action)  # type: ignore[method-assign]
 
 
 # Per thread (the moto server answers each request in a thread of its own): the table whose
@@ -570,6 +572,12 @@ def _query_candidates(
     if not conditions or index_name not in {i.name for i in table.all_indexes()}:
         return None
     wanted = list(dict(conditions).items())  # as moto reads them: the last one per name
+    groups = _index_groups(table, index_name, tuple(name for name, _ in wanted))
+    if groups is not None:
+        try:
+            return list(groups.get(tuple(value for _, value in wanted), ()))
+        except TypeError:  # a value that does not hash (a map, a list): the pass below
+            pass
     found: list[Any] = []
     for partition in table.items.values():
         for item in partition.values() if table.range_key_attr else (partition,):
@@ -581,6 +589,110 @@ def _query_candidates(
             else:
                 found.append(item)
     return found
+
+
+# The items of a table by their values of an index's hash-key attributes, made by the first
+# query of a request that reads (``_reads_and_writes``) and kept until a request writes to
+# the table: the SLA sweep's eight due-index shards are queried one after the other, and
+# each query went through the whole table. (id(table), index, names) -> (table, the
+# table's writes then, the groups).
+_groups: dict[tuple[int, str, tuple[str, ...]], tuple[Any, int, dict[Any, list[Any]]]] = {}
+_writes: dict[str, int] = {}  # table name -> writes begun and ended; "*": any table
+_reading = threading.local()  # .on: the thread answers a request that only reads
+
+
+def _writes_to(name: str) -> int:
+    return _writes.get(name, 0) + _writes.get("*", 0)
+
+
+def _index_groups(
+    table: Any, index_name: str, names: tuple[str, ...]
+) -> dict[Any, list[Any]] | None:
+    """The table's items grouped by ``names``' values (items with all of them), or None
+    outside a request that only reads (a backend called directly: no grouping is kept)."""
+    if not getattr(_reading, "on", False):
+        return None
+    key = (id(table), index_name, names)
+    writes = _writes_to(table.name)
+    kept = _groups.get(key)
+    if kept is not None and kept[0] is table and kept[1] == writes:
+        return kept[2]
+    groups: dict[Any, list[Any]] = {}
+    try:
+        for partition in table.items.values():
+            for item in partition.values() if table.range_key_attr else (partition,):
+                attrs = item.attrs
+                values = tuple(attrs.get(name) for name in names)
+                if all(values):
+                    groups.setdefault(values, []).append(item)
+    except TypeError:  # an attribute value that does not hash: no grouping
+        return None
+    _groups[key] = (table, writes, groups)
+    return groups
+
+
+# The DynamoDB actions that change nothing (any other counts as a write: to the tables
+# its request names, or to every table when it names none the way these do).
+_READS = frozenset(
+    {
+        "GetItem",
+        "BatchGetItem",
+        "Query",
+        "Scan",
+        "TransactGetItems",
+        "DescribeTable",
+        "ListTables",
+        "DescribeTimeToLive",
+        "DescribeContinuousBackups",
+        "ListTagsOfResource",
+        "DescribeEndpoints",
+        "DescribeLimits",
+    }
+)
+
+
+def _written_tables(action: str, params: dict[str, Any]) -> list[str]:
+    if action in ("PutItem", "UpdateItem", "DeleteItem") and "TableName" in params:
+        return [str(params["TableName"])]
+    if action == "BatchWriteItem" and isinstance(params.get("RequestItems"), dict):
+        return [str(name) for name in params["RequestItems"]]
+    if action == "TransactWriteItems" and isinstance(params.get("TransactItems"), list):
+        named = [
+            part.get("TableName")
+            for entry in params["TransactItems"]
+            if isinstance(entry, dict)
+            for part in entry.values()
+            if isinstance(part, dict)
+        ]
+        if all(isinstance(name, str) for name in named):
+            return [str(name) for name in named]
+    return ["*"]
+
+
+def _reads_and_writes(original: Any) -> Any:
+    """``DynamoHandler.call_action`` that tells the query path whether the request only
+    reads (grouping allowed) and counts each write, before and after, against the tables
+    it names (the groupings of those tables are then made again)."""
+
+    def call_action(self: Any) -> Any:
+        action = self._get_action()
+        if action in _READS:
+            before = getattr(_reading, "on", False)
+            _reading.on = True
+            try:
+                return original(self)
+            finally:
+                _reading.on = before
+        names = _written_tables(action, getattr(self, "params", None) or {})
+        for name in names:
+            _writes[name] = _writes.get(name, 0) + 1
+        try:
+            return original(self)
+        finally:
+            for name in names:
+                _writes[name] += 1
+
+    return call_action
 
 
 def _out_of_range(

@@ -1204,3 +1204,82 @@ def test_a_range_query_weighs_only_the_items_in_the_key_s_range_and_pages_as_mot
                 # moto weighs all 40 candidates on every page (twice the kept ones); the fast
                 # path the ten in range, once a page.
                 assert fast_weighed * 3 < moto_weighed, (fast_weighed, moto_weighed)
+
+
+def test_an_index_s_grouping_is_kept_between_reads_and_made_again_after_any_write() -> None:
+    """Consecutive index queries share one grouping of the table's items (the sweep's eight
+    shard queries went through the whole table each); every kind of write to the table
+    (PutItem, UpdateItem in place, DeleteItem, BatchWriteItem, TransactWriteItems, an
+    action the grouping does not know) makes it again, and the answers are moto's after
+    each."""
+    import boto3
+    from moto import mock_aws
+    from moto.dynamodb.models.table import Table
+
+    moto_patches.fast_queries()
+    fast = Table.query
+
+    def both(ddb: Any, shard: str) -> list[Any]:
+        asked = {
+            "TableName": "due",
+            "IndexName": "by-g",
+            "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": {":g": {"S": shard}},
+        }
+        answers = []
+        for engine in (fast.original, fast):  # type: ignore[attr-defined]
+            Table.query = engine  # type: ignore[method-assign]
+            try:
+                answers.append(_pages(ddb, asked))
+            finally:
+                Table.query = fast  # type: ignore[method-assign]
+        assert answers[1] == answers[0], shard
+        return [item["sk"]["S"] for page in answers[1] for item in page[0] or []]
+
+    def item(sk: str, shard: str) -> dict[str, Any]:
+        return {"pk": {"S": "p"}, "sk": {"S": sk}, "g": {"S": shard}, "gr": {"N": "1"}}
+
+    def grouping() -> Any:
+        kept = [v for k, v in moto_patches._groups.items() if k[1] == "by-g"]
+        return kept[-1][2] if kept else None
+
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb.create_table(TableName="due", BillingMode="PAY_PER_REQUEST", **QUERY_TABLES["hr"])
+        for n in range(6):
+            ddb.put_item(TableName="due", Item=item(f"s{n}", str(n % 2)))
+        assert both(ddb, "0") == ["s0", "s2", "s4"]
+        first = grouping()
+        assert both(ddb, "1") == ["s1", "s3", "s5"] and grouping() is first  # no write: kept
+
+        ddb.update_item(  # in place: the item moves to shard 1
+            TableName="due",
+            Key={"pk": {"S": "p"}, "sk": {"S": "s0"}},
+            UpdateExpression="SET g = :g",
+            ExpressionAttributeValues={":g": {"S": "1"}},
+        )
+        assert both(ddb, "0") == ["s2", "s4"] and both(ddb, "1") == ["s0", "s1", "s3", "s5"]
+        assert grouping() is not first
+        ddb.put_item(TableName="due", Item=item("s2", "1"))
+        assert both(ddb, "0") == ["s4"]
+        ddb.delete_item(TableName="due", Key={"pk": {"S": "p"}, "sk": {"S": "s4"}})
+        assert both(ddb, "0") == []
+        ddb.batch_write_item(RequestItems={"due": [{"PutRequest": {"Item": item("s9", "0")}}]})
+        assert both(ddb, "0") == ["s9"]
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": "due",
+                        "Key": {"pk": {"S": "p"}, "sk": {"S": "s9"}},
+                        "UpdateExpression": "REMOVE g",
+                    }
+                }
+            ]
+        )
+        assert both(ddb, "0") == []
+        ddb.update_table(  # an action the grouping does not know counts against every table
+            TableName="due", BillingMode="PAY_PER_REQUEST"
+        )
+        before = grouping()
+        assert both(ddb, "1") == ["s0", "s1", "s2", "s3", "s5"] and grouping() is not before
