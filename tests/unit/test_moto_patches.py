@@ -134,12 +134,7 @@ def test_a_put_then_an_invalid_update_writes_nothing() -> None:
     moto_patches.atomic_transactions()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        _table(ddb, "t", TABLES["h"])
         ddb.put_item(TableName="t", Item={"id": {"S": "b"}, "name": {"S": "text"}})
         with pytest.raises(ClientError) as failed:
             ddb.transact_write_items(
@@ -199,6 +194,14 @@ UPDATES: list[tuple[str, dict[str, str], dict[str, Any]]] = [
     ("SET #k = :s", {"#k": "KEY"}, {":s": {"S": "v"}}),
     ("SET #b = :b", {"#b": "b"}, {":b": {"S": BIG}}),
 ]
+
+
+def _table(ddb: Any, name: str, schema: dict[str, Any], stream: str | None = None) -> None:
+    """An on-demand table of ``schema`` (``TABLES``' shape), with a stream of that view."""
+    spec = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": stream}}
+    ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST", **(spec if stream else {}), **schema
+    )
 
 
 def _key(table: str, choice: int) -> dict[str, Any]:
@@ -303,12 +306,7 @@ def _run_engine(
 
     backend = dynamodb_backends["123456789012"]["us-east-1"]
     for name, schema in TABLES.items():
-        ddb.create_table(
-            TableName=prefix + name,
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-            **schema,
-        )
+        _table(ddb, prefix + name, schema, "NEW_AND_OLD_IMAGES")
     for table, item in seeds:
         ddb.put_item(TableName=prefix + table, Item=item)
     patched = DynamoDBBackend.transact_write_items
@@ -401,7 +399,7 @@ def test_an_entry_of_two_operations_writes_nothing_either() -> None:
     moto_patches.atomic_transactions()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(TableName="h", BillingMode="PAY_PER_REQUEST", **TABLES["h"])
+        _table(ddb, "h", TABLES["h"])
         backend = dynamodb_backends["123456789012"]["us-east-1"]
         with pytest.raises(TransactWriteSingleOpException):
             backend.transact_write_items(
@@ -428,12 +426,7 @@ def test_stream_reads_wait_for_the_dynamodb_call_under_way() -> None:
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
         streams = boto3.client("dynamodbstreams", region_name="us-east-1")
-        ddb.create_table(
-            TableName="h",
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
-            **TABLES["h"],
-        )
+        _table(ddb, "h", TABLES["h"], "KEYS_ONLY")
         arn = ddb.describe_table(TableName="h")["Table"]["LatestStreamArn"]
         done = threading.Event()
         reader = threading.Thread(target=lambda: (streams.list_streams(), done.set()))
@@ -659,12 +652,7 @@ def _run_updates(
 
     backend = dynamodb_backends["123456789012"]["us-east-1"]
     for name, schema in UPDATE_TABLES.items():
-        ddb.create_table(
-            TableName=prefix + name,
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-            **schema,
-        )
+        _table(ddb, prefix + name, schema, "NEW_AND_OLD_IMAGES")
     for table, item in seeds:
         ddb.put_item(TableName=prefix + table, Item=item)
     observed: list[Any] = []
@@ -964,6 +952,21 @@ def _pages(ddb: Any, request: dict[str, Any]) -> list[Any]:
     return pages
 
 
+def _both_paths(ddb: Any, request: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    """The query's pages through moto's own ``Table.query`` and through the fast path."""
+    from moto.dynamodb.models.table import Table
+
+    fast = Table.query
+    answers = []
+    for engine in (fast.original, fast):  # type: ignore[attr-defined]
+        Table.query = engine  # type: ignore[method-assign]
+        try:
+            answers.append(_pages(ddb, request))
+        finally:
+            Table.query = fast  # type: ignore[method-assign]
+    return answers[0], answers[1]
+
+
 def test_the_fast_queries_do_what_moto_does_on_generated_queries() -> None:
     import itertools
 
@@ -971,11 +974,8 @@ def test_the_fast_queries_do_what_moto_does_on_generated_queries() -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
     from moto import mock_aws
-    from moto.dynamodb.models.table import Table
 
     moto_patches.fast_queries()
-    fast = Table.query
-    moto = fast.original  # type: ignore[attr-defined]
     runs = itertools.count()
     taken = {"fast": 0, "moto": 0, "pages": 0}
     candidates = moto_patches._query_candidates
@@ -1000,21 +1000,15 @@ def test_the_fast_queries_do_what_moto_does_on_generated_queries() -> None:
     def same(case: tuple[str, list[Any], list[Any]]) -> None:
         table, items, queries = case
         name = f"q{next(runs)}-{table}"
-        ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **QUERY_TABLES[table])
+        _table(ddb, name, QUERY_TABLES[table])
         try:
             puts = [{"PutRequest": {"Item": item}} for item in items]
             ddb.batch_write_item(RequestItems={name: puts})
             for request in queries:
                 request = dict(request, TableName=name)
-                answers = []
-                for engine in (moto, fast):
-                    Table.query = engine  # type: ignore[method-assign]
-                    try:
-                        answers.append(_pages(ddb, request))
-                    finally:
-                        Table.query = fast  # type: ignore[method-assign]
-                taken["pages"] += len(answers[1])
-                assert answers[1] == answers[0], f"{request} over {items}"
+                by_moto, by_fast = _both_paths(ddb, request)
+                taken["pages"] += len(by_fast)
+                assert by_fast == by_moto, f"{request} over {items}"
         finally:
             ddb.delete_table(TableName=name)
 
@@ -1050,7 +1044,7 @@ def test_a_query_under_way_leaves_other_threads_the_whole_table() -> None:
 
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(TableName="hr", BillingMode="PAY_PER_REQUEST", **TABLES["hr"])
+        _table(ddb, "hr", TABLES["hr"])
         for choice in range(4):
             ddb.put_item(TableName="hr", Item=_key("hr", choice))
         table = dynamodb_backends["123456789012"]["us-east-1"].tables["hr"]
@@ -1089,12 +1083,7 @@ def test_the_models_made_per_call_are_not_kept_alive_and_the_rest_are_tracked() 
     moto_patches.untracked_instances()  # applied once
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        _table(ddb, "t", TABLES["h"])
         ddb.put_item(TableName="t", Item={"id": {"S": "a"}, "n": {"N": "1"}})
         tracked = len(Item.instances_tracked)  # type: ignore[attr-defined]
         read = [Item(hash_key=None, range_key=None, attrs={"id": {"S": "x"}})]
@@ -1137,11 +1126,7 @@ def test_a_range_query_weighs_only_the_items_in_the_key_s_range_and_pages_as_mot
     big = "x" * 150_000  # seven in range reach the 1 MB limit
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(
-            TableName="due",
-            BillingMode="PAY_PER_REQUEST",
-            **QUERY_TABLES["hr"],
-        )
+        _table(ddb, "due", QUERY_TABLES["hr"])
         for n in range(40):
             in_range = n % 4 == 0  # sk 'a…' for ten of them, 'b…' for the rest
             ddb.put_item(
@@ -1214,10 +1199,8 @@ def test_an_index_s_grouping_is_kept_between_reads_and_made_again_after_any_writ
     each."""
     import boto3
     from moto import mock_aws
-    from moto.dynamodb.models.table import Table
 
     moto_patches.fast_queries()
-    fast = Table.query
 
     def both(ddb: Any, shard: str) -> list[Any]:
         asked = {
@@ -1226,15 +1209,9 @@ def test_an_index_s_grouping_is_kept_between_reads_and_made_again_after_any_writ
             "KeyConditionExpression": "g = :g",
             "ExpressionAttributeValues": {":g": {"S": shard}},
         }
-        answers = []
-        for engine in (fast.original, fast):  # type: ignore[attr-defined]
-            Table.query = engine  # type: ignore[method-assign]
-            try:
-                answers.append(_pages(ddb, asked))
-            finally:
-                Table.query = fast  # type: ignore[method-assign]
-        assert answers[1] == answers[0], shard
-        return [item["sk"]["S"] for page in answers[1] for item in page[0] or []]
+        by_moto, by_fast = _both_paths(ddb, asked)
+        assert by_fast == by_moto, shard
+        return [item["sk"]["S"] for page in by_fast for item in page[0] or []]
 
     def item(sk: str, shard: str) -> dict[str, Any]:
         return {"pk": {"S": "p"}, "sk": {"S": sk}, "g": {"S": shard}, "gr": {"N": "1"}}
@@ -1245,7 +1222,7 @@ def test_an_index_s_grouping_is_kept_between_reads_and_made_again_after_any_writ
 
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(TableName="due", BillingMode="PAY_PER_REQUEST", **QUERY_TABLES["hr"])
+        _table(ddb, "due", QUERY_TABLES["hr"])
         for n in range(6):
             ddb.put_item(TableName="due", Item=item(f"s{n}", str(n % 2)))
         assert both(ddb, "0") == ["s0", "s2", "s4"]
