@@ -37,15 +37,24 @@ from typing import Any
 LOOPBACK = "127.0.0.1"
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGTERM when the stack's process dies, however it dies (a kill -9 too)."""
+def _death_signal() -> Callable[[], None] | None:
+    """Linux: what the child runs between fork and exec to get SIGTERM when the stack's
+    process dies, however it dies (a kill -9 too). libc is loaded here, in the stack's
+    process: importing in the forked child (ctypes) could wait forever on an import lock
+    another of the stack's threads held at the fork."""
+    if sys.platform != "linux":
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+
+    def die_with_parent() -> None:
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return die_with_parent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,7 +229,7 @@ class MotoProcess:
             stdout=subprocess.PIPE,
             text=True,
             env=os.environ.copy(),
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=_death_signal(),
         )
         assert process.stdout is not None
         line = process.stdout.readline()  # its first line, or EOF when it failed to start

@@ -86,6 +86,9 @@ def _fits(page: Any, name: str) -> None:
     assert used <= PHONE["width"], f"{name} is {used} px wide"
 
 
+# Its stack's five weeks take most of it: scheduled with the long ones, not at random among
+# the short tests, where it could keep one worker busy after the other has finished.
+@pytest.mark.long(35)
 def test_the_trend_charts_draw_what_the_api_answers(months_stack: RunningStack) -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs chromium and fonts-noto-cjk")

@@ -21,6 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 TOLERANCE = 300
+# How often the server's loop looks for a stop: ``shutdown()`` waits for it (the default,
+# 0.5 s, was added to every test that stops one).
+POLL_SECONDS = 0.05
 # Called with every delivery any receiver of the suite takes (headers, raw body): the
 # suite's conftest checks each against the event catalogue.
 OBSERVERS: list[Callable[[dict[str, str], bytes], None]] = []
@@ -147,7 +150,9 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, args=(POLL_SECONDS,), daemon=True
+        ).start()
         return self
 
     @property

@@ -22,6 +22,10 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+# How often the server's loop looks for a stop: ``shutdown()`` waits for it (the default,
+# 0.5 s, was added to every test that stops one).
+POLL_SECONDS = 0.05
+
 
 @dataclass
 class Account:
@@ -67,7 +71,9 @@ class Issuer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.jwks_url = f"{self.url}/keys"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, args=(POLL_SECONDS,), daemon=True
+        ).start()
 
     def stop(self) -> None:
         self.server.shutdown()
