@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import weakref
 from typing import Any
 
 _lock = threading.RLock()
@@ -594,9 +595,12 @@ def _query_candidates(
 # The items of a table by their values of an index's hash-key attributes, made by the first
 # query of a request that reads (``_reads_and_writes``) and kept until a request writes to
 # the table: the SLA sweep's eight due-index shards are queried one after the other, and
-# each query went through the whole table. (id(table), index, names) -> (table, the
-# table's writes then, the groups).
-_groups: dict[tuple[int, str, tuple[str, ...]], tuple[Any, int, dict[Any, list[Any]]]] = {}
+# each query went through the whole table. Held by the table, weakly: a deleted or reset
+# table takes its groupings (and the items they list) with it. table -> (index, names) ->
+# (the table's writes then, the groups).
+_groups: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[str, ...]], Any]] = (
+    weakref.WeakKeyDictionary()
+)
 _writes: dict[str, int] = {}  # table name -> writes begun and ended; "*": any table
 _reading = threading.local()  # .on: the thread answers a request that only reads
 
@@ -612,11 +616,12 @@ def _index_groups(
     outside a request that only reads (a backend called directly: no grouping is kept)."""
     if not getattr(_reading, "on", False):
         return None
-    key = (id(table), index_name, names)
+    key = (index_name, names)
     writes = _writes_to(table.name)
-    kept = _groups.get(key)
-    if kept is not None and kept[0] is table and kept[1] == writes:
-        return kept[2]
+    of_table = _groups.setdefault(table, {})
+    kept = of_table.get(key)
+    if kept is not None and kept[0] == writes:
+        return kept[1]  # type: ignore[no-any-return]
     groups: dict[Any, list[Any]] = {}
     try:
         for partition in table.items.values():
@@ -627,7 +632,7 @@ def _index_groups(
                     groups.setdefault(values, []).append(item)
     except TypeError:  # an attribute value that does not hash: no grouping
         return None
-    _groups[key] = (table, writes, groups)
+    of_table[key] = (writes, groups)
     return groups
 
 

@@ -1197,6 +1197,9 @@ def test_an_index_s_grouping_is_kept_between_reads_and_made_again_after_any_writ
     (PutItem, UpdateItem in place, DeleteItem, BatchWriteItem, TransactWriteItems, an
     action the grouping does not know) makes it again, and the answers are moto's after
     each."""
+    import gc
+    import weakref
+
     import boto3
     from moto import mock_aws
 
@@ -1217,8 +1220,11 @@ def test_an_index_s_grouping_is_kept_between_reads_and_made_again_after_any_writ
         return {"pk": {"S": "p"}, "sk": {"S": sk}, "g": {"S": shard}, "gr": {"N": "1"}}
 
     def grouping() -> Any:
-        kept = [v for k, v in moto_patches._groups.items() if k[1] == "by-g"]
-        return kept[-1][2] if kept else None
+        from moto.dynamodb.models import dynamodb_backends
+
+        table = dynamodb_backends["123456789012"]["us-east-1"].tables["due"]
+        kept = moto_patches._groups.get(table, {}).get(("by-g", ("g",)))
+        return kept[1] if kept else None
 
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1")
@@ -1260,3 +1266,8 @@ def test_an_index_s_grouping_is_kept_between_reads_and_made_again_after_any_writ
         )
         before = grouping()
         assert both(ddb, "1") == ["s0", "s1", "s2", "s3", "s5"] and grouping() is not before
+        from moto.dynamodb.models import dynamodb_backends
+
+        table = weakref.ref(dynamodb_backends["123456789012"]["us-east-1"].tables["due"])
+    gc.collect()
+    assert table() is None  # the reset table took its groupings and their items with it
